@@ -1,0 +1,322 @@
+"""The diagnostics model and the catalogue of every diagnostic corsc can report.
+
+A :class:`Kind` is one entry of the catalogue (stable code, slug, severity, one-line summary).
+A :class:`Diagnostic` is one finding at a span. Stages never raise on bad input: they return
+diagnostics, and :class:`Diagnostics` collects them in one run.
+
+Code ranges (design.md §4): ``CORS0xx`` syntax and input, ``1xx`` origins and patterns,
+``2xx`` methods and headers, ``3xx`` credentials and exposure, ``4xx`` max-age, preflight and
+private network, ``5xx`` structure, names and paths, ``6xx`` targets (registered by backends).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator
+
+from attrs import field, frozen
+
+from corsc.source import Span
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+@frozen
+class TextEdit:
+    """Replace the text in ``span`` with ``new_text``."""
+
+    span: Span
+    new_text: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"range": self.span.to_dict(), "new_text": self.new_text}
+
+
+@frozen
+class Fix:
+    """A suggested change: a title a person reads and the edits that make it."""
+
+    message: str
+    edits: tuple[TextEdit, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"message": self.message, "edits": [edit.to_dict() for edit in self.edits]}
+
+
+@frozen
+class Related:
+    """Another location that explains a diagnostic ("credentials enabled here")."""
+
+    span: Span
+    message: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"file": self.span.file, "range": self.span.to_dict(), "message": self.message}
+
+
+@frozen
+class Diagnostic:
+    """One finding. ``span`` is where it is reported; ``help`` says what to do instead."""
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    span: Span
+    help: str
+    related: tuple[Related, ...] = ()
+    fixes: tuple[Fix, ...] = ()
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.span.file, self.span.start.offset, self.span.end.offset, self.code)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.value,
+            "message": self.message,
+            "file": self.span.file,
+            "range": self.span.to_dict(),
+            "help": self.help,
+            "related": [item.to_dict() for item in self.related],
+            "fixes": [fix.to_dict() for fix in self.fixes],
+        }
+
+
+@frozen
+class Kind:
+    """A catalogue entry: the stable identity of a diagnostic."""
+
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+
+    def at(
+        self,
+        span: Span,
+        message: str,
+        help: str,
+        *,
+        related: Iterable[Related] = (),
+        fixes: Iterable[Fix] = (),
+        severity: Severity | None = None,
+    ) -> Diagnostic:
+        """A diagnostic of this kind; ``severity`` overrides the catalogue's only when a kind
+        documents two levels (for example a warning that becomes an error with credentials)."""
+        return Diagnostic(
+            code=self.code,
+            name=self.name,
+            severity=severity or self.severity,
+            message=message,
+            span=span,
+            help=help,
+            related=tuple(related),
+            fixes=tuple(fixes),
+        )
+
+
+CATALOGUE: dict[str, Kind] = {}
+
+
+def kind(code: str, name: str, severity: Severity, summary: str) -> Kind:
+    """Register a catalogue entry. Codes and names are unique across corsc and its backends."""
+    entry = Kind(code, name, severity, summary)
+    existing = CATALOGUE.get(code)
+    if existing is not None and existing != entry:
+        raise ValueError(f"diagnostic code {code} registered twice")
+    if any(other.name == name and other.code != code for other in CATALOGUE.values()):
+        raise ValueError(f"diagnostic name {name} registered twice")
+    CATALOGUE[code] = entry
+    return entry
+
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
+
+# ---- 0xx: syntax and input ---------------------------------------------------------------
+SYNTAX_ERROR = kind("CORS001", "syntax-error", E, "the text does not follow the grammar")
+UNCLOSED_BLOCK = kind("CORS002", "unclosed-block", E, "a `{` is never closed")
+UNCLOSED_STRING = kind("CORS003", "unclosed-string", E, "a string has no closing quote")
+UNEXPECTED_CHARACTER = kind("CORS004", "unexpected-character", E, "a character no token uses")
+UNKNOWN_STATEMENT = kind("CORS005", "unknown-statement", E, "a statement name corsc does not know")
+INVALID_VALUE = kind("CORS006", "invalid-value", E, "a value of the wrong kind for its statement")
+INVALID_NAME = kind("CORS007", "invalid-name", E, "a policy or `let` name outside [a-z][a-z0-9_]*")
+UNREADABLE_INPUT = kind("CORS008", "unreadable-input", E, "a file that is missing or unreadable")
+NOT_UTF8 = kind("CORS009", "not-utf8", E, "a file that is binary or not UTF-8")
+INPUT_TOO_LARGE = kind("CORS010", "input-too-large", E, "a file larger than corsc reads")
+INVALID_OVERRIDE = kind(
+    "CORS011", "invalid-override", E, "a `--set` that is malformed or names no binding"
+)
+TOO_MANY_ERRORS = kind("CORS012", "too-many-errors", E, "syntax errors stopped being reported")
+
+# ---- 1xx: origins and patterns ---------------------------------------------------------
+NOT_AN_ORIGIN = kind("CORS101", "origin-not-an-origin", E, "not a scheme://host[:port] origin")
+ORIGIN_NOT_CANONICAL = kind(
+    "CORS102", "origin-not-canonical", W, "spelled otherwise than browsers send it"
+)
+WILDCARD_NOT_LEADING_LABEL = kind(
+    "CORS103", "wildcard-not-leading-label", E, "`*` that is not a whole leading label"
+)
+WILDCARD_PUBLIC_SUFFIX = kind(
+    "CORS104", "wildcard-public-suffix", E, "a wildcard over a public suffix"
+)
+DUPLICATE_ORIGIN = kind("CORS105", "duplicate-origin", W, "the same origin pattern listed twice")
+ANY_BESIDE_OTHERS = kind(
+    "CORS106", "any-origin-beside-others", W, "`*` listed beside entries it already covers"
+)
+NULL_ORIGIN = kind("CORS107", "null-origin", W, "the opaque origin `null` allowed")
+NULL_ORIGIN_WITH_CREDENTIALS = kind(
+    "CORS108", "null-origin-with-credentials", E, "`null` allowed with credentials"
+)
+INSECURE_ORIGIN_WITH_CREDENTIALS = kind(
+    "CORS109", "insecure-origin-with-credentials", W, "an http:// origin trusted with credentials"
+)
+LOCAL_ORIGIN = kind("CORS110", "local-origin", I, "a loopback or private-address origin")
+REGEX_UNSUPPORTED = kind(
+    "CORS111", "regex-unsupported-construct", E, "a regex construct outside the portable subset"
+)
+REGEX_UNESCAPED_DOT = kind("CORS112", "regex-unescaped-dot", E, "an unescaped `.` in a regex host")
+REGEX_ADMITS_LOOK_ALIKE = kind(
+    "CORS113", "regex-admits-look-alike", E, "a regex that admits look-alike origins"
+)
+WILDCARD_WITH_CREDENTIALS_SUBDOMAIN = kind(
+    "CORS114", "subdomain-wildcard-with-credentials", I, "every subdomain trusted with credentials"
+)
+
+# ---- 2xx: methods and headers ------------------------------------------------------------
+INVALID_METHOD = kind("CORS201", "invalid-method-token", E, "a method that is not an HTTP token")
+LOWERCASE_METHOD = kind(
+    "CORS202", "lowercase-normalized-method", E, "a method browsers uppercase, written otherwise"
+)
+NON_UPPERCASE_METHOD = kind("CORS203", "non-uppercase-method", W, "a method not in uppercase")
+FORBIDDEN_METHOD = kind("CORS204", "forbidden-method", E, "CONNECT, TRACE or TRACK")
+SAFELISTED_METHOD = kind("CORS205", "safelisted-method-listed", I, "GET, HEAD or POST listed")
+OPTIONS_METHOD = kind("CORS206", "options-method-listed", I, "OPTIONS listed")
+DUPLICATE_ITEM = kind("CORS207", "duplicate-list-item", W, "the same method or header listed twice")
+INVALID_HEADER = kind(
+    "CORS211", "invalid-header-token", E, "a header name that is not an HTTP token"
+)
+FORBIDDEN_HEADER = kind("CORS212", "forbidden-request-header", W, "a header scripts cannot send")
+SAFELISTED_HEADER = kind(
+    "CORS213", "safelisted-request-header", I, "a header that never needs a preflight"
+)
+
+# ---- 3xx: credentials and exposure -----------------------------------------------------
+WILDCARD_WITH_CREDENTIALS = kind(
+    "CORS301", "wildcard-with-credentials", E, "`origins *` with credentials"
+)
+EXPOSE_WILDCARD_WITH_CREDENTIALS = kind(
+    "CORS302", "expose-wildcard-with-credentials", E, "`expose *` with credentials"
+)
+EXPOSE_SET_COOKIE = kind(
+    "CORS303", "expose-set-cookie", W, "Set-Cookie exposed (browsers never expose it)"
+)
+EXPOSE_SENSITIVE = kind("CORS304", "expose-sensitive", W, "a secret-bearing header exposed")
+EXPOSE_SAFELISTED = kind(
+    "CORS305", "expose-safelisted", I, "a response header scripts can always read"
+)
+
+# ---- 4xx: max-age, preflight and private network ----------------------------------------
+MAX_AGE_INVALID = kind("CORS401", "max-age-invalid", E, "a max-age that is not a duration")
+MAX_AGE_SAFARI_CAP = kind(
+    "CORS402", "max-age-over-webkit-cap", I, "max-age above 600 s (Safari's cap)"
+)
+MAX_AGE_CHROMIUM_CAP = kind(
+    "CORS403", "max-age-over-chromium-cap", W, "max-age above 7200 s (Chromium's cap)"
+)
+MAX_AGE_EVERY_CAP = kind(
+    "CORS404", "max-age-over-every-cap", W, "max-age above 86400 s (every engine's cap)"
+)
+PRIVATE_NETWORK_PATTERN = kind(
+    "CORS405", "private-network-pattern", E, "private-network with a non-exact origin"
+)
+PRIVATE_NETWORK_ENABLED = kind(
+    "CORS406", "private-network-enabled", W, "private-network answered at all"
+)
+UNLISTED_REJECT = kind(
+    "CORS407",
+    "unlisted-reject-same-origin",
+    W,
+    "`unlisted reject` also refuses same-origin requests with Origin",
+)
+PREFLIGHT_STATUS_INVALID = kind(
+    "CORS408", "preflight-status-invalid", E, "a preflight status other than 200 or 204"
+)
+
+# ---- 5xx: structure, names and paths ---------------------------------------------------
+DUPLICATE_STATEMENT = kind("CORS501", "duplicate-statement", E, "a statement twice in one block")
+DUPLICATE_POLICY = kind("CORS502", "duplicate-policy-name", E, "two policies with one name")
+DUPLICATE_PATH = kind(
+    "CORS503", "duplicate-path-prefix", E, "two policies with the same path prefix"
+)
+DUPLICATE_FALLBACK = kind("CORS504", "duplicate-fallback", E, "two policies without `paths`")
+UNDEFINED_NAME = kind("CORS505", "undefined-name", E, "a name no `let` defines")
+CYCLIC_BINDING = kind(
+    "CORS506", "cyclic-binding", E, "`let` bindings that refer to each other in a cycle"
+)
+BINDING_KIND_CONFLICT = kind(
+    "CORS507", "binding-kind-conflict", E, "a `let` used as two kinds of list, or as the wrong kind"
+)
+DENIED_ENTRY = kind(
+    "CORS508", "entry-unreachable-by-deny", E, "an allow entry every origin of which is denied"
+)
+DENIED_REGEX_ENTRY = kind(
+    "CORS509", "regex-entry-probably-denied", W, "a regex entry whose probes are all denied"
+)
+DENY_REMOVES_NOTHING = kind(
+    "CORS510", "deny-removes-nothing", W, "a `deny` that matches no allowed origin"
+)
+OVERLAPPING_BLOCKS = kind(
+    "CORS511",
+    "overlapping-origin-blocks",
+    W,
+    "two `origin` blocks match one origin with different settings",
+)
+NO_ORIGIN_ALLOWED = kind("CORS512", "no-origin-allowed", E, "a policy that allows no origin")
+INVALID_PATH = kind("CORS513", "invalid-path", E, "a path prefix that is not an absolute path")
+MISPLACED_STATEMENT = kind(
+    "CORS514", "misplaced-statement", E, "a statement where it has no meaning"
+)
+UNUSED_BINDING = kind("CORS515", "unused-binding", I, "a `let` binding no policy uses")
+DUPLICATE_BINDING = kind("CORS516", "duplicate-binding", E, "two `let` bindings with one name")
+
+
+@frozen
+class Diagnostics:
+    """An append-only collection, ordered by file and position when read."""
+
+    items: list[Diagnostic] = field(factory=list)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        self.items.append(diagnostic)
+
+    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.items.extend(diagnostics)
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(sorted(self.items, key=Diagnostic.sort_key))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(item.severity is Severity.ERROR for item in self.items)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for item in self.items if item.severity is severity)
+
+
+def fails(diagnostics: Iterable[Diagnostic], *, strict: bool = False) -> bool:
+    """Whether these diagnostics make a run fail: errors, or warnings too under ``--strict``."""
+    failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
+    return any(item.severity in failing for item in diagnostics)

@@ -1,0 +1,195 @@
+"""The intermediate representation: a resolved, checked-ready policy set.
+
+Every node is a frozen attrs class with a span. Lowering (``corsc.lower``) is the only producer;
+checks, the evaluator and the backends are consumers. Backends never see syntax trees.
+
+What always holds in a lowered :class:`PolicySet`:
+
+- ``let`` names are resolved and ``--set`` overrides applied; no node refers to a binding.
+- Origin patterns are canonical (lowercase scheme and host, default port dropped, punycode).
+- Defaults are filled in: every :class:`Setting` has a value, and ``written`` says whether the
+  user wrote it (a default's span is the policy's name).
+- Each :class:`AllowEntry` carries its effective :class:`Grant`: the policy's statements with
+  its ``origin`` block's overrides applied.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Generic, TypeVar
+
+from attrs import frozen
+
+from corsc.source import Span
+
+T = TypeVar("T")
+
+
+class PatternKind(enum.Enum):
+    """The forms of design.md §1.3, in the order of specificity used for matching."""
+
+    EXACT = "exact"
+    SUBDOMAIN = "subdomain"
+    PORT = "port"
+    REGEX = "regex"
+    ANY = "any"
+    NULL = "null"
+
+
+@frozen
+class OriginPattern:
+    """One origin pattern in canonical form.
+
+    - ``EXACT``: ``scheme``, ``host`` and ``port`` (``None`` for the scheme's default port).
+    - ``SUBDOMAIN``: ``host`` is the base after ``*.``; matches one or more labels below it,
+      never the base itself. ``any_port`` is true for ``https://*.example.com:*``.
+    - ``PORT``: ``http://localhost:*`` — ``host`` with any port, the default included
+      (``any_port`` is always true, ``port`` is ``None``).
+    - ``REGEX``: ``regex`` is the body with any outer ``^``/``$`` removed; it is always matched
+      against the whole Origin (full-match semantics).
+    - ``ANY``: ``*`` — every origin, ``null`` included. ``NULL``: exactly ``null``.
+
+    ``text`` is the pattern as written (without quotes); ``span`` covers it in the source.
+    """
+
+    kind: PatternKind
+    text: str
+    span: Span
+    scheme: str = ""
+    host: str = ""
+    port: int | None = None
+    any_port: bool = False
+    regex: str = ""
+
+    @property
+    def canonical(self) -> str:
+        """The pattern as corsc writes it: what a browser sends, for exact origins."""
+        if self.kind is PatternKind.ANY:
+            return "*"
+        if self.kind is PatternKind.NULL:
+            return "null"
+        if self.kind is PatternKind.REGEX:
+            return f"regex:{self.regex}"
+        host = f"*.{self.host}" if self.kind is PatternKind.SUBDOMAIN else self.host
+        if self.any_port:
+            port = ":*"
+        elif self.port is not None:
+            port = f":{self.port}"
+        else:
+            port = ""
+        return f"{self.scheme}://{host}{port}"
+
+
+@frozen
+class Token:
+    """A method or header name exactly as written (case preserved)."""
+
+    value: str
+    span: Span
+
+
+@frozen
+class TokenList:
+    """The value of ``methods``, ``headers`` or ``expose``: names in the order written, or
+    ``wildcard`` (``*``), in which case ``items`` is empty."""
+
+    items: tuple[Token, ...] = ()
+    wildcard: bool = False
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The names in order without duplicates (case-insensitive for duplicates of headers is
+        the caller's business: this keeps exact duplicates out only)."""
+        seen: set[str] = set()
+        result: list[str] = []
+        for item in self.items:
+            if item.value not in seen:
+                seen.add(item.value)
+                result.append(item.value)
+        return tuple(result)
+
+
+@frozen
+class Setting(Generic[T]):
+    """A statement's value. ``written`` is false for a default, whose ``span`` is the name of
+    the policy it applies to."""
+
+    value: T
+    span: Span
+    written: bool
+
+
+class Unlisted(enum.Enum):
+    PASS = "pass"
+    REJECT = "reject"
+
+
+@frozen
+class Grant:
+    """What an allowed origin is granted: the statements an ``origin`` block may override."""
+
+    methods: Setting[TokenList]
+    headers: Setting[TokenList]
+    expose: Setting[TokenList]
+    credentials: Setting[bool]
+    max_age: Setting[int | None]
+    private_network: Setting[bool]
+
+
+@frozen
+class AllowEntry:
+    """An allowed origin pattern and its effective grant.
+
+    ``block`` is true for an ``origin "…" { … }`` block (whose ``span`` covers the header
+    ``origin "…"``), false for an ``origins`` list item (whose ``span`` is the item's).
+    """
+
+    pattern: OriginPattern
+    grant: Grant
+    block: bool
+    span: Span
+
+
+@frozen
+class PathPrefix:
+    """A ``paths`` item: ``value`` is normalised (design.md §1.4: dot segments removed, no
+    trailing slash except for ``/`` itself); ``text`` is as written."""
+
+    value: str
+    text: str
+    span: Span
+
+
+@frozen
+class Policy:
+    """One ``policy NAME { … }`` block, resolved.
+
+    ``entries`` are in source order (list items and blocks interleaved as written).
+    ``static_origin`` is the fixed Allow-Origin of static mode (design.md §2) — ``"*"`` or the
+    one exact origin — and ``None`` when Allow-Origin echoes the request's Origin.
+    """
+
+    name: str
+    span: Span
+    paths: tuple[PathPrefix, ...]
+    entries: tuple[AllowEntry, ...]
+    denies: tuple[OriginPattern, ...]
+    grant: Grant
+    unlisted: Setting[Unlisted]
+    preflight_status: Setting[int]
+    static_origin: str | None
+
+    @property
+    def is_fallback(self) -> bool:
+        return not self.paths
+
+
+@frozen
+class PolicySet:
+    """Every policy of one file, in source order. ``file`` is the source's name."""
+
+    file: str
+    policies: tuple[Policy, ...]
+
+    def policy(self, name: str) -> Policy | None:
+        return next((policy for policy in self.policies if policy.name == name), None)

@@ -1,0 +1,1 @@
+"""The policy grammar (``cors.lark``), shipped as package data."""
