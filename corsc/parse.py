@@ -44,8 +44,8 @@ KEYWORDS = frozenset({*STATEMENTS, "let", "policy", "origin", "regex"})
 
 #: What each statement takes, for "expected … after `methods`".
 VALUE_DESCRIPTIONS = {
-    "paths": "a path in quotes such as \"/api\"",
-    "origins": 'an origin in quotes, a `let` name or `*`',
+    "paths": 'a path in quotes such as "/api"',
+    "origins": "an origin in quotes, a `let` name or `*`",
     "deny": "an origin in quotes or a `let` name",
     "methods": "a method name or `*`",
     "headers": "a header name or `*`",

@@ -1,0 +1,283 @@
+"""Origins: parsing patterns into canonical form, matching request Origins, and rendering
+patterns as anchored, escaped regexes for every dialect a backend needs.
+
+This is the one place that knows what an origin looks like. Lowering parses with
+:func:`parse_pattern`; the evaluator and the runtime match with :func:`matcher`; every backend
+takes its regexes from the rendering functions below. Imports nothing heavy at module level
+(``idna`` is imported only to canonicalise a non-ASCII host).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+
+from attrs import frozen
+
+from corsc.ir import OriginPattern, PatternKind
+from corsc.source import Span
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+SCHEMES = tuple(DEFAULT_PORTS)
+
+#: One DNS label as design.md §1.3 defines it for wildcard matching.
+LABEL = r"[a-z0-9_-]+"
+_LABEL_RE = re.compile(LABEL)
+_PORT_RE = re.compile(r"[0-9]+")
+
+
+@frozen
+class OriginProblem:
+    """Why a written pattern is not usable. ``code`` is ``not-an-origin`` or
+    ``wildcard-not-leading-label``; the lowering turns it into a diagnostic."""
+
+    code: str
+    message: str
+    help: str
+
+
+@frozen
+class ParsedPattern:
+    """A pattern in canonical form, or the problem that kept it from being one.
+
+    ``canonical_text`` is what the user should have written when it differs from the text
+    (the fix of ``origin-not-canonical``); ``None`` when the text is already canonical.
+    """
+
+    pattern: OriginPattern | None
+    problem: OriginProblem | None = None
+    canonical_text: str | None = None
+    why_not_canonical: str = ""
+
+
+def _not_an_origin(message: str, help: str) -> ParsedPattern:
+    return ParsedPattern(None, OriginProblem("not-an-origin", message, help))
+
+
+def parse_pattern(text: str, span: Span) -> ParsedPattern:
+    """Parse a quoted origin pattern (everything but ``regex``): exact, ``*.`` subdomain
+    wildcard, ``:*`` port wildcard, ``*`` or ``null``."""
+    if text == "*":
+        return ParsedPattern(OriginPattern(PatternKind.ANY, text, span))
+    if text.lower() == "null":
+        canonical = None if text == "null" else "null"
+        return ParsedPattern(
+            OriginPattern(PatternKind.NULL, text, span), None, canonical, "`null` is lowercase"
+        )
+    if text != text.strip():
+        return _not_an_origin(
+            "an origin cannot have spaces around it",
+            f'write "{text.strip()}"',
+        )
+    scheme, separator, rest = text.partition("://")
+    if not separator:
+        guess = text.split("/", 1)[0]
+        return _not_an_origin(
+            f'"{text}" has no scheme',
+            f'write the scheme browsers use, for example "https://{guess}"',
+        )
+    lower_scheme = scheme.lower()
+    if lower_scheme not in SCHEMES:
+        return _not_an_origin(
+            f"unsupported scheme `{scheme}` in an origin",
+            "origins in a CORS policy use `https://` (or `http://` for local development)",
+        )
+    for mark, what in (("/", "a path"), ("?", "a query"), ("#", "a fragment")):
+        index = rest.find(mark)
+        if index != -1:
+            origin = f"{scheme}://{rest[:index]}"
+            if mark == "/" and index == len(rest) - 1:
+                return _not_an_origin(
+                    f'"{text}" ends with `/`; an origin never does',
+                    f'remove the trailing slash: "{origin}"',
+                )
+            return _not_an_origin(
+                f'"{text}" has {what}; an origin is only scheme, host and port',
+                f'write the origin alone, "{origin}", and restrict paths with `paths`',
+            )
+    if "@" in rest:
+        return _not_an_origin(
+            f'"{text}" has user information (`…@`); an origin never does',
+            f'write "{scheme}://{rest.rpartition("@")[2]}"',
+        )
+    host, port_text, any_port = _split_port(rest)
+    if host is None:
+        return _not_an_origin(f'"{text}" has a malformed port', "a port is a number or `*`")
+    if not host:
+        return _not_an_origin(f'"{text}" has no host', 'write a host, as in "https://example.com"')
+    port: int | None = None
+    if port_text is not None:
+        port = int(port_text)
+        if not 0 < port < 65536:
+            return _not_an_origin(f"port {port_text} is out of range", "ports go from 1 to 65535")
+        if port == DEFAULT_PORTS[lower_scheme]:
+            port = None
+    subdomains = host.startswith("*.")
+    base = host[2:] if subdomains else host
+    if "*" in base:
+        return ParsedPattern(
+            None,
+            OriginProblem(
+                "wildcard-not-leading-label",
+                f'`*` in "{text}" is not a whole leading label',
+                'write the wildcard as the whole first label, as in "https://*.example.com" '
+                "(one or more labels deep, never the apex), or use `regex`",
+            ),
+        )
+    canonical_host, host_problem = canonical_host_of(base, allow_ip=not subdomains)
+    if canonical_host is None:
+        return _not_an_origin(f'"{text}": {host_problem}', "write a valid host name or address")
+    if subdomains:
+        kind = PatternKind.SUBDOMAIN
+    elif any_port:
+        kind = PatternKind.PORT
+    else:
+        kind = PatternKind.EXACT
+    pattern = OriginPattern(
+        kind, text, span, scheme=lower_scheme, host=canonical_host, port=port, any_port=any_port
+    )
+    canonical = pattern.canonical
+    if canonical == text:
+        return ParsedPattern(pattern)
+    return ParsedPattern(
+        pattern, None, canonical, _why_not_canonical(text, lower_scheme, port_text)
+    )
+
+
+def _why_not_canonical(text: str, scheme: str, port_text: str | None) -> str:
+    if port_text is not None and int(port_text) == DEFAULT_PORTS[scheme]:
+        return f"browsers never send the default port {port_text}"
+    if not text.isascii():
+        return "browsers send international host names in punycode"
+    if text != text.lower():
+        return "browsers send scheme and host in lowercase"
+    return "browsers send it in another form"
+
+
+def _split_port(rest: str) -> tuple[str | None, str | None, bool]:
+    """``host[:port]`` → (host, port digits or None, any_port). Host ``None`` = malformed."""
+    if rest.startswith("["):
+        close = rest.find("]")
+        if close == -1:
+            return None, None, False
+        host, after = rest[: close + 1], rest[close + 1 :]
+    else:
+        host, colon, port = rest.partition(":")
+        after = colon + port
+    if not after:
+        return host, None, False
+    if after == ":*":
+        return host, None, True
+    if after.startswith(":") and _PORT_RE.fullmatch(after[1:]) and len(after) <= 7:
+        return host, after[1:], False
+    return None, None, False
+
+
+def canonical_host_of(host: str, *, allow_ip: bool = True) -> tuple[str | None, str]:
+    """The host as browsers serialise it (lowercase, punycode by UTS #46 non-transitional,
+    RFC 5952 IPv6), or ``None`` and the reason."""
+    if host.startswith("["):
+        if not allow_ip:
+            return None, "a wildcard cannot stand over an IP address"
+        try:
+            address = ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return None, f"`{host}` is not an IPv6 address"
+        return f"[{address.compressed}]", ""
+    if host.endswith("."):
+        return None, "the host ends with `.`"
+    if host.isascii():
+        lowered = host.lower()
+    else:
+        import idna  # only for international names: it is slow to import
+
+        try:
+            lowered = idna.encode(host, uts46=True, transitional=False).decode("ascii")
+        except idna.IDNAError as error:
+            return None, f"`{host}` is not a valid international host name ({error})"
+    labels = lowered.split(".")
+    if any(not _LABEL_RE.fullmatch(label) for label in labels):
+        return None, f"`{host}` is not a valid host name"
+    if _looks_like_ipv4(labels):
+        if not allow_ip:
+            return None, "a wildcard cannot stand over an IP address"
+        try:
+            return str(ipaddress.IPv4Address(lowered)), ""
+        except ValueError:
+            return None, f"`{host}` is not a valid IPv4 address"
+    return lowered, ""
+
+
+def _looks_like_ipv4(labels: list[str]) -> bool:
+    return labels[-1].isdigit()
+
+
+# ---- matching ---------------------------------------------------------------------------
+
+_PORT_SUFFIX = r"(?::[1-9][0-9]{0,4})"
+
+
+def python_regex(pattern: OriginPattern) -> str:
+    """A Python regex (for ``re.fullmatch``) admitting exactly the origins of a host pattern
+    (``EXACT``, ``SUBDOMAIN``, ``PORT``)."""
+    prefix = re.escape(pattern.scheme) + "://"
+    if pattern.kind is PatternKind.SUBDOMAIN:
+        host = f"(?:{LABEL}\\.)+" + re.escape(pattern.host)
+    else:
+        host = re.escape(pattern.host)
+    if pattern.any_port:
+        port = _PORT_SUFFIX + "?"
+    elif pattern.port is not None:
+        port = re.escape(f":{pattern.port}")
+    else:
+        port = ""
+    return prefix + host + port
+
+
+def matcher(pattern: OriginPattern) -> Callable[[str], bool]:
+    """A predicate telling whether a request's Origin header value matches ``pattern``,
+    byte for byte against the canonical forms (design.md §1.3)."""
+    if pattern.kind is PatternKind.ANY:
+        return bool
+    if pattern.kind is PatternKind.NULL:
+        return "null".__eq__
+    if pattern.kind is PatternKind.EXACT:
+        return pattern.canonical.__eq__
+    if pattern.kind is PatternKind.REGEX:
+        compiled = re.compile(pattern.regex)
+    else:
+        compiled = re.compile(python_regex(pattern))
+    return lambda origin: compiled.fullmatch(origin) is not None
+
+
+def specificity(pattern: OriginPattern, block: bool) -> tuple[int, int, int]:
+    """Sort key for the most specific matching allow entry (design.md §2): an ``origin`` block
+    before a list item, then exact, subdomain wildcard (longer base first), port wildcard,
+    regex, ``*``. Ties are broken by source order, which the caller keeps."""
+    rank = {
+        PatternKind.EXACT: 0,
+        PatternKind.NULL: 0,
+        PatternKind.SUBDOMAIN: 1,
+        PatternKind.PORT: 2,
+        PatternKind.REGEX: 3,
+        PatternKind.ANY: 4,
+    }[pattern.kind]
+    length = -len(pattern.host) if pattern.kind is PatternKind.SUBDOMAIN else 0
+    return (0 if block else 1, rank, length)
+
+
+def regex_pattern(text: str, span: Span) -> OriginPattern:
+    """A ``regex "…"`` pattern: full-match semantics whatever anchors are written, so one
+    leading ``^`` and one unescaped trailing ``$`` are dropped from the stored body."""
+    body = text[1:] if text.startswith("^") else text
+    if body.endswith("$") and not _escaped_at(body, len(body) - 1):
+        body = body[:-1]
+    return OriginPattern(PatternKind.REGEX, text, span, regex=body)
+
+
+def _escaped_at(text: str, index: int) -> bool:
+    backslashes = 0
+    while index - backslashes - 1 >= 0 and text[index - backslashes - 1] == "\\":
+        backslashes += 1
+    return backslashes % 2 == 1
