@@ -1,0 +1,111 @@
+"""The front end as one call: read → parse → lower → check.
+
+``load`` never raises on bad input; it returns the policy set (``None`` when the text could not
+be parsed at all) and every diagnostic, sorted by position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from attrs import frozen
+
+from corsc import diagnostics as d
+from corsc.check import check
+from corsc.ir import PolicySet
+from corsc.lower import Override, lower, parse_override
+from corsc.parse import parse
+from corsc.source import MAX_SOURCE_CHARS, Source
+
+
+@frozen
+class Loaded:
+    """The result of the front end. ``sources`` maps file names (including the synthetic
+    sources of ``--set`` values) to their text, for rendering excerpts."""
+
+    policy_set: PolicySet | None
+    diagnostics: tuple[d.Diagnostic, ...]
+    sources: dict[str, Source]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(item.severity is d.Severity.ERROR for item in self.diagnostics)
+
+
+def load(source: Source, overrides: Sequence[str] = ()) -> Loaded:
+    """Parse, lower and check one source; ``overrides`` are ``--set`` arguments."""
+    diagnostics: list[d.Diagnostic] = []
+    sources = {source.name: source}
+    parsed_overrides: list[Override] = []
+    for index, text in enumerate(overrides):
+        override, problems = parse_override(text, index)
+        diagnostics.extend(problems)
+        if override is not None:
+            parsed_overrides.append(override)
+            sources[override.span.file] = Source(override.span.file, text)
+    parsed = parse(source)
+    diagnostics.extend(parsed.diagnostics)
+    policy_set = None
+    if parsed.tree is not None:
+        policy_set, lowered = lower(source, parsed.tree, parsed_overrides)
+        diagnostics.extend(lowered)
+        diagnostics.extend(check(policy_set))
+    diagnostics.sort(key=d.Diagnostic.sort_key)
+    return Loaded(policy_set, tuple(diagnostics), sources)
+
+
+def read_source(path: str) -> tuple[Source | None, d.Diagnostic | None]:
+    """Read a policy file as UTF-8 text. A missing, unreadable, binary, non-UTF-8 or oversized
+    file is a diagnostic (exit 2), never an exception."""
+    name = path
+    empty = Source(name, "")
+    try:
+        data = Path(path).read_bytes() if path != "-" else _stdin_bytes()
+    except FileNotFoundError:
+        return None, _input_problem(
+            d.UNREADABLE_INPUT, empty, f"{path}: no such file", "check the path"
+        )
+    except IsADirectoryError:
+        return None, _input_problem(
+            d.UNREADABLE_INPUT, empty, f"{path} is a directory", "name a .cors file"
+        )
+    except OSError as error:
+        return None, _input_problem(
+            d.UNREADABLE_INPUT,
+            empty,
+            f"{path} cannot be read: {error.strerror or error}",
+            "check the file's permissions",
+        )
+    if len(data) > MAX_SOURCE_CHARS:
+        return None, _input_problem(
+            d.INPUT_TOO_LARGE,
+            empty,
+            f"{path} is {len(data):,} bytes; corsc reads policy files up to "
+            f"{MAX_SOURCE_CHARS:,} bytes",
+            "split the policy, or move long origin lists into `--set` values",
+        )
+    if b"\x00" in data:
+        return None, _input_problem(
+            d.NOT_UTF8, empty, f"{path} is a binary file, not a policy", "name a .cors text file"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return None, _input_problem(
+            d.NOT_UTF8,
+            empty,
+            f"{path} is not UTF-8 text (byte {error.start} cannot be decoded)",
+            "save the file as UTF-8",
+        )
+    return Source(name, text.removeprefix("\ufeff")), None
+
+
+def _stdin_bytes() -> bytes:
+    import sys
+
+    return sys.stdin.buffer.read()
+
+
+def _input_problem(kind: d.Kind, source: Source, message: str, help: str) -> d.Diagnostic:
+    return kind.at(source.span(0), message, help)

@@ -1,0 +1,661 @@
+"""Lower: syntax tree → IR.
+
+Resolves ``let`` names (after ``--set`` overrides), checks that each value has the kind its
+statement needs, canonicalises origins, converts durations to seconds, normalises paths, fills
+in defaults and resolves ``origin`` blocks against their policy. What cannot be represented is a
+diagnostic, and lowering goes on with the rest, so one run reports every problem. Semantic
+checks of the resulting IR live in ``corsc.check``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal
+
+from attrs import frozen
+from lark import Token, Tree
+
+from corsc import diagnostics as d
+from corsc import origins
+from corsc.ir import (
+    AllowEntry,
+    Grant,
+    OriginPattern,
+    PathPrefix,
+    PatternKind,
+    Policy,
+    PolicySet,
+    Setting,
+    TokenList,
+    Unlisted,
+)
+from corsc.ir import Token as NameToken
+from corsc.parse import STATEMENTS, did_you_mean
+from corsc.paths import normalize_prefix
+from corsc.source import Source, Span
+
+NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
+DURATION_RE = re.compile(r"([0-9]+)([smhd]?)")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+#: What an ``origin`` block may override.
+BLOCK_STATEMENTS = ("methods", "headers", "expose", "credentials", "max-age", "private-network")
+
+ValueKind = Literal["origin", "method", "header", "path"]
+_KIND_OF_STATEMENT: dict[str, ValueKind] = {
+    "paths": "path",
+    "origins": "origin",
+    "deny": "origin",
+    "methods": "method",
+    "headers": "header",
+    "expose": "header",
+}
+_KIND_WORDS = {
+    "origin": "origins",
+    "method": "method names",
+    "header": "header names",
+    "path": "paths",
+}
+
+
+@frozen
+class Value:
+    """One item of a value list before resolution: ``form`` is how it was written."""
+
+    form: Literal["string", "regex", "word", "star"]
+    text: str
+    span: Span
+
+
+@frozen
+class Override:
+    """A ``--set NAME=VALUE[,VALUE…]`` from the command line, with its own source for spans."""
+
+    name: str
+    values: tuple[Value, ...]
+    span: Span
+
+
+def parse_override(text: str, index: int = 0) -> tuple[Override | None, list[d.Diagnostic]]:
+    """Parse one ``--set`` argument. Values are comma-separated; ``*`` is the wildcard; the
+    rest is taken as written (origins need no quotes here)."""
+    source = Source(f"<--set #{index + 1}>", text)
+    name, equals, rest = text.partition("=")
+    if not equals or not NAME_RE.fullmatch(name.strip()):
+        return None, [
+            d.INVALID_OVERRIDE.at(
+                source.span(0, len(text)),
+                f"`--set {text}` is not NAME=VALUE[,VALUE…]",
+                'write for example --set partners="https://a.example,https://b.example"',
+            )
+        ]
+    values: list[Value] = []
+    offset = len(name) + 1
+    for item in rest.split(","):
+        stripped = item.strip()
+        start = offset + item.find(stripped) if stripped else offset
+        offset += len(item) + 1
+        if not stripped:
+            continue
+        span = source.span(start, start + len(stripped))
+        if stripped == "*":
+            values.append(Value("star", stripped, span))
+        elif stripped.startswith("regex:"):
+            values.append(Value("regex", stripped.removeprefix("regex:"), span))
+        else:
+            values.append(Value("string", stripped, span))
+    return Override(name.strip(), tuple(values), source.span(0, len(name))), []
+
+
+@frozen
+class _Binding:
+    name: str
+    span: Span
+    values: tuple[Value, ...]
+
+
+class _Lowering:
+    def __init__(self, source: Source, overrides: Sequence[Override]) -> None:
+        self.source = source
+        self.overrides = overrides
+        self.diagnostics: list[d.Diagnostic] = []
+        self.bindings: dict[str, _Binding] = {}
+        self.binding_kinds: dict[str, tuple[ValueKind, Span]] = {}
+        self.used: set[str] = set()
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def span_of(self, node: Tree[Token] | Token) -> Span:
+        if isinstance(node, Token):
+            start = node.start_pos or 0
+            return self.source.span(start, node.end_pos if node.end_pos is not None else start)
+        return self.source.span(node.meta.start_pos, node.meta.end_pos)
+
+    def report(self, diagnostic: d.Diagnostic) -> None:
+        self.diagnostics.append(diagnostic)
+
+    def values_of(self, value_list: Tree[Token] | None) -> tuple[Value, ...]:
+        if value_list is None:
+            return ()
+        result = []
+        for item in value_list.children:
+            assert isinstance(item, Tree)
+            token = item.children[-1]
+            assert isinstance(token, Token)
+            form = str(item.data)
+            text = _decode_string(token.value) if token.type == "STRING" else str(token.value)
+            result.append(Value(form, text, self.span_of(item)))  # type: ignore[arg-type]
+        return tuple(result)
+
+    # -- let bindings ----------------------------------------------------------------------
+
+    def collect_bindings(self, items: Iterable[Tree[Token]]) -> None:
+        for item in items:
+            name_token, value_list = item.children
+            assert isinstance(name_token, Token) and isinstance(value_list, Tree)
+            name = str(name_token.value)
+            span = self.span_of(name_token)
+            if not NAME_RE.fullmatch(name):
+                self.report(_invalid_name("binding", name, span))
+            if name in self.bindings:
+                self.report(
+                    d.DUPLICATE_BINDING.at(
+                        span,
+                        f"`let {name}` is defined twice",
+                        "rename one of the bindings or merge their values",
+                        related=[d.Related(self.bindings[name].span, "first defined here")],
+                    )
+                )
+                continue
+            self.bindings[name] = _Binding(name, span, self.values_of(value_list))
+        for override in self.overrides:
+            existing = self.bindings.get(override.name)
+            if existing is None:
+                self.report(
+                    d.INVALID_OVERRIDE.at(
+                        override.span,
+                        f"`--set {override.name}` names no `let` binding in {self.source.name}",
+                        did_you_mean(override.name, list(self.bindings))
+                        or "`--set` replaces a binding the file defines with `let`",
+                    )
+                )
+                continue
+            self.bindings[override.name] = _Binding(override.name, existing.span, override.values)
+
+    def expand(
+        self, values: Iterable[Value], kind: ValueKind, trail: tuple[str, ...] = ()
+    ) -> list[Value]:
+        """Replace words naming bindings by their values, recording each binding's kind."""
+        result: list[Value] = []
+        for value in values:
+            binding = self.bindings.get(value.text) if value.form == "word" else None
+            if binding is None:
+                if value.form == "word" and kind in {"origin", "path"}:
+                    self.report(self.undefined(value, kind))
+                    continue
+                result.append(value)
+                continue
+            self.used.add(binding.name)
+            if binding.name in trail:
+                cycle = " → ".join((*trail[trail.index(binding.name) :], binding.name))
+                self.report(
+                    d.CYCLIC_BINDING.at(
+                        value.span,
+                        f"`let` bindings refer to each other in a cycle: {cycle}",
+                        "a binding may list other bindings, but never itself, directly or not",
+                    )
+                )
+                continue
+            previous = self.binding_kinds.setdefault(binding.name, (kind, value.span))
+            if previous[0] != kind:
+                self.report(
+                    d.BINDING_KIND_CONFLICT.at(
+                        value.span,
+                        f"`{binding.name}` is used here as a list of {_KIND_WORDS[kind]} but "
+                        f"elsewhere as a list of {_KIND_WORDS[previous[0]]}",
+                        "use one binding per kind of list",
+                        related=[d.Related(previous[1], f"used as {_KIND_WORDS[previous[0]]}")],
+                    )
+                )
+                continue
+            result.extend(self.expand(binding.values, kind, (*trail, binding.name)))
+        return result
+
+    def undefined(self, value: Value, kind: ValueKind) -> d.Diagnostic:
+        suggestion = did_you_mean(value.text, list(self.bindings))
+        if kind == "origin":
+            hint = f'origins are written in quotes: "https://{value.text}"'
+        else:
+            hint = f'paths are written in quotes: "/{value.text}"'
+        return d.UNDEFINED_NAME.at(
+            value.span,
+            f"`{value.text}` is not defined",
+            f"{suggestion} {hint}".strip() if suggestion else f"define it with `let`, or {hint}",
+        )
+
+    # -- policies --------------------------------------------------------------------------
+
+    def lower_policy(self, tree: Tree[Token]) -> Policy:
+        name_token, body = tree.children
+        assert isinstance(name_token, Token) and isinstance(body, Tree)
+        name = str(name_token.value)
+        name_span = self.span_of(name_token)
+        if not NAME_RE.fullmatch(name):
+            self.report(_invalid_name("policy", name, name_span))
+        statements = self.statements(body, "policy")
+        grant = self.grant(statements, name_span, None)
+        paths = self.paths(statements.get("paths"))
+        # Source order: list items at their `origins` statement (values from a `let` too),
+        # blocks where they stand.
+        ordered: list[tuple[int, int, AllowEntry]] = []
+        if "origins" in statements:
+            at = statements["origins"][0].start.offset
+            for index, value in enumerate(self.expand(statements["origins"][1], "origin")):
+                pattern = self.pattern(value)
+                if pattern is not None:
+                    ordered.append((at, index, AllowEntry(pattern, grant, False, value.span)))
+        for block in body.children:
+            if isinstance(block, Tree) and block.data == "origin_block":
+                entry = self.origin_block(block, grant, name_span)
+                if entry is not None:
+                    ordered.append((entry.span.start.offset, 0, entry))
+        entries = [entry for _, _, entry in sorted(ordered, key=lambda item: item[:2])]
+        denies = []
+        for value in self.expand(statements.get("deny", (name_span, ()))[1], "origin"):
+            pattern = self.pattern(value)
+            if pattern is None:
+                continue
+            if pattern.kind is PatternKind.ANY:
+                self.report(
+                    d.MISPLACED_STATEMENT.at(
+                        value.span,
+                        "`deny *` denies every origin",
+                        "remove the policy, or deny specific origins",
+                    )
+                )
+                continue
+            denies.append(pattern)
+        unlisted = self.choice(statements.get("unlisted"), name_span, Unlisted, Unlisted.PASS)
+        status = self.preflight_status(statements.get("preflight-status"), name_span)
+        return Policy(
+            name=name,
+            span=name_span,
+            paths=paths,
+            entries=tuple(entries),
+            denies=tuple(denies),
+            grant=grant,
+            unlisted=unlisted,
+            preflight_status=status,
+            static_origin=_static_origin(entries, denies, unlisted.value, grant),
+        )
+
+    def statements(
+        self, body: Tree[Token], where: Literal["policy", "block"]
+    ) -> dict[str, tuple[Span, tuple[Value, ...]]]:
+        """The block's statements by name (first occurrence), reporting duplicates, unknown
+        names and statements that do not belong in this kind of block."""
+        seen: dict[str, tuple[Span, tuple[Value, ...]]] = {}
+        allowed = STATEMENTS if where == "policy" else BLOCK_STATEMENTS
+        for child in body.children:
+            assert isinstance(child, Tree)
+            if child.data == "unknown_statement":
+                word = child.children[0]
+                assert isinstance(word, Token)
+                self.report(self.unknown_statement(word, allowed))
+                continue
+            if child.data == "origin_block":
+                if where == "block":
+                    self.report(
+                        d.MISPLACED_STATEMENT.at(
+                            self.span_of(child.children[0]),
+                            "an `origin` block cannot be nested in another",
+                            "put each `origin` block directly inside the policy",
+                        )
+                    )
+                continue
+            name_tree, value_list = child.children
+            assert isinstance(name_tree, Tree) and isinstance(value_list, Tree)
+            name_token = name_tree.children[0]
+            assert isinstance(name_token, Token)
+            name = str(name_token.value)
+            span = self.span_of(child)
+            if name not in allowed:
+                self.report(
+                    d.MISPLACED_STATEMENT.at(
+                        self.span_of(name_token),
+                        f"`{name}` cannot be set inside an `origin` block",
+                        "an `origin` block may set only "
+                        + ", ".join(BLOCK_STATEMENTS)
+                        + f"; move `{name}` to the policy",
+                    )
+                )
+                continue
+            if name in seen:
+                self.report(
+                    d.DUPLICATE_STATEMENT.at(
+                        self.span_of(name_token),
+                        f"`{name}` is set twice in this block",
+                        f"merge the two `{name}` statements into one",
+                        related=[d.Related(seen[name][0], "first set here")],
+                    )
+                )
+                continue
+            seen[name] = (span, self.values_of(value_list))
+        return seen
+
+    def unknown_statement(self, word: Token, allowed: Sequence[str]) -> d.Diagnostic:
+        text = str(word.value)
+        suggestion = did_you_mean(text, list(STATEMENTS) + ["origin"])
+        return d.UNKNOWN_STATEMENT.at(
+            self.span_of(word),
+            f"unknown statement `{text}`",
+            suggestion or "statements are " + ", ".join(allowed),
+        )
+
+    def origin_block(self, block: Tree[Token], base: Grant, policy_span: Span) -> AllowEntry | None:
+        target, body = block.children
+        assert isinstance(target, Tree) and isinstance(body, Tree)
+        header_span = self.source.span(block.meta.start_pos, target.meta.end_pos)
+        statements = self.statements(body, "block")
+        grant = self.grant(statements, policy_span, base)
+        token = target.children[-1]
+        assert isinstance(token, Token)
+        if target.data == "star":
+            self.report(
+                d.MISPLACED_STATEMENT.at(
+                    self.span_of(target),
+                    "an `origin` block needs a pattern, not `*`",
+                    "set what every origin gets in the policy itself, next to `origins *`",
+                )
+            )
+            return None
+        value = Value(
+            str(target.data),  # type: ignore[arg-type]
+            _decode_string(token.value),
+            self.span_of(target),
+        )
+        pattern = self.pattern(value)
+        if pattern is None:
+            return None
+        return AllowEntry(pattern, grant, True, header_span)
+
+    # -- values ----------------------------------------------------------------------------
+
+    def pattern(self, value: Value) -> OriginPattern | None:
+        if value.form == "star" or (value.form == "string" and value.text == "*"):
+            return OriginPattern(PatternKind.ANY, "*", value.span)
+        if value.form == "regex":
+            return origins.regex_pattern(value.text, value.span)
+        if value.form == "word":  # a method or header name where an origin belongs
+            self.report(self.undefined(value, "origin"))
+            return None
+        parsed = origins.parse_pattern(value.text, value.span)
+        if parsed.problem is not None:
+            kind = (
+                d.WILDCARD_NOT_LEADING_LABEL
+                if parsed.problem.code == "wildcard-not-leading-label"
+                else d.NOT_AN_ORIGIN
+            )
+            self.report(kind.at(value.span, parsed.problem.message, parsed.problem.help))
+            return None
+        if parsed.canonical_text is not None:
+            fix_text = f'"{parsed.canonical_text}"'
+            self.report(
+                d.ORIGIN_NOT_CANONICAL.at(
+                    value.span,
+                    f'"{value.text}" is not how browsers send this origin: '
+                    f"{parsed.why_not_canonical}",
+                    f"write {fix_text}; it is compared byte for byte",
+                    fixes=[d.Fix(f"write {fix_text}", (d.TextEdit(value.span, fix_text),))],
+                )
+            )
+        return parsed.pattern
+
+    def paths(self, statement: tuple[Span, tuple[Value, ...]] | None) -> tuple[PathPrefix, ...]:
+        if statement is None:
+            return ()
+        result = []
+        for value in self.expand(statement[1], "path"):
+            if value.form != "string" or not value.text.startswith("/"):
+                shown = value.text if value.form != "string" else f'"{value.text}"'
+                self.report(
+                    d.INVALID_PATH.at(
+                        value.span,
+                        f"{shown} is not a path prefix",
+                        'write an absolute path in quotes, such as "/api"; leave `paths` out '
+                        "for a policy that covers every path",
+                    )
+                )
+                continue
+            if any(char.isspace() or not char.isprintable() for char in value.text):
+                self.report(
+                    d.INVALID_PATH.at(
+                        value.span,
+                        f'"{value.text}" contains spaces or control characters',
+                        "write the path as it appears in requests, percent-encoded",
+                    )
+                )
+                continue
+            result.append(PathPrefix(normalize_prefix(value.text), value.text, value.span))
+        return tuple(result)
+
+    def grant(
+        self,
+        statements: Mapping[str, tuple[Span, tuple[Value, ...]]],
+        default_span: Span,
+        base: Grant | None,
+    ) -> Grant:
+        def pick(name: str, build, default):  # type: ignore[no-untyped-def]
+            if name in statements:
+                return build(statements[name])
+            return default if base is None else getattr(base, name.replace("-", "_"))
+
+        methods_default = TokenList(
+            tuple(NameToken(m, default_span) for m in ("GET", "HEAD", "POST"))
+        )
+        return Grant(
+            methods=pick(
+                "methods",
+                lambda s: self.token_list(s, "method"),
+                Setting(methods_default, default_span, False),
+            ),
+            headers=pick(
+                "headers",
+                lambda s: self.token_list(s, "header"),
+                Setting(TokenList(), default_span, False),
+            ),
+            expose=pick(
+                "expose",
+                lambda s: self.token_list(s, "header"),
+                Setting(TokenList(), default_span, False),
+            ),
+            credentials=pick(
+                "credentials", lambda s: self.boolean(s), Setting(False, default_span, False)
+            ),
+            max_age=pick("max-age", self.max_age, Setting(None, default_span, False)),
+            private_network=pick(
+                "private-network", lambda s: self.boolean(s), Setting(False, default_span, False)
+            ),
+        )
+
+    def token_list(
+        self, statement: tuple[Span, tuple[Value, ...]], kind: ValueKind
+    ) -> Setting[TokenList]:
+        span, raw = statement
+        values = self.expand(raw, kind)
+        stars = [value for value in values if value.form == "star" or value.text == "*"]
+        if stars:
+            if len(values) > 1:
+                self.report(
+                    d.INVALID_VALUE.at(
+                        stars[0].span,
+                        "`*` must stand alone in its list",
+                        "write `*` for every name, or list the names without `*`",
+                    )
+                )
+            return Setting(TokenList((), True), span, True)
+        items = []
+        for value in values:
+            if value.form == "regex":
+                self.report(
+                    d.INVALID_VALUE.at(
+                        value.span,
+                        f"a regex cannot name {_KIND_WORDS[kind]}",
+                        "list the names, or `*`",
+                    )
+                )
+                continue
+            items.append(NameToken(value.text, value.span))
+        return Setting(TokenList(tuple(items), False), span, True)
+
+    def single(self, statement: tuple[Span, tuple[Value, ...]], name: str) -> Value | None:
+        span, values = statement
+        if len(values) > 1:
+            self.report(
+                d.INVALID_VALUE.at(
+                    values[1].span,
+                    f"`{name}` takes one value",
+                    f"keep one value: `{name} {values[0].text}`",
+                )
+            )
+        return values[0] if values else None
+
+    def boolean(self, statement: tuple[Span, tuple[Value, ...]]) -> Setting[bool]:
+        span = statement[0]
+        value = self.single(statement, "true/false")
+        if value is None or value.form != "word" or value.text not in {"true", "false"}:
+            shown = _shown(value)
+            self.report(
+                d.INVALID_VALUE.at(
+                    value.span if value else span,
+                    f"expected `true` or `false`, found {shown}",
+                    "write `true` or `false`",
+                )
+            )
+            return Setting(False, span, True)
+        return Setting(value.text == "true", span, True)
+
+    def choice(
+        self,
+        statement: tuple[Span, tuple[Value, ...]] | None,
+        default_span: Span,
+        enum_type: type[Unlisted],
+        default: Unlisted,
+    ) -> Setting[Unlisted]:
+        if statement is None:
+            return Setting(default, default_span, False)
+        span = statement[0]
+        value = self.single(statement, "unlisted")
+        choices = [member.value for member in enum_type]
+        if value is None or value.form != "word" or value.text not in choices:
+            self.report(
+                d.INVALID_VALUE.at(
+                    value.span if value else span,
+                    f"expected `pass` or `reject`, found {_shown(value)}",
+                    "`unlisted pass` serves other origins without CORS headers; "
+                    "`unlisted reject` answers them 403",
+                )
+            )
+            return Setting(default, span, True)
+        return Setting(enum_type(value.text), span, True)
+
+    def max_age(self, statement: tuple[Span, tuple[Value, ...]]) -> Setting[int | None]:
+        span = statement[0]
+        value = self.single(statement, "max-age")
+        match = DURATION_RE.fullmatch(value.text) if value and value.form == "word" else None
+        if value is None or match is None:
+            negative = value is not None and value.text.startswith("-")
+            self.report(
+                d.MAX_AGE_INVALID.at(
+                    value.span if value else span,
+                    f"max-age cannot be negative: {value.text}"
+                    if negative and value
+                    else f"expected a duration, found {_shown(value)}",
+                    "write whole seconds (`600`) or one unit: `30s`, `10m`, `2h`, `1d`",
+                )
+            )
+            return Setting(None, span, True)
+        return Setting(int(match.group(1)) * _UNITS[match.group(2)], span, True)
+
+    def preflight_status(
+        self, statement: tuple[Span, tuple[Value, ...]] | None, default_span: Span
+    ) -> Setting[int]:
+        if statement is None:
+            return Setting(204, default_span, False)
+        span = statement[0]
+        value = self.single(statement, "preflight-status")
+        if value is None or value.form != "word" or value.text not in {"200", "204"}:
+            self.report(
+                d.PREFLIGHT_STATUS_INVALID.at(
+                    value.span if value else span,
+                    f"the preflight status must be 200 or 204, found {_shown(value)}",
+                    "write `preflight-status 204` (the default) or `200` for old clients",
+                )
+            )
+            return Setting(204, span, True)
+        return Setting(int(value.text), span, True)
+
+    def unused_bindings(self) -> None:
+        for binding in self.bindings.values():
+            if binding.name not in self.used:
+                self.report(
+                    d.UNUSED_BINDING.at(
+                        binding.span,
+                        f"`let {binding.name}` is never used",
+                        "use it in a policy or remove it",
+                    )
+                )
+
+
+def lower(
+    source: Source, tree: Tree[Token], overrides: Sequence[Override] = ()
+) -> tuple[PolicySet, list[d.Diagnostic]]:
+    """Lower a parsed file. The policy set holds every policy that could be lowered."""
+    lowering = _Lowering(source, overrides)
+    items = [child for child in tree.children if isinstance(child, Tree)]
+    lowering.collect_bindings(item for item in items if item.data == "let_binding")
+    policies = [lowering.lower_policy(item) for item in items if item.data == "policy"]
+    lowering.unused_bindings()
+    return PolicySet(source.name, tuple(policies)), lowering.diagnostics
+
+
+def _static_origin(
+    entries: Sequence[AllowEntry], denies: Sequence[OriginPattern], unlisted: Unlisted, grant: Grant
+) -> str | None:
+    if unlisted is not Unlisted.PASS or denies or any(entry.block for entry in entries):
+        return None
+    if any(entry.pattern.kind is PatternKind.ANY for entry in entries):
+        return None if grant.credentials.value else "*"
+    if len(entries) == 1 and entries[0].pattern.kind is PatternKind.EXACT:
+        return entries[0].pattern.canonical
+    return None
+
+
+def _decode_string(text: str) -> str:
+    """A STRING token's value: quotes removed; ``\\"`` and ``\\\\`` unescaped, every other
+    backslash kept as written (design.md §1.1)."""
+    if not (len(text) >= 2 and text[0] == '"' and text[-1] == '"'):
+        return text
+    return re.sub(r'\\(["\\])', r"\1", text[1:-1])
+
+
+def _invalid_name(what: str, name: str, span: Span) -> d.Diagnostic:
+    suggestion = re.sub(r"[^a-z0-9_]", "_", name.lower())
+    if not suggestion[:1].isalpha():
+        suggestion = "p_" + suggestion
+    return d.INVALID_NAME.at(
+        span,
+        f"`{name}` is not a valid {what} name",
+        f"names are lowercase letters, digits and `_`, starting with a letter: `{suggestion}`",
+    )
+
+
+def _shown(value: Value | None) -> str:
+    if value is None:
+        return "nothing"
+    if value.form == "string":
+        return f'"{value.text}"'
+    if value.form == "regex":
+        return "a regex"
+    return f"`{value.text}`"
