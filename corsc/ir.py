@@ -18,6 +18,7 @@ from __future__ import annotations
 import enum
 from typing import Generic, TypeVar
 
+import attrs
 from attrs import frozen
 
 from corsc.source import Span
@@ -193,3 +194,37 @@ class PolicySet:
 
     def policy(self, name: str) -> Policy | None:
         return next((policy for policy in self.policies if policy.name == name), None)
+
+
+def to_data(node: object, *, spans: bool = True) -> object:
+    """A JSON-ready form of any IR node, fields in declaration order. Without ``spans`` the
+    result depends only on the policy's meaning, not on where it was written (the provenance
+    hash uses that form, so reformatting a policy is not drift)."""
+    if isinstance(node, Span):
+        return {"file": node.file, **node.to_dict()} if spans else None
+    if isinstance(node, enum.Enum):
+        return node.value
+    if isinstance(node, tuple | list):
+        return [to_data(item, spans=spans) for item in node]
+    if attrs.has(type(node)):
+        result: dict[str, object] = {}
+        for attribute in attrs.fields(type(node)):
+            if attribute.name.startswith("_"):
+                continue
+            value = getattr(node, attribute.name)
+            if isinstance(value, Span) and not spans:
+                continue
+            if attribute.name in {"text", "file"} and not spans:
+                continue  # spelling and location, not meaning
+            result[attribute.name] = to_data(value, spans=spans)
+        return result
+    return node
+
+
+def digest(node: object) -> str:
+    """A short stable hash of a node's meaning (spans and spellings left out)."""
+    import hashlib
+    import json
+
+    data = json.dumps(to_data(node, spans=False), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]

@@ -346,7 +346,7 @@ class _Lowering:
 
     def unknown_statement(self, word: Token, allowed: Sequence[str]) -> d.Diagnostic:
         text = str(word.value)
-        suggestion = did_you_mean(text, list(STATEMENTS) + ["origin"])
+        suggestion = did_you_mean(text, [*STATEMENTS, "origin"])
         return d.UNKNOWN_STATEMENT.at(
             self.span_of(word),
             f"unknown statement `{text}`",
@@ -510,7 +510,7 @@ class _Lowering:
         return Setting(TokenList(tuple(items), False), span, True)
 
     def single(self, statement: tuple[Span, tuple[Value, ...]], name: str) -> Value | None:
-        span, values = statement
+        values = statement[1]
         if len(values) > 1:
             self.report(
                 d.INVALID_VALUE.at(

@@ -318,7 +318,8 @@ class _Recovery:
                 return d.SYNTAX_ERROR.at(
                     span,
                     f"expected {what} after {after}, found the statement name `{token.value}`",
-                    f'statement names are reserved; to use it as a value, quote it: "{token.value}"',
+                    "statement names are reserved; to use it as a value, quote it: "
+                    f'"{token.value}"',
                 )
             return d.SYNTAX_ERROR.at(
                 span,

@@ -1,0 +1,158 @@
+"""Backends: one module per target family, and the registry that maps target names to them.
+
+A backend is data plus small functions (design.md §3):
+
+- ``names``: the target names it answers to (the first is canonical, the rest aliases);
+- ``summary`` and ``capabilities``: what it can express, as data (:class:`Capability`),
+  including its declared deviations (design.md §2.1);
+- ``options``: the ``-O KEY=VALUE`` options it takes (:class:`Option`);
+- ``check(policy_set, options)``: 6xx diagnostics for what the target cannot express;
+- ``emit(policy_set, options)``: the output files (:class:`OutputFile`);
+- optionally ``merge(existing_text, output, options)`` for ``--merge``.
+
+Adding a target: write its module and add one line to :data:`MODULES`. Backends never import
+each other; the core never names a target.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from collections.abc import Mapping, Sequence
+from typing import Protocol, runtime_checkable
+
+from attrs import field, frozen
+
+from corsc.diagnostics import Diagnostic
+from corsc.ir import PolicySet
+
+#: Target family modules, by the target names they declare. One line per backend.
+MODULES: dict[str, str] = {
+    "json": "corsc.backends.jsonir",
+}
+
+
+@frozen
+class Capability:
+    """One row of a capability table: a language feature and how the target handles it.
+
+    ``support`` is ``"yes"``, ``"no"`` (an error-level 6xx when a policy needs it),
+    ``"deviation"`` (works, with a declared difference that never changes a browser's verdict:
+    an info-level 6xx) or ``"undocumented"`` (the server's behaviour is not documented: a
+    warning-level 6xx that names the open question).
+    """
+
+    feature: str
+    support: str
+    note: str = ""
+
+
+@frozen
+class Option:
+    """A backend option, set with ``-O KEY=VALUE``."""
+
+    key: str
+    help: str
+    default: str = ""
+    choices: tuple[str, ...] = ()
+
+
+@frozen
+class EmitOptions:
+    """What every backend receives: the tool version, the source's base name (for the
+    provenance comment), and the ``-O`` options after validation."""
+
+    version: str
+    source_name: str
+    target: str
+    values: Mapping[str, str] = field(factory=dict)
+
+    def get(self, key: str, default: str = "") -> str:
+        return self.values.get(key, default)
+
+
+@frozen
+class OutputFile:
+    """One emitted file. ``name`` is its default file name; ``placement`` says where it goes
+    (shown on stdout and in ``--format json`` listings); ``comment`` is the line-comment
+    prefix of its language, ``""`` for formats without comments (JSON)."""
+
+    name: str
+    content: str
+    placement: str
+    comment: str = "#"
+    comment_end: str = ""
+
+
+@runtime_checkable
+class Backend(Protocol):
+    names: tuple[str, ...]
+    summary: str
+    capabilities: tuple[Capability, ...]
+    options: tuple[Option, ...]
+
+    def check(self, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]: ...
+
+    def emit(self, policy_set: PolicySet, options: EmitOptions) -> list[OutputFile]: ...
+
+
+class UnknownTarget(LookupError):
+    """A target name no backend declares; ``suggestion`` is the closest known name or ``""``."""
+
+    def __init__(self, name: str, suggestion: str) -> None:
+        super().__init__(name)
+        self.name = name
+        self.suggestion = suggestion
+
+
+def target_names() -> list[str]:
+    """Every target name, aliases included, in registry order."""
+    return list(MODULES)
+
+
+def get(name: str) -> Backend:
+    """The backend for a target name."""
+    module_name = MODULES.get(name)
+    if module_name is None:
+        matches = difflib.get_close_matches(name, target_names(), n=1, cutoff=0.5)
+        raise UnknownTarget(name, matches[0] if matches else "")
+    backend = importlib.import_module(module_name).BACKEND
+    assert isinstance(backend, Backend)
+    return backend
+
+
+def backends() -> list[Backend]:
+    """Every backend once, in registry order."""
+    seen: dict[str, Backend] = {}
+    for module_name in MODULES.values():
+        seen.setdefault(module_name, get_module_backend(module_name))
+    return list(seen.values())
+
+
+def get_module_backend(module_name: str) -> Backend:
+    backend = importlib.import_module(module_name).BACKEND
+    assert isinstance(backend, Backend)
+    return backend
+
+
+def validate_options(backend: Backend, raw: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """Parse ``-O KEY=VALUE`` arguments against a backend's options: (values, problems)."""
+    known = {option.key: option for option in backend.options}
+    values = {option.key: option.default for option in backend.options if option.default}
+    problems = []
+    for item in raw:
+        key, equals, value = item.partition("=")
+        option = known.get(key)
+        if not equals or option is None:
+            hint = difflib.get_close_matches(key, list(known), n=1)
+            problems.append(
+                f"-O {item}: {backend.names[0]} has no option `{key}`"
+                + (f"; did you mean `{hint[0]}`?" if hint else "")
+                + (f" (options: {', '.join(known)})" if known else " (it takes no options)")
+            )
+            continue
+        if option.choices and value not in option.choices:
+            problems.append(f"-O {key}: expected one of {', '.join(option.choices)}, got `{value}`")
+            continue
+        values[key] = value
+    return values, problems

@@ -1,0 +1,366 @@
+"""The command line: ``corsc check | compile | explain | targets``.
+
+Exit codes (design.md §4), for every command: 0 success (warnings allowed); 1 the policy has
+errors (or warnings under ``--strict``); 2 usage error or unreadable input; 3 ``--check`` found
+an output out of date; 70 an internal error (a bug: one line, no traceback unless
+``CORSC_DEBUG=1``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from corsc import __version__
+from corsc import diagnostics as d
+
+EXIT_OK, EXIT_POLICY, EXIT_USAGE, EXIT_DRIFT, EXIT_BUG = 0, 1, 2, 3, 70
+
+
+class UsageError(Exception):
+    """A problem with the command line itself: reported in one line, exit 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _run(argv)
+    except UsageError as error:
+        print(f"corsc: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as error:  # a bug: say so in one line
+        if os.environ.get("CORSC_DEBUG") == "1":
+            raise
+        print(
+            f"corsc: internal error ({type(error).__name__}: {error}); this is a bug in corsc "
+            "— please report it with the input that caused it (CORSC_DEBUG=1 shows details)",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="corsc",
+        description="A compiler for CORS policy: check a policy file and compile it for a server.",
+    )
+    parser.add_argument("--version", action="version", version=f"corsc {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--set",
+            dest="overrides",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE[,VALUE…]",
+            help="replace the `let` binding NAME (repeatable)",
+        )
+
+    def diagnostics_format(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+        sub.add_argument("--strict", action="store_true", help="fail on warnings too")
+
+    check = commands.add_parser("check", help="report every problem in policy files")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument(
+        "--target",
+        dest="targets",
+        action="append",
+        default=[],
+        metavar="T",
+        help="also report what target T cannot express (repeatable)",
+    )
+    common(check)
+    diagnostics_format(check)
+
+    compile_ = commands.add_parser("compile", help="compile a policy for a target")
+    compile_.add_argument("file", metavar="FILE")
+    compile_.add_argument("--target", required=True, metavar="T")
+    compile_.add_argument("--policy", metavar="NAME", help="compile only this policy")
+    compile_.add_argument(
+        "-o", "--output", metavar="PATH", help="write here (a file or a directory)"
+    )
+    compile_.add_argument(
+        "--merge", metavar="PATH", help="update this existing file in place (targets that merge)"
+    )
+    compile_.add_argument(
+        "--check", action="store_true", help="write nothing; exit 3 if the output is out of date"
+    )
+    compile_.add_argument(
+        "-O",
+        "--option",
+        dest="options",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a target option (see `corsc targets`)",
+    )
+    common(compile_)
+    diagnostics_format(compile_)
+
+    explain = commands.add_parser("explain", help="show how a request is answered, and why")
+    explain.add_argument("file", metavar="FILE")
+    explain.add_argument("--origin", required=True, help='the Origin, e.g. "https://a.example"')
+    explain.add_argument("--method", default="GET", help="the script's method (default GET)")
+    explain.add_argument(
+        "--header",
+        dest="headers",
+        action="append",
+        default=[],
+        metavar="NAME[:VALUE]",
+        help="a request header the script sets (repeatable)",
+    )
+    explain.add_argument("--path", default="/", help="the request path (default /)")
+    explain.add_argument("--credentials", action="store_true", help="the script sends credentials")
+    common(explain)
+    explain.add_argument("--format", choices=("text", "json"), default="text")
+
+    targets = commands.add_parser("targets", help="list the targets and what they can express")
+    targets.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    args = _parser().parse_args(argv)
+    command = {
+        "check": _check,
+        "compile": _compile,
+        "explain": _explain,
+        "targets": _targets,
+    }[args.command]
+    return command(args)
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+
+def _emit_diagnostics(
+    diagnostics: Sequence[d.Diagnostic],
+    sources: dict[str, object],
+    fmt: str,
+    stream: TextIO,
+    *,
+    quiet_when_empty: bool = False,
+) -> None:
+    from corsc import render
+
+    if fmt == "json":
+        stream.write(render.render_json(diagnostics, tool_version=__version__))
+    elif fmt == "sarif":
+        stream.write(render.render_sarif(diagnostics, tool_version=__version__))
+    elif diagnostics or not quiet_when_empty:
+        stream.write(
+            render.render_text(diagnostics, sources, color=render.use_color(stream))  # type: ignore[arg-type]
+        )
+
+
+def _load(path: str, overrides: Sequence[str]):  # type: ignore[no-untyped-def]
+    from corsc.frontend import load, read_source
+
+    source, problem = read_source(path)
+    if problem is not None:
+        return None, problem
+    assert source is not None
+    return load(source, overrides), None
+
+
+def _backend(name: str):  # type: ignore[no-untyped-def]
+    from corsc.backends import UnknownTarget, get
+
+    try:
+        return get(name)
+    except UnknownTarget as error:
+        hint = f"; did you mean `{error.suggestion}`?" if error.suggestion else ""
+        raise UsageError(f"unknown target `{name}`{hint} (`corsc targets` lists them)") from None
+
+
+def _emit_options(backend, target: str, source_name: str, raw: Sequence[str]):  # type: ignore[no-untyped-def]
+    from corsc.backends import EmitOptions, validate_options
+
+    values, problems = validate_options(backend, raw)
+    if problems:
+        raise UsageError("; ".join(problems))
+    return EmitOptions(__version__, source_name, target, values)
+
+
+# ---- commands ------------------------------------------------------------------------------
+
+
+def _check(args: argparse.Namespace) -> int:
+    backends = [(target, _backend(target)) for target in args.targets]
+    all_diagnostics: list[d.Diagnostic] = []
+    sources: dict[str, object] = {}
+    unreadable = False
+    for path in args.files:
+        loaded, problem = _load(path, args.overrides)
+        if problem is not None:
+            unreadable = True
+            all_diagnostics.append(problem)
+            continue
+        sources.update(loaded.sources)
+        all_diagnostics.extend(loaded.diagnostics)
+        if loaded.policy_set is not None:
+            for target, backend in backends:
+                options = _emit_options(backend, target, path, [])
+                all_diagnostics.extend(backend.check(loaded.policy_set, options))
+    all_diagnostics.sort(key=d.Diagnostic.sort_key)
+    _emit_diagnostics(all_diagnostics, sources, args.format, sys.stdout)
+    if unreadable:
+        return EXIT_USAGE
+    return EXIT_POLICY if d.fails(all_diagnostics, strict=args.strict) else EXIT_OK
+
+
+def _compile(args: argparse.Namespace) -> int:
+    from corsc import output
+
+    backend = _backend(args.target)
+    options = _emit_options(backend, args.target, args.file, args.options)
+    if args.check and not (args.output or args.merge):
+        raise UsageError("--check compares with files on disk: give -o PATH or --merge PATH")
+    if args.merge and args.output:
+        raise UsageError("use either -o or --merge, not both")
+    if args.merge and not hasattr(backend, "merge"):
+        raise UsageError(f"target `{args.target}` cannot --merge; write with -o instead")
+    loaded, problem = _load(args.file, args.overrides)
+    if problem is not None:
+        _emit_diagnostics([problem], {}, args.format, sys.stderr)
+        return EXIT_USAGE
+    policy_set = loaded.policy_set
+    diagnostics = list(loaded.diagnostics)
+    if policy_set is not None and args.policy:
+        chosen = policy_set.policy(args.policy)
+        if chosen is None:
+            import difflib
+
+            names = [policy.name for policy in policy_set.policies]
+            hint = difflib.get_close_matches(args.policy, names, n=1)
+            raise UsageError(
+                f"{args.file} has no policy `{args.policy}`"
+                + (f"; did you mean `{hint[0]}`?" if hint else f" (policies: {', '.join(names)})")
+            )
+        from attrs import evolve
+
+        policy_set = evolve(policy_set, policies=(chosen,))
+    if policy_set is not None and not d.fails(diagnostics):
+        diagnostics.extend(backend.check(policy_set, options))
+    diagnostics.sort(key=d.Diagnostic.sort_key)
+    failed = policy_set is None or d.fails(diagnostics, strict=args.strict)
+    _emit_diagnostics(diagnostics, loaded.sources, args.format, sys.stderr, quiet_when_empty=True)
+    if failed:
+        return EXIT_POLICY
+    assert policy_set is not None
+    files = backend.emit(policy_set, options)
+    if args.merge:
+        merged = _merge(backend, args.merge, files, options, args.format)
+        if isinstance(merged, int):
+            return merged
+        files = [merged]
+        destination = args.merge
+    else:
+        destination = args.output
+    if destination is None:
+        sys.stdout.write(output.render_stdout(files))
+        return EXIT_OK
+    planned = output.plan(files, destination)
+    if args.check:
+        stale = [item for item in planned if item.changed]
+        for item in stale:
+            print(f"corsc: {item.path} is out of date", file=sys.stderr)
+        return EXIT_DRIFT if stale else EXIT_OK
+    output.write_all(planned)
+    return EXIT_OK
+
+
+def _merge(backend, path: str, files, options, fmt: str):  # type: ignore[no-untyped-def]
+    """Merge the emitted file into an existing one: the merged OutputFile, or an exit code."""
+    from pathlib import Path
+
+    from attrs import evolve
+
+    try:
+        existing = Path(path).read_bytes()
+    except OSError as error:
+        print(f"corsc: error: cannot read {path}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_USAGE
+    result = backend.merge(existing, files, options, path)
+    if isinstance(result, d.Diagnostic):
+        _emit_diagnostics([result], {}, fmt, sys.stderr)
+        return EXIT_USAGE
+    return evolve(files[0], name=Path(path).name, content=result)
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from corsc import explain
+
+    loaded, problem = _load(args.file, args.overrides)
+    if problem is not None:
+        _emit_diagnostics([problem], {}, "text", sys.stderr)
+        return EXIT_USAGE
+    if loaded.policy_set is None or loaded.has_errors:
+        _emit_diagnostics(loaded.diagnostics, loaded.sources, "text", sys.stderr)
+        return EXIT_POLICY
+    try:
+        report = explain.explain(
+            loaded.policy_set,
+            origin=args.origin,
+            method=args.method,
+            headers=args.headers,
+            path=args.path,
+            credentials=args.credentials,
+        )
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+    else:
+        sys.stdout.write(report.to_text())
+    return EXIT_OK
+
+
+def _targets(args: argparse.Namespace) -> int:
+    from corsc.backends import MODULES, backends
+
+    rows = []
+    for backend in backends():
+        rows.append(
+            {
+                "names": list(backend.names),
+                "summary": backend.summary,
+                "capabilities": [
+                    {"feature": c.feature, "support": c.support, "note": c.note}
+                    for c in backend.capabilities
+                ],
+                "options": [
+                    {"key": o.key, "help": o.help, "default": o.default, "choices": list(o.choices)}
+                    for o in backend.options
+                ],
+            }
+        )
+    assert set(MODULES) == {name for row in rows for name in row["names"]}  # type: ignore[attr-defined]
+    if args.format == "json":
+        sys.stdout.write(json.dumps({"version": 1, "targets": rows}, indent=2) + "\n")
+        return EXIT_OK
+    lines = []
+    for row in rows:
+        names = row["names"]
+        lines.append(
+            f"{names[0]}" + (f" (alias: {', '.join(names[1:])})" if len(names) > 1 else "")
+        )  # type: ignore[index,arg-type]
+        lines.append(f"  {row['summary']}")
+        for capability in row["capabilities"]:  # type: ignore[attr-defined]
+            note = f" — {capability['note']}" if capability["note"] else ""
+            lines.append(f"    {capability['support']:<12} {capability['feature']}{note}")
+        for option in row["options"]:  # type: ignore[attr-defined]
+            default = f" (default {option['default']})" if option["default"] else ""
+            lines.append(f"    -O {option['key']}=…  {option['help']}{default}")
+        lines.append("")
+    sys.stdout.write("\n".join(lines))
+    return EXIT_OK

@@ -1,0 +1,188 @@
+"""``corsc explain``: how a script's request is answered under a policy, and why.
+
+It plays the browser's part the simple way: a request needs a preflight when its method is not
+GET, HEAD or POST, or when it sets a header that is not CORS-safelisted; the preflight and then
+the actual request go through the reference evaluator, and the report shows which policy and
+which entry matched, the exact status and headers, and the reasons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from attrs import frozen
+
+from corsc.evaluate import Evaluator, Request, Response
+from corsc.ir import PolicySet
+
+SAFELISTED_METHODS = ("GET", "HEAD", "POST")
+_SAFELISTED_HEADERS = {"accept", "accept-language", "content-language"}
+_SAFELISTED_CONTENT_TYPES = {
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "text/plain",
+}
+
+
+@frozen
+class Exchange:
+    request: Request
+    response: Response
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "request": {
+                "method": self.request.method,
+                "path": self.request.path,
+                "headers": dict(self.request.headers),
+            },
+            "response": {
+                "answered_by": "application" if self.response.status is None else "cors",
+                "status": self.response.status,
+                "headers": _response_headers(self.response),
+                "allowed": self.response.allowed,
+                "reason": self.response.reason,
+            },
+        }
+
+
+@frozen
+class Report:
+    policy: str | None
+    preflight_reasons: tuple[str, ...]
+    preflight: Exchange | None
+    actual: Exchange | None
+    verdict: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "policy": self.policy,
+            "preflight_needed": bool(self.preflight_reasons),
+            "preflight_reasons": list(self.preflight_reasons),
+            "preflight": self.preflight.to_dict() if self.preflight else None,
+            "actual": self.actual.to_dict() if self.actual else None,
+            "verdict": self.verdict,
+        }
+
+    def to_text(self) -> str:
+        lines = [f"policy: {self.policy or '(none: no policy covers this path)'}"]
+        if self.preflight is not None:
+            lines.append("preflight: yes — " + "; ".join(self.preflight_reasons))
+            lines.extend(_exchange_lines("preflight", self.preflight))
+        else:
+            lines.append("preflight: no (a simple request)")
+        if self.actual is not None:
+            lines.extend(_exchange_lines("actual request", self.actual))
+        lines.append(f"verdict: {self.verdict}")
+        return "\n".join(lines) + "\n"
+
+
+def _response_headers(response: Response) -> dict[str, str]:
+    headers = dict(response.headers)
+    if response.vary:
+        headers["Vary"] = ", ".join(response.vary)
+    return headers
+
+
+def _exchange_lines(title: str, exchange: Exchange) -> list[str]:
+    request, response = exchange.request, exchange.response
+    lines = [f"{title}:", f"  > {request.method} {request.path}"]
+    lines.extend(f"  > {name}: {value}" for name, value in request.headers)
+    if response.status is None:
+        lines.append("  < (the application answers; the CORS layer adds these headers)")
+    else:
+        lines.append(f"  < {response.status} (answered by the CORS layer, no body)")
+    lines.extend(f"  < {name}: {value}" for name, value in _response_headers(response).items())
+    lines.append(f"  why: {response.reason}")
+    return lines
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    name, colon, value = text.partition(":")
+    name = name.strip()
+    if not name:
+        raise ValueError(f"--header {text!r}: expected NAME or NAME:VALUE")
+    return name, value.strip() if colon else "x"
+
+
+def preflight_reasons(method: str, headers: Sequence[tuple[str, str]]) -> list[str]:
+    """Why a browser would preflight this request (empty: it would not)."""
+    reasons = []
+    if method not in SAFELISTED_METHODS:
+        reasons.append(f"{method} is not GET, HEAD or POST")
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered in _SAFELISTED_HEADERS:
+            continue
+        if lowered == "content-type":
+            essence = value.split(";", 1)[0].strip().lower()
+            if essence in _SAFELISTED_CONTENT_TYPES:
+                continue
+            reasons.append(f"Content-Type {value!r} is not a safelisted type")
+            continue
+        reasons.append(f"{name} is not a CORS-safelisted header")
+    return reasons
+
+
+def explain(
+    policy_set: PolicySet,
+    *,
+    origin: str,
+    method: str = "GET",
+    headers: Sequence[str] = (),
+    path: str = "/",
+    credentials: bool = False,
+) -> Report:
+    """Evaluate what a browser would send for a script's request from ``origin``."""
+    if method.upper() in {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"}:
+        method = method.upper()  # browsers normalise these (fetch.bs "normalize a method")
+    parsed = [parse_header(text) for text in headers]
+    evaluator = Evaluator(policy_set)
+    reasons = preflight_reasons(method, parsed)
+    preflight = None
+    if reasons:
+        unsafe = sorted(
+            {name.lower() for name, value in parsed if preflight_reasons("GET", [(name, value)])}
+        )
+        preflight_headers = [("Origin", origin), ("Access-Control-Request-Method", method)]
+        if unsafe:
+            preflight_headers.append(("Access-Control-Request-Headers", ",".join(unsafe)))
+        request = Request.of("OPTIONS", path, headers=preflight_headers)
+        preflight = Exchange(request, evaluator.respond(request))
+    actual_request = Request.of(method, path, headers=[("Origin", origin), *parsed])
+    actual = Exchange(actual_request, evaluator.respond(actual_request))
+    policy = (preflight or actual).response.policy
+    verdict = _verdict(preflight, actual, origin, credentials)
+    if preflight is not None and not _preflight_ok(preflight, origin, credentials):
+        actual = None
+    return Report(policy, tuple(reasons), preflight, actual, verdict)
+
+
+def _allow_origin_ok(response: Response, origin: str, credentials: bool) -> bool:
+    allow = response.header("Access-Control-Allow-Origin")
+    if allow is None:
+        return False
+    if allow == "*" and not credentials:
+        return True
+    if allow != origin:
+        return False
+    return not credentials or response.header("Access-Control-Allow-Credentials") == "true"
+
+
+def _preflight_ok(exchange: Exchange, origin: str, credentials: bool) -> bool:
+    status = exchange.response.status
+    return (
+        status is not None
+        and 200 <= status <= 299
+        and _allow_origin_ok(exchange.response, origin, credentials)
+    )
+
+
+def _verdict(preflight: Exchange | None, actual: Exchange, origin: str, credentials: bool) -> str:
+    if preflight is not None and not _preflight_ok(preflight, origin, credentials):
+        return "blocked: the browser refuses the preflight, so the request is never sent"
+    if actual.response.status == 403:
+        return "blocked: the CORS layer answers 403 and the script cannot read the response"
+    if not _allow_origin_ok(actual.response, origin, credentials):
+        return "blocked: the script cannot read the response (no matching Allow-Origin)"
+    return "allowed: the script can read the response"
