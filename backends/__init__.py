@@ -23,8 +23,10 @@ from typing import Protocol, runtime_checkable
 
 from attrs import field, frozen
 
+from corsc import diagnostics as d
 from corsc.diagnostics import Diagnostic
 from corsc.ir import PolicySet
+from corsc.source import Span
 
 #: Target family modules, by the target names they declare. One line per backend.
 MODULES: dict[str, str] = {
@@ -156,3 +158,29 @@ def validate_options(backend: Backend, raw: Sequence[str]) -> tuple[dict[str, st
             continue
         values[key] = value
     return values, problems
+
+
+def cannot_express(target: str, what: str, span: Span, instead: Sequence[str]) -> Diagnostic:
+    """CORS601: the target cannot reproduce this construct's verdicts (an error at the
+    statement that needs it), with help naming targets that can."""
+    return d.TARGET_CANNOT_EXPRESS.at(
+        span,
+        f"target `{target}` cannot express {what}",
+        "compile with "
+        + " or ".join(f"`--target {name}`" for name in instead)
+        + ", which can, or change the policy",
+    )
+
+
+def deviation(target: str, what: str, span: Span) -> Diagnostic:
+    """CORS602: a declared deviation this policy triggers (design.md §2.1)."""
+    return d.TARGET_DEVIATION.at(
+        span,
+        f"target `{target}`: {what}",
+        "no browser verdict changes; this is listed among the target's declared deviations",
+    )
+
+
+def undocumented(target: str, question: str, span: Span, advice: str) -> Diagnostic:
+    """CORS603: the server's behaviour is not documented here; corsc does not guess."""
+    return d.TARGET_UNDOCUMENTED.at(span, f"target `{target}`: {question}", advice)

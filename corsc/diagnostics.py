@@ -289,6 +289,20 @@ MISPLACED_STATEMENT = kind(
 UNUSED_BINDING = kind("CORS515", "unused-binding", I, "a `let` binding no policy uses")
 DUPLICATE_BINDING = kind("CORS516", "duplicate-binding", E, "two `let` bindings with one name")
 
+# ---- 60x: shared by every target (61x IIS, 62x nginx, 63x Python are the backends' own) ----
+TARGET_CANNOT_EXPRESS = kind(
+    "CORS601", "target-cannot-express", E, "a construct the target cannot reproduce"
+)
+TARGET_DEVIATION = kind(
+    "CORS602", "target-declared-deviation", I, "a declared difference that never changes a verdict"
+)
+TARGET_UNDOCUMENTED = kind(
+    "CORS603", "target-undocumented-behaviour", W, "the server's behaviour here is not documented"
+)
+TARGET_LAYOUT = kind(
+    "CORS604", "target-output-layout", I, "how the output files map onto the server's configuration"
+)
+
 
 @frozen
 class Diagnostics:
