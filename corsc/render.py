@@ -1,0 +1,380 @@
+"""Diagnostic renderers: text for people, JSON for editors, SARIF for code-scanning services.
+
+Every renderer orders diagnostics the same way — file, start offset, end offset, code, then
+message as a tiebreak — so the same findings always render byte for byte the same.
+
+``render_json`` writes the document of design.md §4 (ASCII-only, so any terminal or pipe
+encoding can carry it).
+
+``render_text`` writes rustc-style excerpts. The format, for a diagnostic with one related
+location::
+
+    error[CORS301 wildcard-with-credentials]: origins * cannot be combined with credentials true
+      --> api.cors:2:11
+       |
+     2 |   origins *
+       |           ^
+       |
+       = help: list the origins that need credentials
+       = fix: replace `*` with "https://app.example.com"
+    note: credentials enabled here
+      --> api.cors:3:15
+       |
+     3 |   credentials true
+       |               ^^^^
+
+    error: 1 error, 0 warnings, 0 infos
+
+- The header is ``severity[CODE slug]: message``; ``-->`` gives file:line:column (1-based,
+  in characters).
+- The excerpt shows the first line of the range; carets run to the end of the range, or to
+  the end of that line when the range spans several lines; an empty range gets one caret.
+  Tabs expand to stops every 4 columns and wide (East Asian) characters take two columns, so
+  the carets sit under what the terminal shows. Control, format and surrogate characters are
+  shown as ``<U+XXXX>`` so a policy file cannot send escape sequences or reorder the line
+  (bidi overrides) in the reader's terminal.
+- A line longer than ``LINE_CONTEXT`` characters either side of the range's start is cut to
+  that window, with ``...`` where it was cut.
+- When the file is not in ``sources``, or the range lies past its end, the excerpt is left out.
+- ``= help:`` and one ``= fix:`` per suggested fix follow; each related location is a
+  ``note:`` with its own excerpt.
+- Diagnostics are separated by a blank line; the last line is a summary labelled by the worst
+  severity (``error: 1 error, 2 warnings, 0 infos``), or ``ok: no problems found``.
+
+``render_sarif`` writes SARIF 2.1.0 with one run. Columns count Unicode code points
+(``columnKind: unicodeCodePoints``, not SARIF's UTF-16 default) like corsc's own spans. The
+help is the second line of ``message.text`` (``help: …``) because code-scanning services show
+only the message. Related locations and fixes are included only when a diagnostic has them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import unicodedata
+from collections.abc import Iterable, Mapping
+from pathlib import PurePath
+from typing import Protocol
+from urllib.parse import quote
+
+from attrs import frozen
+
+from corsc.diagnostics import CATALOGUE, Diagnostic, Fix, Kind, Severity
+from corsc.source import Source, Span
+
+#: The ``version`` of the ``--format json`` document; bump it when its shape changes.
+JSON_FORMAT_VERSION = 1
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+
+TAB_STOP = 4
+
+#: Characters shown either side of where a range starts; a longer line is cut (and marked
+#: "..."), so one huge line such as a minified file cannot flood the terminal or stall.
+LINE_CONTEXT = 120
+
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+# ANSI SGR parameters, after rustc's palette.
+_RED, _YELLOW, _CYAN, _GREEN, _BLUE, _BOLD = "1;31", "1;33", "1;36", "1;32", "1;34", "1"
+_SEVERITY_COLOR = {Severity.ERROR: _RED, Severity.WARNING: _YELLOW, Severity.INFO: _CYAN}
+
+
+def _ordered(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return sorted(diagnostics, key=lambda item: (*item.sort_key(), item.message))
+
+
+def _summary(diagnostics: list[Diagnostic]) -> dict[str, int]:
+    counts = {"errors": 0, "warnings": 0, "infos": 0}
+    for item in diagnostics:
+        counts[item.severity.value + "s"] += 1
+    return counts
+
+
+def _dump(document: object) -> str:
+    return json.dumps(document, indent=2) + "\n"
+
+
+# ---- JSON ----------------------------------------------------------------------------------
+
+
+def render_json(diagnostics: Iterable[Diagnostic], *, tool_version: str) -> str:
+    """The ``--format json`` document of design.md §4."""
+    ordered = _ordered(diagnostics)
+    return _dump(
+        {
+            "version": JSON_FORMAT_VERSION,
+            "tool": {"name": "corsc", "version": tool_version},
+            "diagnostics": [item.to_dict() for item in ordered],
+            "summary": _summary(ordered),
+        }
+    )
+
+
+# ---- text ----------------------------------------------------------------------------------
+
+
+class SupportsIsatty(Protocol):
+    def isatty(self) -> bool: ...
+
+
+def use_color(stream: SupportsIsatty) -> bool:
+    """Whether to colour output to ``stream``: a terminal, ``NO_COLOR`` unset (any value, even
+    empty, disables; no-color.org) and ``TERM`` not ``dumb``."""
+    if "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return stream.isatty()
+    except (ValueError, OSError):  # a closed or detached stream is no terminal
+        return False
+
+
+@frozen
+class _Paint:
+    color: bool
+
+    def __call__(self, text: str, sgr: str) -> str:
+        return f"\x1b[{sgr}m{text}\x1b[0m" if self.color and text else text
+
+
+def _hidden(char: str) -> bool:
+    """Characters that draw nothing or act on the terminal: control, format (bidi overrides,
+    zero-width), lone surrogates and line or paragraph separators."""
+    return unicodedata.category(char) in {"Cc", "Cf", "Cs", "Zl", "Zp"}
+
+
+def _visible(text: str) -> str:
+    return "".join(f"<U+{ord(char):04X}>" if _hidden(char) else char for char in text)
+
+
+def _cells(char: str) -> int:
+    """Terminal columns one visible character takes."""
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in {"W", "F"} else 1
+
+
+@frozen
+class _Excerpt:
+    line: int
+    text: str
+    carets: str
+
+
+def _excerpt(span: Span, source: Source | None) -> _Excerpt | None:
+    """The first line of ``span`` as shown, with carets under the range; ``None`` when there
+    is no source or the span lies outside it (a stale or foreign span must not crash)."""
+    if source is None or not 1 <= span.start.line <= source.line_count:
+        return None
+    line = source.line_text(span.start.line)
+    start = min(max(span.start.column, 1), len(line) + 1)
+    end = len(line) + 1 if span.end.line > span.start.line else span.end.column
+    # The window of columns [first, last) shown; cut ends are marked with "...".
+    first = max(1, start - LINE_CONTEXT)
+    last = min(len(line) + 1, start + LINE_CONTEXT)
+    shown = ["..." if first > 1 else ""]
+    cells = len(shown[0])
+    carets = [" " * cells]
+    cells_before_start = None
+    for column, char in enumerate(line[first - 1 : last - 1], start=first):
+        if column == start:
+            cells_before_start = cells
+        if char == "\t":
+            glyph = " " * (TAB_STOP - cells % TAB_STOP)
+            width = len(glyph)
+        else:
+            glyph = _visible(char)
+            width = sum(_cells(part) for part in glyph)
+        shown.append(glyph)
+        carets.append(("^" if start <= column < end else " ") * width)
+        cells += width
+    if last <= len(line):
+        shown.append("...")
+    marks = "".join(carets).rstrip()
+    if "^" not in marks:
+        # An empty range, one past the line's end, or only zero-width characters: one caret.
+        marks = " " * (cells if cells_before_start is None else cells_before_start) + "^"
+    return _Excerpt(span.start.line, "".join(shown), marks)
+
+
+def _indented(text: str, indent: int) -> str:
+    """``text`` made visible, its continuation lines aligned ``indent`` columns in."""
+    return ("\n" + " " * indent).join(_visible(line) for line in text.split("\n"))
+
+
+def _location(span: Span) -> str:
+    return f"{_visible(span.file)}:{span.start.line}:{span.start.column}"
+
+
+def _render_diagnostic(
+    diagnostic: Diagnostic, sources: Mapping[str, Source], paint: _Paint
+) -> list[str]:
+    primary = _excerpt(diagnostic.span, sources.get(diagnostic.span.file))
+    notes = [
+        (item, _excerpt(item.span, sources.get(item.span.file))) for item in diagnostic.related
+    ]
+    excerpts = [primary, *(excerpt for _, excerpt in notes)]
+    shown_lines = [excerpt.line for excerpt in excerpts if excerpt is not None]
+    width = max((len(str(line)) for line in shown_lines), default=1)
+    gutter = " " * (width + 2)
+    color = _SEVERITY_COLOR[diagnostic.severity]
+
+    def located(span: Span, excerpt: _Excerpt | None, caret_color: str) -> list[str]:
+        lines = [" " * (width + 1) + paint("-->", _BLUE) + " " + _location(span)]
+        if excerpt is not None:
+            number = paint(f" {excerpt.line:>{width}} |", _BLUE)
+            carets = excerpt.carets.lstrip(" ")
+            indent = " " * (len(excerpt.carets) - len(carets))
+            lines += [
+                paint(gutter + "|", _BLUE),
+                f"{number} {excerpt.text}".rstrip(),
+                paint(gutter + "|", _BLUE) + " " + indent + paint(carets, caret_color),
+            ]
+        return lines
+
+    title = f"{diagnostic.severity.value}[{diagnostic.code} {diagnostic.name}]"
+    lines = [
+        paint(title, color) + paint(": " + _indented(diagnostic.message, len(title) + 2), _BOLD),
+        *located(diagnostic.span, primary, color),
+    ]
+    remarks = [("help", diagnostic.help)] if diagnostic.help else []
+    remarks += [("fix", fix.message) for fix in diagnostic.fixes]
+    if remarks:
+        lines.append(paint(gutter + "|", _BLUE))
+    for label, text in remarks:
+        prefix = f"= {label}: "
+        lines.append(gutter + paint(prefix, _BOLD) + _indented(text, len(gutter + prefix)))
+    for related, excerpt in notes:
+        lines.append(paint("note", _GREEN) + paint(": " + _indented(related.message, 6), _BOLD))
+        lines += located(related.span, excerpt, _GREEN)
+    return lines
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def render_text(
+    diagnostics: Iterable[Diagnostic], sources: Mapping[str, Source], *, color: bool
+) -> str:
+    """Diagnostics as rustc-style excerpts and a summary line (format: module docstring).
+    ``sources`` maps file names to their text; a file missing from it renders without
+    excerpts. ANSI colour only when ``color`` is true (see :func:`use_color`)."""
+    paint = _Paint(color)
+    ordered = _ordered(diagnostics)
+    if not ordered:
+        return paint("ok", _GREEN) + ": no problems found\n"
+    blocks = ["\n".join(_render_diagnostic(item, sources, paint)) for item in ordered]
+    counts = _summary(ordered)
+    worst = min((item.severity for item in ordered), key=lambda severity: severity.rank)
+    summary = ", ".join(_plural(counts[level.value + "s"], level.value) for level in Severity)
+    blocks.append(paint(worst.value, _SEVERITY_COLOR[worst]) + ": " + summary)
+    return "\n\n".join(blocks) + "\n"
+
+
+# ---- SARIF ---------------------------------------------------------------------------------
+
+
+def _uri(file: str) -> str:
+    """A URI reference for a file name: ``file://`` when absolute, else a relative reference
+    with ``/`` separators; bytes a file name could not decode are percent-encoded as-is."""
+    path = PurePath(file)
+    if path.is_absolute():
+        return path.as_uri()
+    return quote(path.as_posix(), errors="surrogateescape")
+
+
+def _region(span: Span) -> dict[str, int]:
+    return {
+        "startLine": span.start.line,
+        "startColumn": span.start.column,
+        "endLine": span.end.line,
+        "endColumn": span.end.column,
+        "charOffset": span.start.offset,
+        "charLength": max(0, span.end.offset - span.start.offset),
+    }
+
+
+def _physical_location(span: Span) -> dict[str, object]:
+    return {"artifactLocation": {"uri": _uri(span.file)}, "region": _region(span)}
+
+
+def _sarif_fix(fix: Fix) -> dict[str, object]:
+    by_file: dict[str, list[dict[str, object]]] = {}
+    for edit in fix.edits:
+        by_file.setdefault(edit.span.file, []).append(
+            {"deletedRegion": _region(edit.span), "insertedContent": {"text": edit.new_text}}
+        )
+    return {
+        "description": {"text": fix.message},
+        "artifactChanges": [
+            {"artifactLocation": {"uri": _uri(file)}, "replacements": replacements}
+            for file, replacements in by_file.items()
+        ],
+    }
+
+
+def _sarif_result(diagnostic: Diagnostic, rule_index: int) -> dict[str, object]:
+    text = diagnostic.message + (f"\nhelp: {diagnostic.help}" if diagnostic.help else "")
+    result: dict[str, object] = {
+        "ruleId": diagnostic.code,
+        "ruleIndex": rule_index,
+        "level": _SARIF_LEVEL[diagnostic.severity],
+        "message": {"text": text},
+        "locations": [{"physicalLocation": _physical_location(diagnostic.span)}],
+    }
+    if diagnostic.related:
+        # Ids keep two identical notes distinct: SARIF wants relatedLocations unique.
+        result["relatedLocations"] = [
+            {
+                "id": index,
+                "physicalLocation": _physical_location(item.span),
+                "message": {"text": item.message},
+            }
+            for index, item in enumerate(diagnostic.related)
+        ]
+    # SARIF requires at least one artifactChange per fix, so a fix without edits is left out.
+    fixes = [_sarif_fix(fix) for fix in diagnostic.fixes if fix.edits]
+    if fixes:
+        result["fixes"] = fixes
+    return result
+
+
+def render_sarif(
+    diagnostics: Iterable[Diagnostic],
+    *,
+    tool_version: str,
+    rules: Mapping[str, Kind] = CATALOGUE,
+) -> str:
+    """A SARIF 2.1.0 log with one run: a rule for every code that occurs (taken from
+    ``rules``, or from the diagnostic itself for a code ``rules`` lacks) and one result per
+    diagnostic."""
+    ordered = _ordered(diagnostics)
+    kinds: dict[str, Kind] = {}
+    for item in ordered:
+        if item.code not in kinds:
+            kinds[item.code] = rules.get(item.code) or Kind(
+                item.code, item.name, item.severity, item.name
+            )
+    codes = sorted(kinds)
+    index = {code: position for position, code in enumerate(codes)}
+    driver = {
+        "name": "corsc",
+        "version": tool_version,
+        "rules": [
+            {
+                "id": code,
+                "name": kinds[code].name,
+                "shortDescription": {"text": kinds[code].summary},
+                "defaultConfiguration": {"level": _SARIF_LEVEL[kinds[code].severity]},
+            }
+            for code in codes
+        ],
+    }
+    run = {
+        "tool": {"driver": driver},
+        "columnKind": "unicodeCodePoints",
+        "results": [_sarif_result(item, index[item.code]) for item in ordered],
+    }
+    return _dump({"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]})
