@@ -28,7 +28,7 @@ from corsc.diagnostics import Diagnostic
 from corsc.ir import PolicySet
 from corsc.source import Span
 
-#: Target family modules, by the target names they declare. One line per backend.
+#: Target name → ``module`` (its ``BACKEND``) or ``module:NAME``. One line per target name.
 MODULES: dict[str, str] = {
     "json": "corsc.backends.jsonir",
 }
@@ -114,25 +114,26 @@ def target_names() -> list[str]:
 
 def get(name: str) -> Backend:
     """The backend for a target name."""
-    module_name = MODULES.get(name)
-    if module_name is None:
+    location = MODULES.get(name)
+    if location is None:
         matches = difflib.get_close_matches(name, target_names(), n=1, cutoff=0.5)
         raise UnknownTarget(name, matches[0] if matches else "")
-    backend = importlib.import_module(module_name).BACKEND
-    assert isinstance(backend, Backend)
-    return backend
+    return _load(location)
 
 
 def backends() -> list[Backend]:
     """Every backend once, in registry order."""
     seen: dict[str, Backend] = {}
-    for module_name in MODULES.values():
-        seen.setdefault(module_name, get_module_backend(module_name))
+    for location in MODULES.values():
+        seen.setdefault(location, _load(location))
     return list(seen.values())
 
 
-def get_module_backend(module_name: str) -> Backend:
-    backend = importlib.import_module(module_name).BACKEND
+def _load(location: str) -> Backend:
+    """``"package.module"`` loads its ``BACKEND``; ``"package.module:NAME"`` loads ``NAME``
+    (for a target family with several backends in one module)."""
+    module_name, _, attribute = location.partition(":")
+    backend = getattr(importlib.import_module(module_name), attribute or "BACKEND")
     assert isinstance(backend, Backend)
     return backend
 
