@@ -1,0 +1,299 @@
+"""The command line: commands, exit codes, outputs on disk, and robustness on bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from corsc import __version__, cli
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+GOOD = 'policy api {\n  origins "https://app.example.com"\n  methods GET, PUT\n}\n'
+WARNS = 'policy api {\n  origins "https://App.example.com"\n}\n'  # CORS102, a warning
+BAD = "policy api {\n  origins *\n  credentials true\n}\n"  # CORS301, an error
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def policy(tmp_path: Path):
+    def write(text: str, name: str = "api.cors") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+# ---- check -------------------------------------------------------------------------------
+
+
+def test_check_examples_pass(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", *map(str, sorted(EXAMPLES.glob("*.cors"))))
+    assert code == 0, out
+
+
+def test_check_reports_errors_with_exit_1(capsys, policy) -> None:
+    code, out, _ = run(capsys, "check", str(policy(BAD)), "--format", "json")
+    assert code == 1
+    document = json.loads(out)
+    assert document["summary"]["errors"] >= 1
+    assert "CORS301" in {item["code"] for item in document["diagnostics"]}
+
+
+def test_warnings_pass_unless_strict(capsys, policy) -> None:
+    path = str(policy(WARNS))
+    assert run(capsys, "check", path)[0] == 0
+    assert run(capsys, "check", path, "--strict")[0] == 1
+
+
+def test_check_json_shape(capsys, policy) -> None:
+    code, out, _ = run(capsys, "check", str(policy(WARNS)), "--format", "json")
+    document = json.loads(out)
+    assert code == 0
+    assert document["version"] == 1
+    assert document["tool"] == {"name": "corsc", "version": __version__}
+    [item] = [x for x in document["diagnostics"] if x["code"] == "CORS102"]
+    assert item["range"]["start"] == {"line": 2, "column": 11, "offset": 23}
+    assert item["range"]["end"] == {"line": 2, "column": 36, "offset": 48}
+    assert item["fixes"][0]["edits"][0]["new_text"] == '"https://app.example.com"'
+
+
+def test_check_sarif(capsys, policy) -> None:
+    code, out, _ = run(capsys, "check", str(policy(BAD)), "--format", "sarif")
+    document = json.loads(out)
+    assert code == 1
+    assert document["version"] == "2.1.0"
+    assert any(r["ruleId"] == "CORS301" for r in document["runs"][0]["results"])
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "no such file"),
+        (b"\x00\x01binary", "binary file"),
+        (b"policy \xff\xfe {}", "not UTF-8"),
+    ],
+)
+def test_unreadable_input_exit_2(capsys, tmp_path: Path, content, expected) -> None:
+    path = tmp_path / "in.cors"
+    if content is not None:
+        path.write_bytes(content)
+    code, out, _ = run(capsys, "check", str(path))
+    assert code == 2
+    assert expected in out
+    assert "Traceback" not in out
+
+
+def test_directory_input_exit_2(capsys, tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "check", str(tmp_path))
+    assert code == 2 and "is a directory" in out
+
+
+def test_byte_order_mark_is_accepted(capsys, tmp_path: Path) -> None:
+    path = tmp_path / "bom.cors"
+    path.write_bytes("\ufeff".encode() + GOOD.encode())
+    assert run(capsys, "check", str(path))[0] == 0
+
+
+# ---- compile -------------------------------------------------------------------------------
+
+
+def test_unknown_target_suggests(capsys, policy) -> None:
+    code, _, err = run(capsys, "compile", str(policy(GOOD)), "--target", "jsn")
+    assert code == 2
+    assert err == (
+        "corsc: error: unknown target `jsn`; did you mean `json`? (`corsc targets` lists them)\n"
+    )
+
+
+def test_compile_to_stdout_is_deterministic(capsys, policy) -> None:
+    path = str(policy(GOOD))
+    first = run(capsys, "compile", path, "--target", "json")
+    second = run(capsys, "compile", path, "--target", "json")
+    assert first[0] == 0 and first == second
+    document = json.loads(first[1])
+    assert document["generated_by"].startswith(f"corsc {__version__} from api.cors for target json")
+    assert "generated — edit the policy, not this file" in document["generated_by"]
+
+
+def test_compile_writes_file_and_check_detects_drift(capsys, policy, tmp_path: Path) -> None:
+    source = policy(GOOD)
+    out = tmp_path / "out" / "api.json"
+    assert run(capsys, "compile", str(source), "--target", "json", "-o", str(out))[0] == 0
+    written = out.read_text("utf-8")
+    assert json.loads(written)["policy_set"]["policies"][0]["name"] == "api"
+    assert (
+        run(capsys, "compile", str(source), "--target", "json", "-o", str(out), "--check")[0] == 0
+    )
+    source.write_text(GOOD.replace("GET, PUT", "GET, PATCH"), encoding="utf-8")
+    code, _, err = run(
+        capsys, "compile", str(source), "--target", "json", "-o", str(out), "--check"
+    )
+    assert code == 3 and "out of date" in err
+    assert out.read_text("utf-8") == written  # --check writes nothing
+
+
+def test_check_ignores_the_version_field(capsys, policy, tmp_path: Path) -> None:
+    source = policy(GOOD)
+    out = tmp_path / "api.json"
+    run(capsys, "compile", str(source), "--target", "json", "-o", str(out))
+    out.write_text(out.read_text("utf-8").replace(f"corsc {__version__} ", "corsc 0.0.1 "), "utf-8")
+    assert (
+        run(capsys, "compile", str(source), "--target", "json", "-o", str(out), "--check")[0] == 0
+    )
+
+
+def test_check_missing_output_is_drift(capsys, policy, tmp_path: Path) -> None:
+    code, _, _ = run(
+        capsys,
+        "compile",
+        str(policy(GOOD)),
+        "--target",
+        "json",
+        "-o",
+        str(tmp_path / "x.json"),
+        "--check",
+    )
+    assert code == 3
+
+
+def test_failed_compile_leaves_existing_output_untouched(capsys, policy, tmp_path: Path) -> None:
+    out = tmp_path / "api.json"
+    out.write_text("previous output\n", encoding="utf-8")
+    code, stdout, err = run(capsys, "compile", str(policy(BAD)), "--target", "json", "-o", str(out))
+    assert code == 1
+    assert stdout == ""
+    assert "CORS301" in err
+    assert out.read_text("utf-8") == "previous output\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["api.cors", "api.json"]  # no temp files
+
+
+def test_compile_keeps_file_mode(capsys, policy, tmp_path: Path) -> None:
+    out = tmp_path / "api.json"
+    out.write_text("old", encoding="utf-8")
+    out.chmod(0o640)
+    assert run(capsys, "compile", str(policy(GOOD)), "--target", "json", "-o", str(out))[0] == 0
+    assert out.stat().st_mode & 0o777 == 0o640
+
+
+def test_compile_into_directory(capsys, policy, tmp_path: Path) -> None:
+    directory = tmp_path / "dist"
+    directory.mkdir()
+    assert (
+        run(capsys, "compile", str(policy(GOOD)), "--target", "json", "-o", str(directory))[0] == 0
+    )
+    assert (directory / "api.json").is_file()
+
+
+def test_policy_selection(capsys, policy) -> None:
+    path = str(EXAMPLES / "api.cors")
+    code, out, _ = run(capsys, "compile", path, "--target", "json", "--policy", "public")
+    assert code == 0
+    assert [p["name"] for p in json.loads(out)["policy_set"]["policies"]] == ["public"]
+    code, _, err = run(capsys, "compile", path, "--target", "json", "--policy", "publik")
+    assert code == 2 and "did you mean `public`?" in err
+
+
+def test_set_overrides_a_binding(capsys, policy) -> None:
+    path = str(EXAMPLES / "api.cors")
+    code, out, _ = run(
+        capsys,
+        "compile",
+        path,
+        "--target",
+        "json",
+        "--policy",
+        "api",
+        "--set",
+        "partners=https://staging-partner.example.net",
+    )
+    assert code == 0
+    hosts = [
+        entry["pattern"]["host"]
+        for entry in json.loads(out)["policy_set"]["policies"][0]["entries"]
+    ]
+    assert "staging-partner.example.net" in hosts
+    assert "partner.example.net" not in hosts
+
+
+def test_set_unknown_binding_is_an_error(capsys, policy) -> None:
+    code, out, _ = run(capsys, "check", str(policy(GOOD)), "--set", "partnrs=https://a.example")
+    assert code == 1
+    assert "CORS011" in out
+
+
+def test_unknown_option(capsys, policy) -> None:
+    code, _, err = run(capsys, "compile", str(policy(GOOD)), "--target", "json", "-O", "x=1")
+    assert code == 2 and "json has no option `x`" in err
+
+
+def test_check_requires_a_destination(capsys, policy) -> None:
+    code, _, err = run(capsys, "compile", str(policy(GOOD)), "--target", "json", "--check")
+    assert code == 2 and "--check compares with files on disk" in err
+
+
+# ---- targets, version, internal errors --------------------------------------------------------
+
+
+def test_targets_lists_json(capsys) -> None:
+    code, out, _ = run(capsys, "targets", "--format", "json")
+    assert code == 0
+    names = {name for row in json.loads(out)["targets"] for name in row["names"]}
+    assert "json" in names
+
+
+def test_internal_error_is_one_line_exit_70(capsys, policy, monkeypatch) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("corsc.frontend.load", explode)
+    monkeypatch.delenv("CORSC_DEBUG", raising=False)
+    code, _, err = run(capsys, "check", str(policy(GOOD)))
+    assert code == 70
+    assert err.count("\n") == 1 and "internal error (RuntimeError: boom)" in err
+    assert "Traceback" not in err
+
+
+def test_python_dash_m_and_version() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "corsc", "--version"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0
+    assert result.stdout == f"corsc {__version__}\n"
+
+
+def test_usage_error_exit_2() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "corsc", "compile"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2
+
+
+def test_no_color_when_not_a_terminal(capsys, policy) -> None:
+    _, out, _ = run(capsys, "check", str(policy(WARNS)))
+    assert "\x1b[" not in out
+    assert "warning[CORS102" in out
+
+
+def test_no_color_env(tmp_path: Path, policy) -> None:
+    env = {**os.environ, "NO_COLOR": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "corsc", "check", str(policy(WARNS))],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert "\x1b[" not in result.stdout
