@@ -31,6 +31,9 @@ from corsc.source import Span
 #: Target name → ``module`` (its ``BACKEND``) or ``module:NAME``. One line per target name.
 MODULES: dict[str, str] = {
     "json": "corsc.backends.jsonir",
+    "iis": "corsc.backends.iis",
+    "iis-headers": "corsc.backends.iis:HEADERS",
+    "iis-rewrite": "corsc.backends.iis:REWRITE",
 }
 
 

@@ -1,0 +1,1124 @@
+"""The IIS targets: ``iis`` (the IIS CORS Module), ``iis-headers`` (static custom headers) and
+``iis-rewrite`` (URL Rewrite rules), and ``--merge`` into an existing web.config for all three.
+
+Facts come from reference/iis.md (Microsoft's CORS Module reference, the IIS and URL Rewrite
+schema files); where Microsoft documents nothing, the backend warns or refuses and names the
+open question instead of guessing (design.md §2.1).
+
+Invariants of every emitted web.config:
+
+- built with :mod:`xml.etree.ElementTree` — no policy value is ever pasted into markup, so no
+  value can add an element or an attribute;
+- rooted at ``configuration``; the site root's settings in ``configuration/system.webServer``,
+  a path-scoped policy's in ``location[@path]/system.webServer``;
+- what corsc owns sits between ``<!-- corsc:begin … -->`` and ``<!-- corsc:end … -->`` comments
+  (the regions ``--merge`` finds again, see :mod:`corsc.backends.iis_merge`);
+- every ``<add>`` of a keyed collection corsc writes is preceded by its ``<remove>``, and
+  nothing that IIS locks by default (authentication, ``allowedServerVariables``) is written;
+- booleans are lowercase ``true``/``false``.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Sequence
+from typing import cast
+
+from attrs import frozen
+from corsc.backends import (
+    Capability,
+    EmitOptions,
+    Option,
+    OutputFile,
+    cannot_express,
+    deviation,
+    undocumented,
+)
+
+from corsc import diagnostics as d
+from corsc import origins
+from corsc.diagnostics import Diagnostic
+from corsc.ir import (
+    AllowEntry,
+    Grant,
+    OriginPattern,
+    PatternKind,
+    Policy,
+    PolicySet,
+    Unlisted,
+    digest,
+)
+from corsc.output import provenance
+from corsc.source import Span
+
+# ---- diagnostics of the 61x range (design.md §4) -------------------------------------------
+
+LOCATION_INHERITANCE = d.kind(
+    "CORS611",
+    "iis-location-inheritance",
+    d.Severity.ERROR,
+    "a <cors> section inside another scope's: inheritance of its entries is not documented",
+)
+DENY_NOT_MOST_SPECIFIC = d.kind(
+    "CORS612",
+    "iis-deny-not-most-specific",
+    d.Severity.ERROR,
+    "a deny that the CORS Module would not apply: a more specific allow rule wins there",
+)
+STATIC_ONLY = d.kind(
+    "CORS613",
+    "iis-headers-static-only",
+    d.Severity.ERROR,
+    "static custom headers carry one Allow-Origin value for every request",
+)
+LOCATION_PATH_CASE = d.kind(
+    "CORS614",
+    "iis-location-path-case",
+    d.Severity.WARNING,
+    "whether <location path> matches request paths case-sensitively is not documented",
+)
+PREFLIGHT_STATUS_FIXED = d.kind(
+    "CORS615",
+    "iis-preflight-status-fixed",
+    d.Severity.WARNING,
+    "the target chooses the status of accepted preflights itself",
+)
+MERGE_UNREADABLE = d.kind(
+    "CORS616",
+    "iis-merge-unreadable",
+    d.Severity.ERROR,
+    "an existing web.config that corsc cannot merge into",
+)
+
+# ---- names ---------------------------------------------------------------------------------
+
+ACAO = "Access-Control-Allow-Origin"
+ACAC = "Access-Control-Allow-Credentials"
+ACAM = "Access-Control-Allow-Methods"
+ACAH = "Access-Control-Allow-Headers"
+ACMA = "Access-Control-Max-Age"
+ACEH = "Access-Control-Expose-Headers"
+VARY = "Vary"
+ACRM = "Access-Control-Request-Method"
+ACRH = "Access-Control-Request-Headers"
+
+#: The Windows-side prerequisite named in every output's layout note.
+CORS_MODULE_URL = "https://www.iis.net/downloads/microsoft/iis-cors-module"
+URL_REWRITE_URL = "https://www.iis.net/downloads/microsoft/url-rewrite"
+
+
+def _bool(value: bool) -> str:
+    """IIS booleans are written lowercase (reference/iis.md §6 rule 1)."""
+    return "true" if value else "false"
+
+
+def element(tag: str, /, *children: ET.Element, **attributes: str) -> ET.Element:
+    """An element with attributes in the order given (the serialiser keeps that order, so the
+    output is deterministic) and children. Values are escaped by ElementTree when written."""
+    node = ET.Element(tag, attributes)
+    node.extend(children)
+    return node
+
+
+# ---- scopes: where a policy's settings go ----------------------------------------------------
+
+
+@frozen
+class Scope:
+    """One place a policy's settings are written: the site root (``location`` is ``None``) or
+    ``<location path="…">`` for a ``paths`` prefix (``location`` without the leading ``/``)."""
+
+    policy: Policy
+    location: str | None
+    span: Span
+
+    def contains(self, other: Scope) -> bool:
+        """Whether IIS configuration inheritance carries this scope's settings into ``other``
+        (the site root contains every location; ``a`` contains ``a/b``)."""
+        if other is self or other.location is None:
+            return False
+        return self.location is None or other.location.startswith(self.location + "/")
+
+
+def scopes(policy_set: PolicySet) -> list[Scope]:
+    """Every scope, site root first, then locations in source order. A fallback policy and a
+    ``paths "/"`` prefix both mean the site root."""
+    result: list[Scope] = []
+    for policy in policy_set.policies:
+        if policy.is_fallback:
+            result.append(Scope(policy, None, policy.span))
+        for prefix in policy.paths:
+            location = prefix.value.strip("/") or None
+            result.append(Scope(policy, location, prefix.span))
+    result.sort(key=lambda scope: scope.location is not None)
+    return result
+
+
+def _location_warnings(target: str, policy_set: PolicySet) -> list[Diagnostic]:
+    """CORS614 once per path-scoped policy: IIS maps ``<location path>`` onto URLs by its own
+    rules (Windows paths are case-insensitive), corsc's ``paths`` are case-sensitive."""
+    return [
+        LOCATION_PATH_CASE.at(
+            policy.paths[0].span,
+            f"target `{target}`: IIS decides by itself whether `<location path>` matches "
+            f"`{policy.paths[0].value.upper()}` as well as `{policy.paths[0].value}`; corsc's "
+            "paths are case-sensitive",
+            "IIS usually treats URLs case-insensitively: make sure no other policy is meant for "
+            "a differently cased path, or use `--target nginx` where paths match exactly",
+        )
+        for policy in policy_set.policies
+        if any(prefix.value != "/" for prefix in policy.paths)
+    ]
+
+
+def _grant_settings(policy: Policy) -> Iterable[tuple[Grant, Span]]:
+    """Each grant with the span of the statement (or block) that set it, for diagnostics."""
+    yield policy.grant, policy.span
+    for entry in policy.entries:
+        if entry.block:
+            yield entry.grant, entry.span
+
+
+def _private_network(target: str, policy: Policy, instead: Sequence[str]) -> list[Diagnostic]:
+    """Private Network Access cannot be expressed by any IIS target."""
+    return [
+        cannot_express(target, "`private-network true`", grant.private_network.span, instead)
+        for grant, _ in _grant_settings(policy)
+        if grant.private_network.value
+    ]
+
+
+def _wildcard_methods(target: str, policy: Policy, instead: Sequence[str]) -> list[Diagnostic]:
+    return [
+        cannot_express(
+            target, "`methods *` (reflecting the requested method)", g.methods.span, instead
+        )
+        for g, _ in _grant_settings(policy)
+        if g.methods.value.wildcard
+    ]
+
+
+def _names(grant: Grant, attribute: str) -> tuple[str, ...]:
+    """A grant's method, header or expose names in order, without duplicates (headers compared
+    case-insensitively, methods exactly), as design.md §2 renders them."""
+    value = getattr(grant, attribute).value
+    fold = attribute != "methods"
+    seen: set[str] = set()
+    result = []
+    for name in value.values:
+        key = name.lower() if fold else name
+        if key not in seen:
+            seen.add(key)
+            result.append(name)
+    return tuple(result)
+
+
+def vary_members(policy: Policy) -> tuple[str, ...]:
+    """The ``Vary`` members corsc adds on every response of a policy: ``Origin`` unless
+    Allow-Origin is the fixed ``*``; ``Access-Control-Request-Headers`` (and ``-Method``) when
+    some grant reflects them (design.md §2 "Reflection"). Sending them on every response is a
+    superset of the evaluator's, which design.md §2.1 allows."""
+    members = [] if policy.static_origin == "*" else ["Origin"]
+    grants = [entry.grant for entry in policy.entries]
+    if any(grant.methods.value.wildcard for grant in grants):
+        members.append(ACRM)
+    if any(grant.headers.value.wildcard for grant in grants):
+        members.append(ACRH)
+    return tuple(members)
+
+
+# ---- the document ---------------------------------------------------------------------------
+
+BEGIN = "corsc:begin"
+END = "corsc:end"
+
+
+def region(name: str, children: Iterable[ET.Element]) -> list[ET.Element]:
+    """``children`` between corsc's begin and end markers: the part of a container corsc owns
+    and a later ``--merge`` replaces. ``name`` is a fixed word chosen by corsc."""
+    begin = cast(ET.Element, ET.Comment(f" {BEGIN} {name} "))
+    end = cast(ET.Element, ET.Comment(f" {END} {name} "))
+    return [begin, *children, end]
+
+
+def comment_text(text: str) -> str:
+    """``text`` made safe inside ``<!-- … -->``: XML forbids ``--`` in a comment and a final
+    ``-``; a policy file name could contain either."""
+    while "--" in text:
+        text = text.replace("--", "-\u2010")
+    return f" {text} "
+
+
+@frozen
+class ScopeConfig:
+    """What one scope's ``system.webServer`` gets: a list of (container path below
+    ``system.webServer``, region name, children). An empty path puts the region directly in
+    ``system.webServer`` (the ``cors`` section)."""
+
+    scope: Scope
+    parts: tuple[tuple[tuple[str, ...], str, tuple[ET.Element, ...]], ...]
+
+
+def document(
+    target: str, options: EmitOptions, policy_set: PolicySet, configs: Sequence[ScopeConfig]
+) -> str:
+    """The whole web.config for ``configs``, starting with the XML declaration and the
+    provenance comment."""
+    root = ET.Element("configuration")
+    server_of: dict[str | None, ET.Element] = {}
+    for config in configs:
+        location = config.scope.location
+        server = server_of.get(location)
+        if server is None:
+            if location is None:
+                server = ET.SubElement(root, "system.webServer")
+            else:
+                holder = ET.SubElement(root, "location", {"path": location})
+                server = ET.SubElement(holder, "system.webServer")
+            server_of[location] = server
+        for path, name, children in config.parts:
+            container = server
+            for tag in path:
+                found = container.find(tag)
+                container = ET.SubElement(container, tag) if found is None else found
+            container.extend(region(f"{target} {name}", children))
+    ET.indent(root, space="  ")
+    body = ET.tostring(root, encoding="unicode", short_empty_elements=True)
+    note = provenance(options.version, options.source_name, target, policy_set)
+    return f'<?xml version="1.0" encoding="utf-8"?>\n<!--{comment_text(note)}-->\n{body}\n'
+
+
+def keyed(key: str, names: Sequence[str], adds: Sequence[ET.Element]) -> list[ET.Element]:
+    """``<remove key="X"/>`` immediately before each add of key X, and alone for the other
+    ``names``: a parent configuration may define the same key, and adding it twice is a 500.19
+    (reference/iis.md §2.5)."""
+    result = []
+    added = {node.get(key) for node in adds}
+    for name in names:
+        if name not in added:
+            result.append(element("remove", **{key: name}))
+    for node in adds:
+        result += [element("remove", **{key: node.get(key, "")}), node]
+    return result
+
+
+def header_entries(
+    headers: Sequence[tuple[str, str]], also_remove: Sequence[str] = ()
+) -> tuple[ET.Element, ...]:
+    """customHeaders children: the names an enclosing scope of corsc's sets are removed, and
+    each header is added after removing its name."""
+    adds = [element("add", name=name, value=value) for name, value in headers]
+    return tuple(keyed("name", also_remove, adds))
+
+
+def vary_header(policy: Policy) -> list[tuple[str, str]]:
+    members = vary_members(policy)
+    return [(VARY, ", ".join(members))] if members else []
+
+
+def output_file(content: str) -> OutputFile:
+    return OutputFile(
+        "web.config",
+        content,
+        "the site's (or application's) root folder, or merged into the existing web.config "
+        "with --merge",
+        comment="<!--",
+        comment_end=" -->",
+    )
+
+
+def layout_note(target: str, policy_set: PolicySet, what: str) -> Diagnostic:
+    """CORS604 at the first policy: what must be installed on the server, and where it goes."""
+    policy = policy_set.policies[0]
+    return d.TARGET_LAYOUT.at(
+        policy.span,
+        f"target `{target}` writes web.config for {what}",
+        "put web.config in the site's root folder, or merge it into the existing one with "
+        "`--merge web.config`; turn off CORS handling in the application so that only one "
+        "layer sends Access-Control-* headers",
+    )
+
+
+# ---- iis: the CORS Module -------------------------------------------------------------------
+
+_MODULE_ORIGIN_KINDS = (PatternKind.EXACT, PatternKind.SUBDOMAIN, PatternKind.ANY)
+
+
+def _module_origin(pattern: OriginPattern) -> str | None:
+    """The ``origin`` attribute the CORS Module documents for a pattern (exact, ``*.`` one
+    label, ``*``), or ``None`` when it has no form for it."""
+    if pattern.kind not in _MODULE_ORIGIN_KINDS or pattern.any_port:
+        return None
+    return pattern.canonical
+
+
+def _module_rank(pattern: OriginPattern) -> tuple[int, int]:
+    """How specific the CORS Module considers a rule ("most specific wins", reference/iis.md
+    §1.3): exact, then subdomain wildcards (longer base first), then ``*``."""
+    rank = {PatternKind.EXACT: 0, PatternKind.SUBDOMAIN: 1}.get(pattern.kind, 2)
+    return rank, -len(pattern.host)
+
+
+def _overlaps(allow: OriginPattern, deny: OriginPattern) -> bool:
+    """Whether some origin matches both patterns (module-expressible kinds only)."""
+    if PatternKind.ANY in (allow.kind, deny.kind):
+        return True
+    if allow.scheme != deny.scheme or allow.port != deny.port:
+        return False
+
+    def covers(wide: OriginPattern, narrow: OriginPattern) -> bool:
+        if wide.kind is PatternKind.EXACT:
+            return narrow.kind is PatternKind.EXACT and wide.host == narrow.host
+        return narrow.host.endswith("." + wide.host) or (
+            narrow.kind is PatternKind.SUBDOMAIN and narrow.host == wide.host
+        )
+
+    return covers(allow, deny) or covers(deny, allow)
+
+
+class IisBackend:
+    """``iis``: ``system.webServer/cors`` for the IIS CORS Module."""
+
+    names = ("iis",)
+    summary = "web.config for the IIS CORS Module (system.webServer/cors)"
+    capabilities = (
+        Capability("exact origins, `*`, `https://*.example.com`", "yes", "<add origin>"),
+        Capability(
+            "per-origin blocks, deny, unlisted reject",
+            "yes",
+            "own <add>, allowed=false, failUnlistedOrigins",
+        ),
+        Capability("headers *", "yes", 'allowAllRequestedHeaders="true"'),
+        Capability(
+            'port wildcards, regex, "null"', "no", "no documented origin form; use iis-rewrite"
+        ),
+        Capability("methods *", "no", "the module lists methods only; use iis-rewrite"),
+        Capability("private-network", "no", "not in the module's schema"),
+        Capability(
+            "preflight-status", "no", "the module chooses it (CORS615 warning when written)"
+        ),
+        Capability(
+            "a fallback policy beside path policies, nested paths",
+            "no",
+            "inheritance of <cors> entries is not documented (CORS611)",
+        ),
+        Capability(
+            "preflight status, origin case and default ports, wildcard depth",
+            "deviation",
+            "decided by the module, not documented; verdicts for browser-sent origins unaffected",
+        ),
+        Capability("refused preflight status", "deviation", "not 403 under unlisted pass"),
+    )
+    options: tuple[Option, ...] = ()
+
+    def check(self, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:
+        target = options.target or "iis"
+        found: list[Diagnostic] = []
+        all_scopes = scopes(policy_set)
+        for outer in all_scopes:
+            for inner in all_scopes:
+                if outer.contains(inner):
+                    found.append(
+                        LOCATION_INHERITANCE.at(
+                            inner.span,
+                            f"target `{target}`: policy `{inner.policy.name}` would be a "
+                            f"<cors> section inside the one of policy `{outer.policy.name}`, "
+                            "and Microsoft does not document whether the outer entries are "
+                            "inherited (nor whether <clear/> works in this collection)",
+                            "give every policy its own paths that do not contain each other "
+                            "(no fallback policy beside them), or compile with "
+                            "`--target iis-rewrite` or `--target nginx`",
+                        )
+                    )
+        for policy in policy_set.policies:
+            found.extend(self._check_policy(target, policy))
+        found.extend(_location_warnings(target, policy_set))
+        found.append(layout_note(target, policy_set, f"the IIS CORS Module ({CORS_MODULE_URL})"))
+        return found
+
+    def _check_policy(self, target: str, policy: Policy) -> list[Diagnostic]:
+        instead = ("iis-rewrite", "nginx")
+        found = _private_network(target, policy, instead) + _wildcard_methods(
+            target, policy, instead
+        )
+        for entry in policy.entries:
+            if _module_origin(entry.pattern) is None:
+                found.append(
+                    cannot_express(
+                        target, f'the origin pattern "{entry.pattern.text}"', entry.span, instead
+                    )
+                )
+            elif entry.pattern.kind is PatternKind.SUBDOMAIN:
+                found.append(
+                    deviation(
+                        target,
+                        f'the CORS Module decides how deep "{entry.pattern.text}" matches '
+                        "(Microsoft documents neither several labels nor the apex)",
+                        entry.span,
+                    )
+                )
+        for deny in policy.denies:
+            if _module_origin(deny) is None:
+                found.append(
+                    cannot_express(target, f'the deny pattern "{deny.text}"', deny.span, instead)
+                )
+                continue
+            for entry in policy.entries:
+                allow = entry.pattern
+                if (
+                    _module_origin(allow)
+                    and _overlaps(allow, deny)
+                    and _module_rank(allow) <= _module_rank(deny)
+                ):
+                    found.append(
+                        DENY_NOT_MOST_SPECIFIC.at(
+                            deny.span,
+                            f"target `{target}`: the CORS Module applies the most specific rule, "
+                            f'so "{allow.text}" would allow origins that "{deny.text}" denies',
+                            "make the deny more specific than every allowed pattern it overlaps, "
+                            "or compile with `--target iis-rewrite`, where deny always wins",
+                            related=[d.Related(entry.span, "the allow rule that would win")],
+                        )
+                    )
+        if policy.preflight_status.written:
+            found.append(
+                PREFLIGHT_STATUS_FIXED.at(
+                    policy.preflight_status.span,
+                    f"target `{target}`: the CORS Module answers accepted preflights with a "
+                    "status of its own choosing (not documented)",
+                    "remove `preflight-status`, or compile with `--target iis-rewrite`",
+                )
+            )
+        found.append(
+            deviation(
+                target,
+                "the CORS Module chooses the preflight status, how it compares the case and "
+                "default port of Origin, and the answer to a refused preflight (not documented)"
+                + (
+                    "; refused preflights are not answered 403"
+                    if policy.unlisted.value is Unlisted.PASS
+                    else ""
+                ),
+                policy.span,
+            )
+        )
+        return found
+
+    def emit(self, policy_set: PolicySet, options: EmitOptions) -> list[OutputFile]:
+        target = options.target or "iis"
+        configs = []
+        for scope in scopes(policy_set):
+            parts: list[tuple[tuple[str, ...], str, tuple[ET.Element, ...]]] = [
+                ((), "cors", (_cors_section(scope.policy),))
+            ]
+            vary = vary_header(scope.policy)
+            if vary:
+                parts.append((("httpProtocol", "customHeaders"), "headers", header_entries(vary)))
+            configs.append(ScopeConfig(scope, tuple(parts)))
+        return [output_file(document(target, options, policy_set, configs))]
+
+    def merge(
+        self, existing: bytes, files: Sequence[OutputFile], options: EmitOptions, path: str
+    ) -> str | Diagnostic:
+        from corsc.backends.iis_merge import merge
+
+        return merge(existing, files[0].content, path, replaces=("cors",))
+
+
+def _cors_section(policy: Policy) -> ET.Element:
+    """``<cors>`` for one policy: allow rules in the module's specificity order (one per
+    origin; a list item shadowed by a block with the same origin is the block's), then deny
+    rules."""
+    section = element(
+        "cors",
+        enabled="true",
+        failUnlistedOrigins=_bool(policy.unlisted.value is Unlisted.REJECT),
+    )
+    seen: set[str] = set()
+    ordered = sorted(policy.entries, key=lambda e: origins.specificity(e.pattern, e.block))
+    for entry in ordered:
+        origin = _module_origin(entry.pattern)
+        if origin is None or origin in seen:
+            continue
+        seen.add(origin)
+        section.append(_module_rule(origin, entry))
+    for deny in policy.denies:
+        origin = _module_origin(deny)
+        if origin is not None and origin not in seen:
+            seen.add(origin)
+            section.append(element("add", origin=origin, allowed="false"))
+    return section
+
+
+def _module_rule(origin: str, entry: AllowEntry) -> ET.Element:
+    grant = entry.grant
+    attributes = {"origin": origin, "allowCredentials": _bool(grant.credentials.value)}
+    if grant.max_age.value is not None:
+        attributes["maxAge"] = str(grant.max_age.value)
+    rule = element("add", **attributes)
+    if grant.headers.value.wildcard:
+        rule.append(element("allowHeaders", allowAllRequestedHeaders="true"))
+    elif grant.headers.value.items:
+        rule.append(
+            element("allowHeaders", *[element("add", header=h) for h in _names(grant, "headers")])
+        )
+    if grant.methods.value.items:
+        rule.append(
+            element("allowMethods", *[element("add", method=m) for m in _names(grant, "methods")])
+        )
+    if grant.expose.value.wildcard:
+        rule.append(element("exposeHeaders", *[element("add", header="*")]))
+    elif grant.expose.value.items:
+        rule.append(
+            element("exposeHeaders", *[element("add", header=h) for h in _names(grant, "expose")])
+        )
+    return rule
+
+
+# ---- iis-headers: static custom headers -----------------------------------------------------
+
+#: Microsoft's widening of the ASP.NET 4.x extensionless handler so that OPTIONS reaches the
+#: application (reference/iis.md §2.3, "Enabling cross-origin requests in ASP.NET Web API").
+EXTENSIONLESS = {
+    "name": "ExtensionlessUrlHandler-Integrated-4.0",
+    "path": "*.",
+    "verb": "*",
+    "type": "System.Web.Handlers.TransferRequestHandler",
+    "preCondition": "integratedMode,runtimeVersionv4.0",
+}
+
+
+def static_headers(policy: Policy) -> list[tuple[str, str]]:
+    """The fixed headers of a static-mode policy (``policy.static_origin`` is set): sent on
+    every response, so the preflight grants ride along on actual responses too."""
+    assert policy.static_origin is not None
+    grant = policy.grant
+    headers = [(ACAO, policy.static_origin)]
+    if grant.credentials.value:
+        headers.append((ACAC, "true"))
+    if grant.methods.value.items:
+        headers.append((ACAM, ", ".join(_names(grant, "methods"))))
+    if grant.headers.value.items:
+        headers.append((ACAH, ", ".join(_names(grant, "headers"))))
+    if grant.max_age.value is not None:
+        headers.append((ACMA, str(grant.max_age.value)))
+    if grant.expose.value.wildcard:
+        headers.append((ACEH, "*"))
+    elif grant.expose.value.items:
+        headers.append((ACEH, ", ".join(_names(grant, "expose"))))
+    return headers + vary_header(policy)
+
+
+def inherited_names(
+    all_scopes: Sequence[Scope], names_of: Callable[[Scope], Sequence[str]]
+) -> dict[int, list[str]]:
+    """For each scope (by index), the names corsc sets in the scopes containing it: IIS
+    carries them in, so the scope removes them before adding its own."""
+    result: dict[int, list[str]] = {}
+    for index, inner in enumerate(all_scopes):
+        names: list[str] = []
+        for outer in all_scopes:
+            if outer.contains(inner):
+                names.extend(names_of(outer))
+        result[index] = list(dict.fromkeys(names))
+    return result
+
+
+class IisHeadersBackend:
+    """``iis-headers``: static ``httpProtocol/customHeaders`` plus OPTIONS handling."""
+
+    names = ("iis-headers",)
+    summary = "web.config with static custom headers (one Allow-Origin for everyone)"
+    capabilities = (
+        Capability("one exact origin, or `*` without credentials", "yes", "customHeaders"),
+        Capability(
+            "several origins, patterns, deny, origin blocks",
+            "no",
+            "one static value cannot vary (CORS613); use iis or iis-rewrite",
+        ),
+        Capability("unlisted reject", "no", "custom headers cannot refuse a request"),
+        Capability("methods *, headers *", "no", "static headers cannot reflect a request"),
+        Capability("private-network", "no", "would be sent on every response"),
+        Capability(
+            "fallback beside path policies", "yes", "locations remove what the site root sets"
+        ),
+        Capability(
+            "preflight grants on actual responses",
+            "deviation",
+            "custom headers go on every response",
+        ),
+        Capability(
+            "refused preflights and preflight status",
+            "deviation",
+            "OPTIONSVerbHandler answers 200; no 403",
+        ),
+    )
+    options = (
+        Option(
+            "options",
+            "who answers OPTIONS: `iis` keeps OPTIONSVerbHandler (static sites); `app` removes "
+            "it and lets ASP.NET 4.x's extensionless handler take every verb",
+            "iis",
+            ("iis", "app"),
+        ),
+        Option(
+            "webdav",
+            "`remove` takes WebDAVModule and its handler out of the way of PUT and DELETE; "
+            "`auto` does so when the policy grants PUT or DELETE",
+            "auto",
+            ("auto", "remove", "keep"),
+        ),
+    )
+
+    def check(self, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:
+        target = options.target or "iis-headers"
+        instead = ("iis", "iis-rewrite")
+        found: list[Diagnostic] = []
+        for policy in policy_set.policies:
+            found.extend(_private_network(target, policy, instead))
+            found.extend(_wildcard_methods(target, policy, ("iis-rewrite", "nginx")))
+            if policy.grant.headers.value.wildcard:
+                found.append(
+                    cannot_express(
+                        target,
+                        "`headers *` (reflecting the requested headers)",
+                        policy.grant.headers.span,
+                        instead,
+                    )
+                )
+            if policy.unlisted.value is Unlisted.REJECT:
+                found.append(
+                    cannot_express(
+                        target,
+                        "`unlisted reject` (custom headers cannot refuse a request)",
+                        policy.unlisted.span,
+                        instead,
+                    )
+                )
+            if policy.static_origin is None:
+                found.append(self._not_static(target, policy))
+                continue
+            found.append(
+                deviation(
+                    target,
+                    "custom headers go on every response: the preflight grants also appear on "
+                    "actual responses, OPTIONSVerbHandler answers accepted preflights with 200, "
+                    "and a refused preflight is not answered 403",
+                    policy.span,
+                )
+            )
+            if policy.preflight_status.written and policy.preflight_status.value != 200:
+                found.append(
+                    PREFLIGHT_STATUS_FIXED.at(
+                        policy.preflight_status.span,
+                        f"target `{target}`: OPTIONSVerbHandler answers preflights with 200, not "
+                        f"{policy.preflight_status.value}",
+                        "remove `preflight-status` (browsers accept any 2xx), or compile with "
+                        "`--target iis-rewrite`",
+                    )
+                )
+        found.extend(_location_warnings(target, policy_set))
+        found.append(layout_note(target, policy_set, "static custom headers (no extra module)"))
+        return found
+
+    def _not_static(self, target: str, policy: Policy) -> Diagnostic:
+        """CORS613 at the statement that makes Allow-Origin vary."""
+        blocks = [entry for entry in policy.entries if entry.block]
+        if blocks:
+            span, why = blocks[0].span, "an `origin` block gives one origin its own grant"
+        elif policy.denies:
+            span, why = policy.denies[0].span, "`deny` needs Allow-Origin to depend on the request"
+        elif policy.unlisted.value is Unlisted.REJECT:
+            span, why = policy.unlisted.span, "`unlisted reject` needs Allow-Origin to echo"
+        else:
+            varying = [e for e in policy.entries if e.pattern.kind is not PatternKind.EXACT]
+            entry = varying[0] if varying else policy.entries[min(1, len(policy.entries) - 1)]
+            span, why = entry.span, "more than one origin can be allowed"
+        return STATIC_ONLY.at(
+            span,
+            f"target `{target}` writes one fixed Access-Control-Allow-Origin for every request, "
+            f"and policy `{policy.name}` cannot have one: {why}",
+            "a list of origins in one header is rejected by browsers; compile with "
+            "`--target iis` (the CORS Module) or `--target iis-rewrite` (URL Rewrite), which "
+            "echo the allowed origin",
+        )
+
+    def emit(self, policy_set: PolicySet, options: EmitOptions) -> list[OutputFile]:
+        target = options.target or "iis-headers"
+        all_scopes = scopes(policy_set)
+
+        def names(scope: Scope) -> list[str]:
+            return [name for name, _ in static_headers(scope.policy)]
+
+        inherited = inherited_names(all_scopes, names)
+        configs = []
+        for index, scope in enumerate(all_scopes):
+            parts: list[tuple[tuple[str, ...], str, tuple[ET.Element, ...]]] = [
+                (
+                    ("httpProtocol", "customHeaders"),
+                    "headers",
+                    header_entries(static_headers(scope.policy), inherited[index]),
+                )
+            ]
+            parts.extend(self._handlers(scope.policy, options))
+            configs.append(ScopeConfig(scope, tuple(parts)))
+        return [output_file(document(target, options, policy_set, configs))]
+
+    def _handlers(
+        self, policy: Policy, options: EmitOptions
+    ) -> list[tuple[tuple[str, ...], str, tuple[ET.Element, ...]]]:
+        """Handler and module changes: OPTIONS to the application (``options=app``), WebDAV
+        out of the way. ProtocolSupportModule is never removed (it is locked, and it sends the
+        custom headers)."""
+        handlers: list[ET.Element] = []
+        modules: list[ET.Element] = []
+        if options.get("options", "iis") == "app":
+            handlers += keyed("name", ["OPTIONSVerbHandler"], [element("add", **EXTENSIONLESS)])
+        webdav = options.get("webdav", "auto")
+        methods = set(_names(policy.grant, "methods"))
+        if webdav == "remove" or (webdav == "auto" and methods & {"PUT", "DELETE"}):
+            handlers.append(element("remove", name="WebDAV"))
+            modules.append(element("remove", name="WebDAVModule"))
+        parts: list[tuple[tuple[str, ...], str, tuple[ET.Element, ...]]] = []
+        if handlers:
+            parts.append((("handlers",), "handlers", tuple(handlers)))
+        if modules:
+            parts.append((("modules",), "modules", tuple(modules)))
+        return parts
+
+    def merge(
+        self, existing: bytes, files: Sequence[OutputFile], options: EmitOptions, path: str
+    ) -> str | Diagnostic:
+        from corsc.backends.iis_merge import merge
+
+        return merge(existing, files[0].content, path)
+
+
+# ---- iis-rewrite: URL Rewrite ---------------------------------------------------------------
+
+#: Characters of an HTTP token (RFC 9110 tchar) as a character class valid in .NET, ECMAScript
+#: and Python alike.
+TOKEN_CLASS = "[!#$%&'*+.^_`|~0-9A-Za-z-]"
+OWS = "[ \\t]*"
+
+
+def literal(text: str) -> str:
+    """``text`` as a regex literal for URL Rewrite (ECMAScript syntax): every character that
+    is not a letter, digit or ``_`` is backslash-escaped (valid in .NET, ECMAScript and
+    Python). Only for method and header tokens; origins come from :mod:`corsc.origins`."""
+    return "".join(c if c.isascii() and (c.isalnum() or c == "_") else "\\" + c for c in text)
+
+
+def method_pattern(grant: Grant) -> str:
+    """A full-match pattern for an accepted Access-Control-Request-Method: a safelisted or
+    granted method (case-sensitive), or any token for ``methods *``."""
+    if grant.methods.value.wildcard:
+        body = TOKEN_CLASS + "+"
+    else:
+        names = dict.fromkeys(("GET", "HEAD", "POST", *_names(grant, "methods")))
+        body = "(?:" + "|".join(literal(name) for name in names) + ")"
+    return f"^{OWS}{body}{OWS}$"
+
+
+def headers_pattern(grant: Grant) -> str:
+    """A full-match pattern (used with ``ignoreCase="true"``) for an accepted
+    Access-Control-Request-Headers: a comma-separated list, empty items allowed, whose names
+    are all granted (any token for ``headers *``)."""
+    if grant.headers.value.wildcard:
+        name = TOKEN_CLASS + "+"
+    elif grant.headers.value.items:
+        name = "(?:" + "|".join(literal(h) for h in _names(grant, "headers")) + ")"
+    else:
+        return "^[ \\t,]*$"
+    return f"^[ \\t,]*(?:{name}(?:{OWS},[ \\t,]*{name})*)?[ \\t,]*$"
+
+
+@frozen
+class Condition:
+    """One ``<conditions><add>``; ``ignoreCase`` is always written (URL Rewrite defaults it to
+    true, and origins and methods compare byte for byte)."""
+
+    input: str
+    pattern: str
+    ignore_case: bool = False
+    negate: bool = False
+
+    def node(self) -> ET.Element:
+        attributes = {
+            "input": self.input,
+            "pattern": self.pattern,
+            "ignoreCase": _bool(self.ignore_case),
+        }
+        if self.negate:
+            attributes["negate"] = "true"
+        return element("add", **attributes)
+
+
+def rule(
+    name: str,
+    match: ET.Element,
+    conditions: Sequence[Condition],
+    action: ET.Element,
+    *,
+    stop: bool = False,
+) -> ET.Element:
+    """A rewrite rule. ``trackAllCaptures="false"`` makes ``{C:0}`` the whole match of the last
+    condition, which is always the allowed-origin condition."""
+    attributes = {"name": name, "patternSyntax": "ECMAScript", "stopProcessing": _bool(stop)}
+    conditions_node = element(
+        "conditions",
+        *(c.node() for c in conditions),
+        logicalGrouping="MatchAll",
+        trackAllCaptures="false",
+    )
+    return element("rule", match, conditions_node, action, **attributes)
+
+
+def origin_union(patterns: Sequence[OriginPattern]) -> str:
+    """An anchored .NET pattern admitting exactly the origins of ``patterns``."""
+    return origins.render_union(list(patterns), "dotnet")
+
+
+@frozen
+class Group:
+    """Allow entries that share a grant and the same more specific entries to exclude: one
+    set of rules. ``earlier`` are the patterns of more specific entries with another grant."""
+
+    grant: Grant
+    patterns: tuple[OriginPattern, ...]
+    earlier: tuple[OriginPattern, ...]
+
+
+def groups(policy: Policy) -> list[Group]:
+    """The entries in evaluator order (design.md §2: the most specific matching entry supplies
+    the grant), grouped so that each origin is granted by exactly one group."""
+    ordered = sorted(policy.entries, key=lambda e: origins.specificity(e.pattern, e.block))
+    found: dict[tuple[str, tuple[str, ...]], list[OriginPattern]] = {}
+    earlier_of: dict[tuple[str, tuple[str, ...]], tuple[OriginPattern, ...]] = {}
+    grant_of: dict[tuple[str, tuple[str, ...]], Grant] = {}
+    for index, entry in enumerate(ordered):
+        key = digest(entry.grant)
+        earlier = tuple(o.pattern for o in ordered[:index] if digest(o.grant) != key)
+        group_key = (key, tuple(p.canonical for p in earlier))
+        found.setdefault(group_key, []).append(entry.pattern)
+        earlier_of[group_key] = earlier
+        grant_of[group_key] = entry.grant
+    return [Group(grant_of[k], tuple(v), earlier_of[k]) for k, v in found.items()]
+
+
+def origin_conditions(policy: Policy, group: Group) -> list[Condition]:
+    """Deny first, then the more specific entries of other groups, then the group's own
+    origins — last, so that ``{C:0}`` is the matched origin."""
+    conditions = []
+    if policy.denies:
+        conditions.append(Condition("{HTTP_ORIGIN}", origin_union(policy.denies), negate=True))
+    if group.earlier:
+        conditions.append(Condition("{HTTP_ORIGIN}", origin_union(group.earlier), negate=True))
+    conditions.append(Condition("{HTTP_ORIGIN}", origin_union(group.patterns)))
+    return conditions
+
+
+IS_PREFLIGHT = (
+    Condition("{REQUEST_METHOD}", "^OPTIONS$"),
+    Condition("{HTTP_ACCESS_CONTROL_REQUEST_METHOD}", ".+"),
+)
+NOT_PREFLIGHT = Condition("{HTTP_ACCESS_CONTROL_REQUEST_METHOD}", ".+", negate=True)
+ASKED_HEADERS = Condition("{HTTP_ACCESS_CONTROL_REQUEST_HEADERS}", "[^ \\t,]")
+
+
+def rule_prefix(policy: Policy) -> str:
+    """Rule names are unique in the whole configuration (inherited rules included): corsc's
+    prefix, then the policy's name (policy names are unique)."""
+    return f"corsc-{policy.name}"
+
+
+def outbound_rules(policy: Policy) -> list[ET.Element]:
+    """One rule per response header and group: Allow-Origin echoes the matched origin; the
+    preflight-only headers carry preflight conditions; Expose-Headers skips preflights."""
+    rules = []
+    for number, group in enumerate(groups(policy), start=1):
+        grant = group.grant
+        base = origin_conditions(policy, group)
+        wanted: list[tuple[str, str, str, Sequence[Condition]]] = [("origin", ACAO, "{C:0}", ())]
+        if grant.credentials.value:
+            wanted.append(("credentials", ACAC, "true", ()))
+        if grant.methods.value.wildcard:
+            wanted.append(("methods", ACAM, "{HTTP_ACCESS_CONTROL_REQUEST_METHOD}", IS_PREFLIGHT))
+        else:
+            wanted.append(("methods", ACAM, ", ".join(_names(grant, "methods")), IS_PREFLIGHT))
+        if grant.headers.value.wildcard:
+            value = "{HTTP_ACCESS_CONTROL_REQUEST_HEADERS}"
+            wanted.append(("headers", ACAH, value, (*IS_PREFLIGHT, ASKED_HEADERS)))
+        elif grant.headers.value.items:
+            value = ", ".join(_names(grant, "headers"))
+            wanted.append(("headers", ACAH, value, (*IS_PREFLIGHT, ASKED_HEADERS)))
+        if grant.max_age.value is not None:
+            wanted.append(("max-age", ACMA, str(grant.max_age.value), IS_PREFLIGHT))
+        if grant.expose.value.wildcard or grant.expose.value.items:
+            value = "*" if grant.expose.value.wildcard else ", ".join(_names(grant, "expose"))
+            wanted.append(("expose", ACEH, value, (NOT_PREFLIGHT,)))
+        for suffix, header, value, extra in wanted:
+            if header == ACAM and not value:
+                continue
+            rules.append(
+                rule(
+                    f"{rule_prefix(policy)}-{number}-{suffix}",
+                    element(
+                        "match", serverVariable="RESPONSE_" + header.replace("-", "_"), pattern=".*"
+                    ),
+                    [*extra, *base],
+                    element("action", type="Rewrite", value=value),
+                )
+            )
+    return rules
+
+
+def _respond(status: int, reason: str) -> ET.Element:
+    return element(
+        "action",
+        type="CustomResponse",
+        statusCode=str(status),
+        statusReason=reason,
+        statusDescription=reason,
+    )
+
+
+_REASONS = {200: "OK", 204: "No Content", 403: "Forbidden"}
+
+
+def inbound_rules(policy: Policy) -> list[ET.Element]:
+    """Preflights answered here: accepted ones with ``preflight-status``, every other one with
+    403; under ``unlisted reject``, requests from unlisted or denied origins with 403."""
+    match = element("match", url=".*")
+    prefix = rule_prefix(policy)
+    status = policy.preflight_status.value
+    rules = []
+    for number, group in enumerate(groups(policy), start=1):
+        conditions = [
+            IS_PREFLIGHT[0],
+            Condition("{HTTP_ACCESS_CONTROL_REQUEST_METHOD}", method_pattern(group.grant)),
+            Condition(
+                "{HTTP_ACCESS_CONTROL_REQUEST_HEADERS}",
+                headers_pattern(group.grant),
+                ignore_case=True,
+            ),
+            *origin_conditions(policy, group),
+        ]
+        rules.append(
+            rule(
+                f"{prefix}-{number}-preflight",
+                match,
+                conditions,
+                _respond(status, _REASONS[status]),
+                stop=True,
+            )
+        )
+    refused = [*IS_PREFLIGHT, Condition("{HTTP_ORIGIN}", ".+")]
+    rules.append(
+        rule(f"{prefix}-preflight-refused", match, refused, _respond(403, "Forbidden"), stop=True)
+    )
+    if policy.unlisted.value is Unlisted.REJECT:
+        if policy.denies:
+            denied = [Condition("{HTTP_ORIGIN}", origin_union(policy.denies))]
+            rules.append(
+                rule(f"{prefix}-denied", match, denied, _respond(403, "Forbidden"), stop=True)
+            )
+        allowed = [entry.pattern for entry in policy.entries]
+        unlisted = [
+            Condition("{HTTP_ORIGIN}", ".+"),
+            Condition("{HTTP_ORIGIN}", origin_union(allowed), negate=True),
+        ]
+        rules.append(
+            rule(f"{prefix}-unlisted", match, unlisted, _respond(403, "Forbidden"), stop=True)
+        )
+    return rules
+
+
+class IisRewriteBackend:
+    """``iis-rewrite``: URL Rewrite inbound and outbound rules, without the CORS Module."""
+
+    names = ("iis-rewrite",)
+    summary = "web.config with URL Rewrite rules (several origins without the CORS Module)"
+    capabilities = (
+        Capability(
+            "every origin pattern, deny, origin blocks, unlisted reject",
+            "yes",
+            "anchored {HTTP_ORIGIN} conditions",
+        ),
+        Capability("methods *, headers *", "yes", "reflected from the request's server variables"),
+        Capability("preflight-status", "yes", "inbound CustomResponse"),
+        Capability("private-network", "no", "not expressed; use nginx or python"),
+        Capability(
+            "headers on preflights answered by CustomResponse",
+            "undocumented",
+            "CORS603: whether outbound rules run on them is not documented",
+        ),
+        Capability("Vary members on every response", "deviation", "a superset of the evaluator's"),
+    )
+    options: tuple[Option, ...] = ()
+
+    def check(self, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:
+        target = options.target or "iis-rewrite"
+        found: list[Diagnostic] = []
+        for policy in policy_set.policies:
+            found.extend(_private_network(target, policy, ("nginx", "python")))
+            found.append(
+                undocumented(
+                    target,
+                    "Microsoft does not document whether outbound rules (and custom headers) "
+                    "apply to a response made by an inbound CustomResponse, which is how "
+                    "preflights are answered here",
+                    policy.span,
+                    "check one preflight on the server (the response must carry "
+                    "Access-Control-Allow-Origin); `--target iis` answers preflights with the "
+                    "CORS Module instead",
+                )
+            )
+        found.extend(_location_warnings(target, policy_set))
+        found.append(layout_note(target, policy_set, f"URL Rewrite ({URL_REWRITE_URL})"))
+        return found
+
+    def emit(self, policy_set: PolicySet, options: EmitOptions) -> list[OutputFile]:
+        target = options.target or "iis-rewrite"
+        all_scopes = scopes(policy_set)
+
+        def rule_names(kind: str) -> Callable[[Scope], list[str]]:
+            def names(scope: Scope) -> list[str]:
+                built = (
+                    inbound_rules(scope.policy) if kind == "in" else outbound_rules(scope.policy)
+                )
+                return [node.get("name", "") for node in built]
+
+            return names
+
+        inherited_in = inherited_names(all_scopes, rule_names("in"))
+        inherited_out = inherited_names(all_scopes, rule_names("out"))
+        inherited_headers = inherited_names(
+            all_scopes, lambda s: [n for n, _ in vary_header(s.policy)]
+        )
+        configs = []
+        for index, scope in enumerate(all_scopes):
+            policy = scope.policy
+            removes_in = [element("remove", name=name) for name in inherited_in[index]]
+            removes_out = [element("remove", name=name) for name in inherited_out[index]]
+            parts: list[tuple[tuple[str, ...], str, tuple[ET.Element, ...]]] = [
+                (("rewrite", "rules"), "rules", (*removes_in, *inbound_rules(policy))),
+                (("rewrite", "outboundRules"), "outbound", (*removes_out, *outbound_rules(policy))),
+            ]
+            headers = header_entries(vary_header(policy), inherited_headers[index])
+            if headers:
+                parts.append((("httpProtocol", "customHeaders"), "headers", headers))
+            configs.append(ScopeConfig(scope, tuple(parts)))
+        return [output_file(document(target, options, policy_set, configs))]
+
+    def merge(
+        self, existing: bytes, files: Sequence[OutputFile], options: EmitOptions, path: str
+    ) -> str | Diagnostic:
+        from corsc.backends.iis_merge import merge
+
+        return merge(existing, files[0].content, path)
+
+
+BACKEND = IisBackend()
+HEADERS = IisHeadersBackend()
+REWRITE = IisRewriteBackend()
