@@ -16,6 +16,8 @@ What always holds in a lowered :class:`PolicySet`:
 from __future__ import annotations
 
 import enum
+import functools
+import hashlib
 from typing import Generic, TypeVar
 
 import attrs
@@ -196,10 +198,17 @@ class PolicySet:
         return next((policy for policy in self.policies if policy.name == name), None)
 
 
+_SKIPPED_WITHOUT_SPANS = frozenset({"text", "file"})  # spelling and location, not meaning
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(a.name for a in attrs.fields(cls) if not a.name.startswith("_"))
+
+
 def to_data(node: object, *, spans: bool = True) -> object:
     """A JSON-ready form of any IR node, fields in declaration order. Without ``spans`` the
-    result depends only on the policy's meaning, not on where it was written (the provenance
-    hash uses that form, so reformatting a policy is not drift)."""
+    result depends only on the policy's meaning, not on where or how it was written."""
     if isinstance(node, Span):
         return {"file": node.file, **node.to_dict()} if spans else None
     if isinstance(node, enum.Enum):
@@ -208,23 +217,45 @@ def to_data(node: object, *, spans: bool = True) -> object:
         return [to_data(item, spans=spans) for item in node]
     if attrs.has(type(node)):
         result: dict[str, object] = {}
-        for attribute in attrs.fields(type(node)):
-            if attribute.name.startswith("_"):
+        for name in _field_names(type(node)):
+            value = getattr(node, name)
+            if not spans and (isinstance(value, Span) or name in _SKIPPED_WITHOUT_SPANS):
                 continue
-            value = getattr(node, attribute.name)
-            if isinstance(value, Span) and not spans:
-                continue
-            if attribute.name in {"text", "file"} and not spans:
-                continue  # spelling and location, not meaning
-            result[attribute.name] = to_data(value, spans=spans)
+            result[name] = to_data(value, spans=spans)
         return result
     return node
 
 
 def digest(node: object) -> str:
-    """A short stable hash of a node's meaning (spans and spellings left out)."""
-    import hashlib
-    import json
+    """A short stable hash of a node's meaning (spans and spellings left out), so reformatting
+    a policy is not drift. Shared sub-nodes (one Grant behind thousands of entries) are hashed
+    once."""
+    memo: dict[int, bytes] = {}
 
-    data = json.dumps(to_data(node, spans=False), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+    def hash_of(value: object) -> bytes:
+        key = id(value)
+        cached = memo.get(key)
+        if cached is not None:
+            return cached
+        hasher = hashlib.sha256()
+        if isinstance(value, enum.Enum):
+            hasher.update(b"e" + repr(value.value).encode())
+        elif isinstance(value, tuple | list):
+            hasher.update(b"l")
+            for item in value:
+                hasher.update(hash_of(item))
+        elif attrs.has(type(value)):
+            hasher.update(b"o" + type(value).__name__.encode())
+            for name in _field_names(type(value)):
+                field_value = getattr(value, name)
+                if isinstance(field_value, Span) or name in _SKIPPED_WITHOUT_SPANS:
+                    continue
+                hasher.update(name.encode() + b"=" + hash_of(field_value))
+        else:
+            hasher.update(b"v" + repr(value).encode())
+        result = hasher.digest()
+        if attrs.has(type(value)) or isinstance(value, tuple):
+            memo[key] = result  # immutable: safe to reuse by identity within this call
+        return result
+
+    return hash_of(node).hex()[:16]

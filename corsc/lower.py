@@ -33,7 +33,7 @@ from corsc.ir import (
 from corsc.ir import Token as NameToken
 from corsc.parse import STATEMENTS, did_you_mean
 from corsc.paths import normalize_prefix
-from corsc.source import Source, Span
+from corsc.source import Position, Source, Span
 
 NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
 DURATION_RE = re.compile(r"([0-9]+)([smhd]?)")
@@ -127,10 +127,13 @@ class _Lowering:
     # -- helpers ---------------------------------------------------------------------------
 
     def span_of(self, node: Tree[Token] | Token) -> Span:
-        if isinstance(node, Token):
-            start = node.start_pos or 0
-            return self.source.span(start, node.end_pos if node.end_pos is not None else start)
-        return self.source.span(node.meta.start_pos, node.meta.end_pos)
+        # Lark already counted lines and columns (1-based, in characters): reuse them.
+        where = node if isinstance(node, Token) else node.meta
+        return Span(
+            self.source.name,
+            Position(where.line, where.column, where.start_pos),
+            Position(where.end_line, where.end_column, where.end_pos),
+        )
 
     def report(self, diagnostic: d.Diagnostic) -> None:
         self.diagnostics.append(diagnostic)
@@ -637,7 +640,8 @@ def _decode_string(text: str) -> str:
     backslash kept as written (design.md §1.1)."""
     if not (len(text) >= 2 and text[0] == '"' and text[-1] == '"'):
         return text
-    return re.sub(r'\\(["\\])', r"\1", text[1:-1])
+    inner = text[1:-1]
+    return re.sub(r'\\(["\\])', r"\1", inner) if "\\" in inner else inner
 
 
 def _invalid_name(what: str, name: str, span: Span) -> d.Diagnostic:

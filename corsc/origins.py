@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from attrs import frozen
 
+from corsc import regex
 from corsc.ir import OriginPattern, PatternKind
 from corsc.source import Span
 
@@ -25,6 +26,9 @@ SCHEMES = tuple(DEFAULT_PORTS)
 LABEL = r"[a-z0-9_-]+"
 _LABEL_RE = re.compile(LABEL)
 _PORT_RE = re.compile(r"[0-9]+")
+_CANONICAL_HOST_PATTERN = re.compile(
+    r"(https?)://(\*\.)?((?:[a-z0-9_-]+\.)*[a-z0-9_-]+)(?::([1-9][0-9]{0,4}|\*))?"
+)
 
 
 @frozen
@@ -60,6 +64,21 @@ def parse_pattern(text: str, span: Span) -> ParsedPattern:
     wildcard, ``:*`` port wildcard, ``*`` or ``null``."""
     if text == "*":
         return ParsedPattern(OriginPattern(PatternKind.ANY, text, span))
+    fast = _CANONICAL_HOST_PATTERN.fullmatch(text)
+    if fast is not None:  # already canonical, the common case: skip the general parser
+        scheme, wildcard, host, port_text = fast.groups()
+        port = None if port_text in (None, "*") else int(port_text)
+        if not host.rsplit(".", 1)[-1].isdigit() and (
+            port is None or (port < 65536 and port != DEFAULT_PORTS[scheme])
+        ):
+            kind = PatternKind.SUBDOMAIN if wildcard else PatternKind.PORT
+            if not wildcard and port_text != "*":
+                kind = PatternKind.EXACT
+            return ParsedPattern(
+                OriginPattern(
+                    kind, text, span, scheme=scheme, host=host, port=port, any_port=port_text == "*"
+                )
+            )
     if text.lower() == "null":
         canonical = None if text == "null" else "null"
         return ParsedPattern(
@@ -219,20 +238,10 @@ _PORT_SUFFIX = r"(?::[1-9][0-9]{0,4})"
 
 
 def python_regex(pattern: OriginPattern) -> str:
-    """A Python regex (for ``re.fullmatch``) admitting exactly the origins of a host pattern
-    (``EXACT``, ``SUBDOMAIN``, ``PORT``)."""
-    prefix = re.escape(pattern.scheme) + "://"
-    if pattern.kind is PatternKind.SUBDOMAIN:
-        host = f"(?:{LABEL}\\.)+" + re.escape(pattern.host)
-    else:
-        host = re.escape(pattern.host)
-    if pattern.any_port:
-        port = _PORT_SUFFIX + "?"
-    elif pattern.port is not None:
-        port = re.escape(f":{pattern.port}")
-    else:
-        port = ""
-    return prefix + host + port
+    """A Python regex admitting exactly the origins of ``pattern``, anchored at both ends
+    (safe with ``re.fullmatch``, ``re.match`` and ``re.search``): :func:`render_pattern` for
+    the ``python`` dialect."""
+    return render_pattern(pattern, "python")
 
 
 def matcher(pattern: OriginPattern) -> Callable[[str], bool]:
@@ -244,10 +253,9 @@ def matcher(pattern: OriginPattern) -> Callable[[str], bool]:
         return "null".__eq__
     if pattern.kind is PatternKind.EXACT:
         return pattern.canonical.__eq__
-    if pattern.kind is PatternKind.REGEX:
-        compiled = re.compile(pattern.regex)
-    else:
-        compiled = re.compile(python_regex(pattern))
+    # REGEX included: the Python rendering reads `\\d` as ASCII digits and `.` as printable
+    # ASCII, as every other target does.
+    compiled = re.compile(python_regex(pattern))
     return lambda origin: compiled.fullmatch(origin) is not None
 
 
@@ -281,3 +289,57 @@ def _escaped_at(text: str, index: int) -> bool:
     while index - backslashes - 1 >= 0 and text[index - backslashes - 1] == "\\":
         backslashes += 1
     return backslashes % 2 == 1
+
+
+# ---- rendering for regex dialects ------------------------------------------------------------
+# Every backend takes its origin regexes from here. Each pattern becomes a body in the portable
+# subset of corsc.regex, which writes it for the dialect: the same escapes everywhere, only the
+# anchors differ. Byte for byte: no dialect is ever asked to ignore case.
+
+#: ``*`` admits any non-empty Origin value, whatever it holds, so it is not restricted to
+#: printable ASCII as a `.` in a body is. `[\\s\\S]` is "any character" in all four dialects.
+_ANY_VALUE = r"[\s\S]+"
+
+
+def _body(pattern: OriginPattern) -> str:
+    """The pattern as a body in corsc.regex's portable subset (not for ``ANY``)."""
+    if pattern.kind is PatternKind.REGEX:
+        return pattern.regex
+    if pattern.kind is PatternKind.NULL:
+        return "null"
+    host = regex.escape(pattern.host)
+    if pattern.kind is PatternKind.SUBDOMAIN:
+        host = rf"(?:{LABEL}\.)+" + host
+    if pattern.any_port:
+        port = _PORT_SUFFIX + "?"
+    elif pattern.port is not None:
+        port = regex.escape(f":{pattern.port}")
+    else:
+        port = ""
+    return regex.escape(f"{pattern.scheme}://") + host + port
+
+
+def render_pattern(pattern: OriginPattern, dialect: str) -> str:
+    """An anchored regex in ``dialect`` (``python``, ``pcre``, ``dotnet``, ``ecmascript``)
+    admitting exactly the origins ``pattern`` admits: the canonical origin for ``EXACT``;
+    one or more labels of ``[a-z0-9_-]`` before the base for ``SUBDOMAIN``, never the base
+    itself; no port or ``:`` and 1–5 digits without a leading zero for a port wildcard;
+    exactly ``null`` for ``NULL``; any non-empty value for ``ANY``; the body through
+    :func:`corsc.regex.render` for ``REGEX`` (``ValueError`` if it is not in the subset)."""
+    if pattern.kind is PatternKind.ANY:
+        return regex.anchor(_ANY_VALUE, dialect)
+    return regex.render(_body(pattern), dialect)
+
+
+def render_union(patterns: Sequence[OriginPattern], dialect: str) -> str:
+    """One anchored regex in ``dialect`` admitting exactly the origins that some pattern
+    admits. Duplicates are written once and no alternative is empty; a ``*`` among them
+    makes the union ``*``. Raises ``ValueError`` for an empty sequence (a regex admitting
+    nothing is not a useful configuration) or a regex outside the subset."""
+    if not patterns:
+        raise ValueError("render_union needs at least one pattern")
+    if any(pattern.kind is PatternKind.ANY for pattern in patterns):
+        return regex.anchor(_ANY_VALUE, dialect)
+    bodies = dict.fromkeys(_body(pattern) for pattern in patterns)
+    # `|` binds loosest, so a body with its own top-level `|` stays one alternative of the union.
+    return regex.render("|".join(bodies), dialect)
