@@ -133,7 +133,7 @@ def test_compile_writes_file_and_check_detects_drift(capsys, policy, tmp_path: P
     out = tmp_path / "out" / "api.json"
     assert run(capsys, "compile", str(source), "--target", "json", "-o", str(out))[0] == 0
     written = out.read_text("utf-8")
-    assert json.loads(written)["policy_set"]["policies"][0]["name"] == "api"
+    assert json.loads(written)["policies"][0]["name"] == "api"
     assert (
         run(capsys, "compile", str(source), "--target", "json", "-o", str(out), "--check")[0] == 0
     )
@@ -201,7 +201,7 @@ def test_policy_selection(capsys, policy) -> None:
     path = str(EXAMPLES / "api.cors")
     code, out, _ = run(capsys, "compile", path, "--target", "json", "--policy", "public")
     assert code == 0
-    assert [p["name"] for p in json.loads(out)["policy_set"]["policies"]] == ["public"]
+    assert [p["name"] for p in json.loads(out)["policies"]] == ["public"]
     code, _, err = run(capsys, "compile", path, "--target", "json", "--policy", "publik")
     assert code == 2 and "did you mean `public`?" in err
 
@@ -220,10 +220,7 @@ def test_set_overrides_a_binding(capsys, policy) -> None:
         "partners=https://staging-partner.example.net",
     )
     assert code == 0
-    hosts = [
-        entry["pattern"]["host"]
-        for entry in json.loads(out)["policy_set"]["policies"][0]["entries"]
-    ]
+    hosts = [entry["pattern"]["host"] for entry in json.loads(out)["policies"][0]["entries"]]
     assert "staging-partner.example.net" in hosts
     assert "partner.example.net" not in hosts
 
