@@ -1,0 +1,1392 @@
+"""Origin regexes: the portable subset of design.md §1.3, checked, rendered per dialect, probed.
+
+A ``regex "…"`` pattern must mean the same thing in Python (the runtime and the Python targets),
+PCRE (nginx), .NET (IIS URL Rewrite) and ECMAScript. This module parses the body into a small
+tree, refuses everything outside the subset with a message that says what to write instead, and
+renders the tree again for each dialect, so a backend never pastes the user's text into its
+output. Imports only the standard library: the runtime matches through it.
+
+The subset, and the choices made at its edges:
+
+- Literals; ``\\`` before any ASCII punctuation; ``\\xHH`` for an ASCII character; ``.``;
+  classes ``[…]`` and ``[^…]`` with ranges; ``\\d``; groups ``( )`` and ``(?: )``; ``|``;
+  quantifiers ``? * + {m} {m,} {m,n}`` (``{m,}`` is read alike by all four engines), counts up
+  to 1000 (no origin is that long; PCRE refuses counts above 65535).
+- Refused as ``unsupported``: backreferences, lookaround, named, atomic and conditional groups,
+  inline flags and comments; ``\\w \\W \\s \\S \\D \\b \\B`` and every other letter escape
+  (their meaning differs between engines); anchors (``^``, ``$``, ``\\A``, ``\\Z``, ``\\z``,
+  ``\\G``) inside the body (:func:`corsc.origins.regex_pattern` strips the outer ones); lazy and
+  possessive quantifiers; ``{,n}``; a ``{``, ``}`` or ``]`` that is not part of a count or a
+  class (literal in some engines, an error in others); ``[]`` and ``[^]``; ``[`` inside a class
+  (POSIX classes in PCRE, nested classes elsewhere); a ``-`` inside a class that is neither a
+  range nor first or last; empty alternatives and empty groups; non-ASCII characters (browsers
+  send hosts in punycode); groups nested more than 32 deep.
+- Refused because matching could take exponential time: a repetition of something that can match
+  the same text in more than one way (``(a+)+``, ``(a|a)*``, ``(\\d+\\.?)+``). The check looks
+  for two different paths through the regex's position automaton that read the same text and
+  meet again (exponential degree of ambiguity); polynomial cases such as ``[a-z]*[a-z]*`` are
+  accepted, since a request header is at most a few kilobytes. ``{m,n}`` is analysed as if it
+  were unbounded, which may refuse a harmless ``(a|a){2}``.
+
+Rendering. The body is the same in every dialect; only the anchors differ
+(:data:`DIALECTS`). Groups are rendered non-capturing, so a regex never sets nginx's ``$1`` or
+shifts IIS's ``{C:n}``. ``\\d`` becomes ``[0-9]``: Python ``str`` patterns and .NET also match
+non-ASCII digits with ``\\d``. ``.`` and negated classes become positive classes over printable
+ASCII (``!`` to ``~``): the engines disagree on what ``.`` leaves out (ECMAScript also ``\\r``,
+U+2028 and U+2029; PCRE whatever newline convention it was built with) and on what one
+character is (a byte in nginx, a code point in Python, a UTF-16 unit in ECMAScript), while an
+origin never contains anything but printable ASCII. So ``.`` never matches a newline or any
+control character, anywhere. Characters that mean something to a server configuration
+(whitespace, quotes, ``$``, ``;``, ``#``, ``&``, ``<``, ``>``) are written as ``\\xHH``; every
+rendering is case-sensitive and uses no flags.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TypeAlias
+
+#: The dialects and their full-match anchors. Python: ``\\Z`` is the very end of the string (it
+#: is PCRE's ``\\z``), and ``\\A`` makes the pattern safe with ``re.match`` and ``re.search``
+#: too. PCRE and .NET: ``$`` would also match before a final newline, ``\\z`` does not.
+#: ECMAScript: without the ``m`` flag ``$`` is the very end.
+DIALECTS: dict[str, tuple[str, str]] = {
+    "python": ("\\A(?:", ")\\Z"),
+    "pcre": ("^(?:", ")\\z"),
+    "dotnet": ("^(?:", ")\\z"),
+    "ecmascript": ("^(?:", ")$"),
+}
+
+#: What an origin is made of; ``.`` and negated classes are rendered as subsets of it.
+PRINTABLE = frozenset(chr(code) for code in range(0x21, 0x7F))
+_DIGITS = frozenset(string.digits)
+_ALNUM = frozenset(string.ascii_letters + string.digits)
+_HEX = frozenset(string.hexdigits)
+
+_MAX_COUNT = 1000
+_MAX_DEPTH = 32
+#: Pairs of positions the exponential-time check may visit before it gives up.
+_MAX_PAIRS = 50_000
+
+# Rendering tables. Outside a class, these are written as they are; metacharacters get a
+# backslash (valid in all four dialects, ECMAScript's `u` mode included); anything else \xHH.
+_PLAIN = _ALNUM | frozenset("-_:/,=@!%~")
+_META = frozenset(".^|?*+()[]{}\\")
+# Inside a class. `-`, `^`, `[`, `]` and `\` always get a backslash, wherever they stand.
+# Doubled `~`, `|` or `&` (future set operations in Python) cannot occur: a class is written
+# from its set of characters, each once.
+_CLASS_PLAIN = _ALNUM | frozenset("_:/,=@!%.*+?(){}|~")
+_CLASS_META = frozenset("\\]^[-")
+
+IssueKind: TypeAlias = str
+
+
+@dataclass(frozen=True, slots=True)
+class RegexIssue:
+    """A problem with a regex body. ``kind`` is ``invalid`` (not a regex at all),
+    ``unsupported`` (outside the portable subset) or ``unescaped-dot`` (a ``.`` among host-name
+    literals). ``start`` and ``end`` are offsets into the body; ``message`` and ``help`` are
+    shown to the user as they are."""
+
+    kind: IssueKind
+    start: int
+    end: int
+    message: str
+    help: str
+
+
+# ---- the tree -----------------------------------------------------------------------------
+# Nodes compare by identity: two equal literals at different offsets are different positions.
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class _Literal:
+    char: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class _Class:
+    """A class, ``\\d``, or a placeholder; ``chars`` is the set admitted (never empty)."""
+
+    chars: frozenset[str]
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class _Any:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class _Group:
+    body: _Node
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class _Seq:
+    items: tuple[_Node, ...]
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class _Alt:
+    options: tuple[_Node, ...]
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class _Repeat:
+    """``body`` is a literal, class, ``.`` or group; ``max`` is ``None`` when unbounded."""
+
+    body: _Node
+    min: int
+    max: int | None
+    start: int
+    end: int
+
+
+_Node: TypeAlias = _Literal | _Class | _Any | _Group | _Seq | _Alt | _Repeat
+_Leaf: TypeAlias = _Literal | _Class | _Any
+
+
+# ---- parsing ------------------------------------------------------------------------------
+
+
+class _TooDeep(Exception):
+    def __init__(self, start: int) -> None:
+        super().__init__(start)
+        self.start = start
+
+
+_COUNT = re.compile(r"\{([0-9]*)(?:(,)([0-9]*))?\}")
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+
+#: Group openers outside the subset: (pattern, message, help, has a body to parse).
+_GROUP_OPENERS: tuple[tuple[re.Pattern[str], str, str, bool], ...] = tuple(
+    (re.compile(pattern), message, help, has_body)
+    for pattern, message, help, has_body in (
+        (r"\(\?=", "lookahead `(?=…)` is not supported", "_LOOK", True),
+        (r"\(\?!", "negative lookahead `(?!…)` is not supported", "_LOOK", True),
+        (r"\(\?<=", "lookbehind `(?<=…)` is not supported", "_LOOK", True),
+        (r"\(\?<!", "negative lookbehind `(?<!…)` is not supported", "_LOOK", True),
+        (
+            rf"\(\?P?<{_NAME}>|\(\?'{_NAME}'",
+            "named groups such as `(?P<name>…)` are not supported",
+            "write a plain group: `(…)` or `(?:…)`",
+            True,
+        ),
+        (
+            rf"\(\?P={_NAME}\)",
+            "named backreferences such as `(?P=name)` are not supported",
+            "write the repeated text out",
+            False,
+        ),
+        (
+            r"\(\?#[^)]*\)",
+            "comments `(?#…)` are not supported",
+            "remove it, and write the comment on its own line in the policy file, after `#`",
+            False,
+        ),
+        (r"\(\?>", "atomic groups `(?>…)` are not supported", "write `(?:…)`", True),
+        (r"\(\?\|", "branch reset groups `(?|…)` are not supported", "write `(?:…)`", True),
+        (
+            r"\(\?\(",
+            "conditionals `(?(…)…)` are not supported",
+            "write the alternatives with `|`",
+            True,
+        ),
+        (r"\(\?[aiLmnsuxJU^-]+\)", "_FLAGS", "_FLAGS", False),
+        (r"\(\?[aiLmnsuxJU^-]+:", "_FLAGS", "_FLAGS", True),
+    )
+)
+_LOOK_HELP = "write the origins to allow; to leave some out, list them under `deny`"
+_FLAGS_MESSAGE = "inline flags such as `(?i)` are not supported: origins are matched byte for byte"
+_FLAGS_HELP = "remove them, and write scheme and host in lowercase, as browsers send them"
+
+
+def _letter_escape(letter: str, in_class: bool) -> tuple[str, str]:
+    """Message and help for ``\\`` followed by a letter or digit outside the subset."""
+    escape = f"`\\{letter}`"
+    if letter in "wW":
+        example = "[a-z0-9_]" if letter == "w" else "[^a-z0-9_]"
+        return (
+            f"{escape} is not supported: Python and .NET also match non-ASCII letters with it",
+            f"write the characters you mean, such as `{example}`",
+        )
+    if letter in "sS":
+        return (
+            f"{escape} is not supported: engines disagree on which characters are whitespace",
+            "remove it: an origin never contains whitespace"
+            if letter == "s"
+            else "write the characters you mean, such as `[a-z0-9.-]`",
+        )
+    if letter == "D":
+        return (
+            f"{escape} is not supported: Python and .NET treat non-ASCII digits differently",
+            "write `[^0-9]`",
+        )
+    if letter in "tnrfvae0" or (letter == "b" and in_class):
+        return (
+            f"{escape} is not supported: it matches a control character, which an origin "
+            "never contains",
+            "remove it",
+        )
+    if letter in "bB":
+        return (
+            f"{escape} is not supported: engines disagree on what a word character is",
+            "write the character you expect on each side, such as `\\.` or `/`",
+        )
+    if letter in "AZzG":
+        return (
+            f"{escape} is not supported: corsc already matches every regex against the whole "
+            "Origin",
+            "remove it",
+        )
+    if letter in "123456789" or letter in "kg":
+        return (
+            f"backreferences such as {escape} are not supported",
+            "write the repeated text out",
+        )
+    return (
+        f"{escape} is not supported: engines disagree on what it means",
+        "escape only punctuation, as in `\\.`, and write letters and digits as they are",
+    )
+
+
+class _Parser:
+    """Recursive descent over the body. Every problem is recorded and parsing goes on with a
+    placeholder, so one call reports them all."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.issues: list[RegexIssue] = []
+
+    def report(self, kind: str, start: int, end: int, message: str, help: str) -> None:
+        self.issues.append(RegexIssue(kind, start, end, message, help))
+
+    def peek(self, offset: int = 0) -> str:
+        index = self.pos + offset
+        return self.text[index] if index < len(self.text) else ""
+
+    def parse(self) -> _Node:
+        if not self.text:
+            self.report(
+                "invalid",
+                0,
+                0,
+                "the regex is empty",
+                "write the origins it should match, such as `https://app\\.example\\.com`",
+            )
+        root = self.alternation(0)
+        while self.pos < len(self.text):  # only a `)` stops the top-level alternation early
+            self.report(
+                "invalid",
+                self.pos,
+                self.pos + 1,
+                "`)` has no matching `(`",
+                "remove it, or write `\\)` for a literal parenthesis",
+            )
+            self.pos += 1
+            self.alternation(0)
+        return root
+
+    def alternation(self, depth: int) -> _Node:
+        start = self.pos
+        options = [self.sequence(depth)]
+        bars: list[int] = []
+        while self.peek() == "|":
+            bars.append(self.pos)
+            self.pos += 1
+            options.append(self.sequence(depth))
+        if len(options) == 1:
+            return options[0]
+        for index, option in enumerate(options):
+            if isinstance(option, _Seq) and not option.items:
+                bar = bars[index - 1] if index else bars[0]
+                self.report(
+                    "unsupported",
+                    bar,
+                    bar + 1,
+                    "an empty alternative is not supported: it quietly makes the whole group "
+                    "optional",
+                    "remove the extra `|`; to make a part optional, write `(?:…)?`",
+                )
+        return _Alt(tuple(options), start, self.pos)
+
+    def sequence(self, depth: int) -> _Node:
+        start = self.pos
+        items: list[_Node] = []
+        while self.pos < len(self.text) and self.peek() not in "|)":
+            atom = self.atom(depth)
+            if atom is not None:
+                items.append(self.quantified(atom))
+        if len(items) == 1:
+            return items[0]
+        return _Seq(tuple(items), start, self.pos)
+
+    def atom(self, depth: int) -> _Node | None:
+        start = self.pos
+        char = self.peek()
+        if char == "(":
+            return self.group(depth)
+        if char == "[":
+            return self.char_class()
+        if char == "\\":
+            return self.escape()
+        self.pos += 1
+        if char == ".":
+            return _Any(start, self.pos)
+        count = _COUNT.match(self.text, start) if char == "{" else None
+        if char in "*+?" or count is not None:
+            self.report(
+                "invalid",
+                start,
+                start + 1,
+                f"`{char}` has nothing to repeat",
+                f"put it after the character or group it repeats, or write `\\{char}` for a "
+                f"literal `{char}`",
+            )
+            if count is not None:
+                self.pos = count.end()
+            return None
+        if char in "^$":
+            where = "start" if char == "^" else "end"
+            self.report(
+                "unsupported",
+                start,
+                self.pos,
+                f"`{char}` is only allowed at the very {where}: corsc already matches every "
+                "regex against the whole Origin",
+                f"remove it, or write `\\{char}` for a literal `{char}`",
+            )
+        elif char in "{}]":
+            what = "a count such as `{2}` or `{1,3}`" if char != "]" else "a character class"
+            self.report(
+                "unsupported",
+                start,
+                self.pos,
+                f"a `{char}` outside {what} is not supported: engines disagree on whether it "
+                "is literal",
+                f"write `\\{char}` for a literal `{char}`",
+            )
+        elif not char.isascii():
+            self.non_ascii(start, char)
+        return _Literal(char, start, self.pos)
+
+    def non_ascii(self, start: int, char: str) -> None:
+        self.report(
+            "unsupported",
+            start,
+            start + 1,
+            f"the non-ASCII character `{char}` is not supported: browsers send host names in "
+            "punycode",
+            "write the host in punycode (`xn--…`), as browsers send it",
+        )
+
+    def escape(self) -> _Node:
+        """``\\`` outside a class: ``\\d``, an escaped punctuation character or ``\\xHH``."""
+        start = self.pos
+        chars = self.escaped(in_class=False)
+        if len(chars) == 1:
+            return _Literal(next(iter(chars)), start, self.pos)
+        return _Class(chars, start, self.pos)
+
+    def escaped(self, in_class: bool) -> frozenset[str]:
+        """Consume ``\\`` and what it escapes; return the characters it stands for (a
+        placeholder after a problem). Only ``\\d`` stands for more than one."""
+        start = self.pos
+        self.pos += 1
+        char = self.peek()
+        if not char:
+            self.report(
+                "invalid",
+                start,
+                self.pos,
+                "a `\\` at the end escapes nothing",
+                "write `\\\\` for a literal backslash",
+            )
+            return frozenset("\\")
+        self.pos += 1
+        if char == "d":
+            return _DIGITS
+        if char == "x":
+            digits = self.text[self.pos : self.pos + 2]
+            if len(digits) == 2 and set(digits) <= _HEX:
+                self.pos += 2
+                value = chr(int(digits, 16))
+                if not value.isascii():
+                    self.non_ascii(start, value)
+                return frozenset(value)
+            self.report(
+                "invalid",
+                start,
+                self.pos,
+                "`\\x` needs two hexadecimal digits",
+                "write the character itself, as in `-` or `\\.`",
+            )
+            return frozenset("x")
+        if char in _ALNUM:
+            message, help = _letter_escape(char, in_class)
+            self.report("unsupported", start, self.pos, message, help)
+        elif not char.isascii():
+            self.non_ascii(start + 1, char)
+        elif char not in PRINTABLE:
+            self.report(
+                "unsupported",
+                start,
+                self.pos,
+                "a `\\` before a space or control character is not supported",
+                "remove it: an origin never contains such characters",
+            )
+        return frozenset(char)
+
+    def group(self, depth: int) -> _Node:
+        start = self.pos
+        if depth >= _MAX_DEPTH:
+            raise _TooDeep(start)
+        if self.text.startswith("(?:", start):
+            self.pos += 3
+        elif self.peek(1) == "?":
+            if not self.unsupported_group(start):
+                return _Literal("(", start, self.pos)
+        else:
+            self.pos += 1
+        body = self.alternation(depth + 1)
+        if self.peek() != ")":
+            self.report(
+                "invalid",
+                start,
+                start + 1,
+                "`(` is never closed",
+                "add `)` where the group ends, or write `\\(` for a literal parenthesis",
+            )
+            return _Group(body, start, self.pos)
+        self.pos += 1
+        if isinstance(body, _Seq) and not body.items:
+            self.report(
+                "unsupported", start, self.pos, "an empty group `()` is not supported", "remove it"
+            )
+        return _Group(body, start, self.pos)
+
+    def unsupported_group(self, start: int) -> bool:
+        """Report a ``(?…`` opener outside the subset and consume it; true when a body
+        follows."""
+        for pattern, message, help, has_body in _GROUP_OPENERS:
+            match = pattern.match(self.text, start)
+            if match is not None:
+                if message == "_FLAGS":
+                    message, help = _FLAGS_MESSAGE, _FLAGS_HELP
+                elif help == "_LOOK":
+                    help = _LOOK_HELP
+                self.report("unsupported", start, match.end(), message, help)
+                self.pos = match.end()
+                return has_body
+        opener = self.text[start : start + 3]
+        self.report(
+            "unsupported",
+            start,
+            start + len(opener),
+            f"`{opener}` is not supported",
+            "write `(?:…)` for a group",
+        )
+        self.pos = start + 2
+        return True
+
+    def char_class(self) -> _Node:
+        start = self.pos
+        self.pos += 1
+        negated = self.peek() == "^"
+        if negated:
+            self.pos += 1
+        members: set[str] = set()
+        first = True
+        while self.pos < len(self.text) and (first or self.peek() != "]"):
+            item_start = self.pos
+            if first and self.peek() == "]":
+                self.report(
+                    "unsupported",
+                    start,
+                    self.pos + 1,
+                    f"`{self.text[start : self.pos + 1]}` is not supported: Python reads this "
+                    "`]` as a literal, ECMAScript as the end of an empty class",
+                    "write `\\]` for a literal bracket",
+                )
+            if self.peek() == "-" and not first and self.peek(1) not in ("]", ""):
+                self.report(
+                    "unsupported",
+                    item_start,
+                    item_start + 1,
+                    "this `-` is not supported: engines disagree on whether it is a literal",
+                    "write `\\-`, or put the hyphen first or last in the class, as in `[a-z0-9-]`",
+                )
+            first = False
+            low = self.class_atom()
+            if self.peek() == "-" and self.peek(1) not in ("]", ""):
+                self.pos += 1
+                high = self.class_atom()
+                members |= self.class_range(low, high, item_start)
+            else:
+                members |= low
+        if self.peek() != "]":
+            self.report(
+                "invalid",
+                start,
+                start + 1,
+                "`[` starts a character class that is never closed",
+                "add `]` where the class ends, or write `\\[` for a literal bracket",
+            )
+        else:
+            self.pos += 1
+        chars = frozenset(PRINTABLE - members if negated else members)
+        if not chars:
+            self.report(
+                "unsupported",
+                start,
+                self.pos,
+                "this class matches no character an origin can contain",
+                "list the characters it should match, as in `[a-z0-9-]`",
+            )
+            chars = frozenset("a")
+        return _Class(chars, start, self.pos)
+
+    def class_atom(self) -> frozenset[str]:
+        start = self.pos
+        char = self.peek()
+        if char == "\\":
+            return self.escaped(in_class=True)
+        self.pos += 1
+        if char == "[":
+            self.report(
+                "unsupported",
+                start,
+                self.pos,
+                "`[` inside a class is not supported: engines read it as a literal, a POSIX "
+                "class or a nested class",
+                "write `\\[` for a literal bracket",
+            )
+        elif not char.isascii():
+            self.non_ascii(start, char)
+        return frozenset(char)
+
+    def class_range(self, low: frozenset[str], high: frozenset[str], start: int) -> set[str]:
+        text = self.text[start : self.pos]
+        if len(low) != 1 or len(high) != 1:
+            self.report(
+                "invalid",
+                start,
+                self.pos,
+                f"`{text}` is not a range: `\\d` cannot be the end of a range",
+                "write `\\-` for a literal hyphen",
+            )
+            return set(low | high)
+        (first,), (last,) = low, high
+        if first > last:
+            self.report(
+                "invalid",
+                start,
+                self.pos,
+                f"`{text}` is not a range: `{first}` comes after `{last}`",
+                f"write the lower end first: `{last}-{first}`",
+            )
+            return {first, last}
+        return {chr(code) for code in range(ord(first), ord(last) + 1)}
+
+    def quantified(self, atom: _Node) -> _Node:
+        bounds = self.quantifier()
+        if bounds is None:
+            return atom
+        node = _Repeat(atom, bounds[0], bounds[1], atom.start, self.pos)
+        symbol = self.text[atom.end : self.pos]
+        if self.peek() in ("?", "+"):
+            start = self.pos
+            self.pos += 1
+            if self.text[start] == "?":
+                self.report(
+                    "unsupported",
+                    start - len(symbol),
+                    self.pos,
+                    f"lazy `{symbol}?` is not supported",
+                    f"write `{symbol}`: lazy and greedy repetition admit the same origins",
+                )
+            else:
+                self.report(
+                    "unsupported",
+                    start - len(symbol),
+                    self.pos,
+                    f"possessive `{symbol}+` is not supported: ECMAScript has no possessive "
+                    "quantifiers",
+                    f"write `{symbol}`",
+                )
+        while True:
+            start = self.pos
+            if self.quantifier() is None:
+                return node
+            self.report(
+                "invalid",
+                start,
+                self.pos,
+                f"`{self.text[start : self.pos]}` follows another repetition",
+                "keep one; to repeat a repetition, group it first, as in `(?:ab{2})*`",
+            )
+
+    def quantifier(self) -> tuple[int, int | None] | None:
+        """Consume a quantifier and return its bounds, or ``None`` when there is none."""
+        char = self.peek()
+        if char in ("?", "*", "+"):
+            self.pos += 1
+            return {"?": (0, 1), "*": (0, None), "+": (1, None)}[char]
+        match = _COUNT.match(self.text, self.pos) if char == "{" else None
+        if match is None:
+            return None
+        self.pos = match.end()
+        low_text, comma, high_text = match.group(1), match.group(2), match.group(3)
+        text = match.group(0)
+        if not low_text:
+            suggestion = f"{{0,{high_text}}}" if high_text else "*"
+            if comma:
+                self.report(
+                    "unsupported",
+                    match.start(),
+                    match.end(),
+                    f"`{text}` is not supported: Python reads it as `{suggestion}`, ECMAScript "
+                    "as literal text",
+                    f"write `{suggestion}`",
+                )
+            else:
+                self.report(
+                    "unsupported",
+                    match.start(),
+                    match.end(),
+                    "`{}` is not supported: engines disagree on whether it is literal",
+                    "write `\\{\\}` for literal braces",
+                )
+            return (0, None)
+        if any(len(part) > 4 or int(part) > _MAX_COUNT for part in (low_text, high_text) if part):
+            self.report(
+                "unsupported",
+                match.start(),
+                match.end(),
+                f"`{text}` is not supported: counts go up to {_MAX_COUNT}",
+                "no origin is that long: write `+`, or a smaller count",
+            )
+            return (1, None)
+        low = int(low_text)
+        if not comma:
+            return (low, low)
+        if not high_text:
+            return (low, None)
+        high = int(high_text)
+        if low > high:
+            self.report(
+                "invalid",
+                match.start(),
+                match.end(),
+                f"`{text}` asks for at least {low} but at most {high}",
+                f"write the smaller number first: `{{{high},{low}}}`",
+            )
+            return (high, low)
+        return (low, high)
+
+
+def _parse(body: str) -> tuple[_Node | None, list[RegexIssue]]:
+    """The tree and the syntax issues; the tree is ``None`` only when nesting is too deep."""
+    parser = _Parser(body)
+    try:
+        root = parser.parse()
+    except _TooDeep as deep:
+        parser.report(
+            "unsupported",
+            deep.start,
+            deep.start + 1,
+            f"groups nested more than {_MAX_DEPTH} deep are not supported",
+            "simplify the regex, or split it into several `regex` entries",
+        )
+        return None, parser.issues
+    return root, parser.issues
+
+
+def _clean_tree(body: str) -> _Node:
+    """The tree of a body that has no syntax issues, or ``ValueError``."""
+    root, issues = _parse(body)
+    if root is None or issues:
+        raise ValueError(f"not a portable origin regex: {body!r}: {issues[0].message}")
+    return root
+
+
+# ---- the position automaton -----------------------------------------------------------------
+
+
+def _capped(count: int) -> int:
+    # Only "once" and "more than once" matter to the checks below.
+    return min(count, 2)
+
+
+@dataclass(slots=True)
+class _Fragment:
+    nullable: int
+    first: Counter[int]
+    last: Counter[int]
+
+
+def _scaled(counter: Counter[int], factor: int) -> Counter[int]:
+    return Counter({key: _capped(count * factor) for key, count in counter.items() if factor})
+
+
+def _merged(left: Counter[int], right: Counter[int]) -> Counter[int]:
+    merged = Counter(left)
+    for key, count in right.items():
+        merged[key] = _capped(merged[key] + count)
+    return merged
+
+
+class _Automaton:
+    """The position (Glushkov) automaton of a tree, with edge multiplicities.
+
+    A position is one leaf; an edge p → q means q may read the character after p. An edge is
+    counted once per way the tree produces it, so ``(a+)+`` has the edge a → a twice: a
+    backtracking engine tries both. Positions of a subtree are numbered contiguously, so a
+    repetition is known by the range of positions it holds. ``links`` are the edges within
+    sequences, ``loops`` each repetition with its range and the edges back to its start.
+    """
+
+    def __init__(self, root: _Node) -> None:
+        self.leaves: list[_Leaf] = []
+        self.chars: list[frozenset[str]] = []
+        self.links: Counter[tuple[int, int]] = Counter()
+        self.loops: list[tuple[range, _Repeat, Counter[tuple[int, int]]]] = []
+        self.parents: dict[_Node, _Node] = {}
+        self.build(root)
+        self.edges = self.edges_within(range(len(self.leaves)), len(self.loops))
+
+    def edges_within(self, positions: range, loops: int) -> Counter[tuple[int, int]]:
+        """The edges among ``positions`` made by sequences and by the first ``loops``
+        repetitions (repetitions are listed inner before outer)."""
+        edges = Counter(
+            {
+                (p, q): count
+                for (p, q), count in self.links.items()
+                if p in positions and q in positions
+            }
+        )
+        for inner, _, back in self.loops[:loops]:
+            if positions.start <= inner.start and inner.stop <= positions.stop:
+                for edge, count in back.items():
+                    edges[edge] = _capped(edges[edge] + count)
+        return edges
+
+    def build(self, node: _Node) -> _Fragment:
+        if isinstance(node, _Literal | _Class | _Any):
+            position = len(self.leaves)
+            self.leaves.append(node)
+            if isinstance(node, _Literal):
+                self.chars.append(frozenset(node.char))
+            else:
+                self.chars.append(node.chars if isinstance(node, _Class) else PRINTABLE)
+            return _Fragment(0, Counter({position: 1}), Counter({position: 1}))
+        for child in _children(node):
+            self.parents[child] = node
+        if isinstance(node, _Group):
+            return self.build(node.body)
+        if isinstance(node, _Seq):
+            result = _EMPTY
+            for item in node.items:
+                result = self.concat(result, self.build(item))
+            return result
+        if isinstance(node, _Alt):
+            result = _Fragment(0, Counter(), Counter())
+            for option in node.options:
+                fragment = self.build(option)
+                result = _Fragment(
+                    _capped(result.nullable + fragment.nullable),
+                    _merged(result.first, fragment.first),
+                    _merged(result.last, fragment.last),
+                )
+            return result
+        return self.repeat(node)
+
+    def concat(self, left: _Fragment, right: _Fragment) -> _Fragment:
+        _link(self.links, left.last, right.first)
+        return _Fragment(
+            _capped(left.nullable * right.nullable),
+            _merged(left.first, _scaled(right.first, left.nullable)),
+            _merged(right.last, _scaled(left.last, right.nullable)),
+        )
+
+    def repeat(self, node: _Repeat) -> _Fragment:
+        """A repetition: ``?``, a loop for ``*`` and ``+``, and ``{m,n}`` unrolled as
+        ``x…x(x(x)?)?`` (``{m,}`` as ``x…xx*``), which is how engines count, so a bounded
+        repetition of something ambiguous is not mistaken for an exponential one. Large counts
+        are analysed as loops (module docstring)."""
+        copies = node.min + 1 if node.max is None else node.max
+        unroll = (node.min, node.max) not in ((0, None), (1, None)) and (
+            copies * _leaf_count(node.body) <= _MAX_UNROLLED
+        )
+        if node.max == 1 or not unroll:
+            low = len(self.leaves)
+            body = self.build(node.body)
+            if node.max != 1:
+                back: Counter[tuple[int, int]] = Counter()
+                _link(back, body.last, body.first)
+                self.loops.append((range(low, len(self.leaves)), node, back))
+            # Engines do not repeat an iteration that matched nothing, so only skipping the
+            # body adds a way to match the empty string.
+            return _optional(body) if node.min == 0 else body
+        result = _EMPTY
+        for _ in range(node.min):
+            result = self.concat(result, self.build(node.body))
+        if node.max is None:
+            return self.concat(result, self.repeat(_Repeat(node.body, 0, None, 0, 0)))
+        optional = [self.build(node.body) for _ in range(node.max - node.min)]
+        tail = _EMPTY
+        for fragment in reversed(optional):
+            tail = _optional(self.concat(fragment, tail))
+        return self.concat(result, tail)
+
+
+_EMPTY = _Fragment(1, Counter(), Counter())
+#: Largest number of positions a counted repetition is unrolled into.
+_MAX_UNROLLED = 64
+
+
+def _optional(fragment: _Fragment) -> _Fragment:
+    return _Fragment(_capped(fragment.nullable + 1), fragment.first, fragment.last)
+
+
+def _leaf_count(node: _Node) -> int:
+    if isinstance(node, _Literal | _Class | _Any):
+        return 1
+    return sum(map(_leaf_count, _children(node)))
+
+
+def _link(edges: Counter[tuple[int, int]], lasts: Counter[int], firsts: Counter[int]) -> None:
+    for p, p_count in lasts.items():
+        for q, q_count in firsts.items():
+            edges[p, q] = _capped(edges[p, q] + p_count * q_count)
+
+
+def _children(node: _Node) -> tuple[_Node, ...]:
+    if isinstance(node, _Group | _Repeat):
+        return (node.body,)
+    if isinstance(node, _Seq):
+        return node.items
+    if isinstance(node, _Alt):
+        return node.options
+    return ()
+
+
+class _TooComplex(Exception):
+    pass
+
+
+def _exponential_loops(automaton: _Automaton) -> list[_Repeat]:
+    """The innermost repetitions inside which two different paths read the same text from a
+    position back to itself (Weber and Seidl's criterion for exponential ambiguity). A
+    repetition that holds a reported one is not reported again. Raises ``_TooComplex`` when
+    the pairs to visit exceed the budget."""
+    budget = [_MAX_PAIRS]
+    reported: list[tuple[range, _Repeat]] = []
+    by_size = sorted(enumerate(automaton.loops), key=lambda item: len(item[1][0]))
+    for number, (positions, node, _) in by_size:
+        if any(
+            positions.start <= inner.start and inner.stop <= positions.stop for inner, _ in reported
+        ):
+            continue
+        edges = automaton.edges_within(positions, number + 1)
+        if _double_cycle(automaton.chars, positions, edges, budget):
+            reported.append((positions, node))
+    return [node for _, node in sorted(reported, key=lambda loop: loop[0].start)]
+
+
+def _double_cycle(
+    chars: list[frozenset[str]],
+    positions: range,
+    edges: Counter[tuple[int, int]],
+    budget: list[int],
+) -> bool:
+    """Whether two different paths among ``positions`` read the same text from a position
+    back to itself, using only ``edges`` (those made inside the repetition).
+
+    Pairs of positions are walked from every (p, p); the paths diverge at a pair (p, q) with
+    p ≠ q, or where both take different parallel edges between the same positions. A strongly
+    connected set of pairs that holds a (p, p) and a divergence is such a double cycle.
+    """
+    successors: dict[int, list[tuple[int, int]]] = {p: [] for p in positions}
+    for (p, q), count in edges.items():
+        successors[p].append((q, count))
+    index: dict[tuple[int, int], int] = {}
+    pairs: list[tuple[int, int]] = []
+    arcs: list[list[tuple[int, bool]]] = []
+
+    def visit(pair: tuple[int, int]) -> int:
+        if pair not in index:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise _TooComplex
+            index[pair] = len(pairs)
+            pairs.append(pair)
+            arcs.append([])
+        return index[pair]
+
+    for position in positions:
+        visit((position, position))
+    done = 0
+    while done < len(pairs):
+        p, q = pairs[done]
+        for p_next, p_count in successors[p]:
+            for q_next, _ in successors[q]:
+                if chars[p_next].isdisjoint(chars[q_next]):
+                    continue
+                parallel = p == q and p_next == q_next and p_count > 1
+                arcs[done].append((visit((p_next, q_next)), parallel))
+        done += 1
+    for component in _strongly_connected(arcs):
+        members = set(component)
+        diagonal = [m for m in members if pairs[m][0] == pairs[m][1]]
+        if diagonal and (
+            len(diagonal) < len(members)
+            or any(parallel and target in members for m in members for target, parallel in arcs[m])
+        ):
+            return True
+    return False
+
+
+def _strongly_connected(arcs: list[list[tuple[int, bool]]]) -> list[list[int]]:
+    """Tarjan's algorithm without recursion (the graph may be deep)."""
+    order: list[int] = [-1] * len(arcs)
+    low: list[int] = [0] * len(arcs)
+    on_stack = [False] * len(arcs)
+    stack: list[int] = []
+    components: list[list[int]] = []
+    counter = 0
+    for root in range(len(arcs)):
+        if order[root] != -1:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, next_arc = work.pop()
+            if next_arc == 0:
+                order[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack[node] = True
+            if next_arc < len(arcs[node]):
+                work.append((node, next_arc + 1))
+                target = arcs[node][next_arc][0]
+                if order[target] == -1:
+                    work.append((target, 0))
+                elif on_stack[target]:
+                    low[node] = min(low[node], order[target])
+                continue
+            if low[node] == order[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack[member] = False
+                    component.append(member)
+                    if member == node:
+                        break
+                components.append(component)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return components
+
+
+# ---- unescaped dots -------------------------------------------------------------------------
+
+_HOST_LITERALS = frozenset(string.ascii_letters + string.digits + "-")
+
+
+def _unescaped_dots(automaton: _Automaton) -> list[_Any]:
+    """``.`` that is not repeated and stands between host-name characters, at least one of
+    them a literal: ``api.example``, ``(?:www|api).example``, ``.*.example``."""
+    predecessors: list[list[int]] = [[] for _ in automaton.leaves]
+    successors: list[list[int]] = [[] for _ in automaton.leaves]
+    for p, q in automaton.edges:
+        predecessors[q].append(p)
+        successors[p].append(q)
+
+    def literal(position: int) -> bool:
+        leaf = automaton.leaves[position]
+        return isinstance(leaf, _Literal) and leaf.char in _HOST_LITERALS
+
+    def hosty(position: int) -> bool:
+        return bool(automaton.chars[position] & _HOST_LITERALS)
+
+    found: list[_Any] = []
+    for position, leaf in enumerate(automaton.leaves):
+        if not isinstance(leaf, _Any) or _repeated(leaf, automaton.parents):
+            continue
+        before, after = predecessors[position], successors[position]
+        if (any(map(literal, before)) and any(map(hosty, after))) or (
+            any(map(literal, after)) and any(map(hosty, before))
+        ):
+            found.append(leaf)
+    return found
+
+
+def _repeated(node: _Node, parents: dict[_Node, _Node]) -> bool:
+    """Whether ``node`` is itself the thing a quantifier repeats (``.*``, ``(?:.)+``)."""
+    parent = parents.get(node)
+    while isinstance(parent, _Group) or (
+        isinstance(parent, _Seq | _Alt) and len(_children(parent)) == 1
+    ):
+        node, parent = parent, parents.get(parent)
+    return isinstance(parent, _Repeat) and parent.max != 1
+
+
+def _dot_issue(body: str, dot: _Any, dots: Iterable[_Any]) -> RegexIssue:
+    """The issue for one unescaped dot, with an example built from the literal host text
+    around it when there is some."""
+    dot_starts = {other.start for other in dots}
+    after: list[str] = []
+    index = dot.end
+    while index < len(body):
+        if body.startswith("\\.", index):
+            after.append(".")
+            index += 2
+        elif index in dot_starts or (body[index] in _HOST_LITERALS):
+            after.append(body[index])
+            index += 1
+        else:
+            break
+    before: list[str] = []
+    index = dot.start - 1
+    while index >= 0:
+        escaped = _escaped_at(body, index)
+        if body[index] == "." and escaped:
+            before.append(".")
+            index -= 2
+        elif (index in dot_starts or body[index] in _HOST_LITERALS) and not escaped:
+            before.append(body[index])
+            index -= 1
+        else:
+            break
+    left, right = "".join(reversed(before)), "".join(after)
+    message = "this `.` matches any character, not only a dot"
+    if left and right:
+        message += f": `{left}.{right}` also admits `{left}x{right}`"
+    return RegexIssue("unescaped-dot", dot.start, dot.end, message, "write `\\.` to match a dot")
+
+
+def _escaped_at(text: str, index: int) -> bool:
+    backslashes = 0
+    while index - backslashes > 0 and text[index - backslashes - 1] == "\\":
+        backslashes += 1
+    return backslashes % 2 == 1
+
+
+# ---- public API -----------------------------------------------------------------------------
+
+
+def validate(body: str) -> list[RegexIssue]:
+    """Every problem with a regex body (the text of ``OriginPattern.regex``, outer anchors
+    already removed), in the order they occur. An empty list means the body renders in every
+    dialect and is free of the mistakes corsc knows."""
+    root, issues = _parse(body)
+    if root is not None:
+        automaton = _Automaton(root)
+        try:
+            loops = _exponential_loops(automaton)
+        except _TooComplex:
+            issues.append(
+                RegexIssue(
+                    "unsupported",
+                    0,
+                    len(body),
+                    "the regex is too complex for corsc to check how long matching takes",
+                    "split it into several `regex` entries",
+                )
+            )
+            loops = []
+        for loop in loops:
+            text = body[loop.start : loop.end]
+            issues.append(
+                RegexIssue(
+                    "unsupported",
+                    loop.start,
+                    loop.end,
+                    f"`{text}` is not supported: it can match the same text in more than one "
+                    "way, which takes exponential time on origins that almost match",
+                    "make each repetition end with a character nothing else inside it "
+                    "matches, as in `(?:[a-z0-9-]+\\.)+`",
+                )
+            )
+        dots = _unescaped_dots(automaton)
+        issues.extend(_dot_issue(body, dot, dots) for dot in dots)
+    return sorted(issues, key=lambda issue: (issue.start, issue.end))
+
+
+def anchor(source: str, dialect: str) -> str:
+    """``source`` (a rendered regex) wrapped in ``dialect``'s full-match anchors."""
+    try:
+        opening, closing = DIALECTS[dialect]
+    except KeyError:
+        raise ValueError(
+            f"unknown regex dialect {dialect!r}; known: {', '.join(DIALECTS)}"
+        ) from None
+    return opening + source + closing
+
+
+def render(body: str, dialect: str) -> str:
+    """The body, re-emitted from its tree, anchored for a full match in ``dialect``
+    (``python``, ``pcre``, ``dotnet`` or ``ecmascript``).
+
+    Raises ``ValueError`` for a body with ``invalid`` or ``unsupported`` syntax. It does not
+    repeat :func:`validate`'s slower checks (exponential matching, unescaped dots): lowering
+    validates every regex before anything renders it.
+    """
+    return anchor(_emit(_clean_tree(body)), dialect)
+
+
+def escape(text: str) -> str:
+    """A body matching exactly ``text`` (ASCII), in the form :func:`render` writes."""
+    return "".join(_literal(char) for char in text)
+
+
+def _emit(node: _Node) -> str:
+    if isinstance(node, _Literal):
+        return _literal(node.char)
+    if isinstance(node, _Class):
+        return _class(node.chars)
+    if isinstance(node, _Any):
+        return _class(PRINTABLE)
+    if isinstance(node, _Group):
+        return f"(?:{_emit(node.body)})"
+    if isinstance(node, _Seq):
+        return "".join(_emit(item) for item in node.items)
+    if isinstance(node, _Alt):
+        return "|".join(_emit(option) for option in node.options)
+    return _emit(node.body) + _quantifier(node.min, node.max)
+
+
+def _quantifier(low: int, high: int | None) -> str:
+    if (low, high) == (0, 1):
+        return "?"
+    if (low, high) == (0, None):
+        return "*"
+    if (low, high) == (1, None):
+        return "+"
+    if low == high:
+        return f"{{{low}}}"
+    return f"{{{low},{'' if high is None else high}}}"
+
+
+def _literal(char: str) -> str:
+    if char in _PLAIN:
+        return char
+    if char in _META:
+        return "\\" + char
+    return f"\\x{ord(char):02x}"
+
+
+def _class_char(char: str) -> str:
+    if char in _CLASS_PLAIN:
+        return char
+    if char in _CLASS_META:
+        return "\\" + char
+    return f"\\x{ord(char):02x}"
+
+
+def _class(chars: frozenset[str]) -> str:
+    """A positive class from a set of characters: sorted, runs of three or more as ranges."""
+    codes = sorted(map(ord, chars))
+    parts: list[str] = []
+    index = 0
+    while index < len(codes):
+        end = index
+        while end + 1 < len(codes) and codes[end + 1] == codes[end] + 1:
+            end += 1
+        low, high = chr(codes[index]), chr(codes[end])
+        if end - index >= 2:
+            parts.append(f"{_class_char(low)}-{_class_char(high)}")
+        else:
+            parts.extend(_class_char(chr(code)) for code in codes[index : end + 1])
+        index = end + 1
+    return "[" + "".join(parts) + "]"
+
+
+# ---- samples and look-alike probes -----------------------------------------------------------
+
+#: A string the regex matches, built along one path through the tree, each character marked
+#: true when the regex spells it out (a literal, or a dot meant as one).
+_Sample: TypeAlias = tuple[tuple[str, bool], ...]
+
+_MAX_SAMPLES = 12
+#: The character a class contributes to a sample: the first of these it admits.
+_PREFERRED = string.ascii_lowercase + "123456789" + "0" + "-" + string.ascii_uppercase
+
+
+def _samples(node: _Node, dots: frozenset[_Any]) -> list[_Sample]:
+    """Strings along a few paths: the first path takes every first choice (optional parts
+    left out), and each further one changes a single choice."""
+    if isinstance(node, _Literal):
+        return [((node.char, True),)]
+    if isinstance(node, _Any):
+        return [((".", True),)] if node in dots else [(("a", False),)]
+    if isinstance(node, _Class):
+        char = next((c for c in _PREFERRED if c in node.chars), min(node.chars))
+        return [((char, False),)]
+    if isinstance(node, _Group):
+        return _samples(node.body, dots)
+    if isinstance(node, _Alt):
+        return _first_few(sample for option in node.options for sample in _samples(option, dots))
+    if isinstance(node, _Seq):
+        choices = [_samples(item, dots) for item in node.items]
+        defaults = [options[0] for options in choices]
+        results = [_joined(defaults)]
+        for index, options in enumerate(choices):
+            for option in options[1:]:
+                results.append(_joined([*defaults[:index], option, *defaults[index + 1 :]]))
+        return _first_few(results)
+    if node.max == 0:
+        return [()]
+    body = _samples(node.body, dots)
+    repeated = [sample * max(node.min, 1) for sample in body]
+    return _first_few([(), *repeated] if node.min == 0 else repeated)
+
+
+def _joined(parts: Sequence[_Sample]) -> _Sample:
+    return tuple(pair for part in parts for pair in part)
+
+
+def _first_few(samples: Iterable[_Sample]) -> list[_Sample]:
+    unique: dict[_Sample, None] = {}
+    for sample in samples:
+        unique.setdefault(sample, None)
+        if len(unique) == 4 * _MAX_SAMPLES:
+            break
+    return list(unique)
+
+
+def _matching_samples(body: str) -> list[_Sample]:
+    root = _clean_tree(body)
+    dots = frozenset(_unescaped_dots(_Automaton(root)))
+    compiled = re.compile(render(body, "python"))
+    # Every path through the tree is in the language; the check guards this module's own
+    # logic, since a sample that does not match would defeat a deny-coverage test.
+    found = [
+        sample
+        for sample in _samples(root, dots)
+        if compiled.fullmatch("".join(char for char, _ in sample))
+    ]
+    return found[:_MAX_SAMPLES]
+
+
+def sample_origins(body: str) -> list[str]:
+    """A few distinct strings the regex matches: those shaped like origins a browser sends
+    when there are any (``https://a.example.com`` for ``https://[a-z]+\\.example\\.com``),
+    else whatever it matches. Raises ``ValueError`` for a body with ``invalid`` or
+    ``unsupported`` syntax."""
+    texts = ["".join(char for char, _ in sample) for sample in _matching_samples(body)]
+    origins = [text for text in texts if _ORIGIN.fullmatch(text)]
+    return origins or texts
+
+
+@dataclass(frozen=True, slots=True)
+class _SampleOrigin:
+    scheme: str
+    host: str
+    #: Which characters of ``host`` the regex spells out.
+    host_literal: tuple[bool, ...]
+    port: str | None
+    port_literal: bool
+
+    def origin(self, scheme: str | None = None, host: str | None = None, port: str = "=") -> str:
+        port_text = self.port if port == "=" else port
+        suffix = f":{port_text}" if port_text is not None else ""
+        return f"{scheme or self.scheme}://{host or self.host}{suffix}"
+
+
+#: What a browser could send: lowercase scheme and host name, or an IPv6 address, and a port.
+_ORIGIN = re.compile(
+    r"(https?)://(\[[0-9a-f:.]+\]|[a-z0-9_-]+(?:\.[a-z0-9_-]+)*)(?::([0-9]+))?", re.ASCII
+)
+
+
+def _as_origin(sample: _Sample) -> _SampleOrigin | None:
+    match = _ORIGIN.fullmatch("".join(char for char, _ in sample))
+    if match is None:
+        return None
+    flags = tuple(literal for _, literal in sample)
+    return _SampleOrigin(
+        match.group(1),
+        match.group(2),
+        flags[match.start(2) : match.end(2)],
+        match.group(3),
+        all(flags[match.end(2) :]),
+    )
+
+
+def look_alike_probes(body: str) -> list[tuple[str, str]]:
+    """Origins a careless regex admits by mistake, each with a description for a message.
+
+    From each sample origin (:func:`sample_origins`) that has a host: the host with
+    ``.evil.test`` appended; ``evil`` put before the host's literal ending (``example.com`` for
+    ``[a-z]+\\.example\\.com``); each literal dot of the host replaced by a letter; the
+    ``http://`` twin of an ``https://`` origin; a port the regex does not name. A mutation the
+    regex spells out as a choice is deliberate and not probed: no ``http://`` twin when some
+    sample with the same host is ``http://`` (``https?://``), no port probe when samples with
+    the same host differ in port (``(:\\d+)?``) or the port is made of classes (``:\\d{4}``).
+    Test each probe with the Python rendering: a probe that matches is a look-alike the regex
+    admits. Raises ``ValueError`` like :func:`render`.
+    """
+    samples = _matching_samples(body)
+    origins = [origin for origin in map(_as_origin, samples) if origin is not None]
+    known = {"".join(char for char, _ in sample) for sample in samples}
+    probes: dict[str, str] = {}
+
+    def add(origin: str, description: str) -> None:
+        if origin not in known:
+            probes.setdefault(origin, description)
+
+    for sample in origins:
+        host = sample.host
+        # An IP address has no look-alike names.
+        if not host.startswith("[") and not host.rpartition(".")[2].isdigit():
+            _host_probes(sample, add)
+        twins = [other for other in origins if other.host == host]
+        if sample.scheme == "https" and not any(other.scheme == "http" for other in twins):
+            add(sample.origin(scheme="http"), "`http://` instead of `https://`")
+        same_origin = [other for other in twins if other.scheme == sample.scheme]
+        ports_vary = any(other.port != sample.port for other in same_origin)
+        if not ports_vary and sample.port_literal:
+            port = "8444" if sample.port == "8443" else "8443"
+            add(sample.origin(port=port), f"a port the regex does not name (`:{port}`)")
+    return list(probes.items())
+
+
+def _host_probes(sample: _SampleOrigin, add: Callable[[str, str], None]) -> None:
+    host = sample.host
+    add(sample.origin(host=host + ".evil.test"), "`.evil.test` appended to the host")
+    ending = _literal_ending(sample)
+    if ending:
+        add(sample.origin(host="evil" + ending), f"`evil` put in front of `{ending}`")
+    for index, char in enumerate(host):
+        if char == "." and sample.host_literal[index]:
+            label = host[:index].rpartition(".")[2]
+            add(
+                sample.origin(host=host[:index] + "x" + host[index + 1 :]),
+                f"the `.` after `{label}` replaced by a letter",
+            )
+
+
+def _literal_ending(sample: _SampleOrigin) -> str:
+    """The longest end of the host that the regex spells out, without a leading dot."""
+    index = len(sample.host)
+    while index and sample.host_literal[index - 1]:
+        index -= 1
+    return sample.host[index:].removeprefix(".")
