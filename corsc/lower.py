@@ -127,12 +127,19 @@ class _Lowering:
     # -- helpers ---------------------------------------------------------------------------
 
     def span_of(self, node: Tree[Token] | Token) -> Span:
-        # Lark already counted lines and columns (1-based, in characters): reuse them.
-        where = node if isinstance(node, Token) else node.meta
+        """From the first token to the last. Lark already counted lines and columns (1-based,
+        in characters) on every token; trees carry no positions (propagating them doubles the
+        parse time of a large policy)."""
+        first = last = node
+        while isinstance(first, Tree):
+            first = first.children[0]
+        while isinstance(last, Tree):
+            last = last.children[-1]
+        assert isinstance(first, Token) and isinstance(last, Token)
         return Span(
             self.source.name,
-            Position(where.line, where.column, where.start_pos),
-            Position(where.end_line, where.end_column, where.end_pos),
+            Position(first.line, first.column, first.start_pos),  # type: ignore[arg-type]
+            Position(last.end_line, last.end_column, last.end_pos),  # type: ignore[arg-type]
         )
 
     def report(self, diagnostic: d.Diagnostic) -> None:
@@ -311,7 +318,7 @@ class _Lowering:
                 if where == "block":
                     self.report(
                         d.MISPLACED_STATEMENT.at(
-                            self.span_of(child.children[0]),
+                            self.span_of(child.children[1]),
                             "an `origin` block cannot be nested in another",
                             "put each `origin` block directly inside the policy",
                         )
@@ -357,9 +364,9 @@ class _Lowering:
         )
 
     def origin_block(self, block: Tree[Token], base: Grant, policy_span: Span) -> AllowEntry | None:
-        target, body = block.children
+        keyword, target, body = block.children
         assert isinstance(target, Tree) and isinstance(body, Tree)
-        header_span = self.source.span(block.meta.start_pos, target.meta.end_pos)
+        header_span = Span(self.source.name, self.span_of(keyword).start, self.span_of(target).end)
         statements = self.statements(body, "block")
         grant = self.grant(statements, policy_span, base)
         token = target.children[-1]

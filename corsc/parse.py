@@ -1,6 +1,7 @@
 """Parse: policy text → Lark syntax tree, plus syntax diagnostics.
 
-The grammar lives in ``grammar/cors.lark`` (LALR, basic lexer, positions propagated). The
+The grammar lives in ``grammar/cors.lark`` (LALR, basic lexer; every token carries its
+line, column and offset, from which lowering derives the span of every IR node). The
 parser is built once per process and cached on disk by Lark, so a cold start does not rebuild
 the tables.
 
@@ -110,7 +111,7 @@ def _parser() -> Lark:
         grammar,
         parser="lalr",
         lexer="basic",
-        propagate_positions=True,
+        propagate_positions=False,  # tokens carry positions; see lower.span_of
         maybe_placeholders=False,
         postlex=_ListContinuation(),
         cache=True,
