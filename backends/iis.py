@@ -25,6 +25,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import cast
 
 from attrs import frozen
+
+from corsc import diagnostics as d
+from corsc import origins, regex
 from corsc.backends import (
     Capability,
     EmitOptions,
@@ -34,9 +37,6 @@ from corsc.backends import (
     deviation,
     undocumented,
 )
-
-from corsc import diagnostics as d
-from corsc import origins
 from corsc.diagnostics import Diagnostic
 from corsc.ir import (
     AllowEntry,
@@ -798,15 +798,8 @@ class IisHeadersBackend:
 
 #: Characters of an HTTP token (RFC 9110 tchar) as a character class valid in .NET, ECMAScript
 #: and Python alike.
-TOKEN_CLASS = "[!#$%&'*+.^_`|~0-9A-Za-z-]"
+TOKEN_CLASS = r"[!#$%&'*+.^_`|~0-9A-Za-z\-]"
 OWS = "[ \\t]*"
-
-
-def literal(text: str) -> str:
-    """``text`` as a regex literal for URL Rewrite (ECMAScript syntax): every character that
-    is not a letter, digit or ``_`` is backslash-escaped (valid in .NET, ECMAScript and
-    Python). Only for method and header tokens; origins come from :mod:`corsc.origins`."""
-    return "".join(c if c.isascii() and (c.isalnum() or c == "_") else "\\" + c for c in text)
 
 
 def method_pattern(grant: Grant) -> str:
@@ -816,7 +809,7 @@ def method_pattern(grant: Grant) -> str:
         body = TOKEN_CLASS + "+"
     else:
         names = dict.fromkeys(("GET", "HEAD", "POST", *_names(grant, "methods")))
-        body = "(?:" + "|".join(literal(name) for name in names) + ")"
+        body = "(?:" + "|".join(regex.escape(name) for name in names) + ")"
     return f"^{OWS}{body}{OWS}$"
 
 
@@ -827,7 +820,7 @@ def headers_pattern(grant: Grant) -> str:
     if grant.headers.value.wildcard:
         name = TOKEN_CLASS + "+"
     elif grant.headers.value.items:
-        name = "(?:" + "|".join(literal(h) for h in _names(grant, "headers")) + ")"
+        name = "(?:" + "|".join(regex.escape(h) for h in _names(grant, "headers")) + ")"
     else:
         return "^[ \\t,]*$"
     return f"^[ \\t,]*(?:{name}(?:{OWS},[ \\t,]*{name})*)?[ \\t,]*$"
@@ -875,8 +868,11 @@ def rule(
 
 
 def origin_union(patterns: Sequence[OriginPattern]) -> str:
-    """An anchored .NET pattern admitting exactly the origins of ``patterns``."""
-    return origins.render_union(list(patterns), "dotnet")
+    """An anchored pattern admitting exactly the origins of ``patterns``, in the ECMAScript
+    dialect: URL Rewrite's default ``patternSyntax`` is documented as ECMAScript, where ``\\z``
+    (the .NET end anchor) would be a literal ``z``. ``$`` could only differ from an
+    end-of-input anchor before a final line feed, which no header value carries."""
+    return origins.render_union(list(patterns), "ecmascript")
 
 
 @frozen
@@ -898,12 +894,26 @@ def groups(policy: Policy) -> list[Group]:
     grant_of: dict[tuple[str, tuple[str, ...]], Grant] = {}
     for index, entry in enumerate(ordered):
         key = digest(entry.grant)
-        earlier = tuple(o.pattern for o in ordered[:index] if digest(o.grant) != key)
+        earlier = tuple(
+            o.pattern
+            for o in ordered[:index]
+            if digest(o.grant) != key and _may_overlap(o.pattern, entry.pattern)
+        )
         group_key = (key, tuple(p.canonical for p in earlier))
         found.setdefault(group_key, []).append(entry.pattern)
         earlier_of[group_key] = earlier
         grant_of[group_key] = entry.grant
     return [Group(grant_of[k], tuple(v), earlier_of[k]) for k, v in found.items()]
+
+
+def _may_overlap(earlier: OriginPattern, pattern: OriginPattern) -> bool:
+    """False only when no origin can match both: an exact origin the pattern does not admit
+    (the condition excluding it would be noise)."""
+    if earlier.kind is PatternKind.EXACT:
+        return origins.matcher(pattern)(earlier.canonical)
+    if pattern.kind is PatternKind.EXACT:
+        return origins.matcher(earlier)(pattern.canonical)
+    return True
 
 
 def origin_conditions(policy: Policy, group: Group) -> list[Condition]:
