@@ -72,7 +72,9 @@ def plan(files: Sequence[OutputFile], destination: str) -> list[Planned]:
 
 def _differs(path: Path, content: str) -> bool:
     try:
-        existing = path.read_text("utf-8")
+        # Bytes, then decode: read_text would turn CRLF into LF, so a merged CRLF file (IIS
+        # web.config) would always look out of date.
+        existing = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return True
     return comparable(existing) != comparable(content)
