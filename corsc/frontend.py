@@ -16,7 +16,7 @@ from corsc.check import check
 from corsc.ir import PolicySet
 from corsc.lower import Override, lower, parse_override
 from corsc.parse import parse
-from corsc.source import MAX_SOURCE_CHARS, Source
+from corsc.source import MAX_SOURCE_BYTES, Source
 
 
 @frozen
@@ -77,12 +77,12 @@ def read_source(path: str) -> tuple[Source | None, d.Diagnostic | None]:
             f"{path} cannot be read: {error.strerror or error}",
             "check the file's permissions",
         )
-    if len(data) > MAX_SOURCE_CHARS:
+    if len(data) > MAX_SOURCE_BYTES:
         return None, _input_problem(
             d.INPUT_TOO_LARGE,
             empty,
             f"{path} is {len(data):,} bytes; corsc reads policy files up to "
-            f"{MAX_SOURCE_CHARS:,} bytes",
+            f"{MAX_SOURCE_BYTES:,} bytes",
             "split the policy, or move long origin lists into `--set` values",
         )
     if b"\x00" in data:

@@ -626,6 +626,14 @@ def lower(
     items = [child for child in tree.children if isinstance(child, Tree)]
     lowering.collect_bindings(item for item in items if item.data == "let_binding")
     policies = [lowering.lower_policy(item) for item in items if item.data == "policy"]
+    if not policies:
+        lowering.report(
+            d.NO_POLICY.at(
+                source.span(0, 0),
+                f"{source.name} defines no policy",
+                'write one, for example `policy api { origins "https://app.example.com" }`',
+            )
+        )
     lowering.unused_bindings()
     return PolicySet(source.name, tuple(policies)), lowering.diagnostics
 

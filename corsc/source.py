@@ -11,8 +11,9 @@ import bisect
 
 from attrs import field, frozen
 
-#: Largest policy file corsc reads; larger inputs get CORS002 and exit 2.
-MAX_SOURCE_CHARS = 16 * 1024 * 1024
+#: Largest policy file corsc reads, in bytes (a policy with 100,000 origins is about 4.5 MB);
+#: larger inputs get CORS010 and exit 2 instead of a long wait.
+MAX_SOURCE_BYTES = 8 * 1024 * 1024
 
 
 @frozen(order=True)
