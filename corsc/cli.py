@@ -12,11 +12,16 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
 
 from corsc import __version__
 from corsc import diagnostics as d
+
+if TYPE_CHECKING:  # the commands import what they need when they run: a fast --version
+    from corsc.backends import Backend, EmitOptions, OutputFile
+    from corsc.frontend import Loaded
+    from corsc.source import Source
 
 EXIT_OK, EXIT_POLICY, EXIT_USAGE, EXIT_DRIFT, EXIT_BUG = 0, 1, 2, 3, 70
 
@@ -144,7 +149,7 @@ def _run(argv: Sequence[str] | None) -> int:
 
 def _emit_diagnostics(
     diagnostics: Sequence[d.Diagnostic],
-    sources: dict[str, object],
+    sources: Mapping[str, Source],
     fmt: str,
     stream: TextIO,
     *,
@@ -157,22 +162,28 @@ def _emit_diagnostics(
     elif fmt == "sarif":
         stream.write(render.render_sarif(diagnostics, tool_version=__version__))
     elif diagnostics or not quiet_when_empty:
-        stream.write(
-            render.render_text(diagnostics, sources, color=render.use_color(stream))  # type: ignore[arg-type]
-        )
+        stream.write(render.render_text(diagnostics, sources, color=render.use_color(stream)))
 
 
-def _load(path: str, overrides: Sequence[str]):  # type: ignore[no-untyped-def]
+class _Unreadable(Exception):
+    """An input file that cannot be read as a policy: its diagnostic, exit 2."""
+
+    def __init__(self, diagnostic: d.Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def _load(path: str, overrides: Sequence[str]) -> Loaded:
     from corsc.frontend import load, read_source
 
     source, problem = read_source(path)
     if problem is not None:
-        return None, problem
+        raise _Unreadable(problem)
     assert source is not None
-    return load(source, overrides), None
+    return load(source, overrides)
 
 
-def _backend(name: str):  # type: ignore[no-untyped-def]
+def _backend(name: str) -> Backend:
     from corsc.backends import UnknownTarget, get
 
     try:
@@ -182,7 +193,9 @@ def _backend(name: str):  # type: ignore[no-untyped-def]
         raise UsageError(f"unknown target `{name}`{hint} (`corsc targets` lists them)") from None
 
 
-def _emit_options(backend, target: str, source_name: str, raw: Sequence[str]):  # type: ignore[no-untyped-def]
+def _emit_options(
+    backend: Backend, target: str, source_name: str, raw: Sequence[str]
+) -> EmitOptions:
     from corsc.backends import EmitOptions, validate_options
 
     values, problems = validate_options(backend, raw)
@@ -197,13 +210,14 @@ def _emit_options(backend, target: str, source_name: str, raw: Sequence[str]):  
 def _check(args: argparse.Namespace) -> int:
     backends = [(target, _backend(target)) for target in args.targets]
     all_diagnostics: list[d.Diagnostic] = []
-    sources: dict[str, object] = {}
+    sources: dict[str, Source] = {}
     unreadable = False
     for path in args.files:
-        loaded, problem = _load(path, args.overrides)
-        if problem is not None:
+        try:
+            loaded = _load(path, args.overrides)
+        except _Unreadable as error:
             unreadable = True
-            all_diagnostics.append(problem)
+            all_diagnostics.append(error.diagnostic)
             continue
         sources.update(loaded.sources)
         all_diagnostics.extend(loaded.diagnostics)
@@ -229,9 +243,10 @@ def _compile(args: argparse.Namespace) -> int:
         raise UsageError("use either -o or --merge, not both")
     if args.merge and not hasattr(backend, "merge"):
         raise UsageError(f"target `{args.target}` cannot --merge; write with -o instead")
-    loaded, problem = _load(args.file, args.overrides)
-    if problem is not None:
-        _emit_diagnostics([problem], {}, args.format, sys.stderr)
+    try:
+        loaded = _load(args.file, args.overrides)
+    except _Unreadable as error:
+        _emit_diagnostics([error.diagnostic], {}, args.format, sys.stderr)
         return EXIT_USAGE
     policy_set = loaded.policy_set
     diagnostics = list(loaded.diagnostics)
@@ -279,7 +294,9 @@ def _compile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _merge(backend, path: str, files, options, fmt: str):  # type: ignore[no-untyped-def]
+def _merge(
+    backend: Backend, path: str, files: list[OutputFile], options: EmitOptions, fmt: str
+) -> OutputFile | int:
     """Merge the emitted file into an existing one: the merged OutputFile, or an exit code."""
     from pathlib import Path
 
@@ -300,9 +317,10 @@ def _merge(backend, path: str, files, options, fmt: str):  # type: ignore[no-unt
 def _explain(args: argparse.Namespace) -> int:
     from corsc import explain
 
-    loaded, problem = _load(args.file, args.overrides)
-    if problem is not None:
-        _emit_diagnostics([problem], {}, "text", sys.stderr)
+    try:
+        loaded = _load(args.file, args.overrides)
+    except _Unreadable as error:
+        _emit_diagnostics([error.diagnostic], {}, "text", sys.stderr)
         return EXIT_USAGE
     if loaded.policy_set is None or loaded.has_errors:
         _emit_diagnostics(loaded.diagnostics, loaded.sources, "text", sys.stderr)
@@ -328,7 +346,7 @@ def _explain(args: argparse.Namespace) -> int:
 def _targets(args: argparse.Namespace) -> int:
     from corsc.backends import MODULES, backends
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for backend in backends():
         rows.append(
             {
@@ -344,7 +362,7 @@ def _targets(args: argparse.Namespace) -> int:
                 ],
             }
         )
-    assert set(MODULES) == {name for row in rows for name in row["names"]}  # type: ignore[attr-defined]
+    assert set(MODULES) == {name for row in rows for name in row["names"]}
     if args.format == "json":
         sys.stdout.write(json.dumps({"version": 1, "targets": rows}, indent=2) + "\n")
         return EXIT_OK
@@ -353,12 +371,12 @@ def _targets(args: argparse.Namespace) -> int:
         names = row["names"]
         lines.append(
             f"{names[0]}" + (f" (alias: {', '.join(names[1:])})" if len(names) > 1 else "")
-        )  # type: ignore[index,arg-type]
+        )
         lines.append(f"  {row['summary']}")
-        for capability in row["capabilities"]:  # type: ignore[attr-defined]
+        for capability in row["capabilities"]:
             note = f" — {capability['note']}" if capability["note"] else ""
             lines.append(f"    {capability['support']:<12} {capability['feature']}{note}")
-        for option in row["options"]:  # type: ignore[attr-defined]
+        for option in row["options"]:
             default = f" (default {option['default']})" if option["default"] else ""
             lines.append(f"    -O {option['key']}=…  {option['help']}{default}")
         lines.append("")

@@ -154,7 +154,7 @@ def explain(
     policy = (preflight or actual).response.policy
     verdict = _verdict(preflight, actual, origin, credentials)
     if preflight is not None and not _preflight_ok(preflight, origin, credentials):
-        actual = None
+        return Report(policy, tuple(reasons), preflight, None, verdict)  # never sent
     return Report(policy, tuple(reasons), preflight, actual, verdict)
 
 

@@ -16,7 +16,6 @@ What always holds in a lowered :class:`PolicySet`:
 from __future__ import annotations
 
 import enum
-import functools
 import hashlib
 from typing import Generic, TypeVar
 
@@ -201,9 +200,15 @@ class PolicySet:
 _SKIPPED_WITHOUT_SPANS = frozenset({"text", "file"})  # spelling and location, not meaning
 
 
-@functools.cache
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(a.name for a in attrs.fields(cls) if not a.name.startswith("_"))
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = tuple(a.name for a in attrs.fields(cls) if not a.name.startswith("_"))
+        _FIELD_NAMES[cls] = names
+    return names
 
 
 def to_data(node: object, *, spans: bool = True) -> object:

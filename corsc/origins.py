@@ -67,16 +67,22 @@ def parse_pattern(text: str, span: Span) -> ParsedPattern:
     fast = _CANONICAL_HOST_PATTERN.fullmatch(text)
     if fast is not None:  # already canonical, the common case: skip the general parser
         scheme, wildcard, host, port_text = fast.groups()
-        port = None if port_text in (None, "*") else int(port_text)
+        fast_port = None if port_text in (None, "*") else int(port_text)
         if not host.rsplit(".", 1)[-1].isdigit() and (
-            port is None or (port < 65536 and port != DEFAULT_PORTS[scheme])
+            fast_port is None or (fast_port < 65536 and fast_port != DEFAULT_PORTS[scheme])
         ):
             kind = PatternKind.SUBDOMAIN if wildcard else PatternKind.PORT
             if not wildcard and port_text != "*":
                 kind = PatternKind.EXACT
             return ParsedPattern(
                 OriginPattern(
-                    kind, text, span, scheme=scheme, host=host, port=port, any_port=port_text == "*"
+                    kind,
+                    text,
+                    span,
+                    scheme=scheme,
+                    host=host,
+                    port=fast_port,
+                    any_port=port_text == "*",
                 )
             )
     if text.lower() == "null":

@@ -250,6 +250,7 @@ class _Recovery:
     def _unexpected_character(self, error: UnexpectedCharacters) -> None:
         text = self.source.text
         offset = error.pos_in_stream
+        assert offset is not None
         lexer_state = error.interactive_parser.lexer_thread.state
         assert lexer_state is not None
         char = text[offset]
@@ -397,18 +398,16 @@ class _Recovery:
         )
 
     def _unclosed(self, stack: list[object], brace: Token) -> d.Diagnostic:
+        """``policy NAME {`` or ``origin "…" {`` that reaches the end unclosed: the range covers
+        the block's opening line up to its brace."""
         index = next(i for i, item in enumerate(stack) if item is brace)
-        opener = stack[index - 2] if index >= 2 else None
+        opener = stack[index - 2] if index >= 2 else brace
         name = _leaf_value(stack[index - 1]) if index >= 1 else None
-        line = brace.line
-        if _leaf_value(opener) == "policy":
-            what, start = f"policy `{name}`", opener
-        else:
-            what, start = f"origin block {name}", stack[index - 2] if index >= 2 else brace
-        start_offset = _start_offset(start) if start is not None else brace.start_pos
+        kind = "policy" if _leaf_value(opener) == "policy" else "origin block"
+        what = f"policy `{name}`" if kind == "policy" else f"origin block {name}"
         return d.UNCLOSED_BLOCK.at(
-            self.source.span(start_offset, (brace.end_pos or 0)),
-            f"{what} opened on line {line} is never closed",
+            self.source.span(_start_offset(opener), brace.end_pos or 0),
+            f"{what} opened on line {brace.line} is never closed",
             "add a `}` where the block ends",
         )
 
