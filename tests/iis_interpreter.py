@@ -263,10 +263,11 @@ def _outbound(rules: list[ET.Element], request: Request, headers: Headers) -> He
         if captured is None:
             continue
         name = match.get("serverVariable", "").removeprefix("RESPONSE_").replace("_", "-")
-        value = _VARIABLE.sub(
-            lambda m: captured if m.group(1) == "C:0" else _variable(request, m.group(1)),
-            action.get("value", ""),
-        )
+
+        def substitute(found: re.Match[str], captured: str = captured) -> str:
+            return captured if found.group(1) == "C:0" else _variable(request, found.group(1))
+
+        value = _VARIABLE.sub(substitute, action.get("value", ""))
         result = [(n, v) for n, v in result if n.lower() != name.lower()] + [(name, value)]
         if rule.get("stopProcessing") == "true":
             break
@@ -301,7 +302,8 @@ def server(config: str, app: App) -> Callable[[Request], tuple[int, Headers]]:
         status = _inbound(inbound, request)
         if status is not None:
             raise Undetermined(
-                "whether outbound rules and custom headers (Vary) apply to an inbound CustomResponse"
+                "whether outbound rules and custom headers (Vary) apply to an inbound "
+                "CustomResponse"
             )
         sections = [s.find("cors") for s in chain if s.find("cors") is not None]
         if len(sections) > 1:

@@ -153,7 +153,8 @@ def judge(policy_set: PolicySet, config: str, request: browser.ScriptRequest) ->
         return f"fail: exposed {sorted(actual.exposed)}, evaluator {sorted(expected.exposed)}"
     for (request_sent, wanted), (_, got) in zip(expected_seen, actual_seen, strict=False):
         if not vary(wanted) <= vary(got):
-            return f"fail: Vary {sorted(vary(got))} lacks {sorted(vary(wanted) - vary(got))} ({request_sent.method})"
+            missing = sorted(vary(wanted) - vary(got))
+            return f"fail: Vary {sorted(vary(got))} lacks {missing} ({request_sent.method})"
     return "pass"
 
 
