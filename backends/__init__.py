@@ -34,6 +34,7 @@ MODULES: dict[str, str] = {
     "iis": "corsc.backends.iis",
     "iis-headers": "corsc.backends.iis:HEADERS",
     "iis-rewrite": "corsc.backends.iis:REWRITE",
+    "python": "corsc.backends.python",
 }
 
 
