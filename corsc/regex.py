@@ -82,8 +82,6 @@ _META = frozenset(".^|?*+()[]{}\\")
 _CLASS_PLAIN = _ALNUM | frozenset("_:/,=@!%.*+?(){}|~")
 _CLASS_META = frozenset("\\]^[-")
 
-IssueKind: TypeAlias = str
-
 
 @dataclass(frozen=True, slots=True)
 class RegexIssue:
@@ -92,7 +90,7 @@ class RegexIssue:
     literals). ``start`` and ``end`` are offsets into the body; ``message`` and ``help`` are
     shown to the user as they are."""
 
-    kind: IssueKind
+    kind: str
     start: int
     end: int
     message: str
@@ -172,15 +170,20 @@ class _TooDeep(Exception):
 
 _COUNT = re.compile(r"\{([0-9]*)(?:(,)([0-9]*))?\}")
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_ESCAPE_ARGUMENT = re.compile(r"\{[^{}]*\}|<[^<>]*>")
+
+_LOOK_HELP = "write the origins to allow; to leave some out, list them under `deny`"
+_FLAGS_MESSAGE = "inline flags such as `(?i)` are not supported: origins are matched byte for byte"
+_FLAGS_HELP = "remove them, and write scheme and host in lowercase, as browsers send them"
 
 #: Group openers outside the subset: (pattern, message, help, has a body to parse).
 _GROUP_OPENERS: tuple[tuple[re.Pattern[str], str, str, bool], ...] = tuple(
     (re.compile(pattern), message, help, has_body)
     for pattern, message, help, has_body in (
-        (r"\(\?=", "lookahead `(?=…)` is not supported", "_LOOK", True),
-        (r"\(\?!", "negative lookahead `(?!…)` is not supported", "_LOOK", True),
-        (r"\(\?<=", "lookbehind `(?<=…)` is not supported", "_LOOK", True),
-        (r"\(\?<!", "negative lookbehind `(?<!…)` is not supported", "_LOOK", True),
+        (r"\(\?=", "lookahead `(?=…)` is not supported", _LOOK_HELP, True),
+        (r"\(\?!", "negative lookahead `(?!…)` is not supported", _LOOK_HELP, True),
+        (r"\(\?<=", "lookbehind `(?<=…)` is not supported", _LOOK_HELP, True),
+        (r"\(\?<!", "negative lookbehind `(?<!…)` is not supported", _LOOK_HELP, True),
         (
             rf"\(\?P?<{_NAME}>|\(\?'{_NAME}'",
             "named groups such as `(?P<name>…)` are not supported",
@@ -202,18 +205,15 @@ _GROUP_OPENERS: tuple[tuple[re.Pattern[str], str, str, bool], ...] = tuple(
         (r"\(\?>", "atomic groups `(?>…)` are not supported", "write `(?:…)`", True),
         (r"\(\?\|", "branch reset groups `(?|…)` are not supported", "write `(?:…)`", True),
         (
-            r"\(\?\(",
+            r"\(\?\([^)]*\)",
             "conditionals `(?(…)…)` are not supported",
             "write the alternatives with `|`",
             True,
         ),
-        (r"\(\?[aiLmnsuxJU^-]+\)", "_FLAGS", "_FLAGS", False),
-        (r"\(\?[aiLmnsuxJU^-]+:", "_FLAGS", "_FLAGS", True),
+        (r"\(\?[aiLmnsuxJU^-]+\)", _FLAGS_MESSAGE, _FLAGS_HELP, False),
+        (r"\(\?[aiLmnsuxJU^-]+:", _FLAGS_MESSAGE, _FLAGS_HELP, True),
     )
 )
-_LOOK_HELP = "write the origins to allow; to leave some out, list them under `deny`"
-_FLAGS_MESSAGE = "inline flags such as `(?i)` are not supported: origins are matched byte for byte"
-_FLAGS_HELP = "remove them, and write scheme and host in lowercase, as browsers send them"
 
 
 def _letter_escape(letter: str, in_class: bool) -> tuple[str, str]:
@@ -386,11 +386,11 @@ class _Parser:
             self.non_ascii(start, char)
         return _Literal(char, start, self.pos)
 
-    def non_ascii(self, start: int, char: str) -> None:
+    def non_ascii(self, start: int, char: str, end: int | None = None) -> None:
         self.report(
             "unsupported",
             start,
-            start + 1,
+            start + 1 if end is None else end,
             f"the non-ASCII character `{char}` is not supported: browsers send host names in "
             "punycode",
             "write the host in punycode (`xn--…`), as browsers send it",
@@ -428,7 +428,7 @@ class _Parser:
                 self.pos += 2
                 value = chr(int(digits, 16))
                 if not value.isascii():
-                    self.non_ascii(start, value)
+                    self.non_ascii(start, value, self.pos)
                 return frozenset(value)
             self.report(
                 "invalid",
@@ -440,6 +440,10 @@ class _Parser:
             return frozenset("x")
         if char in _ALNUM:
             message, help = _letter_escape(char, in_class)
+            # `\p{L}`, `\k<name>`: the braces belong to the escape, not to a count.
+            argument = _ESCAPE_ARGUMENT.match(self.text, self.pos) if char in "pPkgNuo" else None
+            if argument is not None:
+                self.pos = argument.end()
             self.report("unsupported", start, self.pos, message, help)
         elif not char.isascii():
             self.non_ascii(start + 1, char)
@@ -487,10 +491,6 @@ class _Parser:
         for pattern, message, help, has_body in _GROUP_OPENERS:
             match = pattern.match(self.text, start)
             if match is not None:
-                if message == "_FLAGS":
-                    message, help = _FLAGS_MESSAGE, _FLAGS_HELP
-                elif help == "_LOOK":
-                    help = _LOOK_HELP
                 self.report("unsupported", start, match.end(), message, help)
                 self.pos = match.end()
                 return has_body
@@ -1337,10 +1337,10 @@ def look_alike_probes(body: str) -> list[tuple[str, str]]:
     From each sample origin (:func:`sample_origins`) that has a host: the host with
     ``.evil.test`` appended; ``evil`` put before the host's literal ending (``example.com`` for
     ``[a-z]+\\.example\\.com``); each literal dot of the host replaced by a letter; the
-    ``http://`` twin of an ``https://`` origin; a port the regex does not name. A mutation the
-    regex spells out as a choice is deliberate and not probed: no ``http://`` twin when some
-    sample with the same host is ``http://`` (``https?://``), no port probe when samples with
-    the same host differ in port (``(:\\d+)?``) or the port is made of classes (``:\\d{4}``).
+    ``http://`` twin of an ``https://`` origin; a port the regex does not name. A scheme or
+    port the regex spells out as a choice is deliberate and not probed: no ``http://`` twins
+    when two samples differ only in scheme (``https?://``), no port probes when two samples
+    differ only in port (``(:\\d+)?``) or a port is made of classes (``:\\d{4}``).
     Test each probe with the Python rendering: a probe that matches is a look-alike the regex
     admits. Raises ``ValueError`` like :func:`render`.
     """
@@ -1353,20 +1353,33 @@ def look_alike_probes(body: str) -> list[tuple[str, str]]:
         if origin not in known:
             probes.setdefault(origin, description)
 
+    schemes_chosen = _differ_only_in(origins, "scheme")
+    ports_chosen = _differ_only_in(origins, "port") or not all(
+        origin.port_literal for origin in origins
+    )
     for sample in origins:
         host = sample.host
         # An IP address has no look-alike names.
         if not host.startswith("[") and not host.rpartition(".")[2].isdigit():
             _host_probes(sample, add)
-        twins = [other for other in origins if other.host == host]
-        if sample.scheme == "https" and not any(other.scheme == "http" for other in twins):
+        if sample.scheme == "https" and not schemes_chosen:
             add(sample.origin(scheme="http"), "`http://` instead of `https://`")
-        same_origin = [other for other in twins if other.scheme == sample.scheme]
-        ports_vary = any(other.port != sample.port for other in same_origin)
-        if not ports_vary and sample.port_literal:
+        if not ports_chosen:
             port = "8444" if sample.port == "8443" else "8443"
             add(sample.origin(port=port), f"a port the regex does not name (`:{port}`)")
     return list(probes.items())
+
+
+def _differ_only_in(origins: Sequence[_SampleOrigin], field: str) -> bool:
+    """Whether two of ``origins`` are the same but for ``field`` (``scheme`` or ``port``)."""
+    rest = [name for name in ("scheme", "host", "port") if name != field]
+    seen: dict[tuple[str | None, ...], str | None] = {}
+    for origin in origins:
+        key = tuple(getattr(origin, name) for name in rest)
+        value = getattr(origin, field)
+        if seen.setdefault(key, value) != value:
+            return True
+    return False
 
 
 def _host_probes(sample: _SampleOrigin, add: Callable[[str, str], None]) -> None:
