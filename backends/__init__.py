@@ -66,12 +66,14 @@ class Option:
 @frozen
 class EmitOptions:
     """What every backend receives: the tool version, the source's base name (for the
-    provenance comment), and the ``-O`` options after validation."""
+    provenance comment), the ``-O`` options after validation, and ``output``, the ``-o`` path
+    as given (``""`` for stdout), from which a backend may choose its output's format."""
 
     version: str
     source_name: str
     target: str
     values: Mapping[str, str] = field(factory=dict)
+    output: str = ""
 
     def get(self, key: str, default: str = "") -> str:
         return self.values.get(key, default)

@@ -194,14 +194,14 @@ def _backend(name: str) -> Backend:
 
 
 def _emit_options(
-    backend: Backend, target: str, source_name: str, raw: Sequence[str]
+    backend: Backend, target: str, source_name: str, raw: Sequence[str], output: str = ""
 ) -> EmitOptions:
     from corsc.backends import EmitOptions, validate_options
 
     values, problems = validate_options(backend, raw)
     if problems:
         raise UsageError("; ".join(problems))
-    return EmitOptions(__version__, source_name, target, values)
+    return EmitOptions(__version__, source_name, target, values, output)
 
 
 # ---- commands ------------------------------------------------------------------------------
@@ -236,7 +236,7 @@ def _compile(args: argparse.Namespace) -> int:
     from corsc import output
 
     backend = _backend(args.target)
-    options = _emit_options(backend, args.target, args.file, args.options)
+    options = _emit_options(backend, args.target, args.file, args.options, args.output or "")
     if args.check and not (args.output or args.merge):
         raise UsageError("--check compares with files on disk: give -o PATH or --merge PATH")
     if args.merge and args.output:
