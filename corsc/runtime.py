@@ -263,12 +263,14 @@ class _Reader:
         if not isinstance(text, str):
             raise self.fail(where, "expected an origin pattern string")
         if text.startswith("regex:"):
-            body = text.removeprefix("regex:")
+            pattern = OriginPattern(
+                PatternKind.REGEX, text, self.span, regex=text.removeprefix("regex:")
+            )
             try:
-                re.compile(body)
-            except re.error as error:
-                raise self.fail(where, f"regex {body!r} does not compile ({error})") from None
-            return OriginPattern(PatternKind.REGEX, text, self.span, regex=body)
+                origins.matcher(pattern)
+            except (ValueError, re.error) as error:
+                raise self.fail(where, f"{text!r} is not a regex corsc accepts ({error})") from None
+            return pattern
         parsed = origins.parse_pattern(text, self.span)
         if parsed.pattern is None or parsed.canonical_text is not None:
             raise self.fail(where, f"{text!r} is not an origin pattern in canonical form")
