@@ -35,6 +35,11 @@ MODULES: dict[str, str] = {
     "iis-headers": "corsc.backends.iis:HEADERS",
     "iis-rewrite": "corsc.backends.iis:REWRITE",
     "python": "corsc.backends.python",
+    "nginx": "corsc.backends.nginx",
+    "starlette": "corsc.backends.pyframeworks:STARLETTE",
+    "fastapi": "corsc.backends.pyframeworks:STARLETTE",
+    "django": "corsc.backends.pyframeworks:DJANGO",
+    "flask": "corsc.backends.pyframeworks:FLASK",
 }
 
 
