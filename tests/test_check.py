@@ -1,0 +1,983 @@
+"""corsc.check: one test per semantic check (codes 1xx–5xx), through the whole front end.
+
+Each test loads a small policy with ``corsc.frontend.load`` and asserts the code, severity and
+range of what it reports; the diagnostics that matter most (CORS104, CORS113, CORS202,
+CORS301, CORS508, CORS512) are asserted by their exact text. Ranges are given as
+``(line, column, end line, end column)``, 1-based, the end exclusive.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from corsc import check as check_module
+from corsc.diagnostics import Diagnostic, Severity
+from corsc.frontend import load
+from corsc.ir import (
+    AllowEntry,
+    Grant,
+    OriginPattern,
+    PatternKind,
+    Policy,
+    PolicySet,
+    Setting,
+    TokenList,
+    Unlisted,
+)
+from corsc.source import Position, Source, Span
+
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+
+def diagnostics(text: str, *overrides: str) -> tuple[Diagnostic, ...]:
+    return load(Source("api.cors", text), overrides).diagnostics
+
+
+def found(text: str, code: str, *overrides: str) -> list[Diagnostic]:
+    return [item for item in diagnostics(text, *overrides) if item.code == code]
+
+
+def one(text: str, code: str, *overrides: str) -> Diagnostic:
+    items = found(text, code, *overrides)
+    assert len(items) == 1, items
+    return items[0]
+
+
+def codes(text: str, *overrides: str) -> list[str]:
+    return [item.code for item in diagnostics(text, *overrides)]
+
+
+def where(span: Span) -> tuple[int, int, int, int]:
+    return (span.start.line, span.start.column, span.end.line, span.end.column)
+
+
+def at(text: str, needle: str, occurrence: int = 1) -> tuple[int, int, int, int]:
+    """The range of the ``occurrence``-th ``needle`` in ``text`` (which must sit on one line)."""
+    offset = -1
+    for _ in range(occurrence):
+        offset = text.index(needle, offset + 1)
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return (line, column, line, column + len(needle))
+
+
+def policy(*statements: str, name: str = "api") -> str:
+    body = "".join(f"  {statement}\n" for statement in statements)
+    return f"policy {name} {{\n{body}}}\n"
+
+
+# ---- 1xx: origins and patterns -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "suffix"),
+    [
+        ("https://*.com", "com"),
+        ("https://*.co.uk", "co.uk"),
+        ("https://*.github.io", "github.io"),  # the private section of the list
+        ("https://*.bar.ck:*", "bar.ck"),  # a wildcard rule of the list (`*.ck`)
+    ],
+)
+def test_wildcard_over_a_public_suffix(pattern: str, suffix: str) -> None:
+    text = policy(f'origins "{pattern}"')
+    item = one(text, "CORS104")
+    assert item.severity is ERROR
+    assert where(item.span) == at(text, f'"{pattern}"')
+    assert item.message == (
+        f'"{pattern}" allows every site under the public suffix "{suffix}", whoever owns it'
+    )
+    assert item.help == (
+        f'list the sites you trust, such as "https://app.{suffix}"; a wildcard belongs under '
+        "a domain you control"
+    )
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["https://*.example.com", "https://*.user.github.io", "http://*.localhost", "https://*.corp"],
+)
+def test_wildcard_under_a_registrable_or_private_name_is_not_a_public_suffix(pattern: str) -> None:
+    assert "CORS104" not in codes(policy(f'origins "{pattern}"'))
+
+
+def test_duplicate_origins_compare_canonical_forms() -> None:
+    text = policy('origins "https://a.example", "https://x.example", "HTTPS://A.example:443"')
+    item = one(text, "CORS105")
+    assert item.severity is WARNING
+    assert where(item.span) == at(text, '"HTTPS://A.example:443"')
+    assert item.message == '"https://a.example" is listed twice'
+    assert [where(related.span) for related in item.related] == [at(text, '"https://a.example"')]
+
+
+def test_duplicate_between_list_and_block_and_between_blocks_and_denies() -> None:
+    text = policy(
+        'origins "https://a.example"',
+        'deny "https://d.example", "https://d.example"',
+        'origin "https://a.example" { methods PUT }',
+        'origin "https://b.example" { methods PUT }',
+        'origin "https://b.example" { methods PATCH }',
+    )
+    items = found(text, "CORS105")
+    assert [(where(item.span), item.message) for item in items] == [
+        (at(text, '"https://d.example"', 2), '"https://d.example" is denied twice'),
+        (
+            at(text, '"https://a.example"', 2),
+            '"https://a.example" is both in `origins` and an `origin` block',
+        ),
+        (at(text, '"https://b.example"', 2), 'two `origin` blocks for "https://b.example"'),
+    ]
+
+
+def test_any_origin_beside_other_list_entries() -> None:
+    text = policy('origins *, "https://a.example", "https://b.example"')
+    item = one(text, "CORS106")
+    assert item.severity is WARNING
+    assert where(item.span) == at(text, "*")
+    assert "the 2 other entries in `origins` add nothing" in item.message
+
+
+def test_any_origin_beside_origin_blocks_is_fine() -> None:
+    text = policy("origins *", 'origin "https://a.example" { methods PUT }')
+    assert "CORS106" not in codes(text)
+
+
+def test_null_origin_is_a_warning() -> None:
+    text = policy('origins "https://a.example", "null"')
+    item = one(text, "CORS107")
+    assert item.severity is WARNING
+    assert where(item.span) == at(text, '"null"')
+
+
+def test_null_origin_with_credentials_is_an_error_pointing_at_credentials() -> None:
+    text = policy('origins "null"', "credentials true")
+    item = one(text, "CORS108")
+    assert item.severity is ERROR
+    assert where(item.span) == at(text, '"null"')
+    assert [(where(r.span), r.message) for r in item.related] == [
+        (at(text, "credentials true"), "credentials enabled here")
+    ]
+    assert "CORS107" not in codes(text)
+
+
+def test_null_origin_block_with_its_own_credentials() -> None:
+    text = policy('origins "https://a.example"', 'origin "null" { credentials true }')
+    item = one(text, "CORS108")
+    assert where(item.span) == at(text, '"null"')
+    assert where(item.related[0].span) == at(text, "credentials true")
+
+
+@pytest.mark.parametrize(
+    ("origin", "expected"),
+    [
+        ("http://app.example.com", True),
+        ("http://10.0.0.7:8080", True),  # a private network is still a network
+        ("http://*.example.com", True),
+        ("http://localhost:*", False),  # loopback never leaves the machine
+        ("http://127.0.0.1:3000", False),
+        ("http://[::1]", False),
+        ("http://app.localhost", False),
+        ("https://app.example.com", False),
+    ],
+)
+def test_http_origin_with_credentials(origin: str, expected: bool) -> None:
+    text = policy(f'origins "{origin}"', "credentials true")
+    items = found(text, "CORS109")
+    assert bool(items) is expected
+    if expected:
+        assert items[0].severity is WARNING
+        assert where(items[0].span) == at(text, f'"{origin}"')
+        assert where(items[0].related[0].span) == at(text, "credentials true")
+
+
+def test_http_origin_without_credentials_is_not_reported() -> None:
+    assert "CORS109" not in codes(policy('origins "http://app.example.com"'))
+
+
+@pytest.mark.parametrize(
+    ("origin", "kind"),
+    [
+        ("http://localhost:*", "loopback"),
+        ("http://127.3.4.5", "loopback"),
+        ("http://[::1]:8080", "loopback"),
+        ("https://*.localhost", "loopback"),
+        ("http://10.1.2.3", "private-network"),
+        ("http://172.16.0.1", "private-network"),
+        ("http://172.31.255.255", "private-network"),
+        ("http://192.168.1.1:8080", "private-network"),
+        ("http://172.32.0.1", None),
+        ("https://8.8.8.8", None),
+        ("https://localhost.example.com", None),
+    ],
+)
+def test_local_origins_are_information(origin: str, kind: str | None) -> None:
+    text = policy(f'origins "{origin}"')
+    items = found(text, "CORS110")
+    if kind is None:
+        assert not items
+        return
+    assert len(items) == 1 and items[0].severity is INFO
+    assert where(items[0].span) == at(text, f'"{origin}"')
+    assert f"is a {kind} origin" in items[0].message
+
+
+def test_subdomain_wildcard_with_credentials_is_information() -> None:
+    text = policy('origins "https://*.example.com"', "credentials true")
+    item = one(text, "CORS114")
+    assert item.severity is INFO
+    assert where(item.span) == at(text, '"https://*.example.com"')
+    assert item.message == (
+        "every subdomain of example.com can read responses with the user's credentials"
+    )
+    assert where(item.related[0].span) == at(text, "credentials true")
+    assert "CORS114" not in codes(policy('origins "https://*.example.com"'))
+
+
+# ---- regexes -------------------------------------------------------------------------------
+
+
+def test_regex_outside_the_portable_subset_points_at_the_construct() -> None:
+    text = policy(r'origins regex "^https://(?=a)app\.example\.com$"')
+    item = one(text, "CORS111")
+    assert item.severity is ERROR
+    assert where(item.span) == at(text, "(?=")
+    assert item.message == "lookahead `(?=…)` is not supported"
+    # An unusable regex is not probed any further.
+    assert {"CORS112", "CORS113"}.isdisjoint(codes(text))
+
+
+def test_invalid_regex_in_deny_is_reported_too() -> None:
+    text = policy('origins "https://a.example.com"', r'deny regex "https://(a\.example\.com"')
+    item = one(text, "CORS111")
+    assert where(item.span) == at(text, "(")
+    assert "CORS510" not in codes(text)  # an unusable deny is not judged
+
+
+def test_regex_span_when_backslashes_are_doubled() -> None:
+    # `\\` is one backslash in a string: this is the regex `https://pr-\d+.example\.com`.
+    text = policy(r'origins regex "https://pr-\\d+.example\\.com"')
+    item = one(text, "CORS112")
+    line, column, _, _ = at(text, ".example")
+    assert where(item.span) == (line, column, line, column + 1)
+
+
+def test_regex_span_falls_back_to_the_value_when_the_spelling_is_ambiguous() -> None:
+    # One of `\\d` and `\.` was doubled; the lowered text cannot tell which.
+    text = policy(r'origins regex "https://pr-\\d+.example\.com"')
+    item = one(text, "CORS112")
+    assert where(item.span) == at(text, r'"https://pr-\\d+.example\.com"')
+
+
+def test_regex_span_from_a_set_override() -> None:
+    text = 'let previews = "https://a.example.com"\n' + policy("origins previews")
+    value = r"previews=regex:^https://pr-\d+.example\.com$"
+    item = one(text, "CORS112", value)
+    assert item.span.file == "<--set #1>"
+    column = value.index(".example") + 1
+    assert where(item.span) == (1, column, 1, column + 1)
+
+
+def test_unescaped_dot_in_a_regex() -> None:
+    text = policy(r'origins regex "^https://app.example\.com$"')
+    item = one(text, "CORS112")
+    assert item.severity is ERROR
+    line, column, _, _ = at(text, ".example")
+    assert where(item.span) == (line, column, line, column + 1)
+    assert item.message.startswith("this `.` matches any character, not only a dot")
+
+
+def test_regex_admitting_a_look_alike_names_the_probe_and_a_safer_pattern() -> None:
+    text = policy(r'origins regex "^https://.*example\.com$"')
+    item = one(text, "CORS113")
+    assert item.severity is ERROR
+    assert where(item.span) == at(text, r'"^https://.*example\.com$"')
+    assert item.message == (
+        r'regex "^https://.*example\.com$" admits "https://evilexample.com" '
+        "(`evil` put in front of `example.com`)"
+    )
+    assert item.help == (
+        "spell out the scheme and port, escape every dot and end the host with the domain "
+        r'you own: regex "^https://([a-z0-9-]+\.)*example\.com$", or "https://*.example.com" '
+        "for its subdomains"
+    )
+
+
+def test_look_alike_help_escapes_the_dots_when_that_is_enough() -> None:
+    text = policy(r'origins regex "^https://pr-\d+\.example.com$"')
+    item = one(text, "CORS113")
+    assert item.message == (
+        r'regex "^https://pr-\d+\.example.com$" admits "https://pr-1.examplexcom" '
+        "(the `.` after `example` replaced by a letter)"
+    )
+    assert item.help == (
+        "escape the dots, so that `.` cannot stand for any character: "
+        r'regex "^https://pr-\d+\.example\.com$"'
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        r"^https://app\.example\.com$",
+        r"^https://pr-\d+\.example\.com$",
+        r"^https?://app\.example\.com(:\d+)?$",
+        r"^https://([a-z0-9-]+\.)*example\.com$",
+    ],
+)
+def test_careful_regexes_are_quiet(body: str) -> None:
+    assert codes(policy(f'origins regex "{body}"')) == []
+
+
+# ---- 2xx: methods and headers --------------------------------------------------------------
+
+
+def test_method_that_is_not_a_token() -> None:
+    text = policy('origins "https://a.example"', 'methods PUT, "GE T"')
+    item = one(text, "CORS201")
+    assert item.severity is ERROR
+    assert where(item.span) == at(text, '"GE T"')
+
+
+def test_lowercase_method_that_browsers_uppercase() -> None:
+    text = policy('origins "https://a.example"', "methods GET, put")
+    item = one(text, "CORS202")
+    assert item.severity is ERROR
+    assert where(item.span) == (3, 16, 3, 19)
+    assert item.message == "`put` never matches: browsers send this method as `PUT`"
+    assert item.help == "write `PUT` — browsers uppercase these and compare case-sensitively"
+    (fix,) = item.fixes
+    assert [(where(edit.span), edit.new_text) for edit in fix.edits] == [((3, 16, 3, 19), "PUT")]
+
+
+def test_other_methods_not_in_uppercase_are_a_warning() -> None:
+    text = policy('origins "https://a.example"', "methods Patch")
+    item = one(text, "CORS203")
+    assert item.severity is WARNING
+    assert where(item.span) == at(text, "Patch")
+
+
+@pytest.mark.parametrize("method", ["CONNECT", "trace", "Track"])
+def test_forbidden_methods(method: str) -> None:
+    text = policy('origins "https://a.example"', f"methods {method}")
+    item = one(text, "CORS204")
+    assert item.severity is ERROR
+    assert where(item.span) == at(text, method)
+    assert {"CORS202", "CORS203"}.isdisjoint(codes(text))
+
+
+def test_safelisted_methods_listed_only_when_written() -> None:
+    text = policy('origins "https://a.example"', "methods GET, PUT, HEAD")
+    items = found(text, "CORS205")
+    assert [(where(item.span), item.severity) for item in items] == [
+        (at(text, "GET"), INFO),
+        (at(text, "HEAD"), INFO),
+    ]
+    # The default (GET, HEAD, POST) is never reported.
+    assert "CORS205" not in codes(policy('origins "https://a.example"'))
+
+
+def test_options_listed() -> None:
+    text = policy('origins "https://a.example"', "methods PUT, OPTIONS")
+    item = one(text, "CORS206")
+    assert item.severity is INFO
+    assert where(item.span) == at(text, "OPTIONS")
+    assert item.message == (
+        "preflights never need `OPTIONS` listed; it only lets scripts send OPTIONS requests "
+        "themselves"
+    )
+
+
+def test_duplicate_methods_are_case_sensitive_and_headers_are_not() -> None:
+    text = policy(
+        'origins "https://a.example"',
+        "methods PUT, PATCH, PUT, patch",
+        "headers X-Trace, x-trace",
+        "expose X-Id, X-ID",
+    )
+    items = found(text, "CORS207")
+    assert [(where(item.span), item.severity) for item in items] == [
+        (at(text, "PUT", 2), WARNING),
+        (at(text, "x-trace"), WARNING),
+        (at(text, "X-ID"), WARNING),
+    ]
+    assert where(items[0].related[0].span) == at(text, "PUT")
+
+
+def test_header_names_that_are_not_tokens() -> None:
+    text = policy('origins "https://a.example"', 'headers "X Trace"', 'expose "X(Id)"')
+    items = found(text, "CORS211")
+    assert [(where(item.span), item.severity) for item in items] == [
+        (at(text, '"X Trace"'), ERROR),
+        (at(text, '"X(Id)"'), ERROR),
+    ]
+
+
+@pytest.mark.parametrize(
+    "header", ["Cookie", "host", "Origin", "Sec-Fetch-Mode", "Proxy-Authorization", "DNT"]
+)
+def test_forbidden_request_headers(header: str) -> None:
+    text = policy('origins "https://a.example"', f"headers X-Trace, {header}")
+    item = one(text, "CORS212")
+    assert item.severity is WARNING
+    assert where(item.span) == at(text, header)
+
+
+def test_safelisted_request_headers_but_not_content_type() -> None:
+    text = policy(
+        'origins "https://a.example"', "headers Accept, Content-Language, Content-Type, X-A"
+    )
+    items = found(text, "CORS213")
+    assert [(where(item.span), item.severity) for item in items] == [
+        (at(text, "Accept"), INFO),
+        (at(text, "Content-Language"), INFO),
+    ]
+
+
+# ---- 3xx: credentials and exposure ---------------------------------------------------------
+
+
+def test_any_origin_with_credentials() -> None:
+    text = policy("origins *", "credentials true")
+    item = one(text, "CORS301")
+    assert item.severity is ERROR
+    assert where(item.span) == (2, 11, 2, 12)
+    assert item.message == "origins * cannot be combined with credentials true"
+    assert item.help == (
+        'list the origins that need credentials, or use a pattern such as "https://*.example.com"'
+    )
+    assert [(where(r.span), r.message) for r in item.related] == [
+        ((3, 3, 3, 19), "credentials enabled here")
+    ]
+
+
+def test_any_origin_from_a_set_override_with_credentials() -> None:
+    text = 'let allowed = "https://a.example"\n' + policy("origins allowed", "credentials true")
+    item = one(text, "CORS301", "allowed=*")
+    assert item.span.file == "<--set #1>"
+    assert where(item.span) == (1, 9, 1, 10)
+
+
+def test_any_origin_without_credentials_is_fine() -> None:
+    assert codes(policy("origins *", "credentials false")) == []
+
+
+def test_expose_wildcard_with_credentials() -> None:
+    text = policy('origins "https://a.example"', "expose *", "credentials true")
+    item = one(text, "CORS302")
+    assert item.severity is ERROR
+    assert where(item.span) == at(text, "expose *")
+    assert where(item.related[0].span) == at(text, "credentials true")
+
+
+def test_expose_wildcard_with_credentials_granted_by_a_block() -> None:
+    text = policy(
+        'origins "https://a.example"', "expose *", 'origin "https://b.example" { credentials true }'
+    )
+    item = one(text, "CORS302")
+    assert where(item.span) == at(text, "expose *")
+    assert where(item.related[0].span) == at(text, "credentials true")
+
+
+@pytest.mark.parametrize("header", ["Set-Cookie", "set-cookie2"])
+def test_exposing_set_cookie(header: str) -> None:
+    text = policy('origins "https://a.example"', f"expose X-Id, {header}")
+    item = one(text, "CORS303")
+    assert item.severity is WARNING
+    assert where(item.span) == at(text, header)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Authorization",
+        "Proxy-Authorization",
+        "Cookie",
+        "X-Api-Key",
+        "X-Auth-User",
+        "X-CSRF-Token",
+        "Session-Token",
+        "Client-Secret",
+        "X-Signing-Key",
+    ],
+)
+def test_exposing_secret_headers(header: str) -> None:
+    text = policy('origins "https://a.example"', f"expose X-Id, {header}")
+    item = one(text, "CORS304")
+    assert item.severity is WARNING
+    assert where(item.span) == at(text, header)
+
+
+def test_exposing_safelisted_response_headers() -> None:
+    text = policy('origins "https://a.example"', "expose Content-Type, X-Id, cache-control")
+    items = found(text, "CORS305")
+    assert [(where(item.span), item.severity) for item in items] == [
+        (at(text, "Content-Type"), INFO),
+        (at(text, "cache-control"), INFO),
+    ]
+    assert "CORS304" not in codes(policy('origins "https://a.example"', "expose X-Request-Id"))
+
+
+# ---- 4xx: max-age and private network ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("600", None),
+        ("601", "CORS402"),
+        ("2h", "CORS402"),
+        ("7201", "CORS403"),
+        ("1d", "CORS403"),
+        ("86401", "CORS404"),
+        ("7d", "CORS404"),
+    ],
+)
+def test_max_age_reports_the_highest_cap_passed(value: str, code: str | None) -> None:
+    text = policy('origins "https://a.example"', f"max-age {value}")
+    reported = [c for c in codes(text) if c.startswith("CORS40")]
+    assert reported == ([code] if code else [])
+    if code:
+        item = one(text, code)
+        assert item.severity is (INFO if code == "CORS402" else WARNING)
+        assert where(item.span) == at(text, f"max-age {value}")
+
+
+def test_max_age_message() -> None:
+    item = one(policy('origins "https://a.example"', "max-age 1d"), "CORS403")
+    assert item.message == "max-age 1d (86400 s) is longer than Chromium keeps a preflight (2h)"
+
+
+def test_private_network_with_patterns_is_an_error_per_entry() -> None:
+    text = policy(
+        'origins "https://a.example", "https://*.example.com", "http://localhost:*", "null"',
+        "private-network true",
+    )
+    items = found(text, "CORS405")
+    assert [(where(item.span), item.severity) for item in items] == [
+        (at(text, '"https://*.example.com"'), ERROR),
+        (at(text, '"http://localhost:*"'), ERROR),
+        (at(text, '"null"'), ERROR),
+    ]
+    assert all(where(item.related[0].span) == at(text, "private-network true") for item in items)
+
+
+def test_private_network_with_any_origin_and_regex() -> None:
+    text = policy(r'origins *, regex "^https://a\.example\.com$"', "private-network true")
+    assert [where(item.span) for item in found(text, "CORS405")] == [
+        at(text, "*"),
+        at(text, r'"^https://a\.example\.com$"'),
+    ]
+
+
+def test_private_network_granted_to_exact_origins_in_blocks_only() -> None:
+    text = policy(
+        'origins "https://*.example.com"',
+        'origin "https://router.example.com" { private-network true }',
+    )
+    assert "CORS405" not in codes(text)
+    item = one(text, "CORS406")
+    assert item.severity is WARNING
+    assert where(item.span) == at(text, "private-network true")
+
+
+def test_unlisted_reject() -> None:
+    text = policy('origins "https://a.example"', "unlisted reject")
+    item = one(text, "CORS407")
+    assert item.severity is WARNING
+    assert where(item.span) == at(text, "unlisted reject")
+    assert "CORS407" not in codes(policy("origins *", "unlisted reject"))
+    assert "CORS407" not in codes(policy('origins "https://a.example"', "unlisted pass"))
+
+
+# ---- 5xx: structure ------------------------------------------------------------------------
+
+
+def test_two_policies_with_one_name() -> None:
+    text = policy('paths "/a"', "origins *") + policy('paths "/b"', "origins *")
+    item = one(text, "CORS502")
+    assert item.severity is ERROR
+    assert where(item.span) == at(text, "api", 2)
+    assert where(item.related[0].span) == at(text, "api")
+
+
+def test_two_policies_with_the_same_normalised_path() -> None:
+    text = policy('paths "/api"', "origins *") + policy(
+        'paths "/v2", "/x/../api/"', "origins *", name="other"
+    )
+    item = one(text, "CORS503")
+    assert item.severity is ERROR
+    assert where(item.span) == at(text, '"/x/../api/"')
+    assert item.message == '"/x/../api/" is the same path prefix as "/api" in policy `api`'
+    assert where(item.related[0].span) == at(text, '"/api"')
+
+
+def test_the_same_path_twice_in_one_policy_is_not_two_policies() -> None:
+    assert "CORS503" not in codes(policy('paths "/api", "/api/"', "origins *"))
+
+
+def test_two_fallbacks() -> None:
+    text = policy("origins *") + policy("origins *", name="public")
+    item = one(text, "CORS504")
+    assert item.severity is ERROR
+    assert where(item.span) == at(text, "public")
+    assert where(item.related[0].span) == at(text, "api")
+
+
+def test_entry_unreachable_by_deny() -> None:
+    text = policy(
+        'origins "https://a.example.com", "https://keep.example.org"',
+        'deny "https://*.example.com"',
+    )
+    item = one(text, "CORS508")
+    assert item.severity is ERROR
+    assert where(item.span) == at(text, '"https://a.example.com"')
+    assert item.message == (
+        '"https://a.example.com" is unreachable: deny "https://*.example.com" covers every '
+        "origin it allows"
+    )
+    assert item.help == "deny always wins; remove the entry, or narrow the deny"
+    assert [(where(r.span), r.message) for r in item.related] == [
+        (at(text, '"https://*.example.com"'), "denied here")
+    ]
+
+
+def test_origin_block_unreachable_by_deny_is_reported_at_its_header() -> None:
+    text = policy(
+        'origins "https://keep.example.org"',
+        'deny "https://a.example.com"',
+        'origin "https://a.example.com" { methods PUT }',
+    )
+    item = one(text, "CORS508")
+    assert where(item.span) == at(text, 'origin "https://a.example.com"')
+    assert item.message.startswith('the `origin` block for "https://a.example.com" is unreachable')
+
+
+#: (allow entry, deny, whether the deny covers every origin of the entry)
+CONTAINMENT = [
+    ("https://a.example.com", "https://a.example.com", True),
+    ("https://a.example.com", "https://b.example.com", False),
+    ("https://a.example.com", "https://*.example.com", True),
+    ("https://a.b.example.com", "https://*.example.com", True),
+    ("https://example.com", "https://*.example.com", False),  # never the apex
+    ("https://a.example.com", "http://*.example.com", False),  # other scheme
+    ("https://a.example.com:8443", "https://*.example.com", False),  # other port
+    ("https://a.example.com:8443", "https://*.example.com:*", True),
+    ("https://a.example.com", "https://*.example.com:*", True),  # the default port too
+    ("https://a.example.com:8443", "https://a.example.com:*", True),
+    ("https://a.example.com", "https://a.example.com:*", True),
+    ("https://ab.example.com", "https://*.b.example.com", False),  # label boundary
+    ("https://*.a.example.com", "https://*.example.com", True),
+    ("https://*.example.com", "https://*.example.com", True),
+    ("https://*.example.com", "https://*.a.example.com", False),  # narrower deny
+    ("https://*.example.com", "https://a.example.com", False),
+    ("https://*.example.com:*", "https://*.example.com", False),  # other ports stay
+    ("https://*.example.com:8443", "https://*.example.com:*", True),
+    ("https://*.example.com:8443", "https://*.example.com:9443", False),
+    ("https://*.a.example.com", "http://*.example.com", False),
+    ("http://localhost:*", "http://localhost:*", True),
+    ("http://localhost:*", "http://localhost:3000", False),
+    ("http://a.localhost:*", "http://*.localhost:*", True),
+    ("http://a.localhost:*", "http://*.localhost", False),
+    ("null", "null", True),
+    ("https://a.example.com", r"regex:https://[a-z]+\.example\.com", True),
+    ("https://a-1.example.com", r"regex:https://[a-z]+\.example\.com", False),
+    ("https://*.example.com", r"regex:https://.*\.example\.com", False),  # not decided
+]
+
+
+@pytest.mark.parametrize(("entry", "deny", "contained"), CONTAINMENT)
+def test_containment_of_an_entry_in_a_deny(entry: str, deny: str, contained: bool) -> None:
+    text = 'let allowed = "https://x.example"\nlet denied = "https://y.example"\n' + policy(
+        'origins allowed, "https://keep.example.org"', "deny denied"
+    )
+    items = found(text, "CORS508", f"allowed={entry}", f"denied={deny}")
+    assert bool(items) is contained
+
+
+def test_regex_entry_whose_samples_are_all_denied() -> None:
+    text = policy(
+        r'origins regex "^https://pr-\d+\.example\.com$", "https://keep.example.org"',
+        'deny "https://*.example.com"',
+    )
+    item = one(text, "CORS509")
+    assert item.severity is WARNING
+    assert where(item.span) == at(text, r'"^https://pr-\d+\.example\.com$"')
+    assert where(item.related[0].span) == at(text, '"https://*.example.com"')
+    assert "CORS508" not in codes(text)
+
+
+#: (allowed origins, deny, whether the deny removes nothing)
+USELESS_DENIES = [
+    ('"https://a.example.com"', "https://b.example.com", True),
+    ('"https://a.example.com"', "https://a.example.com", False),
+    ('"https://*.example.com"', "https://a.example.com", False),
+    ('"https://*.example.com"', "https://example.com", True),  # the apex is not allowed
+    ('"https://*.example.com"', "https://*.a.example.com", False),
+    ('"https://*.a.example.com"', "https://*.example.com", False),
+    ('"https://a.b.example.com"', "https://*.example.com", False),
+    ('"https://a.example.com:8443"', "https://*.example.com", True),
+    ('"https://a.example.com:8443"', "https://*.example.com:*", False),
+    ('"http://localhost:*"', "http://localhost:3000", False),
+    ('"http://localhost:3000"', "http://localhost:*", False),
+    ('"https://a.example.com"', "null", True),
+    ('"https://a.example.com", "null"', "null", False),
+    ("*", "https://b.example.com", False),
+    (r'regex "^https://[a-z]+\.example\.com$"', "https://b.example.com", False),
+    (r'regex "^https://[a-z]+\.example\.com$"', "https://b-1.example.com", True),
+    (r'regex "^https://[a-z]+\.example\.com$"', "https://*.example.org", False),  # undecided
+    ('"https://a.example.com"', r"regex:https://b\.example\.com", True),
+    ('"https://a.example.com"', r"regex:https://[a-z]\.example\.com", False),
+    ('"https://*.example.com"', r"regex:https://b\.example\.org", False),  # undecided
+]
+
+
+@pytest.mark.parametrize(("allowed", "deny", "useless"), USELESS_DENIES)
+def test_deny_that_removes_nothing(allowed: str, deny: str, useless: bool) -> None:
+    text = 'let denied = "https://y.example"\n' + policy(f"origins {allowed}", "deny denied")
+    items = found(text, "CORS510", f"denied={deny}")
+    assert bool(items) is useless
+    if useless:
+        assert items[0].severity is WARNING
+        assert items[0].span.file == "<--set #1>"
+
+
+def test_deny_that_removes_nothing_message() -> None:
+    text = policy('origins "https://a.example.com"', 'deny "https://b.example.com"')
+    item = one(text, "CORS510")
+    assert where(item.span) == at(text, '"https://b.example.com"')
+    assert (
+        item.message == 'deny "https://b.example.com" removes nothing: no allowed origin matches it'
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "overlap"),
+    [
+        ("https://a.example.com", "https://*.example.com", True),
+        ("https://*.example.com", "https://*.a.example.com", True),
+        ("https://*.a.example.com", "https://*.b.example.com", False),
+        ("https://*.example.com:*", "https://*.example.com", True),
+        ("https://*.example.com:8443", "https://*.example.com", False),
+        ("http://localhost:*", "http://localhost:3000", True),
+        ("http://localhost:3000", "http://localhost:4000", False),
+        ("https://a.example.com", "http://*.example.com", False),
+        (r'regex "^https://[a-z]+\.example\.com$"', "https://*.example.com", True),
+        (r'regex "^https://[a-z]+\.example\.com$"', "https://ab.example.com", True),
+        (r'regex "^https://[a-z]+\.example\.com$"', "https://a1.example.com", False),
+    ],
+)
+def test_overlapping_origin_blocks_with_different_settings(
+    first: str, second: str, overlap: bool
+) -> None:
+    def block(pattern: str, settings: str) -> str:
+        target = pattern if pattern.startswith("regex") else f'"{pattern}"'
+        return f"origin {target} {{ {settings} }}"
+
+    text = policy(block(first, "methods PUT"), block(second, "methods PATCH; credentials true"))
+    items = found(text, "CORS511")
+    assert bool(items) is overlap
+    if overlap:
+        item = items[0]
+        assert item.severity is WARNING
+        assert where(item.span)[:2] == (3, 3)  # the later block's header
+        assert where(item.related[0].span)[:2] == (2, 3)
+        assert item.message.endswith("can match the same origin but differ in methods, credentials")
+
+
+def test_overlapping_blocks_with_the_same_meaning_are_fine() -> None:
+    text = policy(
+        'origin "https://*.example.com" { headers X-A, X-B }',
+        'origin "https://a.example.com" { headers x-b, x-a }',
+    )
+    assert "CORS511" not in codes(text)
+
+
+def test_overlapping_blocks_help_names_the_winner() -> None:
+    text = policy(
+        'origin "https://*.example.com" { methods PUT }',
+        'origin "https://a.example.com" { methods PATCH }',
+    )
+    item = one(text, "CORS511")
+    assert item.help == (
+        'an origin both match gets only the settings of "https://a.example.com"; give each '
+        "block every setting it needs, or make the patterns disjoint"
+    )
+
+
+def test_policy_without_origins() -> None:
+    text = policy("methods PUT")
+    item = one(text, "CORS512")
+    assert item.severity is ERROR
+    assert where(item.span) == (1, 8, 1, 11)
+    assert item.message == "policy `api` allows no origin: it lists none in `origins` or blocks"
+    assert item.help == (
+        'list who may read responses, for example `origins "https://app.example.com"`, or '
+        "`origins *` for a public resource"
+    )
+
+
+def test_policy_whose_set_override_is_empty() -> None:
+    text = 'let allowed = "https://a.example"\n' + policy("origins allowed")
+    assert codes(text, "allowed=") == ["CORS512"]
+
+
+def test_policy_whose_every_entry_is_denied() -> None:
+    text = policy(
+        'origins "https://a.example.com", "https://*.b.example.com"', 'deny "https://*.example.com"'
+    )
+    item = one(text, "CORS512")
+    assert where(item.span) == (1, 8, 1, 11)
+    assert item.message == "policy `api` allows no origin: `deny` removes every entry"
+    assert [where(r.span) for r in item.related] == [at(text, '"https://*.example.com"')]
+    assert len(found(text, "CORS508")) == 2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the IR does not record that `origins` was written, so check cannot tell origins "
+    "that lowering rejected (CORS101/CORS505) from no `origins` at all",
+)
+@pytest.mark.parametrize("statement", ['origins "https://a.example/"', "origins undefined_list"])
+def test_no_origin_allowed_is_not_piled_on_lowering_errors(statement: str) -> None:
+    assert "CORS512" not in codes(policy(statement))
+
+
+# ---- the whole run -------------------------------------------------------------------------
+
+
+def test_everything_is_reported_in_one_run() -> None:
+    text = policy(
+        'origins *, "https://*.com", "null"',
+        "methods put, TRACE",
+        "headers Cookie",
+        "expose Set-Cookie",
+        "credentials true",
+        "max-age 7d",
+        "private-network true",
+    ) + policy("origins *", name="api")
+    assert set(codes(text)) >= {
+        "CORS104",
+        "CORS106",
+        "CORS108",
+        "CORS202",
+        "CORS204",
+        "CORS212",
+        "CORS301",
+        "CORS303",
+        "CORS404",
+        "CORS405",
+        "CORS406",
+        "CORS502",
+        "CORS504",
+    }
+
+
+def test_a_let_list_used_by_two_policies_is_reported_once() -> None:
+    text = (
+        'let shared = "https://*.co.uk"\n'
+        + policy('paths "/a"', "origins shared")
+        + policy('paths "/b"', "origins shared", name="other")
+    )
+    assert codes(text) == ["CORS104"]
+
+
+def test_a_clean_policy_has_no_diagnostics() -> None:
+    text = policy(
+        'paths "/api"',
+        'origins "https://app.example.com", "https://*.partner.example.org"',
+        'deny "https://legacy.partner.example.org"',
+        "methods PUT, DELETE",
+        "headers Content-Type, Authorization",
+        "expose X-Request-Id",
+        "credentials true",
+        "max-age 10m",
+        'origin "https://reports.example.com" { methods PATCH }',
+    )
+    assert [(item.code, item.message) for item in diagnostics(text)] == [
+        (
+            "CORS114",
+            "every subdomain of partner.example.org can read responses with the user's credentials",
+        )
+    ]
+
+
+# ---- cost ----------------------------------------------------------------------------------
+
+
+def _big_policy_set(count: int) -> PolicySet:
+    """``count`` entries built directly as IR (parsing is not what this measures): exact
+    origins, subdomain and port wildcards, with credentials, denies and a few blocks."""
+
+    def span(index: int) -> Span:
+        return Span(
+            "big.cors", Position(index + 1, 1, index * 40), Position(index + 1, 30, index * 40 + 29)
+        )
+
+    name = span(0)
+    tokens = TokenList()
+    grant = Grant(
+        methods=Setting(tokens, name, False),
+        headers=Setting(tokens, name, False),
+        expose=Setting(tokens, name, False),
+        credentials=Setting(True, span(1), True),
+        max_age=Setting(None, name, False),
+        private_network=Setting(False, name, False),
+    )
+    entries = []
+    for index in range(count):
+        where_ = span(index + 10)
+        if index % 5 == 4:
+            pattern = OriginPattern(
+                PatternKind.SUBDOMAIN, "", where_, "https", f"tenant{index}.example.net"
+            )
+        elif index % 5 == 3:
+            pattern = OriginPattern(
+                PatternKind.PORT, "", where_, "http", f"dev{index}.example.org", any_port=True
+            )
+        else:
+            pattern = OriginPattern(
+                PatternKind.EXACT, "", where_, "https", f"app{index}.example{index % 97}.com"
+            )
+        entries.append(AllowEntry(pattern, grant, index % 1000 == 0, where_))
+    denies = (
+        OriginPattern(PatternKind.SUBDOMAIN, "", span(2), "https", "example5.com"),
+        OriginPattern(PatternKind.EXACT, "", span(3), "https", "app1.example1.com"),
+        OriginPattern(PatternKind.SUBDOMAIN, "", span(4), "https", "nothing.example"),
+    )
+    return PolicySet(
+        "big.cors",
+        (
+            Policy(
+                name="api",
+                span=name,
+                paths=(),
+                entries=tuple(entries),
+                denies=denies,
+                grant=grant,
+                unlisted=Setting(Unlisted.PASS, name, False),
+                preflight_status=Setting(204, name, False),
+                static_origin=None,
+            ),
+        ),
+    )
+
+
+def _check_seconds(policy_set: PolicySet) -> float:
+    best = float("inf")
+    for _ in range(2):
+        start = time.process_time()
+        check_module.check(policy_set)
+        best = min(best, time.process_time() - start)
+    return best
+
+
+@pytest.mark.slow
+def test_check_cost_grows_linearly() -> None:
+    small, large = _big_policy_set(10_000), _big_policy_set(100_000)
+    found_large = check_module.check(large)
+    assert {item.code for item in found_large} >= {"CORS508", "CORS510", "CORS114"}
+    small_seconds, large_seconds = _check_seconds(small), _check_seconds(large)
+    # Pairwise comparisons would make the large run ~100 times the small one.
+    assert large_seconds < 5
+    assert large_seconds < 25 * max(small_seconds, 0.01)
