@@ -1085,6 +1085,8 @@ class _PolicyCheck:
 
     def no_origin_allowed(self, deniers: list[OriginPattern]) -> None:
         name = self.policy.name
+        if not self.policy.entries and self.policy.origins_refused:
+            return  # lowering already said why each written origin was refused
         if not self.entries:
             message = f"policy `{name}` allows no origin: it lists none in `origins` or blocks"
             help = (

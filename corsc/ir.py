@@ -169,6 +169,8 @@ class Policy:
     ``entries`` are in source order (list items and blocks interleaved as written).
     ``static_origin`` is the fixed Allow-Origin of static mode (design.md §2) — ``"*"`` or the
     one exact origin — and ``None`` when Allow-Origin echoes the request's Origin.
+    ``origins_refused`` is true when lowering refused some written origin (an invalid pattern,
+    an undefined name) and reported it; an empty ``entries`` is then already explained.
     """
 
     name: str
@@ -180,6 +182,7 @@ class Policy:
     unlisted: Setting[Unlisted]
     preflight_status: Setting[int]
     static_origin: str | None
+    origins_refused: bool = False
 
     @property
     def is_fallback(self) -> bool:
@@ -197,7 +200,8 @@ class PolicySet:
         return next((policy for policy in self.policies if policy.name == name), None)
 
 
-_SKIPPED_WITHOUT_SPANS = frozenset({"text", "file"})  # spelling and location, not meaning
+#: Fields that record spelling, location or lowering's bookkeeping, not the policy's meaning.
+_SKIPPED_WITHOUT_SPANS = frozenset({"text", "file", "origins_refused"})
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}

@@ -123,6 +123,9 @@ class _Lowering:
         self.bindings: dict[str, _Binding] = {}
         self.binding_kinds: dict[str, tuple[ValueKind, Span]] = {}
         self.used: set[str] = set()
+        self._expanded: dict[int, list[Value]] = {}
+        self._expansion_errors: dict[int, int] = {}
+        self.errors = 0
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -144,6 +147,8 @@ class _Lowering:
 
     def report(self, diagnostic: d.Diagnostic) -> None:
         self.diagnostics.append(diagnostic)
+        if diagnostic.severity is d.Severity.ERROR:
+            self.errors += 1
 
     def values_of(self, value_list: Tree[Token] | None) -> tuple[Value, ...]:
         if value_list is None:
@@ -232,6 +237,30 @@ class _Lowering:
             result.extend(self.expand(binding.values, kind, (*trail, binding.name)))
         return result
 
+    def expanded(self, statement: tuple[Span, tuple[Value, ...]], kind: ValueKind) -> list[Value]:
+        """A list statement's values with bindings expanded, computed once per statement."""
+        key = statement[0].start.offset
+        values = self._expanded.get(key)
+        if values is None:
+            before = self.errors
+            values = self._expanded[key] = self.expand(statement[1], kind)
+            self._expansion_errors[key] = self.errors - before
+        return values
+
+    def expand_in_source_order(
+        self, blocks: Iterable[Mapping[str, tuple[Span, tuple[Value, ...]]]]
+    ) -> None:
+        """Expand a policy's list statements in the order they are written, so a binding takes
+        its kind from its first use in the file and a conflict is reported at the later one."""
+        pending = [
+            (statement, _KIND_OF_STATEMENT[name])
+            for statements in blocks
+            for name, statement in statements.items()
+            if name in _KIND_OF_STATEMENT
+        ]
+        for statement, kind in sorted(pending, key=lambda item: item[0][0].start.offset):
+            self.expanded(statement, kind)
+
     def undefined(self, value: Value, kind: ValueKind) -> d.Diagnostic:
         suggestion = did_you_mean(value.text, list(self.bindings))
         if kind == "origin":
@@ -254,25 +283,33 @@ class _Lowering:
         if not NAME_RE.fullmatch(name):
             self.report(_invalid_name("policy", name, name_span))
         statements = self.statements(body, "policy")
+        blocks = [
+            (block, self.statements(block.children[2], "block"))  # type: ignore[arg-type]
+            for block in body.children
+            if isinstance(block, Tree) and block.data == "origin_block"
+        ]
+        self.expand_in_source_order([statements, *(block[1] for block in blocks)])
         grant = self.grant(statements, name_span, None)
         paths = self.paths(statements.get("paths"))
         # Source order: list items at their `origins` statement (values from a `let` too),
         # blocks where they stand.
         ordered: list[tuple[int, int, AllowEntry]] = []
+        errors_before = self.errors
         if "origins" in statements:
+            errors_before -= self._expansion_errors[statements["origins"][0].start.offset]
             at = statements["origins"][0].start.offset
-            for index, value in enumerate(self.expand(statements["origins"][1], "origin")):
+            for index, value in enumerate(self.expanded(statements["origins"], "origin")):
                 pattern = self.pattern(value)
                 if pattern is not None:
                     ordered.append((at, index, AllowEntry(pattern, grant, False, value.span)))
-        for block in body.children:
-            if isinstance(block, Tree) and block.data == "origin_block":
-                entry = self.origin_block(block, grant, name_span)
-                if entry is not None:
-                    ordered.append((entry.span.start.offset, 0, entry))
+        for block, block_statements in blocks:
+            entry = self.origin_block(block, block_statements, grant, name_span)
+            if entry is not None:
+                ordered.append((entry.span.start.offset, 0, entry))
         entries = [entry for _, _, entry in sorted(ordered, key=lambda item: item[:2])]
+        origins_refused = self.errors > errors_before
         denies = []
-        for value in self.expand(statements.get("deny", (name_span, ()))[1], "origin"):
+        for value in self.expanded(statements.get("deny", (name_span, ())), "origin"):
             pattern = self.pattern(value)
             if pattern is None:
                 continue
@@ -298,6 +335,7 @@ class _Lowering:
             unlisted=unlisted,
             preflight_status=status,
             static_origin=_static_origin(entries, denies, unlisted.value, grant),
+            origins_refused=origins_refused,
         )
 
     def statements(
@@ -363,11 +401,16 @@ class _Lowering:
             suggestion or "statements are " + ", ".join(allowed),
         )
 
-    def origin_block(self, block: Tree[Token], base: Grant, policy_span: Span) -> AllowEntry | None:
-        keyword, target, body = block.children
-        assert isinstance(target, Tree) and isinstance(body, Tree)
+    def origin_block(
+        self,
+        block: Tree[Token],
+        statements: Mapping[str, tuple[Span, tuple[Value, ...]]],
+        base: Grant,
+        policy_span: Span,
+    ) -> AllowEntry | None:
+        keyword, target, _ = block.children
+        assert isinstance(target, Tree)
         header_span = Span(self.source.name, self.span_of(keyword).start, self.span_of(target).end)
-        statements = self.statements(body, "block")
         grant = self.grant(statements, policy_span, base)
         token = target.children[-1]
         assert isinstance(token, Token)
@@ -426,7 +469,7 @@ class _Lowering:
         if statement is None:
             return ()
         result = []
-        for value in self.expand(statement[1], "path"):
+        for value in self.expanded(statement, "path"):
             if value.form != "string" or not value.text.startswith("/"):
                 shown = value.text if value.form != "string" else f'"{value.text}"'
                 self.report(
@@ -492,8 +535,8 @@ class _Lowering:
     def token_list(
         self, statement: tuple[Span, tuple[Value, ...]], kind: ValueKind
     ) -> Setting[TokenList]:
-        span, raw = statement
-        values = self.expand(raw, kind)
+        span = statement[0]
+        values = self.expanded(statement, kind)
         stars = [value for value in values if value.form == "star" or value.text == "*"]
         if stars:
             if len(values) > 1:

@@ -254,6 +254,8 @@ class _Recovery:
         lexer_state = error.interactive_parser.lexer_thread.state
         assert lexer_state is not None
         char = text[offset]
+        # What follows in this statement is a consequence: report it only after a separator.
+        self._separators_at_last_error = self.postlex.separators_seen
         if char == '"':
             line_end = text.find("\n", offset)
             line_end = len(text) if line_end == -1 else line_end
@@ -267,7 +269,6 @@ class _Recovery:
             )
             lexer_state.line_ctr.feed(text[offset:end])
             return
-        self._separators_at_last_error = self.postlex.separators_seen
         previous = self.diagnostics[-1] if self.diagnostics else None
         if (
             previous is not None
@@ -334,6 +335,13 @@ class _Recovery:
                 f"expected `,` or the end of the statement before {found}",
                 "separate list items with commas (`GET, POST`) and statements with a new line "
                 "or `;`",
+            )
+        at_statement_start = isinstance(last, Token) and last.type in {"_NL", "SEMICOLON", "LBRACE"}
+        if at_statement_start and token.type in _VALUE_STARTS and self._open_blocks(parser):
+            return d.SYNTAX_ERROR.at(
+                span,
+                f"expected a statement, found {found}",
+                "a new line or `;` ends a statement; separate the items of a list with `,`",
             )
         if last_value == "policy":
             return d.SYNTAX_ERROR.at(

@@ -833,11 +833,6 @@ def test_policy_whose_every_entry_is_denied() -> None:
     assert len(found(text, "CORS508")) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the IR does not record that `origins` was written, so check cannot tell origins "
-    "that lowering rejected (CORS101/CORS505) from no `origins` at all",
-)
 @pytest.mark.parametrize("statement", ['origins "https://a.example/"', "origins undefined_list"])
 def test_no_origin_allowed_is_not_piled_on_lowering_errors(statement: str) -> None:
     assert "CORS512" not in codes(policy(statement))

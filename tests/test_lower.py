@@ -149,13 +149,6 @@ def test_binding_used_as_two_kinds() -> None:
     assert where(item.related[0].span) == (4, 11, 4, 16)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lower.py bug: a policy's methods/headers/expose are resolved before its origins, "
-    "so a binding used first (in the file) as origins and then as methods is reported at the "
-    "`origins` use, the origins lose their values (CORS512 follows) and the origins are "
-    "checked as method names (CORS201)",
-)
 def test_binding_kind_conflict_is_reported_at_the_later_use() -> None:
     text = 'let a = "https://x.example"\npolicy api {\n  origins a\n  methods a\n}\n'
     loaded = run(text)

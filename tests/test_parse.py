@@ -118,12 +118,6 @@ def test_unclosed_string() -> None:
     assert items[0].help == 'add a closing `"` before the end of the line'
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse.py bug: after an unclosed string, the statement that lost its value is "
-    "reported again as CORS001 (`expected an origin … after `origins`, found the end of the "
-    "line`), a consequence of the first error",
-)
 def test_unclosed_string_is_reported_once() -> None:
     items = syntax('policy api {\n  origins "https://a.example\n  methods GET\n}\n')
     assert [item.code for item in items] == ["CORS003"]
@@ -184,11 +178,6 @@ def test_let_without_equals() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='parse.py bug: after `;` a value that is not a statement is reported as "expected '
-    'a new line or `;` before …" although a `;` stands right before it',
-)
 def test_value_after_a_semicolon_is_not_blamed_on_a_missing_semicolon() -> None:
     items = syntax('policy p { origins "https://a.example"; "https://b.example" }')
     assert len(items) == 1

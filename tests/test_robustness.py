@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corsc import __version__, render
-from corsc.backends import EmitOptions, backends
+from corsc.backends import EmitOptions, backends, validate_options
+from corsc.diagnostics import fails
 from corsc.frontend import load
 from corsc.source import MAX_SOURCE_BYTES, Source
 
@@ -47,8 +48,11 @@ def assert_well_formed(text: str) -> None:
     if loaded.policy_set is None or loaded.has_errors:
         return
     for backend in backends():
-        options = EmitOptions(__version__, "fuzz.cors", backend.names[0])
-        backend.check(loaded.policy_set, options)
+        values, problems = validate_options(backend, [])
+        assert not problems
+        options = EmitOptions(__version__, "fuzz.cors", backend.names[0], values)
+        if fails(backend.check(loaded.policy_set, options)):
+            continue  # the CLI emits nothing then either
         for output in backend.emit(loaded.policy_set, options):
             assert output.content
 
