@@ -1,15 +1,20 @@
-"""Drivers for the Python targets, in-process, and the comparison with the evaluator.
+"""Drivers for the Python targets, in-process, and how their answers are compared.
 
-Every driver answers one request as ``Reply(status, headers, body)``, headers as ``(name,
-value)`` text pairs in the order sent. The application behind every CORS layer is the same
-stub: it answers ``200`` with the body ``app`` (``APP_BODY``) and a ``Content-Type`` header, so
-what the CORS layer did is what differs from that.
+Every driver turns a :class:`~corsc.evaluate.Request` into ``Reply(status, headers, body)``,
+headers as ``(name, value)`` text pairs in the order sent. Behind every CORS layer stands the
+same application: it answers ``200`` with the body ``{}`` and the browser model's
+``APP_HEADERS`` (safelisted, ordinary and forbidden response headers, so exposure can be
+observed). So a reply with that status and body is the application's; anything else is the
+CORS layer's own answer.
 
-- :func:`asgi` and :func:`wsgi` call any ASGI or WSGI application directly (no server, no event
-  loop beyond one ``asyncio.run``), with the request path and headers exactly as given,
-  repeated headers included (WSGI combines them with ``", "``, as servers do).
-- :func:`cors_part` extracts what the evaluator decides from a reply: the ``Access-Control-*``
-  headers in order (names compared case-insensitively) and the ``Vary`` members.
+- :func:`asgi` and :func:`wsgi` call an ASGI or WSGI application directly, with the path and
+  headers exactly as given (repeated headers included; WSGI combines them with ``", "``).
+- :func:`starlette_server`, :func:`django_server`, :func:`flask_server` run each library as
+  the reference note (shared/reference/python-middleware.md §7) drives it: Starlette's
+  ``CORSMiddleware`` through ASGI, Django's test client with ``override_settings``, Flask's
+  test client with the compiled module's ``init_cors``.
+- :func:`cors_part` extracts what the evaluator decides from a reply: the status (``None``
+  when the application answered), the ``Access-Control-*`` headers, the ``Vary`` members.
 """
 
 from __future__ import annotations
@@ -17,17 +22,20 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
+import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from attrs import frozen
+from browser import APP_HEADERS
 
 from corsc.evaluate import Request, Response
 
-APP_BODY = b"app"
 APP_STATUS = 200
+APP_BODY = b"{}"
 
 Headers = tuple[tuple[str, str], ...]
+Server = Callable[[Request], "Reply"]
 
 
 @frozen
@@ -42,11 +50,15 @@ class Reply:
         wanted = name.lower()
         return [value for key, value in self.headers if key.lower() == wanted]
 
+    @property
+    def app_answered(self) -> bool:
+        return self.status == APP_STATUS and self.body == APP_BODY
+
 
 @frozen
 class CorsPart:
     """What a CORS layer decided, in the evaluator's terms: ``status`` is ``None`` when the
-    application answered (the stub's status and body came through)."""
+    application answered."""
 
     status: int | None
     headers: Headers
@@ -58,13 +70,11 @@ def vary_members(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def cors_part(reply: Reply) -> CorsPart:
-    app_answered = reply.status == APP_STATUS and reply.body == APP_BODY
     headers = tuple(
         (name, value) for name, value in reply.headers if name.lower().startswith("access-control-")
     )
-    return CorsPart(
-        None if app_answered else reply.status, headers, vary_members(reply.values("vary"))
-    )
+    status = None if reply.app_answered else reply.status
+    return CorsPart(status, headers, vary_members(reply.values("vary")))
 
 
 def expected_part(response: Response) -> CorsPart:
@@ -82,26 +92,29 @@ def same_part(got: CorsPart, want: CorsPart) -> bool:
     )
 
 
-# ---- the stub applications -------------------------------------------------------------------
+def lacks_vary(reply: Reply, members: Iterable[str]) -> list[str]:
+    """The members of ``members`` the reply's Vary does not include (``*`` includes all)."""
+    present = {member.lower() for member in vary_members(reply.values("vary"))}
+    if "*" in present:
+        return []
+    return [member for member in members if member.lower() not in present]
+
+
+# ---- the application ---------------------------------------------------------------------
 
 
 async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": APP_STATUS,
-            "headers": [(b"content-type", b"text/plain")],
-        }
-    )
+    headers = [(name.lower().encode(), value.encode()) for name, value in APP_HEADERS]
+    await send({"type": "http.response.start", "status": APP_STATUS, "headers": headers})
     await send({"type": "http.response.body", "body": APP_BODY})
 
 
 def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    start_response("200 OK", [("Content-Type", "text/plain")])
+    start_response("200 OK", list(APP_HEADERS))
     return [APP_BODY]
 
 
-# ---- drivers --------------------------------------------------------------------------------
+# ---- ASGI and WSGI -------------------------------------------------------------------------
 
 
 def asgi_scope(request: Request) -> dict[str, Any]:
@@ -126,8 +139,8 @@ def asgi_scope(request: Request) -> dict[str, Any]:
 
 
 def asgi(app: Any, request: Request) -> Reply:
-    """Call an ASGI application with ``request``; exceptions propagate after the messages
-    sent so far are recorded in ``asgi.last``."""
+    """Call an ASGI application with ``request``. Exceptions propagate; the messages sent
+    before are in ``asgi.last``."""
     sent: list[dict[str, Any]] = []
     asgi.last = sent  # type: ignore[attr-defined]
 
@@ -220,3 +233,104 @@ def wsgi(app: Any, request: Request) -> Reply:
     if run.error is not None:
         raise run.error
     return run.reply
+
+
+# ---- the libraries ---------------------------------------------------------------------------
+
+
+def load_module(text: str, name: str) -> dict[str, Any]:
+    """Execute a compiled Python module's text; its namespace."""
+    namespace: dict[str, Any] = {"__name__": name}
+    exec(compile(text, f"{name}.py", "exec"), namespace)
+    return namespace
+
+
+def options_of(text: str, name: str, *, toml: bool = False) -> dict[str, Any]:
+    """What a compiled output configures: ``CORS_OPTIONS`` (Starlette, Flask) or the
+    ``CORS_*`` settings (Django), from a Python module or, with ``toml``, a TOML file."""
+    if toml:
+        return tomllib.loads(text)
+    namespace = load_module(text, name)
+    if "CORS_OPTIONS" in namespace:
+        options: dict[str, Any] = namespace["CORS_OPTIONS"]
+        return options
+    return {key: value for key, value in namespace.items() if key.startswith("CORS_")}
+
+
+def starlette_server(kwargs: dict[str, Any]) -> Server:
+    from starlette.middleware.cors import CORSMiddleware
+
+    app = CORSMiddleware(asgi_app, **kwargs)
+    return lambda request: asgi(app, request)
+
+
+_DJANGO_READY = False
+
+
+def _django_setup() -> None:
+    global _DJANGO_READY, urlpatterns
+    if _DJANGO_READY:
+        return
+    import django
+    from django.conf import settings
+
+    settings.configure(
+        SECRET_KEY="corsc-tests",
+        ALLOWED_HOSTS=["*"],
+        ROOT_URLCONF=__name__,
+        INSTALLED_APPS=["corsheaders"],
+        MIDDLEWARE=["corsheaders.middleware.CorsMiddleware"],
+        USE_TZ=True,
+    )
+    django.setup()
+    from django.http import HttpResponse
+    from django.urls import re_path
+
+    def view(request: Any) -> Any:
+        return HttpResponse(APP_BODY, headers=dict(APP_HEADERS))
+
+    urlpatterns = [re_path(r"^.*$", view)]
+    _DJANGO_READY = True
+
+
+urlpatterns: list[Any] = []
+
+
+def django_server(cors_settings: dict[str, Any]) -> Server:
+    """django-cors-headers with ``cors_settings`` (``override_settings`` per request, as the
+    library re-reads its settings on every request)."""
+    _django_setup()
+    from django.test import Client, override_settings
+
+    def serve(request: Request) -> Reply:
+        headers: dict[str, str] = {}
+        for name, value in request.headers:
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        with override_settings(**cors_settings):
+            response = Client().generic(request.method, request.path, headers=headers)
+        return Reply(response.status_code, tuple(response.headers.items()), response.content)
+
+    return serve
+
+
+def flask_server(module_text: str) -> Server:
+    """A Flask application with a route for every path (Flask answers OPTIONS itself), set
+    up with the compiled module's ``init_cors``."""
+    from flask import Flask
+
+    app = Flask("probe")
+
+    def view(path: str = "") -> Any:
+        return APP_BODY, APP_STATUS, list(APP_HEADERS)
+
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "PROPFIND"]
+    app.add_url_rule("/", "root", view, methods=methods)
+    app.add_url_rule("/<path:path>", "any", view, methods=methods)
+    load_module(module_text, "cors_flask")["init_cors"](app)
+    client = app.test_client()
+
+    def serve(request: Request) -> Reply:
+        response = client.open(request.path, method=request.method, headers=list(request.headers))
+        return Reply(response.status_code, tuple(response.headers.to_wsgi_list()), response.data)
+
+    return serve
