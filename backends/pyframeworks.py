@@ -237,14 +237,25 @@ def _common_errors(target: str, policy: Policy) -> Iterator[Diagnostic]:
         )
 
 
-def _static_deviation(target: str, policy: Policy) -> Iterator[Diagnostic]:
-    if policy.static_origin is not None:
-        yield deviation(
-            target,
-            f"Allow-Origin {policy.static_origin!r} is sent only on responses to allowed "
-            "origins, where the policy sends it on every response",
-            policy.span,
+def _static_deviation(
+    target: str, policy: Policy, *, without_origin: bool = False
+) -> Iterator[Diagnostic]:
+    """Static mode sends its fixed Allow-Origin on every response; the libraries send it only
+    where it is granted (``without_origin``: also to requests without Origin)."""
+    fixed = policy.static_origin
+    if fixed is None or (fixed == "*" and without_origin):
+        return
+    if fixed == "*":
+        where = "only to requests that carry an Origin"
+    else:
+        where = f'only to requests from "{fixed}"' + (
+            " and requests without Origin" if without_origin else ""
         )
+    yield deviation(
+        target,
+        f"the fixed Allow-Origin `{fixed}` is sent {where}; the policy sends it on every response",
+        policy.span,
+    )
 
 
 def _max_age_span(policy: Policy) -> Span:
@@ -828,7 +839,8 @@ Verified with Flask 3.1.3 and flask-cors 6.0.5.
             )
         yield deviation(
             target,
-            "a request asking for Private Network Access gets Allow-Private-Network "
+            "a request from an allowed origin asking for Private Network Access gets "
+            "Allow-Private-Network "
             + ("`true` on any response" if grant.private_network.value else "`false`"),
             grant.private_network.span,
         )
@@ -838,7 +850,7 @@ Verified with Flask 3.1.3 and flask-cors 6.0.5.
                 "paths are matched after Flask decodes them (`%2F` is `/` there)",
                 policy.paths[0].span,
             )
-        yield from _static_deviation(target, policy)
+        yield from _static_deviation(target, policy, without_origin=True)
 
     def resource(self, policy: Policy) -> dict[str, Any]:
         grant = policy.grant
