@@ -311,7 +311,8 @@ def _describe(entry: AllowEntry, policy: str) -> str:
     if entry.block:
         return f'the origin block on line {line} of policy "{policy}"'
     shown = "*" if entry.pattern.kind is PatternKind.ANY else f'"{entry.pattern.text}"'
-    return f'{shown} in the origins list on line {line} of policy "{policy}"'
+    # A list item may come from a `let` binding, written outside the policy.
+    return f'{shown}, written on line {line}, in the origins of policy "{policy}"'
 
 
 def _browser_form(origin: str) -> str:

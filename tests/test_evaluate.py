@@ -570,8 +570,8 @@ def test_reasons_name_the_entry_the_policy_and_the_line() -> None:
         == f'origin "{APP}" matched the origin block on line 3 of policy "api"'
     )
     assert actual(policy_set, "https://a.example.com").reason == (
-        'origin "https://a.example.com" matched "https://*.example.com" in the origins list '
-        'on line 2 of policy "api"'
+        'origin "https://a.example.com" matched "https://*.example.com", written on line 2, '
+        'in the origins of policy "api"'
     )
     assert preflight(policy_set, "PATCH").reason == (
         'preflight refused: method "PATCH" is not granted (granted: GET, POST); '
