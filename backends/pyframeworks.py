@@ -791,6 +791,8 @@ Verified with Flask 3.1.3 and flask-cors 6.0.5.
 
     def toml_problems(self, policy_set: PolicySet) -> Iterator[Diagnostic]:
         for policy in policy_set.policies:
+            if _allows_any(policy):
+                continue  # flask-cors gets the string "*" alone
             for entry in policy.entries:
                 if isinstance(_flask_origin(entry.pattern), Compiled):
                     yield LIBRARY_TOML_LOSES_MEANING.at(

@@ -1,0 +1,480 @@
+"""Tests for the Python targets' compilers: ``python`` (TOML for corsc.runtime) and the library
+targets ``starlette``/``fastapi``, ``django`` and ``flask`` (backends/pyframeworks.py).
+
+What each library cannot express is CORS631 at the statement that needs it, with help naming
+``--target python``; what it does differently without changing a verdict is CORS602; a TOML
+output that would lose meaning is CORS632. Outputs are valid Python (or TOML), deterministic,
+and no policy value can add a statement, key or line to them. Behaviour in the real libraries
+is tested in test_python_conformance.py.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import irbuild
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from python_harness import load_module, options_of
+
+from corsc import origins, paths
+from corsc.backends import EmitOptions, backends, get
+from corsc.backends.pyframeworks import DJANGO, FLASK, STARLETTE, path_regex
+from corsc.diagnostics import Diagnostic
+from corsc.frontend import load
+from corsc.ir import PolicySet
+from corsc.source import Source
+
+LIBRARIES = ("starlette", "django", "flask")
+#: A policy every library can express.
+PLAIN = """policy api {
+  origins "https://app.example.com", "https://*.example.org", "http://localhost:*", "null"
+  methods PUT, DELETE
+  headers Content-Type, Accept, Accept-Language, Content-Language, X-Token
+  expose  X-Total, X-Id
+  max-age 10m
+}
+"""
+
+
+def from_text(text: str, name: str = "test.cors") -> PolicySet:
+    loaded = load(Source(name, text))
+    assert loaded.policy_set is not None and not loaded.has_errors, loaded.diagnostics
+    return loaded.policy_set
+
+
+def diagnose(target: str, policy_set: PolicySet, output: str = "") -> list[Diagnostic]:
+    options = EmitOptions("0.1.0", policy_set.file, target, {}, output)
+    return get(target).check(policy_set, options)
+
+
+def errors(target: str, text: str, output: str = "") -> list[Diagnostic]:
+    return [d for d in diagnose(target, from_text(text), output) if d.severity.value == "error"]
+
+
+def emit(target: str, policy_set: PolicySet, output: str = "") -> str:
+    assert not [d for d in diagnose(target, policy_set, output) if d.severity.value == "error"]
+    options = EmitOptions("0.1.0", policy_set.file, target, {}, output)
+    (item,) = get(target).emit(policy_set, options)
+    return item.content
+
+
+def excerpt(text: str, diagnostic: Diagnostic) -> str:
+    """The source text a diagnostic points at."""
+    return text[diagnostic.span.start.offset : diagnostic.span.end.offset]
+
+
+# ---- the registry ----------------------------------------------------------------------------
+
+
+def test_every_python_target_name_resolves() -> None:
+    assert get("python").names == ("python",)
+    assert get("starlette") is STARLETTE and get("fastapi") is STARLETTE
+    assert get("django") is DJANGO and get("flask") is FLASK
+    names = [backend.names for backend in backends()]
+    assert ("starlette", "fastapi") in names and names.count(("starlette", "fastapi")) == 1
+
+
+def test_corsc_targets_lists_them_with_their_capabilities() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "corsc", "targets"], capture_output=True, text=True, check=True
+    )
+    assert "starlette (alias: fastapi)" in result.stdout
+    for name in ("python", "django", "flask"):
+        assert f"\n{name}\n" in f"\n{result.stdout}"
+    assert "refused preflight" in result.stdout
+
+
+# ---- what a library cannot express -----------------------------------------------------------
+
+REFUSED = [
+    # (policy text, the text the error points at, what it names, the libraries that refuse it)
+    (
+        'policy p { origins "https://a.example"\n origin "https://b.example" { methods PUT } }',
+        'origin "https://b.example"',
+        "per-origin settings",
+        LIBRARIES,
+    ),
+    (
+        'policy p { origins "https://*.a.example"; deny "https://x.a.example" }',
+        '"https://x.a.example"',
+        "deny",
+        LIBRARIES,
+    ),
+    (
+        'policy p { origins "https://a.example"; unlisted reject }',
+        "unlisted reject",
+        "`unlisted reject`",
+        LIBRARIES,
+    ),
+    ('policy p { origins "https://a.example"; methods * }', "methods *", "`methods *`", LIBRARIES),
+    (
+        'policy p { origins "https://a.example"; headers * }',
+        "headers *",
+        "`headers *`",
+        ("django",),
+    ),
+    (
+        'policy p { paths "/api"; origins "https://a.example"\n headers *}',
+        '"/api"',
+        "per-path policies",
+        ("starlette",),
+    ),
+    (
+        'policy p { paths "/p"; origins "https://a.example" }\n'
+        'policy q { origins "https://b.example" }',
+        "q",
+        "a second policy",
+        ("django",),
+    ),
+    ('policy p { origins "https://a.example"; methods patch }', "patch", "`patch`", ("flask",)),
+    (
+        'policy p { origins "https://a.example"; headers X-A$, X-B }',
+        "X-A$",
+        "regex",
+        ("flask",),
+    ),
+    (
+        'policy p { origins "https://a.example"; headers X-Token }',
+        "headers X-Token",
+        "Content-Type",
+        ("starlette",),
+    ),
+    ('policy p { origins "https://a.example" }', "p", "Content-Type", ("starlette",)),
+]
+
+
+@pytest.mark.parametrize(("text", "at", "names", "refusing"), REFUSED)
+@pytest.mark.parametrize("target", LIBRARIES)
+def test_what_a_library_cannot_express_is_an_error_at_the_statement(
+    target: str, text: str, at: str, names: str, refusing: tuple[str, ...]
+) -> None:
+    found = [e for e in errors(target, text) if excerpt(text, e) == at and names in e.message]
+    if target not in refusing:
+        assert not found, found
+        return
+    assert found, errors(target, text)
+    for error in found:
+        assert error.code == "CORS631" and error.name == "library-cannot-express"
+        assert error.message.startswith(f"target `{target}` cannot express ")
+        assert "`--target python`" in error.help
+
+
+def test_starlettes_four_headers_error_says_which_are_missing() -> None:
+    (error,) = errors("starlette", 'policy p { origins "https://a.example"; headers Accept, X-A }')
+    assert "without Accept-Language, Content-Language, Content-Type:" in error.message
+    assert error.help.startswith("add Accept-Language, Content-Language, Content-Type to `headers`")
+
+
+def test_fastapi_reports_under_its_own_name() -> None:
+    found = errors("fastapi", 'policy p { origins "https://a.example"; unlisted reject }')
+    assert found and all(e.message.startswith("target `fastapi` cannot express ") for e in found)
+
+
+# ---- declared deviations -----------------------------------------------------------------------
+
+
+def deviations(target: str, text: str) -> list[str]:
+    return [d.message for d in diagnose(target, from_text(text)) if d.code == "CORS602"]
+
+
+@pytest.mark.parametrize(
+    ("target", "text", "expected"),
+    [
+        ("starlette", PLAIN, "a refused preflight is answered 400"),
+        ("starlette", PLAIN, "an accepted preflight is answered 200 with the body `OK`, not 204"),
+        ("starlette", PLAIN, "Allow-Methods also lists GET, HEAD and POST"),
+        ("starlette", PLAIN.replace("  max-age 10m\n", ""), "Max-Age: 5 is sent"),
+        ("django", PLAIN, "a refused preflight is answered 200 with an empty body"),
+        ("django", PLAIN, "(django-cors-headers does not check them); the browser refuses them"),
+        ("django", PLAIN.replace("10m", "0"), "max-age 0 is not sent"),
+        ("flask", PLAIN, "preflights are answered by Flask (200 on its routes, 404 on unknown"),
+        ("flask", PLAIN, "Expose-Headers is sorted"),
+        ("flask", PLAIN, "Allow-Private-Network `false`"),
+        ("flask", 'policy p { paths "/a"; origins "https://a.example" }', "decodes them"),
+        ("django", 'policy p { origins "https://a.example" }', 'only to requests from "https://a'),
+    ],
+)
+def test_declared_deviations_are_reported_as_info(target: str, text: str, expected: str) -> None:
+    found = deviations(target, text)
+    assert any(expected in message for message in found), found
+
+
+def test_deviations_that_the_policy_does_not_trigger_are_not_reported() -> None:
+    text = PLAIN.replace("PUT, DELETE", "DELETE, GET, HEAD, POST, PUT").replace(
+        "X-Total, X-Id", "X-Id, X-Total"
+    )
+    assert not [m for m in deviations("flask", text) if "sorted" in m and "Allow-Methods" in m]
+    assert not [m for m in deviations("flask", text) if "Expose-Headers" in m]
+    assert not [m for m in deviations("starlette", text) if "Allow-Methods" in m]
+    assert not [m for m in deviations("django", PLAIN) if "max-age 0" in m]
+
+
+def test_every_backend_declares_its_deviations_in_its_capability_table() -> None:
+    for backend in (STARLETTE, DJANGO, FLASK):
+        supports = {row.support for row in backend.capabilities}
+        assert {"yes", "no", "deviation"} <= supports, backend.names
+        assert all(row.support in {"yes", "no", "deviation"} for row in backend.capabilities)
+
+
+# ---- the outputs -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", LIBRARIES)
+def test_the_output_is_a_python_module_headed_by_its_provenance(target: str) -> None:
+    text = emit(target, from_text(PLAIN, "api.cors"))
+    first = text.partition("\n")[0]
+    assert first.startswith(f"# corsc 0.1.0 from api.cors for target {target}; policy sha256:")
+    module = ast.parse(text)
+    assert isinstance(module.body[0], ast.Expr)  # the docstring says how to use it
+    assert text == emit(target, from_text(PLAIN, "api.cors"))
+
+
+def test_starlette_keyword_arguments() -> None:
+    options = options_of(emit("starlette", from_text(PLAIN)), "cors_starlette")
+    assert options == {
+        "allow_origins": ["https://app.example.com", "null"],
+        "allow_origin_regex": origins.render_union(
+            [irbuild.pattern("https://*.example.org"), irbuild.pattern("http://localhost:*")],
+            "python",
+        ),
+        "allow_methods": ["PUT", "DELETE", "GET", "HEAD", "POST"],
+        "allow_headers": [
+            "Content-Type",
+            "Accept",
+            "Accept-Language",
+            "Content-Language",
+            "X-Token",
+        ],
+        "allow_credentials": False,
+        "allow_private_network": False,
+        "expose_headers": ["X-Total", "X-Id"],
+        "max_age": 600,
+    }
+
+
+def test_starlette_with_any_origin_and_no_max_age() -> None:
+    text = "policy p { origins *; headers *; expose * }"
+    options = options_of(emit("starlette", from_text(text)), "cors_starlette")
+    assert options["allow_origins"] == ["*"] and options["allow_origin_regex"] is None
+    assert (options["allow_headers"], options["expose_headers"]) == (["*"], ["*"])
+    assert options["max_age"] == 5
+
+
+def test_django_settings() -> None:
+    text = PLAIN.replace("policy api {", 'policy api {\n  paths "/api", "/v2/"')
+    settings_ = options_of(emit("django", from_text(text)), "cors_django")
+    assert settings_ == {
+        "CORS_ALLOW_ALL_ORIGINS": False,
+        "CORS_ALLOWED_ORIGINS": ["https://app.example.com", "null"],
+        "CORS_ALLOWED_ORIGIN_REGEXES": [
+            origins.render_pattern(irbuild.pattern("https://*.example.org"), "python"),
+            origins.render_pattern(irbuild.pattern("http://localhost:*"), "python"),
+        ],
+        "CORS_URLS_REGEX": r"\A(?:/api(?:/|\Z)|/v2(?:/|\Z))",
+        "CORS_ALLOW_METHODS": ["PUT", "DELETE"],
+        "CORS_ALLOW_HEADERS": [
+            "Content-Type",
+            "Accept",
+            "Accept-Language",
+            "Content-Language",
+            "X-Token",
+        ],
+        "CORS_EXPOSE_HEADERS": ["X-Total", "X-Id"],
+        "CORS_ALLOW_CREDENTIALS": False,
+        "CORS_PREFLIGHT_MAX_AGE": 600,
+        "CORS_ALLOW_PRIVATE_NETWORK": False,
+    }
+
+
+def test_flask_options_compile_every_pattern_flask_cors_would_guess() -> None:
+    text = 'policy p { origins "https://a.example", "http://[::1]:8080", "https://*.b.example" }'
+    namespace = load_module(emit("flask", from_text(text)), "cors_flask")
+    ((path, resource),) = namespace["CORS_OPTIONS"]["resources"].items()
+    assert path == re.compile(r"\A(?:/)")
+    assert resource["origins"] == [
+        "https://a.example",
+        re.compile(r"\A(?:http://\[::1\]:8080)\Z"),
+        re.compile(origins.render_pattern(irbuild.pattern("https://*.b.example"), "python")),
+    ]
+    assert namespace["VARY"] == ["Origin"]
+    assert callable(namespace["init_cors"])
+
+
+def test_flask_without_vary_members_installs_only_flask_cors() -> None:
+    namespace = load_module(emit("flask", from_text("policy p { origins * }")), "cors_flask")
+    assert namespace["VARY"] == [] and "_vary" not in namespace
+    resource = next(iter(namespace["CORS_OPTIONS"]["resources"].values()))
+    assert (resource["origins"], resource["send_wildcard"], resource["always_send"]) == (
+        "*",
+        True,
+        True,
+    )
+
+
+# ---- TOML outputs --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["starlette", "django"])
+def test_a_toml_output_holds_what_the_module_holds(target: str) -> None:
+    policy_set = from_text(PLAIN)
+    module = options_of(emit(target, policy_set), f"cors_{target}")
+    toml_text = emit(target, policy_set, "cors.toml")
+    assert toml_text.startswith(f"# corsc 0.1.0 from test.cors for target {target};")
+    # TOML has no null: a None keyword argument is left out, which is the library's default.
+    assert tomllib.loads(toml_text) == {k: v for k, v in module.items() if v is not None}
+    (item,) = get(target).emit(policy_set, EmitOptions("0.1.0", "t.cors", target, {}, "x.TOML"))
+    assert item.name == f"cors_{target}.toml"
+
+
+def test_flask_toml_is_refused_where_it_would_lose_meaning() -> None:
+    text = 'policy p { origins "https://a.example", "https://*.b.example", "http://[::1]:80" }'
+    found = errors("flask", text, "cors.toml")
+    assert {d.code for d in found} == {"CORS632"}
+    assert sorted(excerpt(text, d) for d in found) == [
+        '"http://[::1]:80"',
+        '"https://*.b.example"',
+        "p",
+    ]
+    assert all("init_cors(app)" in d.help for d in found)
+    assert not errors("flask", text)
+
+
+def test_flask_toml_is_accepted_where_strings_mean_the_same() -> None:
+    policy_set = from_text('policy p { paths "/api"; origins *; methods PUT }')
+    text = emit("flask", policy_set, "cors.toml")
+    data = tomllib.loads(text)
+    assert set(data) == {"resources", "intercept_exceptions"}
+    (path,) = data["resources"]
+    assert path == path_regex(policy_set.policies[0], policy_set)
+
+
+def test_the_cli_writes_toml_for_a_toml_output(tmp_path: Path) -> None:
+    policy = tmp_path / "api.cors"
+    policy.write_text(PLAIN, "utf-8")
+    out = tmp_path / "cors.toml"
+    run = [sys.executable, "-m", "corsc", "compile", str(policy), "-o", str(out)]
+    subprocess.run([*run, "--target", "fastapi"], check=True, capture_output=True)
+    assert tomllib.loads(out.read_text("utf-8"))["allow_methods"][0] == "PUT"
+    refused = subprocess.run([*run, "--target", "flask"], capture_output=True, text=True)
+    assert refused.returncode == 1 and "CORS632" in refused.stderr
+
+
+# ---- path regexes --------------------------------------------------------------------------------
+
+prefix_sets = st.lists(
+    st.lists(
+        st.sampled_from(("/", "/a", "/a/b", "/a/b/c", "/ab", "/b", "/a.b")), max_size=2, unique=True
+    ),
+    min_size=1,
+    max_size=4,
+)
+request_paths = st.sampled_from(
+    ("/", "/a", "/a/", "/a/b", "/a/bc", "/a/b/c/d", "/ab", "/abc", "/b/x", "/a.b", "/axb", "/c")
+)
+
+
+@settings(max_examples=200)
+@given(prefix_sets, st.lists(request_paths, min_size=1, max_size=6))
+def test_property_path_regexes_choose_the_policy_the_evaluator_chooses(
+    prefix_lists: list[list[str]], requests: list[str]
+) -> None:
+    fallbacks = [index for index, prefixes in enumerate(prefix_lists) if not prefixes]
+    assume(len(fallbacks) <= 1)
+    all_prefixes = [p for prefixes in prefix_lists for p in prefixes]
+    assume(len(set(all_prefixes)) == len(all_prefixes))
+    policy_set = irbuild.policy_set(
+        *(
+            irbuild.policy(f"p{index}", origins=["*"], paths=prefixes)
+            for index, prefixes in enumerate(prefix_lists)
+        )
+    )
+    candidates = [(policy.name, [p.value for p in policy.paths]) for policy in policy_set.policies]
+    regexes = {
+        policy.name: re.compile(path_regex(policy, policy_set)) for policy in policy_set.policies
+    }
+    for path in requests:
+        matching = [name for name, regex in regexes.items() if regex.match(path)]
+        expected = paths.select(candidates, path)
+        assert matching == ([expected] if expected else []), (path, regexes)
+
+
+# ---- no value escapes its literal ------------------------------------------------------------
+
+TCHAR = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+# `*` alone is the wildcard, never a name.
+tokens = st.text(alphabet=TCHAR, min_size=1, max_size=12).filter(lambda name: name != "*")
+regex_bodies = st.lists(
+    st.sampled_from(
+        ('"', "'", "\\.", "a", "#", "\\\\", "[a-z]", "x+", "(?:b|c)", "\\n", "'''", '"""')
+    ),
+    min_size=1,
+    max_size=8,
+).map(lambda parts: "https://" + "".join(parts))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(tokens, min_size=1, max_size=3),
+    st.lists(tokens, max_size=3),
+    st.lists(tokens, max_size=3),
+    regex_bodies,
+    st.sampled_from(LIBRARIES),
+    st.text(min_size=1, max_size=10).map(lambda name: f"{name}.cors"),
+)
+def test_property_no_policy_value_can_add_code_or_keys(
+    methods: list[str],
+    headers: list[str],
+    expose: list[str],
+    body: str,
+    target: str,
+    source_name: str,
+) -> None:
+    try:
+        origins.render_pattern(irbuild.pattern(f"regex:{body}"), "python")
+    except ValueError:
+        assume(False)
+    if target == "starlette":
+        headers = [*headers, "Accept", "Accept-Language", "Content-Language", "Content-Type"]
+    policy = irbuild.policy(
+        origins=["https://a.example", f"regex:{body}"],
+        methods=[m.upper() for m in methods] if target == "flask" else methods,
+        headers=[h for h in headers if not set(h) & set("*^$")] if target == "flask" else headers,
+        expose=expose,
+    )
+    policy_set = irbuild.policy_set(policy)
+    options = EmitOptions("0.1.0", source_name, target, {}, "")
+    assume(not [d for d in get(target).check(policy_set, options) if d.severity.value == "error"])
+    text = get(target).emit(policy_set, options)[0].content
+    module = ast.parse(text)
+    statements = [type(node).__name__ for node in module.body]
+    expected = {
+        "starlette": ["Expr", "Assign"],
+        "django": ["Expr", *["Assign"] * 10],
+        "flask": ["Expr", "Import", "ImportFrom", "Assign", "Assign", "FunctionDef", "FunctionDef"],
+    }[target]
+    assert statements == expected
+    assert text.count("\n#") == 0 and text.startswith("# corsc ")  # one comment line, first
+    values: dict[str, Any] = options_of(text, f"cors_{target}")
+    seen: set[str] = set()
+    exposed = [e for e in expose if not (e.lower() in seen or seen.add(e.lower()))]  # type: ignore[func-returns-value]
+    written = list(dict.fromkeys(policy.grant.methods.value.values))
+    if target == "starlette":
+        assert values["allow_methods"][: len(written)] == written
+        assert values["expose_headers"] == exposed
+    elif target == "django":
+        assert values["CORS_ALLOW_METHODS"] == written
+        assert values["CORS_EXPOSE_HEADERS"] == exposed
+    else:
+        resource = next(iter(values["resources"].values()))
+        assert resource["methods"][: len(written)] == written
+        assert resource["expose_headers"] == exposed
+        rendered = origins.render_pattern(irbuild.pattern(f"regex:{body}"), "python")
+        assert re.compile(rendered) in resource["origins"]
