@@ -240,7 +240,56 @@ def _looks_like_ipv4(labels: list[str]) -> bool:
 
 # ---- matching ---------------------------------------------------------------------------
 
-_PORT_SUFFIX = r"(?::[1-9][0-9]{0,4})"
+
+def _same_length_range(low: str, high: str) -> str:
+    """A regex body for the decimal numbers from ``low`` to ``high`` (same digit count)."""
+    if low == high:
+        return low
+    if len(low) == 1:
+        return _digit_class(int(low), int(high))
+    rest = len(low) - 1
+    if low[0] == high[0]:
+        return low[0] + _group(_same_length_range(low[1:], high[1:]))
+    parts = []
+    first, last = int(low[0]), int(high[0])
+    if low[1:] != "0" * rest:
+        parts.append(low[0] + _group(_same_length_range(low[1:], "9" * rest)))
+        first += 1
+    tail = ""
+    if high[1:] != "9" * rest:
+        tail = high[0] + _group(_same_length_range("0" * rest, high[1:]))
+        last -= 1
+    if first <= last:
+        parts.append(_digit_class(first, last) + "[0-9]" + (f"{{{rest}}}" if rest > 1 else ""))
+    if tail:
+        parts.append(tail)
+    return "|".join(parts)
+
+
+def _digit_class(first: int, last: int) -> str:
+    return str(first) if first == last else f"[{first}-{last}]"
+
+
+def _group(body: str) -> str:
+    return f"(?:{body})" if "|" in body else body
+
+
+def _number_range(low: int, high: int) -> list[str]:
+    """Alternatives admitting exactly ``low``..``high`` written without leading zeros."""
+    parts = []
+    while low <= high:
+        top = min(high, 10 ** len(str(low)) - 1)
+        parts.append(_same_length_range(str(low), str(top)))
+        low = top + 1
+    return parts
+
+
+def _port_suffix(scheme: str) -> str:
+    """``:`` and a port as browsers write one: 1–65535, no leading zero, never the scheme's
+    default port (browsers leave that out)."""
+    default = DEFAULT_PORTS[scheme]
+    ports = _number_range(1, default - 1) + _number_range(default + 1, 65535)
+    return ":(?:" + "|".join(ports) + ")"
 
 
 def python_regex(pattern: OriginPattern) -> str:
@@ -317,7 +366,7 @@ def _body(pattern: OriginPattern) -> str:
     if pattern.kind is PatternKind.SUBDOMAIN:
         host = rf"(?:{LABEL}\.)+" + host
     if pattern.any_port:
-        port = _PORT_SUFFIX + "?"
+        port = f"(?:{_port_suffix(pattern.scheme)})?"
     elif pattern.port is not None:
         port = regex.escape(f":{pattern.port}")
     else:

@@ -48,16 +48,27 @@ def admits(rendered: str, dialect: str, origin: str) -> bool:
 
 # ---- exact renderings ---------------------------------------------------------------------------
 
+#: Ports a browser writes, by scheme: 1-65535 without a leading zero, never the default port
+#: (80: `[1-7][0-9]|8[1-9]` skips it; 443: `4(?:[0-3][0-9]|4[0-2])|4(?:4[4-9]|…)` skips it).
+_HIGH_PORTS = (
+    r"[1-9][0-9]{3}|[1-5][0-9]{4}|6(?:[0-4][0-9]{3}|5(?:[0-4][0-9]{2}|5(?:[0-2][0-9]|3[0-5])))"
+)
+HTTP_PORTS = r"(?::(?:[1-9]|[1-7][0-9]|8[1-9]|9[0-9]|[1-9][0-9]{2}|" + _HIGH_PORTS + "))?"
+HTTPS_PORTS = (
+    r"(?::(?:[1-9]|[1-9][0-9]|[1-3][0-9]{2}|4(?:[0-3][0-9]|4[0-2])|4(?:4[4-9]|[5-9][0-9])|"
+    r"[5-9][0-9]{2}|" + _HIGH_PORTS + "))?"
+)
+
 RENDERED = [
     ("https://app.example.com", r"https://app\.example\.com"),
     ("http://localhost:3000", r"http://localhost:3000"),
     ("https://*.example.com", r"https://(?:[\-0-9_a-z]+\.)+example\.com"),
     (
         "https://*.example.com:*",
-        r"https://(?:[\-0-9_a-z]+\.)+example\.com(?::[1-9][0-9]{0,4})?",
+        r"https://(?:[\-0-9_a-z]+\.)+example\.com" + HTTPS_PORTS,
     ),
     ("https://*.example.com:8443", r"https://(?:[\-0-9_a-z]+\.)+example\.com:8443"),
-    ("http://localhost:*", r"http://localhost(?::[1-9][0-9]{0,4})?"),
+    ("http://localhost:*", r"http://localhost" + HTTP_PORTS),
     ("http://[::1]:8080", r"http://\[::1\]:8080"),
     ("https://xn--fa-hia.de", r"https://xn--fa-hia\.de"),
     ("null", "null"),
@@ -273,11 +284,13 @@ def naive_admits(p: OriginPattern, origin: str) -> bool:
         host, port_text = rest, None
     else:
         port_text = port
-    if p.any_port:
+    if p.any_port:  # any port a browser writes: 1-65535, no leading zero, not the default
         port_ok = port_text is None or (
             1 <= len(port_text) <= 5
             and all(c in "0123456789" for c in port_text)
             and port_text[0] != "0"
+            and int(port_text) <= 65535
+            and int(port_text) != {"http": 80, "https": 443}[p.scheme]
         )
     elif p.port is not None:
         port_ok = port_text == str(p.port)
@@ -317,7 +330,7 @@ def origins_near(draw: st.DrawFn, p: OriginPattern) -> str:
     base = p.host or draw(bases)
     host = ".".join([*prefix, base]) if p.kind is PatternKind.SUBDOMAIN else base
     if p.any_port:
-        port = draw(st.sampled_from(["", ":1", ":3000", ":65535", ":99999"]))
+        port = draw(st.sampled_from(["", ":1", ":3000", ":65535", ":99999", ":80", ":443"]))
     else:
         port = f":{p.port}" if p.port is not None else ""
     scheme = p.scheme or "https"
