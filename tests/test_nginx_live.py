@@ -1,0 +1,781 @@
+"""The nginx target in a real nginx (Debian's package) on 127.0.0.1, judged against the
+reference evaluator (design.md §2.1), following reference/nginx.md §5.
+
+- ``nginx -t`` accepts every golden output, with the snippet at server level and at location
+  level, for both variants.
+- One nginx for the module (private prefix, ``daemon off; master_process off;``, stopped by its
+  own pid) serves every table of the shared conformance table, each in its own ``server`` with
+  its own ``-O prefix=``, so the compiled files of several policy files live side by side.
+- The matrix of reference/nginx.md §5.3: error statuses keep CORS, ``try_files`` keeps
+  working, one Allow-Origin when the upstream sends its own (with ``hide-upstream``),
+  look-alike origins refused, ``OPTIONS`` without Access-Control-Request-Method reaches the
+  application.
+- Hypothesis: generated policies, compiled and served by a fresh nginx, answer generated
+  requests with the evaluator's CORS headers.
+
+The application behind each CORS snippet is ``return 200 "app";`` (tests/python_harness.py's
+stub answer), so a response with another status or body came from the CORS layer.
+"""
+
+from __future__ import annotations
+
+import http.client
+import http.server
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from attrs import frozen
+from conformance_table import ConformanceCase, load_tables
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from python_harness import APP_BODY, CorsPart, Reply, cors_part, expected_part, same_part
+
+from corsc import __version__, regex
+from corsc.backends import EmitOptions, get
+from corsc.diagnostics import fails
+from corsc.evaluate import Evaluator, Request
+from corsc.frontend import load
+from corsc.ir import PatternKind, PolicySet
+from corsc.source import Source
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "tests" / "golden" / "nginx"
+NGINX = shutil.which("nginx") or next(
+    (path for path in ("/usr/sbin/nginx",) if os.access(path, os.X_OK)), None
+)
+pytestmark = pytest.mark.skipif(
+    NGINX is None, reason="nginx is not installed (Debian: apt-get install nginx)"
+)
+
+#: The stub application: what a location answers when the CORS layer lets the request through.
+APP = f'return 200 "{APP_BODY.decode()}";'
+
+MAIN = """\
+pid logs/nginx.pid;
+error_log logs/error.log notice;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path temp/client_body;
+    proxy_temp_path temp/proxy;
+    fastcgi_temp_path temp/fastcgi;
+    uwsgi_temp_path temp/uwsgi;
+    scgi_temp_path temp/scgi;
+    default_type text/plain;
+{http}
+}}
+"""
+
+
+class PortTaken(Exception):
+    """nginx could not bind a port chosen as free (another process took it meanwhile)."""
+
+
+class Nginx:
+    """One nginx with a private prefix ``root`` (reference/nginx.md §5.1): configuration in
+    ``conf/``, logs and temporary files inside the prefix, one process (``master_process
+    off``), a direct child (``daemon off``) stopped by its own pid."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.process: subprocess.Popen[bytes] | None = None
+        for directory in ("conf", "logs", "temp"):
+            (root / directory).mkdir(parents=True, exist_ok=True)
+
+    def configure(self, http: str, files: dict[str, str]) -> None:
+        """Write ``conf/nginx.conf`` with ``http`` inside ``http {}``, and ``files`` (names
+        relative to ``conf/``, where nginx resolves ``include``)."""
+        for name, content in files.items():
+            (self.root / "conf" / name).write_text(content, "utf-8")
+        (self.root / "conf" / "nginx.conf").write_text(MAIN.format(http=http), "utf-8")
+
+    def _command(self, *extra: str) -> list[str]:
+        assert NGINX is not None
+        return [NGINX, "-p", f"{self.root}/", "-c", "conf/nginx.conf", *extra]
+
+    def test(self) -> subprocess.CompletedProcess[str]:
+        """``nginx -t``: the configuration parses and every directive is where it may be."""
+        return subprocess.run(
+            self._command("-t", "-q", "-e", "stderr"), capture_output=True, text=True, timeout=30
+        )
+
+    def start(self, ports: Sequence[int]) -> None:
+        """Start and wait until every port accepts connections (5 ms polls, 5 s at most)."""
+        error_log = self.root / "logs" / "error.log"
+        error_log.write_text("")
+        self.process = subprocess.Popen(
+            self._command("-e", "logs/error.log", "-g", "daemon off; master_process off;"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 5
+        waiting = list(ports)
+        while waiting:
+            if self.process.poll() is not None:
+                log = error_log.read_text()
+                self.process = None
+                if "Address already in use" in log:
+                    raise PortTaken(log)
+                raise AssertionError(f"nginx exited:\n{log}")
+            try:
+                socket.create_connection(("127.0.0.1", waiting[0]), timeout=0.2).close()
+                waiting.pop(0)
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise AssertionError(
+                        f"nginx did not listen:\n{error_log.read_text()}"
+                    ) from None
+                time.sleep(0.005)
+
+    def stop(self) -> None:
+        """SIGQUIT (graceful), then SIGKILL if it does not end within 5 s."""
+        if self.process is None:
+            return
+        process, self.process = self.process, None
+        process.send_signal(signal.SIGQUIT)
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+    def serve(
+        self, build: Callable[[list[int]], tuple[str, dict[str, str]]], count: int
+    ) -> list[int]:
+        """Configure with ``count`` free ports (``build(ports)`` gives the ``http {}`` body and
+        the files) and start; new ports when one was taken meanwhile."""
+        for _ in range(5):
+            ports = [free_port() for _ in range(count)]
+            self.configure(*build(ports))
+            try:
+                self.start(ports)
+            except PortTaken:
+                continue
+            return ports
+        raise AssertionError("no free ports")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def send(port: int, request: Request) -> Reply:
+    """Send ``request`` as it is (method, path and header fields unchanged, repeats kept)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.putrequest(request.method, request.path, skip_accept_encoding=True)
+        for name, value in request.headers:
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        return Reply(response.status, tuple(response.getheaders()), response.read())
+    finally:
+        connection.close()
+
+
+@frozen
+class Compiled:
+    """A policy file compiled for nginx: its files and, per policy, the ``location`` blocks
+    that include its snippet (reference/nginx.md §4 and the CORS604 layout)."""
+
+    policy_set: PolicySet
+    files: dict[str, str]
+    server: str
+
+
+def compile_policy(name: str, text: str, *options: str) -> Compiled:
+    loaded = load(Source(f"{name}.cors", text))
+    assert loaded.policy_set is not None, loaded.diagnostics
+    backend = get("nginx")
+    values = dict(option.split("=", 1) for option in options)
+    emit_options = EmitOptions(__version__, f"{name}.cors", "nginx", values)
+    errors = [
+        item
+        for item in [*loaded.diagnostics, *backend.check(loaded.policy_set, emit_options)]
+        if item.severity.value == "error"
+    ]
+    assert not errors, errors
+    files = {item.name: item.content for item in backend.emit(loaded.policy_set, emit_options)}
+    return Compiled(loaded.policy_set, files, locations(loaded.policy_set, files))
+
+
+def locations(policy_set: PolicySet, files: dict[str, str]) -> str:
+    """``location`` blocks as the CORS604 layout says: segment-boundary locations for each
+    path prefix, the fallback policy in ``location /``, every location answering as the
+    application; an ``.http.conf`` is included at http level by the caller."""
+    snippets = {
+        name.removesuffix(".conf").split("-", 1)[1]: name for name in files if name.count(".") == 1
+    }
+    blocks = []
+    fallback = "location / { " + APP + " }"
+    for policy in policy_set.policies:
+        include = f"include {snippets[policy.name]}; {APP}"
+        if not policy.paths:
+            fallback = f"location / {{ {include} }}"
+        for prefix in policy.paths:
+            if prefix.value == "/":
+                fallback = f"location / {{ {include} }}"
+                continue
+            blocks.append(f"location {prefix.value}/ {{ {include} }}")
+            blocks.append(f"location = {prefix.value} {{ {include} }}")
+    return "\n".join([*blocks, fallback])
+
+
+def http_includes(files: dict[str, str]) -> str:
+    return "\n".join(f"include {name};" for name in files if name.endswith(".http.conf"))
+
+
+def server_includes(files: dict[str, str]) -> str:
+    return "\n".join(f"include {name};" for name in files if name.endswith(".server.conf"))
+
+
+# ---- nginx -t on every golden output ----------------------------------------------------------
+
+GOLDEN_SETS = sorted(
+    {
+        (directory, path.name.split(".", 1)[0])
+        for directory in (GOLDEN, GOLDEN / "a2")
+        for path in directory.glob("*.conf")
+    }
+)
+
+
+@pytest.mark.parametrize("level", ["server", "location"])
+@pytest.mark.parametrize(
+    ("directory", "example"),
+    GOLDEN_SETS,
+    ids=[f"{d.name}-{e}" for d, e in GOLDEN_SETS],
+)
+def test_nginx_accepts_the_golden_files(
+    tmp_path: Path, directory: Path, example: str, level: str
+) -> None:
+    files = {
+        path.name.removeprefix(f"{example}."): path.read_text("utf-8")
+        for path in directory.glob(f"{example}.*.conf")
+    }
+    snippets = [name for name in files if name.count(".") == 1]
+    assert snippets
+    nginx = Nginx(tmp_path)
+    includes = "\n".join(f"include {name};" for name in snippets)
+    if level == "server":
+        body = f"{server_includes(files)}\n{includes}\nlocation / {{ {APP} }}"
+    else:
+        body = f"{server_includes(files)}\nlocation / {{ {includes}\n{APP} }}"
+    nginx.configure(
+        f"{http_includes(files)}\nserver {{ listen 127.0.0.1:{free_port()};\n{body}\n}}", files
+    )
+    result = nginx.test()
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+# ---- the shared conformance table -------------------------------------------------------------
+
+TABLES = load_tables()
+
+
+@pytest.fixture(scope="module")
+def conformance(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, tuple[int, Compiled]]]:
+    """One nginx serving every table, each in its own server with its own prefix."""
+    compiled = {
+        table.name: compile_policy(table.name, table.policy_text, f"prefix=t{n}")
+        for n, table in enumerate(TABLES)
+    }
+    files = {name: text for c in compiled.values() for name, text in c.files.items()}
+    nginx = Nginx(tmp_path_factory.mktemp("nginx-conformance"))
+
+    def build(ports: list[int]) -> tuple[str, dict[str, str]]:
+        servers = [
+            f"server {{ listen 127.0.0.1:{port};\n{c.server}\n}}"
+            for port, c in zip(ports, compiled.values(), strict=True)
+        ]
+        return http_includes(files) + "\n" + "\n".join(servers), files
+
+    ports = nginx.serve(build, len(compiled))
+    try:
+        yield {name: (port, c) for port, (name, c) in zip(ports, compiled.items(), strict=True)}
+    finally:
+        nginx.stop()
+
+
+#: Conformance cases where nginx's policy choice differs from corsc's meaning (the declared
+#: path deviation, docs/nginx.md): nginx chooses the location after decoding the path, so it
+#: must answer as the evaluator does for the decoded path.
+DECODED_PATH = {"paths: an encoded slash is not a segment boundary": "/api/v2"}
+
+#: Headers nginx reflects as received (``methods *``, ``headers *``): a declared deviation.
+REFLECTED = ("access-control-allow-methods", "access-control-allow-headers")
+
+
+def list_items(value: str) -> list[str]:
+    """A header list as a browser reads it: items trimmed, empty items dropped."""
+    return [item.strip(" \t") for item in value.split(",") if item.strip(" \t")]
+
+
+def as_browser_reads(part: CorsPart) -> tuple[object, ...]:
+    headers = [
+        (name.lower(), list_items(value) if name.lower() in REFLECTED else [value])
+        for name, value in part.headers
+    ]
+    return (part.status, headers, [member.lower() for member in part.vary])
+
+
+def conforms(got: CorsPart, want: CorsPart, policy_set: PolicySet) -> bool:
+    """Exactly the evaluator's CORS part, or — where the policy reflects methods or headers —
+    the same once the reflected lists are read as a browser reads them."""
+    if same_part(got, want):
+        return True
+    reflects = any(
+        setting.value.wildcard
+        for policy in policy_set.policies
+        for grant in (policy.grant, *(entry.grant for entry in policy.entries))
+        for setting in (grant.methods, grant.headers)
+    )
+    return reflects and as_browser_reads(got) == as_browser_reads(want)
+
+
+@pytest.mark.parametrize(
+    "case", [case for table in TABLES for case in table.cases], ids=lambda case: case.id
+)
+def test_conformance_table(
+    conformance: dict[str, tuple[int, Compiled]], case: ConformanceCase
+) -> None:
+    port, compiled = conformance[case.table]
+    got = cors_part(send(port, Request(case.method, case.path, case.headers)))
+    evaluator = Evaluator(compiled.policy_set)
+    path = DECODED_PATH.get(case.id, case.path)
+    want = expected_part(evaluator.respond(Request(case.method, path, case.headers)))
+    assert conforms(got, want, compiled.policy_set), (got, want)
+    if case.id in DECODED_PATH:
+        # The deviation is real: what the table expects for the raw path is not what nginx does.
+        assert case.mismatches(got.status, with_vary(got)), case.id
+    else:
+        # nginx's answer; where it differs only by the declared list formatting (`conforms`),
+        # the table is checked against the answer it is equivalent to.
+        checked = got if same_part(got, want) else want
+        case.assert_matches(checked.status, with_vary(checked))
+
+
+def with_vary(part: CorsPart) -> list[tuple[str, str]]:
+    return [*part.headers, *([("Vary", ", ".join(part.vary))] if part.vary else [])]
+
+
+# ---- the matrix of reference/nginx.md §5.3 ----------------------------------------------------
+
+MATRIX_POLICY = """
+policy api {
+  origins     "https://app.example.com", "http://localhost:3000", "https://*.example.org"
+  methods     GET, POST, PUT, DELETE
+  headers     Content-Type, Authorization, X-Requested-With
+  expose      X-Request-Id, X-Total-Count
+  credentials true
+  max-age     600
+}
+"""
+#: §3.4's look-alikes of the matrix policy's origins: none may be allowed.
+LOOK_ALIKES = [
+    "https://APP.example.com",
+    "http://app.example.com",
+    "https://app.example.com:8443",
+    "http://localhost:30001",
+    "http://localhost",
+    "https://app.example.com.",
+    "https://app.example.com/",
+    "https://app.example.com.evil.com",
+    "https://evilapp.example.com",
+    "https://a.example.org.evil.com",
+    "https://evil.com/.example.org",
+    "https://example.org",
+    "https://.example.org",
+    "null",
+    "xhttps://app.example.com",
+    "https://a.example.org:443",
+    "HTTPS://A.EXAMPLE.ORG",
+]
+ALLOWED = ["https://app.example.com", "https://a.example.org", "https://a.b.example.org"]
+PREFLIGHT_ONLY = (
+    "access-control-allow-methods",
+    "access-control-allow-headers",
+    "access-control-max-age",
+)
+#: The four placements: (variant, level), each with hide-upstream=proxy; and one without it.
+PLACEMENTS = [("maps", "server"), ("maps", "location"), ("a2", "server"), ("a2", "location")]
+
+
+class Upstream(http.server.BaseHTTPRequestHandler):
+    """The application behind ``proxy_pass``: ``/code/NNN`` answers NNN with its own
+    ``Access-Control-Allow-Origin: *`` (the duplicate that hide-upstream removes)."""
+
+    def do_GET(self) -> None:
+        code = int(self.path.rsplit("/", 1)[-1]) if "/code/" in self.path else 200
+        body = b"upstream"
+        self.send_response(code)
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the test reads responses, not logs."""
+
+
+def matrix_server(
+    port: int, snippet: str, server_file: str, level: str, upstream: int, dead: int, www: Path
+) -> str:
+    """A server with the locations of reference/nginx.md §5.1 and §3.1, the snippet at
+    ``level``; the A2 file (``server_file``) always at server level."""
+    at_server = f"include {snippet};" if level == "server" else ""
+    inside = f"include {snippet};" if level == "location" else ""
+    return f"""server {{
+    listen 127.0.0.1:{port};
+    root {www};
+    {f"include {server_file};" if server_file else ""}
+    {at_server}
+    location = /ok {{ {inside} {APP} }}
+    location = /err500 {{ {inside} return 500; }}
+    location = /down {{ {inside} proxy_pass http://127.0.0.1:{dead}; }}
+    location /static/ {{ {inside} }}
+    location /upstream/ {{ {inside} proxy_pass http://127.0.0.1:{upstream}; }}
+    location /spa/ {{ {inside} try_files $uri /spa/index.html; }}
+}}"""
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, int]]:
+    """One nginx with a server per placement (and ``nohide``: maps at server level without
+    hide-upstream), an upstream thread, and a port nobody listens on (502)."""
+    root = tmp_path_factory.mktemp("nginx-matrix")
+    www = root / "www"
+    (www / "spa").mkdir(parents=True)
+    (www / "static").mkdir()
+    (www / "spa" / "index.html").write_text("spa\n")
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    thread = threading.Thread(target=upstream.serve_forever, daemon=True)
+    thread.start()
+    compiled = {
+        "maps": compile_policy("matrix", MATRIX_POLICY, "prefix=mx", "hide-upstream=proxy"),
+        "a2": compile_policy(
+            "matrix", MATRIX_POLICY, "prefix=ax", "variant=a2", "hide-upstream=proxy"
+        ),
+        "nohide": compile_policy("matrix", MATRIX_POLICY, "prefix=nh"),
+    }
+    files = {name: text for c in compiled.values() for name, text in c.files.items()}
+    names = [f"{variant}-{level}" for variant, level in PLACEMENTS] + ["nohide"]
+    nginx = Nginx(root)
+    dead = free_port()
+
+    def build(ports: list[int]) -> tuple[str, dict[str, str]]:
+        servers = []
+        for port, name in zip(ports, names, strict=True):
+            variant, _, level = name.partition("-")
+            prefix = {"maps": "mx", "a2": "ax", "nohide": "nh"}[variant]
+            server_file = f"{prefix}-api.server.conf" if variant == "a2" else ""
+            servers.append(
+                matrix_server(
+                    port,
+                    f"{prefix}-api.conf",
+                    server_file,
+                    level or "server",
+                    upstream.server_address[1],
+                    dead,
+                    www,
+                )
+            )
+        return http_includes(files) + "\n" + "\n".join(servers), files
+
+    try:
+        ports = nginx.serve(build, len(names))
+        yield dict(zip(names, ports, strict=True))
+    finally:
+        nginx.stop()
+        upstream.shutdown()
+        upstream.server_close()
+
+
+def cors_names(reply: Reply) -> list[str]:
+    return [name.lower() for name, _ in reply.headers if name.lower().startswith("access-control-")]
+
+
+def ask(
+    port: int, path: str, origin: str | None = None, method: str = "GET", **headers: str
+) -> Reply:
+    fields = [(name.replace("_", "-"), value) for name, value in headers.items()]
+    return send(port, Request.of(method, path, origin=origin, headers=fields))
+
+
+@pytest.fixture(params=[f"{variant}-{level}" for variant, level in PLACEMENTS])
+def port(request: pytest.FixtureRequest, matrix: dict[str, int]) -> int:
+    return matrix[request.param]
+
+
+@pytest.mark.parametrize("origin", ALLOWED)
+def test_an_allowed_preflight_is_answered_204_with_the_grant(port: int, origin: str) -> None:
+    reply = ask(
+        port,
+        "/ok",
+        origin,
+        "OPTIONS",
+        Access_Control_Request_Method="PUT",
+        Access_Control_Request_Headers="content-type",
+    )
+    assert reply.status == 204 and reply.body == b""
+    assert sorted(cors_names(reply)) == sorted(
+        [
+            "access-control-allow-origin",
+            "access-control-allow-credentials",
+            "access-control-allow-methods",
+            "access-control-allow-headers",
+            "access-control-max-age",
+        ]
+    )
+    assert reply.values("Access-Control-Allow-Origin") == [origin]
+    assert reply.values("Access-Control-Allow-Methods") == ["GET, POST, PUT, DELETE"]
+    assert reply.values("Vary") == ["Origin"]
+    assert not reply.values("Content-Length") and not reply.values("Content-Type")
+
+
+@pytest.mark.parametrize("origin", ALLOWED)
+def test_an_allowed_get_gets_the_actual_response_headers(port: int, origin: str) -> None:
+    reply = ask(port, "/ok", origin)
+    assert (reply.status, reply.body) == (200, APP_BODY)
+    assert reply.values("Access-Control-Allow-Origin") == [origin]
+    assert reply.values("Access-Control-Allow-Credentials") == ["true"]
+    assert reply.values("Access-Control-Expose-Headers") == ["X-Request-Id, X-Total-Count"]
+    assert reply.values("Vary") == ["Origin"]
+    assert not set(cors_names(reply)) & set(PREFLIGHT_ONLY)
+
+
+@pytest.mark.parametrize("origin", [None, "https://other.example", *LOOK_ALIKES])
+def test_other_origins_get_no_cors_headers_but_vary(port: int, origin: str | None) -> None:
+    for method, headers in (("GET", {}), ("OPTIONS", {"Access_Control_Request_Method": "PUT"})):
+        reply = ask(port, "/ok", origin, method, **headers)
+        assert cors_names(reply) == []
+        assert reply.values("Vary") == ["Origin"]
+        refused_preflight = method == "OPTIONS" and origin is not None
+        assert reply.status == (403 if refused_preflight else 200)
+
+
+def test_options_without_request_method_reaches_the_application(port: int) -> None:
+    reply = ask(port, "/ok", "https://app.example.com", "OPTIONS")
+    assert (reply.status, reply.body) == (200, APP_BODY)
+    assert reply.values("Access-Control-Allow-Origin") == ["https://app.example.com"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/err500", 500),
+        ("/down", 502),
+        ("/static/missing", 404),
+        ("/upstream/code/404", 404),
+        ("/upstream/code/500", 500),
+        ("/upstream/code/200", 200),
+    ],
+)
+def test_every_status_keeps_cors_and_exactly_one_allow_origin(
+    port: int, path: str, status: int
+) -> None:
+    reply = ask(port, path, "https://a.example.org")
+    assert reply.status == status
+    assert reply.values("Access-Control-Allow-Origin") == ["https://a.example.org"]
+    assert reply.values("Access-Control-Allow-Credentials") == ["true"]
+    assert reply.values("Vary") == ["Origin"]
+
+
+def test_try_files_keeps_working_with_an_origin(port: int) -> None:
+    reply = ask(port, "/spa/deep/link", "https://app.example.com")
+    assert (reply.status, reply.body) == (200, b"spa\n")
+    assert reply.values("Access-Control-Allow-Origin") == ["https://app.example.com"]
+
+
+def test_without_hide_upstream_the_upstream_allow_origin_stays(matrix: dict[str, int]) -> None:
+    """Why hide-upstream exists: add_header adds, it never replaces (reference/nginx.md §1.5)."""
+    reply = ask(matrix["nohide"], "/upstream/code/200", "https://a.example.org")
+    assert sorted(reply.values("Access-Control-Allow-Origin")) == ["*", "https://a.example.org"]
+
+
+# ---- generated policies and requests ----------------------------------------------------------
+
+LABELS = st.sampled_from(["a", "b", "app", "x-1", "api_v2"])
+EXACT = st.one_of(
+    st.builds(lambda label: f'"https://{label}.example.com"', LABELS),
+    st.builds(lambda port: f'"http://localhost:{port}"', st.sampled_from([3000, 8080])),
+)
+WILDCARDS = st.one_of(
+    st.builds(lambda label: f'"https://*.{label}.example.org"', LABELS),
+    st.sampled_from(
+        [
+            '"https://*.example.net:8443"',
+            '"http://*.example.net:*"',
+            '"http://dev.test:*"',
+            r'regex "https://pr-\d+\.preview\.example"',
+        ]
+    ),
+)
+PATTERNS = st.one_of(EXACT, WILDCARDS, st.just('"null"'))
+METHODS = st.sampled_from(["GET", "PUT", "DELETE", "PATCH", "X-Custom"])
+HEADERS = st.sampled_from(["Content-Type", "X-A", "x-b", "Authorization"])
+
+
+def names_list(values: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.just("*"), st.lists(values, min_size=1, max_size=3, unique=True).map(", ".join)
+    )
+
+
+@st.composite
+def policies(draw: st.DrawFn) -> str:
+    """A policy text using every statement (a few draws still have errors: the test assumes
+    them away)."""
+    credentials = draw(st.booleans())
+    allowed = st.one_of(EXACT, WILDCARDS) if credentials else PATTERNS
+    origins = draw(st.lists(allowed, min_size=1, max_size=4, unique=True))
+    if not credentials and draw(st.booleans()):
+        origins.append("*")
+    lines = [f"origins {', '.join(origins)}"]
+    deny = st.lists(PATTERNS.filter(lambda text: text not in origins), min_size=1, max_size=2)
+    optional = {
+        "deny": deny.map(lambda items: ", ".join(dict.fromkeys(items))),
+        "methods": names_list(METHODS),
+        "headers": names_list(HEADERS),
+        "expose": st.lists(
+            st.sampled_from(["X-Request-Id", "X-Total"]), min_size=1, unique=True
+        ).map(", ".join),
+        "max-age": st.sampled_from(["0", "600", "2h"]),
+        "unlisted": st.just("reject"),
+        "preflight-status": st.just("200"),
+    }
+    for statement, values in optional.items():
+        if draw(st.booleans()):
+            lines.append(f"{statement} {draw(values)}")
+    lines.append(f"credentials {str(credentials).lower()}")
+    for pattern in draw(st.lists(EXACT, max_size=2, unique=True)):
+        body = [f"methods {draw(names_list(METHODS))}"] if draw(st.booleans()) else []
+        if draw(st.booleans()):
+            body.append(f"headers {draw(names_list(HEADERS))}")
+        body.append(f"private-network {str(draw(st.booleans())).lower()}")
+        lines.append(f"origin {pattern} {{ {'; '.join(body)} }}")
+    return "policy generated {\n  " + "\n  ".join(lines) + "\n}\n"
+
+
+#: Origins every generated policy is asked about, besides its own patterns' instances.
+OTHER_ORIGINS = [
+    "https://APP.example.com",
+    "http://localhost:30000",
+    "https://app.example.org",
+    "https://a.example.net",
+    "http://a.example.net:1",
+    "https://dev.test:1",
+    "https://pr-x.preview.example",
+    "null",
+    "Null",
+    "https://evil.example",
+]
+REQUESTED_METHODS = ["PUT", "GET", "PATCH", "X-Custom", "PUT ", "a b"]
+REQUESTED_HEADERS = ["content-type", "X-A, x-b", "x-a,,X-B", "authorization", "x-c", "a b"]
+
+
+def instances(policy_set: PolicySet) -> list[str]:
+    """Origins a policy's patterns admit, and near misses of each (case, scheme, port, depth)."""
+    found = []
+    for policy in policy_set.policies:
+        for pattern in [entry.pattern for entry in policy.entries] + list(policy.denies):
+            if pattern.kind is PatternKind.REGEX:
+                samples = regex.sample_origins(pattern.regex)[:2]
+            elif pattern.kind in (PatternKind.EXACT, PatternKind.NULL):
+                samples = [pattern.canonical]
+            elif pattern.kind is PatternKind.SUBDOMAIN:
+                port = f":{pattern.port}" if pattern.port else ":5173" if pattern.any_port else ""
+                samples = [
+                    f"{pattern.scheme}://q.{pattern.host}{port}",
+                    f"{pattern.scheme}://q.r.{pattern.host}",
+                ]
+            elif pattern.kind is PatternKind.PORT:
+                samples = [
+                    f"{pattern.scheme}://{pattern.host}",
+                    f"{pattern.scheme}://{pattern.host}:5173",
+                ]
+            else:
+                samples = []
+            found += samples + [sample.upper() for sample in samples[:1]]
+    return list(dict.fromkeys(found))
+
+
+def requests_for(policy_set: PolicySet) -> st.SearchStrategy[Request]:
+    """Actual requests and preflights from the policy's own origins and others; preflights ask
+    for its methods and headers, in other cases too, and for things nobody grants."""
+    methods, headers = set(REQUESTED_METHODS), set(REQUESTED_HEADERS)
+    for policy in policy_set.policies:
+        for grant in (policy.grant, *(entry.grant for entry in policy.entries)):
+            methods |= {name for name in grant.methods.value.values}
+            methods |= {name.lower() for name in grant.methods.value.values}
+            headers |= {name.upper() for name in grant.headers.value.values}
+    origin = st.one_of(st.none(), st.sampled_from(instances(policy_set) + OTHER_ORIGINS))
+    actual = st.builds(
+        lambda method, origin: Request.of(method, "/", origin=origin),
+        st.sampled_from(["GET", "POST", "OPTIONS"]),
+        origin,
+    )
+    preflight = st.builds(
+        lambda origin, method, asked, private: Request.of(
+            "OPTIONS",
+            "/",
+            origin=origin,
+            headers=[("Access-Control-Request-Method", method)]
+            + ([("Access-Control-Request-Headers", asked)] if asked else [])
+            + ([("Access-Control-Request-Private-Network", "true")] if private else []),
+        ),
+        origin,
+        st.sampled_from(sorted(methods)),
+        st.one_of(st.just(""), st.sampled_from(sorted(headers))),
+        st.booleans(),
+    )
+    return st.one_of(actual, preflight, preflight)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=policies(), data=st.data())
+def test_generated_policies_answer_as_the_evaluator(text: str, data: st.DataObject) -> None:
+    """Both variants of a generated policy, served by a fresh nginx, give generated requests
+    the evaluator's CORS part (with the declared reflection formatting)."""
+    loaded = load(Source("generated.cors", text))
+    assume(loaded.policy_set is not None and not fails(loaded.diagnostics))
+    maps = compile_policy("generated", text, "prefix=gm")
+    a2 = compile_policy("generated", text, "prefix=ga", "variant=a2")
+    requests = data.draw(st.lists(requests_for(maps.policy_set), min_size=30, max_size=30))
+    files = {**maps.files, **a2.files}
+    evaluator = Evaluator(maps.policy_set)
+    with tempfile.TemporaryDirectory() as directory:
+        nginx = Nginx(Path(directory))
+
+        def build(ports: list[int]) -> tuple[str, dict[str, str]]:
+            servers = [
+                f"server {{ listen 127.0.0.1:{ports[0]};\n{maps.server}\n}}",
+                f"server {{ listen 127.0.0.1:{ports[1]};\n{server_includes(a2.files)}\n"
+                f"{a2.server}\n}}",
+            ]
+            return http_includes(files) + "\n" + "\n".join(servers), files
+
+        try:
+            ports = nginx.serve(build, 2)
+            for request in requests:
+                want = expected_part(evaluator.respond(request))
+                for port in ports:
+                    got = cors_part(send(port, request))
+                    assert conforms(got, want, maps.policy_set), (text, request, got, want)
+        finally:
+            nginx.stop()
