@@ -2,18 +2,21 @@
 
 Key order is stable (IR field order). Spans are included so tools can point back into the
 policy. The provenance is the first key, ``generated_by``. An entry's ``grant`` is written only
-when it differs from its policy's (an ``origin`` block); ``null`` means "the policy's grant",
-which keeps a policy with thousands of origins small.
+when it differs from its policy's (an ``origin`` block); ``null`` means "the policy's grant".
+Each entry and deny sits on one line, so a policy with 100,000 origins stays small, fast to
+write and readable in a diff.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from corsc.backends import Capability, EmitOptions, Option, OutputFile
 from corsc.diagnostics import Diagnostic
-from corsc.ir import Policy, PolicySet, to_data
+from corsc.ir import OriginPattern, Policy, PolicySet, to_data
 from corsc.output import provenance
+from corsc.source import Span
 
 FORMAT_VERSION = 1
 
@@ -27,18 +30,36 @@ def policy_data(policy: Policy) -> dict[str, object]:
         "unlisted": to_data(policy.unlisted),
         "preflight_status": to_data(policy.preflight_status),
         "grant": to_data(policy.grant),
-        "denies": to_data(policy.denies),
+        "denies": [_pattern(deny) for deny in policy.denies],
         "entries": [
             {
-                "pattern": to_data(entry.pattern),
-                "canonical": entry.pattern.canonical,
+                "pattern": _pattern(entry.pattern),
                 "block": entry.block,
-                "span": to_data(entry.span),
+                "span": _span(entry.span),
                 "grant": None if entry.grant is policy.grant else to_data(entry.grant),
             }
             for entry in policy.entries
         ],
     }
+
+
+def _pattern(pattern: OriginPattern) -> dict[str, object]:
+    """``to_data`` of a pattern, written out: thousands of them make the generic walk slow."""
+    return {
+        "kind": pattern.kind.value,
+        "canonical": pattern.canonical,
+        "text": pattern.text,
+        "span": _span(pattern.span),
+        "scheme": pattern.scheme,
+        "host": pattern.host,
+        "port": pattern.port,
+        "any_port": pattern.any_port,
+        "regex": pattern.regex,
+    }
+
+
+def _span(span: Span) -> dict[str, object]:
+    return {"file": span.file, **span.to_dict()}
 
 
 class JsonBackend:
@@ -59,9 +80,50 @@ class JsonBackend:
             "file": policy_set.file,
             "policies": [policy_data(policy) for policy in policy_set.policies],
         }
-        content = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+        content = _dumps(document) + "\n"
         stem = policy_set.file.rsplit("/", 1)[-1].removesuffix(".cors") or "policy"
         return [OutputFile(f"{stem}.json", content, "anywhere a tool reads it", comment="")]
 
 
 BACKEND = JsonBackend()
+
+
+_ONE_LINE = ("entries", "denies")
+
+
+def _dumps(document: dict[str, Any]) -> str:
+    """JSON indented for reading, except that the items of the long lists of a policy are one
+    line each (the C encoder writes those; the indenting encoder is pure Python and slow on
+    large lists). Built by structure, never by replacing text, so no value can shift it."""
+    lines = ["{"]
+    for key, value in document.items():
+        if key == "policies":
+            rendered = _list([_policy(policy) for policy in value], depth=1)
+        else:
+            rendered = _value(value, depth=1)
+        lines.append(f"  {json.dumps(key)}: {rendered},")
+    lines[-1] = lines[-1].removesuffix(",")
+    return "\n".join([*lines, "}"])
+
+
+def _policy(policy: dict[str, Any]) -> str:
+    members = []
+    for key, value in policy.items():
+        if key in _ONE_LINE:
+            rendered = _list([json.dumps(item, ensure_ascii=False) for item in value], 3)
+        else:
+            rendered = _value(value, depth=3)
+        members.append(f"      {json.dumps(key)}: {rendered}")
+    return "{\n" + ",\n".join(members) + "\n    }"
+
+
+def _value(value: object, depth: int) -> str:
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return text.replace("\n", "\n" + "  " * depth)
+
+
+def _list(rendered: list[str], depth: int) -> str:
+    if not rendered:
+        return "[]"
+    pad = "  " * (depth + 1)
+    return "[\n" + ",\n".join(pad + item for item in rendered) + "\n" + "  " * depth + "]"

@@ -237,34 +237,31 @@ def to_data(node: object, *, spans: bool = True) -> object:
 
 def digest(node: object) -> str:
     """A short stable hash of a node's meaning (spans and spellings left out), so reformatting
-    a policy is not drift. Shared sub-nodes (one Grant behind thousands of entries) are hashed
-    once."""
-    memo: dict[int, bytes] = {}
+    a policy is not drift. Shared sub-nodes (one Grant behind thousands of entries) are
+    serialised once."""
+    memo: dict[int, str] = {}
 
-    def hash_of(value: object) -> bytes:
+    def canonical(value: object) -> str:
+        if isinstance(value, enum.Enum):
+            return repr(value.value)
+        if isinstance(value, tuple | list):
+            return "[" + ",".join(canonical(item) for item in value) + "]"
+        if isinstance(value, OriginPattern):
+            return repr(value.canonical)  # the canonical form says everything a pattern means
+        if not attrs.has(type(value)):
+            return repr(value)
         key = id(value)
         cached = memo.get(key)
-        if cached is not None:
-            return cached
-        hasher = hashlib.sha256()
-        if isinstance(value, enum.Enum):
-            hasher.update(b"e" + repr(value.value).encode())
-        elif isinstance(value, tuple | list):
-            hasher.update(b"l")
-            for item in value:
-                hasher.update(hash_of(item))
-        elif attrs.has(type(value)):
-            hasher.update(b"o" + type(value).__name__.encode())
+        if cached is None:
+            fields = []
             for name in _field_names(type(value)):
                 field_value = getattr(value, name)
                 if isinstance(field_value, Span) or name in _SKIPPED_WITHOUT_SPANS:
                     continue
-                hasher.update(name.encode() + b"=" + hash_of(field_value))
-        else:
-            hasher.update(b"v" + repr(value).encode())
-        result = hasher.digest()
-        if attrs.has(type(value)) or isinstance(value, tuple):
-            memo[key] = result  # immutable: safe to reuse by identity within this call
-        return result
+                fields.append(f"{name}={canonical(field_value)}")
+            # Memoised by identity, and kept alive by `value` for the whole call: frozen nodes
+            # cannot change under us.
+            cached = memo[key] = f"{type(value).__name__}({','.join(fields)})"
+        return cached
 
-    return hash_of(node).hex()[:16]
+    return hashlib.sha256(canonical(node).encode("utf-8")).hexdigest()[:16]
