@@ -428,6 +428,7 @@ regex_bodies = st.lists(
     regex_bodies,
     st.sampled_from(LIBRARIES),
     st.text(min_size=1, max_size=10).map(lambda name: f"{name}.cors"),
+    st.text(alphabet="ab/\"'\\#%2F .\n", min_size=1, max_size=8).map(lambda p: "/" + p),
 )
 def test_property_no_policy_value_can_add_code_or_keys(
     methods: list[str],
@@ -436,6 +437,7 @@ def test_property_no_policy_value_can_add_code_or_keys(
     body: str,
     target: str,
     source_name: str,
+    prefix: str,
 ) -> None:
     try:
         origins.render_pattern(irbuild.pattern(f"regex:{body}"), "python")
@@ -445,6 +447,8 @@ def test_property_no_policy_value_can_add_code_or_keys(
         headers = [*headers, "Accept", "Accept-Language", "Content-Language", "Content-Type"]
     policy = irbuild.policy(
         origins=["https://a.example", f"regex:{body}"],
+        # Starlette has no paths: there the prefix would only be refused.
+        paths=[] if target == "starlette" else [prefix],
         methods=[m.upper() for m in methods] if target == "flask" else methods,
         headers=[h for h in headers if not set(h) & set("*^$")] if target == "flask" else headers,
         expose=expose,
@@ -472,7 +476,11 @@ def test_property_no_policy_value_can_add_code_or_keys(
     elif target == "django":
         assert values["CORS_ALLOW_METHODS"] == written
         assert values["CORS_EXPOSE_HEADERS"] == exposed
-    else:
+    if target != "starlette":
+        path_key = values["CORS_URLS_REGEX"] if target == "django" else None
+        regex = path_regex(policy_set.policies[0], policy_set)
+        assert path_key == regex if target == "django" else re.compile(regex) in values["resources"]
+    if target == "flask":
         resource = next(iter(values["resources"].values()))
         assert resource["methods"][: len(written)] == written
         assert resource["expose_headers"] == exposed
