@@ -663,19 +663,19 @@ def server_lines(plan: Plan) -> list[str]:
         _set(v("pf"), '""'),
         _set(v("request"), f'"$request_method:{ACRM}"'),
         _set(v("pf"), text("1"), f"({v('request')} ~ {literal('^' + PREFLIGHT)})"),
-        _set(v("ask"), f'"{v("grant")}:{v("pf")}"'),
+        _set(v("gpf"), f'"{v("grant")}:{v("pf")}"'),
         _set(v("state"), '""'),
-        _set(v("state"), text("U"), _if_in(v("ask"), ["0:"])),
-        _set(v("state"), text("R"), _if_in(v("ask"), ["0:1"])),
+        _set(v("state"), text("U"), _if_in(v("gpf"), ["0:"])),
+        _set(v("state"), text("R"), _if_in(v("gpf"), ["0:1"])),
     ]
     for grant in plan.grants:
-        lines.append(_set(v("state"), text("A" + grant.id), _if_in(v("ask"), [f"{grant.id}:"])))
+        lines.append(_set(v("state"), text("A" + grant.id), _if_in(v("gpf"), [f"{grant.id}:"])))
     lines += [
         _set(v("m"), '""'),
         _set(v("h"), '""'),
         _set(v("pna"), '""'),
-        _set(v("mask"), f'"{v("ask")}:{ACRM}"'),
-        _set(v("hask"), f'"{v("ask")}:{ACRH}"'),
+        _set(v("gpf_m"), f'"{v("gpf")}:{ACRM}"'),
+        _set(v("gpf_h"), f'"{v("gpf")}:{ACRH}"'),
     ]
     if plan.private_network:
         condition = f"({ACRPN} ~ {literal('^' + PRIVATE_NETWORK_ASKED)})"
@@ -686,19 +686,19 @@ def server_lines(plan: Plan) -> list[str]:
             _set(
                 v("m"),
                 text(g),
-                f"({v('mask')} ~ {literal(f'^{g}:1:' + method_regex(grant.methods))})",
+                f"({v('gpf_m')} ~ {literal(f'^{g}:1:' + method_regex(grant.methods))})",
             ),
             _set(
                 v("h"),
                 text("2"),
-                f"({v('hask')} ~* {literal(f'^{g}:1:' + headers_regex(grant.headers))})",
+                f"({v('gpf_h')} ~* {literal(f'^{g}:1:' + headers_regex(grant.headers))})",
             ),
-            _set(v("h"), text("1"), f"({v('hask')} ~ {literal(f'^{g}:1:' + NOTHING_ASKED)})"),
+            _set(v("h"), text("1"), f"({v('gpf_h')} ~ {literal(f'^{g}:1:' + NOTHING_ASKED)})"),
         ]
     lines.append(_set(v("checked"), f'"{v("m")}:{v("h")}:{v("pna")}"'))
     for grant in plan.grants:
         g = grant.id
-        lines.append(_set(v("state"), text("R"), _if_in(v("ask"), [f"{g}:1"])))
+        lines.append(_set(v("state"), text("R"), _if_in(v("gpf"), [f"{g}:1"])))
         for asked, flag, state in grant.preflights():
             # A grant without private network access ignores the request for it.
             flags = [flag] if grant.private_network else ["", "1"][: 1 + plan.private_network]
