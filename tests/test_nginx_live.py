@@ -41,6 +41,7 @@ from python_harness import APP_BODY, CorsPart, Reply, cors_part, expected_part, 
 
 from corsc import __version__, regex
 from corsc.backends import EmitOptions, get
+from corsc.backends import nginx_render as r
 from corsc.diagnostics import fails
 from corsc.evaluate import Evaluator, Request
 from corsc.frontend import load
@@ -777,5 +778,60 @@ def test_generated_policies_answer_as_the_evaluator(text: str, data: st.DataObje
                 for port in ports:
                     got = cors_part(send(port, request))
                     assert conforms(got, want, maps.policy_set), (text, request, got, want)
+        finally:
+            nginx.stop()
+
+
+# ---- nginx reads corsc's strings back byte for byte --------------------------------------------
+
+MAP_WORDS = ("default", "hostnames", "include", "volatile")
+TRICKY = ['a"b', "a'b", "a\\", "\\\\", '\\"', "\\t\\n\\r", "x\\.y\\z", "{;}#", "  a  b", "~^x\\z"]
+
+
+@settings(max_examples=5, deadline=None)
+@given(
+    values=st.lists(
+        st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=24),
+        min_size=20,
+        max_size=20,
+    )
+)
+def test_nginx_reads_quoted_strings_back(values: list[str]) -> None:
+    """What literal() and text() write, nginx reads as written: as a ``return`` body (an
+    expanded parameter, so without ``$``) and as a ``map`` key (not expanded, ``$`` allowed;
+    keys are compared case-insensitively and a leading ``~`` or ``\\`` means something)."""
+    values = TRICKY + values
+    keys = {
+        v.lower(): v
+        for v in values
+        if v == v.strip()
+        and v[0] not in "~\\"
+        and v.lower() not in ("default", "hostnames", "include", "volatile")
+    }
+    with tempfile.TemporaryDirectory() as directory:
+        nginx = Nginx(Path(directory))
+
+        def build(ports: list[int]) -> tuple[str, dict[str, str]]:
+            rows = "\n".join(f"{r.literal(v)} {n};" for n, v in enumerate(keys.values()))
+            returns = "\n".join(
+                f"location = /r/{n} {{ return 200 {r.text(v)}; }}"
+                for n, v in enumerate(values)
+                if "$" not in v
+            )
+            return (
+                f'map $http_x_probe $probe {{ default "none"; {rows} }}\n'
+                f"server {{ listen 127.0.0.1:{ports[0]};\n{returns}\n"
+                "location = /key { return 200 $probe; } }",
+                {},
+            )
+
+        try:
+            (port,) = nginx.serve(build, 1)
+            for n, value in enumerate(values):
+                if "$" not in value:
+                    assert send(port, Request.of("GET", f"/r/{n}")).body == value.encode()
+            for n, value in enumerate(keys.values()):
+                probe = send(port, Request.of("GET", "/key", headers=[("X-Probe", value)]))
+                assert probe.body == str(n).encode(), value
         finally:
             nginx.stop()
