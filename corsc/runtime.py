@@ -473,7 +473,8 @@ class _Answer(Generic[H]):
 
     def own(self, status: int, codec: _Codec[H], body: bytes = b"") -> Headers[H]:
         """The headers of a response the CORS layer sends itself: no body for 204."""
-        headers = self.merged((), codec)
+        headers = [] if self.vary is None else [self.vary.pair]
+        headers.extend(self.headers)
         if status != 204:
             headers.append(codec.pair("Content-Length", str(len(body))))
         if body:
@@ -596,19 +597,23 @@ class _PolicyPlan(Generic[H]):
         private_network: str | None,
     ) -> _Answer[H]:
         method = requested_method.strip(_OWS)
-        if not _TOKEN.fullmatch(method) or not (
-            grant.methods is None or method in SAFELISTED_METHODS or method in grant.methods
-        ):
+        # A granted or safelisted method is a token; only a reflected one needs the check.
+        if grant.methods is None:
+            if not _TOKEN.fullmatch(method):
+                return self.refused
+        elif method not in SAFELISTED_METHODS and method not in grant.methods:
             return self.refused
         asked: list[str] = []
         if requested_headers:
+            granted = grant.headers
             for item in requested_headers.split(","):
                 item = item.strip(_OWS)
                 if not item:
                     continue
-                if not _TOKEN.fullmatch(item) or (
-                    grant.headers is not None and item.lower() not in grant.headers
-                ):
+                # An ASCII name whose lowercase is a granted token is a token itself.
+                if (granted is None or not item.isascii()) and not _TOKEN.fullmatch(item):
+                    return self.refused
+                if granted is not None and item.lower() not in granted:
                     return self.refused
                 asked.append(item)
         if grant.methods is None:
@@ -706,10 +711,15 @@ class ASGIMiddleware:
                 return
         found: dict[bytes, str] = {}
         for name, value in scope["headers"]:
-            name = name.lower()
-            if name in _WANTED:
-                text = _from_latin1(value)
-                found[name] = f"{found[name]}, {text}" if name in found else text
+            if name not in _WANTED:
+                # Servers send lowercase names (the ASGI spec asks them to); check the rest.
+                if name.islower():
+                    continue
+                name = name.lower()
+                if name not in _WANTED:
+                    continue
+            text = value.decode("latin-1")
+            found[name] = f"{found[name]}, {text}" if name in found else text
         get = found.get
         answer = plan.answer(scope["method"], get(_ORIGIN), get(_ACRM), get(_ACRH), get(_ACRPN))
         if answer.status is not None:
