@@ -143,8 +143,13 @@ def asgi(app: Any, request: Request) -> Reply:
     before are in ``asgi.last``."""
     sent: list[dict[str, Any]] = []
     asgi.last = sent  # type: ignore[attr-defined]
+    received = []
 
     async def receive() -> dict[str, Any]:
+        if received:
+            # The client stays connected: a second receive waits until it is cancelled.
+            await asyncio.get_running_loop().create_future()
+        received.append(True)
         return {"type": "http.request", "body": b"", "more_body": False}
 
     async def send(message: dict[str, Any]) -> None:

@@ -665,3 +665,86 @@ def test_property_the_runtime_agrees_with_the_evaluator_exactly(
 ) -> None:
     assert meaning(runtime_set(policy_set)) == meaning(policy_set)
     assert_runtime_agrees(policy_set, generated)
+
+
+# ---- the two lines each framework needs (docs/python.md) ---------------------------------------
+
+TWO_LINES = from_text('policy api { paths "/api"; origins "https://a.example"; methods PUT }')
+
+
+@pytest.fixture
+def policy_file(tmp_path: Path) -> Path:
+    path = tmp_path / "cors.toml"
+    path.write_text(compile_toml(TWO_LINES), "utf-8")
+    return path
+
+
+def test_the_two_lines_for_fastapi(policy_file: Path) -> None:
+    import httpx
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/api/items")
+    def items() -> dict[str, str]:
+        raise Boom("unhandled")
+
+    @app.put("/api/items")
+    def put() -> dict[str, str]:
+        return {}
+
+    app.add_middleware(ASGIMiddleware, policy=runtime.load(policy_file))
+
+    async def call() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            preflight = await client.options(
+                "/api/items", headers={"Origin": "https://a.example", ACRM: "PUT"}
+            )
+            failing = await client.get("/api/items", headers={"Origin": "https://a.example"})
+            return [preflight, failing]
+
+    preflight, failing = asyncio.run(call())
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-methods"] == "PUT"
+    # The unhandled exception's 500 is readable: it carries the CORS headers.
+    assert failing.status_code == 500
+    assert failing.headers["access-control-allow-origin"] == "https://a.example"
+
+
+def test_the_two_lines_for_flask(policy_file: Path) -> None:
+    from flask import Flask
+
+    app = Flask("two_lines")
+
+    @app.route("/api/items", methods=["GET", "PUT"])
+    def items() -> str:
+        return "{}"
+
+    app.wsgi_app = WSGIMiddleware(app.wsgi_app, policy_file)  # type: ignore[method-assign]
+    client = app.test_client()
+    preflight = client.options("/api/items", headers={"Origin": "https://a.example", ACRM: "PUT"})
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Methods"] == "PUT"
+    actual = client.get("/api/items", headers={"Origin": "https://a.example"})
+    assert actual.headers["Access-Control-Allow-Origin"] == "https://a.example"
+    outside = client.get("/other", headers={"Origin": "https://a.example"})
+    assert "Access-Control-Allow-Origin" not in outside.headers
+
+
+def test_the_two_lines_for_django(policy_file: Path) -> None:
+    import python_harness
+
+    python_harness._django_setup()
+    from django.core.handlers.asgi import ASGIHandler
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import override_settings
+
+    request = Request.of("PUT", "/api/items", origin="https://a.example")
+    with override_settings(MIDDLEWARE=[]):
+        for reply in (
+            wsgi(WSGIMiddleware(WSGIHandler(), policy_file), request),
+            asgi(ASGIMiddleware(ASGIHandler(), policy_file), request),
+        ):
+            assert reply.status == 200 and reply.body == b"{}"
+            assert reply.values("access-control-allow-origin") == ["https://a.example"]
