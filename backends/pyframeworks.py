@@ -188,27 +188,29 @@ def _prefix_regex(prefix: str) -> str:
 
 def path_regex(policy: Policy, policy_set: PolicySet) -> str:
     """An anchored Python regex (for ``re.match``) admitting exactly the paths whose longest
-    matching prefix is ``policy``'s (design.md §1.4): its own prefixes (``/`` for the fallback)
-    minus the longer prefixes of other policies under them. The regexes of one policy set are
-    therefore disjoint. Paths are matched as the framework hands them over."""
-    own = [prefix.value for prefix in policy.paths] or ["/"]
-    others = {
-        prefix.value
-        for other in policy_set.policies
-        if other is not policy
-        for prefix in other.paths
-    }
-    if policy.is_fallback:
-        # Any other policy's prefix wins over the fallback, `/` included.
-        longer = sorted(others)
-    else:
-        longer = sorted(
+    matching prefix is ``policy``'s (design.md §1.4): one alternative per own prefix (``/`` for
+    the fallback), each excluding the longer prefixes of other policies beneath it (for the
+    fallback, every other prefix). The regexes of one policy set are therefore disjoint. Paths
+    are matched as the framework hands them over."""
+    others = sorted(
+        {
+            prefix.value
+            for other in policy_set.policies
+            if other is not policy
+            for prefix in other.paths
+        }
+    )
+    alternatives = []
+    for mine in [prefix.value for prefix in policy.paths] or ["/"]:
+        beaten_by = [
             prefix
             for prefix in others
-            if any(len(prefix) > len(mine) and paths.prefix_matches(mine, prefix) for mine in own)
-        )
-    exclude = f"(?!(?:{'|'.join(_prefix_regex(p) for p in longer)}))" if longer else ""
-    return rf"\A{exclude}(?:{'|'.join(_prefix_regex(p) for p in own)})"
+            if policy.is_fallback
+            or (len(prefix) > len(mine) and paths.prefix_matches(mine, prefix))
+        ]
+        exclude = "|".join(_prefix_regex(prefix) for prefix in beaten_by)
+        alternatives.append((f"(?!{exclude})" if exclude else "") + _prefix_regex(mine))
+    return rf"\A(?:{'|'.join(alternatives)})"
 
 
 def _common_errors(target: str, policy: Policy) -> Iterator[Diagnostic]:

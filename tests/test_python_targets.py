@@ -20,7 +20,7 @@ from typing import Any
 
 import irbuild
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from python_harness import load_module, options_of
 
@@ -381,8 +381,9 @@ request_paths = st.sampled_from(
 )
 
 
-@settings(max_examples=200)
+@settings(max_examples=300)
 @given(prefix_sets, st.lists(request_paths, min_size=1, max_size=6))
+@example([["/", "/a/b"], ["/a"]], ["/a/b", "/a/c", "/b"])
 def test_property_path_regexes_choose_the_policy_the_evaluator_chooses(
     prefix_lists: list[list[str]], requests: list[str]
 ) -> None:
