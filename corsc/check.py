@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from corsc import diagnostics as d
-from corsc import origins, regex
+from corsc import origins
 from corsc.ir import (
     AllowEntry,
     Grant,
@@ -52,6 +52,8 @@ from corsc.source import Position, Span
 
 if TYPE_CHECKING:
     from publicsuffixlist import PublicSuffixList
+
+    from corsc import regex
 
 T = TypeVar("T")
 
@@ -222,6 +224,8 @@ class _Regexes:
         self._matchers: dict[str, Callable[[str], bool] | None] = {}
 
     def issues(self, pattern: OriginPattern) -> list[regex.RegexIssue]:
+        from corsc import regex  # slow to import; only regexes need it
+
         if pattern.regex not in self._issues:
             self._issues[pattern.regex] = regex.validate(pattern.regex)
         return self._issues[pattern.regex]
@@ -488,10 +492,28 @@ def _local_kind(host: str) -> str | None:
 
 @functools.cache
 def _public_suffix_list() -> PublicSuffixList:
-    from publicsuffixlist import PublicSuffixList  # parsing the bundled list takes a while
+    from publicsuffixlist import PublicSuffixList
 
     # Unknown TLDs are not public here: `*.localhost` or `*.corp` has no other tenants.
-    return PublicSuffixList(accept_unknown=False)
+    # Punycoding each of the list's rules on every start costs more than the rest of a compile:
+    # the list is read as written (Unicode), and hosts are looked up in Unicode (_unicode_host).
+    return PublicSuffixList(accept_unknown=False, accept_encoded_idn=False)
+
+
+def _unicode_host(host: str) -> str:
+    """A canonical (punycode) host with its ``xn--`` labels decoded, as the list writes them."""
+    if "xn--" not in host:
+        return host
+    return ".".join(_unicode_label(label) for label in host.split("."))
+
+
+def _unicode_label(label: str) -> str:
+    if not label.startswith("xn--"):
+        return label
+    try:  # plain punycode: the IDNA 2003 codec refuses what UTS #46 allows (`faß`)
+        return label[4:].encode("ascii").decode("punycode")
+    except UnicodeError:
+        return label
 
 
 def _duration(seconds: int) -> str:
@@ -589,7 +611,7 @@ class _PolicyCheck:
         pattern, grant = entry.pattern, entry.grant
         credentials = grant.credentials.value
         if pattern.kind is PatternKind.SUBDOMAIN:
-            if _public_suffix_list().is_public(pattern.host):
+            if _public_suffix_list().is_public(_unicode_host(pattern.host)):
                 self.report(
                     d.WILDCARD_PUBLIC_SUFFIX.at(
                         pattern.span,
@@ -669,6 +691,8 @@ class _PolicyCheck:
         self.look_alikes(pattern)
 
     def look_alikes(self, pattern: OriginPattern) -> None:
+        from corsc import regex  # slow to import; only regexes need it
+
         match = self.regexes.matcher(pattern)
         if match is None:
             return
@@ -1057,6 +1081,8 @@ class _PolicyCheck:
     def regex_denied(self, entry: AllowEntry, denies: _Index[int], used: set[int]) -> None:
         """CORS509 when every sample origin of a regex entry is denied; the denies that
         match a sample are marked as removing something."""
+        from corsc import regex  # slow to import; only regexes need it
+
         if not self.policy.denies or self.regexes.matcher(entry.pattern) is None:
             return
         samples = regex.sample_origins(entry.pattern.regex)
@@ -1119,6 +1145,8 @@ class _PolicyCheck:
     def broader_blocks(self, block: AllowEntry, index: _Index[AllowEntry]) -> Iterator[AllowEntry]:
         """Blocks matching some origin ``block`` matches, found from the narrower side of each
         pair (an exact origin looks up the wildcards over it, a regex its samples)."""
+        from corsc import regex  # slow to import; only regexes need it
+
         pattern = block.pattern
         kind = pattern.kind
         if kind in (PatternKind.EXACT, PatternKind.NULL):
@@ -1199,6 +1227,8 @@ def _safer_regex_help(
 ) -> str:
     """Help for CORS113 that shows a safer pattern: the same regex with its dots escaped when
     that shuts out every admitted look-alike, else a pattern built from an origin it admits."""
+    from corsc import regex  # slow to import; only regexes need it
+
     body = pattern.regex
     for issue in sorted(issues, key=lambda issue: -issue.start):
         if issue.kind == "unescaped-dot":
@@ -1225,11 +1255,13 @@ def _safer_regex_help(
 def _example_origin(pattern: OriginPattern) -> tuple[str, str, int | None] | None:
     """Scheme, registrable domain and port of the first origin the regex admits that has
     one."""
+    from corsc import regex  # slow to import; only regexes need it
+
     for sample in regex.sample_origins(pattern.regex):
         parsed = origins.parse_pattern(sample, pattern.span).pattern
         if parsed is None or parsed.kind is not PatternKind.EXACT:
             continue
-        domain = _public_suffix_list().privatesuffix(parsed.host)
+        domain = _public_suffix_list().privatesuffix(_unicode_host(parsed.host))
         if domain is not None:
-            return parsed.scheme, domain, parsed.port
+            return parsed.scheme, origins.canonical_host_of(domain)[0] or domain, parsed.port
     return None

@@ -12,9 +12,9 @@ private network, ``5xx`` structure, names and paths, ``6xx`` targets (registered
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
-from attrs import field, frozen
+from attrs import frozen
 
 from corsc.source import Span
 
@@ -303,32 +303,6 @@ TARGET_UNDOCUMENTED = kind(
 TARGET_LAYOUT = kind(
     "CORS604", "target-output-layout", I, "how the output files map onto the server's configuration"
 )
-
-
-@frozen
-class Diagnostics:
-    """An append-only collection, ordered by file and position when read."""
-
-    items: list[Diagnostic] = field(factory=list)
-
-    def add(self, diagnostic: Diagnostic) -> None:
-        self.items.append(diagnostic)
-
-    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
-        self.items.extend(diagnostics)
-
-    def __iter__(self) -> Iterator[Diagnostic]:
-        return iter(sorted(self.items, key=Diagnostic.sort_key))
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    @property
-    def has_errors(self) -> bool:
-        return any(item.severity is Severity.ERROR for item in self.items)
-
-    def count(self, severity: Severity) -> int:
-        return sum(1 for item in self.items if item.severity is severity)
 
 
 def fails(diagnostics: Iterable[Diagnostic], *, strict: bool = False) -> bool:

@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 
 from attrs import frozen
 
-from corsc import regex
 from corsc.ir import OriginPattern, PatternKind
 from corsc.source import Span
 
@@ -358,6 +357,8 @@ _ANY_VALUE = r"[\s\S]+"
 
 def _body(pattern: OriginPattern) -> str:
     """The pattern as a body in corsc.regex's portable subset (not for ``ANY``)."""
+    from corsc import regex  # slow to import: only rendering and matching patterns need it
+
     if pattern.kind is PatternKind.REGEX:
         return pattern.regex
     if pattern.kind is PatternKind.NULL:
@@ -381,6 +382,8 @@ def render_pattern(pattern: OriginPattern, dialect: str) -> str:
     itself; no port or ``:`` and 1–5 digits without a leading zero for a port wildcard;
     exactly ``null`` for ``NULL``; any non-empty value for ``ANY``; the body through
     :func:`corsc.regex.render` for ``REGEX`` (``ValueError`` if it is not in the subset)."""
+    from corsc import regex
+
     if pattern.kind is PatternKind.ANY:
         return regex.anchor(_ANY_VALUE, dialect)
     return regex.render(_body(pattern), dialect)
@@ -391,6 +394,8 @@ def render_union(patterns: Sequence[OriginPattern], dialect: str) -> str:
     admits. Duplicates are written once and no alternative is empty; a ``*`` among them
     makes the union ``*``. Raises ``ValueError`` for an empty sequence (a regex admitting
     nothing is not a useful configuration) or a regex outside the subset."""
+    from corsc import regex
+
     if not patterns:
         raise ValueError("render_union needs at least one pattern")
     if any(pattern.kind is PatternKind.ANY for pattern in patterns):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 from attrs import frozen
 from lark import Lark, Token, Tree
@@ -106,7 +106,9 @@ class _ListContinuation:
 
 @cache
 def _parser() -> Lark:
-    grammar = resources.files("corsc.grammar").joinpath("cors.lark").read_text("utf-8")
+    import corsc.grammar  # package data beside its __init__ (importlib.resources is slower)
+
+    grammar = (Path(corsc.grammar.__file__).parent / "cors.lark").read_text("utf-8")
     return Lark(
         grammar,
         parser="lalr",

@@ -78,6 +78,7 @@ def policy(*statements: str, name: str = "api") -> str:
         ("https://*.co.uk", "co.uk"),
         ("https://*.github.io", "github.io"),  # the private section of the list
         ("https://*.bar.ck:*", "bar.ck"),  # a wildcard rule of the list (`*.ck`)
+        ("https://*.xn--p1ai", "xn--p1ai"),  # рф: the list writes international rules in Unicode
     ],
 )
 def test_wildcard_over_a_public_suffix(pattern: str, suffix: str) -> None:
@@ -96,7 +97,13 @@ def test_wildcard_over_a_public_suffix(pattern: str, suffix: str) -> None:
 
 @pytest.mark.parametrize(
     "pattern",
-    ["https://*.example.com", "https://*.user.github.io", "http://*.localhost", "https://*.corp"],
+    [
+        "https://*.example.com",
+        "https://*.user.github.io",
+        "http://*.localhost",
+        "https://*.corp",
+        "https://*.xn--fa-hia.de",  # faß.de
+    ],
 )
 def test_wildcard_under_a_registrable_or_private_name_is_not_a_public_suffix(pattern: str) -> None:
     assert "CORS104" not in codes(policy(f'origins "{pattern}"'))
