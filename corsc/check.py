@@ -51,8 +51,6 @@ from corsc.ir import (
 from corsc.source import Position, Span
 
 if TYPE_CHECKING:
-    from publicsuffixlist import PublicSuffixList
-
     from corsc import regex
 
 T = TypeVar("T")
@@ -491,13 +489,48 @@ def _local_kind(host: str) -> str | None:
 
 
 @functools.cache
-def _public_suffix_list() -> PublicSuffixList:
-    from publicsuffixlist import PublicSuffixList
+def _public_suffix_rules() -> frozenset[str]:
+    """The rules of the Public Suffix List bundled with the ``publicsuffixlist`` package, as
+    written there (lowercase, international rules in Unicode). Read with one regex: the
+    package's own parser costs more than the rest of a compile."""
+    from publicsuffixlist import PSLFILE
 
-    # Unknown TLDs are not public here: `*.localhost` or `*.corp` has no other tenants.
-    # Punycoding each of the list's rules on every start costs more than the rest of a compile:
-    # the list is read as written (Unicode), and hosts are looked up in Unicode (_unicode_host).
-    return PublicSuffixList(accept_unknown=False, accept_encoded_idn=False)
+    with open(PSLFILE, encoding="utf-8") as stream:
+        return frozenset(re.findall(r"^[^/\s]\S*", stream.read(), re.MULTILINE))
+
+
+def _public_suffix(host: str) -> str | None:
+    """The longest public suffix of a canonical host by the list's algorithm (the prevailing
+    rule; exception rules first), or ``None`` when no rule matches: unknown TLDs are not public
+    here, since `*.localhost` or `*.corp` has no other tenants."""
+    rules = _public_suffix_rules()
+    labels = _unicode_host(host).split(".")
+    for start in range(len(labels)):
+        candidate = ".".join(labels[start:])
+        if "!" + candidate in rules:
+            return ".".join(labels[start + 1 :])
+        if candidate in rules or "*." + ".".join(labels[start + 1 :]) in rules:
+            return ".".join(host.split(".")[start:])
+    if labels[-1] in _known_top_level_domains():  # the list's implicit `*` rule, for its TLDs
+        return host.rsplit(".", 1)[-1]
+    return None
+
+
+@functools.cache
+def _known_top_level_domains() -> frozenset[str]:
+    return frozenset(rule.rsplit(".", 1)[-1] for rule in _public_suffix_rules())
+
+
+def _is_public_suffix(host: str) -> bool:
+    return _public_suffix(host) == host
+
+
+def _registrable_domain(host: str) -> str | None:
+    """The public suffix plus one label (``example.co.uk``), or ``None``."""
+    suffix = _public_suffix(host)
+    if suffix is None or suffix == host:
+        return None
+    return ".".join(host.split(".")[-(suffix.count(".") + 2) :])
 
 
 def _unicode_host(host: str) -> str:
@@ -611,7 +644,7 @@ class _PolicyCheck:
         pattern, grant = entry.pattern, entry.grant
         credentials = grant.credentials.value
         if pattern.kind is PatternKind.SUBDOMAIN:
-            if _public_suffix_list().is_public(_unicode_host(pattern.host)):
+            if _is_public_suffix(pattern.host):
                 self.report(
                     d.WILDCARD_PUBLIC_SUFFIX.at(
                         pattern.span,
@@ -1261,7 +1294,7 @@ def _example_origin(pattern: OriginPattern) -> tuple[str, str, int | None] | Non
         parsed = origins.parse_pattern(sample, pattern.span).pattern
         if parsed is None or parsed.kind is not PatternKind.EXACT:
             continue
-        domain = _public_suffix_list().privatesuffix(_unicode_host(parsed.host))
+        domain = _registrable_domain(parsed.host)
         if domain is not None:
-            return parsed.scheme, origins.canonical_host_of(domain)[0] or domain, parsed.port
+            return parsed.scheme, domain, parsed.port
     return None

@@ -8,7 +8,9 @@ CORS301, CORS508, CORS512) are asserted by their exact text. Ranges are given as
 
 from __future__ import annotations
 
+import re
 import time
+from pathlib import Path
 
 import pytest
 
@@ -983,3 +985,30 @@ def test_check_cost_grows_linearly() -> None:
     # Pairwise comparisons would make the large run ~100 times the small one.
     assert large_seconds < 5
     assert large_seconds < 25 * max(small_seconds, 0.01)
+
+
+def psl_vectors() -> list[tuple[str, str | None]]:
+    """The list's official test vectors, shipped with the ``publicsuffixlist`` package: those
+    for lowercase ASCII names under TLDs the list knows (corsc does not treat unknown TLDs as
+    public, and canonicalises names before it looks them up)."""
+    from publicsuffixlist import PSLFILE
+
+    text = (Path(PSLFILE).parent / "test_psl.txt").read_text("utf-8")
+    vectors = []
+    for name, expected in re.findall(r"checkPublicSuffix\('([^']*)', '?([^')]*)'?\);", text):
+        if not name or name != name.lower() or not name.isascii() or name.startswith("."):
+            continue
+        vectors.append((name, None if expected == "null" else expected))
+    return vectors
+
+
+def test_public_suffix_list_official_vectors() -> None:
+    from corsc.check import _known_top_level_domains, _registrable_domain
+
+    checked = 0
+    for name, expected in psl_vectors():
+        if name.rsplit(".", 1)[-1] not in _known_top_level_domains():
+            continue
+        assert _registrable_domain(name) == expected, name
+        checked += 1
+    assert checked >= 50
