@@ -36,6 +36,29 @@ def test_diagnostics_table_is_the_catalogue() -> None:
     assert current.group(0) == expected, "run with CORSC_UPDATE_README=1 and read the diff"
 
 
+#: The README's section per target family, kept in docs/ and included verbatim.
+TARGET_DOCS = ("iis.md", "nginx.md", "python.md")
+
+
+def targets_section() -> str:
+    docs = ROOT / "docs"
+    parts = [(docs / name).read_text("utf-8").strip() for name in TARGET_DOCS]
+    return "\n\n".join(parts)
+
+
+def test_target_sections_are_the_docs() -> None:
+    assert sorted(path.name for path in (ROOT / "docs").glob("*.md")) == sorted(TARGET_DOCS)
+    text = README.read_text("utf-8")
+    begin, end = "<!-- targets:begin -->\n", "\n<!-- targets:end -->"
+    expected = begin + targets_section() + end
+    current = re.search(re.escape(begin) + r".*?" + re.escape(end), text, re.S)
+    assert current is not None
+    if os.environ.get("CORSC_UPDATE_README") == "1":
+        README.write_text(text.replace(current.group(0), expected), "utf-8")
+        return
+    assert current.group(0) == expected, "run with CORSC_UPDATE_README=1 and read the diff"
+
+
 def test_every_target_is_documented() -> None:
     text = README.read_text("utf-8")
     for name in target_names():
