@@ -7,8 +7,6 @@ grammar accepts (one-line blocks, ``;``, multi-line lists, escapes) is checked t
 
 from __future__ import annotations
 
-import pytest
-
 from corsc.diagnostics import Diagnostic, Severity
 from corsc.frontend import load
 from corsc.ir import PolicySet
