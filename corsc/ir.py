@@ -248,6 +248,8 @@ def digest(node: object) -> str:
             return "[" + ",".join(canonical(item) for item in value) + "]"
         if isinstance(value, OriginPattern):
             return repr(value.canonical)  # the canonical form says everything a pattern means
+        if isinstance(value, AllowEntry):  # thousands of them: spelled out, not walked
+            return f"AllowEntry({value.pattern.canonical!r},{canonical(value.grant)},{value.block})"
         if not attrs.has(type(value)):
             return repr(value)
         key = id(value)

@@ -220,7 +220,7 @@ def test_set_overrides_a_binding(capsys, policy) -> None:
         "partners=https://staging-partner.example.net",
     )
     assert code == 0
-    hosts = [entry["pattern"]["host"] for entry in json.loads(out)["policies"][0]["entries"]]
+    hosts = [entry["host"] for entry in json.loads(out)["policies"][0]["entries"]]
     assert "staging-partner.example.net" in hosts
     assert "partner.example.net" not in hosts
 

@@ -1,4 +1,4 @@
-# corsc 0.1.0 from spa-localhost.cors for target django; policy sha256:9ce6d2e2a5f2e15b; generated — edit the policy, not this file
+# corsc 0.1.0 from spa-localhost.cors for target django; policy sha256:dcfb148455badded; generated — edit the policy, not this file
 """django-cors-headers settings, compiled by corsc.
 
 In settings.py::

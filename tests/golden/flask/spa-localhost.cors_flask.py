@@ -1,4 +1,4 @@
-# corsc 0.1.0 from spa-localhost.cors for target flask; policy sha256:9ce6d2e2a5f2e15b; generated — edit the policy, not this file
+# corsc 0.1.0 from spa-localhost.cors for target flask; policy sha256:dcfb148455badded; generated — edit the policy, not this file
 """flask-cors options, compiled by corsc.
 
     from cors_flask import init_cors
