@@ -192,37 +192,31 @@ def headers_regex(headers: Sequence[str] | None) -> str:
     return f"{_WS}*{item}(?:,{_WS}*{item})*\\z"
 
 
-# ---- the Origin as a hash key -------------------------------------------------------------------
-# Exact origins and fixed-port subdomain wildcards are found in one `hostnames` hash, which
-# compares case-insensitively, drops a trailing dot and matches `*.example.com` against any
-# name ending in `.example.com`. So the Origin is first turned into a key that keeps matching
-# byte-exact: an http(s) origin whose host is dot-separated labels (origins.LABEL) gets its
-# scheme appended after a `/` ("https://a.example.org/https", whose last label
-# "org/https" only `*.example.org/https` can match); another lowercase value gets a bare `/`
-# ("null/"); a value with an uppercase letter, which no pattern of these kinds admits, gets
-# the empty key.
+# ---- origins in hashes --------------------------------------------------------------------------
+# A map's string keys are hashed and compared case-insensitively, so exact origins are looked
+# up in a hash of the raw Origin, and a hit is confirmed by the absence of uppercase letters
+# (canonical origins have none). Fixed-port subdomain wildcards are looked up in a `hostnames`
+# hash per scheme: nginx compares the Origin label by label from the end, so
+# `https://a.b.example.org` finds `*.example.org` (the scheme rides in the first label) and
+# `https://a.example.org:8443` finds `*.example.org:8443`. That lookup also folds case, drops a
+# trailing dot and ignores what precedes the labels, so a hit is confirmed by the scheme's
+# *shape*: the scheme, dot-separated labels (origins.LABEL) and digits for a port. Given the
+# shape, a hit means exactly that the host is one or more labels below the key's base (with
+# its port), and every key of one hash has the same value, so which key nginx finds does not
+# matter. Regexes run only on hits; a refused origin costs hash lookups only.
 
 
-def _shape(scheme: str, dialect: str) -> str:
+def shape(scheme: str) -> str:
+    """The PCRE regex of an origin of ``scheme`` whose host is labels (see above)."""
     body = regex.escape(f"{scheme}://") + f"(?:{origins.LABEL}\\.)*{origins.LABEL}(?::[0-9]+)?"
-    return regex.render(body, dialect)
-
-
-_SHAPES = {scheme: re.compile(_shape(scheme, "python")) for scheme in origins.SCHEMES}
-
-
-def origin_key(origin: str) -> str:
-    """The key nginx computes for an Origin (see above), for exact origins."""
-    scheme = origin.partition("://")[0]
-    shape = _SHAPES.get(scheme)
-    return origin + ("/" + scheme if shape and shape.fullmatch(origin) else "/")
+    return regex.render(body, "pcre")
 
 
 def mask(pattern: OriginPattern) -> str:
-    """The ``hostnames`` key of a fixed-port subdomain wildcard: ``*.example.org/https`` or
-    ``*.example.org:8443/https``."""
+    """The ``hostnames`` key of a fixed-port subdomain wildcard: ``*.example.org`` or
+    ``*.example.org:8443`` (in the hash of its scheme)."""
     port = f":{pattern.port}" if pattern.port is not None else ""
-    return f"*.{pattern.host}{port}/{pattern.scheme}"
+    return f"*.{pattern.host}{port}"
 
 
 def union_chunks(patterns: Sequence[OriginPattern]) -> list[str]:
@@ -329,15 +323,6 @@ class Tier:
     def regexes(self) -> tuple[OriginPattern, ...]:
         hashed = self.hashed
         return tuple(p for p in self.patterns if p not in hashed and p.kind is not PatternKind.ANY)
-
-    def keys(self) -> dict[str, str]:
-        """The hash keys of this tier, each with the tier's value (quoted)."""
-        return {
-            literal(mask(p) if p.kind is PatternKind.SUBDOMAIN else origin_key(p.canonical)): text(
-                self.value
-            )
-            for p in self.hashed
-        }
 
     @property
     def any(self) -> bool:
@@ -520,44 +505,80 @@ def http_lines(plan: Plan) -> list[str]:
     return [*_origin_maps(plan), "", *_state_maps(plan), "", *_output_maps(plan)]
 
 
+@frozen
+class Stage:
+    """One link of the origin chain: a map of the Origin whose default is the next link.
+
+    ``kind`` is ``exact`` (a hash; a hit is confirmed without uppercase letters), ``https`` or
+    ``http`` (a ``hostnames`` hash of subdomain masks; a hit is confirmed by the shape) or
+    ``regex``. ``rows`` maps a key to the value of its tier."""
+
+    name: str
+    kind: str
+    rows: dict[str, str]
+
+
+def _stages(plan: Plan) -> list[Stage]:
+    """The links in the evaluator's order; adjacent hashes of exact origins are one link,
+    since exact origins never overlap (the first tier keeps an origin listed twice)."""
+    stages: list[Stage] = []
+    for number, tier in enumerate(plan.tiers, 1):
+        value = text(tier.value)
+        exact = [p for p in tier.hashed if p.kind is not PatternKind.SUBDOMAIN]
+        if exact and stages and stages[-1].kind == "exact":
+            for pattern in exact:
+                stages[-1].rows.setdefault(literal(pattern.canonical), value)
+        elif exact:
+            rows = {literal(pattern.canonical): value for pattern in exact}
+            stages.append(Stage(f"t{number}", "exact", rows))
+        for scheme in sorted(origins.SCHEMES, reverse=True):  # https, the usual one, first
+            masks = [
+                p for p in tier.hashed if p.kind is PatternKind.SUBDOMAIN and p.scheme == scheme
+            ]
+            if masks:
+                rows = {literal(mask(pattern)): value for pattern in masks}
+                stages.append(Stage(f"t{number}_{scheme}", scheme, rows))
+        if tier.regexes:
+            rows = dict(_regex_rows(union_chunks(tier.regexes), value))
+            stages.append(Stage(f"t{number}_rx", "regex", rows))
+    return stages
+
+
 def _origin_maps(plan: Plan) -> list[str]:
     v = plan.v
     lines = [
         comment('1. The origin: "" without one, "0" when not allowed, else the number of the'),
         comment("   grant whose settings apply: deny first, then allow entries from the most"),
         comment("   specific (design.md §2). Each map falls through to the next by its default."),
+        comment("   Hashes match case-insensitively: a hit is confirmed by a regex on the Origin"),
+        comment("   (exact origins: no uppercase letter; subdomain masks: scheme, labels, port)."),
     ]
-    # (variable, kind, rows, masks?) per stage; adjacent hashes of exact origins only are one
-    # stage (exact origins never overlap; the first tier keeps an origin listed twice).
-    stages: list[tuple[str, str, dict[str, str], bool]] = []
-    for number, tier in enumerate(plan.tiers, 1):
-        masks = any(p.kind is PatternKind.SUBDOMAIN for p in tier.hashed)
-        if tier.hashed:
-            previous = stages[-1] if stages else None
-            if previous and previous[1] == "hash" and not previous[3] and not masks:
-                for key, value in tier.keys().items():
-                    previous[2].setdefault(key, value)
+    stages = _stages(plan)
+    # The first link answers "" for no Origin itself, unless it is a mask hash (whose lookup
+    # of "" would find nothing): then a link of its own does.
+    first_is_own = bool(stages) and stages[0].kind in ("exact", "regex")
+    names = [
+        v("grant") if first_is_own and index == 0 else v(stage.name)
+        for index, stage in enumerate(stages)
+    ]
+    chain = [*names, text(plan.fallback)]
+    if not first_is_own:
+        lines += _map(ORIGIN, v("grant"), chain[0], [('""', '""')])
+    for index, stage in enumerate(stages):
+        after = chain[index + 1]
+        rows = [('""', '""')] if names[index] == v("grant") else []
+        if stage.kind == "regex":
+            lines += _map(ORIGIN, names[index], after, [*rows, *stage.rows.items()])
+            continue
+        confirmed = {value: f"{v(stage.name)}_{value[1:-1]}" for value in stage.rows.values()}
+        hits = [(key, confirmed[value]) for key, value in stage.rows.items()]
+        hostnames = stage.kind != "exact"
+        lines += _map(ORIGIN, names[index], after, [*rows, *hits], hostnames=hostnames)
+        for value, variable in confirmed.items():
+            if hostnames:
+                lines += _map(ORIGIN, variable, after, [(literal("~" + shape(stage.kind)), value)])
             else:
-                stages.append((f"t{number}", "hash", tier.keys(), masks))
-        if tier.regexes:
-            rows = dict(_regex_rows(union_chunks(tier.regexes), text(tier.value)))
-            stages.append((f"t{number}_rx", "regex", rows, False))
-    chain = [v(name) for name, _, _, _ in stages] + [text(plan.fallback)]
-    lines += _map(ORIGIN, v("grant"), chain[0], [('""', '""')])
-    if any(kind == "hash" for _, kind, _, _ in stages):
-        lines += [
-            comment("The Origin as a key for the hashes below, which compare case-insensitively:"),
-            comment('"<origin>/<scheme>" for an http(s) origin with a host name, "<origin>/" for'),
-            comment('another lowercase value, "" when it has an uppercase letter (never allowed).'),
-        ]
-        shapes = [
-            (literal("~" + _shape(scheme, "pcre")), f'"{ORIGIN}/{scheme}"')
-            for scheme in origins.SCHEMES
-        ]
-        lines += _map(ORIGIN, v("key"), f'"{ORIGIN}/"', [*shapes, (literal("~[A-Z]"), '""')])
-    for index, (name, kind, rows, masks) in enumerate(stages):
-        source = v("key") if kind == "hash" else ORIGIN
-        lines += _map(source, v(name), chain[index + 1], rows.items(), hostnames=masks)
+                lines += _map(ORIGIN, variable, value, [(literal("~[A-Z]"), after)])
     return lines
 
 
@@ -567,8 +588,10 @@ def _state_maps(plan: Plan) -> list[str]:
         comment('2. The state: "" no Origin, U not allowed, A<grant> allowed, R a refused'),
         comment("   preflight, P<grant> an accepted one (h: headers asked, n: private network)."),
     ]
-    request = f'"$request_method:{ACRM}"'
-    lines += _map(request, v("pf"), '""', _regex_rows(["^" + PREFLIGHT], text("1")))
+    # Hashes, not a regex: nginx's request parser refuses a method with a lowercase letter
+    # (400), so the case-insensitive key "OPTIONS" meets only OPTIONS itself.
+    lines += _map("$request_method", v("pf"), '""', [(text("OPTIONS"), v("acrm"))])
+    lines += _map(ACRM, v("acrm"), text("1"), [('""', '""')])
     states = [(text("0:"), text("U")), (text("0:1"), text("R"))]
     for grant in plan.grants:
         states += [
