@@ -1,0 +1,359 @@
+"""nginx serving a small response with a compiled 1,000-origin policy against the same nginx
+without CORS (issue 4's performance requirement).
+
+The policy: 500 exact origins and 500 subdomain wildcards, credentials, methods and headers.
+Two nginx processes run side by side, each ``master_process off`` (one worker) pinned to CPU 0
+while wrk runs pinned to CPU 1, on loopback with keep-alive. Each request of wrk's mix is, in
+turn: the first exact origin, the last exact origin, a wildcard match, a refused origin, and a
+preflight. Runs alternate between the two servers (ABBA order per round); each side's rate is
+its median run. Also reported: nginx's CPU time per request (user + system, from /proc),
+which the other processes on a busy machine disturb less than the rate does; and the compile
+time of the policy (load, check and emit, median of 5). With ``--instructions``, each server
+also runs under valgrind's callgrind for the same mix, and the user-space instructions per
+request are reported: exact counts, which a shared machine's noise cannot disturb.
+
+Prints one JSON line; exit status 1 when the CORS server's median rate is below 95 % of the
+plain one's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from corsc import __version__
+from corsc.backends import EmitOptions, get
+from corsc.evaluate import Evaluator, Request
+from corsc.frontend import load
+from corsc.source import Source
+
+TARGET_RATIO = 0.95
+EXACT = [f"https://app{n}.example.com" for n in range(500)]
+WILDCARDS = [f"https://*.site{n}.example.net" for n in range(500)]
+MIX = [
+    ("GET", EXACT[0], None),
+    ("GET", EXACT[-1], None),
+    ("GET", "https://a.site250.example.net", None),
+    ("GET", "https://evil.example.org", None),
+    ("OPTIONS", EXACT[0], "PUT"),
+]
+POLICY = (
+    "policy api {\n  origins "
+    + ",\n    ".join(f'"{origin}"' for origin in EXACT + WILDCARDS)
+    + "\n  methods GET, POST, PUT, DELETE\n  headers Content-Type, Authorization\n"
+    "  credentials true\n  max-age 600\n}\n"
+)
+LUA = """
+local mix = {%s}
+local n = 0
+request = function()
+  n = n %% #mix + 1
+  return mix[n]
+end
+"""
+MAIN = """pid logs/nginx.pid;
+error_log logs/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path temp/client_body;
+    proxy_temp_path temp/proxy;
+    fastcgi_temp_path temp/fastcgi;
+    uwsgi_temp_path temp/uwsgi;
+    scgi_temp_path temp/scgi;
+    default_type text/plain;
+{http}
+    server {{
+        listen 127.0.0.1:{port};
+{server}
+        location / {{ return 200 "ok\\n"; }}
+    }}
+}}
+"""
+
+
+def mix_headers(origin: str, requested: str | None) -> dict[str, str]:
+    """The header fields of one request of the mix."""
+    return {"Origin": origin, **({"Access-Control-Request-Method": requested} if requested else {})}
+
+
+def lua_request(method: str, origin: str, requested: str | None) -> str:
+    """One request of the mix as wrk's Lua writes it."""
+    fields = ", ".join(
+        f"[{json.dumps(name)}] = {json.dumps(value)}"
+        for name, value in mix_headers(origin, requested).items()
+    )
+    return f"wrk.format({json.dumps(method)}, nil, {{{fields}}})"
+
+
+def compile_policy() -> tuple[dict[str, str], float]:
+    """The compiled files and the median time of load, check and emit."""
+    times, files = [], {}
+    backend = get("nginx")
+    for _ in range(5):
+        start = time.perf_counter()
+        loaded = load(Source("bench.cors", POLICY))
+        assert loaded.policy_set is not None
+        options = EmitOptions(__version__, "bench.cors", "nginx", {})
+        problems = [
+            d for d in backend.check(loaded.policy_set, options) if d.severity.value == "error"
+        ]
+        assert not problems, problems
+        files = {item.name: item.content for item in backend.emit(loaded.policy_set, options)}
+        times.append(time.perf_counter() - start)
+    return files, statistics.median(times)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def pinned(cpu: int, command: list[str]) -> list[str]:
+    """``command`` pinned to one CPU when taskset exists and there are two CPUs at least."""
+    if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
+        return ["taskset", "-c", str(cpu), *command]
+    return command
+
+
+def start_nginx(
+    root: Path, nginx: str, http: str, server: str, files: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], int, str]:
+    """A private-prefix nginx: (process, port, what ``nginx -t`` printed)."""
+    for directory in ("conf", "logs", "temp"):
+        (root / directory).mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (root / "conf" / name).write_text(content)
+    port = free_port()
+    (root / "conf" / "nginx.conf").write_text(MAIN.format(http=http, server=server, port=port))
+    base = [nginx, "-p", f"{root}/", "-c", "conf/nginx.conf"]
+    test = subprocess.run([*base, "-t", "-q", "-e", "stderr"], capture_output=True, text=True)
+    if test.returncode:
+        raise SystemExit(test.stderr)
+    command = [*base, "-e", "logs/error.log", "-g", "daemon off; master_process off;"]
+    process = subprocess.Popen(pinned(0, command))
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process, port, test.stderr
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise SystemExit((root / "logs" / "error.log").read_text()) from None
+            time.sleep(0.005)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGQUIT)
+    try:
+        process.wait(5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+def check_answers(port: int) -> None:
+    """The CORS server answers the mix as the evaluator does (Allow-Origin and status)."""
+    loaded = load(Source("bench.cors", POLICY))
+    assert loaded.policy_set is not None
+    evaluator = Evaluator(loaded.policy_set)
+    for method, origin, requested in MIX:
+        headers = mix_headers(origin, requested)
+        want = evaluator.respond(Request.of(method, "/", headers=headers))
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request(method, "/", headers=headers)
+        reply = connection.getresponse()
+        reply.read()
+        connection.close()
+        assert reply.getheader("Access-Control-Allow-Origin") == want.header(
+            "Access-Control-Allow-Origin"
+        ), (method, origin)
+        assert reply.status == (want.status or 200), (method, origin, reply.status)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_wrk(
+    wrk: str, port: int, script: Path, seconds: int, connections: int, pid: int
+) -> tuple[float, float]:
+    """(requests per second, nginx CPU microseconds per request) of one wrk run."""
+    before = cpu_seconds(pid)
+    result = subprocess.run(
+        pinned(
+            1,
+            [
+                wrk,
+                "-t1",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "-s",
+                str(script),
+                f"http://127.0.0.1:{port}/",
+            ],
+        ),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    used = cpu_seconds(pid) - before
+    total = next(
+        int(line.split()[0]) for line in result.stdout.splitlines() if "requests in" in line
+    )
+    rate = next(
+        float(line.split()[1])
+        for line in result.stdout.splitlines()
+        if line.startswith("Requests/sec")
+    )
+    return rate, used * 1e6 / total
+
+
+def instructions_per_request(root: Path, nginx: str, port: int, requests: int) -> float:
+    """User-space instructions per request of the mix for the nginx configured in ``root``
+    (already written by :func:`start_nginx`), run under callgrind: counters zeroed after a
+    warm-up, dumped after ``requests`` requests."""
+    out = root / "callgrind.out"
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        f"--callgrind-out-file={out}",
+        nginx,
+        "-p",
+        f"{root}/",
+        "-c",
+        "conf/nginx.conf",
+        "-e",
+        "logs/error.log",
+        "-g",
+        "daemon off; master_process off;",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("nginx under valgrind did not start") from None
+                time.sleep(0.1)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+        def send(count: int) -> None:
+            for index in range(count):
+                method, origin, requested = MIX[index % len(MIX)]
+                connection.request(method, "/", headers=mix_headers(origin, requested))
+                connection.getresponse().read()
+
+        send(len(MIX) * 10)
+        subprocess.run(
+            ["callgrind_control", "-z", str(process.pid)], check=True, capture_output=True
+        )
+        send(requests)
+        subprocess.run(
+            ["callgrind_control", "-d", str(process.pid)], check=True, capture_output=True
+        )
+        connection.close()
+    finally:
+        process.kill()
+        process.wait(30)
+    dumps = sorted(root.glob("callgrind.out*"), key=lambda path: path.stat().st_mtime)
+    totals = next(
+        int(line.split()[1])
+        for line in dumps[-1].read_text().splitlines()
+        if line.startswith("summary:")
+    )
+    return totals / requests
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--instructions", action="store_true", help="also count instructions")
+    args = parser.parse_args()
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    wrk = shutil.which("wrk")
+    if not os.access(nginx, os.X_OK) or wrk is None:
+        raise SystemExit("needs nginx and wrk (Debian: apt-get install nginx wrk)")
+    files, compile_time = compile_policy()
+    lua = ", ".join(lua_request(*request) for request in MIX)
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        script = root / "mix.lua"
+        script.write_text(LUA % lua)
+        http = "".join(f"    include {name};\n" for name in files if name.endswith(".http.conf"))
+        server = "".join(f"        include {name};\n" for name in files if name.count(".") == 1)
+        plain, plain_port, _ = start_nginx(root / "plain", nginx, "", "", {})
+        cors, cors_port, warnings = start_nginx(root / "cors", nginx, http, server, files)
+        try:
+            check_answers(cors_port)
+            sides = {"plain": (plain_port, plain.pid), "cors": (cors_port, cors.pid)}
+            for port, pid in sides.values():  # warm up
+                run_wrk(wrk, port, script, 1, args.connections, pid)
+            rates: dict[str, list[float]] = {"plain": [], "cors": []}
+            cpu: dict[str, list[float]] = {"plain": [], "cors": []}
+            for round_number in range(args.rounds):
+                order = ["plain", "cors"] if round_number % 2 == 0 else ["cors", "plain"]
+                for side in order:
+                    port, pid = sides[side]
+                    rate, per_request = run_wrk(
+                        wrk, port, script, args.seconds, args.connections, pid
+                    )
+                    rates[side].append(rate)
+                    cpu[side].append(per_request)
+        finally:
+            stop(plain)
+            stop(cors)
+        instructions = {}
+        if args.instructions:
+            for side, port in (("plain", plain_port), ("cors", cors_port)):
+                count = instructions_per_request(root / side, nginx, port, len(MIX) * 200)
+                instructions[f"instructions_per_request_{side}"] = round(count)
+    medians = {side: statistics.median(values) for side, values in rates.items()}
+    cpu_medians = {side: statistics.median(values) for side, values in cpu.items()}
+    ratio = medians["cors"] / medians["plain"]
+    summary = {
+        "benchmark": "nginx",
+        "origins": len(EXACT) + len(WILDCARDS),
+        "compile_seconds": round(compile_time, 3),
+        "output_bytes": sum(len(text) for text in files.values()),
+        "nginx_t_warnings": warnings.strip(),
+        "rounds": args.rounds,
+        "seconds_per_run": args.seconds,
+        "rps_plain": [round(x) for x in rates["plain"]],
+        "rps_cors": [round(x) for x in rates["cors"]],
+        "rps_plain_median": round(medians["plain"]),
+        "rps_cors_median": round(medians["cors"]),
+        "ratio": round(ratio, 3),
+        "cpu_us_per_request_plain": round(cpu_medians["plain"], 2),
+        "cpu_us_per_request_cors": round(cpu_medians["cors"], 2),
+        "cpu_ratio": round(cpu_medians["cors"] / cpu_medians["plain"], 3),
+        # Below 1, nginx waited for the load generator, whose rate then bounds both sides.
+        "nginx_cpu_share_plain": round(medians["plain"] * cpu_medians["plain"] / 1e6, 2),
+        **instructions,
+        "target_ratio": TARGET_RATIO,
+        "met": ratio >= TARGET_RATIO,
+    }
+    print(json.dumps(summary))
+    return 0 if summary["met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
