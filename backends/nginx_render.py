@@ -45,19 +45,20 @@ from collections.abc import Iterable, Sequence
 from attrs import frozen
 
 from corsc import origins, regex
+from corsc.evaluate import (
+    ALLOW_CREDENTIALS,
+    ALLOW_HEADERS,
+    ALLOW_METHODS,
+    ALLOW_ORIGIN,
+    ALLOW_PRIVATE_NETWORK,
+    EXPOSE_HEADERS,
+    MAX_AGE,
+)
 from corsc.ir import Grant, OriginPattern, PatternKind, Policy, TokenList, Unlisted
 
 #: nginx reads one parameter into a 4096-byte buffer (``NGX_CONF_BUFFER``) and refuses a longer
 #: one ("too long parameter"); this leaves room for the quotes and a ``~*``.
 MAX_PARAMETER = 4000
-
-ALLOW_ORIGIN = "Access-Control-Allow-Origin"
-ALLOW_CREDENTIALS = "Access-Control-Allow-Credentials"
-ALLOW_METHODS = "Access-Control-Allow-Methods"
-ALLOW_HEADERS = "Access-Control-Allow-Headers"
-MAX_AGE = "Access-Control-Max-Age"
-ALLOW_PRIVATE_NETWORK = "Access-Control-Allow-Private-Network"
-EXPOSE_HEADERS = "Access-Control-Expose-Headers"
 
 #: The Access-Control-* headers an upstream might send, for ``*_hide_header``.
 RESPONSE_HEADERS = (
