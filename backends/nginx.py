@@ -11,7 +11,7 @@ the checks that refuse what nginx cannot be told safely, and the file layout:
 
 What nginx decides and the evaluator does not: which policy governs a path. The user includes
 each policy's snippet in the ``location`` blocks for its paths; CORS604 says which, and so does
-the snippet's opening comment.
+the snippet's opening comment. nginx matches locations on the decoded URI (CORS622 warns).
 """
 
 from __future__ import annotations
@@ -50,6 +50,13 @@ BAD_PREFIX = d.kind(
     "nginx-bad-prefix",
     d.Severity.ERROR,
     "an -O prefix= that is not usable in nginx variable and file names",
+)
+
+PATH_NORMALISATION = d.kind(
+    "CORS622",
+    "nginx-path-normalisation",
+    d.Severity.WARNING,
+    "nginx chooses a location on the decoded path, corsc's paths compare it undecoded",
 )
 
 _PREFIX = re.compile(r"[a-z][a-z0-9_]{0,31}")
@@ -94,9 +101,10 @@ CAPABILITIES = (
     ),
     Capability(
         "paths",
-        "deviation",
-        "nginx chooses the `location`, on the decoded URI with slashes merged; the "
-        "snippet goes into the locations for the policy's paths (CORS604)",
+        "yes",
+        "the snippet goes into the locations for the policy's paths (CORS604); nginx chooses "
+        "them on the URI with %XX decoded and slashes merged, so /api%2Fv2 or //api may get "
+        "another policy than corsc's meaning gives (CORS622 warns)",
     ),
     Capability(
         "`$` in a method or header name",
@@ -146,11 +154,6 @@ class NginxBackend:
 
     def check(self, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:
         problems: list[Diagnostic] = []
-        for policy in policy_set.policies:
-            problems += _check_policy(policy)
-            problems += _deviations(policy)
-        if problems and any(p.severity is d.Severity.ERROR for p in problems):
-            return problems
         prefix = _prefix(options)
         if not _PREFIX.fullmatch(prefix) and policy_set.policies:
             problems.append(
@@ -160,7 +163,12 @@ class NginxBackend:
                     "use a lowercase letter, then up to 31 lowercase letters, digits or `_`",
                 )
             )
-        problems += _layout(policy_set, options)
+        for policy in policy_set.policies:
+            problems += _check_policy(policy)
+            problems += _deviations(policy)
+            problems += _path_normalisation(policy)
+        if not d.fails(problems):
+            problems += _layout(policy_set, options)
         return problems
 
     def emit(self, policy_set: PolicySet, options: EmitOptions) -> list[OutputFile]:
@@ -249,8 +257,8 @@ def _fits(parameters: list[str]) -> bool:
     try:
         for parameter in parameters:
             r.literal(parameter)
-    except r.Unwritable as problem:
-        return "bytes" not in str(problem)
+    except r.TooLong:
+        return False
     return True
 
 
@@ -261,6 +269,23 @@ def _too_long_at(span: Span, what: str) -> Diagnostic:
         "which nginx refuses to read",
         f"shorten it or split the policy, or compile with `--target {INSTEAD[0]}`",
     )
+
+
+def _path_normalisation(policy: Policy) -> list[Diagnostic]:
+    """CORS622 once per path-scoped policy (design.md §1.4 decodes nothing; nginx's
+    location matching decodes %XX, %2F included, and merges slashes)."""
+    if not policy.paths:
+        return []
+    return [
+        PATH_NORMALISATION.at(
+            policy.paths[0].span,
+            f"target `{TARGET}`: nginx chooses the location after decoding %XX (%2F included) "
+            "and merging slashes, so a request for /api%2Fv2, /%61pi or //api may be governed "
+            "by another policy than corsc's meaning of `paths` gives",
+            "fine when clients never send such paths; otherwise let the application choose: "
+            f"`--target {INSTEAD[0]}`",
+        )
+    ]
 
 
 def _deviations(policy: Policy) -> list[Diagnostic]:

@@ -380,6 +380,17 @@ def test_paths_get_a_layout_diagnostic_and_a_comment() -> None:
     assert "CORS604" not in codes(diagnostics)
 
 
+def test_path_policies_warn_that_nginx_decodes_paths() -> None:
+    text = example_text(ROOT / "examples" / "api.cors")
+    _, diagnostics, files = compile_text(text)
+    (warning,) = [d for d in diagnostics if d.code == "CORS622"]
+    assert warning.severity is Severity.WARNING and "%2F" in warning.message
+    assert text[warning.span.start.offset : warning.span.end.offset] == '"/api"'
+    assert "--target python" in warning.help and files
+    _, diagnostics, _ = compile_text('policy p { origins "https://a.example.com" }')
+    assert "CORS622" not in codes(diagnostics)
+
+
 def test_a_bad_prefix_is_refused() -> None:
     _, diagnostics, files = compile_text(
         'policy p { origins "https://a.example.com" }', "prefix=Bad-1"
