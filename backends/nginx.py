@@ -65,8 +65,8 @@ CAPABILITIES = (
     Capability(
         "exact, subdomain-wildcard, port-wildcard, regex and null origins",
         "yes",
-        "PCRE from corsc's origins module; exact origins and fixed-port subdomain "
-        "wildcards are looked up in hashes first",
+        "exact origins and fixed-port subdomain wildcards in hashes, each hit confirmed by a "
+        "regex (hashes fold case); the other forms as PCRE from corsc's origins module",
     ),
     Capability("origins *", "yes", "fixed Allow-Origin `*` in static mode, else reflected"),
     Capability("deny, origin blocks, credentials, expose, max-age, private-network", "yes"),
@@ -107,7 +107,7 @@ CAPABILITIES = (
         "another policy than corsc's meaning gives (CORS622 warns)",
     ),
     Capability(
-        "`$` in a method or header name",
+        "`$` in a method, header or expose name",
         "no",
         "nginx expands `$` in header values and has no escape for it",
     ),
