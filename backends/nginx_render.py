@@ -29,8 +29,10 @@ Invariants of everything written here:
   escape, and (:func:`text`, for parameters nginx expands) refuse ``$``; the only ``$`` in the
   output starts a variable this module names, so no policy value can add a directive, a
   variable or a header;
-- origin regexes come from :mod:`corsc.origins` (PCRE dialect, ``^…\\z``); no regex written
-  here captures, so a ``map`` never overwrites the ``$1`` of a user's ``location``;
+- an origin pattern is matched by a regex from :mod:`corsc.origins` (PCRE dialect, ``^…\\z``),
+  or by a hash whose hits are confirmed by one of two regexes built here from
+  :data:`corsc.origins.LABEL` ("origins in hashes" below); no regex captures, so a ``map``
+  never overwrites the ``$1`` of a user's ``location``;
 - no parameter is longer than :data:`MAX_PARAMETER` (nginx refuses longer ones): unions of
   origins are split into several keys, and what cannot be split is refused by the backend's
   check (CORS620) before emission;
