@@ -28,6 +28,7 @@ from corsc.frontend import load
 from corsc.ir import PatternKind, PolicySet
 from corsc.source import Source
 from tests import browser
+from tests.conformance_table import ConformanceCase, load_tables
 from tests.iis_interpreter import Undetermined, server
 from tests.iis_structure import parse
 
@@ -260,3 +261,90 @@ def test_rewrite_origin_conditions_reject_look_alikes(example: Path) -> None:
                 pytest.fail(f"{pattern} admits {origin!r}, which no allowed pattern admits")
             checked += 1
     assert checked > 0
+
+
+# ---- the shared conformance table ----------------------------------------------------------
+
+
+def table_verdict(
+    case: ConformanceCase, status: int, headers: list[tuple[str, str]], present: set[str]
+) -> str:
+    """What a browser concludes from one response to the case's request: ``accepted`` or
+    ``refused`` for a preflight, ``shared <exposed names>`` or ``blocked`` otherwise, ``-``
+    for a request without Origin (no browser verdict). Exposure is compared over the header
+    names ``present`` in both responses: with ``-O options=iis`` IIS, not the application,
+    answers a script's own OPTIONS request (documented), so the application's headers are
+    missing there, while what the policy lets scripts read is the same."""
+    if case.origin is None:
+        return "-"
+    request_method = dict((n.lower(), v) for n, v in case.request_headers).get(
+        "access-control-request-method"
+    )
+    lowered = {name.lower(): value for name, value in case.request_headers}
+    if case.method == "OPTIONS" and request_method is not None:
+        names = lowered.get("access-control-request-headers", "")
+        script = browser.ScriptRequest(
+            method=request_method.strip(),
+            path=case.path,
+            origin=case.origin,
+            headers=tuple((name.strip(), "x") for name in names.split(",") if name.strip()),
+            credentials=case.credentials,  # type: ignore[arg-type]
+            private_network=lowered.get("access-control-request-private-network") == "true",
+        )
+        return "refused" if browser.preflight_problem(script, status, headers) else "accepted"
+    script = browser.ScriptRequest(
+        method=case.method,
+        path=case.path,
+        origin=case.origin,
+        headers=case.request_headers,
+        credentials=case.credentials,  # type: ignore[arg-type]
+    )
+    if browser.cors_problem(script, headers) is not None:
+        return "blocked"
+    return "shared " + ",".join(sorted(browser.exposed(script, headers) & present))
+
+
+def table_outcome(policy_set: PolicySet, config: str, case: ConformanceCase) -> str:
+    """``pass``, ``fail: …`` or ``undetermined: …`` for one case of the shared table, judged as
+    design.md §2.1 says: the browser's verdict and exposed headers equal the evaluator's, and
+    the response's Vary contains the evaluator's members."""
+    request = Request.of(case.method, case.path, headers=case.headers)
+    expected = browser.evaluator_server(Evaluator(policy_set))(request)
+    try:
+        actual = server(config, app)(request)
+    except Undetermined as question:
+        return f"undetermined: {question.args[0]}"
+    present = {n.lower() for n, _ in expected[1]} & {n.lower() for n, _ in actual[1]}
+    want = table_verdict(case, expected[0], list(expected[1]), present)
+    got = table_verdict(case, actual[0], list(actual[1]), present)
+    if want != got:
+        return f"fail: {got}, evaluator {want}"
+    if not vary(list(expected[1])) <= vary(list(actual[1])):
+        return f"fail: Vary {sorted(vary(list(actual[1])))}"
+    return "pass"
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_shared_conformance_table(target: str) -> None:
+    """Every table the target can compile, every case: no failure; undetermined cases (where
+    Microsoft documents nothing) are counted apart, never as passes."""
+    backend = get(target)
+    values = {o.key: o.default for o in backend.options if o.default}
+    outcomes: Counter[str] = Counter()
+    failures = []
+    for table in load_tables():
+        loaded = load(Source(f"{table.name}.cors", table.policy_text))
+        assert loaded.policy_set is not None
+        options = EmitOptions("0.1.0", f"{table.name}.cors", target, values)
+        problems = [*loaded.diagnostics, *backend.check(loaded.policy_set, options)]
+        if any(item.severity is Severity.ERROR for item in problems):
+            outcomes["refused by the target (a 6xx error)"] += len(table.cases)
+            continue
+        config = backend.emit(loaded.policy_set, options)[0].content
+        for case in table.cases:
+            outcome = table_outcome(loaded.policy_set, config, case)
+            outcomes[outcome.split(":")[0]] += 1
+            if outcome.startswith("fail"):
+                failures.append(f"{case.id}: {outcome}")
+    assert not failures, failures[:10]
+    assert outcomes["pass"] > 0, outcomes
