@@ -488,15 +488,44 @@ def _local_kind(host: str) -> str | None:
     return None
 
 
-@functools.cache
-def _public_suffix_rules() -> frozenset[str]:
+class _SuffixRules:
     """The rules of the Public Suffix List bundled with the ``publicsuffixlist`` package, as
-    written there (lowercase, international rules in Unicode). Read with one regex: the
-    package's own parser costs more than the rest of a compile."""
+    written there (lowercase, international rules in Unicode, one per line). A compile asks
+    about a few wildcards: those lookups search the text, which costs less than reading ten
+    thousand rules into a set; past a few dozen lookups the set is built once. (The
+    package's own parser costs more than the rest of a compile.)"""
+
+    _LOOKUPS_BEFORE_A_SET = 64
+
+    def __init__(self, text: str) -> None:
+        self._text = "\n" + text.replace("\r", "") + "\n"
+        self._lookups = 0
+        self._rules: frozenset[str] | None = None
+        self._top_level: frozenset[str] | None = None
+
+    def __contains__(self, rule: str) -> bool:
+        if self._rules is None:
+            self._lookups += 1
+            if self._lookups <= self._LOOKUPS_BEFORE_A_SET:
+                return f"\n{rule}\n" in self._text
+            self._rules = frozenset(re.findall(r"^[^/\s]\S*", self._text, re.MULTILINE))
+        return rule in self._rules
+
+    def knows_top_level_domain(self, label: str) -> bool:
+        """Whether some rule ends in ``label``: the list's implicit ``*`` rule covers it."""
+        if self._rules is None:
+            return f"\n{label}\n" in self._text or f".{label}\n" in self._text
+        if self._top_level is None:
+            self._top_level = frozenset(rule.rsplit(".", 1)[-1] for rule in self._rules)
+        return label in self._top_level
+
+
+@functools.cache
+def _public_suffix_rules() -> _SuffixRules:
     from publicsuffixlist import PSLFILE
 
     with open(PSLFILE, encoding="utf-8") as stream:
-        return frozenset(re.findall(r"^[^/\s]\S*", stream.read(), re.MULTILINE))
+        return _SuffixRules(stream.read())
 
 
 def _public_suffix(host: str) -> str | None:
@@ -511,14 +540,9 @@ def _public_suffix(host: str) -> str | None:
             return ".".join(labels[start + 1 :])
         if candidate in rules or "*." + ".".join(labels[start + 1 :]) in rules:
             return ".".join(host.split(".")[start:])
-    if labels[-1] in _known_top_level_domains():  # the list's implicit `*` rule, for its TLDs
+    if rules.knows_top_level_domain(labels[-1]):  # the list's implicit `*` rule
         return host.rsplit(".", 1)[-1]
     return None
-
-
-@functools.cache
-def _known_top_level_domains() -> frozenset[str]:
-    return frozenset(rule.rsplit(".", 1)[-1] for rule in _public_suffix_rules())
 
 
 def _is_public_suffix(host: str) -> bool:
