@@ -126,6 +126,7 @@ class Kind:
 
 
 CATALOGUE: dict[str, Kind] = {}
+_CODES_BY_NAME: dict[str, str] = {}
 
 
 def kind(code: str, name: str, severity: Severity, summary: str) -> Kind:
@@ -134,7 +135,7 @@ def kind(code: str, name: str, severity: Severity, summary: str) -> Kind:
     existing = CATALOGUE.get(code)
     if existing is not None and existing != entry:
         raise ValueError(f"diagnostic code {code} registered twice")
-    if any(other.name == name and other.code != code for other in CATALOGUE.values()):
+    if _CODES_BY_NAME.setdefault(name, code) != code:
         raise ValueError(f"diagnostic name {name} registered twice")
     CATALOGUE[code] = entry
     return entry
