@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from corsc import __version__, cli
+from corsc.backends import target_names
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -244,11 +245,13 @@ def test_check_requires_a_destination(capsys, policy) -> None:
 # ---- targets, version, internal errors --------------------------------------------------------
 
 
-def test_targets_lists_json(capsys) -> None:
+def test_targets_lists_every_registered_name_once(capsys) -> None:
     code, out, _ = run(capsys, "targets", "--format", "json")
     assert code == 0
-    names = {name for row in json.loads(out)["targets"] for name in row["names"]}
-    assert "json" in names
+    names = [name for row in json.loads(out)["targets"] for name in row["names"]]
+    assert sorted(names) == sorted(target_names())
+    code, text, _ = run(capsys, "targets")
+    assert code == 0 and "starlette (alias: fastapi)" in text
 
 
 def test_internal_error_is_one_line_exit_70(capsys, policy, monkeypatch) -> None:
