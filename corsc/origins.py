@@ -21,6 +21,12 @@ from corsc.source import Span
 DEFAULT_PORTS = {"http": 80, "https": 443}
 SCHEMES = tuple(DEFAULT_PORTS)
 
+#: The longest Origin any target matches: ``https://``, a 253-character DNS name and ``:65535``.
+#: No browser sends a longer one, so a longer Origin is never allowed, and it is refused before
+#: any pattern (a regex in particular) is run against it.
+MAX_ORIGIN_LENGTH = len("https://") + 253 + len(":65535")
+_TRAILING_DOT = re.compile(r"([a-z][a-z0-9+.-]*://[^/?#:]+)\.(:[0-9]+)?")
+
 #: One DNS label as design.md §1.3 defines it for wildcard matching.
 LABEL = r"[a-z0-9_-]+"
 _LABEL_RE = re.compile(LABEL)
@@ -311,6 +317,16 @@ def matcher(pattern: OriginPattern) -> Callable[[str], bool]:
     # ASCII, as every other target does.
     compiled = re.compile(python_regex(pattern))
     return lambda origin: compiled.fullmatch(origin) is not None
+
+
+def without_trailing_dot(origin: str) -> str | None:
+    """``origin`` with the trailing dot of its host removed (``http://evil.test.:8080`` is
+    ``http://evil.test:8080``), or ``None`` when its host has none. A page opened under the
+    fully qualified name sends the dotted form; a ``deny`` entry refuses both forms."""
+    found = _TRAILING_DOT.fullmatch(origin)
+    if found is None:
+        return None
+    return found.group(1) + (found.group(2) or "")
 
 
 def specificity(pattern: OriginPattern, block: bool) -> tuple[int, int, int]:

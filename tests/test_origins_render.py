@@ -419,3 +419,24 @@ def test_render_union_admits_what_any_pattern_admits(
         rendered = origins.render_union(patterns, dialect)
         assert "||" not in rendered and "(?:|" not in rendered and "|)" not in rendered
         assert admits(rendered, dialect, origin) == expected, dialect
+
+
+@pytest.mark.parametrize(
+    ("origin", "stripped"),
+    [
+        ("http://evil.test.:18300", "http://evil.test:18300"),
+        ("http://evil.test.", "http://evil.test"),
+        ("https://a.b.example.com.", "https://a.b.example.com"),
+        ("https://app.example.com", None),
+        ("https://app.example.com:443", None),
+        ("null", None),
+        ("http://[::1]:8080", None),
+    ],
+)
+def test_without_trailing_dot(origin: str, stripped: str | None) -> None:
+    assert origins.without_trailing_dot(origin) == stripped
+
+
+def test_max_origin_length_is_the_longest_https_origin() -> None:
+    longest = "https://" + ".".join(["a" * 63] * 3 + ["a" * 61]) + ":65535"
+    assert len(longest) == origins.MAX_ORIGIN_LENGTH
