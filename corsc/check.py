@@ -473,13 +473,20 @@ def _local_kind(host: str) -> str | None:
     """``"loopback"`` or ``"private-network"`` for such a canonical host, else ``None``."""
     if host == "localhost" or host.endswith(".localhost"):
         return "loopback"
-    # Canonical hosts: an IPv4 address ends in a digit, an IPv6 one is bracketed; names never.
+    # An IP literal is recognised the way origins parses hosts (the URL standard's rule), so a
+    # name ending in a digit (`devbox2`) is a name; a host that is not an address is not local.
     address: ipaddress.IPv4Address | ipaddress.IPv6Address
-    if host.startswith("["):
-        address = ipaddress.IPv6Address(host[1:-1])
-    elif host[-1:].isdigit():
-        address = ipaddress.IPv4Address(host)
-    else:
+    try:
+        if host.startswith("["):
+            address = ipaddress.IPv6Address(host[1:-1])
+        elif origins.ends_in_a_number(host):
+            number = origins.ipv4_number(host)
+            if number is None:
+                return None
+            address = ipaddress.IPv4Address(number)
+        else:
+            return None
+    except ValueError:
         return None
     if address.is_loopback:
         return "loopback"

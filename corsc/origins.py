@@ -210,9 +210,12 @@ def canonical_host_of(host: str, *, allow_ip: bool = True) -> tuple[str | None, 
     if host.startswith("["):
         if not allow_ip:
             return None, "a wildcard cannot stand over an IP address"
+        # URLs have no zone identifiers (`%25eth0`), though `ipaddress` accepts them.
         try:
-            address = ipaddress.IPv6Address(host[1:-1])
+            address = ipaddress.IPv6Address(host[1:-1]) if "%" not in host else None
         except ValueError:
+            address = None
+        if address is None:
             return None, f"`{host}` is not an IPv6 address"
         return f"[{address.compressed}]", ""
     if host.endswith("."):
@@ -229,18 +232,54 @@ def canonical_host_of(host: str, *, allow_ip: bool = True) -> tuple[str | None, 
     labels = lowered.split(".")
     if any(not _LABEL_RE.fullmatch(label) for label in labels):
         return None, f"`{host}` is not a valid host name"
-    if _looks_like_ipv4(labels):
+    if ends_in_a_number(lowered):
         if not allow_ip:
             return None, "a wildcard cannot stand over an IP address"
-        try:
-            return str(ipaddress.IPv4Address(lowered)), ""
-        except ValueError:
+        number = ipv4_number(lowered)
+        if number is None:
             return None, f"`{host}` is not a valid IPv4 address"
+        return str(ipaddress.IPv4Address(number)), ""
     return lowered, ""
 
 
-def _looks_like_ipv4(labels: list[str]) -> bool:
-    return labels[-1].isdigit()
+def ends_in_a_number(host: str) -> bool:
+    """Whether the URL standard parses ``host`` (ASCII, lowercase) as an IPv4 address: its last
+    label is decimal digits or a ``0x`` hexadecimal number. ``devbox2`` and ``a.b.c.d3`` are
+    names; ``1.2.3.4.5`` and ``999.1.1.1`` are IPv4 addresses that fail to parse."""
+    last = host.removesuffix(".").rpartition(".")[2]
+    return last.isdigit() or _ipv4_part(last) is not None
+
+
+def ipv4_number(host: str) -> int | None:
+    """The URL standard's IPv4 parser: one to four dot-separated parts, each decimal, octal
+    (leading ``0``) or hexadecimal (``0x``), the last filling the remaining bytes (``1.2.3`` is
+    ``1.2.0.3``, ``0x7f.1`` is ``127.0.0.1``). ``None`` where a browser refuses the host."""
+    parts = host.split(".")
+    if len(parts) > 1 and parts[-1] == "":
+        parts.pop()
+    if len(parts) > 4:
+        return None
+    numbers = [_ipv4_part(part) for part in parts]
+    if None in numbers:
+        return None
+    *leading, last = (number for number in numbers if number is not None)
+    if any(number > 255 for number in leading) or last >= 256 ** (5 - len(parts)):
+        return None
+    return last + sum(number << (8 * (3 - index)) for index, number in enumerate(leading))
+
+
+def _ipv4_part(text: str) -> int | None:
+    radix = 10
+    if text[:2] == "0x":
+        radix, text = 16, text[2:]
+    elif len(text) > 1 and text.startswith("0"):
+        radix, text = 8, text[1:]
+    if text == "":
+        return 0 if radix != 10 else None
+    digits = "0123456789abcdef"[:radix]
+    if any(char not in digits for char in text):
+        return None
+    return int(text, radix)
 
 
 # ---- matching ---------------------------------------------------------------------------
