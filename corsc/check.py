@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from corsc import diagnostics as d
-from corsc import origins
+from corsc import origins, suffixes
 from corsc.ir import (
     AllowEntry,
     Grant,
@@ -495,89 +495,22 @@ def _local_kind(host: str) -> str | None:
     return None
 
 
-class _SuffixRules:
-    """The rules of the Public Suffix List bundled with the ``publicsuffixlist`` package, as
-    written there (lowercase, international rules in Unicode, one per line). A compile asks
-    about a few wildcards: those lookups search the text, which costs less than reading ten
-    thousand rules into a set; past a few dozen lookups the set is built once. (The
-    package's own parser costs more than the rest of a compile.)"""
-
-    _LOOKUPS_BEFORE_A_SET = 64
-
-    def __init__(self, text: str) -> None:
-        self._text = "\n" + text.replace("\r", "") + "\n"
-        self._lookups = 0
-        self._rules: frozenset[str] | None = None
-        self._top_level: frozenset[str] | None = None
-
-    def __contains__(self, rule: str) -> bool:
-        if self._rules is None:
-            self._lookups += 1
-            if self._lookups <= self._LOOKUPS_BEFORE_A_SET:
-                return f"\n{rule}\n" in self._text
-            self._rules = frozenset(re.findall(r"^[^/\s]\S*", self._text, re.MULTILINE))
-        return rule in self._rules
-
-    def knows_top_level_domain(self, label: str) -> bool:
-        """Whether some rule ends in ``label``: the list's implicit ``*`` rule covers it."""
-        if self._rules is None:
-            return f"\n{label}\n" in self._text or f".{label}\n" in self._text
-        if self._top_level is None:
-            self._top_level = frozenset(rule.rsplit(".", 1)[-1] for rule in self._rules)
-        return label in self._top_level
-
-
-@functools.cache
-def _public_suffix_rules() -> _SuffixRules:
-    from publicsuffixlist import PSLFILE
-
-    with open(PSLFILE, encoding="utf-8") as stream:
-        return _SuffixRules(stream.read())
-
-
-def _public_suffix(host: str) -> str | None:
-    """The longest public suffix of a canonical host by the list's algorithm (the prevailing
-    rule; exception rules first), or ``None`` when no rule matches: unknown TLDs are not public
-    here, since `*.localhost` or `*.corp` has no other tenants."""
-    rules = _public_suffix_rules()
-    labels = _unicode_host(host).split(".")
-    for start in range(len(labels)):
-        candidate = ".".join(labels[start:])
-        if "!" + candidate in rules:
-            return ".".join(labels[start + 1 :])
-        if candidate in rules or "*." + ".".join(labels[start + 1 :]) in rules:
-            return ".".join(host.split(".")[start:])
-    if rules.knows_top_level_domain(labels[-1]):  # the list's implicit `*` rule
-        return host.rsplit(".", 1)[-1]
-    return None
-
-
-def _is_public_suffix(host: str) -> bool:
-    return _public_suffix(host) == host
-
-
-def _registrable_domain(host: str) -> str | None:
-    """The public suffix plus one label (``example.co.uk``), or ``None``."""
-    suffix = _public_suffix(host)
-    if suffix is None or suffix == host:
+def _wildcard_spread(pattern: OriginPattern) -> str | None:
+    """The message when the wildcard ``pattern`` spans more than one site, else ``None``.
+    Unknown top-level domains are not public here: `*.corp` or `*.localhost` names a private
+    namespace with no other tenants."""
+    base = pattern.host
+    if suffixes.is_public_suffix(base):
+        return (
+            f'{_shown(pattern)} allows every site under the public suffix "{base}", whoever owns it'
+        )
+    rule = suffixes.rule_below(base)
+    if rule is None:
         return None
-    return ".".join(host.split(".")[-(suffix.count(".") + 2) :])
-
-
-def _unicode_host(host: str) -> str:
-    """A canonical (punycode) host with its ``xn--`` labels decoded, as the list writes them."""
-    if "xn--" not in host:
-        return host
-    return ".".join(_unicode_label(label) for label in host.split("."))
-
-
-def _unicode_label(label: str) -> str:
-    if not label.startswith("xn--"):
-        return label
-    try:  # plain punycode: the IDNA 2003 codec refuses what UTS #46 allows (`faß`)
-        return label[4:].encode("ascii").decode("punycode")
-    except UnicodeError:
-        return label
+    return (
+        f"{_shown(pattern)} allows many sites, whoever owns them: the public suffix list rule "
+        f'"{rule}" makes hosts under "{base}" public suffixes'
+    )
 
 
 def _duration(seconds: int) -> str:
@@ -675,12 +608,12 @@ class _PolicyCheck:
         pattern, grant = entry.pattern, entry.grant
         credentials = grant.credentials.value
         if pattern.kind is PatternKind.SUBDOMAIN:
-            if _is_public_suffix(pattern.host):
+            spread = _wildcard_spread(pattern)
+            if spread is not None:
                 self.report(
                     d.WILDCARD_PUBLIC_SUFFIX.at(
                         pattern.span,
-                        f"{_shown(pattern)} allows every site under the public suffix "
-                        f'"{pattern.host}", whoever owns it',
+                        spread,
                         f'list the sites you trust, such as "{pattern.scheme}://app.'
                         f'{pattern.host}"; a wildcard belongs under a domain you control',
                     )
@@ -1325,7 +1258,7 @@ def _example_origin(pattern: OriginPattern) -> tuple[str, str, int | None] | Non
         parsed = origins.parse_pattern(sample, pattern.span).pattern
         if parsed is None or parsed.kind is not PatternKind.EXACT:
             continue
-        domain = _registrable_domain(parsed.host)
+        domain = suffixes.registrable_domain(parsed.host)
         if domain is not None:
             return parsed.scheme, domain, parsed.port
     return None

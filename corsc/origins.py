@@ -73,7 +73,7 @@ def parse_pattern(text: str, span: Span) -> ParsedPattern:
     if fast is not None:  # already canonical, the common case: skip the general parser
         scheme, wildcard, host, port_text = fast.groups()
         fast_port = None if port_text in (None, "*") else int(port_text)
-        if not host.rsplit(".", 1)[-1].isdigit() and (
+        if not ends_in_a_number(host) and (
             fast_port is None or (fast_port < 65536 and fast_port != DEFAULT_PORTS[scheme])
         ):
             kind = PatternKind.SUBDOMAIN if wildcard else PatternKind.PORT

@@ -111,6 +111,80 @@ def test_wildcard_under_a_registrable_or_private_name_is_not_a_public_suffix(pat
     assert "CORS104" not in codes(policy(f'origins "{pattern}"'))
 
 
+@pytest.mark.parametrize(
+    ("pattern", "rule", "base"),
+    [
+        # Wildcard rules of the list: every label under the base is a public suffix.
+        ("https://*.nagoya.jp", "*.nagoya.jp", "nagoya.jp"),
+        ("https://*.kawasaki.jp", "*.kawasaki.jp", "kawasaki.jp"),  # despite !city.kawasaki.jp
+        ("https://*.compute.amazonaws.com", "*.compute.amazonaws.com", "compute.amazonaws.com"),
+        # Normal (private-section) rules below a registrable domain.
+        ("https://*.amazonaws.com:*", "execute-api.af-south-1.amazonaws.com", "amazonaws.com"),
+    ],
+)
+def test_wildcard_over_names_some_of_which_are_public_suffixes(
+    pattern: str, rule: str, base: str
+) -> None:
+    text = policy(f'origins "{pattern}"')
+    item = one(text, "CORS104")
+    assert item.severity is ERROR
+    assert where(item.span) == at(text, f'"{pattern}"')
+    assert item.message == (
+        f'"{pattern}" allows many sites, whoever owns them: the public suffix list rule '
+        f'"{rule}" makes hosts under "{base}" public suffixes'
+    )
+
+
+@pytest.mark.parametrize(
+    ("pattern", "suffix"),
+    [
+        # A wildcard rule makes the base itself public.
+        ("https://*.eu-west-1.compute.amazonaws.com", "eu-west-1.compute.amazonaws.com"),
+        ("https://*.x.nagoya.jp", "x.nagoya.jp"),
+        ("https://*.s3.amazonaws.com", "s3.amazonaws.com"),
+    ],
+)
+def test_wildcard_over_a_wildcard_rule_suffix(pattern: str, suffix: str) -> None:
+    item = one(policy(f'origins "{pattern}"'), "CORS104")
+    assert item.message == (
+        f'"{pattern}" allows every site under the public suffix "{suffix}", whoever owns it'
+    )
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "https://*.city.kawasaki.jp",  # an exception rule: one registrable domain
+        "https://*.city.nagoya.jp",
+        "https://*.app.example.com",
+        "https://*.myapp.s3.amazonaws.com",
+        "https://*.xn--fa-hia.de",
+    ],
+)
+def test_wildcard_under_an_exception_or_a_plain_site_is_one_site(pattern: str) -> None:
+    assert "CORS104" not in codes(policy(f'origins "{pattern}"'))
+
+
+@pytest.mark.parametrize(
+    ("base", "expected"),
+    [
+        ("nagoya.jp", "*.nagoya.jp"),
+        ("city.nagoya.jp", None),
+        ("example.com", None),
+        ("compute.amazonaws.com", "*.compute.amazonaws.com"),
+        ("com", None),  # `com` has normal rules below; the first is found
+    ],
+)
+def test_rule_below_names_a_normal_or_wildcard_rule(base: str, expected: str | None) -> None:
+    from corsc import suffixes
+
+    found = suffixes.rule_below(base)
+    if base == "com":
+        assert found is not None and found.endswith(".com") and not found.startswith("!")
+    else:
+        assert found == expected
+
+
 def test_duplicate_origins_compare_canonical_forms() -> None:
     text = policy('origins "https://a.example", "https://x.example", "HTTPS://A.example:443"')
     item = one(text, "CORS105")
@@ -1003,12 +1077,76 @@ def psl_vectors() -> list[tuple[str, str | None]]:
 
 
 def test_public_suffix_list_official_vectors() -> None:
-    from corsc.check import _public_suffix_rules, _registrable_domain
+    from corsc import suffixes
 
     checked = 0
     for name, expected in psl_vectors():
-        if not _public_suffix_rules().knows_top_level_domain(name.rsplit(".", 1)[-1]):
+        if not suffixes.rules().knows_top_level_domain(name.rsplit(".", 1)[-1]):
             continue
-        assert _registrable_domain(name) == expected, name
+        assert suffixes.registrable_domain(name) == expected, name
         checked += 1
     assert checked >= 50
+
+
+# ---- IP literals: the URL standard decides what is one ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("origin", "canonical", "local"),
+    [
+        ("http://devbox2:8080", "http://devbox2:8080", None),  # a name ending in a digit
+        ("https://a.b.c.d3", "https://a.b.c.d3", None),
+        ("http://a1", "http://a1", None),
+        ("http://1a", "http://1a", None),
+        ("http://x.1a", "http://x.1a", None),
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000", "loopback"),
+        ("http://0x7f.1", "http://127.0.0.1", "loopback"),  # hexadecimal, two parts
+        ("http://127.1", "http://127.0.0.1", "loopback"),
+        ("http://0x1", "http://0.0.0.1", None),
+        ("http://1.2.3", "http://1.2.0.3", None),
+        ("http://10.1", "http://10.0.0.1", "private-network"),
+        ("http://0300.0250.1.1", "http://192.168.1.1", "private-network"),  # octal
+        ("http://[::1]", "http://[::1]", "loopback"),
+        ("http://[fd00::1]:3000", "http://[fd00::1]:3000", "private-network"),
+        ("http://[::ffff:1.2.3.4]", "http://[::ffff:102:304]", None),
+    ],
+)
+def test_hosts_are_ip_literals_exactly_when_browsers_parse_them_as_such(
+    origin: str, canonical: str, local: str | None
+) -> None:
+    text = policy(f'origins "{origin}"', "credentials true")
+    found = diagnostics(text)
+    if canonical != origin:
+        assert [item.fixes[0].edits[0].new_text for item in found if item.code == "CORS102"] == [
+            f'"{canonical}"'
+        ]
+    local_messages = [item.message for item in found if item.code == "CORS110"]
+    if local is None:
+        assert local_messages == []
+    else:
+        assert local_messages == [
+            f'"{canonical}" is a {local} origin: programs on each user\'s own '
+            f"{'machine' if local == 'loopback' else 'network'} are trusted"
+        ]
+    assert "CORS101" not in [item.code for item in found]
+
+
+@pytest.mark.parametrize(
+    ("origin", "problem"),
+    [
+        ("http://1.2.3.4.5", "`1.2.3.4.5` is not a valid IPv4 address"),
+        ("http://999.1.1.1", "`999.1.1.1` is not a valid IPv4 address"),
+        ("http://1.2.3.256", "`1.2.3.256` is not a valid IPv4 address"),
+        ("http://1.2.65536", "`1.2.65536` is not a valid IPv4 address"),
+        ("http://08", "`08` is not a valid IPv4 address"),  # not an octal digit
+        ("http://a.0x", "`a.0x` is not a valid IPv4 address"),
+        ("http://a.0xg", None),  # `0xg` is not a number: a name
+        ("http://[fe80::1%25eth0]", "`[fe80::1%25eth0]` is not an IPv6 address"),
+        ("http://[fe80::1%eth0]", "`[fe80::1%eth0]` is not an IPv6 address"),
+        ("http://[::g]", "`[::g]` is not an IPv6 address"),
+    ],
+)
+def test_malformed_ip_literals_are_diagnostics(origin: str, problem: str | None) -> None:
+    found = diagnostics(policy(f'origins "{origin}"', "credentials true"))
+    messages = [item.message for item in found if item.code == "CORS101"]
+    assert messages == ([] if problem is None else [f'"{origin}": {problem}'])
