@@ -21,12 +21,17 @@ The subset, and the choices made at its edges:
   (POSIX classes in PCRE, nested classes elsewhere); a ``-`` inside a class that is neither a
   range nor first or last; empty alternatives and empty groups; non-ASCII characters (browsers
   send hosts in punycode); groups nested more than 32 deep.
-- Refused because matching could take exponential time: a repetition of something that can match
-  the same text in more than one way (``(a+)+``, ``(a|a)*``, ``(\\d+\\.?)+``). The check looks
-  for two different paths through the regex's position automaton that read the same text and
-  meet again (exponential degree of ambiguity); polynomial cases such as ``[a-z]*[a-z]*`` are
-  accepted, since a request header is at most a few kilobytes. ``{m,n}`` is analysed as if it
-  were unbounded, which may refuse a harmless ``(a|a){2}``.
+- Refused because backtracking matching could take more than linear time: a repetition of
+  something that can match the same text in more than one way (``(a+)+``, ``(a|a)*``,
+  ``(\\d+\\.?)+``: exponential), and two repetitions one after the other that can split the
+  same text between them (``[a-z]+[a-z]+``, ``\\d+\\d*``, ``.*.*``: polynomial, each such pair
+  multiplying the work by the length of the Origin). Both are decided on the position
+  automaton: two different paths that read the same text and meet again inside one cycle
+  (exponential degree of ambiguity), or a text that leads from a position p back to p, from p
+  to a position q of a later cycle, and from q back to q (infinite degree of ambiguity).
+  ``{m,n}`` of up to 64 positions is unrolled and judged exactly (``[a-z]{1,3}[a-z]+`` is
+  linear); a longer count is analysed as if it were unbounded, which may refuse a harmless
+  one. A regex too large for the search's budget is refused as too complex to check.
 
 Rendering. The body is the same in every dialect; only the anchors differ
 (:data:`DIALECTS`). Groups are rendered non-capturing, so a regex never sets nginx's ``$1`` or
@@ -963,6 +968,121 @@ def _double_cycle(
     return False
 
 
+#: Triples of positions the polynomial-time check may visit before it gives up.
+_MAX_TRIPLES = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Polynomial:
+    """Two repetitions that can split one text between them in many ways: from ``first``,
+    the text ``pump`` leads back to ``first``, on to ``second``, and from ``second`` back to
+    ``second``. Text made of ``n`` copies of ``pump`` can then be split in ``n`` places, and a
+    backtracking engine tries every split when the rest of the origin does not match."""
+
+    first: int
+    second: int
+    pump: str
+
+
+def _polynomial_pair(automaton: _Automaton) -> _Polynomial | None:
+    """Two positions in different cycles of the automaton with a text that reads from the
+    first back to itself, from the first to the second, and from the second back to itself
+    (infinite degree of ambiguity, the test of Weber and Seidl; within one cycle that would
+    be exponential, which :func:`_exponential_loops` reports). The search walks triples of
+    positions, each kept in the cycle or between the cycles it must stay in. Raises
+    ``_TooComplex`` past the budget."""
+    count = len(automaton.leaves)
+    successors: list[list[int]] = [[] for _ in range(count)]
+    for p, q in automaton.edges:
+        successors[p].append(q)
+    arcs = [[(q, False) for q in targets] for targets in successors]
+    component = [0] * count
+    cyclic: list[bool] = []
+    for number, members in enumerate(_strongly_connected(arcs)):
+        for member in members:
+            component[member] = number
+        cyclic.append(len(members) > 1 or members[0] in successors[members[0]])
+    reach = [_reachable(p, successors) for p in range(count)]
+    budget = _MAX_TRIPLES
+    chars = automaton.chars
+    for p in range(count):
+        if not cyclic[component[p]]:
+            continue
+        for q in sorted(reach[p]):
+            if component[q] == component[p] or not cyclic[component[q]]:
+                continue
+            between = {y for y in reach[p] if q in reach[y]}
+            start, goal = (p, p, q), (p, q, q)
+            parents: dict[tuple[int, int, int], tuple[tuple[int, int, int], str] | None] = {
+                start: None
+            }
+            queue = [start]
+            for x, y, z in queue:
+                for x_next in successors[x]:
+                    if component[x_next] != component[p]:
+                        continue
+                    for y_next in successors[y]:
+                        if y_next not in between:
+                            continue
+                        common = chars[x_next] & chars[y_next]
+                        if not common:
+                            continue
+                        for z_next in successors[z]:
+                            shared = common & chars[z_next]
+                            if component[z_next] != component[q] or not shared:
+                                continue
+                            triple = (x_next, y_next, z_next)
+                            if triple in parents:
+                                continue
+                            budget -= 1
+                            if budget < 0:
+                                raise _TooComplex
+                            parents[triple] = ((x, y, z), _preferred(shared))
+                            if triple == goal:
+                                return _Polynomial(p, q, _pump(parents, goal))
+                            queue.append(triple)
+    return None
+
+
+def _preferred(chars: frozenset[str]) -> str:
+    return next((char for char in _PREFERRED if char in chars), min(chars))
+
+
+def _reachable(start: int, successors: list[list[int]]) -> set[int]:
+    """Positions reachable from ``start`` by one or more edges."""
+    seen: set[int] = set()
+    stack = list(successors[start])
+    while stack:
+        position = stack.pop()
+        if position not in seen:
+            seen.add(position)
+            stack.extend(successors[position])
+    return seen
+
+
+def _pump(
+    parents: dict[tuple[int, int, int], tuple[tuple[int, int, int], str] | None],
+    goal: tuple[int, int, int],
+) -> str:
+    text: list[str] = []
+    step = parents[goal]
+    while step is not None:
+        triple, char = step
+        text.append(char)
+        step = parents[triple]
+    return "".join(reversed(text))
+
+
+def _enclosing_repeat(node: _Node, parents: dict[_Node, _Node]) -> _Node:
+    """The innermost unbounded-or-counted repetition holding ``node``, else ``node``."""
+    current: _Node | None = node
+    while current is not None:
+        if isinstance(current, _Repeat) and current.max != 1:
+            return current
+        current = parents.get(current)
+    return node
+
+
 def _strongly_connected(arcs: list[list[tuple[int, bool]]]) -> list[list[int]]:
     """Tarjan's algorithm without recursion (the graph may be deep)."""
     order: list[int] = [-1] * len(arcs)
@@ -1102,16 +1222,16 @@ def validate(body: str) -> list[RegexIssue]:
         try:
             loops = _exponential_loops(automaton)
         except _TooComplex:
-            issues.append(
-                RegexIssue(
-                    "unsupported",
-                    0,
-                    len(body),
-                    "the regex is too complex for corsc to check how long matching takes",
-                    "split it into several `regex` entries",
-                )
-            )
-            loops = []
+            issues.append(_too_complex(body))
+            loops = [_Repeat(root, 0, 0, 0, 0)]  # nothing more to check
+        if not loops:
+            try:
+                polynomial = _polynomial_pair(automaton)
+            except _TooComplex:
+                issues.append(_too_complex(body))
+                polynomial = None
+            if polynomial is not None:
+                issues.append(_polynomial_issue(body, automaton, polynomial))
         for loop in loops:
             text = body[loop.start : loop.end]
             issues.append(
@@ -1128,6 +1248,33 @@ def validate(body: str) -> list[RegexIssue]:
         dots = _unescaped_dots(automaton)
         issues.extend(_dot_issue(body, dot, dots) for dot in dots)
     return sorted(issues, key=lambda issue: (issue.start, issue.end))
+
+
+def _too_complex(body: str) -> RegexIssue:
+    return RegexIssue(
+        "unsupported",
+        0,
+        len(body),
+        "the regex is too complex for corsc to check how long matching takes",
+        "split it into several `regex` entries",
+    )
+
+
+def _polynomial_issue(body: str, automaton: _Automaton, found: _Polynomial) -> RegexIssue:
+    first = _enclosing_repeat(automaton.leaves[found.first], automaton.parents)
+    second = _enclosing_repeat(automaton.leaves[found.second], automaton.parents)
+    start, end = min(first.start, second.start), max(first.end, second.end)
+    pump = found.pump
+    return RegexIssue(
+        "unsupported",
+        start,
+        end,
+        f"`{body[start:end]}` is not supported: `{body[first.start : first.end]}` and "
+        f"`{body[second.start : second.end]}` can split text such as `{pump * 3}` between "
+        "them in many ways, which takes polynomial time on origins that almost match",
+        "let one repetition read what the other cannot, as in `[a-z0-9-]+\\.[a-z0-9-]+`, "
+        "or merge them into one",
+    )
 
 
 def anchor(source: str, dialect: str) -> str:

@@ -22,7 +22,7 @@ import re
 import shutil
 import subprocess
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pytest
 from hypothesis import example, given, settings
@@ -118,7 +118,8 @@ ACCEPTED = [
     r"https://\/\:\@\_\,\%\~\!\=",
     r"https://(?:[a-z]+-)*[a-z]+\.test",
     r"https://a\.test(?::[1-9][0-9]{0,4})?",
-    r"https://[a-z]*[a-z]*\.test",
+    r"https://[a-z]{1,63}(\.[a-z]{1,63})*\.example\.com",
+    r"https://[a-z]{1,3}[a-z]+\.test",  # the count is unrolled: at most three ways to split
 ]
 
 
@@ -426,7 +427,6 @@ def test_more_refusals(body: str, expected: list[tuple[str, int, int]]) -> None:
         r"(?:a{2})+",  # counted repetitions are unrolled: (aa)+ reads each text one way
         r"(a|a){2,5}",  # ambiguous, but bounded: at most 2**5 ways
         r"(a|ab)*",
-        r"[a-z]*[a-z]*",  # polynomial only
         r"(?:(?:a|b)+c)*",
     ],
 )
@@ -449,6 +449,163 @@ def test_refused_regexes_really_are_slow_and_accepted_ones_are_not() -> None:
         started = time.perf_counter()
         re.fullmatch(body, "a" * 22 + "!")
         assert (time.perf_counter() - started > 0.05) == slow
+
+
+# ---- super-linear matching: what is refused really is slow on a backtracking engine -------
+
+
+class _Backtracker:
+    """A backtracking matcher over corsc's regex tree that tries alternatives in the order
+    Python's engine does (greedy repetitions, options left to right, no empty iterations),
+    counting the characters it compares. Counting instead of timing makes the test exact and
+    independent of the machine."""
+
+    def __init__(self, body: str, limit: int) -> None:
+        root, issues = regex._parse(body)
+        assert root is not None and not issues
+        self.root = root
+        self.limit = limit
+        self.steps = 0
+
+    def fullmatch(self, text: str) -> bool:
+        self.steps = 0
+        self.text = text
+        try:
+            return self.match(self.root, 0, lambda end: end == len(text))
+        except OverflowError:  # past the limit: super-linear enough
+            return False
+
+    def match(self, node: object, index: int, then: Callable[[int], bool]) -> bool:
+        if isinstance(node, regex._Literal | regex._Class | regex._Any):
+            self.steps += 1
+            if self.steps > self.limit:
+                raise OverflowError
+            if isinstance(node, regex._Literal):
+                chars: frozenset[str] = frozenset(node.char)
+            else:
+                chars = node.chars if isinstance(node, regex._Class) else regex.PRINTABLE
+            return index < len(self.text) and self.text[index] in chars and then(index + 1)
+        if isinstance(node, regex._Group):
+            return self.match(node.body, index, then)
+        if isinstance(node, regex._Alt):
+            return any(self.match(option, index, then) for option in node.options)
+        if isinstance(node, regex._Seq):
+            return self.sequence(node.items, index, then)
+        assert isinstance(node, regex._Repeat)
+        return self.repeat(node, 0, index, then)
+
+    def sequence(self, items: tuple[object, ...], index: int, then: Callable[[int], bool]) -> bool:
+        if not items:
+            return then(index)
+        return self.match(items[0], index, lambda end: self.sequence(items[1:], end, then))
+
+    def repeat(self, node: regex._Repeat, done: int, index: int, then: Callable[[int], bool]) -> bool:
+        if (node.max is None or done < node.max) and self.match(
+            node.body, index, lambda end: end != index and self.repeat(node, done + 1, end, then)
+        ):
+            return True
+        return done >= node.min and then(index)
+
+
+def _steps(body: str, prefix: str, pump: str, suffix: str, copies: int, limit: int) -> int:
+    matcher = _Backtracker(body, limit)
+    assert not matcher.fullmatch(prefix + pump * copies + suffix)
+    return matcher.steps
+
+
+#: (body, prefix, pump, suffix): the attack text is prefix + pump × n + suffix, which fails.
+SUPER_LINEAR = [
+    (r"https://[a-z]+[a-z]+[a-z]+[a-z]+\.example\.com", "https://", "a", "!"),
+    (r"[a-z]+[a-z]+", "", "a", "!"),
+    (r".*.*", "", "a", " "),
+    (r"https://.*.*\.test", "https://", "a", "!"),
+    (r"[a-z0-9.-]+\.[a-z0-9.-]+", "", ".", "!"),
+    (r"\d+\d*", "", "1", "!"),
+    (r"[a-z]*\.?[a-z]*", "", "a", "!"),
+    (r"https://[a-z]*[a-z]*\.test", "https://", "a", "!"),
+    (r"https://(?:a|b)+[ab]+\.test", "https://", "ab", "!"),
+    (r"(x+x+)+y", "", "x", "!"),
+    (r"(a*)*", "", "a", "!"),
+    (r"(?:[a-z]+)+x", "", "a", "!"),
+    (r"(a|a)*", "", "a", "!"),
+]
+
+LINEAR = [
+    (r"https://[a-z0-9-]+\.example\.com", "https://", "a", "!"),
+    (r"https://pr-\d+\.example\.com", "https://pr-", "1", "!"),
+    (r"https://([a-z0-9-]+\.)*example\.com", "https://", "a.", "!"),
+    (r"https://[a-z]{1,63}(\.[a-z]{1,63})*\.example\.com", "https://a", ".a", "!"),
+    (r"[a-z]{1,3}[a-z]+", "", "a", "!"),
+    (r"(a|ab)*c", "", "ab", "!"),
+    (r"https://(?:[a-z]+-)*[a-z]+\.test", "https://", "a-", "!"),
+    (r"[a-z]+\.[a-z]+", "", "a", "!"),
+    (r"(?:[a-z]+-)?[a-z]+\.test", "", "a", "!"),  # the `-` tells the repetitions apart
+    (r"https?://(www\.)?example\.com(:\d+)?", "https://example.com:", "1", "!"),
+]
+
+
+@pytest.mark.parametrize(("body", "prefix", "pump", "suffix"), SUPER_LINEAR)
+def test_refused_regexes_need_super_linear_backtracking(
+    body: str, prefix: str, pump: str, suffix: str
+) -> None:
+    issues = [issue for issue in validate(body) if issue.kind == "unsupported"]
+    assert issues and all("time on origins that almost match" in i.message for i in issues)
+    small = _steps(body, prefix, pump, suffix, 12, 10**6)
+    large = _steps(body, prefix, pump, suffix, 48, 10 * small)
+    assert large > 8 * small  # four times the text, more than eight times the work
+
+
+@pytest.mark.parametrize(("body", "prefix", "pump", "suffix"), LINEAR)
+def test_accepted_regexes_backtrack_linearly(body: str, prefix: str, pump: str, suffix: str) -> None:
+    assert validate(body) == []
+    small = _steps(body, prefix, pump, suffix, 12, 10**6)
+    large = _steps(body, prefix, pump, suffix, 48, 10**6)
+    assert large < 5 * small
+
+
+@pytest.mark.parametrize(
+    ("body", "start", "end", "message"),
+    [
+        (
+            r"https://[a-z]+[a-z]+\.test",
+            8,
+            20,
+            "`[a-z]+[a-z]+` is not supported: `[a-z]+` and `[a-z]+` can split text such as "
+            "`aaa` between them in many ways, which takes polynomial time on origins that "
+            "almost match",
+        ),
+        (
+            r"https://(?:pr-)?\d+\d{0,}\.test",
+            16,
+            25,
+            "`\\d+\\d{0,}` is not supported: `\\d+` and `\\d{0,}` can split text such as "
+            "`111` between them in many ways, which takes polynomial time on origins that "
+            "almost match",
+        ),
+        (
+            r"https://[a-z0-9.-]+\.[a-z0-9.-]+",
+            8,
+            32,
+            "`[a-z0-9.-]+\\.[a-z0-9.-]+` is not supported: `[a-z0-9.-]+` and `[a-z0-9.-]+` can "
+            "split text such as `.a.a.a` between them in many ways, which takes polynomial time on "
+            "origins that almost match",
+        ),
+    ],
+)
+def test_polynomial_refusal_message(body: str, start: int, end: int, message: str) -> None:
+    (issue,) = validate(body)
+    assert (issue.kind, issue.start, issue.end, issue.message) == ("unsupported", start, end, message)
+    assert issue.help == (
+        "let one repetition read what the other cannot, as in `[a-z0-9-]+\\.[a-z0-9-]+`, or "
+        "merge them into one"
+    )
+
+
+def test_the_polynomial_check_has_a_budget() -> None:
+    # 120 optional-or-repeated classes in a row: many pairs of cycles, each walked in triples.
+    body = "(?:" + "".join(f"[a-z{i % 10}]+x?" for i in range(120)) + ")"
+    messages = [issue.message for issue in validate(body)]
+    assert messages and all("time" in m or "too complex" in m for m in messages)
 
 
 @pytest.mark.parametrize(
@@ -680,7 +837,7 @@ def test_validate_never_raises_and_accepted_bodies_mean_what_python_reads(
     issues = [issue for issue in validate(body) if issue.kind in ("invalid", "unsupported")]
     # render() refuses what the syntax check refuses; the exponential-time check is
     # validate()'s alone (render's docstring).
-    slow = ("exponential", "too complex")
+    slow = ("exponential", "polynomial", "too complex")
     if any(not any(word in issue.message for word in slow) for issue in issues):
         with pytest.raises(ValueError):
             render(body, "python")
