@@ -4,8 +4,9 @@ common patterns it accepts are not.
 For each pattern an attack text (prefix + pump × n + a failing last character) is matched with
 ``re.fullmatch`` at n and 4n characters of pump. Target: every refused pattern takes more than
 8 × as long at 4n (a linear matcher takes about 4 ×, a quadratic one 16 ×), every accepted one
-less than 8 × (room for noise: linear is 4 ×). Times are the best of several runs; n is chosen so the short run takes about a
-millisecond (for exponential patterns, n + 4 stands in for 4n).
+less than 8 × (room for noise: linear is 4 ×). Times are the best of several runs; n is
+chosen so the short run takes about a millisecond (for exponential patterns, n + 4 stands in
+for 4n).
 """
 
 from __future__ import annotations

@@ -499,7 +499,9 @@ class _Backtracker:
             return then(index)
         return self.match(items[0], index, lambda end: self.sequence(items[1:], end, then))
 
-    def repeat(self, node: regex._Repeat, done: int, index: int, then: Callable[[int], bool]) -> bool:
+    def repeat(
+        self, node: regex._Repeat, done: int, index: int, then: Callable[[int], bool]
+    ) -> bool:
         if (node.max is None or done < node.max) and self.match(
             node.body, index, lambda end: end != index and self.repeat(node, done + 1, end, then)
         ):
@@ -556,7 +558,9 @@ def test_refused_regexes_need_super_linear_backtracking(
 
 
 @pytest.mark.parametrize(("body", "prefix", "pump", "suffix"), LINEAR)
-def test_accepted_regexes_backtrack_linearly(body: str, prefix: str, pump: str, suffix: str) -> None:
+def test_accepted_regexes_backtrack_linearly(
+    body: str, prefix: str, pump: str, suffix: str
+) -> None:
     assert validate(body) == []
     small = _steps(body, prefix, pump, suffix, 12, 10**6)
     large = _steps(body, prefix, pump, suffix, 48, 10**6)
@@ -594,7 +598,12 @@ def test_accepted_regexes_backtrack_linearly(body: str, prefix: str, pump: str, 
 )
 def test_polynomial_refusal_message(body: str, start: int, end: int, message: str) -> None:
     (issue,) = validate(body)
-    assert (issue.kind, issue.start, issue.end, issue.message) == ("unsupported", start, end, message)
+    assert (issue.kind, issue.start, issue.end, issue.message) == (
+        "unsupported",
+        start,
+        end,
+        message,
+    )
     assert issue.help == (
         "let one repetition read what the other cannot, as in `[a-z0-9-]+\\.[a-z0-9-]+`, or "
         "merge them into one"
