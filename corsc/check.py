@@ -220,6 +220,7 @@ class _Regexes:
     def __init__(self) -> None:
         self._issues: dict[str, list[regex.RegexIssue]] = {}
         self._matchers: dict[str, Callable[[str], bool] | None] = {}
+        self._languages: dict[str, regex.Language] = {}
 
     def issues(self, pattern: OriginPattern) -> list[regex.RegexIssue]:
         from corsc import regex  # slow to import; only regexes need it
@@ -228,6 +229,14 @@ class _Regexes:
             self._issues[pattern.regex] = regex.validate(pattern.regex)
         return self._issues[pattern.regex]
 
+    def language(self, pattern: OriginPattern) -> regex.Language:
+        """What a usable regex admits (:func:`corsc.regex.language`)."""
+        from corsc import regex  # slow to import; only regexes need it
+
+        if pattern.regex not in self._languages:
+            self._languages[pattern.regex] = regex.language(pattern.regex, _one_site)
+        return self._languages[pattern.regex]
+
     def matcher(self, pattern: OriginPattern) -> Callable[[str], bool] | None:
         """A full-match predicate, or ``None`` for a regex that is invalid or outside the
         portable subset (reported as CORS111; matching with it would mean nothing)."""
@@ -235,6 +244,13 @@ class _Regexes:
             usable = not any(issue.kind != "unescaped-dot" for issue in self.issues(pattern))
             self._matchers[pattern.regex] = origins.matcher(pattern) if usable else None
         return self._matchers[pattern.regex]
+
+
+@functools.cache
+def _one_site(name: str) -> bool:
+    """Whether ``name`` and every host under it are one site: a registrable domain with no
+    public suffix below it (an IP address never is, whatever its last labels look like)."""
+    return not origins.ends_in_a_number(name) and suffixes.is_one_site(name)
 
 
 # ---- origin indexes ------------------------------------------------------------------------
@@ -676,8 +692,10 @@ class _PolicyCheck:
         pattern = entry.pattern
         if not self.regex_validity(pattern):
             return
+        dotted = False
         for issue in self.regexes.issues(pattern):
             if issue.kind == "unescaped-dot":
+                dotted = True
                 self.report(
                     d.REGEX_UNESCAPED_DOT.at(
                         _body_span(pattern, issue.start, issue.end, self.file),
@@ -685,19 +703,102 @@ class _PolicyCheck:
                         issue.help,
                     )
                 )
-        self.look_alikes(pattern)
+        host_look_alike = self.look_alikes(pattern)
+        # An unescaped dot or a look-alike host already says the regex admits other sites.
+        self.regex_language(entry, sites=not dotted and not host_look_alike)
 
-    def look_alikes(self, pattern: OriginPattern) -> None:
+    def regex_language(self, entry: AllowEntry, sites: bool) -> None:
+        """Judge a regex by the origins it admits: `null`, schemes other than http(s), and
+        (when ``sites``) sites it does not spell out, each as the same origin written out
+        would be judged."""
+        pattern, grant = entry.pattern, entry.grant
+        credentials = bool(grant.credentials.value)
+        related = [_credentials_here(grant)] if credentials else []
+        shown = _shown(pattern)
+        language = self.regexes.language(pattern)
+        if language.too_complex:
+            self.report(
+                d.REGEX_TOO_COMPLEX.at(
+                    pattern.span,
+                    f"{shown} is too complex for corsc to tell which origins it admits",
+                    "split it into several `regex` entries, or list the origins it should admit",
+                )
+            )
+        if language.null:
+            help = (
+                'make the regex spell out the scheme, as in regex "^https://app\\.example\\.com$"'
+            )
+            if credentials:
+                self.report(
+                    d.NULL_ORIGIN_WITH_CREDENTIALS.at(
+                        pattern.span,
+                        f'{shown} admits "null" with credentials: any page can read responses '
+                        "with the user's cookies, since sandboxed iframes and data: URLs send "
+                        "`null`",
+                        help,
+                        related=related,
+                    )
+                )
+            else:
+                self.report(
+                    d.NULL_ORIGIN.at(
+                        pattern.span,
+                        f'{shown} admits "null", which every sandboxed iframe, data: URL and '
+                        "local file sends: any site can produce it",
+                        help,
+                    )
+                )
+        if language.other_scheme is not None:
+            kind = (
+                d.REGEX_ADMITS_OTHER_SCHEMES_WITH_CREDENTIALS
+                if credentials
+                else d.REGEX_ADMITS_OTHER_SCHEMES
+            )
+            self.report(
+                kind.at(
+                    pattern.span,
+                    f'{shown} admits "{language.other_scheme}", whose scheme is neither http '
+                    "nor https",
+                    "spell out the scheme: start the regex with `https://`",
+                    related=related,
+                )
+            )
+        if sites and language.spread is not None:
+            kind = (
+                d.REGEX_ADMITS_OTHER_SITES_WITH_CREDENTIALS
+                if credentials
+                else d.REGEX_ADMITS_OTHER_SITES
+            )
+            named = [name for name in language.named if not name.startswith("[")]
+            if named:
+                listed = ", ".join(named[:3]) + (", …" if len(named) > 3 else "")
+                message = f'{shown} admits "{language.spread}" — outside {listed}'
+            else:
+                message = f'{shown} admits "{language.spread}", and origins of any other site'
+            domain = next((name for name in named if _one_site(name)), "example.com")
+            self.report(
+                kind.at(
+                    pattern.span,
+                    message,
+                    "list the exact origins, or use a subdomain wildcard for a domain you own, "
+                    f'such as "https://*.{domain}"',
+                    related=related,
+                )
+            )
+
+    def look_alikes(self, pattern: OriginPattern) -> bool:
+        """Report CORS113 for look-alike origins the regex admits; true when one of them is a
+        look-alike host (not only an http:// twin or another port)."""
         from corsc import regex  # slow to import; only regexes need it
 
         match = self.regexes.matcher(pattern)
         if match is None:
-            return
+            return False
         admitted = [
             (probe, why) for probe, why in regex.look_alike_probes(pattern.regex) if match(probe)
         ]
         if not admitted:
-            return
+            return False
         probe, why = admitted[0]
         more = ""
         if len(admitted) > 1:
@@ -712,6 +813,7 @@ class _PolicyCheck:
                 ),
             )
         )
+        return any(not why.startswith(("`http://`", "a port")) for _, why in admitted)
 
     # -- the lists -------------------------------------------------------------------------
 

@@ -192,6 +192,27 @@ REGEX_ADMITS_LOOK_ALIKE = kind(
 WILDCARD_WITH_CREDENTIALS_SUBDOMAIN = kind(
     "CORS114", "subdomain-wildcard-with-credentials", I, "every subdomain trusted with credentials"
 )
+REGEX_ADMITS_OTHER_SITES = kind(
+    "CORS115", "regex-admits-other-sites", W, "a regex that admits sites it does not spell out"
+)
+REGEX_ADMITS_OTHER_SITES_WITH_CREDENTIALS = kind(
+    "CORS116",
+    "regex-admits-other-sites-with-credentials",
+    E,
+    "a regex admitting sites it does not spell out, with credentials",
+)
+REGEX_ADMITS_OTHER_SCHEMES = kind(
+    "CORS117", "regex-admits-other-schemes", W, "a regex that admits schemes other than http(s)"
+)
+REGEX_ADMITS_OTHER_SCHEMES_WITH_CREDENTIALS = kind(
+    "CORS118",
+    "regex-admits-other-schemes-with-credentials",
+    E,
+    "a regex admitting schemes other than http(s), with credentials",
+)
+REGEX_TOO_COMPLEX = kind(
+    "CORS119", "regex-too-complex", E, "a regex too complex to tell which origins it admits"
+)
 
 # ---- 2xx: methods and headers ------------------------------------------------------------
 INVALID_METHOD = kind("CORS201", "invalid-method-token", E, "a method that is not an HTTP token")

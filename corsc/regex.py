@@ -773,7 +773,8 @@ class _Automaton:
         self.links: Counter[tuple[int, int]] = Counter()
         self.loops: list[tuple[range, _Repeat, Counter[tuple[int, int]]]] = []
         self.parents: dict[_Node, _Node] = {}
-        self.build(root)
+        #: The whole regex: where a match may start and end, and whether it may be empty.
+        self.root = self.build(root)
         self.edges = self.edges_within(range(len(self.leaves)), len(self.loops))
 
     def edges_within(self, positions: range, loops: int) -> Counter[tuple[int, int]]:
@@ -1123,6 +1124,458 @@ def _strongly_connected(arcs: list[list[tuple[int, bool]]]) -> list[list[int]]:
                 parent = work[-1][0]
                 low[parent] = min(low[parent], low[node])
     return components
+
+
+# ---- the language: which origins a regex admits ---------------------------------------------
+
+_SCHEME_START = frozenset(string.ascii_lowercase)
+_SCHEME_CHARS = frozenset(string.ascii_lowercase + string.digits + "+.-")
+_LABEL_CHARS = frozenset(string.ascii_lowercase + string.digits + "-_")
+_IPV6_CHARS = frozenset("0123456789abcdef:.")
+#: The characters tried when a walk builds an example, in the order preferred.
+_WALK_ORDER = string.ascii_lowercase + string.digits + "-_.:/[]+"
+_PORT_DIGITS = "1234567890"
+#: Steps of the walk over a regex's hosts before it gives up, and the named sites it lists.
+_MAX_WALK = 20_000
+_MAX_NAMED = 64
+_MAX_HOST = 253
+_START = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """What a regex admits among the Origins a browser can send (``null``, or
+    ``scheme://host[:port]`` with a lowercase host and a decimal port).
+
+    ``null``: it matches ``null``. ``other_scheme``: an origin it admits whose scheme is not
+    http or https. ``spread``: an http(s) origin it admits outside the sites it spells out
+    (``named``), when its hosts are not a finite set of those sites and their subdomains.
+    ``too_complex``: the walk over its hosts ran out of budget, and nothing is known.
+    """
+
+    null: bool
+    other_scheme: str | None
+    spread: str | None
+    named: tuple[str, ...]
+    too_complex: bool
+
+
+class _Walk:
+    """The regex's position automaton as a machine to run: forward over whole origins, and
+    backward, from the end of the host towards its start, over hosts."""
+
+    def __init__(self, body: str, one_site: Callable[[str], bool]) -> None:
+        self.automaton = _Automaton(_clean_tree(body))
+        self.one_site = one_site
+        automaton = self.automaton
+        self.chars = automaton.chars
+        count = len(automaton.leaves)
+        self.successors: list[list[int]] = [[] for _ in range(count)]
+        self.predecessors: list[list[int]] = [[] for _ in range(count)]
+        for p, q in automaton.edges:
+            self.successors[p].append(q)
+            self.predecessors[q].append(p)
+        self.first = sorted(automaton.root.first)
+        self.final = frozenset(automaton.root.last)
+
+    def step(self, states: frozenset[int], char: str) -> frozenset[int]:
+        found: set[int] = set()
+        for p in states:
+            for q in self.first if p == _START else self.successors[p]:
+                if char in self.chars[q]:
+                    found.add(q)
+        return frozenset(found)
+
+    def run(self, text: str, states: frozenset[int] = frozenset({_START})) -> frozenset[int]:
+        for char in text:
+            states = self.step(states, char)
+        return states
+
+    def accepts(self, states: frozenset[int]) -> bool:
+        return bool(states & self.final) or (_START in states and self.automaton.root.nullable > 0)
+
+    def origin_with_host(self, host: str) -> str | None:
+        """An origin the regex admits with this host: http(s), and a port when it needs one."""
+        for scheme in ("https", "http"):
+            states = self.run(f"{scheme}://{host}")
+            if self.accepts(states):
+                return f"{scheme}://{host}"
+            port = self.port_after(states)
+            if port is not None:
+                return f"{scheme}://{host}:{port}"
+        return None
+
+    def port_after(self, states: frozenset[int]) -> str | None:
+        level = {"": self.step(states, ":")}
+        for _ in range(5):
+            following: dict[str, frozenset[int]] = {}
+            for digits, current in level.items():
+                for digit in _PORT_DIGITS:
+                    reached = self.step(current, digit)
+                    if reached and reached not in following.values():
+                        if self.accepts(reached):
+                            return digits + digit
+                        following[digits + digit] = reached
+            level = following
+        return None
+
+    # -- forward: null, schemes, where hosts start ------------------------------------------
+
+    def schemes(self) -> tuple[str | None, frozenset[int]]:
+        """An origin with another scheme than http(s), and the positions right after
+        ``http://`` or ``https://``."""
+        return self.other_scheme(), self.run("https://") | self.run("http://")
+
+    def other_scheme(self) -> str | None:
+        """Breadth first over (position, shape of the origin so far), shortest first."""
+        start = (_START, "scheme", "")
+        parents: dict[tuple[int, str, str], tuple[tuple[int, str, str], str] | None] = {start: None}
+        queue = [start]
+        for state in queue:
+            position, phase, data = state
+            if phase in ("label", "v6-end", "port") and data == "other" and position in self.final:
+                return _path(parents, state)
+            targets = self.first if position == _START else self.successors[position]
+            for q in targets:
+                for char in _WALK_ORDER:
+                    if char not in self.chars[q]:
+                        continue
+                    shape = _origin_shape(phase, data, char)
+                    if shape is None:
+                        continue
+                    following = (q, *shape)
+                    if following not in parents:
+                        parents[following] = (state, char)
+                        queue.append(following)
+            if len(parents) > _MAX_WALK:
+                return None
+        return None
+
+    def exits(self) -> frozenset[int]:
+        """Positions where a host may end: the regex ends there, or goes on with a port."""
+        digits: set[int] = set()
+        changed = True
+        while changed:
+            changed = False
+            for q, chars in enumerate(self.chars):
+                if (
+                    q not in digits
+                    and chars & _DIGITS
+                    and (q in self.final or any(r in digits for r in self.successors[q]))
+                ):
+                    digits.add(q)
+                    changed = True
+        exits = set(self.final)
+        for q in range(len(self.chars)):
+            for r in self.successors[q]:
+                if ":" in self.chars[r] and any(t in digits for t in self.successors[r]):
+                    exits.add(q)
+        return frozenset(exits)
+
+
+def _origin_shape(phase: str, data: str, char: str) -> tuple[str, str] | None:
+    """The shape of an origin after one more character: a small automaton for
+    ``scheme://host[:port]`` that remembers whether the scheme is http(s) or ``other``."""
+    if phase == "scheme":
+        if char == ":" and data:
+            return "colon", data if data in ("http", "https") else "other"
+        if char in (_SCHEME_CHARS if data else _SCHEME_START):
+            # Only whether it is still on its way to `http` or `https` matters.
+            return "scheme", data + char if "https".startswith(data + char) else "other"
+        return None
+    transitions = {
+        "colon": {"/": "slash"},
+        "slash": {"/": "host"},
+    }
+    if phase in transitions:
+        following = transitions[phase].get(char)
+        return None if following is None else (following, data)
+    if phase in ("host", "dot"):
+        if char in _LABEL_CHARS:
+            return "label", data
+        return ("v6", data) if char == "[" and phase == "host" else None
+    if phase == "label":
+        if char in _LABEL_CHARS:
+            return "label", data
+        return {".": ("dot", data), ":": ("colon-port", data)}.get(char)
+    if phase == "v6":
+        if char in _IPV6_CHARS:
+            return "v6", data
+        return ("v6-end", data) if char == "]" else None
+    if phase == "v6-end":
+        return ("colon-port", data) if char == ":" else None
+    if phase in ("colon-port", "port"):
+        return ("port", data) if char in _DIGITS else None
+    return None
+
+
+def _path(
+    parents: dict[tuple[int, str, str], tuple[tuple[int, str, str], str] | None],
+    state: tuple[int, str, str],
+) -> str:
+    text: list[str] = []
+    step = parents[state]
+    while step is not None:
+        state, char = step
+        text.append(char)
+        step = parents[state]
+    return "".join(reversed(text))
+
+
+class _TooLarge(Exception):
+    pass
+
+
+#: How a host goes on from each part of it (a bracketed address, or a name), and what each
+#: part reads. A name may end with a dot here: the walk itself never lets a label be empty.
+_HOST_MODES: dict[str, tuple[str, ...]] = {
+    "host": ("name", "address"),
+    "name": ("name",),
+    "address": ("address", "address-end"),
+    "address-end": (),
+}
+_HOST_MODE_CHARS: dict[str, frozenset[str]] = {
+    "name": _LABEL_CHARS | {"."},
+    "address": frozenset("[") | _IPV6_CHARS,
+    "address-end": frozenset("]"),
+}
+
+#: A node of the walk over hosts: the positions from which ``suffix`` leads to where a host
+#: ends, the suffix (the end of a host, read so far), and which positions read each of its
+#: characters.
+_Node_: TypeAlias = tuple[frozenset[int], str, tuple[frozenset[int], ...]]
+
+
+class _HostWalk:
+    """Hosts read from their end towards their start (see :func:`language`)."""
+
+    def __init__(self, walk: _Walk, entry: frozenset[int]) -> None:
+        self.walk = walk
+        self.entry = entry
+        # Positions on some path from the start of a host, reading a name or a bracketed
+        # address: the only ones worth walking back to; and those where such a host can end.
+        reached = {(p, "host") for p in entry}
+        stack = list(reached)
+        while stack:
+            p, mode = stack.pop()
+            for q in walk.successors[p]:
+                for following in _HOST_MODES[mode]:
+                    if (
+                        walk.chars[q] & _HOST_MODE_CHARS[following]
+                        and (q, following) not in reached
+                    ):
+                        reached.add((q, following))
+                        stack.append((q, following))
+        self.useful = frozenset(p for p, _ in reached)
+        self.ends = frozenset(p for p, mode in reached if mode in ("name", "address-end"))
+        #: Sites (and single hosts that belong to no site) the regex spells out, as found.
+        self.named: dict[str, None] = {}
+        #: Where a site was found: a node from which hosts of it are read.
+        self.found_at: dict[str, _Node_] = {}
+        #: For each position, whether it read part of a site's own label or of its suffix.
+        self.roles: dict[int, dict[str, str]] = {}
+        #: The first node past which the hosts are not spelled out, and how it was left.
+        self.problem: tuple[_Node_, int | None] | None = None
+        self.steps = 0
+
+    def back(self, node: _Node_, char: str, only: int | None = None) -> _Node_ | None:
+        """The node for ``char`` read before the suffix (by ``only``, when given)."""
+        states, suffix, readers = node
+        reading = frozenset(q for q in states if char in self.walk.chars[q] and only in (None, q))
+        before = frozenset(
+            p for q in reading for p in self.walk.predecessors[q] if p in self.useful
+        )
+        if not before:
+            return None
+        return before, char + suffix, (reading, *readers)
+
+    def tick(self) -> None:
+        self.steps += 1
+        if self.steps > _MAX_WALK:
+            raise _TooLarge
+
+    def run(self, exits: frozenset[int]) -> None:
+        """Depth first from where hosts end. A branch stops where the suffix becomes a site
+        all of whose hosts are one site (:func:`language`), or where it stops being spelled
+        out: a position that reads several label characters, the same positions again before
+        a site is complete (a loop), an over-long host, too many sites."""
+        stack: list[tuple[_Node_, frozenset[frozenset[int]]]] = [((exits, "", ()), frozenset())]
+        while stack:
+            self.tick()
+            node, path = stack.pop()
+            states, suffix, _ = node
+            if states in path or len(suffix) > _MAX_HOST or len(self.named) > _MAX_NAMED:
+                self.problem = self.problem or (node, None)
+                continue
+            path = path | {states}
+            address = suffix.endswith("]")
+            if states & self.entry and _host_shaped(suffix):
+                self.complete(node)
+            if address and suffix.startswith("["):
+                continue
+            alphabet = _IPV6_CHARS | {"["} if address else _LABEL_CHARS | {"."}
+            if not suffix:
+                alphabet = alphabet | {"]"}
+            wide = self.wide_positions(node, _IPV6_CHARS if address else _LABEL_CHARS)
+            if wide:
+                self.problem = self.problem or (node, wide[0])
+                node = (states - frozenset(wide), suffix, node[2])
+            for char in reversed(_WALK_ORDER):
+                if char not in alphabet:
+                    continue
+                following = self.back(node, char)
+                if following is None:
+                    continue
+                if char == ".":
+                    if not _host_shaped(suffix):
+                        continue
+                    if self.walk.one_site(suffix):
+                        self.settle(node, following)
+                        continue
+                stack.append((following, path))
+
+    def wide_positions(self, node: _Node_, chars: frozenset[str]) -> list[int]:
+        """The positions of the node that read more than one of ``chars`` (a class, ``.``)
+        and can be reached from the start of a host. The walk goes on without them, so that
+        the sites the rest names are known."""
+        return [
+            q
+            for q in sorted(node[0])
+            if len(self.walk.chars[q] & chars) > 1
+            and any(p in self.useful for p in self.walk.predecessors[q])
+        ]
+
+    def complete(self, node: _Node_) -> None:
+        host = node[1]
+        if self.walk.one_site(host):
+            self.settle(node, node)
+        else:
+            self.named.setdefault(host, None)
+            self.found_at.setdefault(host, node)
+
+    def settle(self, node: _Node_, continued: _Node_) -> None:
+        """The suffix of ``node`` is a site: record it, and the role of each position that
+        read it (its own label, or its public suffix)."""
+        _, site, readers = node
+        self.named.setdefault(site, None)
+        self.found_at.setdefault(site, continued)
+        label_end = site.find(".")
+        for index, positions in enumerate(readers):
+            if site[index] != ".":
+                role = "label" if index < label_end else "suffix"
+                for position in positions:
+                    self.roles.setdefault(position, {}).setdefault(role, site)
+
+    def confused_site(self) -> str | None:
+        """A site whose own label was read by positions that, for another site, read a
+        public suffix: ``example\\.(com|co)(\\.uk)?`` names ``example.com`` and so admits
+        ``example.com.uk``, a host of the site ``com.uk``."""
+        for roles in self.roles.values():
+            if len(roles) > 1:
+                return roles["label"]
+        return None
+
+    def shortest_host(self, node: _Node_) -> str | None:
+        """The shortest host ending with the node's suffix, read back to where hosts start."""
+        queue = [node]
+        seen: set[tuple[frozenset[int], str]] = set()
+        for current in queue:
+            self.tick()
+            states, suffix, _ = current
+            if states & self.entry and _host_shaped(suffix):
+                return suffix
+            address = suffix.endswith("]")
+            for char in _WALK_ORDER:
+                if char not in (_IPV6_CHARS | {"["} if address else _LABEL_CHARS | {"."}):
+                    continue
+                if char == "." and not _host_shaped(suffix):
+                    continue
+                following = self.back(current, char)
+                if following is None or len(following[1]) > _MAX_HOST:
+                    continue
+                key = (following[0], following[1][:1])
+                if key not in seen:
+                    seen.add(key)
+                    queue.append(following)
+        return None
+
+
+def _host_shaped(suffix: str) -> bool:
+    """Whether the suffix could be a whole host: a name without an empty label at its start,
+    or a bracketed address."""
+    if suffix.endswith("]"):
+        return suffix.startswith("[")
+    return bool(suffix) and not suffix.startswith(".")
+
+
+def language(body: str, one_site: Callable[[str], bool]) -> Language:
+    """Which Origins a browser can send the regex admits, as far as a policy cares.
+
+    ``one_site(name)`` tells whether ``name`` is a registrable domain under which every host
+    belongs to that one site (the caller applies the public suffix list). Hosts are walked
+    from their end towards their start: a branch is spelled out while each character comes
+    from a position that reads that one character; once the suffix read so far is a site and
+    a label boundary follows, everything further left is a subdomain of it. A class, ``.``, a
+    loop or a long list of names before that point admits other sites, and so does a regex
+    that uses the same characters once as a public suffix and once as a site's own label.
+    Hosts of no site (IP addresses, single labels) must be spelled out completely.
+    Raises ``ValueError`` for a body with ``invalid`` or ``unsupported`` syntax."""
+    walk = _Walk(body, one_site)
+    null = walk.accepts(walk.run("null"))
+    other, entry = walk.schemes()
+    hosts = _HostWalk(walk, entry)
+    try:
+        hosts.run(walk.exits() & hosts.ends)
+        confused = hosts.confused_site()
+        spread = None
+        if hosts.problem is not None or confused is not None:
+            spread = _spread_example(walk, hosts, confused)
+    except _TooLarge:
+        return Language(null, other, None, (), True)
+    named = tuple(name for name in hosts.named if name != confused)
+    return Language(null, other, spread, named, False)
+
+
+def _spread_example(walk: _Walk, hosts: _HostWalk, confused: str | None) -> str:
+    """An origin the regex admits outside the sites it names: a telling one when the regex
+    admits it, else the shortest through where the walk found the hosts unbounded."""
+    named = [name for name in hosts.named if name != confused]
+
+    def outside(host: str) -> bool:
+        labels = host.split(".")
+        for start in range(len(labels) - 1, -1, -1):
+            candidate = ".".join(labels[start:])
+            if walk.one_site(candidate):
+                return candidate not in named
+        return host not in named
+
+    telling = ["a.com", "evil.com"]
+    for name in named[:8]:
+        telling += [f"evil{name}", f"{name}.evil.com", f"evil-{name}"]
+    for host in telling:
+        origin = walk.origin_with_host(host)
+        if origin is not None and outside(host):
+            return origin
+    candidates: list[str] = []
+    if confused is not None:
+        candidates.append(hosts.shortest_host(hosts.found_at[confused]) or confused)
+    if hosts.problem is not None:
+        node, wide = hosts.problem
+        if wide is None:
+            candidates.append(hosts.shortest_host(node) or node[1])
+        else:
+            for char in sorted(
+                walk.chars[wide] & (_LABEL_CHARS | _IPV6_CHARS), key=_WALK_ORDER.index
+            )[:3]:
+                following = hosts.back(node, char, wide)
+                shortest = hosts.shortest_host(following) if following is not None else None
+                if shortest is not None:
+                    candidates.append(shortest)
+    found = [(origin, host) for host in candidates if (origin := walk.origin_with_host(host))]
+    preferred = [origin for origin, host in found if outside(host)]
+    if preferred or found:
+        return (preferred or [origin for origin, _ in found])[0]
+    return "https://" + (candidates[0] if candidates else "a.com")
 
 
 # ---- unescaped dots -------------------------------------------------------------------------
