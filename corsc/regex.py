@@ -1375,7 +1375,10 @@ class _HostWalk:
         #: For each position, whether it read part of a site's own label or of its suffix.
         self.roles: dict[int, dict[str, str]] = {}
         #: The first node past which the hosts are not spelled out, and how it was left.
-        self.problem: tuple[_Node_, int | None] | None = None
+        #: Nodes past which the hosts may not be spelled out, each with the position that reads
+        #: several characters there (``None`` for a loop, an over-long host, too many names).
+        #: Only an admitted host through one of them makes it a real finding.
+        self.problems: list[tuple[_Node_, int | None]] = []
         self.steps = 0
 
     def back(self, node: _Node_, char: str, only: int | None = None) -> _Node_ | None:
@@ -1405,7 +1408,7 @@ class _HostWalk:
             node, path = stack.pop()
             states, suffix, _ = node
             if states in path or len(suffix) > _MAX_HOST or len(self.named) > _MAX_NAMED:
-                self.problem = self.problem or (node, None)
+                self.problems.append((node, None))
                 continue
             path = path | {states}
             address = suffix.endswith("]")
@@ -1418,7 +1421,7 @@ class _HostWalk:
                 alphabet = alphabet | {"]"}
             wide = self.wide_positions(node, _IPV6_CHARS if address else _LABEL_CHARS)
             if wide:
-                self.problem = self.problem or (node, wide[0])
+                self.problems.extend((node, q) for q in wide)
                 node = (states - frozenset(wide), suffix, node[2])
             for char in reversed(_WALK_ORDER):
                 if char not in alphabet:
@@ -1527,18 +1530,19 @@ def language(body: str, one_site: Callable[[str], bool]) -> Language:
     try:
         hosts.run(walk.exits() & hosts.ends)
         confused = hosts.confused_site()
-        spread = None
-        if hosts.problem is not None or confused is not None:
-            spread = _spread_example(walk, hosts, confused)
+        spread = _spread_example(walk, hosts, confused)
     except _TooLarge:
         return Language(null, other, None, (), True)
     named = tuple(name for name in hosts.named if name != confused)
     return Language(null, other, spread, named, False)
 
 
-def _spread_example(walk: _Walk, hosts: _HostWalk, confused: str | None) -> str:
-    """An origin the regex admits outside the sites it names: a telling one when the regex
-    admits it, else the shortest through where the walk found the hosts unbounded."""
+def _spread_example(walk: _Walk, hosts: _HostWalk, confused: str | None) -> str | None:
+    """An origin the regex admits outside the sites it names, or ``None``: a telling one
+    when the regex admits it, else the shortest host through where the walk found the hosts
+    not spelled out, or through a confused site."""
+    if not hosts.problems and confused is None:
+        return None
     named = [name for name in hosts.named if name != confused]
 
     def outside(host: str) -> bool:
@@ -1559,10 +1563,11 @@ def _spread_example(walk: _Walk, hosts: _HostWalk, confused: str | None) -> str:
     candidates: list[str] = []
     if confused is not None:
         candidates.append(hosts.shortest_host(hosts.found_at[confused]) or confused)
-    if hosts.problem is not None:
-        node, wide = hosts.problem
+    for node, wide in hosts.problems[:8]:
         if wide is None:
-            candidates.append(hosts.shortest_host(node) or node[1])
+            shortest = hosts.shortest_host(node)
+            if shortest is not None:
+                candidates.append(shortest)
         else:
             for char in sorted(
                 walk.chars[wide] & (_LABEL_CHARS | _IPV6_CHARS), key=_WALK_ORDER.index
@@ -1573,9 +1578,9 @@ def _spread_example(walk: _Walk, hosts: _HostWalk, confused: str | None) -> str:
                     candidates.append(shortest)
     found = [(origin, host) for host in candidates if (origin := walk.origin_with_host(host))]
     preferred = [origin for origin, host in found if outside(host)]
-    if preferred or found:
-        return (preferred or [origin for origin, _ in found])[0]
-    return "https://" + (candidates[0] if candidates else "a.com")
+    if preferred:
+        return preferred[0]
+    return found[0][0] if found else None
 
 
 # ---- unescaped dots -------------------------------------------------------------------------

@@ -982,3 +982,119 @@ def test_samples_and_probes_refuse_bodies_outside_the_subset() -> None:
         sample_origins(r"(?=a)a")
     with pytest.raises(ValueError):
         look_alike_probes(r"\w")
+
+
+# ---- the language: which sites a regex admits ------------------------------------------------
+
+
+def _one_site(name: str) -> bool:
+    from corsc import origins, suffixes
+
+    return not origins.ends_in_a_number(name) and suffixes.is_one_site(name)
+
+
+def _site(host: str) -> str:
+    """The shortest suffix of ``host`` that is a site, else the host itself."""
+    labels = host.split(".")
+    for start in range(len(labels) - 1, -1, -1):
+        candidate = ".".join(labels[start:])
+        if _one_site(candidate):
+            return candidate
+    return host
+
+
+#: Pieces of host patterns, some careless.
+HOST_PIECES = [
+    r"[a-z]+\.",
+    r"(www\.)?",
+    r"([a-z0-9-]+\.)*",
+    r"example\.",
+    r"com",
+    r"(com|co)",
+    r"(\.uk)?",
+    r"co\.uk",
+    r".*",
+    r"[a-z]+",
+    r"x+",
+    r"\.",
+    r"github\.io",
+    r"nagoya\.jp",
+    r"(\.[a-z]+)?",
+    r"(:\d+)?",
+]
+#: Hosts tried against each generated regex.
+PROBE_HOSTS = [
+    "a.com",
+    "evil.com",
+    "example.com",
+    "www.example.com",
+    "a.example.com",
+    "xexample.com",
+    "example.com.uk",
+    "example.co.uk",
+    "example.co",
+    "com.uk",
+    "example.com.evil",
+    "x.github.io",
+    "y.github.io",
+    "github.io",
+    "a.nagoya.jp",
+    "b.nagoya.jp",
+    "x.com",
+    "xx.com",
+    "example.comx",
+    "a.b.example.com",
+    "example.a",
+    "www.example.co.uk",
+    "com",
+    "example",
+]
+
+
+@given(
+    st.sampled_from(["https://", "https?://", "http://", ""]),
+    st.lists(st.sampled_from(HOST_PIECES), min_size=1, max_size=5),
+)
+@settings(max_examples=300, deadline=None)
+def test_a_regex_passed_as_one_site_admits_no_other(scheme: str, pieces: list[str]) -> None:
+    body = scheme + "".join(pieces)
+    if any(issue.kind != "unescaped-dot" for issue in validate(body)):
+        return
+    found = regex.language(body, _one_site)
+    compiled = re.compile(render(body, "python"))
+    if found.spread is not None:
+        # The example is admitted, and lies outside every site named.
+        assert compiled.fullmatch(found.spread)
+        host = found.spread.split("://", 1)[1].rsplit(":", 1)[0] if "[" not in found.spread else ""
+        assert not host or _site(host) not in found.named or host not in found.named
+        return
+    if found.too_complex:
+        return
+    for host in PROBE_HOSTS:
+        for origin in (f"https://{host}", f"http://{host}", f"https://{host}:8443"):
+            if compiled.fullmatch(origin):
+                assert _site(host) in found.named or host in found.named, (body, origin)
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        (r"https://[a-z0-9-]+\.example\.com", ("example.com",)),
+        (r"https://(app|admin)\.example\.(com|net)", ("example.net", "example.com")),
+        (r"https://example\.com(\.au)?", ("example.com.au", "example.com")),
+        (r"http://localhost:\d{4}", ("localhost",)),
+        (r"http://\[::1\]:3000", ("[::1]",)),
+        # *.nagoya.jp makes c.nagoya.jp a public suffix: the site is b.c.nagoya.jp
+        (r"https://a\.b\.c\.nagoya\.jp", ("b.c.nagoya.jp",)),
+        (r"https://x\.city\.nagoya\.jp", ("city.nagoya.jp",)),
+    ],
+)
+def test_language_names_the_sites_spelled_out(body: str, named: tuple[str, ...]) -> None:
+    found = regex.language(body, _one_site)
+    assert (found.spread, found.other_scheme, found.null, found.too_complex) == (
+        None,
+        None,
+        False,
+        False,
+    )
+    assert set(found.named) == set(named)
