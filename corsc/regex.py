@@ -1481,7 +1481,7 @@ class _HostWalk:
     def shortest_host(self, node: _Node_) -> str | None:
         """The shortest host ending with the node's suffix, read back to where hosts start."""
         queue = [node]
-        seen: set[tuple[frozenset[int], str]] = set()
+        seen: set[tuple[frozenset[int], bool]] = set()
         for current in queue:
             self.tick()
             states, suffix, _ = current
@@ -1496,7 +1496,7 @@ class _HostWalk:
                 following = self.back(current, char)
                 if following is None or len(following[1]) > _MAX_HOST:
                     continue
-                key = (following[0], following[1][:1])
+                key = (following[0], following[1].startswith("."))
                 if key not in seen:
                     seen.add(key)
                     queue.append(following)
