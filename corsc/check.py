@@ -18,8 +18,17 @@ Decisions worth knowing:
   (``localhost``, ``*.localhost``, ``127.0.0.0/8``, ``[::1]``): traffic to them never leaves
   the machine, so nobody on the network can inject script into them.
 - The public-suffix test (CORS104) uses the Public Suffix List with its private section
-  (``github.io``) and without the "unknown TLDs are public" rule, so ``*.localhost`` or a
-  private TLD such as ``*.corp`` is not reported.
+  (``github.io``) and all its rules (corsc.suffixes): a wildcard is reported when its base is
+  a public suffix or some host under it is one (``*.nagoya.jp``). Without the "unknown TLDs
+  are public" rule, so ``*.localhost`` or a private TLD such as ``*.corp`` is not reported.
+- A regex entry is judged by the origins it admits (corsc.regex.language): ``null`` as
+  ``"null"``, other schemes, and sites it does not spell out (CORS115–CORS118, errors with
+  credentials), where unknown TLDs do count as public: the regex spells its hosts out, and a
+  class over a TLD nobody owns admits whatever someone registers there later. An unescaped dot
+  (CORS112) or a look-alike host (CORS113) already says a regex admits other sites, so the
+  site finding is left out then.
+- Hosts are IP addresses when the URL standard parses them so (their last label a number):
+  ``devbox2`` is a name.
 - Whether a deny makes an entry unreachable (CORS508) is decided structurally, by one deny
   containing the entry; a regex entry is judged by its sample origins (CORS509, a warning).
   Whether a deny removes nothing (CORS510) is reported only when certain: a wildcard deny
