@@ -504,7 +504,7 @@ def _local_kind(host: str) -> str | None:
     try:
         if host.startswith("["):
             address = ipaddress.IPv6Address(host[1:-1])
-        elif origins.ends_in_a_number(host):
+        elif host[-1:].isdigit() and origins.ends_in_a_number(host):  # canonical: dotted quad
             number = origins.ipv4_number(host)
             if number is None:
                 return None

@@ -247,7 +247,8 @@ def ends_in_a_number(host: str) -> bool:
     label is decimal digits or a ``0x`` hexadecimal number. ``devbox2`` and ``a.b.c.d3`` are
     names; ``1.2.3.4.5`` and ``999.1.1.1`` are IPv4 addresses that fail to parse."""
     last = host.removesuffix(".").rpartition(".")[2]
-    return last.isdigit() or _ipv4_part(last) is not None
+    # Decimal and octal numbers are digits; anything else that parses is `0x` hexadecimal.
+    return last.isdigit() or (last.startswith("0x") and _ipv4_part(last) is not None)
 
 
 def ipv4_number(host: str) -> int | None:

@@ -1248,7 +1248,7 @@ class _Walk:
                         parents[following] = (state, char)
                         queue.append(following)
             if len(parents) > _MAX_WALK:
-                return None
+                raise _TooLarge
         return None
 
     def exits(self) -> frozenset[int]:
@@ -1525,14 +1525,14 @@ def language(body: str, one_site: Callable[[str], bool]) -> Language:
     Raises ``ValueError`` for a body with ``invalid`` or ``unsupported`` syntax."""
     walk = _Walk(body, one_site)
     null = walk.accepts(walk.run("null"))
-    other, entry = walk.schemes()
-    hosts = _HostWalk(walk, entry)
     try:
+        other, entry = walk.schemes()
+        hosts = _HostWalk(walk, entry)
         hosts.run(walk.exits() & hosts.ends)
         confused = hosts.confused_site()
         spread = _spread_example(walk, hosts, confused)
     except _TooLarge:
-        return Language(null, other, None, (), True)
+        return Language(null, None, None, (), True)
     named = tuple(name for name in hosts.named if name != confused)
     return Language(null, other, spread, named, False)
 

@@ -28,6 +28,8 @@ class _Rules:
         self._lookups = 0
         self._rules: frozenset[str] | None = None
         self._top_level: frozenset[str] | None = None
+        self._below_lookups = 0
+        self._below: dict[str, str] | None = None
 
     def __contains__(self, rule: str) -> bool:
         if self._rules is None:
@@ -48,7 +50,14 @@ class _Rules:
     def first_below(self, name: str) -> str | None:
         """The first normal or wildcard rule, as written, for a name strictly under ``name``
         (``*.name`` included). Exception rules never stand alone: each carves one name out of
-        a wildcard, which is found instead."""
+        a wildcard, which is found instead. Like rule lookups, a few search the text and
+        many build an index of every name with a rule below it."""
+        if self._below is None:
+            self._below_lookups += 1
+            if self._below_lookups > self._LOOKUPS_BEFORE_A_SET:
+                self._below = self._index_below()
+        if self._below is not None:
+            return self._below.get(name)
         needle = f".{name}\n"
         index = self._text.find(needle)
         while index != -1:
@@ -58,6 +67,14 @@ class _Rules:
                 return line
             index = self._text.find(needle, index + 1)
         return None
+
+    def _index_below(self) -> dict[str, str]:
+        below: dict[str, str] = {}
+        for rule in re.findall(r"^[^/\s!]\S*", self._text, re.MULTILINE):
+            labels = rule.split(".")
+            for start in range(1, len(labels)):
+                below.setdefault(".".join(labels[start:]), rule)
+        return below
 
 
 @functools.cache

@@ -8,11 +8,14 @@ CORS301, CORS508, CORS512) are asserted by their exact text. Ranges are given as
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corsc import check as check_module
 from corsc.diagnostics import Diagnostic, Severity
@@ -1319,3 +1322,48 @@ def test_regex_too_complex_to_judge(monkeypatch: pytest.MonkeyPatch) -> None:
     assert item.help == (
         "split it into several `regex` entries, or list the origins it should admit"
     )
+
+
+def test_rules_below_agree_between_text_search_and_index() -> None:
+    from publicsuffixlist import PSLFILE
+
+    from corsc import suffixes
+
+    names = [
+        "nagoya.jp",
+        "city.nagoya.jp",
+        "kawasaki.jp",
+        "compute.amazonaws.com",
+        "amazonaws.com",
+        "s3.amazonaws.com",
+        "example.com",
+        "co.uk",
+        "github.io",
+        "user.github.io",
+        "com",
+        "ck",
+        "рф",
+        "xn--p1ai",
+        "uk",
+        "com.uk",
+        "a.b.c",
+        "jp",
+    ]
+    text = Path(PSLFILE).read_text("utf-8")
+    searched = suffixes._Rules(text)
+    indexed = suffixes._Rules(text)
+    indexed._below = indexed._index_below()
+    for name in names:
+        assert searched.first_below(name) == indexed.first_below(name), name
+
+
+@given(st.text(alphabet="0123456789abcdefx.", min_size=1, max_size=20))
+@settings(max_examples=300, deadline=None)
+def test_any_dotted_host_is_judged_without_raising(host: str) -> None:
+    from corsc import origins
+
+    canonical, problem = origins.canonical_host_of(host)
+    if canonical is not None and origins.ends_in_a_number(canonical):
+        assert ipaddress.IPv4Address(canonical)  # a canonical IPv4 address, dotted quad
+        assert check_module._local_kind(canonical) in (None, "loopback", "private-network")
+    assert (canonical is None) == bool(problem)
