@@ -33,6 +33,13 @@ The subset, and the choices made at its edges:
   linear); a longer count is analysed as if it were unbounded, which may refuse a harmless
   one. A regex too large for the search's budget is refused as too complex to check.
 
+Language. :func:`language` decides what a regex admits among the Origins a browser can send,
+on the same automaton: whether it matches ``null``, an origin with another scheme than http(s)
+(found breadth first over the automaton and the shape of an origin), and whether its hosts are
+a finite set of sites and their subdomains. Hosts are read from their end towards their start
+(a subset construction over the reversed automaton, one character at a time), and the caller
+says which names are sites, so this module still needs nothing but the standard library.
+
 Rendering. The body is the same in every dialect; only the anchors differ
 (:data:`DIALECTS`). Groups are rendered non-capturing, so a regex never sets nginx's ``$1`` or
 shifts IIS's ``{C:n}``. ``\\d`` becomes ``[0-9]``: Python ``str`` patterns and .NET also match
