@@ -1098,3 +1098,22 @@ def test_language_names_the_sites_spelled_out(body: str, named: tuple[str, ...])
         False,
     )
     assert set(found.named) == set(named)
+
+
+@given(BODIES)
+@settings(max_examples=300, deadline=None)
+def test_language_never_raises_and_its_examples_are_admitted(body: str) -> None:
+    issues = [issue for issue in validate(body) if issue.kind in ("invalid", "unsupported")]
+    slow = ("exponential", "polynomial", "too complex")
+    if any(not any(word in issue.message for word in slow) for issue in issues):
+        with pytest.raises(ValueError):
+            regex.language(body, _one_site)
+        return
+    found = regex.language(body, _one_site)
+    compiled = re.compile(render(body, "python"))
+    assert found.null == bool(compiled.fullmatch("null"))
+    for admitted in (found.spread, found.other_scheme):
+        if admitted is not None:
+            assert compiled.fullmatch(admitted), admitted
+    if found.other_scheme is not None:
+        assert not found.other_scheme.startswith(("http://", "https://"))
