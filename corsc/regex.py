@@ -1145,6 +1145,8 @@ _PORT_DIGITS = "1234567890"
 #: Steps of the walk over a regex's hosts before it gives up, and the named sites it lists.
 _MAX_WALK = 20_000
 _MAX_NAMED = 64
+#: Places where the hosts may stop being spelled out, kept to find an example through one.
+_MAX_PROBLEMS = 8
 _MAX_HOST = 253
 _START = -1
 
@@ -1350,7 +1352,7 @@ _HOST_MODE_CHARS: dict[str, frozenset[str]] = {
 #: A node of the walk over hosts: the positions from which ``suffix`` leads to where a host
 #: ends, the suffix (the end of a host, read so far), and which positions read each of its
 #: characters.
-_Node_: TypeAlias = tuple[frozenset[int], str, tuple[frozenset[int], ...]]
+_HostNode: TypeAlias = tuple[frozenset[int], str, tuple[frozenset[int], ...]]
 
 
 class _HostWalk:
@@ -1378,17 +1380,16 @@ class _HostWalk:
         #: Sites (and single hosts that belong to no site) the regex spells out, as found.
         self.named: dict[str, None] = {}
         #: Where a site was found: a node from which hosts of it are read.
-        self.found_at: dict[str, _Node_] = {}
+        self.found_at: dict[str, _HostNode] = {}
         #: For each position, whether it read part of a site's own label or of its suffix.
         self.roles: dict[int, dict[str, str]] = {}
-        #: The first node past which the hosts are not spelled out, and how it was left.
         #: Nodes past which the hosts may not be spelled out, each with the position that reads
         #: several characters there (``None`` for a loop, an over-long host, too many names).
         #: Only an admitted host through one of them makes it a real finding.
-        self.problems: list[tuple[_Node_, int | None]] = []
+        self.problems: list[tuple[_HostNode, int | None]] = []
         self.steps = 0
 
-    def back(self, node: _Node_, char: str, only: int | None = None) -> _Node_ | None:
+    def back(self, node: _HostNode, char: str, only: int | None = None) -> _HostNode | None:
         """The node for ``char`` read before the suffix (by ``only``, when given)."""
         states, suffix, readers = node
         reading = frozenset(q for q in states if char in self.walk.chars[q] and only in (None, q))
@@ -1409,13 +1410,13 @@ class _HostWalk:
         all of whose hosts are one site (:func:`language`), or where it stops being spelled
         out: a position that reads several label characters, the same positions again before
         a site is complete (a loop), an over-long host, too many sites."""
-        stack: list[tuple[_Node_, frozenset[frozenset[int]]]] = [((exits, "", ()), frozenset())]
+        stack: list[tuple[_HostNode, frozenset[frozenset[int]]]] = [((exits, "", ()), frozenset())]
         while stack:
             self.tick()
             node, path = stack.pop()
             states, suffix, _ = node
             if states in path or len(suffix) > _MAX_HOST or len(self.named) > _MAX_NAMED:
-                self.problems.append((node, None))
+                self.problem(node, None)
                 continue
             path = path | {states}
             address = suffix.endswith("]")
@@ -1423,13 +1424,11 @@ class _HostWalk:
                 self.complete(node)
             if address and suffix.startswith("["):
                 continue
-            alphabet = _IPV6_CHARS | {"["} if address else _LABEL_CHARS | {"."}
-            if not suffix:
-                alphabet = alphabet | {"]"}
+            alphabet = _alphabet(suffix) | ({"]"} if not suffix else set())
             wide = self.wide_positions(node, _IPV6_CHARS if address else _LABEL_CHARS)
-            if wide:
-                self.problems.extend((node, q) for q in wide)
-                node = (states - frozenset(wide), suffix, node[2])
+            for q in wide:
+                self.problem(node, q)
+            node = (states - frozenset(wide), suffix, node[2])
             for char in reversed(_WALK_ORDER):
                 if char not in alphabet:
                     continue
@@ -1444,7 +1443,11 @@ class _HostWalk:
                         continue
                 stack.append((following, path))
 
-    def wide_positions(self, node: _Node_, chars: frozenset[str]) -> list[int]:
+    def problem(self, node: _HostNode, wide: int | None) -> None:
+        if len(self.problems) < _MAX_PROBLEMS:
+            self.problems.append((node, wide))
+
+    def wide_positions(self, node: _HostNode, chars: frozenset[str]) -> list[int]:
         """The positions of the node that read more than one of ``chars`` (a class, ``.``)
         and can be reached from the start of a host. The walk goes on without them, so that
         the sites the rest names are known."""
@@ -1455,7 +1458,7 @@ class _HostWalk:
             and any(p in self.useful for p in self.walk.predecessors[q])
         ]
 
-    def complete(self, node: _Node_) -> None:
+    def complete(self, node: _HostNode) -> None:
         host = node[1]
         if self.walk.one_site(host):
             self.settle(node, node)
@@ -1463,7 +1466,7 @@ class _HostWalk:
             self.named.setdefault(host, None)
             self.found_at.setdefault(host, node)
 
-    def settle(self, node: _Node_, continued: _Node_) -> None:
+    def settle(self, node: _HostNode, continued: _HostNode) -> None:
         """The suffix of ``node`` is a site: record it, and the role of each position that
         read it (its own label, or its public suffix)."""
         _, site, readers = node
@@ -1485,7 +1488,7 @@ class _HostWalk:
                 return roles["label"]
         return None
 
-    def shortest_host(self, node: _Node_) -> str | None:
+    def shortest_host(self, node: _HostNode) -> str | None:
         """The shortest host ending with the node's suffix, read back to where hosts start."""
         queue = [node]
         seen: set[tuple[frozenset[int], bool]] = set()
@@ -1494,9 +1497,9 @@ class _HostWalk:
             states, suffix, _ = current
             if states & self.entry and _host_shaped(suffix):
                 return suffix
-            address = suffix.endswith("]")
+            alphabet = _alphabet(suffix)
             for char in _WALK_ORDER:
-                if char not in (_IPV6_CHARS | {"["} if address else _LABEL_CHARS | {"."}):
+                if char not in alphabet:
                     continue
                 if char == "." and not _host_shaped(suffix):
                     continue
@@ -1508,6 +1511,11 @@ class _HostWalk:
                     seen.add(key)
                     queue.append(following)
         return None
+
+
+def _alphabet(suffix: str) -> frozenset[str]:
+    """What may come before the suffix in a host: inside ``[…]`` an address, else a name."""
+    return _IPV6_CHARS | {"["} if suffix.endswith("]") else _LABEL_CHARS | {"."}
 
 
 def _host_shaped(suffix: str) -> bool:
@@ -1570,7 +1578,7 @@ def _spread_example(walk: _Walk, hosts: _HostWalk, confused: str | None) -> str 
     candidates: list[str] = []
     if confused is not None:
         candidates.append(hosts.shortest_host(hosts.found_at[confused]) or confused)
-    for node, wide in hosts.problems[:8]:
+    for node, wide in hosts.problems:
         if wide is None:
             shortest = hosts.shortest_host(node)
             if shortest is not None:
