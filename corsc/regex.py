@@ -1435,10 +1435,10 @@ class _HostWalk:
                 following = self.back(node, char)
                 if following is None:
                     continue
-                if char == ".":
+                if char == "." and suffix:  # (first, a host's trailing dot: the same host)
                     if not _host_shaped(suffix):
                         continue
-                    if self.walk.one_site(suffix):
+                    if self.walk.one_site(_name(suffix)):
                         self.settle(node, following)
                         continue
                 stack.append((following, path))
@@ -1459,7 +1459,7 @@ class _HostWalk:
         ]
 
     def complete(self, node: _HostNode) -> None:
-        host = node[1]
+        host = _name(node[1])
         if self.walk.one_site(host):
             self.settle(node, node)
         else:
@@ -1469,11 +1469,11 @@ class _HostWalk:
     def settle(self, node: _HostNode, continued: _HostNode) -> None:
         """The suffix of ``node`` is a site: record it, and the role of each position that
         read it (its own label, or its public suffix)."""
-        _, site, readers = node
+        site = _name(node[1])
         self.named.setdefault(site, None)
         self.found_at.setdefault(site, continued)
         label_end = site.find(".")
-        for index, positions in enumerate(readers):
+        for index, positions in enumerate(node[2][: len(site)]):
             if site[index] != ".":
                 role = "label" if index < label_end else "suffix"
                 for position in positions:
@@ -1501,7 +1501,7 @@ class _HostWalk:
             for char in _WALK_ORDER:
                 if char not in alphabet:
                     continue
-                if char == "." and not _host_shaped(suffix):
+                if char == "." and suffix and not _host_shaped(suffix):
                     continue
                 following = self.back(current, char)
                 if following is None or len(following[1]) > _MAX_HOST:
@@ -1519,11 +1519,18 @@ def _alphabet(suffix: str) -> frozenset[str]:
 
 
 def _host_shaped(suffix: str) -> bool:
-    """Whether the suffix could be a whole host: a name without an empty label at its start,
-    or a bracketed address."""
+    """Whether the suffix could be a whole host: a name without an empty label (but for a
+    trailing dot, which browsers keep), or a bracketed address."""
     if suffix.endswith("]"):
         return suffix.startswith("[")
-    return bool(suffix) and not suffix.startswith(".")
+    name = _name(suffix)
+    return bool(name) and not name.startswith(".") and not name.endswith(".")
+
+
+def _name(host: str) -> str:
+    """A host without its trailing dot: ``example.com.`` is a host of the site
+    ``example.com``."""
+    return host[:-1] if host.endswith(".") else host
 
 
 def language(body: str, one_site: Callable[[str], bool]) -> Language:
@@ -1561,7 +1568,7 @@ def _spread_example(walk: _Walk, hosts: _HostWalk, confused: str | None) -> str 
     named = [name for name in hosts.named if name != confused]
 
     def outside(host: str) -> bool:
-        labels = host.split(".")
+        labels = _name(host).split(".")
         for start in range(len(labels) - 1, -1, -1):
             candidate = ".".join(labels[start:])
             if walk.one_site(candidate):

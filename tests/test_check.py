@@ -1184,6 +1184,9 @@ def test_malformed_ip_literals_are_diagnostics(origin: str, problem: str | None)
         (r"http://\[::[0-9a-f]\]", "http://[::a]", None),
         (r"https://[a-z]+", "https://a", None),  # single-label names
         (r"https://[a-z]+\.localhost", "https://a.localhost", None),
+        # Browsers keep a host's trailing dot: `a.com.` is a host of the site a.com.
+        (r"https://[a-z]+\.com\.", "https://a.com.", None),
+        (r"https://example\.com[a-z]*", "https://example.coma", "example.com"),
     ],
 )
 def test_regex_admitting_other_sites(body: str, example: str, outside: str | None) -> None:
@@ -1242,6 +1245,8 @@ def test_regex_admitting_other_sites_exact_message() -> None:
         r"https://10\.0\.0\.1(:\d+)?",
         r"https://example\.com(\.au)?",  # both spelled out
         r"https://[a-z]+\.example\.co\.uk",
+        r"https://example\.com\.?(:\d+)?",  # the trailing dot names the same site
+        r"https://[a-z]+\.example\.com\.",
     ],
 )
 def test_regex_within_the_sites_it_names(body: str) -> None:
