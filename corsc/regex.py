@@ -1147,6 +1147,8 @@ _MAX_WALK = 20_000
 _MAX_NAMED = 64
 #: Places where the hosts may stop being spelled out, kept to find an example through one.
 _MAX_PROBLEMS = 8
+#: Steps of all walks over one regex (positions looked at) before it is too complex to judge.
+_MAX_WORK = 3_000_000
 _MAX_HOST = 253
 _START = -1
 
@@ -1169,6 +1171,10 @@ class Language:
     too_complex: bool
 
 
+class _TooLarge(Exception):
+    pass
+
+
 class _Walk:
     """The regex's position automaton as a machine to run: forward over whole origins, and
     backward, from the end of the host towards its start, over hosts."""
@@ -1186,6 +1192,13 @@ class _Walk:
             self.predecessors[q].append(p)
         self.first = sorted(automaton.root.first)
         self.final = frozenset(automaton.root.last)
+        self.work = 0
+
+    def spend(self, amount: int) -> None:
+        """Count the work of the walks; past the budget the regex is too complex to judge."""
+        self.work += amount
+        if self.work > _MAX_WORK:
+            raise _TooLarge
 
     def step(self, states: frozenset[int], char: str) -> frozenset[int]:
         found: set[int] = set()
@@ -1245,6 +1258,7 @@ class _Walk:
             if phase in ("label", "v6-end", "port") and data == "other" and position in self.final:
                 return _path(parents, state)
             targets = self.first if position == _START else self.successors[position]
+            self.spend(len(targets))
             for q in targets:
                 for char in _WALK_ORDER:
                     if char not in self.chars[q]:
@@ -1331,10 +1345,6 @@ def _path(
     return "".join(reversed(text))
 
 
-class _TooLarge(Exception):
-    pass
-
-
 #: How a host goes on from each part of it (a bracketed address, or a name), and what each
 #: part reads. A name may end with a dot here: the walk itself never lets a label be empty.
 _HOST_MODES: dict[str, tuple[str, ...]] = {
@@ -1392,6 +1402,7 @@ class _HostWalk:
     def back(self, node: _HostNode, char: str, only: int | None = None) -> _HostNode | None:
         """The node for ``char`` read before the suffix (by ``only``, when given)."""
         states, suffix, readers = node
+        self.walk.spend(len(states))
         reading = frozenset(q for q in states if char in self.walk.chars[q] and only in (None, q))
         before = frozenset(
             p for q in reading for p in self.walk.predecessors[q] if p in self.useful
