@@ -258,7 +258,11 @@ class _Regexes:
 @functools.cache
 def _one_site(name: str) -> bool:
     """Whether ``name`` and every host under it are one site: a registrable domain with no
-    public suffix below it (an IP address never is, whatever its last labels look like)."""
+    public suffix below it (an IP address never is, whatever its last labels look like).
+    ``localhost`` counts as one: every name under it is the user's own machine, as a
+    ``*.localhost`` wildcard is."""
+    if name == "localhost":
+        return True
     return not origins.ends_in_a_number(name) and suffixes.is_one_site(name)
 
 
