@@ -574,6 +574,13 @@ REQUEST_ORIGINS = (
     "null",
     "HTTPS://A.EXAMPLE",
     "",
+    "https://x.example.com.",
+    "https://a.example.",
+    "https://pr-12.example.org.:8443",
+    "null.",
+    # Longer than any browser sends: refused before a pattern runs.
+    "https://" + "a" * 300 + ".example.com",
+    "https://pr-" + "1" * 300 + ".example.org",
 )
 names = st.one_of(
     st.just("*"),
@@ -612,7 +619,13 @@ def policies(draw: st.DrawFn, name: str, paths: tuple[str, ...]) -> Any:
         name,
         origins=origin_list,
         blocks=blocks,
-        deny=draw(st.lists(st.sampled_from(("https://x.example.com", "null")), max_size=1)),
+        deny=draw(
+            st.lists(
+                st.sampled_from(("https://x.example.com", "null", "https://*.example.org")),
+                max_size=2,
+                unique=True,
+            )
+        ),
         paths=paths,
         unlisted=draw(st.sampled_from(("pass", "reject"))),
         preflight_status=draw(st.sampled_from((None, 200))),
@@ -653,7 +666,13 @@ def requests(draw: st.DrawFn) -> Request:
         headers.append((ACRPN, draw(st.sampled_from(("true", "false", " true")))))
     method = draw(st.sampled_from(("GET", "POST", "OPTIONS", "OPTIONS", "PUT", "options")))
     path = draw(
-        st.sampled_from(("/", "/api", "/api/x", "/api/v2/y", "/apiary", "/x/../api/z", "/v2?q=1"))
+        st.sampled_from(
+            (
+                *("/", "/api", "/api/x", "/api/v2/y", "/apiary", "/x/../api/z", "/v2?q=1"),
+                *("/%61pi/x", "/%41pi", "/api%2Fv2", "/api%2fv2/x", "/x%2F..%2Fapi", "/api%252F"),
+                *("/%2E%2E/api", "//api", "/ap%69/v%32/", "/caf%C3%A9", "/café/😀", "/%FF/api"),
+            )
+        )
     )
     return Request(method, path, tuple(headers))
 
