@@ -9,8 +9,9 @@ the CORS layer answered for another policy. One escape stays encoded: ``%2F``, b
 encoded slash is data inside a segment, not a boundary (and ``%25``, the escaped ``%``, so that
 the form is unambiguous and decoding it again changes nothing). Decoded bytes are read as UTF-8
 (``/caf%C3%A9`` is ``/café``); dot segments are removed after decoding (``/%2E%2E/`` is
-``/../``). Where decoding ``%2F`` too — as servers do before routing — would choose a different
-policy, the request is ambiguous and :meth:`Selector.choose` says so; the CORS layer refuses it.
+``/../``). Where the path as servers hand it to the application — ``%2F`` decoded too, and runs
+of slashes merged (waitress turns ``//api`` into ``/api``) — would choose a different policy, the
+request is ambiguous and :meth:`Selector.choose` says so; the CORS layer refuses it.
 
 Imports nothing heavy: the evaluator and the runtime use it per request.
 """
@@ -27,6 +28,7 @@ from attrs import frozen
 _ESCAPE = re.compile(rb"%(?:([0-9A-Fa-f]{2}))?")
 #: Escapes that stay encoded in the selection form: ``/`` and ``%`` itself.
 _KEPT = {b"2f": b"%2F", b"25": b"%25"}
+_SLASHES = re.compile(r"//+")
 
 
 def remove_dot_segments(path: str) -> str:
@@ -86,9 +88,9 @@ def request_path(target: str | bytes) -> str:
 
 
 def decoded_path(target: str | bytes) -> str:
-    """The path as servers route it: every escape decoded (``%2F`` too), dot segments
-    removed."""
-    return remove_dot_segments(_decode(_path_part(target), keep=False))
+    """The path as servers route it: every escape decoded (``%2F`` too), runs of slashes
+    merged, dot segments removed."""
+    return remove_dot_segments(_SLASHES.sub("/", _decode(_path_part(target), keep=False)))
 
 
 def normalize_prefix(prefix: str) -> str:
@@ -163,9 +165,9 @@ class Selector(Generic[T]):
         raw = _path_part(target)
         path = remove_dot_segments(_decode(raw, keep=True))
         policy = _longest(self.candidates, path)
-        if self.trivial or b"%" not in raw:
-            return Choice(policy, path)  # nothing decodes otherwise: no ambiguity
-        decoded = remove_dot_segments(_decode(raw, keep=False))
+        if self.trivial or (b"%" not in raw and b"//" not in raw):
+            return Choice(policy, path)  # servers see the same path: no ambiguity
+        decoded = remove_dot_segments(_SLASHES.sub("/", _decode(raw, keep=False)))
         other = _longest(self.decoded, decoded)
         if other is policy:
             return Choice(policy, path)
