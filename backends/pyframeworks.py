@@ -668,7 +668,9 @@ Verified with Django 5.2.19 and django-cors-headers 4.9.0.
         if policy.paths:
             yield deviation(
                 target,
-                "paths are matched after Django decodes them (`%2F` is `/` there)",
+                "paths are matched after Django decodes them (`%2F` is `/` there; doubled "
+                "slashes and dot segments stay): where the policy refuses a path with 400 "
+                "because decoding `%2F` changes its policy, Django applies the decoded path's",
                 policy.paths[0].span,
             )
         yield from _static_deviation(target, policy)
@@ -898,7 +900,10 @@ Verified with Flask 3.1.3 and flask-cors 6.0.5.
         if policy.paths:
             yield deviation(
                 target,
-                "paths are matched after Flask decodes them (`%2F` is `/` there)",
+                "paths are matched after Flask decodes them, and flask-cors decodes them once "
+                "more (`%2F` and `%252F` are `/` there; dot segments stay): where the policy "
+                "refuses a path with 400 because decoding `%2F` changes its policy, flask-cors "
+                "applies the decoded path's",
                 policy.paths[0].span,
             )
         yield from _static_deviation(target, policy, without_origin=True)
