@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from corsc import origins
 from corsc.evaluate import Evaluator, Request, Response, evaluate
 from corsc.ir import PolicySet
 
@@ -1227,3 +1229,172 @@ def test_naive_intent_matches_the_design_on_known_origins() -> None:
     assert not pattern_admits("https://app.example.com", "HTTPS://APP.EXAMPLE.COM")
     assert pattern_admits("*", "null")
     assert not pattern_admits("null", "Null")
+
+
+# ---- Origins longer than a browser sends --------------------------------------------------------
+
+LIMIT = origins.MAX_ORIGIN_LENGTH
+
+
+def padded(length: int, base: str = ".example.com") -> str:
+    """An Origin of ``length`` characters whose host ends in ``base``, labels of at most 63."""
+    room = length - len("https://") - len(base)
+    labels = []
+    while room > 0:
+        take = min(62, room - 2) if room > 63 else room
+        labels.append("a" * take)
+        room -= take + 1
+    return "https://" + ".".join(labels) + base
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "https://*.example.com",
+        "https://*.com",
+        "regex:https://[a-z.]+\\.example\\.com",
+        "*",
+    ],
+)
+def test_an_origin_longer_than_the_bound_is_never_allowed(pattern: str) -> None:
+    longest, too_long = padded(LIMIT), padded(LIMIT + 1)
+    assert (len(longest), len(too_long)) == (LIMIT, LIMIT + 1)
+    # Dynamic mode (a deny entry), so that Allow-Origin would echo an allowed Origin.
+    policy_set = one(irbuild.policy("p", origins=[pattern, APP], deny=["https://x.invalid"]))
+    assert actual(policy_set, longest).header(ACAO) == longest
+    refused = actual(policy_set, too_long)
+    assert (refused.status, refused.headers, refused.allowed) == (None, (), False)
+    assert refused.reason == (
+        f'origin "{too_long[:40]}…" ({LIMIT + 1} characters) is longer than {LIMIT} '
+        'characters, which no browser sends, so no entry of policy "p" admits it; the '
+        "application answers without granting CORS access"
+    )
+    assert preflight(policy_set, "GET", origin=too_long).status == 403
+    rejecting = one(irbuild.policy("p", origins=[pattern], unlisted="reject"))
+    assert actual(rejecting, too_long).status == 403
+
+
+def test_a_long_origin_in_static_mode_gets_the_fixed_headers_as_before() -> None:
+    policy_set = one(irbuild.policy("p", origins=["*"], expose=["X-Id"]))
+    response = actual(policy_set, padded(LIMIT + 50))
+    assert (response.status, response.headers) == (None, ((ACAO, "*"), (ACEH, "X-Id")))
+    refused = preflight(policy_set, "GET", origin=padded(LIMIT + 50))
+    assert (refused.status, refused.headers) == (403, ((ACAO, "*"),))
+
+
+def test_a_long_origin_never_reaches_a_pattern() -> None:
+    """Not one matcher runs: a megabyte Origin is answered as fast as a short one."""
+    policy_set = one(irbuild.policy("p", origins=["https://*.example.com", APP]))
+    evaluator = Evaluator(policy_set)
+    huge = "https://" + "a." * 500_000 + "example.com"
+    started = time.perf_counter()
+    for _ in range(100):
+        assert evaluator.respond(Request.of("GET", "/", origin=huge)).allowed is False
+    assert time.perf_counter() - started < 1
+
+
+# ---- deny and the trailing-dot form ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("deny", "origin", "denied"),
+    [
+        ("http://evil.test:*", "http://evil.test.:18300", True),
+        ("http://evil.test:*", "http://evil.test.", True),
+        ("http://evil.test:*", "http://evil.test:18300", True),
+        ("https://*.evil.example", "https://a.b.evil.example.", True),
+        ("https://*.evil.example", "https://evil.example.", False),  # never the apex
+        ("https://bad.example", "https://bad.example.", True),
+        ("https://bad.example", "https://bad.example.:443", False),  # not what browsers send
+        ("https://bad.example:8443", "https://bad.example.:8443", True),
+        ("regex:https://bad[0-9]\\.example", "https://bad1.example.", True),
+        ("https://bad.example", "https://bad.example..", False),
+        ("https://bad.example", "https://good.example.", False),
+    ],
+)
+def test_deny_refuses_the_trailing_dot_form(deny: str, origin: str, denied: bool) -> None:
+    policy_set = one(irbuild.policy("p", origins=["*"], deny=[deny]))
+    response = actual(policy_set, origin)
+    assert response.allowed is (not denied)
+    assert response.header(ACAO) == (None if denied else origin)
+    if denied and origins.without_trailing_dot(origin) is not None:
+        assert "(its host without the trailing dot, " in response.reason
+
+
+def test_the_dotted_denial_names_both_forms() -> None:
+    policy_set = one(irbuild.policy("p", origins=["*"], deny=["http://evil.test:*"]))
+    assert actual(policy_set, "http://evil.test.:18300").reason == (
+        'origin "http://evil.test.:18300" (its host without the trailing dot, '
+        '"http://evil.test:18300") is denied by "http://evil.test:*" on line 3 of policy "p"; '
+        "the application answers without granting CORS access"
+    )
+
+
+@pytest.mark.parametrize(
+    "pattern", ["https://app.example.com", "https://*.example.com", "http://localhost:*"]
+)
+def test_allow_entries_compare_the_dotted_form_as_sent(pattern: str) -> None:
+    """Fail closed: `https://app.example.com.` is allowed only if an entry matches it as sent."""
+    policy_set = one(irbuild.policy("p", origins=[pattern, "https://other.example"]))
+    for origin in ("https://app.example.com.", "http://localhost.:3000"):
+        assert actual(policy_set, origin).allowed is False
+
+
+# ---- ambiguous paths ----------------------------------------------------------------------------
+
+
+def test_an_ambiguous_path_is_refused_with_400_and_a_reason() -> None:
+    response = actual(paths_set(), path="/api%2Fv2/x")
+    assert (response.status, response.headers, response.vary, response.policy) == (
+        400,
+        (),
+        (),
+        None,
+    )
+    assert response.reason == (
+        'the path "/api%2Fv2/x" chooses policy "fallback", but decoded as servers route it '
+        '("/api/v2/x") it chooses policy "v2": the raw and decoded paths choose different '
+        "policies, so the CORS layer answers 400"
+    )
+    assert preflight(paths_set(), "PUT", path="/api%2Fv2/x").status == 400
+    assert actual(paths_set(), None, path="//api/v2").status == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "policy"),
+    [
+        ("/%61pi", None, "api"),
+        ("/%61pi/v%32/x", None, "v2"),
+        ("/%2561pi", None, "fallback"),  # decodes once, to the text %61pi
+        ("/api%2Fv2", 400, None),
+        ("/api%2fv2", 400, None),
+        ("/api/v2/a%2Fb", None, "v2"),  # the same policy either way
+        ("/api/v2%2Fx", 400, None),  # /api's raw, /api/v2's decoded
+        ("/api%2F..%2F", None, "fallback"),  # decoded, /api/../ is / too
+        ("/x%2F..%2Fapi", 400, None),
+        ("/api%252Fv2", None, "fallback"),
+        ("//api", 400, None),  # servers merge it into /api
+        ("/api//v2", 400, None),  # /api//v2 is api's; merged, /api/v2 is v2's
+        ("/api/%2e%2E/api/v2", None, "v2"),
+        ("/%2E%2E/api", None, "api"),
+        ("/a%", None, "fallback"),
+        ("/api%", None, "fallback"),
+        ("/%FF", None, "fallback"),
+    ],
+)
+def test_percent_encodings_choose_the_decoded_policy_or_are_refused(
+    path: str, status: int | None, policy: str | None
+) -> None:
+    response = actual(paths_set(), OTHER, path=path)
+    assert (response.status, response.policy) == (status, policy)
+
+
+@pytest.mark.parametrize("written", ["/café", "/caf%C3%A9", "/caf%c3%a9"])
+@pytest.mark.parametrize("sent", ["/café/x", "/caf%C3%A9/x", "/caf%c3%a9"])
+def test_a_unicode_prefix_matches_however_it_is_written_or_sent(written: str, sent: str) -> None:
+    policy_set = one(
+        irbuild.policy("cafe", paths=[written], origins=[APP, OTHER]),
+        irbuild.policy("rest", origins=["*"]),
+    )
+    assert actual(policy_set, path=sent).policy == "cafe"
+    assert actual(policy_set, path="/cafe%CC%81").policy == "rest"  # no Unicode normalisation
