@@ -223,17 +223,18 @@ def path_regex(policy: Policy, policy_set: PolicySet) -> str:
     matching prefix is ``policy``'s (design.md §1.4): one alternative per own prefix (``/`` for
     the fallback), each excluding the longer prefixes of other policies beneath it (for the
     fallback, every other prefix). The regexes of one policy set are therefore disjoint. Paths
-    are matched as the framework hands them over."""
+    are matched as the framework hands them over, decoded: so are the prefixes
+    (``/caf%C3%A9`` is ``/café``)."""
     others = sorted(
         {
-            prefix.value
+            paths.selection_prefix(prefix.value)
             for other in policy_set.policies
             if other is not policy
             for prefix in other.paths
         }
     )
     alternatives = []
-    for mine in [prefix.value for prefix in policy.paths] or ["/"]:
+    for mine in [paths.selection_prefix(prefix.value) for prefix in policy.paths] or ["/"]:
         beaten_by = [
             prefix
             for prefix in others

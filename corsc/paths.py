@@ -94,9 +94,15 @@ def decoded_path(target: str | bytes) -> str:
 
 
 def normalize_prefix(prefix: str) -> str:
-    """The canonical form of a ``paths`` prefix: decoded as a request path is, dot segments
-    removed, no trailing slash (except ``/`` itself). The caller has checked that it starts
-    with ``/``. Idempotent, so a compiled prefix reads back unchanged."""
+    """The canonical form of a ``paths`` prefix as written to every target: dot segments
+    removed, no trailing slash (except ``/`` itself), percent-escapes kept as written. The
+    caller has checked that it starts with ``/``."""
+    return remove_dot_segments(prefix).rstrip("/") or "/"
+
+
+def selection_prefix(prefix: str) -> str:
+    """A prefix in the form request paths are compared with: decoded as :func:`request_path`
+    decodes a path (``/caf%C3%A9`` is ``/café``), no trailing slash. Idempotent."""
     return request_path(prefix).rstrip("/") or "/"
 
 
@@ -125,9 +131,9 @@ def _longest(candidates: Sequence[tuple[T, Sequence[str]]], path: str) -> T | No
 
 def select(candidates: Sequence[tuple[T, Sequence[str]]], path: str | bytes) -> T | None:
     """The candidate for ``path`` among ``(policy, normalised prefixes)`` pairs: the longest
-    matching prefix of :func:`request_path` wins, else the fallback (the first candidate
-    without prefixes), else ``None``. Ambiguity aside: :class:`Selector` also checks it."""
-    return _longest(candidates, request_path(path))
+    prefix matching :func:`request_path` wins, else the fallback (the first candidate without
+    prefixes), else ``None``. Ambiguity aside: :class:`Selector` also checks it."""
+    return Selector(candidates).choose(path).policy
 
 
 @frozen
@@ -147,14 +153,17 @@ class Choice(Generic[T]):
 
 
 class Selector(Generic[T]):
-    """Policy selection prepared once for ``(policy, normalised prefixes)`` pairs: the fully
-    decoded form of every prefix is computed here, not per request."""
+    """Policy selection prepared once for ``(policy, normalised prefixes)`` pairs: both decoded
+    forms of every prefix are computed here, not per request."""
 
     def __init__(self, candidates: Sequence[tuple[T, Sequence[str]]]) -> None:
-        self.candidates = tuple((policy, tuple(prefixes)) for policy, prefixes in candidates)
+        self.candidates = tuple(
+            (policy, tuple(selection_prefix(prefix) for prefix in prefixes))
+            for policy, prefixes in candidates
+        )
         self.decoded = tuple(
             (policy, tuple(decoded_path(prefix).rstrip("/") or "/" for prefix in prefixes))
-            for policy, prefixes in self.candidates
+            for policy, prefixes in candidates
         )
         # Without any prefix every path gets the fallback: nothing to decode or compare.
         self.trivial = all(not prefixes for _, prefixes in self.candidates)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import irbuild
 import pytest
@@ -767,3 +768,41 @@ def test_the_two_lines_for_django(policy_file: Path) -> None:
         ):
             assert reply.status == 200 and reply.body == b"{}"
             assert reply.values("access-control-allow-origin") == ["https://a.example"]
+
+
+# ---- values that once broke the TOML or the path ------------------------------------------------
+
+HOSTILE_PATHS = (
+    "/café/😀",
+    "/caf%C3%A9x",
+    "/a%2Fb",
+    "/100%25",
+    "/\U0010fffd",
+    "/" + "x" * 5000,
+    "/" + "😀" * 300,
+)
+
+
+def test_the_toml_round_trips_every_value_and_answers_as_the_evaluator() -> None:
+    many = [f"https://host{index}.example" for index in range(300)]
+    regex = "regex:https://(?:" + "|".join(f"r{index}" for index in range(200)) + r")\.example"
+    policy_set = irbuild.policy_set(
+        *(
+            irbuild.policy(
+                f"p{index}", paths=[path], origins=[*many, regex], expose=["X-" + "y" * 500]
+            )
+            for index, path in enumerate(HOSTILE_PATHS)
+        ),
+        irbuild.policy("rest", origins=["*"]),
+    )
+    text = compile_toml(policy_set)
+    assert meaning(runtime.loads(text, "cors.toml")) == meaning(policy_set)
+    requests = [
+        Request.of("GET", sent, origin=origin)
+        for path in HOSTILE_PATHS
+        for sent in (path, path + "/x", quote(path, safe="/%"))
+        for origin in ("https://host299.example", "https://r199.example", "https://no.example")
+    ]
+    assert_runtime_agrees(policy_set, requests)
+    evaluator = Evaluator(policy_set)
+    assert evaluator.respond(Request.of("GET", "/caf%C3%A9/%F0%9F%98%80/x")).policy == "p0"
