@@ -629,3 +629,37 @@ def test_property_each_library_agrees_with_the_evaluator_within_its_capabilities
         check_property(library, policy_set, scripts)
 
     agree()
+
+
+def cache_problems(run: Run) -> list[str]:
+    """Static mode's answers carry no ``Vary: Origin``, so one cached copy may serve every
+    request: a library that answers otherwise must vary on Origin (its declared deviation)."""
+    serve = library_server(run)
+    evaluator = Evaluator(run.policy_set)
+    problems = []
+    for case in judged_cases(run):
+        request = Request(case.method, case.path, case.headers)
+        want = evaluator.respond(request)
+        if want.preflight or "Origin" in want.vary or want.policy is None:
+            continue
+        if has_paths(run) and decoded_differently(case.path):
+            continue  # another path than corsc's: the declared path deviation
+        reply = serve(request)
+        cors = sorted((n.lower(), v) for n, v in reply.headers if n.lower().startswith("access-"))
+        if cors != sorted((n.lower(), v) for n, v in want.headers) and lacks_vary(
+            reply, ["Origin"]
+        ):
+            problems.append(f"{case.id}: {cors} without Vary: Origin")
+    return problems
+
+
+STATIC_RUNS = [run for run in EXPRESSIBLE if any(p.static_origin for p in run.policy_set.policies)]
+
+
+@pytest.mark.parametrize("run", STATIC_RUNS, ids=[run.id for run in STATIC_RUNS])
+def test_static_mode_answers_are_safe_to_cache_in_every_library(run: Run) -> None:
+    assert not cache_problems(run)
+
+
+def test_static_mode_runs_cover_every_library() -> None:
+    assert {run.library for run in STATIC_RUNS} == set(LIBRARIES)

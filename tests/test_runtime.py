@@ -550,6 +550,91 @@ def test_wsgi_path_falls_back_to_script_name_and_path_info() -> None:
     assert ("Access-Control-Allow-Origin", "https://a.example") in statuses[0]
 
 
+TWO = from_text(
+    'policy api { paths "/api"; origins "https://a.example", "https://b.example" }\n'
+    'policy rest { origins "https://c.example", "https://d.example" }'
+)
+
+
+def wsgi_granted(environ: dict[str, Any]) -> tuple[str, str | None]:
+    """The status line and Allow-Origin the WSGI middleware answers ``environ`` with."""
+    middleware = WSGIMiddleware(wsgi_app, runtime_set(TWO))
+    got: list[Any] = []
+    middleware(
+        {"REQUEST_METHOD": "GET", "SCRIPT_NAME": "", **environ},
+        lambda status, headers, exc_info=None: got.append((status, dict(headers))),
+    )
+    status, headers = got[0]
+    return status, headers.get("Access-Control-Allow-Origin")
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        # The raw target wins over PATH_INFO, and is decoded as the evaluator decodes it.
+        ({"RAW_URI": "/%61pi/x", "PATH_INFO": "/api/x"}, ("200 OK", "https://a.example")),
+        ({"REQUEST_URI": "/api%2Fx", "PATH_INFO": "/api/x"}, ("400 Bad Request", None)),
+        # An absolute-form target loses its scheme and authority.
+        (
+            {"RAW_URI": "http://h:80/api/x?q", "PATH_INFO": "/api/x"},
+            ("200 OK", "https://a.example"),
+        ),
+        ({"RAW_URI": "http://h", "PATH_INFO": "/"}, ("200 OK", "https://c.example")),
+        # UTF-8 bytes arrive as Latin-1 in a WSGI string.
+        (
+            {"RAW_URI": "/café".encode().decode("latin-1"), "PATH_INFO": "/"},
+            ("200 OK", "https://c.example"),
+        ),
+        # Without a raw target, PATH_INFO is already decoded: it is taken as it is, `%` included.
+        ({"PATH_INFO": "/api%2Fx"}, ("200 OK", "https://c.example")),
+        ({"PATH_INFO": "/api/x"}, ("200 OK", "https://a.example")),
+        ({"RAW_URI": "*", "PATH_INFO": "/api"}, ("200 OK", "https://a.example")),
+    ],
+)
+def test_wsgi_chooses_the_policy_on_the_raw_target(
+    environ: dict[str, str], expected: tuple[str, str | None]
+) -> None:
+    origin = expected[1] or "https://a.example"
+    assert wsgi_granted({**environ, "HTTP_ORIGIN": origin}) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw_path", "path", "expected"),
+    [
+        (b"/%61pi/x", "/api/x", (200, "https://a.example")),
+        (b"/api%2Fx", "/api/x", (400, None)),
+        (b"//api/x", "//api/x", (400, None)),
+        (None, "/api%2Fx", (200, "https://c.example")),  # decoded `path`, taken as it is
+        (None, "/api/x", (200, "https://a.example")),
+        (b"/caf\xc3\xa9", "/café", (200, "https://c.example")),
+    ],
+)
+def test_asgi_chooses_the_policy_on_raw_path(
+    raw_path: bytes | None, path: str, expected: tuple[int, str | None]
+) -> None:
+    middleware = ASGIMiddleware(asgi_app, runtime_set(TWO))
+    origin = expected[1] or "https://a.example"
+    scope = asgi_scope(Request.of("GET", "/", origin=origin))
+    scope["path"] = path
+    if raw_path is None:
+        del scope["raw_path"]
+    else:
+        scope["raw_path"] = raw_path
+    sent: list[Any] = []
+
+    async def receive() -> Any:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    asyncio.run(middleware(scope, receive, send))
+    reply = asgi_reply(sent)
+    assert (reply.status, dict(reply.headers).get("access-control-allow-origin")) == expected
+    if reply.status == 400:
+        assert reply.body == b"" and not [n for n, _ in reply.headers if n.startswith("access")]
+
+
 # ---- property: exact agreement with the evaluator ---------------------------------------------
 
 ORIGIN_PATTERNS = (
