@@ -167,6 +167,12 @@ class Selector(Generic[T]):
         )
         # Without any prefix every path gets the fallback: nothing to decode or compare.
         self.trivial = all(not prefixes for _, prefixes in self.candidates)
+        # When no prefix holds an escape or a doubled slash, a path without either reads the
+        # same both ways and cannot be ambiguous.
+        self.plain = all(
+            mine == theirs
+            for (_, mine), (_, theirs) in zip(self.candidates, self.decoded, strict=True)
+        )
 
     def choose(self, target: str | bytes) -> Choice[T]:
         """The policy for a request target (``str``: characters beyond ASCII stand for their
@@ -174,7 +180,7 @@ class Selector(Generic[T]):
         raw = _path_part(target)
         path = remove_dot_segments(_decode(raw, keep=True))
         policy = _longest(self.candidates, path)
-        if self.trivial or (b"%" not in raw and b"//" not in raw):
+        if self.trivial or (self.plain and b"%" not in raw and b"//" not in raw):
             return Choice(policy, path)  # servers see the same path: no ambiguity
         decoded = remove_dot_segments(_SLASHES.sub("/", _decode(raw, keep=False)))
         other = _longest(self.decoded, decoded)

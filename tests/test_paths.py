@@ -128,3 +128,11 @@ def test_property_what_the_application_routes_gets_the_policy_chosen(target: str
         assert selector.choose(routed).policy == choice.policy
     else:
         assert choice.decoded_policy == selector.choose(routed).policy != choice.policy
+
+
+def test_a_prefix_with_an_encoded_slash_is_checked_without_escapes_in_the_path() -> None:
+    """`paths "/a%2Fb"` reads `/a/b` once decoded: a plain `/a/b` request is ambiguous too."""
+    selector = Selector([("encoded", ["/a%2Fb"]), ("rest", [])])
+    assert selector.choose("/a%2Fb/x").policy == "encoded"
+    assert selector.choose("/a/b").ambiguous
+    assert selector.choose("/a/c").policy == "rest"

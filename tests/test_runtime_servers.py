@@ -129,11 +129,11 @@ def commands(port: int) -> dict[str, list[str]]:
     }
 
 
-def wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
+def wait_for(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stderr.read()!r}")  # type: ignore[union-attr]
+            raise RuntimeError(f"server exited: {log.read_text('utf-8', 'replace')}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return
@@ -164,15 +164,13 @@ def server(request: pytest.FixtureRequest, compiled: tuple[Path, Evaluator]) -> 
         "PYTHONPATH": os.pathsep.join([str(directory), *sys.path]),
         "CORSC_TEST_POLICY": str(directory / "cors.toml"),
     }
-    process = subprocess.Popen(
-        commands(port)[request.param],
-        cwd=directory,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = directory / f"{request.param}.log"
+    with log.open("wb") as output:  # a file, not a pipe nobody reads: it cannot fill up
+        process = subprocess.Popen(
+            commands(port)[request.param], cwd=directory, env=env, stdout=output, stderr=output
+        )
     try:
-        wait_for(port, process)
+        wait_for(port, process, log)
         yield port
     finally:
         process.terminate()
