@@ -950,9 +950,23 @@ def rank(pattern: str, block: bool) -> tuple[int, int, int]:
     return (0 if block else 1, form, base)
 
 
+def undotted(origin: str) -> str | None:
+    """The origin with one trailing dot of its host removed, ``None`` when there is none."""
+    parts = split_origin(origin)
+    if parts is None or not parts[1].endswith(".") or origin == "null":
+        return None
+    scheme, host, port = parts
+    return f"{scheme}://{host[:-1]}" + (f":{port}" if port is not None else "")
+
+
 def granted_settings(spec: PolicySpec, origin: str) -> GrantSpec | None:
-    """The grant a person expects ``origin`` to get, or ``None`` when it is not allowed."""
-    if any(pattern_admits(pattern, origin) for pattern in spec.deny):
+    """The grant a person expects ``origin`` to get, or ``None`` when it is not allowed: never
+    for an Origin longer than any browser sends (267 characters); never when a deny entry
+    matches it, or the same site without its host's trailing dot."""
+    if len(origin) > 267:
+        return None
+    forms = [form for form in (origin, undotted(origin)) if form is not None]
+    if any(pattern_admits(pattern, form) for pattern in spec.deny for form in forms):
         return None
     matching = [
         (rank(pattern, block), index, grant)
@@ -1100,6 +1114,9 @@ def lookalikes(pattern: str) -> list[str]:
         ]
     exact = f"{scheme}://{sub}{port_suffix}"
     result += [exact.upper(), exact + "/", f"{scheme}://{sub.upper()}{port_suffix}"]
+    # The fully qualified form, and a match longer than any browser sends.
+    result += [f"{scheme}://{sub}.{port_suffix}", f"{scheme}://{sub}.:1234"]
+    result.append(f"{scheme}://" + "b." * 140 + sub)
     return result
 
 
