@@ -484,13 +484,15 @@ def _local_kind(host: str) -> str | None:
     """``"loopback"`` or ``"private-network"`` for such a canonical host, else ``None``."""
     if host == "localhost" or host.endswith(".localhost"):
         return "loopback"
-    # Canonical hosts: an IPv4 address ends in a digit, an IPv6 one is bracketed; names never.
+    # An IPv6 address is bracketed; a name may end in a digit too (`lo3000`), so an IPv4
+    # address is whatever parses as one.
     address: ipaddress.IPv4Address | ipaddress.IPv6Address
-    if host.startswith("["):
-        address = ipaddress.IPv6Address(host[1:-1])
-    elif host[-1:].isdigit():
-        address = ipaddress.IPv4Address(host)
-    else:
+    try:
+        if host.startswith("["):
+            address = ipaddress.IPv6Address(host[1:-1])
+        else:
+            address = ipaddress.IPv4Address(host)
+    except ValueError:
         return None
     if address.is_loopback:
         return "loopback"

@@ -1059,3 +1059,9 @@ def test_the_longest_origin_a_browser_sends_is_fine() -> None:
     assert "CORS409" not in codes(policy(f'origins "https://{host}", "https://b.example"'))
     block = policy('origins "https://b.example"', f'origin "https://{host}x" {{ methods PUT }}')
     assert "CORS409" in codes(block)
+
+
+@pytest.mark.parametrize("host", ["lo3000", "devbox2", "a.b.c.d3", "x1.example9"])
+def test_a_host_name_ending_in_a_digit_is_not_taken_for_an_address(host: str) -> None:
+    text = policy(f'origins "http://{host}:8080", "https://b.example"')
+    assert "CORS110" not in codes(text)  # not a local address, and no traceback
