@@ -449,9 +449,9 @@ def _name(policy: _Policy | None) -> str:
 
 
 def _ambiguous(choice: paths.Choice[_Policy], preflight: bool, allowed: bool | None) -> Response:
-    """The answer to a path whose policy depends on whether ``%2F`` is decoded: 400 from the
-    CORS layer, with no CORS headers — answering for either policy could grant what the
-    policy the application routes it to does not."""
+    """The answer to a path whose policy depends on how it is decoded (``%2F``, doubled
+    slashes): 400 from the CORS layer, with no CORS headers — answering for either policy
+    could grant what the policy of the path the application routes does not."""
     return Response(
         status=400,
         headers=(),
