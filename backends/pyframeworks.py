@@ -31,7 +31,6 @@ backend's capability table.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -90,13 +89,38 @@ class Compiled:
 # ---- rendering Python and TOML --------------------------------------------------------------
 
 
+#: Escapes Python and JSON share, for the characters that have a short one.
+_SHORT_ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\b": "\\b",
+    "\f": "\\f",
+}
+
+
+def _escaped_char(char: str) -> str:
+    """``char`` inside a double-quoted, ASCII-only Python literal: itself when printable ASCII,
+    else an escape naming its code point — ``\\U`` beyond the BMP, never a surrogate pair,
+    which Python would read as two lone surrogates."""
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    if " " <= char <= "~":
+        return char
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
 def _py_string(text: str) -> str:
-    """A Python string literal for ``text``: raw when that reads better and is safe (printable
-    ASCII, no quote, no trailing backslash), else JSON's escaping, which Python reads alike."""
+    """A Python string literal for ``text``, in ASCII (whatever the file's encoding is read
+    as): raw when that reads better and is safe (printable ASCII, no quote, no trailing
+    backslash), else double-quoted with escapes."""
     printable = all(" " <= char <= "~" for char in text)
     if "\\" in text and printable and '"' not in text and not text.endswith("\\"):
         return f'r"{text}"'
-    return json.dumps(text)
+    return '"' + "".join(_escaped_char(char) for char in text) + '"'
 
 
 def _py(value: Any, indent: str = "") -> str:
@@ -181,6 +205,14 @@ def _patterns(policy: Policy) -> list[OriginPattern]:
     return _kinds(policy, PatternKind.SUBDOMAIN, PatternKind.PORT, PatternKind.REGEX)
 
 
+def _bounded(regex: str) -> str:
+    """An origin regex that refuses, before anything else runs, an Origin longer than any
+    browser sends (``origins.MAX_ORIGIN_LENGTH``): the libraries would run the pattern over a
+    header of any length, and some patterns take time that grows fast with it. The lookahead
+    is Python syntax; these outputs are only ever compiled by Python's ``re``."""
+    return rf"(?=[\s\S]{{0,{origins.MAX_ORIGIN_LENGTH}}}\Z)" + regex
+
+
 def _prefix_regex(prefix: str) -> str:
     """A regex for one normalised prefix matching on segment boundaries (design.md §1.4)."""
     return "/" if prefix == "/" else re.escape(prefix) + r"(?:/|\Z)"
@@ -191,17 +223,18 @@ def path_regex(policy: Policy, policy_set: PolicySet) -> str:
     matching prefix is ``policy``'s (design.md §1.4): one alternative per own prefix (``/`` for
     the fallback), each excluding the longer prefixes of other policies beneath it (for the
     fallback, every other prefix). The regexes of one policy set are therefore disjoint. Paths
-    are matched as the framework hands them over."""
+    are matched as the framework hands them over, decoded: so are the prefixes
+    (``/caf%C3%A9`` is ``/café``)."""
     others = sorted(
         {
-            prefix.value
+            paths.selection_prefix(prefix.value)
             for other in policy_set.policies
             if other is not policy
             for prefix in other.paths
         }
     )
     alternatives = []
-    for mine in [prefix.value for prefix in policy.paths] or ["/"]:
+    for mine in [paths.selection_prefix(prefix.value) for prefix in policy.paths] or ["/"]:
         beaten_by = [
             prefix
             for prefix in others
@@ -242,8 +275,11 @@ def _common_errors(target: str, policy: Policy) -> Iterator[Diagnostic]:
 def _static_deviation(
     target: str, policy: Policy, *, without_origin: bool = False
 ) -> Iterator[Diagnostic]:
-    """Static mode sends its fixed Allow-Origin on every response; the libraries send it only
-    where it is granted (``without_origin``: also to requests without Origin)."""
+    """Static mode sends its fixed headers (Allow-Origin, Allow-Credentials, Expose-Headers) on
+    every response that is not a preflight, so a cached copy suits every request; the libraries
+    send them only where they are granted (``without_origin``: also to requests without Origin)
+    and add ``Vary: Origin`` instead, which keeps caches from reusing a response across
+    Origins."""
     fixed = policy.static_origin
     if fixed is None or (fixed == "*" and without_origin):
         return
@@ -253,9 +289,19 @@ def _static_deviation(
         where = f'only to requests from "{fixed}"' + (
             " and requests without Origin" if without_origin else ""
         )
+    grant = policy.grant
+    names = [f"Allow-Origin `{fixed}`"]
+    if grant.credentials.value:
+        names.append("Allow-Credentials")
+    if grant.expose.value.wildcard or grant.expose.value.items:
+        names.append("Expose-Headers")
+    shown = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    verb, pronoun = ("is", "it") if len(names) == 1 else ("are", "them")
     yield deviation(
         target,
-        f"the fixed Allow-Origin `{fixed}` is sent {where}; the policy sends it on every response",
+        f"the fixed {shown} {verb} sent {where}, with `Vary: Origin` on every response, where "
+        f"the policy sends {pronoun} on every response: caches keep one copy per Origin instead "
+        "of one for all",
         policy.span,
     )
 
@@ -472,7 +518,9 @@ Verified with Starlette 1.10.0 and FastAPI 0.165.0.
         kwargs = {
             "allow_origins": ["*"] if any_origin else _exact(policy),
             "allow_origin_regex": (
-                origins.render_union(patterns, "python") if patterns and not any_origin else None
+                _bounded(origins.render_union(patterns, "python"))
+                if patterns and not any_origin
+                else None
             ),
             "allow_methods": _with_safelisted(grant.methods.value),
             "allow_headers": ["*"] if headers.wildcard else _names(headers, fold_case=True),
@@ -621,7 +669,9 @@ Verified with Django 5.2.19 and django-cors-headers 4.9.0.
         if policy.paths:
             yield deviation(
                 target,
-                "paths are matched after Django decodes them (`%2F` is `/` there)",
+                "paths are matched after Django decodes them (`%2F` is `/` there; doubled "
+                "slashes and dot segments stay): where the policy refuses a path with 400 "
+                "because decoding `%2F` changes its policy, Django applies the decoded path's",
                 policy.paths[0].span,
             )
         yield from _static_deviation(target, policy)
@@ -638,7 +688,7 @@ Verified with Django 5.2.19 and django-cors-headers 4.9.0.
             "CORS_ALLOWED_ORIGIN_REGEXES": (
                 []
                 if any_origin
-                else [origins.render_pattern(pattern, "python") for pattern in _patterns(policy)]
+                else [_bounded(origins.render_pattern(p, "python")) for p in _patterns(policy)]
             ),
             "CORS_URLS_REGEX": path_regex(policy, policy_set),
             "CORS_ALLOW_METHODS": _names(grant.methods.value, fold_case=False),
@@ -695,7 +745,7 @@ def _flask_origin(pattern: OriginPattern) -> str | Compiled:
         pattern.canonical
     ):
         return pattern.canonical
-    return Compiled(origins.render_pattern(pattern, "python"))
+    return Compiled(_bounded(origins.render_pattern(pattern, "python")))
 
 
 def _flask_vary(policy_set: PolicySet) -> tuple[str, ...]:
@@ -851,7 +901,10 @@ Verified with Flask 3.1.3 and flask-cors 6.0.5.
         if policy.paths:
             yield deviation(
                 target,
-                "paths are matched after Flask decodes them (`%2F` is `/` there)",
+                "paths are matched after Flask decodes them, and flask-cors decodes them once "
+                "more (`%2F` and `%252F` are `/` there; dot segments stay): where the policy "
+                "refuses a path with 400 because decoding `%2F` changes its policy, flask-cors "
+                "applies the decoded path's",
                 policy.paths[0].span,
             )
         yield from _static_deviation(target, policy, without_origin=True)

@@ -498,6 +498,17 @@ def _credentials_here(grant: Grant) -> d.Related:
     return d.Related(grant.credentials.span, "credentials enabled here")
 
 
+def _shortest_match(pattern: OriginPattern) -> int:
+    """The length of the shortest Origin a host pattern admits: a one-character label before
+    a subdomain wildcard's base, no port for a port wildcard."""
+    length = len(f"{pattern.scheme}://{pattern.host}")
+    if pattern.kind is PatternKind.SUBDOMAIN:
+        length += len("a.")
+    if pattern.port is not None and not pattern.any_port:
+        length += len(f":{pattern.port}")
+    return length
+
+
 def _local_kind(host: str) -> str | None:
     """``"loopback"`` or ``"private-network"`` for such a canonical host, else ``None``."""
     if host == "localhost" or host.endswith(".localhost"):
@@ -636,6 +647,20 @@ class _PolicyCheck:
     def host_entry(self, entry: AllowEntry) -> None:
         pattern, grant = entry.pattern, entry.grant
         credentials = grant.credentials.value
+        shortest = _shortest_match(pattern)
+        if shortest > origins.MAX_ORIGIN_LENGTH:
+            # The evaluator refuses such an Origin before matching; a library or server that
+            # compares it would admit what the policy's meaning never does.
+            self.report(
+                d.ORIGIN_TOO_LONG.at(
+                    pattern.span,
+                    f"{_shown(pattern)} matches only Origins of {shortest} characters or more, "
+                    f"and an Origin longer than {origins.MAX_ORIGIN_LENGTH} (https://, a "
+                    "253-character DNS name and a port) is never allowed",
+                    "check the host name: a DNS name has at most 253 characters, and each "
+                    "label at most 63",
+                )
+            )
         if pattern.kind is PatternKind.SUBDOMAIN:
             spread = _wildcard_spread(pattern)
             if spread is not None:

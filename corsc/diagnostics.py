@@ -273,6 +273,9 @@ UNLISTED_REJECT = kind(
 PREFLIGHT_STATUS_INVALID = kind(
     "CORS408", "preflight-status-invalid", E, "a preflight status other than 200 or 204"
 )
+ORIGIN_TOO_LONG = kind(
+    "CORS409", "origin-too-long", E, "an origin longer than any Origin corsc allows"
+)
 
 # ---- 5xx: structure, names and paths ---------------------------------------------------
 DUPLICATE_STATEMENT = kind("CORS501", "duplicate-statement", E, "a statement twice in one block")

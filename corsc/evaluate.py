@@ -1,10 +1,10 @@
-"""The reference evaluator: what a policy set means for one request (design.md §2).
+"""The reference evaluator: what a policy set means for one request.
 
 For a resolved :class:`~corsc.ir.PolicySet` and a request (method, path, headers) the evaluator
 decides the CORS part of the response: the ``Access-Control-*`` headers, the ``Vary`` members
 the CORS layer adds, and whether the CORS layer answers by itself (a status) or lets the
-application answer (``None``). Every target must reach the same browser verdicts
-(design.md §2.1); ``corsc explain`` shows :attr:`Response.reason`.
+application answer (``None``). Every target must reach the same browser verdicts;
+``corsc explain`` shows :attr:`Response.reason`.
 
 It imports nothing heavy (only the standard library, attrs and the core modules ``ir``,
 ``origins`` and ``paths``): the Python runtime calls :meth:`Evaluator.respond` per request.
@@ -84,15 +84,17 @@ class Response:
     """The CORS part of the response to one request.
 
     - ``status``: ``None`` when the application answers; otherwise the CORS layer answers by
-      itself with this status and no body (an accepted preflight, a refused preflight, or an
-      origin refused under ``unlisted reject``).
+      itself with this status and no body (an accepted preflight, a refused preflight, an
+      origin refused under ``unlisted reject``, or 400 for an ambiguous path).
     - ``headers``: the ``Access-Control-*`` headers by HTTP name, each at most once, in the
       order Allow-Origin, Allow-Credentials, Allow-Methods, Allow-Headers, Max-Age,
       Allow-Private-Network, Expose-Headers.
     - ``vary``: the ``Vary`` members the CORS layer adds, in the order Origin,
       Access-Control-Request-Method, Access-Control-Request-Headers.
     - ``policy``: the name of the policy that governs the path, ``None`` when none does (then
-      ``status``, ``headers`` and ``vary`` are empty).
+      ``status``, ``headers`` and ``vary`` are empty) or when the path is ambiguous: its raw
+      and fully decoded forms choose different policies (then ``status`` is 400 and
+      ``headers`` and ``vary`` are empty).
     - ``entry``: the allow entry whose settings applied; ``None`` when the origin is not
       allowed or the request has no Origin.
     - ``preflight``: whether the request is a preflight (``OPTIONS`` with Origin and
@@ -197,8 +199,11 @@ class _Policy:
     admits an origin supplies the settings. To find it without scanning every origin, the
     single-origin entries are indexed: ``exact`` maps a canonical origin to the position of its
     first entry, and ``patterned`` holds the other entries with their positions, in order.
-    Denies are split the same way. ``fixed`` holds the static-mode headers (Allow-Origin and
-    Allow-Credentials), empty when dynamic; ``vary`` is ``("Origin",)`` exactly when dynamic.
+    Denies are split the same way. ``fixed`` holds the static-mode headers of preflights
+    (Allow-Origin and Allow-Credentials), empty when dynamic; ``fixed_actual`` those of every
+    other response, Expose-Headers included: a response without ``Vary: Origin`` may be cached
+    and served to any origin (or to none), so nothing on it may depend on the Origin. ``vary``
+    is ``("Origin",)`` exactly when dynamic.
     """
 
     policy: Policy
@@ -208,6 +213,7 @@ class _Policy:
     exact_denies: dict[str, OriginPattern]
     patterned_denies: tuple[tuple[OriginPattern, Callable[[str], bool]], ...]
     fixed: HeaderList
+    fixed_actual: HeaderList
     vary: tuple[str, ...]
     reject: bool
     preflight_status: int
@@ -250,10 +256,13 @@ class _Policy:
             else:
                 patterned_denies.append((pattern, origins.matcher(pattern)))
         fixed: HeaderList = ()
+        fixed_actual: HeaderList = ()
         if policy.static_origin is not None:
             fixed = ((ALLOW_ORIGIN, policy.static_origin),)
             if policy.grant.credentials.value:
                 fixed += ((ALLOW_CREDENTIALS, "true"),)
+            expose = render(policy.grant).expose
+            fixed_actual = fixed + (((EXPOSE_HEADERS, expose),) if expose is not None else ())
         return cls(
             policy=policy,
             entries=entries,
@@ -262,6 +271,7 @@ class _Policy:
             exact_denies=exact_denies,
             patterned_denies=tuple(patterned_denies),
             fixed=fixed,
+            fixed_actual=fixed_actual,
             vary=() if policy.static_origin is not None else ("Origin",),
             reject=policy.unlisted.value is Unlisted.REJECT,
             preflight_status=policy.preflight_status.value,
@@ -277,21 +287,38 @@ class _Policy:
                 return prepared
         return None if best is None else self.entries[best]
 
-    def _denied_by(self, origin: str) -> OriginPattern | None:
-        denied = self.exact_denies.get(origin)
-        if denied is not None:
-            return denied
-        return next(
-            (pattern for pattern, matches in self.patterned_denies if matches(origin)), None
-        )
+    def _denied_by(self, origin: str) -> tuple[OriginPattern, str] | None:
+        """The deny entry refusing ``origin`` and the form it matched. A host with a trailing
+        dot names the same site as without it, so a deny entry also refuses that form (allow
+        entries do not: they compare the Origin as sent, failing closed)."""
+        undotted = origins.without_trailing_dot(origin)
+        for form in (origin,) if undotted is None else (origin, undotted):
+            denied = self.exact_denies.get(form)
+            if denied is None:
+                denied = next(
+                    (pattern for pattern, matches in self.patterned_denies if matches(form)), None
+                )
+            if denied is not None:
+                return denied, form
+        return None
 
     def match(self, origin: str) -> tuple[_Entry | None, str]:
         """The entry whose settings apply to ``origin`` (``None`` when it is not allowed) and a
         sentence saying why."""
-        denied = self._denied_by(origin)
-        if denied is not None:
+        if len(origin) > origins.MAX_ORIGIN_LENGTH:
+            # Refused before any pattern runs: no browser sends it, and a regex over an
+            # unbounded value can take unbounded time.
             return None, (
-                f'origin "{origin}" is denied by "{denied.text}" on line '
+                f'origin "{origin[:40]}…" ({len(origin)} characters) is longer than '
+                f"{origins.MAX_ORIGIN_LENGTH} characters, which no browser sends, so no entry "
+                f'of policy "{self.policy.name}" admits it'
+            )
+        found_deny = self._denied_by(origin)
+        if found_deny is not None:
+            denied, form = found_deny
+            via = "" if form == origin else f' (its host without the trailing dot, "{form}")'
+            return None, (
+                f'origin "{origin}"{via} is denied by "{denied.text}" on line '
                 f'{denied.span.start.line} of policy "{self.policy.name}"'
             )
         found = self._find(origin)
@@ -332,14 +359,24 @@ class Evaluator:
 
     def __init__(self, policy_set: PolicySet) -> None:
         self.policy_set = policy_set
-        self._candidates = tuple(
-            (_Policy.of(policy), tuple(prefix.value for prefix in policy.paths))
-            for policy in policy_set.policies
+        self._selector = paths.Selector(
+            [
+                (_Policy.of(policy), tuple(prefix.value for prefix in policy.paths))
+                for policy in policy_set.policies
+            ]
         )
 
     def respond(self, request: Request) -> Response:
-        """The CORS part of the response to ``request`` (design.md §2)."""
-        chosen = paths.select(self._candidates, request.path)
+        """The CORS part of the response to ``request``."""
+        choice = self._selector.choose(request.path)
+        origin = request.header("Origin")
+        requested_method = request.header(REQUEST_METHOD)
+        preflight = (
+            request.method == "OPTIONS" and origin is not None and requested_method is not None
+        )
+        if choice.ambiguous:
+            return _ambiguous(choice, preflight, None if origin is None else False)
+        chosen = choice.policy
         if chosen is None:
             return Response(
                 status=None,
@@ -349,20 +386,14 @@ class Evaluator:
                 entry=None,
                 preflight=False,
                 allowed=None,
-                reason=f'no policy governs path "{paths.request_path(request.path)}"; '
-                "the CORS layer adds nothing",
+                reason=f'no policy governs path "{choice.path}"; the CORS layer adds nothing',
             )
         name = chosen.policy.name
-        origin = request.header("Origin")
-        requested_method = request.header(REQUEST_METHOD)
-        preflight = (
-            request.method == "OPTIONS" and origin is not None and requested_method is not None
-        )
         if origin is None:
-            sends = "its fixed Allow-Origin" if chosen.fixed else "only Vary: Origin"
+            sends = "its fixed headers" if chosen.fixed else "only Vary: Origin"
             return Response(
                 status=None,
-                headers=chosen.fixed,
+                headers=chosen.fixed_actual,
                 vary=chosen.vary,
                 policy=name,
                 entry=None,
@@ -383,7 +414,7 @@ class Evaluator:
                 outcome = "the application answers without granting CORS access"
             return Response(
                 status=status,
-                headers=chosen.fixed,
+                headers=chosen.fixed if preflight else chosen.fixed_actual,
                 vary=chosen.vary,
                 policy=name,
                 entry=None,
@@ -395,9 +426,12 @@ class Evaluator:
             assert requested_method is not None  # implied by `preflight`
             return _preflight(chosen, entry, request, origin, requested_method, why)
         rendered = entry.rendered
-        headers = _allow_origin(chosen, rendered, origin)
-        if rendered.expose is not None:
-            headers += ((EXPOSE_HEADERS, rendered.expose),)
+        if chosen.fixed_actual:
+            headers = chosen.fixed_actual
+        else:
+            headers = _allow_origin(chosen, rendered, origin)
+            if rendered.expose is not None:
+                headers += ((EXPOSE_HEADERS, rendered.expose),)
         return Response(
             status=None,
             headers=headers,
@@ -408,6 +442,30 @@ class Evaluator:
             allowed=True,
             reason=why,
         )
+
+
+def _name(policy: _Policy | None) -> str:
+    return "no policy" if policy is None else f'policy "{policy.policy.name}"'
+
+
+def _ambiguous(choice: paths.Choice[_Policy], preflight: bool, allowed: bool | None) -> Response:
+    """The answer to a path whose policy depends on how it is decoded (``%2F``, doubled
+    slashes): 400 from the CORS layer, with no CORS headers — answering for either policy
+    could grant what the policy of the path the application routes does not."""
+    return Response(
+        status=400,
+        headers=(),
+        vary=(),
+        policy=None,
+        entry=None,
+        preflight=preflight,
+        allowed=allowed,
+        reason=(
+            f'the path "{choice.path}" chooses {_name(choice.policy)}, but decoded as servers '
+            f'route it ("{choice.decoded}") it chooses {_name(choice.decoded_policy)}: the raw '
+            "and decoded paths choose different policies, so the CORS layer answers 400"
+        ),
+    )
 
 
 def _allow_origin(chosen: _Policy, rendered: _Rendered, origin: str) -> HeaderList:

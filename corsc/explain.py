@@ -65,7 +65,14 @@ class Report:
         }
 
     def to_text(self) -> str:
-        lines = [f"policy: {self.policy or '(none: no policy covers this path)'}"]
+        first = self.preflight or self.actual
+        if self.policy is not None:
+            shown = self.policy
+        elif first is not None and first.response.status == 400:
+            shown = "(none: the raw and decoded paths choose different policies)"
+        else:
+            shown = "(none: no policy covers this path)"
+        lines = [f"policy: {shown}"]
         if self.preflight is not None:
             lines.append("preflight: yes — " + "; ".join(self.preflight_reasons))
             lines.extend(_exchange_lines("preflight", self.preflight))

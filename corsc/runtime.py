@@ -10,7 +10,7 @@ depend on the request already rendered (as bytes for ASGI, as text for WSGI).
 
 Invariant: for every request the middleware sends exactly the status, ``Access-Control-*``
 headers (same names, values and order) and ``Vary`` members that
-``corsc.evaluate.Evaluator(load(path)).respond(request)`` gives (design.md §2). The plan is a
+``corsc.evaluate.Evaluator(load(path)).respond(request)`` gives. The plan is a
 leaner form of the same decisions, because the evaluator's explanations (reasons, entries)
 cost more than a request may; the test suite holds the two to exact agreement.
 
@@ -319,7 +319,7 @@ _SERVER_ERROR = b"Internal Server Error"
 
 
 def _first_ignoring_case(names: Iterable[str]) -> list[str]:
-    """Header names in order without case-insensitive repeats (design.md §2 "Rendering";
+    """Header names in order without case-insensitive repeats (as the evaluator renders lists;
     ``TokenList.values`` already drops exact repeats, which is all methods need)."""
     first: dict[str, str] = {}
     for name in names:
@@ -497,13 +497,15 @@ def _vary(app_values: Sequence[str], ours: tuple[str, ...]) -> str:
 
 class _PolicyPlan(Generic[H]):
     """One policy, prepared: entries in specificity order (ties in source order, as the
-    evaluator keeps them), deny matchers, the static-mode headers, and the answers that do not
-    depend on the request."""
+    evaluator keeps them), deny matchers, the static-mode headers (``fixed`` for preflights,
+    ``fixed_actual`` with Expose-Headers for every other response), and the answers that do
+    not depend on the request."""
 
     codec: _Codec[H]
     entries: list[tuple[Callable[[str], bool], _Grant[H]]]
     denies: list[Callable[[str], bool]]
     fixed: Headers[H]
+    fixed_actual: Headers[H]
     allow_origin: H
     vary: dict[tuple[bool, bool], _Vary[H] | None]
     no_origin: _Answer[H]
@@ -532,6 +534,7 @@ class _PolicyPlan(Generic[H]):
             if policy.grant.credentials.value:
                 fixed.append(codec.pair(ALLOW_CREDENTIALS, "true"))
         self.fixed = fixed
+        self.fixed_actual = fixed + list(_Grant(policy.grant, codec).actual) if fixed else []
         self.allow_origin = codec.name(ALLOW_ORIGIN)
         # Keyed by (methods reflected, headers reflected): the preflight adds those members.
         base = () if fixed else ("Origin",)
@@ -545,7 +548,7 @@ class _PolicyPlan(Generic[H]):
                 )
                 self.vary[methods, headers] = _Vary(members, codec) if members else None
         vary = self.vary[False, False]
-        self.no_origin = _Answer(None, fixed, vary)
+        self.no_origin = _Answer(None, self.fixed_actual, vary)
         self.refused = _Answer(403, fixed, vary)
         reject = policy.unlisted.value is Unlisted.REJECT
         self.unlisted = self.refused if reject else self.no_origin
@@ -553,9 +556,13 @@ class _PolicyPlan(Generic[H]):
         self.pna = codec.pair(ALLOW_PRIVATE_NETWORK, "true")
 
     def match(self, origin: str) -> _Grant[H] | None:
-        for denied in self.denies:
-            if denied(origin):
-                return None
+        if len(origin) > origins.MAX_ORIGIN_LENGTH:
+            return None  # before any pattern runs: no browser sends one so long
+        if self.denies:
+            undotted = origins.without_trailing_dot(origin)
+            for denied in self.denies:
+                if denied(origin) or (undotted is not None and denied(undotted)):
+                    return None
         for matches, grant in self.entries:
             if matches(origin):
                 return grant
@@ -569,14 +576,16 @@ class _PolicyPlan(Generic[H]):
         requested_headers: str | None,
         private_network: str | None,
     ) -> _Answer[H]:
-        """design.md §2, for a request this policy governs (``requested_*`` are the combined
-        values of the Access-Control-Request-* headers, ``None`` when absent)."""
+        """The evaluator's answer, for a request this policy governs (``requested_*`` are the
+        combined values of the Access-Control-Request-* headers, ``None`` when absent)."""
         if origin is None:
             return self.no_origin
         grant: _Grant[H] | None = self.match(origin)
         preflight = method == "OPTIONS" and requested_method is not None
         if grant is None:
             return self.refused if preflight else self.unlisted
+        if not preflight and self.fixed:
+            return self.no_origin
         if self.fixed:
             headers = list(self.fixed)
         else:
@@ -641,19 +650,33 @@ class _Plan(Generic[H]):
     ``everywhere`` is the one policy of a file whose only policy governs every path: the
     common case needs no path work at all."""
 
-    candidates: list[tuple[_PolicyPlan[H], tuple[str, ...]]]
+    selector: paths.Selector[_PolicyPlan[H]]
     everywhere: _PolicyPlan[H] | None
 
     def __init__(self, policy_set: PolicySet, codec: _Codec[H]) -> None:
-        self.candidates = [
+        candidates = [
             (_PolicyPlan(policy, codec), tuple(prefix.value for prefix in policy.paths))
             for policy in policy_set.policies
         ]
-        only = self.candidates[0] if len(self.candidates) == 1 else None
+        self.selector = paths.Selector(candidates)
+        only = candidates[0] if len(candidates) == 1 else None
         self.everywhere = only[0] if only is not None and not only[1] else None
 
-    def select(self, path: str) -> _PolicyPlan[H] | None:
-        return paths.select(self.candidates, path)
+    def select(self, target: bytes) -> _PolicyPlan[H] | _Answer[H] | None:
+        """The policy for a raw request target, or — when the raw and the fully decoded path
+        choose different policies — the 400 that refuses it (no CORS headers: answering for
+        either policy could grant what the other refuses)."""
+        choice = self.selector.choose(target)
+        return _AMBIGUOUS if choice.ambiguous else choice.policy
+
+
+_AMBIGUOUS: _Answer[Any] = _Answer(400, [], None)
+
+
+def _escaped(decoded: bytes) -> bytes:
+    """A path the server has already percent-decoded, as a target that decodes to itself: the
+    policy is then chosen on the path the application routes."""
+    return decoded.replace(b"%", b"%25")
 
 
 def _policy_set(policy: str | os.PathLike[str] | PolicySet) -> PolicySet:
@@ -688,9 +711,9 @@ class ASGIMiddleware:
     file stops the application from starting) or a policy set from :func:`load`. Only
     ``http`` scopes are handled; ``websocket`` and ``lifespan`` pass through.
 
-    The request path is ``raw_path`` (not percent-decoded, as design.md §1.4 requires) when
-    the server provides it, else ``path``. Repeated request headers are combined with
-    ``", "``, as the evaluator combines them.
+    The policy is chosen on ``raw_path`` (the path as received, which ``corsc.paths`` decodes
+    the way the evaluator does) when the server provides it, else on the decoded ``path``.
+    Repeated request headers are combined with ``", "``, as the evaluator combines them.
     """
 
     def __init__(self, app: ASGIApp, policy: str | os.PathLike[str] | PolicySet) -> None:
@@ -705,10 +728,16 @@ class ASGIMiddleware:
         plan = self._plan.everywhere
         if plan is None:
             raw_path = scope.get("raw_path")
-            plan = self._plan.select(_from_latin1(raw_path) if raw_path else scope["path"])
-            if plan is None:
+            if not raw_path:
+                raw_path = _escaped(scope["path"].encode("utf-8", "surrogatepass"))
+            chosen = self._plan.select(raw_path)
+            if chosen is None:
                 await self.app(scope, receive, send)
                 return
+            if isinstance(chosen, _Answer):
+                await _send_own(send, chosen, 400)
+                return
+            plan = chosen
         found: dict[bytes, str] = {}
         for name, value in scope["headers"]:
             if name not in _WANTED:
@@ -755,6 +784,7 @@ WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 _STATUS_LINES = {
     200: "200 OK",
     204: "204 No Content",
+    400: "400 Bad Request",
     403: "403 Forbidden",
     500: "500 Internal Server Error",
 }
@@ -811,13 +841,38 @@ class _WSGIResponse:
                 close()
 
 
+_AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+
+
+def _wsgi_target(environ: Environ) -> bytes:
+    """The request target as received: ``RAW_URI``/``REQUEST_URI`` (WSGI strings hold the
+    bytes as Latin-1; an absolute-form target loses its scheme and authority), else the
+    decoded ``SCRIPT_NAME`` + ``PATH_INFO``, escaped so that it decodes to itself."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
+    authority = None if raw.startswith("/") else _AUTHORITY.match(raw)
+    if authority is not None:
+        raw = raw[authority.end() :] or "/"
+    if raw.startswith("/"):
+        return _wsgi_bytes(raw)
+    return _escaped(_wsgi_bytes(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")))
+
+
+def _wsgi_bytes(text: str) -> bytes:
+    """The bytes a WSGI string holds (as Latin-1); a string that is not one, as UTF-8."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
 class WSGIMiddleware:
     """CORS for a WSGI application (Flask, Django's WSGI handler, …).
 
-    ``policy`` is as for :class:`ASGIMiddleware`. The request path is the server's raw
-    request target (``RAW_URI`` or ``REQUEST_URI``, not percent-decoded) when it provides one,
-    else ``SCRIPT_NAME`` + ``PATH_INFO``. Repeated request headers arrive combined by the
-    server, as WSGI defines.
+    ``policy`` is as for :class:`ASGIMiddleware`. The policy is chosen on the server's raw
+    request target (``RAW_URI``, as gunicorn sends it, or ``REQUEST_URI``, decoded by
+    ``corsc.paths`` as the evaluator decodes it) when it provides one, else on the decoded
+    ``SCRIPT_NAME`` + ``PATH_INFO``. Repeated request headers arrive combined by the server, as
+    WSGI defines.
     """
 
     def __init__(self, app: WSGIApp, policy: str | os.PathLike[str] | PolicySet) -> None:
@@ -828,12 +883,13 @@ class WSGIMiddleware:
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         plan = self._plan.everywhere
         if plan is None:
-            raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
-            if not raw.startswith("/"):
-                raw = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-            plan = self._plan.select(raw)
-            if plan is None:
+            chosen = self._plan.select(_wsgi_target(environ))
+            if chosen is None:
                 return self.app(environ, start_response)
+            if isinstance(chosen, _Answer):
+                start_response(_STATUS_LINES[400], chosen.own(400, _WSGI))
+                return [b""]
+            plan = chosen
         answer = plan.answer(
             environ["REQUEST_METHOD"],
             environ.get("HTTP_ORIGIN"),

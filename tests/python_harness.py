@@ -25,6 +25,7 @@ import sys
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from attrs import frozen
 from browser import APP_HEADERS
@@ -117,7 +118,13 @@ def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Ite
 # ---- ASGI and WSGI -------------------------------------------------------------------------
 
 
+def wire(text: str) -> bytes:
+    """A request target's text as the bytes sent: characters beyond ASCII as UTF-8."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def asgi_scope(request: Request) -> dict[str, Any]:
+    """As a server builds it: ``raw_path`` as received, ``path`` percent-decoded (UTF-8)."""
     path, _, query = request.path.partition("?")
     return {
         "type": "http",
@@ -125,8 +132,8 @@ def asgi_scope(request: Request) -> dict[str, Any]:
         "http_version": "1.1",
         "method": request.method,
         "scheme": "http",
-        "path": path,
-        "raw_path": path.encode("latin-1"),
+        "path": unquote_to_bytes(path).decode("utf-8", "replace"),
+        "raw_path": wire(path),
         "query_string": query.encode("latin-1"),
         "root_path": "",
         "client": ("127.0.0.1", 1),
@@ -171,13 +178,15 @@ def asgi_reply(sent: Sequence[dict[str, Any]]) -> Reply:
 
 
 def wsgi_environ(request: Request) -> dict[str, Any]:
+    """As a server builds it: ``PATH_INFO`` percent-decoded, ``REQUEST_URI`` as received (both
+    WSGI strings: the bytes as Latin-1)."""
     path, _, query = request.path.partition("?")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": request.method,
         "SCRIPT_NAME": "",
-        "PATH_INFO": path,
+        "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
         "QUERY_STRING": query,
-        "REQUEST_URI": request.path,
+        "REQUEST_URI": wire(request.path).decode("latin-1"),
         "SERVER_NAME": "testserver",
         "SERVER_PORT": "80",
         "SERVER_PROTOCOL": "HTTP/1.1",

@@ -1372,3 +1372,54 @@ def test_any_dotted_host_is_judged_without_raising(host: str) -> None:
         assert ipaddress.IPv4Address(canonical)  # a canonical IPv4 address, dotted quad
         assert check_module._local_kind(canonical) in (None, "loopback", "private-network")
     assert (canonical is None) == bool(problem)
+# ---- origins longer than any Origin corsc allows (CORS409) --------------------------------------
+
+
+def long_host(length: int, base: str = "example.com") -> str:
+    """A host of ``length`` characters ending in ``base``, labels of at most 63."""
+    room = length - len(base) - 1
+    labels = []
+    while room > 0:
+        take = min(63, room) if room != 64 else 62
+        labels.append("a" * take)
+        room -= take + 1
+    return ".".join([*labels, base])
+
+
+@pytest.mark.parametrize(
+    ("written", "shortest"),
+    [
+        ("https://{host}", 268),
+        ("https://*.{host}", 268),
+        ("http://{host}:*", 268),
+        ("https://{host}:8443", 268),
+    ],
+)
+def test_an_origin_no_browser_can_send_is_an_error(written: str, shortest: int) -> None:
+    suffix = {"https://{host}": 8, "https://*.{host}": 10, "http://{host}:*": 7}.get(written, 13)
+    host = long_host(shortest - suffix)
+    pattern = written.format(host=host)
+    text = policy(f'origins "{pattern}", "https://b.example"')
+    diagnostic = one(text, "CORS409")
+    assert diagnostic.severity is ERROR
+    assert where(diagnostic.span) == at(text, f'"{pattern}"')
+    assert diagnostic.message == (
+        f'"{pattern}" matches only Origins of {shortest} characters or more, and an Origin '
+        "longer than 267 (https://, a 253-character DNS name and a port) is never allowed"
+    )
+    assert diagnostic.help == (
+        "check the host name: a DNS name has at most 253 characters, and each label at most 63"
+    )
+
+
+def test_the_longest_origin_a_browser_sends_is_fine() -> None:
+    host = long_host(267 - len("https://"))
+    assert "CORS409" not in codes(policy(f'origins "https://{host}", "https://b.example"'))
+    block = policy('origins "https://b.example"', f'origin "https://{host}x" {{ methods PUT }}')
+    assert "CORS409" in codes(block)
+
+
+@pytest.mark.parametrize("host", ["lo3000", "devbox2", "a.b.c.d3", "x1.example9"])
+def test_a_host_name_ending_in_a_digit_is_not_taken_for_an_address(host: str) -> None:
+    text = policy(f'origins "http://{host}:8080", "https://b.example"')
+    assert "CORS110" not in codes(text)  # not a local address, and no traceback

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from corsc import origins
 from corsc.evaluate import Evaluator, Request, Response, evaluate
 from corsc.ir import PolicySet
 
@@ -117,7 +119,10 @@ def paths_set() -> PolicySet:
         ("/apiary", "fallback"),
         ("/api/../x", "fallback"),
         ("/x/../api/y", "api"),
-        ("/api%2Fv2", "fallback"),
+        ("/api%2Fv2", None),  # decoded, /api/v2 would be v2: ambiguous, refused
+        ("/api/x%2Fy", "api"),
+        ("/%61pi/x", "api"),
+        ("/%41pi", "fallback"),
         ("/API", "fallback"),
         ("/api/v2", "v2"),
         ("/api/v2/x", "v2"),
@@ -125,7 +130,7 @@ def paths_set() -> PolicySet:
         ("/", "fallback"),
     ],
 )
-def test_the_policy_is_chosen_by_the_longest_matching_prefix(path: str, policy: str) -> None:
+def test_the_policy_is_chosen_by_the_longest_matching_prefix(path: str, policy: str | None) -> None:
     assert actual(paths_set(), path=path).policy == policy
 
 
@@ -544,7 +549,8 @@ def test_no_origin_means_no_grant_headers_and_no_rejection() -> None:
     assert (response.status, response.headers, response.vary) == (None, (), ("Origin",))
     assert (response.allowed, response.entry) == (None, None)
     static = actual(one(irbuild.policy(origins=[APP], expose=["X"], credentials=True)), None)
-    assert static.headers == ((ACAO, APP), (ACAC, "true"))
+    # Static mode: the fixed headers, Expose-Headers included, whether or not Origin is sent.
+    assert static.headers == ((ACAO, APP), (ACAC, "true"), (ACEH, "X"))
 
 
 # ---- reasons -------------------------------------------------------------------------------------
@@ -944,9 +950,23 @@ def rank(pattern: str, block: bool) -> tuple[int, int, int]:
     return (0 if block else 1, form, base)
 
 
+def undotted(origin: str) -> str | None:
+    """The origin with one trailing dot of its host removed, ``None`` when there is none."""
+    parts = split_origin(origin)
+    if parts is None or not parts[1].endswith(".") or origin == "null":
+        return None
+    scheme, host, port = parts
+    return f"{scheme}://{host[:-1]}" + (f":{port}" if port is not None else "")
+
+
 def granted_settings(spec: PolicySpec, origin: str) -> GrantSpec | None:
-    """The grant a person expects ``origin`` to get, or ``None`` when it is not allowed."""
-    if any(pattern_admits(pattern, origin) for pattern in spec.deny):
+    """The grant a person expects ``origin`` to get, or ``None`` when it is not allowed: never
+    for an Origin longer than any browser sends (267 characters); never when a deny entry
+    matches it, or the same site without its host's trailing dot."""
+    if len(origin) > 267:
+        return None
+    forms = [form for form in (origin, undotted(origin)) if form is not None]
+    if any(pattern_admits(pattern, form) for pattern in spec.deny for form in forms):
         return None
     matching = [
         (rank(pattern, block), index, grant)
@@ -1094,6 +1114,9 @@ def lookalikes(pattern: str) -> list[str]:
         ]
     exact = f"{scheme}://{sub}{port_suffix}"
     result += [exact.upper(), exact + "/", f"{scheme}://{sub.upper()}{port_suffix}"]
+    # The fully qualified form, and a match longer than any browser sends.
+    result += [f"{scheme}://{sub}.{port_suffix}", f"{scheme}://{sub}.:1234"]
+    result.append(f"{scheme}://" + "b." * 140 + sub)
     return result
 
 
@@ -1184,11 +1207,13 @@ def wire_requests(spec: PolicySpec) -> st.SearchStrategy[Request]:
 @given(st.data())
 def test_responses_are_cache_safe(data: st.DataObject) -> None:
     """Dynamic Allow-Origin → ``Vary: Origin`` on every response; static → the same fixed
-    Allow-Origin on every response. Reflected methods and headers add their Vary members."""
+    headers on every response that is not a preflight, whatever the Origin (a cached copy may
+    answer any request). Reflected methods and headers add their Vary members."""
     spec = data.draw(policy_specs, label="policy")
     policy_set = spec.build()
     static = policy_set.policies[0].static_origin
     evaluator = Evaluator(policy_set)
+    fixed: set[tuple[int | None, tuple[tuple[str, str], ...]]] = set()
     for request in data.draw(st.lists(wire_requests(spec), min_size=1, max_size=6)):
         response = evaluator.respond(request)
         if static is None:
@@ -1197,6 +1222,10 @@ def test_responses_are_cache_safe(data: st.DataObject) -> None:
         else:
             assert "Origin" not in response.vary
             assert response.header(ACAO) == static
+            if not response.preflight:
+                fixed.add((response.status, response.headers))
+                assert len(fixed) == 1, fixed
+                continue
         if response.header(ACAM) is not None and response.entry is not None:
             if response.entry.grant.methods.value.wildcard:
                 assert ACRM in response.vary
@@ -1217,3 +1246,172 @@ def test_naive_intent_matches_the_design_on_known_origins() -> None:
     assert not pattern_admits("https://app.example.com", "HTTPS://APP.EXAMPLE.COM")
     assert pattern_admits("*", "null")
     assert not pattern_admits("null", "Null")
+
+
+# ---- Origins longer than a browser sends --------------------------------------------------------
+
+LIMIT = origins.MAX_ORIGIN_LENGTH
+
+
+def padded(length: int, base: str = ".example.com") -> str:
+    """An Origin of ``length`` characters whose host ends in ``base``, labels of at most 63."""
+    room = length - len("https://") - len(base)
+    labels = []
+    while room > 0:
+        take = min(62, room - 2) if room > 63 else room
+        labels.append("a" * take)
+        room -= take + 1
+    return "https://" + ".".join(labels) + base
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "https://*.example.com",
+        "https://*.com",
+        "regex:https://[a-z.]+\\.example\\.com",
+        "*",
+    ],
+)
+def test_an_origin_longer_than_the_bound_is_never_allowed(pattern: str) -> None:
+    longest, too_long = padded(LIMIT), padded(LIMIT + 1)
+    assert (len(longest), len(too_long)) == (LIMIT, LIMIT + 1)
+    # Dynamic mode (a deny entry), so that Allow-Origin would echo an allowed Origin.
+    policy_set = one(irbuild.policy("p", origins=[pattern, APP], deny=["https://x.invalid"]))
+    assert actual(policy_set, longest).header(ACAO) == longest
+    refused = actual(policy_set, too_long)
+    assert (refused.status, refused.headers, refused.allowed) == (None, (), False)
+    assert refused.reason == (
+        f'origin "{too_long[:40]}…" ({LIMIT + 1} characters) is longer than {LIMIT} '
+        'characters, which no browser sends, so no entry of policy "p" admits it; the '
+        "application answers without granting CORS access"
+    )
+    assert preflight(policy_set, "GET", origin=too_long).status == 403
+    rejecting = one(irbuild.policy("p", origins=[pattern], unlisted="reject"))
+    assert actual(rejecting, too_long).status == 403
+
+
+def test_a_long_origin_in_static_mode_gets_the_fixed_headers_as_before() -> None:
+    policy_set = one(irbuild.policy("p", origins=["*"], expose=["X-Id"]))
+    response = actual(policy_set, padded(LIMIT + 50))
+    assert (response.status, response.headers) == (None, ((ACAO, "*"), (ACEH, "X-Id")))
+    refused = preflight(policy_set, "GET", origin=padded(LIMIT + 50))
+    assert (refused.status, refused.headers) == (403, ((ACAO, "*"),))
+
+
+def test_a_long_origin_never_reaches_a_pattern() -> None:
+    """Not one matcher runs: a megabyte Origin is answered as fast as a short one."""
+    policy_set = one(irbuild.policy("p", origins=["https://*.example.com", APP]))
+    evaluator = Evaluator(policy_set)
+    huge = "https://" + "a." * 500_000 + "example.com"
+    started = time.perf_counter()
+    for _ in range(100):
+        assert evaluator.respond(Request.of("GET", "/", origin=huge)).allowed is False
+    assert time.perf_counter() - started < 1
+
+
+# ---- deny and the trailing-dot form ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("deny", "origin", "denied"),
+    [
+        ("http://evil.test:*", "http://evil.test.:18300", True),
+        ("http://evil.test:*", "http://evil.test.", True),
+        ("http://evil.test:*", "http://evil.test:18300", True),
+        ("https://*.evil.example", "https://a.b.evil.example.", True),
+        ("https://*.evil.example", "https://evil.example.", False),  # never the apex
+        ("https://bad.example", "https://bad.example.", True),
+        ("https://bad.example", "https://bad.example.:443", False),  # not what browsers send
+        ("https://bad.example:8443", "https://bad.example.:8443", True),
+        ("regex:https://bad[0-9]\\.example", "https://bad1.example.", True),
+        ("https://bad.example", "https://bad.example..", False),
+        ("https://bad.example", "https://good.example.", False),
+    ],
+)
+def test_deny_refuses_the_trailing_dot_form(deny: str, origin: str, denied: bool) -> None:
+    policy_set = one(irbuild.policy("p", origins=["*"], deny=[deny]))
+    response = actual(policy_set, origin)
+    assert response.allowed is (not denied)
+    assert response.header(ACAO) == (None if denied else origin)
+    if denied and origins.without_trailing_dot(origin) is not None:
+        assert "(its host without the trailing dot, " in response.reason
+
+
+def test_the_dotted_denial_names_both_forms() -> None:
+    policy_set = one(irbuild.policy("p", origins=["*"], deny=["http://evil.test:*"]))
+    assert actual(policy_set, "http://evil.test.:18300").reason == (
+        'origin "http://evil.test.:18300" (its host without the trailing dot, '
+        '"http://evil.test:18300") is denied by "http://evil.test:*" on line 3 of policy "p"; '
+        "the application answers without granting CORS access"
+    )
+
+
+@pytest.mark.parametrize(
+    "pattern", ["https://app.example.com", "https://*.example.com", "http://localhost:*"]
+)
+def test_allow_entries_compare_the_dotted_form_as_sent(pattern: str) -> None:
+    """Fail closed: `https://app.example.com.` is allowed only if an entry matches it as sent."""
+    policy_set = one(irbuild.policy("p", origins=[pattern, "https://other.example"]))
+    for origin in ("https://app.example.com.", "http://localhost.:3000"):
+        assert actual(policy_set, origin).allowed is False
+
+
+# ---- ambiguous paths ----------------------------------------------------------------------------
+
+
+def test_an_ambiguous_path_is_refused_with_400_and_a_reason() -> None:
+    response = actual(paths_set(), path="/api%2Fv2/x")
+    assert (response.status, response.headers, response.vary, response.policy) == (
+        400,
+        (),
+        (),
+        None,
+    )
+    assert response.reason == (
+        'the path "/api%2Fv2/x" chooses policy "fallback", but decoded as servers route it '
+        '("/api/v2/x") it chooses policy "v2": the raw and decoded paths choose different '
+        "policies, so the CORS layer answers 400"
+    )
+    assert preflight(paths_set(), "PUT", path="/api%2Fv2/x").status == 400
+    assert actual(paths_set(), None, path="//api/v2").status == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "policy"),
+    [
+        ("/%61pi", None, "api"),
+        ("/%61pi/v%32/x", None, "v2"),
+        ("/%2561pi", None, "fallback"),  # decodes once, to the text %61pi
+        ("/api%2Fv2", 400, None),
+        ("/api%2fv2", 400, None),
+        ("/api/v2/a%2Fb", None, "v2"),  # the same policy either way
+        ("/api/v2%2Fx", 400, None),  # /api's raw, /api/v2's decoded
+        ("/api%2F..%2F", None, "fallback"),  # decoded, /api/../ is / too
+        ("/x%2F..%2Fapi", 400, None),
+        ("/api%252Fv2", None, "fallback"),
+        ("//api", 400, None),  # servers merge it into /api
+        ("/api//v2", 400, None),  # /api//v2 is api's; merged, /api/v2 is v2's
+        ("/api/%2e%2E/api/v2", None, "v2"),
+        ("/%2E%2E/api", None, "api"),
+        ("/a%", None, "fallback"),
+        ("/api%", None, "fallback"),
+        ("/%FF", None, "fallback"),
+    ],
+)
+def test_percent_encodings_choose_the_decoded_policy_or_are_refused(
+    path: str, status: int | None, policy: str | None
+) -> None:
+    response = actual(paths_set(), OTHER, path=path)
+    assert (response.status, response.policy) == (status, policy)
+
+
+@pytest.mark.parametrize("written", ["/café", "/caf%C3%A9", "/caf%c3%a9"])
+@pytest.mark.parametrize("sent", ["/café/x", "/caf%C3%A9/x", "/caf%c3%a9"])
+def test_a_unicode_prefix_matches_however_it_is_written_or_sent(written: str, sent: str) -> None:
+    policy_set = one(
+        irbuild.policy("cafe", paths=[written], origins=[APP, OTHER]),
+        irbuild.policy("rest", origins=["*"]),
+    )
+    assert actual(policy_set, path=sent).policy == "cafe"
+    assert actual(policy_set, path="/cafe%CC%81").policy == "rest"  # no Unicode normalisation

@@ -137,3 +137,34 @@ def test_cli_bad_header_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
     code = cli.main(["explain", str(API), "--origin", "https://a.example", "--header", ":x"])
     assert code == 2
     assert "expected NAME or NAME:VALUE" in capsys.readouterr().err
+
+
+ENCODED = """
+policy api { paths "/api"; origins "https://a.example", "https://b.example"; credentials true }
+policy public { origins "https://*.example.com" }
+"""
+
+
+def test_an_ambiguous_path_is_explained_as_refused_with_400() -> None:
+    report = explain(policy_set(ENCODED), origin="https://www.example.com", path="/api%2Fsecret")
+    assert report.actual is not None and report.actual.response.status == 400
+    text = report.to_text()
+    assert text.startswith("policy: (none: the raw and decoded paths choose different policies)")
+    assert (
+        'why: the path "/api%2Fsecret" chooses policy "public", but decoded as servers route it '
+        '("/api/secret") it chooses policy "api"' in text
+    )
+    assert "blocked" in report.verdict
+
+
+def test_an_encoded_path_is_explained_under_the_decoded_policy() -> None:
+    report = explain(policy_set(ENCODED), origin="https://www.example.com", path="/%61pi/secret")
+    assert report.policy == "api"
+    assert "blocked" in report.verdict
+
+
+def test_a_long_origin_is_explained_by_its_length() -> None:
+    origin = "https://" + "a" * 300 + ".example.com"
+    report = explain(policy_set(ENCODED), origin=origin, path="/x")
+    assert report.actual is not None
+    assert "(320 characters) is longer than 267 characters" in report.actual.response.reason

@@ -14,6 +14,7 @@ import ast
 import re
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -237,11 +238,16 @@ def test_the_output_is_a_python_module_headed_by_its_provenance(target: str) -> 
     assert text == emit(target, from_text(PLAIN, "api.cors"))
 
 
+#: What every emitted origin regex starts with: no Origin longer than a browser sends gets past.
+BOUND = r"(?=[\s\S]{0,267}\Z)"
+
+
 def test_starlette_keyword_arguments() -> None:
     options = options_of(emit("starlette", from_text(PLAIN)), "cors_starlette")
     assert options == {
         "allow_origins": ["https://app.example.com", "null"],
-        "allow_origin_regex": origins.render_union(
+        "allow_origin_regex": BOUND
+        + origins.render_union(
             [irbuild.pattern("https://*.example.org"), irbuild.pattern("http://localhost:*")],
             "python",
         ),
@@ -275,8 +281,8 @@ def test_django_settings() -> None:
         "CORS_ALLOW_ALL_ORIGINS": False,
         "CORS_ALLOWED_ORIGINS": ["https://app.example.com", "null"],
         "CORS_ALLOWED_ORIGIN_REGEXES": [
-            origins.render_pattern(irbuild.pattern("https://*.example.org"), "python"),
-            origins.render_pattern(irbuild.pattern("http://localhost:*"), "python"),
+            BOUND + origins.render_pattern(irbuild.pattern("https://*.example.org"), "python"),
+            BOUND + origins.render_pattern(irbuild.pattern("http://localhost:*"), "python"),
         ],
         "CORS_URLS_REGEX": r"\A(?:/api(?:/|\Z)|/v2(?:/|\Z))",
         "CORS_ALLOW_METHODS": ["PUT", "DELETE"],
@@ -301,8 +307,10 @@ def test_flask_options_compile_every_pattern_flask_cors_would_guess() -> None:
     assert path == re.compile(r"\A(?:/)")
     assert resource["origins"] == [
         "https://a.example",
-        re.compile(r"\A(?:http://\[::1\]:8080)\Z"),
-        re.compile(origins.render_pattern(irbuild.pattern("https://*.b.example"), "python")),
+        re.compile(BOUND + r"\A(?:http://\[::1\]:8080)\Z"),
+        re.compile(
+            BOUND + origins.render_pattern(irbuild.pattern("https://*.b.example"), "python")
+        ),
     ]
     assert namespace["VARY"] == ["Origin"]
     assert callable(namespace["init_cors"])
@@ -481,9 +489,134 @@ def test_property_no_policy_value_can_add_code_or_keys(
         path_key = values["CORS_URLS_REGEX"] if target == "django" else None
         regex = path_regex(policy_set.policies[0], policy_set)
         assert path_key == regex if target == "django" else re.compile(regex) in values["resources"]
+    rendered = BOUND + origins.render_pattern(irbuild.pattern(f"regex:{body}"), "python")
+    if target == "django":
+        assert values["CORS_ALLOWED_ORIGIN_REGEXES"] == [rendered]
     if target == "flask":
         resource = next(iter(values["resources"].values()))
         assert resource["methods"][: len(written)] == written
         assert resource["expose_headers"] == exposed
-        rendered = origins.render_pattern(irbuild.pattern(f"regex:{body}"), "python")
         assert re.compile(rendered) in resource["origins"]
+
+
+# ---- Origins longer than a browser sends -------------------------------------------------------
+
+LONG_POLICY = """policy p {
+  origins "https://*.example.com", regex "^https://pr-[0-9]+\\.example\\.org$", "http://[::1]:8080"
+  headers Accept, Accept-Language, Content-Language, Content-Type
+}"""
+
+
+def long_origin(length: int) -> str:
+    """An Origin of exactly ``length`` characters that ``https://*.example.com`` matches."""
+    labels = length - len("https://") - len(".example.com")
+    body = ".".join(["a" * 62] * (labels // 63))
+    rest = labels - len(body) - (1 if body else 0)
+    return "https://" + (body + "." if body else "") + "b" * rest + ".example.com"
+
+
+@pytest.mark.parametrize("target", LIBRARIES)
+def test_a_long_origin_matching_a_pattern_is_refused_quickly_in_the_real_library(
+    target: str,
+) -> None:
+    from python_harness import django_server, flask_server, starlette_server
+
+    from corsc.evaluate import Request
+
+    policy_set = from_text(LONG_POLICY)
+    text = emit(target, policy_set)
+    if target == "flask":
+        serve = flask_server(text)
+    else:
+        options = options_of(text, f"cors_{target}")
+        serve = starlette_server(options) if target == "starlette" else django_server(options)
+    limit = origins.MAX_ORIGIN_LENGTH
+    longest, too_long = long_origin(limit), long_origin(limit + 1)
+    assert (len(longest), len(too_long)) == (limit, limit + 1)
+    pr = "https://pr-" + "1" * (limit - len("https://pr-.example.org") + 1) + ".example.org"
+    for origin, allowed in ((longest, True), (too_long, False), (pr, False)):
+        assert origins.matcher(irbuild.pattern("https://*.example.com"))(longest)
+        started = time.perf_counter()
+        reply = serve(Request.of("GET", "/", origin=origin))
+        elapsed = time.perf_counter() - started
+        granted = dict((n.lower(), v) for n, v in reply.headers).get("access-control-allow-origin")
+        assert granted == (origin if allowed else None), (target, len(origin))
+        assert elapsed < 2
+    # A megabyte of Origin is refused by the bound before the pattern is tried at all.
+    huge = "https://" + "a." * 500_000 + "example.com"
+    started = time.perf_counter()
+    reply = serve(Request.of("GET", "/", origin=huge))
+    assert time.perf_counter() - started < 2
+    assert "access-control-allow-origin" not in {n.lower() for n, _ in reply.headers}
+
+
+@pytest.mark.parametrize("target", ["starlette", "django", "flask"])
+def test_every_emitted_origin_regex_is_bounded(target: str) -> None:
+    namespace = load_module(emit(target, from_text(LONG_POLICY)), f"cors_{target}")
+    if target == "starlette":
+        regexes = [namespace["CORS_OPTIONS"]["allow_origin_regex"]]
+    elif target == "django":
+        regexes = namespace["CORS_ALLOWED_ORIGIN_REGEXES"]
+    else:
+        (resource,) = namespace["CORS_OPTIONS"]["resources"].values()
+        regexes = [o.pattern for o in resource["origins"] if isinstance(o, re.Pattern)]
+    assert regexes
+    assert all(regex.startswith(BOUND) for regex in regexes)
+
+
+# ---- Python literals for every code point -------------------------------------------------------
+
+HOSTILE = (
+    '"',
+    "'",
+    "\\",
+    'a"b\\',
+    "line\nbreak",
+    "\r\t\b\f\v",
+    "nul\x00byte",
+    "\x7f\x80\x9f",
+    "\u2028\u2029",
+    "\ufeff",
+    "café",
+    "😀",
+    "/café/😀",
+    "\U0010ffff",
+    "\ud800",
+    "'''\"\"\"",
+    "{}%s",
+)
+
+
+@settings(max_examples=200)
+@given(st.text())
+@example("/café/😀")
+def test_property_every_string_becomes_a_python_literal_of_the_same_value(text: str) -> None:
+    from corsc.backends.pyframeworks import _py_string
+
+    literal = _py_string(text)
+    assert literal.isascii()  # whatever encoding the file is read in
+    assert ast.literal_eval(literal) == text
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_strings_round_trip_through_python_literals(text: str) -> None:
+    from corsc.backends.pyframeworks import _py_string
+
+    assert ast.literal_eval(_py_string(text)) == text
+
+
+@pytest.mark.parametrize("target", ["django", "flask"])
+def test_a_non_bmp_path_prefix_matches_in_the_emitted_module(target: str) -> None:
+    """`/café/😀` once came out as a JSON surrogate pair, which Python reads as two lone
+    surrogates: the prefix never matched."""
+    text = emit(target, from_text('policy p { paths "/café/😀"; origins "https://a.example" }'))
+    assert text.partition("\n")[2].isascii()  # below the provenance line
+    namespace = load_module(text, f"cors_{target}")
+    if target == "django":
+        regex = re.compile(namespace["CORS_URLS_REGEX"])
+    else:
+        (regex,) = namespace["CORS_OPTIONS"]["resources"]
+    assert regex.match("/café/😀/x") and not regex.match("/café/x")
+    # Written percent-encoded, the prefix is the same one.
+    encoded = emit(target, from_text('policy p { paths "/caf%C3%A9/%F0%9F%98%80"; origins * }'))
+    assert "\\U0001f600" in encoded and "\\ud83d" not in encoded

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import irbuild
 import pytest
@@ -549,6 +550,91 @@ def test_wsgi_path_falls_back_to_script_name_and_path_info() -> None:
     assert ("Access-Control-Allow-Origin", "https://a.example") in statuses[0]
 
 
+TWO = from_text(
+    'policy api { paths "/api"; origins "https://a.example", "https://b.example" }\n'
+    'policy rest { origins "https://c.example", "https://d.example" }'
+)
+
+
+def wsgi_granted(environ: dict[str, Any]) -> tuple[str, str | None]:
+    """The status line and Allow-Origin the WSGI middleware answers ``environ`` with."""
+    middleware = WSGIMiddleware(wsgi_app, runtime_set(TWO))
+    got: list[Any] = []
+    middleware(
+        {"REQUEST_METHOD": "GET", "SCRIPT_NAME": "", **environ},
+        lambda status, headers, exc_info=None: got.append((status, dict(headers))),
+    )
+    status, headers = got[0]
+    return status, headers.get("Access-Control-Allow-Origin")
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        # The raw target wins over PATH_INFO, and is decoded as the evaluator decodes it.
+        ({"RAW_URI": "/%61pi/x", "PATH_INFO": "/api/x"}, ("200 OK", "https://a.example")),
+        ({"REQUEST_URI": "/api%2Fx", "PATH_INFO": "/api/x"}, ("400 Bad Request", None)),
+        # An absolute-form target loses its scheme and authority.
+        (
+            {"RAW_URI": "http://h:80/api/x?q", "PATH_INFO": "/api/x"},
+            ("200 OK", "https://a.example"),
+        ),
+        ({"RAW_URI": "http://h", "PATH_INFO": "/"}, ("200 OK", "https://c.example")),
+        # UTF-8 bytes arrive as Latin-1 in a WSGI string.
+        (
+            {"RAW_URI": "/café".encode().decode("latin-1"), "PATH_INFO": "/"},
+            ("200 OK", "https://c.example"),
+        ),
+        # Without a raw target, PATH_INFO is already decoded: it is taken as it is, `%` included.
+        ({"PATH_INFO": "/api%2Fx"}, ("200 OK", "https://c.example")),
+        ({"PATH_INFO": "/api/x"}, ("200 OK", "https://a.example")),
+        ({"RAW_URI": "*", "PATH_INFO": "/api"}, ("200 OK", "https://a.example")),
+    ],
+)
+def test_wsgi_chooses_the_policy_on_the_raw_target(
+    environ: dict[str, str], expected: tuple[str, str | None]
+) -> None:
+    origin = expected[1] or "https://a.example"
+    assert wsgi_granted({**environ, "HTTP_ORIGIN": origin}) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw_path", "path", "expected"),
+    [
+        (b"/%61pi/x", "/api/x", (200, "https://a.example")),
+        (b"/api%2Fx", "/api/x", (400, None)),
+        (b"//api/x", "//api/x", (400, None)),
+        (None, "/api%2Fx", (200, "https://c.example")),  # decoded `path`, taken as it is
+        (None, "/api/x", (200, "https://a.example")),
+        (b"/caf\xc3\xa9", "/café", (200, "https://c.example")),
+    ],
+)
+def test_asgi_chooses_the_policy_on_raw_path(
+    raw_path: bytes | None, path: str, expected: tuple[int, str | None]
+) -> None:
+    middleware = ASGIMiddleware(asgi_app, runtime_set(TWO))
+    origin = expected[1] or "https://a.example"
+    scope = asgi_scope(Request.of("GET", "/", origin=origin))
+    scope["path"] = path
+    if raw_path is None:
+        del scope["raw_path"]
+    else:
+        scope["raw_path"] = raw_path
+    sent: list[Any] = []
+
+    async def receive() -> Any:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    asyncio.run(middleware(scope, receive, send))
+    reply = asgi_reply(sent)
+    assert (reply.status, dict(reply.headers).get("access-control-allow-origin")) == expected
+    if reply.status == 400:
+        assert reply.body == b"" and not [n for n, _ in reply.headers if n.startswith("access")]
+
+
 # ---- property: exact agreement with the evaluator ---------------------------------------------
 
 ORIGIN_PATTERNS = (
@@ -574,6 +660,13 @@ REQUEST_ORIGINS = (
     "null",
     "HTTPS://A.EXAMPLE",
     "",
+    "https://x.example.com.",
+    "https://a.example.",
+    "https://pr-12.example.org.:8443",
+    "null.",
+    # Longer than any browser sends: refused before a pattern runs.
+    "https://" + "a" * 300 + ".example.com",
+    "https://pr-" + "1" * 300 + ".example.org",
 )
 names = st.one_of(
     st.just("*"),
@@ -612,7 +705,13 @@ def policies(draw: st.DrawFn, name: str, paths: tuple[str, ...]) -> Any:
         name,
         origins=origin_list,
         blocks=blocks,
-        deny=draw(st.lists(st.sampled_from(("https://x.example.com", "null")), max_size=1)),
+        deny=draw(
+            st.lists(
+                st.sampled_from(("https://x.example.com", "null", "https://*.example.org")),
+                max_size=2,
+                unique=True,
+            )
+        ),
         paths=paths,
         unlisted=draw(st.sampled_from(("pass", "reject"))),
         preflight_status=draw(st.sampled_from((None, 200))),
@@ -653,7 +752,13 @@ def requests(draw: st.DrawFn) -> Request:
         headers.append((ACRPN, draw(st.sampled_from(("true", "false", " true")))))
     method = draw(st.sampled_from(("GET", "POST", "OPTIONS", "OPTIONS", "PUT", "options")))
     path = draw(
-        st.sampled_from(("/", "/api", "/api/x", "/api/v2/y", "/apiary", "/x/../api/z", "/v2?q=1"))
+        st.sampled_from(
+            (
+                *("/", "/api", "/api/x", "/api/v2/y", "/apiary", "/x/../api/z", "/v2?q=1"),
+                *("/%61pi/x", "/%41pi", "/api%2Fv2", "/api%2fv2/x", "/x%2F..%2Fapi", "/api%252F"),
+                *("/%2E%2E/api", "//api", "/ap%69/v%32/", "/caf%C3%A9", "/café/😀", "/%FF/api"),
+            )
+        )
     )
     return Request(method, path, tuple(headers))
 
@@ -748,3 +853,41 @@ def test_the_two_lines_for_django(policy_file: Path) -> None:
         ):
             assert reply.status == 200 and reply.body == b"{}"
             assert reply.values("access-control-allow-origin") == ["https://a.example"]
+
+
+# ---- values that once broke the TOML or the path ------------------------------------------------
+
+HOSTILE_PATHS = (
+    "/café/😀",
+    "/caf%C3%A9x",
+    "/a%2Fb",
+    "/100%25",
+    "/\U0010fffd",
+    "/" + "x" * 5000,
+    "/" + "😀" * 300,
+)
+
+
+def test_the_toml_round_trips_every_value_and_answers_as_the_evaluator() -> None:
+    many = [f"https://host{index}.example" for index in range(300)]
+    regex = "regex:https://(?:" + "|".join(f"r{index}" for index in range(200)) + r")\.example"
+    policy_set = irbuild.policy_set(
+        *(
+            irbuild.policy(
+                f"p{index}", paths=[path], origins=[*many, regex], expose=["X-" + "y" * 500]
+            )
+            for index, path in enumerate(HOSTILE_PATHS)
+        ),
+        irbuild.policy("rest", origins=["*"]),
+    )
+    text = compile_toml(policy_set)
+    assert meaning(runtime.loads(text, "cors.toml")) == meaning(policy_set)
+    requests = [
+        Request.of("GET", sent, origin=origin)
+        for path in HOSTILE_PATHS
+        for sent in (path, path + "/x", quote(path, safe="/%"))
+        for origin in ("https://host299.example", "https://r199.example", "https://no.example")
+    ]
+    assert_runtime_agrees(policy_set, requests)
+    evaluator = Evaluator(policy_set)
+    assert evaluator.respond(Request.of("GET", "/caf%C3%A9/%F0%9F%98%80/x")).policy == "p0"
