@@ -327,16 +327,20 @@ def output_file(content: str) -> OutputFile:
     )
 
 
-def layout_note(target: str, policy_set: PolicySet, what: str) -> Diagnostic:
-    """CORS604 at the first policy: what must be installed on the server, and where it goes."""
-    policy = policy_set.policies[0]
-    return d.TARGET_LAYOUT.at(
-        policy.span,
-        f"target `{target}` writes web.config for {what}",
-        "put web.config in the site's root folder, or merge it into the existing one with "
-        "`--merge web.config`; turn off CORS handling in the application so that only one "
-        "layer sends Access-Control-* headers",
-    )
+def layout_note(target: str, policy_set: PolicySet, what: str) -> list[Diagnostic]:
+    """CORS604 at the first policy: what must be installed on the server, and where it goes
+    (nothing for a file without policies, which an editor sends while it is being typed)."""
+    if not policy_set.policies:
+        return []
+    return [
+        d.TARGET_LAYOUT.at(
+            policy_set.policies[0].span,
+            f"target `{target}` writes web.config for {what}",
+            "put web.config in the site's root folder, or merge it into the existing one with "
+            "`--merge web.config`; turn off CORS handling in the application so that only one "
+            "layer sends Access-Control-* headers",
+        )
+    ]
 
 
 # ---- iis: the CORS Module -------------------------------------------------------------------
@@ -433,7 +437,7 @@ class IisBackend:
         for policy in policy_set.policies:
             found.extend(self._check_policy(target, policy))
         found.extend(_location_warnings(target, policy_set))
-        found.append(layout_note(target, policy_set, f"the IIS CORS Module ({CORS_MODULE_URL})"))
+        found.extend(layout_note(target, policy_set, f"the IIS CORS Module ({CORS_MODULE_URL})"))
         return found
 
     def _check_policy(self, target: str, policy: Policy) -> list[Diagnostic]:
@@ -696,7 +700,8 @@ class IisHeadersBackend:
                     )
                 )
             if policy.static_origin is None:
-                found.append(self._not_static(target, policy))
+                if policy.entries:  # else the front end has reported the missing origins
+                    found.append(self._not_static(target, policy))
                 continue
             found.append(
                 deviation(
@@ -718,7 +723,7 @@ class IisHeadersBackend:
                     )
                 )
         found.extend(_location_warnings(target, policy_set))
-        found.append(layout_note(target, policy_set, "static custom headers (no extra module)"))
+        found.extend(layout_note(target, policy_set, "static custom headers (no extra module)"))
         return found
 
     def _not_static(self, target: str, policy: Policy) -> Diagnostic:
@@ -1085,7 +1090,7 @@ class IisRewriteBackend:
                 )
             )
         found.extend(_location_warnings(target, policy_set))
-        found.append(layout_note(target, policy_set, f"URL Rewrite ({URL_REWRITE_URL})"))
+        found.extend(layout_note(target, policy_set, f"URL Rewrite ({URL_REWRITE_URL})"))
         return found
 
     def emit(self, policy_set: PolicySet, options: EmitOptions) -> list[OutputFile]:

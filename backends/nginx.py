@@ -17,7 +17,8 @@ the snippet's opening comment. nginx matches locations on the decoded URI (CORS6
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 
 from corsc import diagnostics as d
 from corsc import origins
@@ -31,7 +32,7 @@ from corsc.backends import (
 )
 from corsc.backends import nginx_render as r
 from corsc.diagnostics import Diagnostic
-from corsc.ir import PatternKind, Policy, PolicySet, Setting, TokenList
+from corsc.ir import OriginPattern, PatternKind, Policy, PolicySet, Setting, TokenList
 from corsc.output import provenance
 from corsc.source import Span
 
@@ -229,13 +230,11 @@ def _check_policy(policy: Policy) -> list[Diagnostic]:
             if "$" in item.value:
                 what_name = f"`$` in the name `{item.value}`"
                 problems.append(cannot_express(TARGET, what_name, item.span, INSTEAD))
-        if not _fits(_list_parameters(what, setting.value)):
+        if not _fits(partial(_list_parameters, what, setting.value)):
             problems.append(_too_long_at(setting.span, f"the `{what}` list"))
     patterns = [entry.pattern for entry in policy.entries] + list(policy.denies)
     for pattern in patterns:
-        if pattern.kind is PatternKind.REGEX and not _fits(
-            ["~" + origins.render_pattern(pattern, "pcre")]
-        ):
+        if pattern.kind is PatternKind.REGEX and not _fits(partial(_regex_parameters, pattern)):
             problems.append(_too_long_at(pattern.span, "this regex"))
     return problems
 
@@ -252,13 +251,22 @@ def _list_parameters(what: str, tokens: TokenList) -> list[str]:
     return [value]
 
 
-def _fits(parameters: list[str]) -> bool:
-    """Whether every parameter fits nginx's parameter length once quoted."""
+def _regex_parameters(pattern: OriginPattern) -> list[str]:
+    return ["~" + origins.render_pattern(pattern, "pcre")]
+
+
+def _fits(parameters: Callable[[], list[str]]) -> bool:
+    """Whether every parameter fits nginx's parameter length once quoted. A value that cannot
+    be rendered at all (a name that is no token, a regex outside the portable subset) is the
+    front end's error, already reported: ``check`` also runs on policies with errors, which
+    are never emitted."""
     try:
-        for parameter in parameters:
+        for parameter in parameters():
             r.literal(parameter)
     except r.TooLong:
         return False
+    except ValueError:  # r.Unwritable, or a regex the front end refused
+        return True
     return True
 
 
@@ -332,8 +340,10 @@ def _where(policy_set: PolicySet, policy: Policy, options: EmitOptions) -> list[
 
 
 def _path(path: str) -> str:
-    """A location's path as nginx reads it: bare when it is plain, else quoted."""
-    return path if re.fullmatch(r"[A-Za-z0-9/._~^()|$\\-]+", path) else r.literal(path)
+    """A location's path as nginx reads it: bare when it is plain, else quoted. A non-ASCII
+    prefix (``/café``) is written as UTF-8: nginx matches locations on the decoded path, so
+    a request for ``/caf%C3%A9`` finds it."""
+    return path if re.fullmatch(r"[A-Za-z0-9/._~^()|$\\-]+", path) else r.literal(path, utf8=True)
 
 
 def _layout(policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:

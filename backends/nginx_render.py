@@ -108,10 +108,12 @@ class TooLong(Unwritable):
 # ---- nginx strings ----------------------------------------------------------------------------
 
 
-def literal(value: str) -> str:
+def literal(value: str, *, utf8: bool = False) -> str:
     """``value`` as a double-quoted nginx parameter that nginx reads back byte for byte, for
-    parameters nginx does not expand (``map`` keys, regexes)."""
-    if any(not " " <= char <= "~" for char in value):
+    parameters nginx does not expand (``map`` keys, regexes). With ``utf8``, non-ASCII
+    characters are kept (the file is UTF-8, and nginx compares bytes): for a ``location``
+    prefix, which nginx matches against the percent-decoded path."""
+    if any(not " " <= char <= "~" and not (utf8 and char > "\x9f") for char in value):
         raise Unwritable(f"{value!r} holds a control or non-ASCII character")
     out = []
     for index, char in enumerate(value):
