@@ -470,9 +470,13 @@ def test_no_policy_value_reaches_nginx_as_syntax(text: str, variant: str) -> Non
     assume(files)
     check_structure(files, policy_set)
     grant = policy_set.policies[0].grant
-    for name, tokens in (("acam", grant.methods.value), ("expose", grant.expose.value)):
-        listed = "*" if tokens.wildcard else ", ".join(r.names(tokens, fold_case=name == "expose"))
-        assert assigned(files, f"$corsc_p_{name}") == {listed} - {""}
+    methods = grant.methods.value
+    # `methods *` reflects the requested method (the evaluator's meaning); `expose *` is `*`.
+    reflected = r.ACRM if methods.wildcard else ", ".join(r.names(methods, fold_case=False))
+    assert assigned(files, "$corsc_p_acam") == {reflected} - {""}
+    expose = grant.expose.value
+    listed = "*" if expose.wildcard else ", ".join(r.names(expose, fold_case=True))
+    assert assigned(files, "$corsc_p_expose") == {listed} - {""}
     for item in files:
         for directive in walk(read_config(item.content)):
             for word in directive.words[1:]:
