@@ -81,7 +81,24 @@ CAPABILITIES = (
         "methods *",
         "deviation",
         "Access-Control-Request-Method is reflected as nginx received it (nginx strips "
-        "surrounding spaces, not tabs)",
+        "surrounding spaces, not tabs); a preflight for a method with a character other "
+        "than A-Z, `_`, `-` is refused (403): nginx answers such a request 400",
+    ),
+    Capability(
+        "a method with a character other than A-Z, `_`, `-` (`patch`, `M1`, `FOO.BAR`)",
+        "no",
+        "nginx's request parser answers 400 before any location (CORS601 where listed)",
+    ),
+    Capability(
+        "an Origin longer than 267 characters",
+        "yes",
+        "refused by a length test before any regex of the policy runs",
+    ),
+    Capability(
+        "deny and a trailing dot",
+        "yes",
+        "each deny pattern also refuses its dotted twin (`http://evil.test.:8080`), by a "
+        "regex that runs only on an Origin with a dot before its port or end",
     ),
     Capability(
         "headers *",
@@ -230,11 +247,15 @@ def _check_policy(policy: Policy) -> list[Diagnostic]:
             if "$" in item.value:
                 what_name = f"`$` in the name `{item.value}`"
                 problems.append(cannot_express(TARGET, what_name, item.span, INSTEAD))
+            elif what == "methods" and not r.NGINX_METHOD.fullmatch(item.value):
+                problems.append(_unserved_method(item.value, item.span))
         if not _fits(partial(_list_parameters, what, setting.value)):
             problems.append(_too_long_at(setting.span, f"the `{what}` list"))
-    patterns = [entry.pattern for entry in policy.entries] + list(policy.denies)
-    for pattern in patterns:
-        if pattern.kind is PatternKind.REGEX and not _fits(partial(_regex_parameters, pattern)):
+    patterns = [(entry.pattern, False) for entry in policy.entries]
+    for pattern, deny in patterns + [(pattern, True) for pattern in policy.denies]:
+        if pattern.kind is PatternKind.REGEX and not _fits(
+            partial(_regex_parameters, pattern, deny)
+        ):
             problems.append(_too_long_at(pattern.span, "this regex"))
     return problems
 
@@ -251,8 +272,21 @@ def _list_parameters(what: str, tokens: TokenList) -> list[str]:
     return [value]
 
 
-def _regex_parameters(pattern: OriginPattern) -> list[str]:
-    return ["~" + origins.render_pattern(pattern, "pcre")]
+def _unserved_method(method: str, span: Span) -> Diagnostic:
+    return d.TARGET_CANNOT_EXPRESS.at(
+        span,
+        f"target `{TARGET}` cannot express the method `{method}`: nginx answers 400 to a "
+        "request whose method has a character other than A-Z, `_` and `-`, before any "
+        "location or CORS header, so the actual request a preflight grants would fail",
+        f"write the method in capitals as the application expects it (`{method.upper()}`), "
+        "or compile with `--target python` when the application needs this method",
+    )
+
+
+def _regex_parameters(pattern: OriginPattern, deny: bool) -> list[str]:
+    """The map keys of a regex pattern: its regex, and for a deny its trailing-dot twin."""
+    twin = origins.render_dotted(pattern, "pcre") if deny else None
+    return ["~" + origins.render_pattern(pattern, "pcre")] + ([] if twin is None else ["~" + twin])
 
 
 def _fits(parameters: Callable[[], list[str]]) -> bool:
@@ -302,10 +336,18 @@ def _deviations(policy: Policy) -> list[Diagnostic]:
     for what, setting in _settings(policy):
         if setting.value.wildcard and what in ("methods", "headers") and setting.written:
             request = "Method" if what == "methods" else "Headers"
+            unserved = (
+                "; a preflight for a method nginx does not serve (any character but A-Z, `_` "
+                "and `-`, such as `patch` or `M1`) is refused with 403, since nginx would "
+                "answer the actual request 400 without CORS headers"
+                if what == "methods"
+                else ""
+            )
             found.append(
                 deviation(
                     TARGET,
-                    f"`{what} *` reflects Access-Control-Request-{request} as nginx received it",
+                    f"`{what} *` reflects Access-Control-Request-{request} as nginx received "
+                    f"it{unserved}",
                     setting.span,
                 )
             )

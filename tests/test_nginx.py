@@ -249,9 +249,23 @@ def test_the_http_file_maps_in_the_evaluator_s_order() -> None:
         name: {row.words[0]: row.words[-1] for row in m.block or () if len(row.words) == 2}
         for name, m in maps.items()
     }
-    # deny's exact origin, then the block's wildcard, then the list's exact origin
-    assert rows["$corsc_p_grant"]["https://bad.example.com"] == "$corsc_p_t1_0"
-    assert rows["$corsc_p_t1_0"] == {"default": "0", "~[A-Z]": "$corsc_p_t2_https"}
+    # an Origin too long to be one first, without a regex of the policy; then deny's exact
+    # origin and its trailing-dot twin (only for an Origin with a dot before the port or end),
+    # then the block's wildcard, then the list's exact origin
+    assert rows["$corsc_p_grant"] == {"": "", r"~^[\s\S]{268}": "0", "default": "$corsc_p_t1"}
+    assert rows["$corsc_p_t1"] == {
+        "default": "$corsc_p_t1_dot",
+        "https://bad.example.com": "$corsc_p_t1_0",
+    }
+    assert rows["$corsc_p_t1_0"] == {"default": "0", "~[A-Z]": "$corsc_p_t1_dot"}
+    assert rows["$corsc_p_t1_dot"] == {
+        "default": "$corsc_p_t2_https",
+        r"~\.(?::[0-9]+)?\z": "$corsc_p_t1_dots",
+    }
+    assert rows["$corsc_p_t1_dots"] == {
+        "default": "$corsc_p_t2_https",
+        r"~^(?:https://bad\.example\.com\.)\z": "0",
+    }
     assert rows["$corsc_p_t2_https"]["*.b.example.com"] == "$corsc_p_t2_https_1"
     assert rows["$corsc_p_t2_https"]["default"] == "$corsc_p_t3"
     assert rows["$corsc_p_t3"]["https://a.example.com"] == "$corsc_p_t3_2"
