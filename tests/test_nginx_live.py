@@ -33,8 +33,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-import pytest
 import attrs
+import pytest
 from attrs import frozen
 from conformance_table import ConformanceCase, load_tables
 from hypothesis import HealthCheck, assume, given, settings
