@@ -14,12 +14,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corsc.backends import EmitOptions, get
 from corsc.diagnostics import Diagnostic, Severity
 from corsc.evaluate import Request
 from corsc.frontend import load
 from corsc.source import Source
+from tests.deny_cases import DENY_PATTERNS, PROBES, dotted, policy_text, refused
 from tests.iis_interpreter import Undetermined, inbound_status, server
 from tests.iis_structure import parse, problems
 
@@ -232,3 +235,21 @@ def test_module_static_mode_varies_by_origin_on_every_response(origin: str | Non
     _, sent = answer(config, "GET", origin)
     assert re.fullmatch(r"Origin(, .*)?", sent.get("vary", "")), sent
     assert any("only to requests with an Origin" in item.message for item in found)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    denies=st.lists(DENY_PATTERNS, min_size=1, max_size=4, unique=True),
+    probes=st.lists(PROBES, min_size=1, max_size=10),
+)
+def test_rewrite_generated_denies_refuse_their_trailing_dot_forms(
+    denies: list[str], probes: list[str]
+) -> None:
+    text = policy_text(denies)
+    config, _ = build(text, "iis-rewrite")
+    policy_set = load(Source("d.cors", text)).policy_set
+    assert policy_set is not None
+    denied = list(policy_set.policies[0].denies)
+    for origin in [o for probe in probes for o in (probe, dotted(probe), dotted(dotted(probe)))]:
+        expected = {} if refused(denied, origin) else {"access-control-allow-origin": origin}
+        assert cors(answer(config, "GET", origin)[1]) == expected, (text, origin)

@@ -49,6 +49,7 @@ from corsc.evaluate import Evaluator, Request
 from corsc.frontend import load
 from corsc.ir import PatternKind, PolicySet
 from corsc.source import Source
+from tests.deny_cases import DENY_PATTERNS, dotted, policy_text, refused
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "nginx"
@@ -1105,3 +1106,40 @@ def test_a_utf8_path_prefix_is_matched_on_the_decoded_path(
     assert reply.values("Access-Control-Allow-Origin") == (
         ["https://app.example.com"] if governed else []
     )
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    denies=st.lists(DENY_PATTERNS, min_size=1, max_size=4, unique=True),
+    variant=st.sampled_from(["maps", "a2"]),
+)
+def test_generated_denies_refuse_their_trailing_dot_forms(denies: list[str], variant: str) -> None:
+    """Whatever is denied, nginx refuses the Origin with a dot at the end of the host exactly
+    when the Origin without it is denied (the definition, not the evaluator's answer)."""
+    text = policy_text(denies)
+    compiled = compile_policy("dots", text, "prefix=dd", f"variant={variant}")
+    denied = list(compiled.policy_set.policies[0].denies)
+    probes = [o for sample in instances(compiled.policy_set) for o in (sample, dotted(sample))]
+    probes += [dotted(o) for o in ("https://evil.test", "http://bad.test:81", "https://q-7.test")]
+    with tempfile.TemporaryDirectory() as directory:
+        nginx = Nginx(Path(directory))
+
+        def build(ports: list[int]) -> tuple[str, dict[str, str]]:
+            server = (
+                f"server {{ listen 127.0.0.1:{ports[0]};\n{server_includes(compiled.files)}\n"
+                f"{compiled.server}\n}}"
+            )
+            return http_includes(compiled.files) + "\n" + server, compiled.files
+
+        twins_refused = 0
+        try:
+            (port,) = nginx.serve(build, 1)
+            for origin in probes:
+                denied_here = refused(denied, origin)
+                reply = ask(port, "/", origin)
+                expected = [] if denied_here else [origin]
+                assert reply.values("Access-Control-Allow-Origin") == expected, (text, origin)
+                twins_refused += denied_here and (origin.endswith(".") or ".:" in origin)
+        finally:
+            nginx.stop()
+    assert twins_refused  # the probes reach the dotted form of some denied origin
