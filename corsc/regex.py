@@ -1261,7 +1261,8 @@ def _dotted(node: _Node, dot: str) -> str | None:
         return "" if high == 0 else repeated + _quantifier(low, high)
 
     last = None if node.max is None else node.max - 1
-    if not _may_be_port(node.body):  # nothing of the body can follow the dot
+    if not _may_follow_dot((node.body,)) or not _may_start_with_colon((node.body,)):
+        # A later iteration would put something other than `:` right after the dot.
         return times(max(node.min - 1, 0), last) + inner
     # The dot in iteration `before + 1`; the iterations after it make up the rest.
     if node.max is None:

@@ -134,14 +134,17 @@ ORIGINS = st.builds(
 )
 REGEXES = st.lists(
     st.sampled_from(
-        [r"https?://", r"[a-z]+", r"\.", r"(a|b)", r"evil", r"(\.[a-z]+)*", r"(:\d+)?", r"x-1"]
+        [
+            *(r"https?://", r"[a-z]+", r"\.", r"(a|b)", r"evil", r"(\.[a-z]+)*", r"(:\d+)?"),
+            *(r"x-1", r"[a-z0-9]{1,5}", r"(:[0-9]{2,4})?", r"[a-z]{2}", r"(:\d+)*", r"\.?"),
+        ]
     ),
     min_size=1,
     max_size=6,
 ).map("".join)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(REGEXES, st.lists(ORIGINS, min_size=1, max_size=8))
 def test_dotted_twin_of_any_regex(body: str, cases: list[str]) -> None:
     denied = origins.regex_pattern(body, pattern("*").span)
