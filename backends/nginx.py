@@ -247,7 +247,11 @@ def _check_policy(policy: Policy) -> list[Diagnostic]:
             if "$" in item.value:
                 what_name = f"`$` in the name `{item.value}`"
                 problems.append(cannot_express(TARGET, what_name, item.span, INSTEAD))
-            elif what == "methods" and not r.NGINX_METHOD.fullmatch(item.value):
+            elif (
+                what == "methods"
+                and r.TOKEN.fullmatch(item.value)  # else the front end has refused it
+                and not r.NGINX_METHOD.fullmatch(item.value)
+            ):
                 problems.append(_unserved_method(item.value, item.span))
         if not _fits(partial(_list_parameters, what, setting.value)):
             problems.append(_too_long_at(setting.span, f"the `{what}` list"))
@@ -278,8 +282,8 @@ def _unserved_method(method: str, span: Span) -> Diagnostic:
         f"target `{TARGET}` cannot express the method `{method}`: nginx answers 400 to a "
         "request whose method has a character other than A-Z, `_` and `-`, before any "
         "location or CORS header, so the actual request a preflight grants would fail",
-        f"write the method in capitals as the application expects it (`{method.upper()}`), "
-        "or compile with `--target python` when the application needs this method",
+        "name methods with capitals, `_` and `-` only (nginx's clients send `PATCH`, not "
+        "`patch`), or compile with `--target python`, whose middleware serves any method",
     )
 
 
@@ -300,7 +304,7 @@ def _fits(parameters: Callable[[], list[str]]) -> bool:
     except r.TooLong:
         return False
     except ValueError:  # r.Unwritable, or a regex the front end refused
-        return True
+        pass
     return True
 
 

@@ -78,7 +78,7 @@ ACRM = "$http_access_control_request_method"
 ACRH = "$http_access_control_request_headers"
 ACRPN = "$http_access_control_request_private_network"
 
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 #: HTTP's optional whitespace as the evaluator strips it (nginx itself strips only spaces).
 _WS = r"[ \x09]"
 #: One token character, with the characters that mean something to nginx written as \xHH.
@@ -160,7 +160,7 @@ def comment(line: str) -> str:
 
 def token(value: str) -> str:
     """A method or header name, checked to be an RFC 9110 token."""
-    if not _TOKEN.fullmatch(value):
+    if not TOKEN.fullmatch(value):
         raise Unwritable(f"{value!r} is not a token")
     return value
 

@@ -350,6 +350,44 @@ def codes(diagnostics: list[Diagnostic]) -> list[str]:
     return [d.code for d in diagnostics if d.code.startswith("CORS6")]
 
 
+@pytest.mark.parametrize("method", ["patch", "M1", "FOO.BAR", "Mkcol", "x-custom", "A~B"])
+def test_a_method_nginx_does_not_serve_cannot_be_listed(method: str) -> None:
+    text = f'policy p {{\n  origins "https://a.example.com"\n  methods PUT, {method}\n}}\n'
+    _, diagnostics, files = compile_text(text)
+    (error,) = [d for d in diagnostics if d.code == "CORS601"]
+    assert error.severity is Severity.ERROR
+    assert error.message == (
+        f"target `nginx` cannot express the method `{method}`: nginx answers 400 to a request "
+        "whose method has a character other than A-Z, `_` and `-`, before any location or "
+        "CORS header, so the actual request a preflight grants would fail"
+    )
+    assert error.help == (
+        "name methods with capitals, `_` and `-` only (nginx's clients send `PATCH`, not "
+        "`patch`), or compile with `--target python`, whose middleware serves any method"
+    )
+    assert text[error.span.start.offset : error.span.end.offset] == method
+    assert files == []
+
+
+@pytest.mark.parametrize("method", ["PATCH", "X_CUSTOM", "FOO-BAR", "M-"])
+def test_methods_nginx_serves_are_listed(method: str) -> None:
+    _, diagnostics, files = compile_text(f"policy p {{ origins *; methods {method} }}")
+    assert "CORS601" not in codes(diagnostics) and files
+
+
+def test_methods_star_declares_the_refused_methods() -> None:
+    _, diagnostics, files = compile_text("policy p { origins *; methods * }")
+    (note,) = [d for d in diagnostics if d.code == "CORS602" and "Method" in d.message]
+    assert note.message == (
+        "target `nginx`: `methods *` reflects Access-Control-Request-Method as nginx received "
+        "it; a preflight for a method nginx does not serve (any character but A-Z, `_` and "
+        "`-`, such as `patch` or `M1`) is refused with 403, since nginx would answer the "
+        "actual request 400 without CORS headers"
+    )
+    http = files[0].content
+    assert '"~^[ \\x09]*[A-Z_-]+[ \\x09]*\\z" "1";' in http  # the method check of `*`
+
+
 def test_a_dollar_in_a_name_cannot_be_expressed() -> None:
     text = 'policy p {\n  origins "https://a.example.com"\n  headers X-$pid\n}\n'
     _, diagnostics, files = compile_text(text)
