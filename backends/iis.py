@@ -24,6 +24,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Sequence
 from typing import cast
 
+import attrs
 from attrs import frozen
 
 from corsc import diagnostics as d
@@ -213,12 +214,15 @@ def _names(grant: Grant, attribute: str) -> tuple[str, ...]:
     return tuple(result)
 
 
-def vary_members(policy: Policy) -> tuple[str, ...]:
+def vary_members(policy: Policy, *, answers_cors_requests_only: bool = False) -> tuple[str, ...]:
     """The ``Vary`` members corsc adds on every response of a policy: ``Origin`` unless
-    Allow-Origin is the fixed ``*``; ``Access-Control-Request-Headers`` (and ``-Method``) when
-    some grant reflects them (design.md §2 "Reflection"). Sending them on every response is a
-    superset of the evaluator's, which design.md §2.1 allows."""
-    members = [] if policy.static_origin == "*" else ["Origin"]
+    Allow-Origin is the fixed ``*`` on every response; ``Access-Control-Request-Headers`` (and
+    ``-Method``) when some grant reflects them. Sending them on every response is a superset of
+    the evaluator's, which never changes a browser's verdict. ``answers_cors_requests_only``:
+    the layer (the CORS Module) sends nothing to a request without Origin, so even a fixed
+    ``*`` varies by Origin and a cache must not serve one answer for both."""
+    fixed_everywhere = policy.static_origin == "*" and not answers_cors_requests_only
+    members = [] if fixed_everywhere else ["Origin"]
     grants = [entry.grant for entry in policy.entries]
     if any(grant.methods.value.wildcard for grant in grants):
         members.append(ACRM)
@@ -311,8 +315,10 @@ def header_entries(
     return tuple(keyed("name", also_remove, adds))
 
 
-def vary_header(policy: Policy) -> list[tuple[str, str]]:
-    members = vary_members(policy)
+def vary_header(
+    policy: Policy, *, answers_cors_requests_only: bool = False
+) -> list[tuple[str, str]]:
+    members = vary_members(policy, answers_cors_requests_only=answers_cors_requests_only)
     return [(VARY, ", ".join(members))] if members else []
 
 
@@ -327,16 +333,20 @@ def output_file(content: str) -> OutputFile:
     )
 
 
-def layout_note(target: str, policy_set: PolicySet, what: str) -> Diagnostic:
-    """CORS604 at the first policy: what must be installed on the server, and where it goes."""
-    policy = policy_set.policies[0]
-    return d.TARGET_LAYOUT.at(
-        policy.span,
-        f"target `{target}` writes web.config for {what}",
-        "put web.config in the site's root folder, or merge it into the existing one with "
-        "`--merge web.config`; turn off CORS handling in the application so that only one "
-        "layer sends Access-Control-* headers",
-    )
+def layout_note(target: str, policy_set: PolicySet, what: str) -> list[Diagnostic]:
+    """CORS604 at the first policy: what must be installed on the server, and where it goes
+    (nothing for a file without policies, which an editor sends while it is being typed)."""
+    if not policy_set.policies:
+        return []
+    return [
+        d.TARGET_LAYOUT.at(
+            policy_set.policies[0].span,
+            f"target `{target}` writes web.config for {what}",
+            "put web.config in the site's root folder, or merge it into the existing one with "
+            "`--merge web.config`; turn off CORS handling in the application so that only one "
+            "layer sends Access-Control-* headers",
+        )
+    ]
 
 
 # ---- iis: the CORS Module -------------------------------------------------------------------
@@ -408,6 +418,22 @@ class IisBackend:
             "decided by the module, not documented; verdicts for browser-sent origins unaffected",
         ),
         Capability("refused preflight status", "deviation", "not 403 under unlisted pass"),
+        Capability(
+            "deny of the trailing-dot form",
+            "yes",
+            "each deny also gets its dotted rule (`https://evil.test.`); for `*.domain` denies "
+            "the module's handling of a trailing dot is not documented (CORS602)",
+        ),
+        Capability(
+            "an Origin longer than 267 characters",
+            "deviation",
+            "the module compares strings and runs no regex; it documents no length bound",
+        ),
+        Capability(
+            "static mode without an Origin",
+            "deviation",
+            "the module answers only requests with an Origin; Vary: Origin keeps caches apart",
+        ),
     )
     options: tuple[Option, ...] = ()
 
@@ -433,7 +459,7 @@ class IisBackend:
         for policy in policy_set.policies:
             found.extend(self._check_policy(target, policy))
         found.extend(_location_warnings(target, policy_set))
-        found.append(layout_note(target, policy_set, f"the IIS CORS Module ({CORS_MODULE_URL})"))
+        found.extend(layout_note(target, policy_set, f"the IIS CORS Module ({CORS_MODULE_URL})"))
         return found
 
     def _check_policy(self, target: str, policy: Policy) -> list[Diagnostic]:
@@ -502,6 +528,7 @@ class IisBackend:
                 policy.span,
             )
         )
+        found += _module_deviations(target, policy)
         return found
 
     def emit(self, policy_set: PolicySet, options: EmitOptions) -> list[OutputFile]:
@@ -511,7 +538,7 @@ class IisBackend:
             parts: list[tuple[tuple[str, ...], str, tuple[ET.Element, ...]]] = [
                 ((), "cors", (_cors_section(scope.policy),))
             ]
-            vary = vary_header(scope.policy)
+            vary = vary_header(scope.policy, answers_cors_requests_only=True)
             if vary:
                 parts.append((("httpProtocol", "customHeaders"), "headers", header_entries(vary)))
             configs.append(ScopeConfig(scope, tuple(parts)))
@@ -523,6 +550,46 @@ class IisBackend:
         from corsc.backends.iis_merge import merge
 
         return merge(existing, files[0].content, path, replaces=("cors",))
+
+
+def _module_deviations(target: str, policy: Policy) -> list[Diagnostic]:
+    """CORS602 for what the CORS Module does by itself where the meaning is stricter: it
+    compares Origin as a string (no regex runs, so a long one costs nothing) and documents no
+    length bound; it documents no trailing dot for `*.domain` rules; and it answers only
+    requests with an Origin, so static mode's fixed headers are not on every response."""
+    found = []
+    if any(e.pattern.kind in (PatternKind.ANY, PatternKind.SUBDOMAIN) for e in policy.entries):
+        found.append(
+            deviation(
+                target,
+                "the CORS Module compares Origin as a string (it runs no regex) and documents "
+                "no length bound: whether it refuses an Origin longer than 267 characters, "
+                "which corsc's meaning never allows, is not documented (browsers never send one)",
+                policy.span,
+            )
+        )
+    for deny in policy.denies:
+        if deny.kind is PatternKind.SUBDOMAIN and _module_origin(deny) is not None:
+            found.append(
+                deviation(
+                    target,
+                    f'"{deny.text}" is also written as the rule "{_dotted_origin(deny)}" for '
+                    "hosts with a trailing dot, which this deny refuses too; Microsoft "
+                    "documents no trailing dot in `*.domain` rules",
+                    deny.span,
+                )
+            )
+    if policy.static_origin is not None:
+        found.append(
+            deviation(
+                target,
+                "the CORS Module sends Allow-Origin and Expose-Headers only to requests with an "
+                "Origin, not on every response as static mode does; corsc adds `Vary: Origin` "
+                "so that a cache keeps the two answers apart",
+                policy.span,
+            )
+        )
+    return found
 
 
 def _cors_section(policy: Policy) -> ET.Element:
@@ -544,10 +611,25 @@ def _cors_section(policy: Policy) -> ET.Element:
         section.append(_module_rule(origin, entry))
     for deny in policy.denies:
         origin = _module_origin(deny)
-        if origin is not None and origin not in seen:
-            seen.add(origin)
-            section.append(element("add", origin=origin, allowed="false"))
+        if origin is None:
+            continue
+        forms = (origin,) if ":" in deny.host else (origin, _dotted_origin(deny))
+        for form in forms:  # an IPv6 host has no trailing-dot form
+            if form not in seen:
+                seen.add(form)
+                section.append(element("add", origin=form, allowed="false"))
     return section
+
+
+def _dotted_origin(deny: OriginPattern) -> str:
+    """The ``origin`` rule of a deny's trailing-dot twin (``https://evil.test.:8443``), which
+    a deny refuses too. The module documents exact comparison, so the twin of an exact
+    origin is refused as documented; a ``*.domain.`` rule is what the module's suffix
+    comparison would need for a dotted host, but Microsoft documents no trailing dot (CORS602
+    says so)."""
+    port = "" if deny.port is None else f":{deny.port}"
+    host = f"*.{deny.host}" if deny.kind is PatternKind.SUBDOMAIN else deny.host
+    return f"{deny.scheme}://{host}.{port}"
 
 
 def _module_rule(origin: str, entry: AllowEntry) -> ET.Element:
@@ -696,14 +778,16 @@ class IisHeadersBackend:
                     )
                 )
             if policy.static_origin is None:
-                found.append(self._not_static(target, policy))
+                if policy.entries:  # else the front end has reported the missing origins
+                    found.append(self._not_static(target, policy))
                 continue
             found.append(
                 deviation(
                     target,
                     "custom headers go on every response: the preflight grants also appear on "
-                    "actual responses, OPTIONSVerbHandler answers accepted preflights with 200, "
-                    "and a refused preflight is not answered 403",
+                    "actual responses and Expose-Headers on preflights, OPTIONSVerbHandler "
+                    "answers accepted preflights with 200, and a refused preflight is not "
+                    "answered 403",
                     policy.span,
                 )
             )
@@ -718,7 +802,7 @@ class IisHeadersBackend:
                     )
                 )
         found.extend(_location_warnings(target, policy_set))
-        found.append(layout_note(target, policy_set, "static custom headers (no extra module)"))
+        found.extend(layout_note(target, policy_set, "static custom headers (no extra module)"))
         return found
 
     def _not_static(self, target: str, policy: Policy) -> Diagnostic:
@@ -916,12 +1000,24 @@ def _may_overlap(earlier: OriginPattern, pattern: OriginPattern) -> bool:
     return True
 
 
+#: An Origin longer than any origin (origins.MAX_ORIGIN_LENGTH) is never allowed; this
+#: condition comes first, so that no regex of the policy runs on such a value.
+TOO_LONG = Condition("{HTTP_ORIGIN}", rf"^[\s\S]{{{origins.MAX_ORIGIN_LENGTH + 1},}}$")
+
+
+def denied_pattern(policy: Policy) -> str:
+    """An anchored pattern admitting the Origins a ``deny`` refuses: the denied origins and
+    their trailing-dot twins (origins.render_dotted)."""
+    twins = (origins.render_dotted(deny, "ecmascript") for deny in policy.denies)
+    return "|".join([origin_union(policy.denies), *dict.fromkeys(t for t in twins if t)])
+
+
 def origin_conditions(policy: Policy, group: Group) -> list[Condition]:
-    """Deny first, then the more specific entries of other groups, then the group's own
-    origins — last, so that ``{C:0}`` is the matched origin."""
-    conditions = []
+    """The length test first, then deny, then the more specific entries of other groups,
+    then the group's own origins — last, so that ``{C:0}`` is the matched origin."""
+    conditions = [attrs.evolve(TOO_LONG, negate=True)]
     if policy.denies:
-        conditions.append(Condition("{HTTP_ORIGIN}", origin_union(policy.denies), negate=True))
+        conditions.append(Condition("{HTTP_ORIGIN}", denied_pattern(policy), negate=True))
     if group.earlier:
         conditions.append(Condition("{HTTP_ORIGIN}", origin_union(group.earlier), negate=True))
     conditions.append(Condition("{HTTP_ORIGIN}", origin_union(group.patterns)))
@@ -945,42 +1041,81 @@ def rule_prefix(policy: Policy) -> str:
 def outbound_rules(policy: Policy) -> list[ET.Element]:
     """One rule per response header and group: Allow-Origin echoes the matched origin; the
     preflight-only headers carry preflight conditions; Expose-Headers skips preflights."""
+    if policy.static_origin is not None:
+        return _static_outbound_rules(policy)
     rules = []
     for number, group in enumerate(groups(policy), start=1):
         grant = group.grant
-        base = origin_conditions(policy, group)
         wanted: list[tuple[str, str, str, Sequence[Condition]]] = [("origin", ACAO, "{C:0}", ())]
         if grant.credentials.value:
             wanted.append(("credentials", ACAC, "true", ()))
-        if grant.methods.value.wildcard:
-            wanted.append(("methods", ACAM, "{HTTP_ACCESS_CONTROL_REQUEST_METHOD}", IS_PREFLIGHT))
-        else:
-            wanted.append(("methods", ACAM, ", ".join(_names(grant, "methods")), IS_PREFLIGHT))
-        if grant.headers.value.wildcard:
-            value = "{HTTP_ACCESS_CONTROL_REQUEST_HEADERS}"
-            wanted.append(("headers", ACAH, value, (*IS_PREFLIGHT, ASKED_HEADERS)))
-        elif grant.headers.value.items:
-            value = ", ".join(_names(grant, "headers"))
-            wanted.append(("headers", ACAH, value, (*IS_PREFLIGHT, ASKED_HEADERS)))
-        if grant.max_age.value is not None:
-            wanted.append(("max-age", ACMA, str(grant.max_age.value), IS_PREFLIGHT))
+        wanted += _preflight_headers(grant)
         if grant.expose.value.wildcard or grant.expose.value.items:
-            value = "*" if grant.expose.value.wildcard else ", ".join(_names(grant, "expose"))
-            wanted.append(("expose", ACEH, value, (NOT_PREFLIGHT,)))
-        for suffix, header, value, extra in wanted:
-            if header == ACAM and not value:
-                continue
-            rules.append(
-                rule(
-                    f"{rule_prefix(policy)}-{number}-{suffix}",
-                    element(
-                        "match", serverVariable="RESPONSE_" + header.replace("-", "_"), pattern=".*"
-                    ),
-                    [*extra, *base],
-                    element("action", type="Rewrite", value=value),
-                )
-            )
+            wanted.append(("expose", ACEH, _expose_value(grant), (NOT_PREFLIGHT,)))
+        base = origin_conditions(policy, group)
+        rules += [
+            _outbound_rule(policy, f"{number}-{suffix}", header, value, [*extra, *base])
+            for suffix, header, value, extra in wanted
+        ]
     return rules
+
+
+def _preflight_headers(grant: Grant) -> list[tuple[str, str, str, Sequence[Condition]]]:
+    """The headers only accepted preflights get: (rule suffix, header, value, conditions)."""
+    wanted: list[tuple[str, str, str, Sequence[Condition]]] = []
+    if grant.methods.value.wildcard:
+        wanted.append(("methods", ACAM, "{HTTP_ACCESS_CONTROL_REQUEST_METHOD}", IS_PREFLIGHT))
+    elif grant.methods.value.items:
+        wanted.append(("methods", ACAM, ", ".join(_names(grant, "methods")), IS_PREFLIGHT))
+    if grant.headers.value.wildcard:
+        value = "{HTTP_ACCESS_CONTROL_REQUEST_HEADERS}"
+        wanted.append(("headers", ACAH, value, (*IS_PREFLIGHT, ASKED_HEADERS)))
+    elif grant.headers.value.items:
+        value = ", ".join(_names(grant, "headers"))
+        wanted.append(("headers", ACAH, value, (*IS_PREFLIGHT, ASKED_HEADERS)))
+    if grant.max_age.value is not None:
+        wanted.append(("max-age", ACMA, str(grant.max_age.value), IS_PREFLIGHT))
+    return wanted
+
+
+def _expose_value(grant: Grant) -> str:
+    return "*" if grant.expose.value.wildcard else ", ".join(_names(grant, "expose"))
+
+
+def _outbound_rule(
+    policy: Policy, suffix: str, header: str, value: str, conditions: Sequence[Condition]
+) -> ET.Element:
+    return rule(
+        f"{rule_prefix(policy)}-{suffix}",
+        element("match", serverVariable="RESPONSE_" + header.replace("-", "_"), pattern=".*"),
+        conditions,
+        element("action", type="Rewrite", value=value),
+    )
+
+
+def _static_outbound_rules(policy: Policy) -> list[ET.Element]:
+    """Static mode: the fixed Allow-Origin (and Allow-Credentials) on every response, and
+    Expose-Headers on every response but preflights, whatever the Origin — there is no
+    ``Vary: Origin`` for a fixed ``*``, so a response cached without an Origin must carry
+    them too. The preflight grants stay on the origin-checked rules of accepted preflights."""
+    grant = policy.grant
+    assert policy.static_origin is not None
+    wanted: list[tuple[str, str, str, Sequence[Condition]]] = [
+        ("origin", ACAO, policy.static_origin, ())
+    ]
+    if grant.credentials.value:
+        wanted.append(("credentials", ACAC, "true", ()))
+    if grant.expose.value.wildcard or grant.expose.value.items:
+        wanted.append(("expose", ACEH, _expose_value(grant), (NOT_PREFLIGHT,)))
+    base = origin_conditions(policy, Group(grant, tuple(e.pattern for e in policy.entries), ()))
+    wanted += [
+        (suffix, header, value, (*extra, *base))
+        for suffix, header, value, extra in _preflight_headers(grant)
+    ]
+    return [
+        _outbound_rule(policy, f"static-{suffix}", header, value, conditions)
+        for suffix, header, value, conditions in wanted
+    ]
 
 
 def _respond(status: int, reason: str) -> ET.Element:
@@ -1028,8 +1163,11 @@ def inbound_rules(policy: Policy) -> list[ET.Element]:
         rule(f"{prefix}-preflight-refused", match, refused, _respond(403, "Forbidden"), stop=True)
     )
     if policy.unlisted.value is Unlisted.REJECT:
+        rules.append(
+            rule(f"{prefix}-too-long", match, [TOO_LONG], _respond(403, "Forbidden"), stop=True)
+        )
         if policy.denies:
-            denied = [Condition("{HTTP_ORIGIN}", origin_union(policy.denies))]
+            denied = [Condition("{HTTP_ORIGIN}", denied_pattern(policy))]
             rules.append(
                 rule(f"{prefix}-denied", match, denied, _respond(403, "Forbidden"), stop=True)
             )
@@ -1085,7 +1223,7 @@ class IisRewriteBackend:
                 )
             )
         found.extend(_location_warnings(target, policy_set))
-        found.append(layout_note(target, policy_set, f"URL Rewrite ({URL_REWRITE_URL})"))
+        found.extend(layout_note(target, policy_set, f"URL Rewrite ({URL_REWRITE_URL})"))
         return found
 
     def emit(self, policy_set: PolicySet, options: EmitOptions) -> list[OutputFile]:

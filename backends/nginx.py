@@ -17,7 +17,8 @@ the snippet's opening comment. nginx matches locations on the decoded URI (CORS6
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 
 from corsc import diagnostics as d
 from corsc import origins
@@ -31,7 +32,7 @@ from corsc.backends import (
 )
 from corsc.backends import nginx_render as r
 from corsc.diagnostics import Diagnostic
-from corsc.ir import PatternKind, Policy, PolicySet, Setting, TokenList
+from corsc.ir import OriginPattern, PatternKind, Policy, PolicySet, Setting, TokenList
 from corsc.output import provenance
 from corsc.source import Span
 
@@ -80,7 +81,24 @@ CAPABILITIES = (
         "methods *",
         "deviation",
         "Access-Control-Request-Method is reflected as nginx received it (nginx strips "
-        "surrounding spaces, not tabs)",
+        "surrounding spaces, not tabs); a preflight for a method with a character other "
+        "than A-Z, `_`, `-` is refused (403): nginx answers such a request 400",
+    ),
+    Capability(
+        "a method with a character other than A-Z, `_`, `-` (`patch`, `M1`, `FOO.BAR`)",
+        "no",
+        "nginx's request parser answers 400 before any location (CORS601 where listed)",
+    ),
+    Capability(
+        "an Origin longer than 267 characters",
+        "yes",
+        "refused by a length test before any regex of the policy runs",
+    ),
+    Capability(
+        "deny and a trailing dot",
+        "yes",
+        "each deny pattern also refuses its dotted twin (`http://evil.test.:8080`), by a "
+        "regex that runs only on an Origin with a dot before its port or end",
     ),
     Capability(
         "headers *",
@@ -229,12 +247,18 @@ def _check_policy(policy: Policy) -> list[Diagnostic]:
             if "$" in item.value:
                 what_name = f"`$` in the name `{item.value}`"
                 problems.append(cannot_express(TARGET, what_name, item.span, INSTEAD))
-        if not _fits(_list_parameters(what, setting.value)):
+            elif (
+                what == "methods"
+                and r.TOKEN.fullmatch(item.value)  # else the front end has refused it
+                and not r.NGINX_METHOD.fullmatch(item.value)
+            ):
+                problems.append(_unserved_method(item.value, item.span))
+        if not _fits(partial(_list_parameters, what, setting.value)):
             problems.append(_too_long_at(setting.span, f"the `{what}` list"))
-    patterns = [entry.pattern for entry in policy.entries] + list(policy.denies)
-    for pattern in patterns:
+    patterns = [(entry.pattern, False) for entry in policy.entries]
+    for pattern, deny in patterns + [(pattern, True) for pattern in policy.denies]:
         if pattern.kind is PatternKind.REGEX and not _fits(
-            ["~" + origins.render_pattern(pattern, "pcre")]
+            partial(_regex_parameters, pattern, deny)
         ):
             problems.append(_too_long_at(pattern.span, "this regex"))
     return problems
@@ -252,13 +276,35 @@ def _list_parameters(what: str, tokens: TokenList) -> list[str]:
     return [value]
 
 
-def _fits(parameters: list[str]) -> bool:
-    """Whether every parameter fits nginx's parameter length once quoted."""
+def _unserved_method(method: str, span: Span) -> Diagnostic:
+    return d.TARGET_CANNOT_EXPRESS.at(
+        span,
+        f"target `{TARGET}` cannot express the method `{method}`: nginx answers 400 to a "
+        "request whose method has a character other than A-Z, `_` and `-`, before any "
+        "location or CORS header, so the actual request a preflight grants would fail",
+        "name methods with capitals, `_` and `-` only (nginx's clients send `PATCH`, not "
+        "`patch`), or compile with `--target python`, whose middleware serves any method",
+    )
+
+
+def _regex_parameters(pattern: OriginPattern, deny: bool) -> list[str]:
+    """The map keys of a regex pattern: its regex, and for a deny its trailing-dot twin."""
+    twin = origins.render_dotted(pattern, "pcre") if deny else None
+    return ["~" + origins.render_pattern(pattern, "pcre")] + ([] if twin is None else ["~" + twin])
+
+
+def _fits(parameters: Callable[[], list[str]]) -> bool:
+    """Whether every parameter fits nginx's parameter length once quoted. A value that cannot
+    be rendered at all (a name that is no token, a regex outside the portable subset) is the
+    front end's error, already reported: ``check`` also runs on policies with errors, which
+    are never emitted."""
     try:
-        for parameter in parameters:
+        for parameter in parameters():
             r.literal(parameter)
     except r.TooLong:
         return False
+    except ValueError:  # r.Unwritable, or a regex the front end refused
+        pass
     return True
 
 
@@ -294,10 +340,18 @@ def _deviations(policy: Policy) -> list[Diagnostic]:
     for what, setting in _settings(policy):
         if setting.value.wildcard and what in ("methods", "headers") and setting.written:
             request = "Method" if what == "methods" else "Headers"
+            unserved = (
+                "; a preflight for a method nginx does not serve (any character but A-Z, `_` "
+                "and `-`, such as `patch` or `M1`) is refused with 403, since nginx would "
+                "answer the actual request 400 without CORS headers"
+                if what == "methods"
+                else ""
+            )
             found.append(
                 deviation(
                     TARGET,
-                    f"`{what} *` reflects Access-Control-Request-{request} as nginx received it",
+                    f"`{what} *` reflects Access-Control-Request-{request} as nginx received "
+                    f"it{unserved}",
                     setting.span,
                 )
             )
@@ -332,8 +386,10 @@ def _where(policy_set: PolicySet, policy: Policy, options: EmitOptions) -> list[
 
 
 def _path(path: str) -> str:
-    """A location's path as nginx reads it: bare when it is plain, else quoted."""
-    return path if re.fullmatch(r"[A-Za-z0-9/._~^()|$\\-]+", path) else r.literal(path)
+    """A location's path as nginx reads it: bare when it is plain, else quoted. A non-ASCII
+    prefix (``/café``) is written as UTF-8: nginx matches locations on the decoded path, so
+    a request for ``/caf%C3%A9`` finds it."""
+    return path if re.fullmatch(r"[A-Za-z0-9/._~^()|$\\-]+", path) else r.literal(path, utf8=True)
 
 
 def _layout(policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:

@@ -78,7 +78,7 @@ ACRM = "$http_access_control_request_method"
 ACRH = "$http_access_control_request_headers"
 ACRPN = "$http_access_control_request_private_network"
 
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 #: HTTP's optional whitespace as the evaluator strips it (nginx itself strips only spaces).
 _WS = r"[ \x09]"
 #: One token character, with the characters that mean something to nginx written as \xHH.
@@ -87,6 +87,15 @@ _TOKEN_CHAR = r"[!\x23\x24%&\x27*+.^_\x60|~0-9A-Za-z-]"
 #: ``\\"`` a quote …); a backslash before anything else is kept as it is.
 _NGINX_ESCAPES = frozenset("\"'\\trn")
 _SAFELISTED = ("GET", "HEAD", "POST")
+#: The methods nginx serves: its request parser answers 400 to a method with any other
+#: character (a lowercase letter, a digit, a dot …) before a location is chosen, so a
+#: preflight granting one would lead to an actual request nginx refuses without CORS headers.
+NGINX_METHOD = re.compile(r"[A-Z_-]+")
+#: An Origin longer than any origin (origins.MAX_ORIGIN_LENGTH) is never allowed, and is
+#: refused by this length test before any regex of the policy runs on it.
+TOO_LONG = rf"^[\s\S]{{{origins.MAX_ORIGIN_LENGTH + 1}}}"
+#: An Origin that may be the dotted twin of a denied one: a dot before the port or the end.
+MAY_BE_DOTTED = r"\.(?::[0-9]+)?\z"
 
 #: Regex tails (the caller writes ``^`` and what precedes the value): Access-Control-Request-
 #: Headers that names no header (absent, empty, only commas); Access-Control-Request-Private-
@@ -108,10 +117,12 @@ class TooLong(Unwritable):
 # ---- nginx strings ----------------------------------------------------------------------------
 
 
-def literal(value: str) -> str:
+def literal(value: str, *, utf8: bool = False) -> str:
     """``value`` as a double-quoted nginx parameter that nginx reads back byte for byte, for
-    parameters nginx does not expand (``map`` keys, regexes)."""
-    if any(not " " <= char <= "~" for char in value):
+    parameters nginx does not expand (``map`` keys, regexes). With ``utf8``, non-ASCII
+    characters are kept (the file is UTF-8, and nginx compares bytes): for a ``location``
+    prefix, which nginx matches against the percent-decoded path."""
+    if any(not " " <= char <= "~" and not (utf8 and char > "\x9f") for char in value):
         raise Unwritable(f"{value!r} holds a control or non-ASCII character")
     out = []
     for index, char in enumerate(value):
@@ -149,7 +160,7 @@ def comment(line: str) -> str:
 
 def token(value: str) -> str:
     """A method or header name, checked to be an RFC 9110 token."""
-    if not _TOKEN.fullmatch(value):
+    if not TOKEN.fullmatch(value):
         raise Unwritable(f"{value!r} is not a token")
     return value
 
@@ -170,10 +181,10 @@ def _token_regex(value: str) -> str:
 
 def method_regex(methods: Sequence[str] | None) -> str:
     """The tail of a regex admitting an Access-Control-Request-Method that names a granted
-    method (case-sensitive; the safelisted ones always), or any token for ``methods *``;
-    whitespace around it allowed."""
+    method (case-sensitive; the safelisted ones always), or for ``methods *`` any method nginx
+    serves (:data:`NGINX_METHOD`); whitespace around it allowed."""
     if methods is None:
-        name = _TOKEN_CHAR + "+"
+        name = "[A-Z_-]+"
     else:
         granted = dict.fromkeys((*_SAFELISTED, *methods))
         name = "(?:" + "|".join(_token_regex(method) for method in granted) + ")"
@@ -303,6 +314,10 @@ class GrantPlan:
         return [state for _, _, state in self.preflights()]
 
 
+#: The origin's value when it is not allowed (denied, unlisted or too long).
+DENIED = "0"
+
+
 @frozen
 class Tier:
     """Allow entries (or ``deny`` patterns) consecutive in the evaluator's order of specificity
@@ -330,6 +345,15 @@ class Tier:
     @property
     def any(self) -> bool:
         return any(pattern.kind is PatternKind.ANY for pattern in self.patterns)
+
+    @property
+    def dotted(self) -> tuple[str, ...]:
+        """For the ``deny`` tier, the PCRE regexes of its patterns' trailing-dot twins
+        (origins.render_dotted), which ``deny`` refuses too; an allow tier has none."""
+        if self.value != DENIED:
+            return ()
+        twins = (origins.render_dotted(pattern, "pcre") for pattern in self.patterns)
+        return tuple(dict.fromkeys(twin for twin in twins if twin is not None))
 
 
 @frozen
@@ -376,7 +400,7 @@ class Plan:
         )
         runs: list[tuple[str, list[OriginPattern]]] = []
         if policy.denies:
-            runs.append(("0", list(policy.denies)))
+            runs.append((DENIED, list(policy.denies)))
         for entry in ordered:
             value = grant_id(entry.grant)
             if runs and runs[-1][0] == value:
@@ -384,7 +408,7 @@ class Plan:
             else:
                 runs.append((value, [entry.pattern]))
         tiers: list[Tier] = []
-        fallback = "0"
+        fallback = DENIED
         for value, patterns in runs:
             tiers.append(Tier(value, tuple(patterns)))
             if tiers[-1].any:
@@ -414,6 +438,24 @@ class Plan:
         if self.policy.grant.credentials.value:
             fixed.append((ALLOW_CREDENTIALS, text("true")))
         return fixed
+
+    def _expose(self) -> Output:
+        """Expose-Headers: for allowed origins, with their grant's value; in static mode, the
+        one grant's value on every response but preflights, whatever the Origin (there is no
+        ``Vary: Origin`` then, so a response cached for one Origin is served to others)."""
+        if not self.dynamic:
+            grant = self.grants[0]
+            if not grant.expose:
+                return Output("expose", EXPOSE_HEADERS)
+            preflights = [*grant.states, "R"]
+            return Output(
+                "expose",
+                EXPOSE_HEADERS,
+                default=text(grant.expose),
+                values=[(state, '""') for state in preflights],
+            )
+        values = [(f"A{g.id}", text(g.expose)) for g in self.grants if g.expose]
+        return Output("expose", EXPOSE_HEADERS, values=values)
 
     def outputs(self) -> list[Output]:
         """Every variable the snippet reads: the response headers in the evaluator's order
@@ -452,11 +494,7 @@ class Plan:
                 ALLOW_PRIVATE_NETWORK,
                 values=[(s, text("true")) for s, _ in pf if "n" in s],
             ),
-            Output(
-                "expose",
-                EXPOSE_HEADERS,
-                values=[(f"A{g.id}", text(g.expose)) for g in grants if g.expose],
-            ),
+            self._expose(),
         ]
         rows = [row for row in rows if row.values]
         base = ["Origin"] if self.dynamic else []
@@ -544,6 +582,9 @@ def _stages(plan: Plan) -> list[Stage]:
         if tier.regexes:
             rows = dict(_regex_rows(union_chunks(tier.regexes), value))
             stages.append(Stage(f"t{number}_rx", "regex", rows))
+        if tier.dotted:
+            rows = dict(_regex_rows(tier.dotted, value))
+            stages.append(Stage(f"t{number}_dot", "dotted", rows))
     return stages
 
 
@@ -551,32 +592,34 @@ def _origin_maps(plan: Plan) -> list[str]:
     v = plan.v
     lines = [
         comment('1. The origin: "" without one, "0" when not allowed, else the number of the'),
-        comment("   grant whose settings apply: deny first, then allow entries from the most"),
-        comment("   specific (design.md §2). Each map falls through to the next by its default."),
-        comment("   Hashes match case-insensitively: a hit is confirmed by a regex on the Origin"),
+        comment("   grant whose settings apply: an Origin too long to be one is refused first;"),
+        comment("   then deny (as sent, and with a trailing dot removed from its host), then"),
+        comment("   allow entries from the most specific. Each map falls through to the next by"),
+        comment("   its default. Hashes match case-insensitively: a hit is confirmed by a regex"),
         comment("   (exact origins: no uppercase letter; subdomain masks: scheme, labels, port)."),
     ]
     stages = _stages(plan)
-    # The first link answers "" for no Origin itself, unless it is a mask hash (whose lookup
-    # of "" would find nothing): then a link of its own does.
-    first_is_own = bool(stages) and stages[0].kind in ("exact", "regex")
-    names = [
-        v("grant") if first_is_own and index == 0 else v(stage.name)
-        for index, stage in enumerate(stages)
-    ]
+    names = [v(stage.name) for stage in stages]
     chain = [*names, text(plan.fallback)]
-    if not first_is_own:
-        lines += _map(ORIGIN, v("grant"), chain[0], [('""', '""')])
+    # The head answers "" for no Origin, and refuses an Origin too long to be one before any
+    # regex of the policy runs on it (a long value can exhaust PCRE's match limit).
+    head = [('""', '""'), (literal("~" + TOO_LONG), text(DENIED))]
+    lines += _map(ORIGIN, v("grant"), chain[0], head)
     for index, stage in enumerate(stages):
         after = chain[index + 1]
-        rows = [('""', '""')] if names[index] == v("grant") else []
         if stage.kind == "regex":
-            lines += _map(ORIGIN, names[index], after, [*rows, *stage.rows.items()])
+            lines += _map(ORIGIN, names[index], after, list(stage.rows.items()))
+            continue
+        if stage.kind == "dotted":
+            # The twins run only on an Origin with a dot before its port or its end.
+            twins = f"{names[index]}s"
+            lines += _map(ORIGIN, names[index], after, [(literal("~" + MAY_BE_DOTTED), twins)])
+            lines += _map(ORIGIN, twins, after, list(stage.rows.items()))
             continue
         confirmed = {value: f"{v(stage.name)}_{value[1:-1]}" for value in stage.rows.values()}
         hits = [(key, confirmed[value]) for key, value in stage.rows.items()]
         hostnames = stage.kind != "exact"
-        lines += _map(ORIGIN, names[index], after, [*rows, *hits], hostnames=hostnames)
+        lines += _map(ORIGIN, names[index], after, hits, hostnames=hostnames)
         for value, variable in confirmed.items():
             if hostnames:
                 lines += _map(ORIGIN, variable, after, [(literal("~" + shape(stage.kind)), value)])
@@ -675,15 +718,26 @@ def server_lines(plan: Plan) -> list[str]:
     with ``set`` and ``if`` at server level, where an ``if`` is safe. A later ``if`` overrides
     an earlier one, so the origin's tiers are written from the least specific to ``deny``."""
     v = plan.v
-    lines = [comment("1. The origin (see the maps variant): least specific first, deny last.")]
-    lines.append(_set(v("grant"), text(plan.fallback)))
+    lines = [
+        comment("1. The origin (see the maps variant): least specific first, deny last. The"),
+        comment("   policy's regexes see an Origin too long to be one as empty."),
+    ]
+    origin = v("origin")
+    lines += [
+        _set(v("grant"), text(plan.fallback)),
+        _set(v("long"), '""'),
+        _set(v("long"), text("1"), f"({ORIGIN} ~ {literal(TOO_LONG)})"),
+        _set(origin, ORIGIN),
+        _set(origin, '""', f'({v("long")} = "1")'),
+    ]
     for tier in reversed(plan.tiers):
         patterns = [p for p in tier.patterns if p.kind is not PatternKind.ANY]
         if tier.any or not patterns:
             continue  # the fallback already gives every origin this tier's value
-        for source in union_chunks(patterns):
-            lines.append(_set(v("grant"), text(tier.value), f"({ORIGIN} ~ {literal(source)})"))
-    lines.append(_set(v("grant"), '""', f'({ORIGIN} = "")'))
+        for source in [*union_chunks(patterns), *tier.dotted]:
+            lines.append(_set(v("grant"), text(tier.value), f"({origin} ~ {literal(source)})"))
+    lines.append(_set(v("grant"), '""', f'({origin} = "")'))
+    lines.append(_set(v("grant"), text(DENIED), f'({v("long")} = "1")'))
     lines += ["", comment("2. The state.")]
     lines += [
         _set(v("pf"), '""'),

@@ -411,8 +411,9 @@ def _escaped_at(text: str, index: int) -> bool:
 _ANY_VALUE = r"[\s\S]+"
 
 
-def _body(pattern: OriginPattern) -> str:
-    """The pattern as a body in corsc.regex's portable subset (not for ``ANY``)."""
+def _body(pattern: OriginPattern, *, dotted: bool = False) -> str:
+    """The pattern as a body in corsc.regex's portable subset (not for ``ANY``); with
+    ``dotted``, the host is followed by one dot (not for ``REGEX``)."""
     from corsc import regex  # slow to import: only rendering and matching patterns need it
 
     if pattern.kind is PatternKind.REGEX:
@@ -422,6 +423,8 @@ def _body(pattern: OriginPattern) -> str:
     host = regex.escape(pattern.host)
     if pattern.kind is PatternKind.SUBDOMAIN:
         host = rf"(?:{LABEL}\.)+" + host
+    if dotted:
+        host += r"\."
     if pattern.any_port:
         port = f"(?:{_port_suffix(pattern.scheme)})?"
     elif pattern.port is not None:
@@ -459,3 +462,18 @@ def render_union(patterns: Sequence[OriginPattern], dialect: str) -> str:
     bodies = dict.fromkeys(_body(pattern) for pattern in patterns)
     # `|` binds loosest, so a body with its own top-level `|` stays one alternative of the union.
     return regex.render("|".join(bodies), dialect)
+
+
+def render_dotted(pattern: OriginPattern, dialect: str) -> str | None:
+    """An anchored regex in ``dialect`` admitting exactly the Origins whose
+    :func:`without_trailing_dot` form ``pattern`` admits (``http://evil.test.:8080`` for
+    ``http://evil.test:8080``), for a ``deny``, which refuses both forms; ``None`` when no
+    Origin has such a form (``null``, an IPv6 host). A host pattern gets its dot after the
+    host; a regex is rewritten by :func:`corsc.regex.render_dotted`."""
+    from corsc import regex
+
+    if pattern.kind is PatternKind.REGEX:
+        return regex.render_dotted(pattern.regex, dialect)
+    if pattern.kind in (PatternKind.ANY, PatternKind.NULL) or ":" in pattern.host:
+        return None
+    return regex.render(_body(pattern, dotted=True), dialect)

@@ -1790,6 +1790,131 @@ def render(body: str, dialect: str) -> str:
     return anchor(_emit(_clean_tree(body)), dialect)
 
 
+def render_dotted(body: str, dialect: str) -> str | None:
+    """An anchored regex in ``dialect`` admitting exactly the Origins that are an origin the
+    body admits with one dot added at the end of its host: ``scheme://host.`` or
+    ``scheme://host.:port`` (the form a page opened under its fully qualified name sends), or
+    ``None`` when no such Origin exists. A ``deny`` refuses both forms.
+
+    The body's tree is rewritten so that the added dot may follow any character, each time
+    guarded by a lookahead that only a port (or nothing) follows it; a lookahead at the start
+    requires the scheme and host shape. Positions that cannot be followed by a port are left
+    out, so the usual regex (ending in a host) gets one alternative."""
+    end = DIALECTS[dialect][1][1:]
+    dot = rf"\.(?=(?::[0-9]+)?{end})"
+    dotted = _dotted(_clean_tree(body), dot)
+    if dotted is None:
+        return None
+    shape = rf"(?=[a-z][a-z0-9+.\-]*://[^/?\x23:]+\.(?::[0-9]+)?{end})"
+    return anchor(shape + dotted, dialect)
+
+
+#: What a port suffix is made of.
+_PORT_CHARS = frozenset(":" + string.digits)
+
+
+def _may_be_port(node: _Node) -> bool:
+    """Whether the node admits some string of port characters (the empty one included)."""
+    if isinstance(node, _Literal):
+        return node.char in _PORT_CHARS
+    if isinstance(node, _Class):
+        return bool(node.chars & _PORT_CHARS)
+    if isinstance(node, _Any):
+        return True
+    if isinstance(node, _Group):
+        return _may_be_port(node.body)
+    if isinstance(node, _Seq):
+        return all(_may_be_port(item) for item in node.items)
+    if isinstance(node, _Alt):
+        return any(_may_be_port(option) for option in node.options)
+    return node.min == 0 or _may_be_port(node.body)
+
+
+def _nullable(node: _Node) -> bool:
+    if isinstance(node, _Literal | _Class | _Any):
+        return False
+    if isinstance(node, _Group):
+        return _nullable(node.body)
+    if isinstance(node, _Seq):
+        return all(map(_nullable, node.items))
+    if isinstance(node, _Alt):
+        return any(map(_nullable, node.options))
+    return node.min == 0 or _nullable(node.body)
+
+
+def _may_start_with_colon(items: Sequence[_Node]) -> bool:
+    for item in items:
+        if isinstance(item, _Literal):
+            return item.char == ":"
+        if isinstance(item, _Class):
+            return ":" in item.chars
+        if isinstance(item, _Any):
+            return True
+        if isinstance(item, _Alt):
+            if any(_may_start_with_colon((option,)) for option in item.options):
+                return True
+        else:
+            inner = item.items if isinstance(item, _Seq) else (item.body,)
+            if (not isinstance(item, _Repeat) or item.max != 0) and _may_start_with_colon(inner):
+                return True
+        if not _nullable(item):
+            return False
+    return False
+
+
+def _may_follow_dot(items: Sequence[_Node]) -> bool:
+    """Whether ``items`` may admit what follows the added dot: nothing, or ``:`` and digits
+    (an over-approximation, which only costs alternatives the lookahead then refuses)."""
+    if not all(map(_may_be_port, items)):
+        return False
+    return all(map(_nullable, items)) or _may_start_with_colon(items)
+
+
+def _dotted(node: _Node, dot: str) -> str | None:
+    """A regex for ``u + dot + v`` where ``u + v`` is a string of ``node`` and ``u`` is not
+    empty; ``None`` when the node admits no non-empty string."""
+    if isinstance(node, _Literal | _Class | _Any):
+        return _emit(node) + dot
+    if isinstance(node, _Group):
+        inner = _dotted(node.body, dot)
+        return None if inner is None else f"(?:{inner})"
+    if isinstance(node, _Alt | _Seq):
+        if isinstance(node, _Alt):
+            found = [_dotted(option, dot) for option in node.options]
+        else:
+            items = node.items
+            found = [
+                "".join(map(_emit, items[:index])) + part + "".join(map(_emit, items[index + 1 :]))
+                for index, item in enumerate(items)
+                if _may_follow_dot(items[index + 1 :]) and (part := _dotted(item, dot)) is not None
+            ]
+        parts = [part for part in found if part is not None]
+        return "(?:" + "|".join(parts) + ")" if parts else None
+    inner = _dotted(node.body, dot)
+    if inner is None or node.max == 0:
+        return None
+    repeated = _emit(node.body)
+
+    def times(low: int, high: int | None) -> str:
+        return "" if high == 0 else repeated + _quantifier(low, high)
+
+    last = None if node.max is None else node.max - 1
+    if not _may_follow_dot((node.body,)) or not _may_start_with_colon((node.body,)):
+        # A later iteration would put something other than `:` right after the dot.
+        return times(max(node.min - 1, 0), last) + inner
+    # The dot in iteration `before + 1`; the iterations after it make up the rest.
+    if node.max is None:
+        low = max(node.min - 1, 0)
+        alternatives = [times(b, b) + inner + times(low - b, None) for b in range(low)]
+        alternatives.append(times(low, None) + inner + times(0, None))
+    else:
+        alternatives = [
+            times(b, b) + inner + times(max(node.min - 1 - b, 0), node.max - 1 - b)
+            for b in range(node.max)
+        ]
+    return "(?:" + "|".join(alternatives) + ")"
+
+
 def escape(text: str) -> str:
     """A body matching exactly ``text`` (ASCII), in the form :func:`render` writes."""
     return "".join(_literal(char) for char in text)

@@ -14,7 +14,9 @@ What is modelled, and from where:
   entries inherited by locations.
 - CORS Module (doc: CORSREF): the most specific rule wins whatever its ``allowed``; exact
   rules match "the same value"; ``*.domain`` matches one label (deeper labels, the apex, other
-  ports: undetermined); an Origin equal to a rule but for case or a default port: undetermined;
+  ports, a trailing dot on either side: undetermined); an Origin equal to a rule but for case
+  or a default port: undetermined; an Origin longer than any origin: undetermined (the module
+  compares strings and documents no bound);
   ``failUnlistedOrigins="true"`` → 403 for unlisted or denied origins, otherwise the
   application answers without CORS headers; ``maxAge`` -1 or absent → no Max-Age;
   ``allowAllRequestedHeaders`` echoes the request's headers. An accepted preflight is answered
@@ -37,6 +39,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
+from corsc import origins
 from corsc.evaluate import Request
 from corsc.paths import prefix_matches, request_path
 from tests.iis_structure import parse, servers
@@ -121,6 +124,12 @@ def _rule_matches(rule: str, origin: str) -> bool:
     if rule == "*":
         return True
     if "*." in rule:
+        undotted_rule = origins.without_trailing_dot(rule)
+        if undotted_rule is not None:  # the twin corsc writes for a deny
+            undotted = origins.without_trailing_dot(origin)
+            if undotted is not None and _rule_matches(undotted_rule, undotted):
+                raise Undetermined("whether `*.domain.` rules of the CORS Module match")
+            return False
         scheme, _, base = rule.partition("://*.")
         prefix = f"{scheme}://"
         if not origin.startswith(prefix):
@@ -128,6 +137,9 @@ def _rule_matches(rule: str, origin: str) -> bool:
         host = origin[len(prefix) :]
         if host == base or host.lower() == base.lower():
             raise Undetermined("whether `*.domain` rules of the CORS Module match the apex domain")
+        undotted = origins.without_trailing_dot(origin)
+        if undotted is not None and _rule_matches(rule, undotted):
+            raise Undetermined("whether the CORS Module ignores a trailing dot in Origin")
         if host.lower().endswith("." + base.lower()):
             label = host[: -len(base) - 1]
             if "." in label:
@@ -165,6 +177,8 @@ def _module(section: ET.Element, request: Request) -> tuple[int | None, Headers]
     origin = request.header("Origin")
     if origin is None or section.get("enabled") != "true":
         return None, []
+    if len(origin) > origins.MAX_ORIGIN_LENGTH:
+        raise Undetermined("whether the CORS Module refuses an Origin longer than any origin")
     rules = section.findall("add")
     matched = sorted(
         (r for r in rules if _rule_matches(r.get("origin", ""), origin)),
@@ -326,3 +340,9 @@ def server(config: str, app: App) -> Callable[[Request], tuple[int, Headers]]:
         return app_status, _outbound(_rules(chain, "rewrite/outboundRules"), request, headers)
 
     return serve
+
+
+def inbound_status(config: str, request: Request) -> int | None:
+    """The status an inbound rule answers ``request`` with (``None`` when none does): what a
+    CustomResponse decides is documented even where its headers are not."""
+    return _inbound(_rules(_select(servers(parse(config)), request.path), "rewrite/rules"), request)

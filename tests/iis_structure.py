@@ -198,7 +198,13 @@ def _rewrite_problems(server: ET.Element) -> list[str]:
             and match.get("serverVariable") == "RESPONSE_Access_Control_Allow_Origin"
         ):
             action = rule.find("action")
-            last = rule.findall("conditions/add")[-1]
+            conditions = rule.findall("conditions/add")
+            if not conditions:  # static mode: one fixed value on every response
+                value = "" if action is None else action.get("value", "")
+                if not re.fullmatch(r"\*|https?://[^\s,*]+", value):
+                    found.append(f"rule {name!r}: a fixed Allow-Origin that is not one origin")
+                continue
+            last = conditions[-1]
             if action is None or action.get("type") != "Rewrite" or action.get("value") != "{C:0}":
                 found.append(f"rule {name!r}: Allow-Origin is not the back-reference {{C:0}}")
             pattern = last.get("pattern", "")

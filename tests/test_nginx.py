@@ -249,9 +249,23 @@ def test_the_http_file_maps_in_the_evaluator_s_order() -> None:
         name: {row.words[0]: row.words[-1] for row in m.block or () if len(row.words) == 2}
         for name, m in maps.items()
     }
-    # deny's exact origin, then the block's wildcard, then the list's exact origin
-    assert rows["$corsc_p_grant"]["https://bad.example.com"] == "$corsc_p_t1_0"
-    assert rows["$corsc_p_t1_0"] == {"default": "0", "~[A-Z]": "$corsc_p_t2_https"}
+    # an Origin too long to be one first, without a regex of the policy; then deny's exact
+    # origin and its trailing-dot twin (only for an Origin with a dot before the port or end),
+    # then the block's wildcard, then the list's exact origin
+    assert rows["$corsc_p_grant"] == {"": "", r"~^[\s\S]{268}": "0", "default": "$corsc_p_t1"}
+    assert rows["$corsc_p_t1"] == {
+        "default": "$corsc_p_t1_dot",
+        "https://bad.example.com": "$corsc_p_t1_0",
+    }
+    assert rows["$corsc_p_t1_0"] == {"default": "0", "~[A-Z]": "$corsc_p_t1_dot"}
+    assert rows["$corsc_p_t1_dot"] == {
+        "default": "$corsc_p_t2_https",
+        r"~\.(?::[0-9]+)?\z": "$corsc_p_t1_dots",
+    }
+    assert rows["$corsc_p_t1_dots"] == {
+        "default": "$corsc_p_t2_https",
+        r"~^(?:https://bad\.example\.com\.)\z": "0",
+    }
     assert rows["$corsc_p_t2_https"]["*.b.example.com"] == "$corsc_p_t2_https_1"
     assert rows["$corsc_p_t2_https"]["default"] == "$corsc_p_t3"
     assert rows["$corsc_p_t3"]["https://a.example.com"] == "$corsc_p_t3_2"
@@ -334,6 +348,44 @@ def test_long_unions_are_split_into_parameters_nginx_reads() -> None:
 
 def codes(diagnostics: list[Diagnostic]) -> list[str]:
     return [d.code for d in diagnostics if d.code.startswith("CORS6")]
+
+
+@pytest.mark.parametrize("method", ["patch", "M1", "FOO.BAR", "Mkcol", "x-custom", "A~B"])
+def test_a_method_nginx_does_not_serve_cannot_be_listed(method: str) -> None:
+    text = f'policy p {{\n  origins "https://a.example.com"\n  methods PUT, {method}\n}}\n'
+    _, diagnostics, files = compile_text(text)
+    (error,) = [d for d in diagnostics if d.code == "CORS601"]
+    assert error.severity is Severity.ERROR
+    assert error.message == (
+        f"target `nginx` cannot express the method `{method}`: nginx answers 400 to a request "
+        "whose method has a character other than A-Z, `_` and `-`, before any location or "
+        "CORS header, so the actual request a preflight grants would fail"
+    )
+    assert error.help == (
+        "name methods with capitals, `_` and `-` only (nginx's clients send `PATCH`, not "
+        "`patch`), or compile with `--target python`, whose middleware serves any method"
+    )
+    assert text[error.span.start.offset : error.span.end.offset] == method
+    assert files == []
+
+
+@pytest.mark.parametrize("method", ["PATCH", "X_CUSTOM", "FOO-BAR", "M-"])
+def test_methods_nginx_serves_are_listed(method: str) -> None:
+    _, diagnostics, files = compile_text(f"policy p {{ origins *; methods {method} }}")
+    assert "CORS601" not in codes(diagnostics) and files
+
+
+def test_methods_star_declares_the_refused_methods() -> None:
+    _, diagnostics, files = compile_text("policy p { origins *; methods * }")
+    (note,) = [d for d in diagnostics if d.code == "CORS602" and "Method" in d.message]
+    assert note.message == (
+        "target `nginx`: `methods *` reflects Access-Control-Request-Method as nginx received "
+        "it; a preflight for a method nginx does not serve (any character but A-Z, `_` and "
+        "`-`, such as `patch` or `M1`) is refused with 403, since nginx would answer the "
+        "actual request 400 without CORS headers"
+    )
+    http = files[0].content
+    assert '"~^[ \\x09]*[A-Z_-]+[ \\x09]*\\z" "1";' in http  # the method check of `*`
 
 
 def test_a_dollar_in_a_name_cannot_be_expressed() -> None:
@@ -470,9 +522,13 @@ def test_no_policy_value_reaches_nginx_as_syntax(text: str, variant: str) -> Non
     assume(files)
     check_structure(files, policy_set)
     grant = policy_set.policies[0].grant
-    for name, tokens in (("acam", grant.methods.value), ("expose", grant.expose.value)):
-        listed = "*" if tokens.wildcard else ", ".join(r.names(tokens, fold_case=name == "expose"))
-        assert assigned(files, f"$corsc_p_{name}") == {listed} - {""}
+    methods = grant.methods.value
+    # `methods *` reflects the requested method (the evaluator's meaning); `expose *` is `*`.
+    reflected = r.ACRM if methods.wildcard else ", ".join(r.names(methods, fold_case=False))
+    assert assigned(files, "$corsc_p_acam") == {reflected} - {""}
+    expose = grant.expose.value
+    listed = "*" if expose.wildcard else ", ".join(r.names(expose, fold_case=True))
+    assert assigned(files, "$corsc_p_expose") == {listed} - {""}
     for item in files:
         for directive in walk(read_config(item.content)):
             for word in directive.words[1:]:
