@@ -274,7 +274,7 @@ def _compile(args: argparse.Namespace) -> int:
     assert policy_set is not None
     files = backend.emit(policy_set, options)
     if args.merge:
-        merged = _merge(backend, args.merge, files, options, args.format)
+        merged = _merge(backend, args.merge, files, options, args)
         if isinstance(merged, int):
             return merged
         files = [merged]
@@ -295,9 +295,16 @@ def _compile(args: argparse.Namespace) -> int:
 
 
 def _merge(
-    backend: Backend, path: str, files: list[OutputFile], options: EmitOptions, fmt: str
+    backend: Backend,
+    path: str,
+    files: list[OutputFile],
+    options: EmitOptions,
+    args: argparse.Namespace,
 ) -> OutputFile | int:
-    """Merge the emitted file into an existing one: the merged OutputFile, or an exit code."""
+    """Merge the emitted file into an existing one: the merged OutputFile, or an exit code.
+    What the merge says about the existing file (hand-written CORS handling it took over or
+    refuses) is reported against that file; a refusal is exit 2, and under ``--strict`` a
+    warning stops the write (exit 1)."""
     from pathlib import Path
 
     from attrs import evolve
@@ -308,10 +315,14 @@ def _merge(
         print(f"corsc: error: cannot read {path}: {error.strerror or error}", file=sys.stderr)
         return EXIT_USAGE
     result = backend.merge(existing, files, options, path)
-    if isinstance(result, d.Diagnostic):
-        _emit_diagnostics([result], {}, fmt, sys.stderr)
+    if result.diagnostics:
+        sources = {result.source.name: result.source}
+        _emit_diagnostics(result.diagnostics, sources, args.format, sys.stderr)
+    if result.text is None:
         return EXIT_USAGE
-    return evolve(files[0], name=Path(path).name, content=result)
+    if result.fails(strict=args.strict):
+        return EXIT_POLICY
+    return evolve(files[0], name=Path(path).name, content=result.text)
 
 
 def _explain(args: argparse.Namespace) -> int:

@@ -48,7 +48,10 @@ def merge(policy: Path, target: str, existing: bytes) -> str | Diagnostic:
     assert loaded.policy_set is not None
     options = EmitOptions("0.1.0", policy.name, target, {})
     files = backend.emit(loaded.policy_set, options)
-    return backend.merge(existing, files, options, "web.config")  # type: ignore[attr-defined]
+    merged = backend.merge(existing, files, options, "web.config")  # type: ignore[attr-defined]
+    if merged.text is None:
+        return merged.diagnostics[0]
+    return merged.text
 
 
 CASES = [
