@@ -420,13 +420,19 @@ def _classify(node: Node, parent: Node, owned: tuple[str, ...], *, written: bool
     name = node.get("name")
     if container == "customHeaders" and tag in ("add", "remove"):
         if name.strip().lower().startswith(_ACCESS_CONTROL_HEADER):
-            return Finding(node, f"the hand-written custom header `{name.strip()}`")
+            return Finding(
+                node,
+                f"the custom header `{name.strip()}`",
+                why="IIS sends it beside the CORS headers corsc writes",
+            )
         return None
     if tag == "cors" and container == "system.webServer":
         disabled = node.get("enabled").strip().lower() == "false"
         if disabled and not ("cors" in owned and written):
             return None  # it answers nothing, and corsc writes no <cors> beside it
-        return Finding(node, "the hand-written <cors> section")
+        return Finding(
+            node, "the <cors> section", why="a second CORS Module configuration beside corsc's"
+        )
     if container == "handlers":
         return _handler(node)
     if container == "modules":
@@ -435,7 +441,11 @@ def _classify(node: Node, parent: Node, owned: tuple[str, ...], *, written: bool
         match = node.find("match")
         variable = _variable(match.get("serverVariable")) if match is not None else ""
         if variable.startswith(_ACCESS_CONTROL_VARIABLE):
-            return Finding(node, f"the outbound rewrite rule `{name}` (it writes {variable})")
+            return Finding(
+                node,
+                f"the outbound rewrite rule `{name}`",
+                why=f"it writes {variable} beside the CORS headers corsc writes",
+            )
         return None
     if tag == "rule" and container in ("rules", "globalRules"):
         return _inbound_rule(node)
@@ -445,7 +455,11 @@ def _classify(node: Node, parent: Node, owned: tuple[str, ...], *, written: bool
 def _handler(node: Node) -> Finding | None:
     name = node.get("name")
     if node.tag == "remove" and name.strip().lower() == _OPTIONS_HANDLER:
-        return Finding(node, f'the hand-written <remove name="{name}"/> of IIS\'s OPTIONS handler')
+        return Finding(
+            node,
+            f'<remove name="{name}"/>',
+            why="it hands preflights to the application, a second layer that answers them",
+        )
     if node.tag != "add":
         return None
     answers_options = _verbs(node) == ["OPTIONS"] or name.strip().lower() == _OPTIONS_HANDLER
@@ -453,7 +467,7 @@ def _handler(node: Node) -> Finding | None:
         return None
     modules = node.get("modules").strip().lower()
     if modules == "protocolsupportmodule" and not node.get("type"):
-        return Finding(node, f"the hand-written handler `{name}` that answers OPTIONS")
+        return Finding(node, f"the handler `{name}`", why="it answers preflights beside corsc")
     return Finding(
         node,
         f"the handler `{name}`",
@@ -470,7 +484,9 @@ def _module(node: Node, owned: tuple[str, ...]) -> Finding | None:
         if "cors" not in owned:
             return None  # keeps a server-wide CORS module from answering beside corsc
         return Finding(
-            node, f'the hand-written <remove name="{name}"/>, which turns off the CORS Module'
+            node,
+            f'<remove name="{name}"/>',
+            why="it turns off the CORS Module that corsc's <cors> section needs",
         )
     if node.tag == "add":
         return Finding(
@@ -499,7 +515,9 @@ def _inbound_rule(rule: Node) -> Finding | None:
     action = rule.find("action")
     kind = action.get("type").strip() if action is not None else ""
     if kind.lower() in _ANSWERING_ACTIONS and len(writes) == len(sets):
-        return Finding(rule, f"the rewrite rule `{name}` (it answers CORS requests)")
+        return Finding(
+            rule, f"the rewrite rule `{name}`", why="it answers CORS requests beside corsc"
+        )
     doing = f"its action is {kind}" if kind.lower() not in _ANSWERING_ACTIONS else ""
     others = [s.get("name") for s in sets if s not in writes]
     also = "; ".join(
@@ -799,10 +817,10 @@ def _report(source: Source, finding: Finding) -> Diagnostic:
         )
     return MERGE_TAKEOVER.at(
         span,
-        f"{finding.what} on line {line} of {source.name} is a second CORS layer beside "
-        "corsc's section; --merge removed it",
-        "corsc's section now answers CORS for this site: put what that entry granted into the "
-        "policy if it is still wanted",
+        f"{finding.what} on line {line} of {source.name} is hand-written CORS handling: "
+        f"{finding.why}; --merge removed it",
+        "corsc's output answers CORS for this site now: if that entry allowed something the "
+        "policy does not, add it to the policy",
     )
 
 

@@ -225,3 +225,219 @@ def test_cli_merge_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.undo()
     assert run("--merge", str(path)) == 0
     assert os.stat(path).st_mode & 0o777 == 0o640
+
+
+# ---- generated documents: self-closing containers, odd markup, idempotence -------------------
+
+import functools  # noqa: E402
+import xml.etree.ElementTree as ET  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+API = ROOT / "examples" / "api.cors"
+
+#: (policy, target) pairs that compile; api.cors has path-scoped policies (``<location>``).
+COMPILED = [(SPA, target) for target in TARGETS] + [(STAGING, "iis"), (API, "iis-rewrite")]
+
+
+@functools.cache
+def emitted(policy: Path, target: str) -> tuple[str, tuple[str, ...]]:
+    backend = get(target)
+    loaded = load(Source(policy.name, policy.read_text("utf-8")))
+    assert loaded.policy_set is not None
+    options = EmitOptions("0.1.0", policy.name, target, {})
+    return backend.emit(loaded.policy_set, options)[0].content, (("cors",) if target == "iis" else ())
+
+
+def merged_of(policy: Path, target: str, existing: bytes):  # type: ignore[no-untyped-def]
+    from corsc.backends.iis_merge import merge as merge_text
+
+    content, replaces = emitted(policy, target)
+    return merge_text(existing, content, "web.config", replaces)
+
+
+#: Children each element corsc touches may hold (leaves are user entries corsc never owns).
+CHILDREN: dict[str, tuple[str, ...]] = {
+    "configuration": ("system.webServer", "location", "appSettings"),
+    "location": ("system.webServer",),
+    "system.webServer": ("httpProtocol", "handlers", "modules", "rewrite", "staticContent"),
+    "httpProtocol": ("customHeaders",),
+    "customHeaders": ("header", "clear", "vary"),
+    "handlers": ("handler",),
+    "modules": ("module",),
+    "rewrite": ("rules", "outboundRules"),
+    "rules": ("rule", "clear"),
+    "outboundRules": ("outbound",),
+}
+LEAVES: dict[str, tuple[str, dict[str, str]]] = {
+    "appSettings": ("appSettings", {}),
+    "staticContent": ("staticContent", {}),
+    "header": ("add", {"name": "X-Frame-Options", "value": "DENY & more"}),
+    "clear": ("clear", {}),
+    "vary": ("add", {"name": "Vary", "value": "Accept-Encoding"}),
+    "handler": ("add", {"name": "aspNetCore", "path": "*", "verb": "*", "modules": "AspNetCoreModuleV2"}),
+    "module": ("remove", {"name": "WebDAVModule"}),
+    "rule": ("rule", {"name": "SPA \"fallback\"", "stopProcessing": "true"}),
+    "outbound": ("rule", {"name": "Strip server", "preCondition": "html"}),
+}
+
+
+@st.composite
+def attribute_text(draw: st.DrawFn, attributes: dict[str, str]) -> str:
+    """Attributes in odd but valid spellings: either quote, spaces or newlines around ``=``,
+    references for the characters that need (or may use) them."""
+    parts = []
+    for name, value in attributes.items():
+        quote = draw(st.sampled_from(['"', "'"]))
+        escaped = value.replace("&", "&amp;").replace("<", "&lt;")
+        escaped = escaped.replace(quote, "&quot;" if quote == '"' else "&apos;")
+        if draw(st.booleans()):
+            escaped = escaped.replace(">", "&gt;")
+        space = draw(st.sampled_from([" ", "\n\t", "  "]))
+        around = draw(st.sampled_from(["", " ", "\t"]))
+        parts.append(f"{space}{name}{around}={around}{quote}{escaped}{quote}")
+    return "".join(parts)
+
+
+MISC = st.sampled_from(
+    [
+        "<!-- a note > with markup-like text <x/> -->",
+        "<!---->",
+        "<?iis-tool hint='1'?>",
+        "<![CDATA[ <not-an-element/> & ]]>",
+    ]
+)
+
+
+@st.composite
+def element_text(draw: st.DrawFn, kind: str, depth: int, nl: str, unit: str) -> str:
+    indent = unit * depth
+    if kind in LEAVES:
+        tag, attributes = LEAVES[kind]
+        return f"{indent}<{tag}{draw(attribute_text(attributes))}{draw(st.sampled_from(['/>', ' />', '></' + tag + '>']))}"
+    attributes = {}
+    if kind == "location":
+        attributes["path"] = draw(st.sampled_from([".", "api", "/API/", "v2", "static"]))
+    tag = kind
+    start = f"<{tag}{draw(attribute_text(attributes))}"
+    kinds = draw(st.lists(st.sampled_from(CHILDREN[kind]), max_size=3 if depth < 4 else 0))
+    misc = draw(st.lists(MISC, max_size=1))
+    if not kinds and not misc:
+        return indent + start + draw(st.sampled_from(["/>", " />", "\t/>", f"></{tag}>", f">{nl}{indent}</{tag}>"]))
+    inner = [draw(element_text(child, depth + 1, nl, unit)) for child in kinds]
+    for item in misc:
+        inner.insert(draw(st.integers(0, len(inner))), unit * (depth + 1) + item)
+    body = "".join(nl + line for line in inner)
+    return f"{indent}{start}>{body}{nl}{indent}</{tag}>"
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> bytes:
+    nl = draw(st.sampled_from(["\n", "\r\n"]))
+    unit = draw(st.sampled_from(["  ", "    ", "\t"]))
+    prolog = draw(st.sampled_from(["", '<?xml version="1.0" encoding="utf-8"?>', "<?xml version='1.0'?>"]))
+    bom = draw(st.sampled_from(["", "\ufeff"]))
+    head = draw(st.sampled_from(["", "<!-- site config -->" + nl]))
+    body = draw(element_text("configuration", 0, nl, unit))
+    return (bom + (prolog + nl if prolog else "") + head + body + nl).encode("utf-8")
+
+
+_PARSER_OPTIONS = {"insert_comments": True, "insert_pis": True}
+
+
+def user_tree(text: str) -> ET.Element:
+    """The parsed document with corsc's regions taken out (independently of the merge code):
+    a region's nodes dropped (their tails kept), a ``vary`` region's markers dropped and the
+    members it appended cut from the value it wraps."""
+    parser = ET.XMLParser(target=ET.TreeBuilder(**_PARSER_OPTIONS))
+    root = ET.fromstring(text.removeprefix("\ufeff"), parser=parser)
+    for parent in root.iter():
+        kept: list[ET.Element] = []
+        dropping, appended = False, None
+        for child in list(parent):
+            comment = (child.text or "").strip() if child.tag is ET.Comment else ""
+            if comment.startswith("corsc:begin"):
+                found = re.match(r'corsc:begin vary appended="([^"]*)"', comment)
+                appended, dropping = (found.group(1), False) if found else (None, True)
+            elif comment.startswith("corsc:end"):
+                dropping = False
+            elif not dropping:
+                if appended is not None:
+                    value = child.get("value", "")
+                    assert value.endswith(appended)
+                    child.set("value", value[: -len(appended)])
+                    appended = None
+                kept.append(child)
+                continue
+            tail = child.tail or ""
+            if kept:
+                kept[-1].tail = (kept[-1].tail or "") + tail
+            else:
+                parent.text = (parent.text or "") + tail
+            parent.remove(child)
+    return root
+
+
+def shape(node: ET.Element) -> object:
+    """A node as comparable data: tag, attributes, text with white space runs collapsed."""
+
+    def words(value: str | None) -> str:
+        return " ".join((value or "").split())
+
+    return (
+        node.tag if isinstance(node.tag, str) else str(node.tag),
+        sorted(node.attrib.items()),
+        words(node.text),
+        words(node.tail),
+        [shape(child) for child in node],
+    )
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=documents(), compiled=st.sampled_from(COMPILED))
+def test_merge_of_generated_documents_parses_preserves_and_is_idempotent(
+    document: bytes, compiled: tuple[Path, str]
+) -> None:
+    merged = merged_of(*compiled, document)
+    assert merged.text is not None, merged.diagnostics
+    assert merged.diagnostics == ()
+    text = merged.text
+    root = parse(text.removeprefix("\ufeff"))  # a real (defused) XML parser
+    assert root.tag == "configuration"
+    original = document.decode("utf-8")
+    assert shape(user_tree(text)) == shape(user_tree(original))
+    prolog = original[: original.index("<configuration")]
+    assert text.startswith(prolog) and not text[len(prolog) :].startswith("\ufeff")
+    if "\r\n" in original:  # corsc writes CRLF only: bare newlines are the user's
+        assert text.replace("\r\n", "").count("\n") == original.replace("\r\n", "").count("\n")
+    again = merged_of(*compiled, text.encode("utf-8"))
+    assert again.text == text and again.diagnostics == ()
+
+
+SELF_CLOSING = [
+    "<configuration/>",
+    "<configuration><system.webServer /></configuration>",
+    '<configuration><location path="."><system.webServer /></location></configuration>',
+    '<configuration><location path="api"/><location path="v2"><system.webServer/></location></configuration>',
+    "<configuration><system.webServer><rewrite/></system.webServer></configuration>",
+    "<configuration><system.webServer><rewrite><rules/><outboundRules/></rewrite></system.webServer></configuration>",
+    "<configuration><system.webServer><httpProtocol/></system.webServer></configuration>",
+    "<configuration><system.webServer><httpProtocol><customHeaders/></httpProtocol></system.webServer></configuration>",
+    "<configuration><system.webServer><handlers/><modules/></system.webServer></configuration>",
+]
+
+
+@pytest.mark.parametrize("document", SELF_CLOSING)
+@pytest.mark.parametrize(("policy", "target"), COMPILED, ids=lambda v: getattr(v, "stem", v))
+def test_self_closing_containers_are_opened_once(document: str, policy: Path, target: str) -> None:
+    merged = merged_of(policy, target, document.encode())
+    assert merged.text is not None
+    root = parse(merged.text)
+    for path, server in [(None, root.find("system.webServer"))] + [
+        (location.get("path"), location.find("system.webServer")) for location in root.iter("location")
+    ]:
+        if server is not None:
+            assert [c.tag for c in server].count("httpProtocol") <= 1, path
+            assert [c.tag for c in server].count("rewrite") <= 1, path
+    assert merged_of(policy, target, merged.text.encode()).text == merged.text
