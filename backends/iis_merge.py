@@ -289,32 +289,59 @@ def apply(text: str, edits: Sequence[Edit]) -> str:
 
 
 def _marker(node: Node, word: str) -> bool:
-    return node.tag is None and node.text.strip().startswith(word)
+    return node.tag is None and node.text.split()[:1] == [word]
+
+
+def _label(node: Node) -> str:
+    """What a marker names: ``iis-rewrite rules`` in ``corsc:begin iis-rewrite rules; corsc
+    0.1.0 …`` and in ``corsc:end iis-rewrite rules``, ``vary`` in a ``vary`` region's."""
+    return " ".join(node.text.split(";")[0].split(" appended=")[0].split()[1:])
 
 
 def undo(layout: Layout, top: Node) -> list[Edit]:
     """Edits that take every corsc region out again, exactly as it was put in: a plain region
     with the newline and indentation before it; a ``vary`` region by unwrapping the user's
-    element and removing the members corsc appended to its value."""
+    element and removing the members corsc appended to its value. Markers that do not pair
+    up (a begin without its end in the same element, an end without a begin, a ``vary``
+    region around anything but one element) mean the file was edited where corsc cannot tell
+    its part from the user's: :class:`MergeError`, so nothing of the user's is removed."""
     edits: list[Edit] = []
     for parent in _walk(top):
         begin: Node | None = None
         inside: list[Node] = []
         for child in parent.children:
-            if begin is None:
-                if _marker(child, BEGIN):
-                    begin, inside = child, []
-                continue
-            if not _marker(child, END):
+            if _marker(child, BEGIN):
+                if begin is not None:
+                    raise _unpaired(begin)
+                begin, inside = child, []
+            elif _marker(child, END):
+                if begin is None or _label(begin) != _label(child):
+                    raise _unpaired(begin or child)
+                edits.extend(_take_out(layout, begin, inside, child))
+                begin = None
+            elif begin is not None and child.tag is not None:
                 inside.append(child)
-                continue
-            appended = _APPENDED.search(begin.text)
-            if begin.text.split()[1:2] == ["vary"] and appended and len(inside) == 1:
-                edits.extend(_unwrap(layout, begin, inside[0], child, _unescape(appended.group(1))))
-            else:
-                edits.append(Edit(layout.leading_whitespace(begin.start), child.end, ""))
-            begin = None
+        if begin is not None:
+            raise _unpaired(begin)
     return edits
+
+
+def _unpaired(marker: Node) -> MergeError:
+    return MergeError(
+        f"corsc's marker `{marker.text.split()[0]} {_label(marker)}` has no partner in the same "
+        "element, so corsc cannot tell its part from yours; restore or remove its markers by "
+        "hand",
+        marker.start,
+    )
+
+
+def _take_out(layout: Layout, begin: Node, inside: list[Node], end: Node) -> list[Edit]:
+    if _label(begin) != "vary":
+        return [Edit(layout.leading_whitespace(begin.start), end.end, "")]
+    appended = _APPENDED.search(begin.text)
+    if appended is None or len(inside) != 1:
+        raise _unpaired(begin)
+    return _unwrap(layout, begin, inside[0], end, _unescape(appended.group(1)))
 
 
 def _unwrap(layout: Layout, begin: Node, user: Node, end: Node, appended: str) -> list[Edit]:
@@ -343,7 +370,7 @@ def user_children(node: Node) -> Iterator[Node]:
     inside = False
     for child in node.children:
         if _marker(child, BEGIN):
-            inside = child.text.split()[1:2] != ["vary"]
+            inside = _label(child) != "vary"
         elif _marker(child, END):
             inside = False
         elif not inside:
@@ -841,6 +868,8 @@ def merge(existing: bytes, emitted: str, path: str, replaces: tuple[str, ...] = 
     try:
         check_well_formed(text)
         top = scan(text)
+        layout = Layout.of(text, top)
+        undone = undo(layout, top)
     except MergeError as error:
         return _refused(source, str(error), error.offset)
     configuration = next((n for n in top.children if n.tag), None)
@@ -855,9 +884,8 @@ def merge(existing: bytes, emitted: str, path: str, replaces: tuple[str, ...] = 
     diagnostics = tuple(_report(source, finding) for finding in findings)
     if any(finding.refuse for finding in findings):
         return Merged(None, diagnostics, source)
-    layout = Layout.of(text, top)
     removals = [Edit(layout.leading_whitespace(f.node.start), f.node.end, "") for f in findings]
-    text = apply(text, undo(layout, top) + removals)
+    text = apply(text, undone + removals)
     top = scan(text)
     configuration = next(n for n in top.children if n.tag)
     planner = Planner(Layout.of(text, top))

@@ -247,7 +247,9 @@ def emitted(policy: Path, target: str) -> tuple[str, tuple[str, ...]]:
     loaded = load(Source(policy.name, policy.read_text("utf-8")))
     assert loaded.policy_set is not None
     options = EmitOptions("0.1.0", policy.name, target, {})
-    return backend.emit(loaded.policy_set, options)[0].content, (("cors",) if target == "iis" else ())
+    return backend.emit(loaded.policy_set, options)[0].content, (
+        ("cors",) if target == "iis" else ()
+    )
 
 
 def merged_of(policy: Path, target: str, existing: bytes):  # type: ignore[no-untyped-def]
@@ -276,9 +278,12 @@ LEAVES: dict[str, tuple[str, dict[str, str]]] = {
     "header": ("add", {"name": "X-Frame-Options", "value": "DENY & more"}),
     "clear": ("clear", {}),
     "vary": ("add", {"name": "Vary", "value": "Accept-Encoding"}),
-    "handler": ("add", {"name": "aspNetCore", "path": "*", "verb": "*", "modules": "AspNetCoreModuleV2"}),
+    "handler": (
+        "add",
+        {"name": "aspNetCore", "path": "*", "verb": "*", "modules": "AspNetCoreModuleV2"},
+    ),
     "module": ("remove", {"name": "WebDAVModule"}),
-    "rule": ("rule", {"name": "SPA \"fallback\"", "stopProcessing": "true"}),
+    "rule": ("rule", {"name": 'SPA "fallback"', "stopProcessing": "true"}),
     "outbound": ("rule", {"name": "Strip server", "preCondition": "html"}),
 }
 
@@ -315,7 +320,8 @@ def element_text(draw: st.DrawFn, kind: str, depth: int, nl: str, unit: str) -> 
     indent = unit * depth
     if kind in LEAVES:
         tag, attributes = LEAVES[kind]
-        return f"{indent}<{tag}{draw(attribute_text(attributes))}{draw(st.sampled_from(['/>', ' />', '></' + tag + '>']))}"
+        end = draw(st.sampled_from(["/>", " />", f"></{tag}>"]))
+        return f"{indent}<{tag}{draw(attribute_text(attributes))}{end}"
     attributes = {}
     if kind == "location":
         attributes["path"] = draw(st.sampled_from([".", "api", "/API/", "v2", "static"]))
@@ -324,7 +330,11 @@ def element_text(draw: st.DrawFn, kind: str, depth: int, nl: str, unit: str) -> 
     kinds = draw(st.lists(st.sampled_from(CHILDREN[kind]), max_size=3 if depth < 4 else 0))
     misc = draw(st.lists(MISC, max_size=1))
     if not kinds and not misc:
-        return indent + start + draw(st.sampled_from(["/>", " />", "\t/>", f"></{tag}>", f">{nl}{indent}</{tag}>"]))
+        return (
+            indent
+            + start
+            + draw(st.sampled_from(["/>", " />", "\t/>", f"></{tag}>", f">{nl}{indent}</{tag}>"]))
+        )
     inner = [draw(element_text(child, depth + 1, nl, unit)) for child in kinds]
     for item in misc:
         inner.insert(draw(st.integers(0, len(inner))), unit * (depth + 1) + item)
@@ -336,7 +346,9 @@ def element_text(draw: st.DrawFn, kind: str, depth: int, nl: str, unit: str) -> 
 def documents(draw: st.DrawFn) -> bytes:
     nl = draw(st.sampled_from(["\n", "\r\n"]))
     unit = draw(st.sampled_from(["  ", "    ", "\t"]))
-    prolog = draw(st.sampled_from(["", '<?xml version="1.0" encoding="utf-8"?>', "<?xml version='1.0'?>"]))
+    prolog = draw(
+        st.sampled_from(["", '<?xml version="1.0" encoding="utf-8"?>', "<?xml version='1.0'?>"])
+    )
     bom = draw(st.sampled_from(["", "\ufeff"]))
     head = draw(st.sampled_from(["", "<!-- site config -->" + nl]))
     body = draw(element_text("configuration", 0, nl, unit))
@@ -415,29 +427,227 @@ def test_merge_of_generated_documents_parses_preserves_and_is_idempotent(
     assert again.text == text and again.diagnostics == ()
 
 
+#: Inner parts of ``<configuration><system.webServer>…`` (or whole documents).
 SELF_CLOSING = [
     "<configuration/>",
     "<configuration><system.webServer /></configuration>",
     '<configuration><location path="."><system.webServer /></location></configuration>',
-    '<configuration><location path="api"/><location path="v2"><system.webServer/></location></configuration>',
-    "<configuration><system.webServer><rewrite/></system.webServer></configuration>",
-    "<configuration><system.webServer><rewrite><rules/><outboundRules/></rewrite></system.webServer></configuration>",
-    "<configuration><system.webServer><httpProtocol/></system.webServer></configuration>",
-    "<configuration><system.webServer><httpProtocol><customHeaders/></httpProtocol></system.webServer></configuration>",
-    "<configuration><system.webServer><handlers/><modules/></system.webServer></configuration>",
+    '<configuration><location path="api"/>'
+    '<location path="v2"><system.webServer/></location></configuration>',
+    "<rewrite/>",
+    "<rewrite><rules/><outboundRules/></rewrite>",
+    "<httpProtocol/>",
+    "<httpProtocol><customHeaders/></httpProtocol>",
+    "<handlers/><modules/>",
 ]
 
 
 @pytest.mark.parametrize("document", SELF_CLOSING)
 @pytest.mark.parametrize(("policy", "target"), COMPILED, ids=lambda v: getattr(v, "stem", v))
 def test_self_closing_containers_are_opened_once(document: str, policy: Path, target: str) -> None:
+    if not document.startswith("<configuration"):
+        document = f"<configuration><system.webServer>{document}</system.webServer></configuration>"
     merged = merged_of(policy, target, document.encode())
     assert merged.text is not None
     root = parse(merged.text)
     for path, server in [(None, root.find("system.webServer"))] + [
-        (location.get("path"), location.find("system.webServer")) for location in root.iter("location")
+        (location.get("path"), location.find("system.webServer"))
+        for location in root.iter("location")
     ]:
         if server is not None:
             assert [c.tag for c in server].count("httpProtocol") <= 1, path
             assert [c.tag for c in server].count("rewrite") <= 1, path
     assert merged_of(policy, target, merged.text.encode()).text == merged.text
+
+
+# ---- malformed or unexpected input: a CORS616 diagnostic with the line, never an exception ----
+
+BROKEN = [
+    ("<configuration/></a></b>", 1, "not well-formed"),
+    ("<configuration>\n  <system.webServer>\n</configuration>\n", 3, "mismatched tag"),
+    ('<configuration>\n<add name="a" name="b"/>\n</configuration>', 2, "duplicate attribute"),
+    ("<configuration>\n  &nbsp;\n</configuration>", 2, "undefined entity"),
+    (
+        '<!DOCTYPE configuration [\n<!ENTITY a "b">\n]>\n<configuration>&a;</configuration>',
+        1,
+        "DOCTYPE",
+    ),
+    (
+        '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>\n'
+        "<configuration>&lol2;</configuration>",
+        2,
+        "DOCTYPE",
+    ),
+    ('<!DOCTYPE configuration SYSTEM "http://example.com/x.dtd">\n<configuration/>', 1, "DOCTYPE"),
+    ("<configuration>\n<a>\x01</a></configuration>", 2, "not well-formed"),
+    ("<configuration><!-- a -- b --></configuration>", 1, "not well-formed"),
+    ("<configuration/><configuration/>", 1, "junk after document element"),
+    ("   ", 1, "no element found"),
+    ("<configuration>\n  <system.webServer>", 2, "no element found"),
+    ('<?xml version="1.0"?>\n<notconfig/>', 1, "root element is not <configuration>"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "words"), BROKEN)
+@pytest.mark.parametrize("target", TARGETS)
+def test_malformed_files_get_cors616_at_their_line(
+    text: str, line: int, words: str, target: str
+) -> None:
+    merged = merged_of(SPA, target, text.encode("utf-8"))
+    assert merged.text is None
+    [diagnostic] = merged.diagnostics
+    assert diagnostic.code == "CORS616" and diagnostic.name == "iis-merge-unreadable"
+    assert diagnostic.message.startswith("cannot merge into web.config: ")
+    assert words in diagnostic.message
+    assert diagnostic.span.start.line == line
+    assert diagnostic.help == (
+        "fix the file (or compile with -o to write a new web.config); it was not changed"
+    )
+
+
+def test_a_vary_header_without_a_value_is_overridden_not_a_crash() -> None:
+    document = (
+        "<configuration>\n  <system.webServer>\n    <httpProtocol>\n      <customHeaders>\n"
+        '        <add name="Vary" />\n      </customHeaders>\n    </httpProtocol>\n'
+        "  </system.webServer>\n</configuration>\n"
+    )
+    for target in TARGETS:
+        merged = merged_of(SPA, target, document.encode())
+        assert merged.text is not None and merged.diagnostics == ()
+        headers = effective_headers(parse(merged.text), None)
+        assert headers["vary"] == "Origin"
+        assert merged_of(SPA, target, merged.text.encode()).text == merged.text
+
+
+def effective_headers(root: ET.Element, path: str | None) -> dict[str, str]:
+    """The custom headers IIS sends under ``<location path>`` (``None``: the site root): the
+    site root's collection, then the location's, each applying add/remove/clear in order."""
+    headers: dict[str, str] = {}
+    scopes = [root.find("system.webServer")]
+    if path is not None:
+        scopes += [
+            location.find("system.webServer")
+            for location in root.iter("location")
+            if (location.get("path") or "").strip("/").lower() == path
+        ]
+    for server in scopes:
+        collection = None if server is None else server.find("httpProtocol/customHeaders")
+        for entry in [] if collection is None else list(collection):
+            name = (entry.get("name") or "").lower()
+            if entry.tag == "clear":
+                headers.clear()
+            elif entry.tag == "remove":
+                headers.pop(name, None)
+            elif entry.tag == "add":
+                headers[name] = entry.get("value", "")
+    return headers
+
+
+MUTATIONS = st.sampled_from(
+    [
+        "</a>",
+        "<b>",
+        "</configuration>",
+        "<configuration/>",
+        "&foo;",
+        "&#0;",
+        "&#x110000;",
+        "&amp;",
+        '<!DOCTYPE x [<!ENTITY a "b">]>',
+        "<?pi x?>",
+        "<![CDATA[",
+        "]]>",
+        "<!--",
+        "-->",
+        '"',
+        "'",
+        ' name="x" name="y"',
+        "\x00",
+        "\ufeff",
+        "<",
+        ">",
+        "/>",
+        "\r\n",
+        "\t",
+        "<!-- corsc:begin iis cors -->",
+        "<!-- corsc:end iis cors -->",
+        '<!-- corsc:begin vary appended=", Origin" -->',
+        "<!-- corsc:end vary -->",
+    ]
+)
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    fixture = draw(st.sampled_from(sorted(FIXTURES.glob("*.config"))))
+    text = fixture.read_bytes().decode("utf-8")
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(text)))
+        operation = draw(st.sampled_from(["insert", "truncate", "delete", "duplicate"]))
+        if operation == "insert":
+            text = text[:at] + draw(MUTATIONS) + text[at:]
+        elif operation == "truncate":
+            text = text[:at]
+        else:
+            end = draw(st.integers(at, min(len(text), at + 80)))
+            text = text[:at] + (text[at:end] * 2 if operation == "duplicate" else "") + text[end:]
+    return text.encode("utf-8")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=mutated(), compiled=st.sampled_from(COMPILED))
+def test_mutated_files_merge_cleanly_or_get_a_diagnostic(
+    document: bytes, compiled: tuple[Path, str]
+) -> None:
+    merged = merged_of(*compiled, document)
+    if merged.text is None:
+        assert merged.diagnostics and all(
+            item.code in ("CORS616", "CORS641") for item in merged.diagnostics
+        )
+        assert any(item.severity.value == "error" for item in merged.diagnostics)
+        return
+    parse(merged.text.removeprefix("\ufeff"))
+    again = merged_of(*compiled, merged.text.encode("utf-8"))
+    assert again.text == merged.text and again.diagnostics == ()
+
+
+def _spa_headers(inner: str) -> bytes:
+    return (
+        "<configuration>\n  <system.webServer>\n    <httpProtocol>\n      <customHeaders>\n"
+        f"{inner}"
+        '        <add name="X-Frame-Options" value="DENY" />\n'
+        "      </customHeaders>\n    </httpProtocol>\n  </system.webServer>\n</configuration>\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        "        <!-- corsc:begin stray -->\n",
+        "        <!-- corsc:end iis-headers headers -->\n",
+        "        <!-- corsc:begin iis headers -->\n        <!-- corsc:end iis cors -->\n",
+        "        <!-- corsc:begin a -->\n        <!-- corsc:begin b -->\n"
+        "        <!-- corsc:end b -->\n        <!-- corsc:end a -->\n",
+        '        <!-- corsc:begin vary appended=", Origin" -->\n        <!-- corsc:end vary -->\n',
+        '        <!-- corsc:begin vary appended=", Origin" -->\n        <add name="A" value="1" />\n'
+        '        <add name="Vary" value="x, Origin" />\n        <!-- corsc:end vary -->\n',
+    ],
+    ids=["begin-alone", "end-alone", "names-differ", "nested", "vary-empty", "vary-two"],
+)
+@pytest.mark.parametrize("target", TARGETS)
+def test_damaged_markers_are_refused_so_no_user_entry_is_lost(inner: str, target: str) -> None:
+    merged = merged_of(SPA, target, _spa_headers(inner))
+    assert merged.text is None
+    [diagnostic] = merged.diagnostics
+    assert (
+        diagnostic.code == "CORS616" and "has no partner in the same element" in diagnostic.message
+    )
+    assert diagnostic.span.start.line == 5
+
+
+def test_comments_that_merely_mention_corsc_are_the_users() -> None:
+    inner = "        <!-- corsc:beginning of the headers -->\n        <!-- see corsc:end -->\n"
+    merged = merged_of(SPA, "iis-headers", _spa_headers(inner))
+    assert merged.text is not None and inner in merged.text
+    assert merged_of(SPA, "iis-headers", merged.text.encode()).text == merged.text
