@@ -630,7 +630,8 @@ def _spa_headers(inner: str) -> bytes:
         "        <!-- corsc:begin a -->\n        <!-- corsc:begin b -->\n"
         "        <!-- corsc:end b -->\n        <!-- corsc:end a -->\n",
         '        <!-- corsc:begin vary appended=", Origin" -->\n        <!-- corsc:end vary -->\n',
-        '        <!-- corsc:begin vary appended=", Origin" -->\n        <add name="A" value="1" />\n'
+        '        <!-- corsc:begin vary appended=", Origin" -->\n        <add name="A" value="1"'
+        " />\n"
         '        <add name="Vary" value="x, Origin" />\n        <!-- corsc:end vary -->\n',
     ],
     ids=["begin-alone", "end-alone", "names-differ", "nested", "vary-empty", "vary-two"],
@@ -651,3 +652,515 @@ def test_comments_that_merely_mention_corsc_are_the_users() -> None:
     merged = merged_of(SPA, "iis-headers", _spa_headers(inner))
     assert merged.text is not None and inner in merged.text
     assert merged_of(SPA, "iis-headers", merged.text.encode()).text == merged.text
+
+
+# ---- hand-written CORS handling beside corsc's: taken over (CORS640) or refused (CORS641) ----
+
+HANDWRITTEN = ROOT / "tests" / "fixtures" / "iis-handwritten"
+
+#: fixture → the start of each line corsc must take over (found in the file, so the expected
+#: line numbers are the file's own).
+TAKEN_OVER = {
+    "webapi-classic.config": [
+        '<add name="Access-Control-Allow-Origin" value="*" />',
+        '<add name="Access-Control-Allow-Headers"',
+        '<add name="Access-Control-Allow-Methods"',
+        '<remove name="OPTIONSVerbHandler" />',
+    ],
+    "several-origins.config": [
+        '<add name="access-control-allow-origin" value="https://a.com, https://b.com" />',
+        '<add name="Access-Control-Allow-Credentials"',
+        '<rule name="CORS Preflight Anonymous Authentication"',
+        '<rule name="AddCrossDomainHeader">',
+        '<add name="Access-Control-Expose-Headers"',
+    ],
+    "cors-module.config": ['<cors enabled="true" failUnlistedOrigins="true">'],
+}
+
+
+def _line_of(text: str, start: str) -> int:
+    [line] = [n for n, row in enumerate(text.splitlines(), 1) if row.strip().startswith(start)]
+    return line
+
+
+def user_cors_handling(text: str) -> list[str]:
+    """Every piece of CORS handling in a document that is not corsc's (written apart from the
+    merge code): Access-Control-* custom headers, <cors>, OPTIONS handlers, rewrite rules on
+    Access-Control-* or OPTIONS."""
+    parser = ET.XMLParser(target=ET.TreeBuilder(insert_comments=True))
+    root = ET.fromstring(text.removeprefix("\ufeff"), parser=parser)
+    found: list[str] = []
+
+    def visit(parent: ET.Element) -> None:
+        dropping = False
+        for child in parent:
+            text = (child.text or "").strip() if child.tag is ET.Comment else ""
+            if text.startswith("corsc:begin") and not text.startswith("corsc:begin vary"):
+                dropping = True
+            elif text.startswith("corsc:end"):
+                dropping = False
+            if dropping or not isinstance(child.tag, str):
+                continue
+            name = (child.get("name") or "").lower()
+            written = ET.tostring(child, encoding="unicode").lower()
+            if parent.tag == "customHeaders" and name.startswith("access-control-"):
+                found.append(name)
+            elif child.tag == "cors" or name == "optionsverbhandler":
+                found.append(child.tag + " " + name)
+            elif child.tag == "rule" and ("access_control" in written or "options" in written):
+                found.append("rule " + name)
+            visit(child)
+
+    visit(root)
+    return found
+
+
+@pytest.mark.parametrize("fixture", sorted(TAKEN_OVER))
+@pytest.mark.parametrize(("policy", "target"), COMPILED, ids=lambda v: getattr(v, "stem", v))
+def test_handwritten_cors_is_taken_over_line_by_line(
+    fixture: str, policy: Path, target: str
+) -> None:
+    original = (HANDWRITTEN / fixture).read_bytes()
+    text = original.decode("utf-8")
+    assert user_cors_handling(text)  # the fixture has what it claims
+    merged = merged_of(policy, target, original)
+    assert merged.text is not None, merged.diagnostics
+    assert [(d.code, d.severity.value, d.span.start.line) for d in merged.diagnostics] == [
+        ("CORS640", "warning", _line_of(text, start)) for start in TAKEN_OVER[fixture]
+    ]
+    assert all(
+        d.message.endswith("; --merge removed it")
+        and f"on line {d.span.start.line} of" in d.message
+        for d in merged.diagnostics
+    )
+    parse(merged.text)
+    assert user_cors_handling(merged.text) == []
+    again = merged_of(policy, target, merged.text.encode())
+    assert again.text == merged.text and again.diagnostics == ()
+
+
+def test_takeover_message_names_the_header_and_the_line() -> None:
+    merged = merged_of(SPA, "iis", (HANDWRITTEN / "webapi-classic.config").read_bytes())
+    first = merged.diagnostics[0]
+    assert first.name == "iis-merge-takeover"
+    assert first.message == (
+        "the custom header `Access-Control-Allow-Origin` on line 11 of web.config is "
+        "hand-written CORS handling: IIS sends it beside the CORS headers corsc writes; "
+        "--merge removed it"
+    )
+    assert first.help == (
+        "corsc's output answers CORS for this site now: if that entry allowed something the "
+        "policy does not, add it to the policy"
+    )
+    assert (first.span.start.column, first.span.end.line) == (9, 11)
+
+
+def test_what_is_not_attributable_to_cors_stays() -> None:
+    """runAllManagedModulesForAllRequests, the Web API handler with verb="*" and the
+    X-Content-Type-Options header survive the takeover."""
+    merged = merged_of(SPA, "iis-rewrite", (HANDWRITTEN / "webapi-classic.config").read_bytes())
+    assert merged.text is not None
+    root = parse(merged.text)
+    assert root.find("system.webServer/modules").get("runAllManagedModulesForAllRequests") == "true"  # type: ignore[union-attr]
+    handlers = [(e.tag, e.get("name")) for e in root.iterfind("system.webServer/handlers/*")]
+    assert ("add", "ExtensionlessUrlHandler-Integrated-4.0") in handlers
+    assert ("remove", "TRACEVerbHandler") in handlers
+    assert effective_headers(root, None)["x-content-type-options"] == "nosniff"
+    assert effective_headers(root, None)["vary"] == "Accept-Encoding, Origin"
+
+
+def site(inner: str, container: tuple[str, ...], location: str | None = None) -> str:
+    """A web.config with ``inner`` (one element, possibly on several lines) in ``container``
+    below system.webServer, at the site root or under ``<location path>``."""
+    depth = 2 if location is None else 3
+    lines = []
+    for tag in ("system.webServer", *container):
+        lines.append("  " * (depth - 1) + f"<{tag}>")
+        depth += 1
+    body = "\n".join("  " * (depth - 1) + row for row in inner.splitlines())
+    closing = [
+        "  " * (depth - 2 - i) + f"</{tag}>"
+        for i, tag in enumerate(reversed(("system.webServer", *container)))
+    ]
+    block = "\n".join([*lines, body, *closing])
+    if location is not None:
+        block = f'  <location path="{location}">\n{block}\n  </location>'
+    return f"<configuration>\n{block}\n</configuration>\n"
+
+
+HEADERS = ("httpProtocol", "customHeaders")
+HANDLERS = ("handlers",)
+MODULES = ("modules",)
+RULES = ("rewrite", "rules")
+OUTBOUND = ("rewrite", "outboundRules")
+ALL = frozenset(TARGETS)
+
+
+def _rule(body: str, action: str = '<action type="CustomResponse" statusCode="204" />') -> str:
+    head = '<rule name="hand" stopProcessing="true">\n  <match url=".*" />'
+    return f"{head}\n{body}\n  {action}\n</rule>"
+
+
+_OPTIONS = (
+    '  <conditions>\n    <add input="{REQUEST_METHOD}" pattern="^OPTIONS$" />\n  </conditions>'
+)
+_SETS = (
+    "  <serverVariables>\n"
+    '    <set name="RESPONSE_Access_Control_Allow_Origin" value="*" />\n'
+    "  </serverVariables>"
+)
+
+#: (id, element, container, location, targets that remove it, targets that refuse it); every
+#: other target keeps it untouched and silent.
+TAKEOVER_TABLE: list[
+    tuple[str, str, tuple[str, ...], str | None, frozenset[str], frozenset[str]]
+] = [
+    (
+        "acao-star",
+        '<add name="Access-Control-Allow-Origin" value="*" />',
+        HEADERS,
+        None,
+        ALL,
+        frozenset(),
+    ),
+    (
+        "acao-lower",
+        '<add name="access-control-allow-origin" value="https://a.com" />',
+        HEADERS,
+        None,
+        ALL,
+        frozenset(),
+    ),
+    (
+        "acao-upper",
+        '<add name="ACCESS-CONTROL-ALLOW-ORIGIN" value="*" />',
+        HEADERS,
+        None,
+        ALL,
+        frozenset(),
+    ),
+    (
+        "acao-spaced",
+        "<add name=' Access-Control-Allow-Origin ' value='*'/>",
+        HEADERS,
+        None,
+        ALL,
+        frozenset(),
+    ),
+    (
+        "acao-list",
+        '<add name="Access-Control-Allow-Origin" value="https://a.com, https://b.com" />',
+        HEADERS,
+        None,
+        ALL,
+        frozenset(),
+    ),
+    (
+        "acac",
+        '<add name="Access-Control-Allow-Credentials" value="true" />',
+        HEADERS,
+        None,
+        ALL,
+        frozenset(),
+    ),
+    (
+        "acam",
+        '<add name="Access-Control-Allow-Methods" value="*" />',
+        HEADERS,
+        None,
+        ALL,
+        frozenset(),
+    ),
+    (
+        "acah",
+        '<add name="Access-Control-Allow-Headers" value="*" />',
+        HEADERS,
+        None,
+        ALL,
+        frozenset(),
+    ),
+    (
+        "aceh",
+        '<add name="Access-Control-Expose-Headers" value="X-Id" />',
+        HEADERS,
+        None,
+        ALL,
+        frozenset(),
+    ),
+    (
+        "acma",
+        '<add name="Access-Control-Max-Age" value="86400" />',
+        HEADERS,
+        None,
+        ALL,
+        frozenset(),
+    ),
+    (
+        "acapn",
+        '<add name="Access-Control-Allow-Private-Network" value="true" />',
+        HEADERS,
+        None,
+        ALL,
+        frozenset(),
+    ),
+    (
+        "remove-acao",
+        '<remove name="Access-Control-Allow-Origin" />',
+        HEADERS,
+        None,
+        ALL,
+        frozenset(),
+    ),
+    (
+        "acao-in-location",
+        '<add name="Access-Control-Allow-Origin" value="*" />',
+        HEADERS,
+        "static",
+        ALL,
+        frozenset(),
+    ),
+    (
+        "acao-in-location-dot",
+        '<add name="Access-Control-Allow-Origin" value="*" />',
+        HEADERS,
+        ".",
+        ALL,
+        frozenset(),
+    ),
+    (
+        "x-header",
+        '<add name="X-Access-Control-Note" value="1" />',
+        HEADERS,
+        None,
+        frozenset(),
+        frozenset(),
+    ),
+    (
+        "remove-options-handler",
+        '<remove name="OPTIONSVerbHandler" />',
+        HANDLERS,
+        None,
+        ALL,
+        frozenset(),
+    ),
+    (
+        "options-handler",
+        '<add name="OPTIONSVerbHandler" path="*" verb="OPTIONS" modules="ProtocolSupportModule"'
+        ' requireAccess="None" />',
+        HANDLERS,
+        None,
+        ALL,
+        frozenset(),
+    ),
+    (
+        "options-only",
+        '<add name="Preflight" path="*" verb="OPTIONS" modules="ProtocolSupportModule" />',
+        HANDLERS,
+        "api",
+        ALL,
+        frozenset(),
+    ),
+    (
+        "options-app",
+        '<add name="Preflight" path="*" verb="OPTIONS" type="MyApp.PreflightHandler" />',
+        HANDLERS,
+        None,
+        frozenset(),
+        ALL,
+    ),
+    (
+        "cors-named-handler",
+        '<add name="CorsHandler" path="*" verb="*" type="MyApp.Cors" />',
+        HANDLERS,
+        None,
+        frozenset(),
+        ALL,
+    ),
+    (
+        "app-handler",
+        '<add name="api" path="api/*" verb="GET,POST,OPTIONS" type="MyApp.Api" />',
+        HANDLERS,
+        None,
+        frozenset(),
+        frozenset(),
+    ),
+    (
+        "extensionless",
+        '<add name="ExtensionlessUrlHandler-Integrated-4.0" path="*." verb="*"'
+        ' type="System.Web.Handlers.TransferRequestHandler" />',
+        HANDLERS,
+        None,
+        frozenset(),
+        frozenset(),
+    ),
+    (
+        "remove-cors-module",
+        '<remove name="CorsModule" />',
+        MODULES,
+        None,
+        frozenset({"iis"}),
+        frozenset(),
+    ),
+    (
+        "cors-app-module",
+        '<add name="CorsModule" type="MyApp.CorsModule, MyApp" />',
+        MODULES,
+        None,
+        frozenset(),
+        ALL,
+    ),
+    ("managed-modules", '<remove name="WebDAVModule" />', MODULES, None, frozenset(), frozenset()),
+    (
+        "cors-enabled",
+        '<cors enabled="true">\n  <add origin="*" />\n</cors>',
+        (),
+        None,
+        ALL,
+        frozenset(),
+    ),
+    (
+        "cors-enabled-location",
+        '<cors enabled="true">\n  <add origin="*" />\n</cors>',
+        (),
+        "static",
+        ALL,
+        frozenset(),
+    ),
+    ("cors-disabled", '<cors enabled="false" />', (), None, frozenset({"iis"}), frozenset()),
+    ("cors-disabled-elsewhere", '<cors enabled="false" />', (), "static", frozenset(), frozenset()),
+    ("rule-options", _rule(_OPTIONS), RULES, None, ALL, frozenset()),
+    (
+        "rule-preflight-header",
+        _rule(
+            '  <conditions>\n    <add input="{HTTP_ACCESS_CONTROL_REQUEST_METHOD}" pattern=".+"'
+            " />\n  </conditions>"
+        ),
+        RULES,
+        None,
+        ALL,
+        frozenset(),
+    ),
+    ("rule-sets-acao", _rule(_SETS, '<action type="None" />'), RULES, None, ALL, frozenset()),
+    (
+        "rule-sets-and-rewrites",
+        _rule(_SETS, '<action type="Rewrite" url="http://backend/{R:0}" />'),
+        RULES,
+        None,
+        frozenset(),
+        ALL,
+    ),
+    (
+        "rule-options-redirect",
+        _rule(_OPTIONS, '<action type="Redirect" url="/cors" />'),
+        RULES,
+        None,
+        frozenset(),
+        ALL,
+    ),
+    (
+        "rule-negated-options",
+        _rule(
+            '  <conditions>\n    <add input="{REQUEST_METHOD}" pattern="^OPTIONS$"'
+            ' negate="true" />\n  </conditions>',
+            '<action type="Rewrite" url="/app" />',
+        ),
+        RULES,
+        None,
+        frozenset(),
+        frozenset(),
+    ),
+    (
+        "outbound-acao",
+        '<rule name="AddCrossDomainHeader">\n'
+        '  <match serverVariable="RESPONSE_Access_Control_Allow_Origin" pattern=".*" />\n'
+        '  <action type="Rewrite" value="{HTTP_ORIGIN}" />\n</rule>',
+        OUTBOUND,
+        None,
+        ALL,
+        frozenset(),
+    ),
+    (
+        "outbound-hyphens",
+        '<rule name="h">\n  <match serverVariable="RESPONSE_Access-Control-Allow-Headers"'
+        ' pattern=".*" />\n  <action type="Rewrite" value="*" />\n</rule>',
+        OUTBOUND,
+        None,
+        ALL,
+        frozenset(),
+    ),
+    (
+        "outbound-server",
+        '<rule name="s">\n  <match serverVariable="RESPONSE_Server" pattern=".*" />\n  <action'
+        ' type="Rewrite" value="" />\n</rule>',
+        OUTBOUND,
+        None,
+        frozenset(),
+        frozenset(),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("inner", "container", "location", "removed_by", "refused_by"),
+    [row[1:] for row in TAKEOVER_TABLE],
+    ids=[row[0] for row in TAKEOVER_TABLE],
+)
+@pytest.mark.parametrize("target", TARGETS)
+def test_takeover_table(
+    inner: str,
+    container: tuple[str, ...],
+    location: str | None,
+    removed_by: frozenset[str],
+    refused_by: frozenset[str],
+    target: str,
+) -> None:
+    document = site(inner, container, location)
+    line = (
+        document.splitlines().index(
+            next(r for r in document.splitlines() if inner.splitlines()[0] in r)
+        )
+        + 1
+    )
+    merged = merged_of(SPA, target, document.encode())
+    if target in refused_by:
+        assert merged.text is None
+        [diagnostic] = merged.diagnostics
+        assert (diagnostic.code, diagnostic.name) == ("CORS641", "iis-merge-foreign-cors")
+        assert diagnostic.span.start.line == line
+        assert "so --merge cannot take it over" in diagnostic.message
+        assert diagnostic.help.endswith("then merge again; web.config was not changed")
+        return
+    assert merged.text is not None
+    if target in removed_by:
+        [diagnostic] = merged.diagnostics
+        assert (diagnostic.code, diagnostic.span.start.line) == ("CORS640", line)
+        indented = next(r for r in document.splitlines() if inner.splitlines()[0] in r)
+        indent = indented[: len(indented) - len(indented.lstrip())]
+        block = "\n".join(indent + row if n else row for n, row in enumerate(inner.splitlines()))
+        expected = document.replace("\n" + indent + block, "", 1)
+        assert expected != document
+        assert shape(user_tree(merged.text)) == shape(user_tree(expected))
+    else:
+        assert merged.diagnostics == ()
+        assert shape(user_tree(merged.text)) == shape(user_tree(document))
+    again = merged_of(SPA, target, merged.text.encode())
+    assert again.text == merged.text and again.diagnostics == ()
+
+
+def test_each_refusal_is_reported_and_nothing_is_removed() -> None:
+    document = site(
+        '<add name="CorsModule" type="MyApp.CorsModule" />\n<add name="CorsLogger"'
+        ' type="MyApp.Log" />',
+        MODULES,
+    )
+    merged = merged_of(SPA, "iis", document.encode())
+    assert merged.text is None
+    assert [(d.code, d.span.start.line) for d in merged.diagnostics] == [
+        ("CORS641", 4),
+        ("CORS641", 5),
+    ]
+    assert merged.diagnostics[0].message == (
+        "the module `CorsModule` on line 4 of web.config handles CORS beside corsc's section: "
+        "an application module named for CORS sends headers corsc cannot see, so --merge "
+        "cannot take it over"
+    )
