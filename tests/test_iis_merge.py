@@ -1164,3 +1164,169 @@ def test_each_refusal_is_reported_and_nothing_is_removed() -> None:
         "an application module named for CORS sends headers corsc cannot see, so --merge "
         "cannot take it over"
     )
+
+
+# ---- Vary: the site's members survive in every <location> corsc writes -------------------------
+
+
+def vary_site(root_entries: str, api_entries: str | None, dot: bool = False) -> bytes:
+    """The site root's customHeaders entries (under ``<location path=".">`` when ``dot``) and,
+    when given, a user's ``<location path="api">`` customHeaders."""
+    server = (
+        "    <system.webServer>\n      <httpProtocol>\n        <customHeaders>\n"
+        f"{root_entries}        </customHeaders>\n      </httpProtocol>\n    </system.webServer>\n"
+    )
+    root = (
+        f'  <location path=".">\n{server}  </location>\n'
+        if dot
+        else server[2:].replace("\n  ", "\n")
+    )
+    api = (
+        '  <location path="api">\n    <system.webServer>\n      <httpProtocol>\n'
+        f"        <customHeaders>\n{api_entries}        </customHeaders>\n"
+        "      </httpProtocol>\n    </system.webServer>\n  </location>\n"
+        if api_entries is not None
+        else ""
+    )
+    return f"<configuration>\n{root}{api}</configuration>\n".encode()
+
+
+def _vary(value: str) -> str:
+    return f'          <add name="Vary" value="{value}" />\n'
+
+
+VARY_CASES = [
+    # (root entries, api entries, Vary under /api, Vary under /v2)
+    (_vary("Accept-Encoding"), None, "Accept-Encoding, Origin", "Accept-Encoding, Origin"),
+    (_vary("accept-encoding, ORIGIN"), None, "accept-encoding, ORIGIN", "accept-encoding, ORIGIN"),
+    (
+        _vary("Accept-Encoding,,  Accept-Encoding"),
+        None,
+        "Accept-Encoding, Origin",
+        "Accept-Encoding, Origin",
+    ),
+    (_vary("*"), None, "*", "*"),
+    ("", None, "Origin", "Origin"),
+    (_vary("Accept-Encoding"), _vary("X-Tenant"), "X-Tenant, Origin", "Accept-Encoding, Origin"),
+    (
+        _vary("Accept-Encoding"),
+        _vary("x-tenant, origin"),
+        "x-tenant, origin",
+        "Accept-Encoding, Origin",
+    ),
+    (
+        _vary("Accept-Encoding"),
+        '          <remove name="Vary" />\n',
+        "Origin",
+        "Accept-Encoding, Origin",
+    ),
+    (_vary("Accept-Encoding"), "          <clear />\n", "Origin", "Accept-Encoding, Origin"),
+    (_vary("A") + '          <remove name="vary" />\n' + _vary("B"), "", "B, Origin", "B, Origin"),
+    (
+        "          <clear />\n" + _vary("Accept-Language"),
+        "",
+        "Accept-Language, Origin",
+        "Accept-Language, Origin",
+    ),
+]
+
+
+@pytest.mark.parametrize("dot", [False, True], ids=["root", "location-dot"])
+@pytest.mark.parametrize(("root_entries", "api_entries", "api", "v2"), VARY_CASES)
+def test_the_sites_vary_survives_under_corscs_locations(
+    root_entries: str, api_entries: str | None, api: str, v2: str, dot: bool
+) -> None:
+    document = vary_site(root_entries, api_entries, dot)
+    merged = merged_of(API, "iis-rewrite", document)
+    assert merged.text is not None and merged.diagnostics == ()
+    root = parse(merged.text)
+    if dot:  # the site root lives under <location path=".">: model it as the root
+        holder = root.find("location[@path='.']")
+        assert holder is not None
+        root.remove(holder)
+        root.insert(0, holder[0])
+    assert effective_headers(root, "api")["vary"] == api
+    assert effective_headers(root, "v2")["vary"] == v2
+    again = merged_of(API, "iis-rewrite", merged.text.encode())
+    assert again.text == merged.text
+    third = merged_of(API, "iis-rewrite", again.text.encode())  # type: ignore[union-attr]
+    assert third.text == merged.text
+
+
+MEMBERS = st.sampled_from(
+    ["Accept-Encoding", "accept-encoding", "Origin", "ORIGIN", "X-Tenant", "Cookie"]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    root_members=st.lists(MEMBERS, max_size=4, unique_by=str.lower),
+    api_members=st.none() | st.lists(MEMBERS, max_size=3, unique_by=str.lower),
+)
+def test_location_vary_is_the_users_members_then_corscs_without_repeats(
+    root_members: list[str], api_members: list[str] | None
+) -> None:
+    root_entries = _vary(", ".join(root_members)) if root_members else ""
+    api_entries = (
+        None if api_members is None else _vary(", ".join(api_members)) if api_members else ""
+    )
+    merged = merged_of(API, "iis-rewrite", vary_site(root_entries, api_entries))
+    assert merged.text is not None
+    root = parse(merged.text)
+    for path, user in (("api", api_members or root_members), ("v2", root_members)):
+        members = [m.strip() for m in effective_headers(root, path)["vary"].split(",")]
+        expected: list[str] = []
+        for member in [*user, "Origin"]:
+            if member.lower() not in {m.lower() for m in expected}:
+                expected.append(member)
+        assert members == expected
+    assert merged_of(API, "iis-rewrite", merged.text.encode()).text == merged.text
+
+
+# ---- takeover and refusal through the command line -------------------------------------------
+
+
+def test_cli_takeover_warns_checks_and_honours_strict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "site.cors"  # no warnings of its own, so --strict reaches the merge
+    policy.write_text('policy site {\n  origins "https://app.example.com"\n  methods PUT\n}\n')
+    path = tmp_path / "web.config"
+    original = (HANDWRITTEN / "webapi-classic.config").read_bytes()
+    path.write_bytes(original)
+
+    def compile_(*args: str) -> int:
+        return cli.main(["compile", str(policy), "--target", "iis", "--merge", str(path), *args])
+
+    assert compile_("--check") == 3
+    assert path.read_bytes() == original
+    assert compile_("--strict") == 1
+    assert path.read_bytes() == original
+    err = capsys.readouterr().err
+    assert err.count("warning[CORS640 iis-merge-takeover]") == 8  # four, by both runs
+    assert f"--> {path}:11:9" in err
+    assert '<add name="Access-Control-Allow-Origin" value="*" />' in err  # the excerpt
+    assert compile_() == 0
+    assert b'"Access-Control-Allow-Origin" value="*"' not in path.read_bytes()
+    capsys.readouterr()
+    assert compile_("--check", "--strict") == 0
+    assert "CORS640" not in capsys.readouterr().err
+
+
+def test_cli_refusal_exits_2_and_leaves_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "web.config"
+    document = site('<add name="CorsModule" type="MyApp.CorsModule" />', MODULES).encode()
+    path.write_bytes(document)
+    assert (
+        cli.main(["compile", str(SPA), "--target", "iis", "--merge", str(path), "--format", "json"])
+        == 2
+    )
+    assert path.read_bytes() == document
+    import json
+
+    report = json.loads(capsys.readouterr().err)  # one document: the policy's and the file's
+    assert {item["file"] for item in report["diagnostics"]} == {str(SPA), str(path)}
+    [item] = [item for item in report["diagnostics"] if item["file"] == str(path)]
+    assert (item["code"], item["file"], item["range"]["start"]["line"]) == ("CORS641", str(path), 4)
