@@ -257,9 +257,13 @@ class Layout:
 
 
 def _walk(node: Node) -> Iterator[Node]:
-    yield node
-    for child in node.children:
-        yield from _walk(child)
+    """``node`` and everything below it in document order (a stack, not recursion: expat
+    accepts nesting deeper than Python's recursion limit)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))
 
 
 # ---- edits ------------------------------------------------------------------------------------
@@ -427,7 +431,9 @@ def takeover(top: Node, owned: tuple[str, ...], written_scopes: frozenset[str]) 
     paths corsc writes a ``system.webServer`` for."""
     findings: list[Finding] = []
 
-    def visit(node: Node, scope: str) -> None:
+    pending: list[tuple[Node, str]] = [(top, "")]
+    while pending:
+        node, scope = pending.pop()
         for child in user_children(node):
             if child.tag is None:
                 continue
@@ -435,9 +441,9 @@ def takeover(top: Node, owned: tuple[str, ...], written_scopes: frozenset[str]) 
             if found is not None:
                 findings.append(found)
             else:
-                visit(child, _scope(child.get("path")) if child.tag == "location" else scope)
-
-    visit(top, "")
+                inner = _scope(child.get("path")) if child.tag == "location" else scope
+                pending.append((child, inner))
+    findings.sort(key=lambda finding: finding.node.start)
     return findings
 
 

@@ -391,19 +391,21 @@ def user_tree(text: str) -> ET.Element:
     return root
 
 
-def shape(node: ET.Element) -> object:
-    """A node as comparable data: tag, attributes, text with white space runs collapsed."""
+def shape(root: ET.Element) -> list[object]:
+    """A tree as comparable data, node by node in document order: depth, tag, attributes,
+    text and tail with white space runs collapsed (a stack: some trees are deep)."""
 
     def words(value: str | None) -> str:
         return " ".join((value or "").split())
 
-    return (
-        node.tag if isinstance(node.tag, str) else str(node.tag),
-        sorted(node.attrib.items()),
-        words(node.text),
-        words(node.tail),
-        [shape(child) for child in node],
-    )
+    found: list[object] = []
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        tag = node.tag if isinstance(node.tag, str) else str(node.tag)
+        found.append((depth, tag, sorted(node.attrib.items()), words(node.text), words(node.tail)))
+        stack.extend((child, depth + 1) for child in reversed(node))
+    return found
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -1330,3 +1332,32 @@ def test_cli_refusal_exits_2_and_leaves_the_file(
     assert {item["file"] for item in report["diagnostics"]} == {str(SPA), str(path)}
     [item] = [item for item in report["diagnostics"] if item["file"] == str(path)]
     assert (item["code"], item["file"], item["range"]["start"]["line"]) == ("CORS641", str(path), 4)
+
+
+UNEXPECTED_BUT_VALID = [
+    "<configuration><a>" + "<b>" * 3000 + "</b>" * 3000 + "</a></configuration>",
+    '<configuration xmlns="http://schemas.microsoft.com/.NetConfiguration/v2.0"/>',
+    "<configuration\n\t>\n<system.webServer\n/>\n</configuration\n>",
+    '<configuration><location><system.webServer><handlers x="a&gt;b"/></system.webServer>'
+    "</location></configuration>",
+    '<configuration><location path=""><system.webServer/></location></configuration>',
+    '<configuration><location path="API/"><system.webServer><httpProtocol><customHeaders>'
+    '<add name="Vary" value=""/></customHeaders></httpProtocol></system.webServer></location>'
+    "</configuration>",
+    "<configuration><system.webServer>text &amp; <![CDATA[<cors/>]]> more</system.webServer>"
+    "</configuration>",
+    '<?xml version="1.0" standalone="yes"?><?tool x?><configuration><!----></configuration>',
+    "<configuration><system.webServer><httpProtocol><customHeaders>"
+    "<add name='Vary' value='a,&#10;b'/></customHeaders></httpProtocol></system.webServer>"
+    "</configuration>",
+]
+
+
+@pytest.mark.parametrize("document", UNEXPECTED_BUT_VALID, ids=range(len(UNEXPECTED_BUT_VALID)))
+@pytest.mark.parametrize(("policy", "target"), COMPILED, ids=lambda v: getattr(v, "stem", v))
+def test_unexpected_but_valid_files_merge(document: str, policy: Path, target: str) -> None:
+    merged = merged_of(policy, target, document.encode())
+    assert merged.text is not None and merged.diagnostics == ()
+    parse(merged.text)
+    assert shape(user_tree(merged.text)) == shape(user_tree(document))
+    assert merged_of(policy, target, merged.text.encode()).text == merged.text
