@@ -31,6 +31,7 @@ was, byte for byte. A second run over its own output changes nothing.
 from __future__ import annotations
 
 import copy
+import fnmatch
 import itertools
 import re
 import xml.etree.ElementTree as ET
@@ -486,6 +487,9 @@ def _classify(node: Node, parent: Node, owned: tuple[str, ...], *, written: bool
 
 
 def _handler(node: Node) -> Finding | None:
+    """Handlers that answer OPTIONS: IIS's own (``ProtocolSupportModule``) answering only
+    OPTIONS is taken over; one that also answers other verbs, or runs application code, is
+    refused; application handlers that merely accept OPTIONS among other verbs stay."""
     name = node.get("name")
     if node.tag == "remove" and name.strip().lower() == _OPTIONS_HANDLER:
         return Finding(
@@ -495,82 +499,116 @@ def _handler(node: Node) -> Finding | None:
         )
     if node.tag != "add":
         return None
-    answers_options = _verbs(node) == ["OPTIONS"] or name.strip().lower() == _OPTIONS_HANDLER
-    if not (answers_options or "cors" in name.lower()):
-        return None
-    modules = node.get("modules").strip().lower()
-    if modules == "protocolsupportmodule" and not node.get("type"):
+    verbs = _verbs(node)
+    native = node.get("modules").strip().lower() == "protocolsupportmodule" and not node.get("type")
+    only_options = verbs == ["OPTIONS"] or name.strip().lower() == _OPTIONS_HANDLER
+    if native and only_options:
         return Finding(node, f"the handler `{name}`", why="it answers preflights beside corsc")
-    return Finding(
-        node,
-        f"the handler `{name}`",
-        refuse=True,
-        why="it answers OPTIONS (preflight) requests with application code corsc cannot see",
-    )
+    if native and "OPTIONS" in verbs:
+        why = f"it answers {', '.join(verbs)} with IIS's own module, not only preflights"
+    elif only_options or "cors" in name.lower():
+        why = "it answers OPTIONS (preflight) requests with application code corsc cannot see"
+    else:
+        return None
+    return Finding(node, f"the handler `{name}`", refuse=True, why=why)
 
 
 def _module(node: Node, owned: tuple[str, ...]) -> Finding | None:
+    """Modules named for CORS. IIS's own CORS Module (no ``type``) switched off is taken over
+    when corsc's section needs it, switched on when it does not; an application module is
+    refused."""
     name = node.get("name")
-    if "cors" not in (name + " " + node.get("type")).lower():
+    if "cors" not in (name + " " + node.get("type")).lower() or node.tag not in ("add", "remove"):
         return None
-    if node.tag == "remove":
-        if "cors" not in owned:
-            return None  # keeps a server-wide CORS module from answering beside corsc
-        return Finding(
-            node,
-            f'<remove name="{name}"/>',
-            why="it turns off the CORS Module that corsc's <cors> section needs",
-        )
-    if node.tag == "add":
+    needed = "cors" in owned
+    if node.tag == "add" and node.get("type"):
         return Finding(
             node,
             f"the module `{name}`",
             refuse=True,
             why="an application module named for CORS sends headers corsc cannot see",
         )
-    return None
+    if node.tag == "remove" and needed:
+        return Finding(
+            node,
+            f'<remove name="{name}"/>',
+            why="it turns off the CORS Module that corsc's <cors> section needs",
+        )
+    if node.tag == "add" and not needed:
+        return Finding(
+            node,
+            f"the module `{name}`",
+            why="it turns the CORS Module on beside the CORS headers corsc writes",
+        )
+    return None  # keeps a server-wide CORS Module quiet, or turns on the one corsc needs
+
+
+#: Methods a rule that answers only preflights never matches.
+_OTHER_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "TRACE", "TRACK", "DEBUG")
 
 
 def _inbound_rule(rule: Node) -> Finding | None:
     """An inbound rule is CORS handling when it sets a ``RESPONSE_Access-Control-*`` server
-    variable, or tests the request for a preflight (OPTIONS, ``Access-Control-Request-*``)."""
+    variable, or tests the request for a preflight (``{REQUEST_METHOD}`` matching OPTIONS, an
+    ``Access-Control-Request-*`` header). It is taken over when that is all it does: it only
+    answers (or does nothing), sets nothing else, and answers no other method."""
     name = rule.get("name")
     variables = rule.find("serverVariables")
-    sets = [s for s in variables.elements("set")] if variables is not None else []
+    sets = list(variables.elements("set")) if variables is not None else []
     writes = [s for s in sets if _variable(s.get("name")).startswith(_ACCESS_CONTROL_VARIABLE)]
     conditions = rule.find("conditions")
-    preflight = any(
-        _preflight_condition(condition)
-        for condition in (conditions.elements("add") if conditions is not None else ())
-    )
+    syntax = rule.get("patternSyntax").strip().lower() or "ecmascript"
+    preflight, methods = False, set()
+    for condition in conditions.elements("add") if conditions is not None else ():
+        if _is_true(condition.get("negate")):
+            continue
+        source = condition.get("input").strip().upper()
+        if "{HTTP_ACCESS_CONTROL_REQUEST_" in source:
+            preflight = True
+        elif source == "{REQUEST_METHOD}":
+            matched = _matching_methods(condition, syntax)
+            if "OPTIONS" in matched:
+                preflight = True
+                methods |= matched - {"OPTIONS"}
     if not writes and not preflight:
         return None
     action = rule.find("action")
     kind = action.get("type").strip() if action is not None else ""
-    if kind.lower() in _ANSWERING_ACTIONS and len(writes) == len(sets):
+    also = []
+    if kind.lower() not in _ANSWERING_ACTIONS:
+        also.append(f"its action is {kind}")
+    if len(writes) != len(sets):
+        also.append("it also sets " + ", ".join(s.get("name") for s in sets if s not in writes))
+    if methods:
+        also.append("it also answers " + ", ".join(sorted(methods)))
+    if not also:
         return Finding(
             rule, f"the rewrite rule `{name}`", why="it answers CORS requests beside corsc"
         )
-    doing = f"its action is {kind}" if kind.lower() not in _ANSWERING_ACTIONS else ""
-    others = [s.get("name") for s in sets if s not in writes]
-    also = "; ".join(
-        part for part in (doing, f"it also sets {', '.join(others)}" if others else "") if part
-    )
     return Finding(
         rule,
         f"the rewrite rule `{name}`",
         refuse=True,
-        why=f"it handles CORS and does something else too ({also})",
+        why=f"it handles CORS and does something else too ({'; '.join(also)})",
     )
 
 
-def _preflight_condition(condition: Node) -> bool:
-    if _is_true(condition.get("negate")):
-        return False
-    source = condition.get("input").strip().upper()
-    if "{HTTP_ACCESS_CONTROL_REQUEST_" in source:
-        return True
-    return source == "{REQUEST_METHOD}" and "OPTIONS" in condition.get("pattern").upper()
+def _matching_methods(condition: Node, syntax: str) -> set[str]:
+    """The methods among OPTIONS and :data:`_OTHER_METHODS` a ``{REQUEST_METHOD}`` condition
+    matches, read with the rule's pattern syntax (URL Rewrite ignores case unless told not
+    to). A pattern corsc cannot read counts as matching everything it names and more."""
+    pattern = condition.get("pattern")
+    fold = condition.get("ignoreCase").strip().lower() != "false"
+    candidates = ("OPTIONS", *_OTHER_METHODS)
+    if syntax == "exactmatch":
+        return {m for m in candidates if (pattern.upper() if fold else pattern) == m}
+    expression = fnmatch.translate(pattern) if syntax == "wildcard" else pattern
+    try:
+        compiled = re.compile(expression, re.IGNORECASE if fold else 0)
+    except re.error:
+        return set(candidates) if "OPTIONS" in pattern.upper() else set()
+    search = compiled.match if syntax == "wildcard" else compiled.search
+    return {m for m in candidates if search(m)}
 
 
 # ---- planning the insertions ----------------------------------------------------------------

@@ -1099,6 +1099,88 @@ TAKEOVER_TABLE: list[
         frozenset(),
         frozenset(),
     ),
+    (
+        "native-cors-module-on",
+        '<add name="CorsModule" />',
+        MODULES,
+        None,
+        ALL - {"iis"},
+        frozenset(),
+    ),
+    (
+        "trace-and-options-blocked",
+        _rule(
+            '  <conditions>\n    <add input="{REQUEST_METHOD}" pattern="^(TRACE|OPTIONS)$" />\n'
+            "  </conditions>",
+            '<action type="CustomResponse" statusCode="405" />',
+        ),
+        RULES,
+        None,
+        frozenset(),
+        ALL,
+    ),
+    (
+        "options-lowercase-pattern",
+        _rule(
+            '  <conditions>\n    <add input="{request_method}" pattern="^options$" />\n'
+            "  </conditions>"
+        ),
+        RULES,
+        None,
+        ALL,
+        frozenset(),
+    ),
+    (
+        "options-case-sensitive-miss",
+        _rule(
+            "  <conditions>\n"
+            '    <add input="{REQUEST_METHOD}" pattern="^options$" ignoreCase="false" />\n'
+            "  </conditions>"
+        ),
+        RULES,
+        None,
+        frozenset(),
+        frozenset(),
+    ),
+    (
+        "options-wildcard",
+        _rule(
+            '  <conditions>\n    <add input="{REQUEST_METHOD}" pattern="OPT*" />\n  </conditions>'
+        ).replace('stopProcessing="true"', 'patternSyntax="Wildcard"'),
+        RULES,
+        None,
+        ALL,
+        frozenset(),
+    ),
+    (
+        "any-method-wildcard",
+        _rule(
+            '  <conditions>\n    <add input="{REQUEST_METHOD}" pattern="*" />\n  </conditions>'
+        ).replace('stopProcessing="true"', 'patternSyntax="Wildcard"'),
+        RULES,
+        None,
+        frozenset(),
+        ALL,
+    ),
+    (
+        "options-exact",
+        _rule(
+            '  <conditions>\n    <add input="{REQUEST_METHOD}" pattern="OPTIONS" />\n'
+            "  </conditions>"
+        ).replace('stopProcessing="true"', 'patternSyntax="ExactMatch"'),
+        RULES,
+        None,
+        ALL,
+        frozenset(),
+    ),
+    (
+        "native-options-and-trace",
+        '<add name="Protocol" path="*" verb="OPTIONS,TRACE" modules="ProtocolSupportModule" />',
+        HANDLERS,
+        None,
+        frozenset(),
+        ALL,
+    ),
 ]
 
 
@@ -1260,7 +1342,7 @@ MEMBERS = st.sampled_from(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     root_members=st.lists(MEMBERS, max_size=4, unique_by=str.lower),
     api_members=st.none() | st.lists(MEMBERS, max_size=3, unique_by=str.lower),
