@@ -687,18 +687,12 @@ class Planner:
         self.insert(existing, nodes)
 
     def _merge_vary(self, nodes: list[ET.Element], headers: Node) -> list[ET.Element]:
-        """When the user's customHeaders already adds ``Vary`` with a value, corsc's members go
-        into that element's value (a second ``add`` of the key would be a 500.19)."""
-        user = next(
-            (
-                n
-                for n in user_children(headers)
-                if n.tag == "add"
-                and n.get("name").strip().lower() == VARY.lower()
-                and "value" in n.attribute_spans
-            ),
-            None,
-        )
+        """When the entry that decides ``Vary`` in the user's customHeaders is an ``add`` with a
+        value, corsc's members go into that element's value (a second ``add`` of the key would
+        be a 500.19). Otherwise corsc's own ``add`` stays, valued by :func:`share_vary`."""
+        user = _vary_entry(headers)
+        if user is None or user.tag != "add" or "value" not in user.attribute_spans:
+            return nodes
         ours = next((n for n in nodes if n.tag == "add" and n.get("name") == VARY), None)
         if user is None or ours is None:
             return nodes
@@ -818,23 +812,40 @@ def _headers_of(server: Node | None) -> Node | None:
     return protocol.find("customHeaders") if protocol is not None else None
 
 
+def _vary_entry(headers: Node) -> Node | None:
+    """The user's entry that decides ``Vary`` in a customHeaders collection: the last
+    ``clear``, or ``add``/``remove`` of ``Vary``."""
+    decisive = None
+    for entry in user_children(headers):
+        if entry.tag == "clear" or (
+            entry.tag in ("add", "remove") and entry.get("name").strip().lower() == VARY.lower()
+        ):
+            decisive = entry
+    return decisive
+
+
 def share_vary(emitted_root: ET.Element, configuration: Node) -> None:
-    """Put the user's ``Vary`` members in front of corsc's in every ``<location>`` where corsc
-    writes its own ``Vary`` (its ``<remove name="Vary"/>`` there would drop them)."""
-    inherited = _vary_after(_headers_of(_server(configuration)), [])
+    """Put the members of the user's ``Vary`` in front of corsc's wherever corsc writes its own
+    ``Vary`` (its ``<remove name="Vary"/>`` would drop them): at the site root, those the
+    user's root collection leaves; in a ``<location>``, those, changed by the location's own
+    collection."""
+    site = _vary_after(_headers_of(_server(configuration)), [])
+    scopes = [(emitted_root.find("system.webServer"), site)]
     for location in emitted_root.iter("location"):
-        ours = location.find("system.webServer/httpProtocol/customHeaders/add[@name='Vary']")
-        if ours is None:
-            continue
         existing = _location(configuration, location.get("path", ""))
         server = existing.find("system.webServer") if existing is not None else None
-        members = _vary_after(_headers_of(server), inherited)
-        if "*" in members:
-            ours.set("value", "*")
+        scopes.append((location.find("system.webServer"), _vary_after(_headers_of(server), site)))
+    for emitted, members in scopes:
+        ours = (
+            None
+            if emitted is None
+            else emitted.find("httpProtocol/customHeaders/add[@name='Vary']")
+        )
+        if ours is None:
             continue
         present = _folded(members)
         added = [m for m in _members(ours.get("value") or "") if m.lower() not in present]
-        ours.set("value", ", ".join(members + added))
+        ours.set("value", "*" if "*" in members else ", ".join(members + added))
 
 
 # ---- the entry point ------------------------------------------------------------------------

@@ -1443,3 +1443,25 @@ def test_unexpected_but_valid_files_merge(document: str, policy: Path, target: s
     parse(merged.text)
     assert shape(user_tree(merged.text)) == shape(user_tree(document))
     assert merged_of(policy, target, merged.text.encode()).text == merged.text
+
+
+@pytest.mark.parametrize(
+    ("entries", "vary", "users_element"),
+    [
+        (_vary("Accept-Encoding"), "Accept-Encoding, Origin", True),
+        (_vary("Accept-Encoding") + "          <clear />\n", "Origin", False),
+        (_vary("Accept-Encoding") + '          <remove name="VARY" />\n', "Origin", False),
+        ("          <clear />\n" + _vary("Cookie"), "Cookie, Origin", True),
+        (_vary("A") + _vary("B"), "B, Origin", True),  # the last add decides (and is a 500.19)
+        ('          <add name="Vary" />\n', "Origin", False),
+    ],
+)
+@pytest.mark.parametrize("target", TARGETS)
+def test_root_vary_is_merged_into_the_entry_that_decides_it(
+    entries: str, vary: str, users_element: bool, target: str
+) -> None:
+    merged = merged_of(SPA, target, vary_site(entries, None))
+    assert merged.text is not None
+    assert effective_headers(parse(merged.text), None)["vary"] == vary
+    assert ('<!-- corsc:begin vary appended="' in merged.text) is users_element
+    assert merged_of(SPA, target, merged.text.encode()).text == merged.text
