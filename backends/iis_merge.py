@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import copy
 import fnmatch
-import itertools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
@@ -282,15 +281,18 @@ class Edit:
 
 
 def apply(text: str, edits: Sequence[Edit]) -> str:
-    """Apply edits (from the end, so offsets stay valid). Two edits that overlap would write
-    one into the other's text: that is a bug in the planning, and it stops the merge."""
+    """Apply edits in one pass; insertions at one offset in their ``order``, before a
+    replacement that starts there. Two edits that overlap would write one into the other's
+    text: that is a bug in the planning, and it stops the merge."""
     ordered = sorted(edits, key=lambda e: (e.start, e.end, e.order))
-    for before, after in itertools.pairwise(ordered):
-        if after.start < before.end:
-            raise RuntimeError(f"overlapping merge edits at offset {after.start}")
-    for edit in reversed(ordered):
-        text = text[: edit.start] + edit.text + text[edit.end :]
-    return text
+    pieces, position = [], 0
+    for edit in ordered:
+        if edit.start < position:
+            raise RuntimeError(f"overlapping merge edits at offset {edit.start}")
+        pieces += [text[position : edit.start], edit.text]
+        position = edit.end
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 def _marker(node: Node, word: str) -> bool:
