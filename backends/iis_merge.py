@@ -433,7 +433,6 @@ def takeover(top: Node, owned: tuple[str, ...], written_scopes: frozenset[str]) 
     sections the target writes itself (``cors`` for the CORS Module), ``written_scopes`` the
     paths corsc writes a ``system.webServer`` for."""
     findings: list[Finding] = []
-
     pending: list[tuple[Node, str]] = [(top, "")]
     while pending:
         node, scope = pending.pop()
@@ -455,13 +454,19 @@ def _classify(node: Node, parent: Node, owned: tuple[str, ...], *, written: bool
     tag, container = node.tag, parent.tag
     name = node.get("name")
     if container == "customHeaders" and tag in ("add", "remove"):
-        if name.strip().lower().startswith(_ACCESS_CONTROL_HEADER):
+        if not name.strip().lower().startswith(_ACCESS_CONTROL_HEADER):
+            return None
+        if tag == "remove":
             return Finding(
                 node,
-                f"the custom header `{name.strip()}`",
-                why="IIS sends it beside the CORS headers corsc writes",
+                f'<remove name="{name.strip()}"/>',
+                why="it takes away CORS headers where corsc's policy grants them",
             )
-        return None
+        return Finding(
+            node,
+            f"the custom header `{name.strip()}`",
+            why="IIS sends it beside the CORS headers corsc writes",
+        )
     if tag == "cors" and container == "system.webServer":
         disabled = node.get("enabled").strip().lower() == "false"
         if disabled and not ("cors" in owned and written):
