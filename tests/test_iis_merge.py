@@ -315,9 +315,37 @@ MISC = st.sampled_from(
 )
 
 
+#: Hand-written CORS handling a generated document may carry, by container.
+LEFTOVERS: dict[str, tuple[str, ...]] = {
+    "customHeaders": ("aca",),
+    "handlers": ("options-remove",),
+    "outboundRules": ("outbound-aca",),
+}
+ACA_NAMES = st.sampled_from(
+    [
+        "Access-Control-Allow-Origin",
+        "access-control-allow-origin",
+        "ACCESS-CONTROL-MAX-AGE",
+        " Access-Control-Allow-Credentials",
+    ]
+)
+
+
 @st.composite
-def element_text(draw: st.DrawFn, kind: str, depth: int, nl: str, unit: str) -> str:
+def element_text(
+    draw: st.DrawFn, kind: str, depth: int, nl: str, unit: str, leftovers: bool = False
+) -> str:
     indent = unit * depth
+    if kind == "aca":
+        return f"{indent}<add{draw(attribute_text({'name': draw(ACA_NAMES), 'value': '*'}))} />"
+    if kind == "options-remove":
+        return f'{indent}<remove name="OPTIONSVerbHandler"/>'
+    if kind == "outbound-aca":
+        return (
+            f'{indent}<rule name="cors">'
+            '<match serverVariable="RESPONSE_Access_Control_Allow_Origin" pattern=".*" />'
+            '<action type="Rewrite" value="*" /></rule>'
+        )
     if kind in LEAVES:
         tag, attributes = LEAVES[kind]
         end = draw(st.sampled_from(["/>", " />", f"></{tag}>"]))
@@ -327,7 +355,8 @@ def element_text(draw: st.DrawFn, kind: str, depth: int, nl: str, unit: str) -> 
         attributes["path"] = draw(st.sampled_from([".", "api", "/API/", "v2", "static"]))
     tag = kind
     start = f"<{tag}{draw(attribute_text(attributes))}"
-    kinds = draw(st.lists(st.sampled_from(CHILDREN[kind]), max_size=3 if depth < 4 else 0))
+    choices = CHILDREN[kind] + (LEFTOVERS.get(kind, ()) if leftovers else ())
+    kinds = draw(st.lists(st.sampled_from(choices), max_size=3 if depth < 4 else 0))
     misc = draw(st.lists(MISC, max_size=1))
     if not kinds and not misc:
         return (
@@ -335,7 +364,7 @@ def element_text(draw: st.DrawFn, kind: str, depth: int, nl: str, unit: str) -> 
             + start
             + draw(st.sampled_from(["/>", " />", "\t/>", f"></{tag}>", f">{nl}{indent}</{tag}>"]))
         )
-    inner = [draw(element_text(child, depth + 1, nl, unit)) for child in kinds]
+    inner = [draw(element_text(child, depth + 1, nl, unit, leftovers)) for child in kinds]
     for item in misc:
         inner.insert(draw(st.integers(0, len(inner))), unit * (depth + 1) + item)
     body = "".join(nl + line for line in inner)
@@ -343,7 +372,7 @@ def element_text(draw: st.DrawFn, kind: str, depth: int, nl: str, unit: str) -> 
 
 
 @st.composite
-def documents(draw: st.DrawFn) -> bytes:
+def documents(draw: st.DrawFn, leftovers: bool = False) -> bytes:
     nl = draw(st.sampled_from(["\n", "\r\n"]))
     unit = draw(st.sampled_from(["  ", "    ", "\t"]))
     prolog = draw(
@@ -351,7 +380,7 @@ def documents(draw: st.DrawFn) -> bytes:
     )
     bom = draw(st.sampled_from(["", "\ufeff"]))
     head = draw(st.sampled_from(["", "<!-- site config -->" + nl]))
-    body = draw(element_text("configuration", 0, nl, unit))
+    body = draw(element_text("configuration", 0, nl, unit, leftovers))
     return (bom + (prolog + nl if prolog else "") + head + body + nl).encode("utf-8")
 
 
@@ -1465,3 +1494,49 @@ def test_root_vary_is_merged_into_the_entry_that_decides_it(
     assert effective_headers(parse(merged.text), None)["vary"] == vary
     assert ('<!-- corsc:begin vary appended="' in merged.text) is users_element
     assert merged_of(SPA, target, merged.text.encode()).text == merged.text
+
+
+def without_cors_handling(root: ET.Element) -> int:
+    """Take the generated kinds of hand-written CORS handling out of a parsed tree (tails
+    kept); how many there were."""
+    removed = 0
+    for parent in list(root.iter()):
+        for child in list(parent):
+            name = (child.get("name") or "").strip().lower()
+            match = child.find("match")
+            variable = "" if match is None else match.get("serverVariable", "").upper()
+            if (
+                (parent.tag == "customHeaders" and name.startswith("access-control-"))
+                or (
+                    parent.tag == "handlers"
+                    and child.tag == "remove"
+                    and name == "optionsverbhandler"
+                )
+                or (
+                    parent.tag == "outboundRules" and variable.startswith("RESPONSE_ACCESS_CONTROL")
+                )
+            ):
+                index = list(parent).index(child)
+                if index:
+                    before = parent[index - 1]
+                    before.tail = (before.tail or "") + (child.tail or "")
+                else:
+                    parent.text = (parent.text or "") + (child.tail or "")
+                parent.remove(child)
+                removed += 1
+    return removed
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=documents(leftovers=True), compiled=st.sampled_from(COMPILED))
+def test_generated_leftovers_are_all_taken_over_and_nothing_else(
+    document: bytes, compiled: tuple[Path, str]
+) -> None:
+    merged = merged_of(*compiled, document)
+    assert merged.text is not None, merged.diagnostics
+    expected = user_tree(document.decode("utf-8"))
+    count = without_cors_handling(expected)
+    assert [d.code for d in merged.diagnostics] == ["CORS640"] * count
+    assert shape(user_tree(merged.text)) == shape(expected)
+    again = merged_of(*compiled, merged.text.encode())
+    assert again.text == merged.text and again.diagnostics == ()
