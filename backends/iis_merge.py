@@ -480,8 +480,8 @@ def _classify(node: Node, parent: Node, owned: tuple[str, ...], *, written: bool
         return _module(node, owned)
     if tag == "rule" and container == "outboundRules":
         match = node.find("match")
-        variable = _variable(match.get("serverVariable")) if match is not None else ""
-        if variable.startswith(_ACCESS_CONTROL_VARIABLE):
+        variable = match.get("serverVariable").strip() if match is not None else ""
+        if _variable(variable).startswith(_ACCESS_CONTROL_VARIABLE):
             return Finding(
                 node,
                 f"the outbound rewrite rule `{name}`",
