@@ -922,8 +922,9 @@ def merge(existing: bytes, emitted: str, path: str, replaces: tuple[str, ...] = 
     try:
         decoded = existing.decode("utf-8")
     except UnicodeDecodeError as error:
-        source = Source(path, "")
-        return _refused(source, f"it is not UTF-8 (byte {error.start})")
+        source = Source(path, existing.decode("utf-8", errors="replace"))
+        offset = len(existing[: error.start].decode("utf-8", errors="replace"))
+        return _refused(source, f"it is not UTF-8 (byte {error.start})", offset)
     bom = BOM if decoded.startswith(BOM) else ""
     text = decoded[len(bom) :]
     source = Source(path, text)

@@ -1540,3 +1540,12 @@ def test_generated_leftovers_are_all_taken_over_and_nothing_else(
     assert shape(user_tree(merged.text)) == shape(expected)
     again = merged_of(*compiled, merged.text.encode())
     assert again.text == merged.text and again.diagnostics == ()
+
+
+def test_a_file_that_is_not_utf8_is_refused_at_the_line_of_the_bad_byte() -> None:
+    document = b"<configuration>\n  <!-- caf\xe9 -->\n</configuration>\n"
+    merged = merged_of(SPA, "iis", document)
+    assert merged.text is None
+    [diagnostic] = merged.diagnostics
+    assert diagnostic.message == "cannot merge into web.config: it is not UTF-8 (byte 26)"
+    assert (diagnostic.span.start.line, diagnostic.span.start.column) == (2, 11)
