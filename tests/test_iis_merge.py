@@ -1,17 +1,27 @@
-"""``--merge`` into realistic existing web.config files (tests/fixtures/iis/): only corsc's
-marked regions change; everything else survives byte for byte; a second run changes nothing;
-bad files are refused and left untouched; ``--check`` and the atomic write through the CLI."""
+"""``--merge`` into existing web.config files: realistic ones (tests/fixtures/iis/), where only
+corsc's marked regions change and everything else survives byte for byte; generated ones
+(self-closing containers, odd markup), which parse, keep the user's tree and re-merge byte for
+byte; malformed or mutated ones, refused with CORS616 at their line, never an exception;
+hand-written CORS handling (tests/fixtures/iis-handwritten/ and a table of variants), taken
+over with CORS640 or refused with CORS641; the site's ``Vary`` in every scope corsc writes;
+``--check``, ``--strict`` and the atomic write through the CLI."""
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from corsc import cli
-from corsc.backends import EmitOptions, get
+from corsc.backends import EmitOptions, OutputFile, get
+from corsc.backends.iis_merge import Merged
 from corsc.diagnostics import Diagnostic
 from corsc.frontend import load
 from corsc.source import Source
@@ -42,16 +52,28 @@ def outside_regions(text: str) -> str:
     return _REGION.sub("", text)
 
 
-def merge(policy: Path, target: str, existing: bytes) -> str | Diagnostic:
-    backend = get(target)
+@functools.cache
+def emitted(policy: Path, target: str) -> tuple[OutputFile, ...]:
     loaded = load(Source(policy.name, policy.read_text("utf-8")))
     assert loaded.policy_set is not None
-    options = EmitOptions("0.1.0", policy.name, target, {})
-    files = backend.emit(loaded.policy_set, options)
-    merged = backend.merge(existing, files, options, "web.config")  # type: ignore[attr-defined]
-    if merged.text is None:
-        return merged.diagnostics[0]
-    return merged.text
+    return tuple(get(target).emit(loaded.policy_set, _options(policy, target)))
+
+
+def _options(policy: Path, target: str) -> EmitOptions:
+    return EmitOptions("0.1.0", policy.name, target, {})
+
+
+def merged_of(policy: Path, target: str, existing: bytes) -> Merged:
+    """``--merge`` through the target's backend, as the command line calls it."""
+    backend = get(target)
+    files = list(emitted(policy, target))
+    result: Merged = backend.merge(existing, files, _options(policy, target), "web.config")  # type: ignore[attr-defined]
+    return result
+
+
+def merge(policy: Path, target: str, existing: bytes) -> str | Diagnostic:
+    merged = merged_of(policy, target, existing)
+    return merged.diagnostics[0] if merged.text is None else merged.text
 
 
 CASES = [
@@ -229,34 +251,11 @@ def test_cli_merge_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 # ---- generated documents: self-closing containers, odd markup, idempotence -------------------
 
-import functools  # noqa: E402
-import xml.etree.ElementTree as ET  # noqa: E402
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 API = ROOT / "examples" / "api.cors"
 
 #: (policy, target) pairs that compile; api.cors has path-scoped policies (``<location>``).
 COMPILED = [(SPA, target) for target in TARGETS] + [(STAGING, "iis"), (API, "iis-rewrite")]
-
-
-@functools.cache
-def emitted(policy: Path, target: str) -> tuple[str, tuple[str, ...]]:
-    backend = get(target)
-    loaded = load(Source(policy.name, policy.read_text("utf-8")))
-    assert loaded.policy_set is not None
-    options = EmitOptions("0.1.0", policy.name, target, {})
-    return backend.emit(loaded.policy_set, options)[0].content, (
-        ("cors",) if target == "iis" else ()
-    )
-
-
-def merged_of(policy: Path, target: str, existing: bytes):  # type: ignore[no-untyped-def]
-    from corsc.backends.iis_merge import merge as merge_text
-
-    content, replaces = emitted(policy, target)
-    return merge_text(existing, content, "web.config", replaces)
 
 
 #: Children each element corsc touches may hold (leaves are user entries corsc never owns).
@@ -792,7 +791,8 @@ def test_what_is_not_attributable_to_cors_stays() -> None:
     merged = merged_of(SPA, "iis-rewrite", (HANDWRITTEN / "webapi-classic.config").read_bytes())
     assert merged.text is not None
     root = parse(merged.text)
-    assert root.find("system.webServer/modules").get("runAllManagedModulesForAllRequests") == "true"  # type: ignore[union-attr]
+    modules = root.find("system.webServer/modules")
+    assert modules is not None and modules.get("runAllManagedModulesForAllRequests") == "true"
     handlers = [(e.tag, e.get("name")) for e in root.iterfind("system.webServer/handlers/*")]
     assert ("add", "ExtensionlessUrlHandler-Integrated-4.0") in handlers
     assert ("remove", "TRACEVerbHandler") in handlers
@@ -1362,7 +1362,7 @@ def test_the_sites_vary_survives_under_corscs_locations(
     assert effective_headers(root, "v2")["vary"] == v2
     again = merged_of(API, "iis-rewrite", merged.text.encode())
     assert again.text == merged.text
-    third = merged_of(API, "iis-rewrite", again.text.encode())  # type: ignore[union-attr]
+    third = merged_of(API, "iis-rewrite", merged.text.encode())
     assert third.text == merged.text
 
 
@@ -1437,8 +1437,6 @@ def test_cli_refusal_exits_2_and_leaves_the_file(
         == 2
     )
     assert path.read_bytes() == document
-    import json
-
     report = json.loads(capsys.readouterr().err)  # one document: the policy's and the file's
     assert {item["file"] for item in report["diagnostics"]} == {str(SPA), str(path)}
     [item] = [item for item in report["diagnostics"] if item["file"] == str(path)]
