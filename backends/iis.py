@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Sequence
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import attrs
 from attrs import frozen
@@ -51,6 +51,9 @@ from corsc.ir import (
 )
 from corsc.output import provenance
 from corsc.source import Span
+
+if TYPE_CHECKING:
+    from corsc.backends.iis_merge import Merged
 
 # ---- diagnostics of the 61x range (design.md §4) -------------------------------------------
 
@@ -89,6 +92,18 @@ MERGE_UNREADABLE = d.kind(
     "iis-merge-unreadable",
     d.Severity.ERROR,
     "an existing web.config that corsc cannot merge into",
+)
+MERGE_TAKEOVER = d.kind(
+    "CORS640",
+    "iis-merge-takeover",
+    d.Severity.WARNING,
+    "hand-written CORS handling in the merged web.config, removed in favour of corsc's",
+)
+MERGE_FOREIGN_CORS = d.kind(
+    "CORS641",
+    "iis-merge-foreign-cors",
+    d.Severity.ERROR,
+    "CORS handling in the merged web.config that corsc cannot safely remove",
 )
 
 # ---- names ---------------------------------------------------------------------------------
@@ -546,7 +561,7 @@ class IisBackend:
 
     def merge(
         self, existing: bytes, files: Sequence[OutputFile], options: EmitOptions, path: str
-    ) -> str | Diagnostic:
+    ) -> Merged:
         from corsc.backends.iis_merge import merge
 
         return merge(existing, files[0].content, path, replaces=("cors",))
@@ -872,7 +887,7 @@ class IisHeadersBackend:
 
     def merge(
         self, existing: bytes, files: Sequence[OutputFile], options: EmitOptions, path: str
-    ) -> str | Diagnostic:
+    ) -> Merged:
         from corsc.backends.iis_merge import merge
 
         return merge(existing, files[0].content, path)
@@ -1261,7 +1276,7 @@ class IisRewriteBackend:
 
     def merge(
         self, existing: bytes, files: Sequence[OutputFile], options: EmitOptions, path: str
-    ) -> str | Diagnostic:
+    ) -> Merged:
         from corsc.backends.iis_merge import merge
 
         return merge(existing, files[0].content, path)

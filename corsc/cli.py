@@ -20,6 +20,7 @@ from corsc import diagnostics as d
 
 if TYPE_CHECKING:  # the commands import what they need when they run: a fast --version
     from corsc.backends import Backend, EmitOptions, OutputFile
+    from corsc.backends.iis_merge import Merged
     from corsc.frontend import Loaded
     from corsc.source import Source
 
@@ -268,19 +269,37 @@ def _compile(args: argparse.Namespace) -> int:
         diagnostics.extend(backend.check(policy_set, options))
     diagnostics.sort(key=d.Diagnostic.sort_key)
     failed = policy_set is None or d.fails(diagnostics, strict=args.strict)
-    _emit_diagnostics(diagnostics, loaded.sources, args.format, sys.stderr, quiet_when_empty=True)
+    sources = dict(loaded.sources)
+    files: list[OutputFile] = []
+    merged = None
+    if not failed:
+        assert policy_set is not None
+        files = backend.emit(policy_set, options)
+        if args.merge:
+            merged = _merge(backend, args.merge, files, options)
+            if merged is None:
+                _emit_diagnostics(
+                    diagnostics, sources, args.format, sys.stderr, quiet_when_empty=True
+                )
+                return EXIT_USAGE
+            diagnostics.extend(merged.diagnostics)
+            sources[merged.source.name] = merged.source
+    # One report for the policy and the merged file: --format json/sarif is one document.
+    _emit_diagnostics(diagnostics, sources, args.format, sys.stderr, quiet_when_empty=True)
     if failed:
         return EXIT_POLICY
-    assert policy_set is not None
-    files = backend.emit(policy_set, options)
-    if args.merge:
-        merged = _merge(backend, args.merge, files, options, args.format)
-        if isinstance(merged, int):
-            return merged
-        files = [merged]
+    destination = args.output
+    if merged is not None:
+        if merged.text is None:
+            return EXIT_USAGE
+        if merged.fails(strict=args.strict):
+            return EXIT_POLICY
+        from pathlib import Path
+
+        from attrs import evolve
+
+        files = [evolve(files[0], name=Path(args.merge).name, content=merged.text)]
         destination = args.merge
-    else:
-        destination = args.output
     if destination is None:
         sys.stdout.write(output.render_stdout(files))
         return EXIT_OK
@@ -295,23 +314,21 @@ def _compile(args: argparse.Namespace) -> int:
 
 
 def _merge(
-    backend: Backend, path: str, files: list[OutputFile], options: EmitOptions, fmt: str
-) -> OutputFile | int:
-    """Merge the emitted file into an existing one: the merged OutputFile, or an exit code."""
+    backend: Backend, path: str, files: list[OutputFile], options: EmitOptions
+) -> Merged | None:
+    """Merge the emitted file into the existing one at ``path`` (``None``, with a message, when
+    it cannot be read). What the merge says about that file — hand-written CORS handling it
+    took over or refuses — is reported against it; a refusal is exit 2, and under ``--strict``
+    a warning stops the write (exit 1)."""
     from pathlib import Path
-
-    from attrs import evolve
 
     try:
         existing = Path(path).read_bytes()
     except OSError as error:
         print(f"corsc: error: cannot read {path}: {error.strerror or error}", file=sys.stderr)
-        return EXIT_USAGE
-    result = backend.merge(existing, files, options, path)
-    if isinstance(result, d.Diagnostic):
-        _emit_diagnostics([result], {}, fmt, sys.stderr)
-        return EXIT_USAGE
-    return evolve(files[0], name=Path(path).name, content=result)
+        return None
+    result: Merged = backend.merge(existing, files, options, path)  # type: ignore[attr-defined]
+    return result
 
 
 def _explain(args: argparse.Namespace) -> int:
