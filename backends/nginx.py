@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 
 from corsc import diagnostics as d
-from corsc import origins
+from corsc import origins, paths
 from corsc.backends import (
     Capability,
     EmitOptions,
@@ -57,7 +57,7 @@ PATH_NORMALISATION = d.kind(
     "CORS622",
     "nginx-path-normalisation",
     d.Severity.WARNING,
-    "nginx chooses a location on the decoded path, corsc's paths compare it undecoded",
+    "nginx answers an ambiguous path with its decoded path's policy, where corsc refuses it",
 )
 
 _PREFIX = re.compile(r"[a-z][a-z0-9_]{0,31}")
@@ -318,16 +318,17 @@ def _too_long_at(span: Span, what: str) -> Diagnostic:
 
 
 def _path_normalisation(policy: Policy) -> list[Diagnostic]:
-    """CORS622 once per path-scoped policy (design.md §1.4 decodes nothing; nginx's
-    location matching decodes %XX, %2F included, and merges slashes)."""
+    """CORS622 once per path-scoped policy: nginx's location matching decodes %XX (%2F
+    included) and merges slashes, so it cannot see that a path is ambiguous."""
     if not policy.paths:
         return []
     return [
         PATH_NORMALISATION.at(
             policy.paths[0].span,
             f"target `{TARGET}`: nginx chooses the location after decoding %XX (%2F included) "
-            "and merging slashes, so a request for /api%2Fv2, /%61pi or //api may be governed "
-            "by another policy than corsc's meaning of `paths` gives",
+            "and merging slashes; a request such as /api%2Fv2 or //api, whose path as sent and "
+            "decoded choose different policies, is refused by corsc (400) but answered by nginx "
+            "with the decoded path's policy",
             "fine when clients never send such paths; otherwise let the application choose: "
             f"`--target {INSTEAD[0]}`",
         )
@@ -376,7 +377,8 @@ def _where(policy_set: PolicySet, policy: Policy, options: EmitOptions) -> list[
         if prefix.value == "/":
             lines.append("  location / { … }")
             continue
-        path = prefix.value
+        # nginx compares a location with the path as it routes it (escapes decoded).
+        path = paths.decoded_path(prefix.value)
         lines.append(
             f"  location {_path(path + '/')} {{ … }} and location = {_path(path)} {{ … }}"
             f" (or location ~ {_path('^' + re.escape(path) + '(/|$)')} {{ … }})"

@@ -1372,6 +1372,8 @@ def test_any_dotted_host_is_judged_without_raising(host: str) -> None:
         assert ipaddress.IPv4Address(canonical)  # a canonical IPv4 address, dotted quad
         assert check_module._local_kind(canonical) in (None, "loopback", "private-network")
     assert (canonical is None) == bool(problem)
+
+
 # ---- origins longer than any Origin corsc allows (CORS409) --------------------------------------
 
 
