@@ -8,7 +8,8 @@ A backend is data plus small functions (design.md §3):
 - ``options``: the ``-O KEY=VALUE`` options it takes (:class:`Option`);
 - ``check(policy_set, options)``: 6xx diagnostics for what the target cannot express;
 - ``emit(policy_set, options)``: the output files (:class:`OutputFile`);
-- optionally ``merge(existing_text, output, options)`` for ``--merge``.
+- optionally ``merge(existing, files, options, path)`` for ``--merge``
+  (:class:`MergingBackend`): the emitted files merged into the existing file's bytes.
 
 Adding a target: write its module and add one line to :data:`MODULES`. Backends never import
 each other; the core never names a target.
@@ -24,9 +25,9 @@ from typing import Protocol, runtime_checkable
 from attrs import field, frozen
 
 from corsc import diagnostics as d
-from corsc.diagnostics import Diagnostic
+from corsc.diagnostics import Diagnostic, Severity
 from corsc.ir import PolicySet
-from corsc.source import Span
+from corsc.source import Source, Span
 
 #: Target name → ``module`` (its ``BACKEND``) or ``module:NAME``. One line per target name.
 MODULES: dict[str, str] = {
@@ -107,6 +108,35 @@ class Backend(Protocol):
     def check(self, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]: ...
 
     def emit(self, policy_set: PolicySet, options: EmitOptions) -> list[OutputFile]: ...
+
+
+@frozen
+class Merged:
+    """What ``--merge`` gives: the merged text (``None`` when the existing file is refused),
+    the diagnostics about the existing file, and that file (for excerpts)."""
+
+    text: str | None
+    diagnostics: tuple[Diagnostic, ...]
+    source: Source
+
+    def fails(self, *, strict: bool) -> bool:
+        """Whether the result must not be written: refused, or a warning under ``--strict``
+        (a removed hand-written header is one)."""
+        return self.text is None or (
+            strict and any(item.severity is Severity.WARNING for item in self.diagnostics)
+        )
+
+
+@runtime_checkable
+class MergingBackend(Backend, Protocol):
+    """A backend that can update an existing configuration file in place (``--merge``)."""
+
+    def merge(
+        self, existing: bytes, files: Sequence[OutputFile], options: EmitOptions, path: str
+    ) -> Merged:
+        """``files`` (what :meth:`emit` returned) merged into ``existing``, the bytes of the
+        file at ``path``; everything corsc does not own is preserved."""
+        ...
 
 
 class UnknownTarget(LookupError):

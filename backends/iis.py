@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import attrs
 from attrs import frozen
@@ -32,6 +32,7 @@ from corsc import origins, regex
 from corsc.backends import (
     Capability,
     EmitOptions,
+    Merged,
     Option,
     OutputFile,
     cannot_express,
@@ -51,9 +52,6 @@ from corsc.ir import (
 )
 from corsc.output import provenance
 from corsc.source import Span
-
-if TYPE_CHECKING:
-    from corsc.backends.iis_merge import Merged
 
 # ---- diagnostics of the 61x range (design.md §4) -------------------------------------------
 

@@ -39,6 +39,7 @@ from xml.parsers import expat
 
 from attrs import define, field, frozen
 
+from corsc.backends import Merged
 from corsc.backends.iis import (
     BEGIN,
     END,
@@ -48,7 +49,7 @@ from corsc.backends.iis import (
     VARY,
     comment_text,
 )
-from corsc.diagnostics import Diagnostic, Severity
+from corsc.diagnostics import Diagnostic
 from corsc.source import Source
 
 BOM = "\ufeff"
@@ -856,23 +857,6 @@ def share_vary(emitted_root: ET.Element, configuration: Node) -> None:
 
 
 # ---- the entry point ------------------------------------------------------------------------
-
-
-@frozen
-class Merged:
-    """What ``--merge`` gives: the merged text (``None`` when the file is refused), the
-    diagnostics about the existing file, and that file (for excerpts)."""
-
-    text: str | None
-    diagnostics: tuple[Diagnostic, ...]
-    source: Source
-
-    def fails(self, *, strict: bool) -> bool:
-        """Whether the result must not be written: refused, or a warning under ``--strict``
-        (a removed hand-written header is one)."""
-        return self.text is None or (
-            strict and any(item.severity is Severity.WARNING for item in self.diagnostics)
-        )
 
 
 _UNCHANGED = "it was not changed"

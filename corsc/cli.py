@@ -19,8 +19,7 @@ from corsc import __version__
 from corsc import diagnostics as d
 
 if TYPE_CHECKING:  # the commands import what they need when they run: a fast --version
-    from corsc.backends import Backend, EmitOptions, OutputFile
-    from corsc.backends.iis_merge import Merged
+    from corsc.backends import Backend, EmitOptions, Merged, OutputFile
     from corsc.frontend import Loaded
     from corsc.source import Source
 
@@ -235,6 +234,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _compile(args: argparse.Namespace) -> int:
     from corsc import output
+    from corsc.backends import MergingBackend
 
     backend = _backend(args.target)
     options = _emit_options(backend, args.target, args.file, args.options, args.output or "")
@@ -242,7 +242,7 @@ def _compile(args: argparse.Namespace) -> int:
         raise UsageError("--check compares with files on disk: give -o PATH or --merge PATH")
     if args.merge and args.output:
         raise UsageError("use either -o or --merge, not both")
-    if args.merge and not hasattr(backend, "merge"):
+    if args.merge and not isinstance(backend, MergingBackend):
         raise UsageError(f"target `{args.target}` cannot --merge; write with -o instead")
     try:
         loaded = _load(args.file, args.overrides)
@@ -327,8 +327,10 @@ def _merge(
     except OSError as error:
         print(f"corsc: error: cannot read {path}: {error.strerror or error}", file=sys.stderr)
         return None
-    result: Merged = backend.merge(existing, files, options, path)  # type: ignore[attr-defined]
-    return result
+    from corsc.backends import MergingBackend
+
+    assert isinstance(backend, MergingBackend)  # checked with the arguments
+    return backend.merge(existing, files, options, path)
 
 
 def _explain(args: argparse.Namespace) -> int:

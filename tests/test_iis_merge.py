@@ -20,8 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corsc import cli
-from corsc.backends import EmitOptions, OutputFile, get
-from corsc.backends.iis_merge import Merged
+from corsc.backends import EmitOptions, Merged, MergingBackend, OutputFile, get
 from corsc.diagnostics import Diagnostic
 from corsc.frontend import load
 from corsc.source import Source
@@ -66,9 +65,9 @@ def _options(policy: Path, target: str) -> EmitOptions:
 def merged_of(policy: Path, target: str, existing: bytes) -> Merged:
     """``--merge`` through the target's backend, as the command line calls it."""
     backend = get(target)
+    assert isinstance(backend, MergingBackend)
     files = list(emitted(policy, target))
-    result: Merged = backend.merge(existing, files, _options(policy, target), "web.config")  # type: ignore[attr-defined]
-    return result
+    return backend.merge(existing, files, _options(policy, target), "web.config")
 
 
 def merge(policy: Path, target: str, existing: bytes) -> str | Diagnostic:
