@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from corsc import __version__
 from corsc import diagnostics as d
+from corsc.source import visible
 
 if TYPE_CHECKING:  # the commands import what they need when they run: a fast --version
     from corsc.backends import Backend, EmitOptions, OutputFile
@@ -284,14 +285,29 @@ def _compile(args: argparse.Namespace) -> int:
     if destination is None:
         sys.stdout.write(output.render_stdout(files))
         return EXIT_OK
-    planned = output.plan(files, destination)
-    if args.check:
-        stale = [item for item in planned if item.changed]
-        for item in stale:
-            print(f"corsc: {item.path} is out of date", file=sys.stderr)
-        return EXIT_DRIFT if stale else EXIT_OK
-    output.write_all(planned)
+    try:
+        plan = output.plan(files, destination)
+        if args.check:
+            drift = plan.drift
+            for path in drift:
+                what = "no longer produced" if path in plan.stale else "out of date"
+                print(f"corsc: {visible(str(path))} is {what}", file=sys.stderr)
+            return EXIT_DRIFT if drift else EXIT_OK
+        for path in output.write_all(plan):
+            print(
+                f"corsc: removed {visible(str(path))}: an earlier output of "
+                f"{visible(args.file)} for {args.target} that this compile no longer produces",
+                file=sys.stderr,
+            )
+    except output.OutputError as error:
+        print(f"corsc: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
+
+
+#: The largest existing file ``--merge`` reads (a web.config is kilobytes; this bounds a
+#: device or an endless file named by mistake).
+_MERGE_LIMIT = 64 * 1024 * 1024
 
 
 def _merge(
@@ -302,10 +318,13 @@ def _merge(
 
     from attrs import evolve
 
+    from corsc.source import read_bounded
+
     try:
-        existing = Path(path).read_bytes()
-    except OSError as error:
-        print(f"corsc: error: cannot read {path}: {error.strerror or error}", file=sys.stderr)
+        existing = read_bounded(path, _MERGE_LIMIT)
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        print(f"corsc: error: cannot read {visible(path)}: {reason}", file=sys.stderr)
         return EXIT_USAGE
     result = backend.merge(existing, files, options, path)
     if isinstance(result, d.Diagnostic):

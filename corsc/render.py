@@ -60,7 +60,7 @@ from urllib.parse import quote
 from attrs import frozen
 
 from corsc.diagnostics import CATALOGUE, Diagnostic, Fix, Kind, Severity
-from corsc.source import Source, Span
+from corsc.source import Source, Span, visible
 
 #: The ``version`` of the ``--format json`` document; bump it when its shape changes.
 JSON_FORMAT_VERSION = 1
@@ -138,16 +138,6 @@ class _Paint:
         return f"\x1b[{sgr}m{text}\x1b[0m" if self.color and text else text
 
 
-def _hidden(char: str) -> bool:
-    """Characters that draw nothing or act on the terminal: control, format (bidi overrides,
-    zero-width), lone surrogates and line or paragraph separators."""
-    return unicodedata.category(char) in {"Cc", "Cf", "Cs", "Zl", "Zp"}
-
-
-def _visible(text: str) -> str:
-    return "".join(f"<U+{ord(char):04X}>" if _hidden(char) else char for char in text)
-
-
 def _cells(char: str) -> int:
     """Terminal columns one visible character takes."""
     if unicodedata.combining(char):
@@ -184,7 +174,7 @@ def _excerpt(span: Span, source: Source | None) -> _Excerpt | None:
             glyph = " " * (TAB_STOP - cells % TAB_STOP)
             width = len(glyph)
         else:
-            glyph = _visible(char)
+            glyph = visible(char)
             width = sum(_cells(part) for part in glyph)
         shown.append(glyph)
         carets.append(("^" if start <= column < end else " ") * width)
@@ -200,11 +190,11 @@ def _excerpt(span: Span, source: Source | None) -> _Excerpt | None:
 
 def _indented(text: str, indent: int) -> str:
     """``text`` made visible, its continuation lines aligned ``indent`` columns in."""
-    return ("\n" + " " * indent).join(_visible(line) for line in text.split("\n"))
+    return ("\n" + " " * indent).join(visible(line) for line in text.split("\n"))
 
 
 def _location(span: Span) -> str:
-    return f"{_visible(span.file)}:{span.start.line}:{span.start.column}"
+    return f"{visible(span.file)}:{span.start.line}:{span.start.column}"
 
 
 def _render_diagnostic(

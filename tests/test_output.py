@@ -55,35 +55,39 @@ def test_several_files_on_stdout_are_introduced() -> None:
 
 def test_plan_single_file_and_directory(tmp_path: Path) -> None:
     one = [OutputFile("web.config", "x", "site root")]
-    assert output.plan(one, str(tmp_path / "out.config"))[0].path == tmp_path / "out.config"
-    assert output.plan(one, str(tmp_path))[0].path == tmp_path / "web.config"
+    assert output.plan(one, str(tmp_path / "out.config")).items[0].path == tmp_path / "out.config"
+    assert output.plan(one, str(tmp_path)).items[0].path == tmp_path / "web.config"
     two = [OutputFile("a", "1", ""), OutputFile("b", "2", "")]
-    assert [p.path for p in output.plan(two, str(tmp_path / "new"))] == [
+    assert [p.path for p in output.plan(two, str(tmp_path / "new")).items] == [
         tmp_path / "new" / "a",
         tmp_path / "new" / "b",
     ]
 
 
-def test_write_atomic_replaces_and_leaves_no_temporary(tmp_path: Path) -> None:
+def write(path: Path, content: str) -> None:
+    output.write_all(output.plan([OutputFile(path.name, content, "")], str(path)))
+
+
+def test_write_replaces_and_leaves_no_temporary(tmp_path: Path) -> None:
     target = tmp_path / "file"
     target.write_text("old")
-    output.write_atomic(target, "new")
+    write(target, "new")
     assert target.read_text() == "new"
     assert os.listdir(tmp_path) == ["file"]
 
 
-def test_write_atomic_keeps_the_old_file_when_writing_fails(
+def test_write_keeps_the_old_file_when_writing_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "file"
     target.write_text("old")
 
     def fail(*args: object) -> None:
-        raise OSError("disk full")
+        raise OSError(28, "disk full")
 
     monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(OSError, match="disk full"):
-        output.write_atomic(target, "new")
+    with pytest.raises(output.OutputError, match="disk full"):
+        write(target, "new")
     assert target.read_text() == "old"
     assert os.listdir(tmp_path) == ["file"]
 
@@ -93,6 +97,6 @@ def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
     target.write_text("same")
     before = target.stat().st_mtime_ns
     planned = output.plan([OutputFile("out", "same", "")], str(target))
-    assert not planned[0].changed
+    assert not planned.items[0].changed
     output.write_all(planned)
     assert target.stat().st_mtime_ns == before
