@@ -318,12 +318,16 @@ def _merge(
 
     from attrs import evolve
 
-    from corsc.source import read_bounded
+    from corsc.source import NotAFile, read_bounded
 
     try:
         existing = read_bounded(path, _MERGE_LIMIT)
     except (OSError, ValueError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        reason: object = error
+        if isinstance(error, NotAFile):
+            reason = f"it is {error.what}, not a regular file"
+        elif isinstance(error, OSError) and error.strerror:
+            reason = error.strerror
         print(f"corsc: error: cannot read {visible(path)}: {reason}", file=sys.stderr)
         return EXIT_USAGE
     result = backend.merge(existing, files, options, path)

@@ -133,7 +133,7 @@ def plan(files: Sequence[OutputFile], destination: str) -> Plan:
     named = Path(destination)
     into_directory = len(files) > 1 or named.is_dir() or destination.endswith(os.sep)
     if into_directory:
-        _require_directory(named)
+        _require_directory(named, named)
     planned = []
     for item in files:
         path = named / item.name if into_directory else named
@@ -143,12 +143,13 @@ def plan(files: Sequence[OutputFile], destination: str) -> Plan:
     return Plan(tuple(planned), tuple(stale))
 
 
-def _require_directory(path: Path) -> None:
-    """``path`` is a directory, or can become one (nothing but directories above it)."""
-    for ancestor in (path, *path.parents):
+def _require_directory(directory: Path, path: Path) -> None:
+    """``directory`` (where ``path`` goes) is a directory, or can become one: nothing but
+    directories above it."""
+    for ancestor in (directory, *directory.parents):
         try:
             mode = ancestor.stat().st_mode
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             continue
         except OSError as error:
             raise OutputError(path, error.strerror or str(error)) from None
@@ -168,8 +169,8 @@ def _final_target(path: Path) -> Path:
         raise OutputError(path, f"its symbolic links do not resolve ({error})") from None
     try:
         mode = target.stat().st_mode
-    except FileNotFoundError:
-        _require_directory(target.parent)
+    except (FileNotFoundError, NotADirectoryError):
+        _require_directory(target.parent, path)
         return target
     except OSError as error:
         raise OutputError(path, error.strerror or str(error)) from None
@@ -289,9 +290,7 @@ def _stage(item: Planned) -> Path:
     except OSError:
         mode = None
     try:
-        handle, name = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-        )
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as error:
         raise OutputError(item.path, error.strerror or str(error)) from None
     temporary = Path(name)

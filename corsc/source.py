@@ -55,7 +55,7 @@ class TooLarge(OSError):
 
 
 def file_kind(mode: int) -> str:
-    """What a non-regular ``st_mode`` names, in words."""
+    """What an ``st_mode`` names, in words."""
     for test, what in (
         (stat.S_ISDIR, "a directory"),
         (stat.S_ISCHR, "a character device"),
@@ -63,6 +63,7 @@ def file_kind(mode: int) -> str:
         (stat.S_ISFIFO, "a FIFO"),
         (stat.S_ISSOCK, "a socket"),
         (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISREG, "a file"),
     ):
         if test(mode):
             return what
