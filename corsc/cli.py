@@ -224,7 +224,7 @@ def _check(args: argparse.Namespace) -> int:
         all_diagnostics.extend(loaded.diagnostics)
         if loaded.policy_set is not None:
             for target, backend in backends:
-                options = _emit_options(backend, target, path, [])
+                options = _emit_options(backend, target, visible(path), [])
                 all_diagnostics.extend(backend.check(loaded.policy_set, options))
     all_diagnostics.sort(key=d.Diagnostic.sort_key)
     _emit_diagnostics(all_diagnostics, sources, args.format, sys.stdout)
@@ -237,7 +237,9 @@ def _compile(args: argparse.Namespace) -> int:
     from corsc import output
 
     backend = _backend(args.target)
-    options = _emit_options(backend, args.target, args.file, args.options, args.output or "")
+    options = _emit_options(
+        backend, args.target, visible(args.file), args.options, args.output or ""
+    )
     if args.check and not (args.output or args.merge):
         raise UsageError("--check compares with files on disk: give -o PATH or --merge PATH")
     if args.merge and args.output:

@@ -88,8 +88,11 @@ def read_source(path: str) -> tuple[Source | None, d.Diagnostic | None]:
     """Read a policy file (``-`` is stdin) as UTF-8 text. A missing, unreadable, non-regular
     (directory, device, FIFO), binary, non-UTF-8 or oversized file is a diagnostic (exit 2),
     never an exception; at most one byte past the limit is ever read."""
+    # The name every diagnostic, output and IR field shows: hidden characters (a line break, a
+    # terminal escape, the bytes of a name that is not UTF-8) as <U+XXXX>, so no output can be
+    # broken by a file name or fail to encode it.
     shown = visible(path)
-    empty = Source(path, "")
+    empty = Source(shown, "")
     try:
         data = (
             read_stream(sys.stdin.buffer, path, MAX_SOURCE_BYTES)
@@ -135,7 +138,7 @@ def read_source(path: str) -> tuple[Source | None, d.Diagnostic | None]:
             f"{shown} is not UTF-8 text (byte {error.start} cannot be decoded)",
             "save the file as UTF-8",
         )
-    return Source(path, text.removeprefix("\ufeff")), None
+    return Source(shown, text.removeprefix("\ufeff")), None
 
 
 def _input_problem(kind: d.Kind, source: Source, message: str, help: str) -> d.Diagnostic:
