@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(argv)
     except UsageError as error:
-        print(f"corsc: error: {error}", file=sys.stderr)
+        print(f"corsc: error: {visible(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("CORSC_DEBUG") == "1":
             raise
         print(
-            f"corsc: internal error ({type(error).__name__}: {error}); this is a bug in corsc "
+            f"corsc: internal error ({type(error).__name__}: {visible(str(error))}); this is a bug in corsc "
             "— please report it with the input that caused it (CORSC_DEBUG=1 shows details)",
             file=sys.stderr,
         )
@@ -134,8 +134,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Arguments that name files: any bytes the file system allows. Every other argument is text
+#: that may end up in an output or a message, so it must be UTF-8.
+_PATH_ARGUMENTS = frozenset({"files", "file", "output", "merge"})
+
+
 def _run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
+    for key, value in vars(args).items():
+        if key in _PATH_ARGUMENTS:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and any(0xD800 <= ord(char) <= 0xDFFF for char in item):
+                raise UsageError(
+                    f"the argument `{visible(item)}` is not UTF-8 text; corsc reads option "
+                    "values as UTF-8 (file names may be any bytes)"
+                )
     command = {
         "check": _check,
         "compile": _compile,

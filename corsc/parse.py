@@ -199,18 +199,19 @@ class _Recovery:
         return True
 
     def _pop_until(self, parser: InteractiveParser, token_type: str) -> bool:
-        """Pop states (discarding the partial statement) until ``token_type`` fits."""
+        """Pop states (discarding the partial statement) until ``token_type`` fits. Looks down
+        the state stack first instead of trying on a copy: copying the parser deep-copies
+        every tree on its value stack, which recurses as deep as the input nests."""
         state = parser.parser_state
-        trial = parser.copy()
-        pops = 0
-        while not self._accepts(trial, token_type):
-            if not trial.parser_state.value_stack:
-                return False
-            trial.parser_state.state_stack.pop()
-            trial.parser_state.value_stack.pop()
-            pops += 1
+        states = state.parse_conf.parse_table.states
+        stack = state.state_stack
+        for pops in range(len(state.value_stack) + 1):
+            if token_type in states[stack[-1 - pops]]:
+                break
+        else:
+            return False
         for _ in range(pops):
-            state.state_stack.pop()
+            stack.pop()
             state.value_stack.pop()
         return True
 
