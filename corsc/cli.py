@@ -45,8 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("CORSC_DEBUG") == "1":
             raise
         print(
-            f"corsc: internal error ({type(error).__name__}: {visible(str(error))}); this is a bug in corsc "
-            "— please report it with the input that caused it (CORSC_DEBUG=1 shows details)",
+            f"corsc: internal error ({type(error).__name__}: {visible(str(error))}); this is a "
+            "bug in corsc — please report it with the input that caused it "
+            "(CORSC_DEBUG=1 shows details)",
             file=sys.stderr,
         )
         return EXIT_BUG

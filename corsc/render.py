@@ -165,6 +165,15 @@ def _excerpt(span: Span, source: Source | None) -> _Excerpt | None:
     last = min(len(line) + 1, start + LINE_CONTEXT)
     shown = ["..." if first > 1 else ""]
     cells = len(shown[0])
+    segment = line[first - 1 : last - 1]
+    if segment.isascii() and segment.isprintable():  # the common case: one cell a column
+        marks = (
+            " " * (cells + max(start, first) - first) + "^" * (min(end, last) - start)
+        ).rstrip()
+        if "^" not in marks:
+            marks = " " * (cells + start - first) + "^"
+        cut = "..." if last <= len(line) else ""
+        return _Excerpt(span.start.line, shown[0] + segment + cut, marks)
     carets = [" " * cells]
     cells_before_start = None
     for column, char in enumerate(line[first - 1 : last - 1], start=first):

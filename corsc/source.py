@@ -32,6 +32,8 @@ def visible(text: str) -> str:
     """``text`` with every hidden character shown as ``<U+XXXX>``: the one notation corsc uses
     wherever it shows a name it did not choose (diagnostics, messages, provenance comments),
     so a file name cannot send escape sequences, break a line, or fail to encode."""
+    if text.isprintable():  # no control, format, surrogate or separator character at all
+        return text
     return "".join(f"<U+{ord(char):04X}>" if hidden(char) else char for char in text)
 
 
