@@ -1,10 +1,12 @@
-"""Output: provenance, stdout rendering, atomic writes and ``--check`` drift detection.
+"""Output: provenance, stdout rendering, all-or-nothing writes and ``--check`` drift detection.
 
 Every output starts with a provenance line naming corsc's version, the source's base name, the
 target and a hash of the resolved policy — never a timestamp, so the same input gives the same
 bytes. ``--check`` compares with the version field masked, so upgrading corsc is not drift
-unless the output really changes. Files are written atomically (a temporary file in the same
-directory, flushed, then renamed over the target): a reader sees the old file or the new one.
+unless the output really changes. :func:`plan` checks every destination before anything is
+written (only regular files, symbolic links followed to their final target) and finds the
+stale files of earlier compiles; :func:`write_all` stages every file beside its target and
+renames them only when all are staged, so a failure leaves the old files as they were.
 """
 
 from __future__ import annotations
