@@ -1,9 +1,9 @@
 """The command line: ``corsc check | compile | explain | targets``.
 
-Exit codes (design.md §4), for every command: 0 success (warnings allowed); 1 the policy has
-errors (or warnings under ``--strict``); 2 usage error, unreadable input or an output that
-cannot be written; 3 ``--check`` found an output out of date or stale; 70 an internal error (a bug: one line, no traceback unless
-``CORSC_DEBUG=1``).
+Exit codes, for every command: 0 success (warnings allowed); 1 the policy has errors (or
+warnings under ``--strict``); 2 usage error, unreadable input or an output that cannot be
+written; 3 ``--check`` found an output out of date or stale; 70 an internal error (a bug: one
+line, no traceback unless ``CORSC_DEBUG=1``).
 """
 
 from __future__ import annotations

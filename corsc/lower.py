@@ -800,7 +800,7 @@ def _static_origin(
 
 def _decode_string(text: str) -> str:
     """A STRING token's value: quotes removed; ``\\"`` and ``\\\\`` unescaped, every other
-    backslash kept as written (design.md §1.1)."""
+    backslash kept as written."""
     if not (len(text) >= 2 and text[0] == '"' and text[-1] == '"'):
         return text
     inner = text[1:-1]

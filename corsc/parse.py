@@ -27,7 +27,7 @@ from lark.parsers.lalr_interactive_parser import InteractiveParser
 from corsc import diagnostics as d
 from corsc.source import Source
 
-#: Statement names, in the order design.md §1.2 lists them.
+#: Statement names, in the order the README's statement table lists them.
 STATEMENTS = (
     "paths",
     "origins",

@@ -3,7 +3,7 @@
 Every renderer orders diagnostics the same way — file, start offset, end offset, code, then
 message as a tiebreak — so the same findings always render byte for byte the same.
 
-``render_json`` writes the document of design.md §4 (ASCII-only, so any terminal or pipe
+``render_json`` writes the document the README describes (ASCII-only, so any terminal or pipe
 encoding can carry it).
 
 ``render_text`` writes rustc-style excerpts. The format, for a diagnostic with one related
@@ -100,7 +100,7 @@ def _dump(document: object) -> str:
 
 
 def render_json(diagnostics: Iterable[Diagnostic], *, tool_version: str) -> str:
-    """The ``--format json`` document of design.md §4."""
+    """The ``--format json`` document (the README shows its shape)."""
     ordered = _ordered(diagnostics)
     return _dump(
         {
