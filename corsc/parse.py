@@ -220,7 +220,9 @@ class _Recovery:
             self._separators_at_last_error = -1  # a clean statement boundary
 
     def _close_open_blocks(self, parser: InteractiveParser) -> None:
-        while self._open_blocks(parser):
+        # Counted once: finding the open blocks walks the whole stack, and doing it after each
+        # closing brace would cost the square of the nesting depth.
+        for _ in self._open_blocks(parser):
             closer = Token("RBRACE", "}")
             if not (self._pop_until(parser, "RBRACE") and self._feed(parser, closer)):
                 return
