@@ -439,3 +439,28 @@ def test_outputs_recognise_their_own_header(target: str) -> None:
     files = backend.emit(loaded.policy_set, EmitOptions("0.1.0", "dir/x;y\n--z.cors", target))
     for item in files:
         assert output.header_of(item.content) == ("x<U+003B>y<U+000A>-<U+002D>z.cors", target)
+
+
+@pytest.mark.parametrize(
+    "blocked", ["corsc-api.conf", "corsc-api.http.conf", "corsc-web.conf", "corsc-web.http.conf"]
+)
+@pytest.mark.parametrize("how", ["directory", "fifo", "link-to-device"])
+def test_any_file_of_a_set_that_cannot_be_written_stops_the_whole_set(
+    capsys, source, tmp_path: Path, blocked: str, how: str
+) -> None:
+    out = tmp_path / "conf"
+    out.mkdir()
+    for name in ("corsc-api.conf", "corsc-web.http.conf"):
+        if name != blocked:
+            (out / name).write_text(f"old {name}\n")
+    if how == "directory":
+        (out / blocked).mkdir()
+    elif how == "fifo":
+        os.mkfifo(out / blocked)
+    else:
+        (out / blocked).symlink_to("/dev/null")
+    before = snapshot(out)
+    code, _, err = corsc(capsys, "compile", source(NGINX_TWO), "--target", "nginx", "-o", str(out))
+    assert code == 2
+    assert err.splitlines()[-1].startswith(f"corsc: error: cannot write {out / blocked}: it is a ")
+    assert snapshot(out) == before
