@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from corsc import output
 from corsc.backends import OutputFile
@@ -464,3 +469,58 @@ def test_any_file_of_a_set_that_cannot_be_written_stops_the_whole_set(
     assert code == 2
     assert err.splitlines()[-1].startswith(f"corsc: error: cannot write {out / blocked}: it is a ")
     assert snapshot(out) == before
+
+
+SET_NAMES = ["corsc-api.conf", "corsc-api.http.conf", "corsc-web.conf", "corsc-web.http.conf"]
+STATES = ["absent", "old", "directory", "fifo", "link-to-file", "link-to-device", "dangling"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(STATES), min_size=4, max_size=4), st.booleans())
+def test_a_set_is_all_or_nothing_whatever_is_in_the_directory(
+    states: list[str], check: bool
+) -> None:
+    from corsc import cli
+
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        policy = root / "api.cors"
+        policy.write_text(NGINX_TWO)
+        out = root / "conf"
+        out.mkdir()
+        (root / "real").mkdir()
+        for name, state in zip(SET_NAMES, states, strict=True):
+            path = out / name
+            if state == "old":
+                path.write_text("old\n")
+            elif state == "directory":
+                path.mkdir()
+            elif state == "fifo":
+                os.mkfifo(path)
+            elif state == "link-to-file":
+                (root / "real" / name).write_text("old real\n")
+                path.symlink_to(root / "real" / name)
+            elif state == "link-to-device":
+                path.symlink_to("/dev/null")
+            elif state == "dangling":
+                path.symlink_to(root / "real" / f"missing-{name}")
+        before = snapshot(root)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            code = cli.main(
+                ["compile", str(policy), "--target", "nginx", "-o", str(out)]
+                + (["--check"] if check else [])
+            )
+        refused = {"directory", "fifo", "link-to-device"} & set(states)
+        if refused:
+            assert code == 2
+            assert snapshot(root) == before
+        elif check:
+            assert code == 3 and snapshot(root) == before
+        else:
+            assert code == 0, err.getvalue()
+            for name, state in zip(SET_NAMES, states, strict=True):
+                path = out / name
+                assert path.is_symlink() == state.startswith(("link", "dangling"))
+                assert path.read_text().startswith("# corsc ")
+            assert not [p for p in root.rglob(".*.tmp")]
