@@ -86,7 +86,7 @@ class OutputError(Exception):
     wrong. Raised before anything on disk has changed."""
 
     def __init__(self, path: Path | str, problem: str) -> None:
-        super().__init__(f"cannot write {visible(str(path))}: {problem}")
+        super().__init__(f"cannot write {visible(str(path))}: {visible(problem)}")
         self.path = path
         self.problem = problem
 
