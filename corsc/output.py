@@ -223,7 +223,7 @@ def _stale(directory: Path, files: Sequence[OutputFile], produced: set[str]) -> 
     return stale
 
 
-_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]+\.tmp")
+_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]+\.(?:tmp|bak)")
 
 
 def write_all(plan: Plan) -> list[Path]:
@@ -241,11 +241,7 @@ def write_all(plan: Plan) -> list[Path]:
         for item in pending:
             created.extend(_make_directories(item.path, item.target.parent))
             staged.append((_stage(item), item))
-        for temporary, item in staged:
-            try:
-                os.replace(temporary, item.target)
-            except OSError as error:
-                raise OutputError(item.path, error.strerror or str(error)) from None
+        _rename_all(staged)
         staged = []
     finally:
         for temporary, _ in staged:
@@ -264,6 +260,38 @@ def write_all(plan: Plan) -> list[Path]:
             raise OutputError(path, f"cannot remove it: {error.strerror or error}") from None
         removed.append(path)
     return removed
+
+
+def _rename_all(staged: Sequence[tuple[Path, Planned]]) -> None:
+    """Rename every staged file over its target. Should one rename fail (the targets were
+    checked, so only a change on disk meanwhile or an I/O error does that), the files already
+    renamed are put back: each old file is kept under a hard link until the end."""
+    done: list[tuple[Planned, Path | None]] = []
+    try:
+        for temporary, item in staged:
+            backup: Path | None = temporary.with_suffix(".bak")
+            try:
+                os.link(item.target, temporary.with_suffix(".bak"))
+            except OSError:  # no old file (or no hard links here): nothing to put back
+                backup = None
+            try:
+                os.replace(temporary, item.target)
+            except OSError as error:
+                if backup is not None:
+                    backup.unlink(missing_ok=True)
+                raise OutputError(item.path, error.strerror or str(error)) from None
+            done.append((item, backup))
+    except BaseException:
+        for item, backup in reversed(done):
+            with contextlib.suppress(OSError):
+                if backup is None:
+                    item.target.unlink()
+                else:
+                    os.replace(backup, item.target)
+        raise
+    for _, backup in done:
+        if backup is not None:
+            backup.unlink(missing_ok=True)
 
 
 def _make_directories(path: Path, directory: Path) -> list[Path]:

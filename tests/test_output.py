@@ -279,6 +279,30 @@ def test_a_failed_rename_leaves_no_temporary(
     assert snapshot(out) == {}
 
 
+@pytest.mark.parametrize("failing", [1, 2, 3, 4])
+def test_a_rename_that_fails_midway_puts_back_the_files_already_renamed(
+    capsys, source, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: int
+) -> None:
+    out = tmp_path / "conf"
+    out.mkdir()
+    for name in ("corsc-api.conf", "corsc-web.http.conf"):
+        (out / name).write_text(f"old {name}\n")
+    before = snapshot(out)
+    real = os.replace
+    calls = []
+
+    def replace(source: object, target: object) -> None:
+        calls.append(target)
+        if len(calls) == failing:
+            raise OSError(5, "Input/output error")
+        real(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", replace)
+    code, _, err = corsc(capsys, "compile", source(NGINX_TWO), "--target", "nginx", "-o", str(out))
+    assert code == 2 and err.splitlines()[-1].endswith(": Input/output error")
+    assert snapshot(out) == before
+
+
 @pytest.fixture
 def read_only(tmp_path: Path) -> Iterator[tuple[Path, Callable[[], None]]]:
     """A directory, and a function that makes it read-only for corsc. As root (which ignores
