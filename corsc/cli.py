@@ -1,9 +1,9 @@
 """The command line: ``corsc check | compile | explain | targets``.
 
-Exit codes (design.md §4), for every command: 0 success (warnings allowed); 1 the policy has
-errors (or warnings under ``--strict``); 2 usage error or unreadable input; 3 ``--check`` found
-an output out of date; 70 an internal error (a bug: one line, no traceback unless
-``CORSC_DEBUG=1``).
+Exit codes, for every command: 0 success (warnings allowed); 1 the policy has errors (or
+warnings under ``--strict``); 2 usage error, unreadable input or an output that cannot be
+written; 3 ``--check`` found an output out of date or stale; 70 an internal error (a bug: one
+line, no traceback unless ``CORSC_DEBUG=1``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from corsc import __version__
 from corsc import diagnostics as d
+from corsc.source import visible
 
 if TYPE_CHECKING:  # the commands import what they need when they run: a fast --version
     from corsc.backends import Backend, EmitOptions, Merged, OutputFile
@@ -34,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(argv)
     except UsageError as error:
-        print(f"corsc: error: {error}", file=sys.stderr)
+        print(f"corsc: error: {visible(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
@@ -44,8 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("CORSC_DEBUG") == "1":
             raise
         print(
-            f"corsc: internal error ({type(error).__name__}: {error}); this is a bug in corsc "
-            "— please report it with the input that caused it (CORSC_DEBUG=1 shows details)",
+            f"corsc: internal error ({type(error).__name__}: {visible(str(error))}); this is a "
+            "bug in corsc — please report it with the input that caused it "
+            "(CORSC_DEBUG=1 shows details)",
             file=sys.stderr,
         )
         return EXIT_BUG
@@ -133,8 +135,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Arguments that name files: any bytes the file system allows. Every other argument is text
+#: that may end up in an output or a message, so it must be UTF-8.
+_PATH_ARGUMENTS = frozenset({"files", "file", "output", "merge"})
+
+
 def _run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
+    for key, value in vars(args).items():
+        if key in _PATH_ARGUMENTS:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and any(0xD800 <= ord(char) <= 0xDFFF for char in item):
+                raise UsageError(
+                    f"the argument `{visible(item)}` is not UTF-8 text; corsc reads option "
+                    "values as UTF-8 (file names may be any bytes)"
+                )
     command = {
         "check": _check,
         "compile": _compile,
@@ -223,7 +239,7 @@ def _check(args: argparse.Namespace) -> int:
         all_diagnostics.extend(loaded.diagnostics)
         if loaded.policy_set is not None:
             for target, backend in backends:
-                options = _emit_options(backend, target, path, [])
+                options = _emit_options(backend, target, visible(path), [])
                 all_diagnostics.extend(backend.check(loaded.policy_set, options))
     all_diagnostics.sort(key=d.Diagnostic.sort_key)
     _emit_diagnostics(all_diagnostics, sources, args.format, sys.stdout)
@@ -237,7 +253,9 @@ def _compile(args: argparse.Namespace) -> int:
     from corsc.backends import MergingBackend
 
     backend = _backend(args.target)
-    options = _emit_options(backend, args.target, args.file, args.options, args.output or "")
+    options = _emit_options(
+        backend, args.target, visible(args.file), args.options, args.output or ""
+    )
     if args.check and not (args.output or args.merge):
         raise UsageError("--check compares with files on disk: give -o PATH or --merge PATH")
     if args.merge and args.output:
@@ -303,14 +321,29 @@ def _compile(args: argparse.Namespace) -> int:
     if destination is None:
         sys.stdout.write(output.render_stdout(files))
         return EXIT_OK
-    planned = output.plan(files, destination)
-    if args.check:
-        stale = [item for item in planned if item.changed]
-        for item in stale:
-            print(f"corsc: {item.path} is out of date", file=sys.stderr)
-        return EXIT_DRIFT if stale else EXIT_OK
-    output.write_all(planned)
+    try:
+        plan = output.plan(files, destination)
+        if args.check:
+            drift = plan.drift
+            for path in drift:
+                what = "no longer produced" if path in plan.stale else "out of date"
+                print(f"corsc: {visible(str(path))} is {what}", file=sys.stderr)
+            return EXIT_DRIFT if drift else EXIT_OK
+        for path in output.write_all(plan):
+            print(
+                f"corsc: removed {visible(str(path))}: an earlier output of "
+                f"{visible(args.file)} for {args.target} that this compile no longer produces",
+                file=sys.stderr,
+            )
+    except output.OutputError as error:
+        print(f"corsc: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
+
+
+#: The largest existing file ``--merge`` reads (a web.config is kilobytes; this bounds a
+#: device or an endless file named by mistake).
+_MERGE_LIMIT = 64 * 1024 * 1024
 
 
 def _merge(
@@ -320,15 +353,20 @@ def _merge(
     it cannot be read). What the merge says about that file — hand-written CORS handling it
     took over or refuses — is reported against it; a refusal is exit 2, and under ``--strict``
     a warning stops the write (exit 1)."""
-    from pathlib import Path
+
+    from corsc.backends import MergingBackend
+    from corsc.source import NotAFile, read_bounded
 
     try:
-        existing = Path(path).read_bytes()
-    except OSError as error:
-        print(f"corsc: error: cannot read {path}: {error.strerror or error}", file=sys.stderr)
+        existing = read_bounded(path, _MERGE_LIMIT)
+    except (OSError, ValueError) as error:
+        reason: object = error
+        if isinstance(error, NotAFile):
+            reason = f"it is {error.what}, not a regular file"
+        elif isinstance(error, OSError) and error.strerror:
+            reason = error.strerror
+        print(f"corsc: error: cannot read {visible(path)}: {reason}", file=sys.stderr)
         return None
-    from corsc.backends import MergingBackend
-
     assert isinstance(backend, MergingBackend)  # checked with the arguments
     return backend.merge(existing, files, options, path)
 

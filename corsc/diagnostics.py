@@ -314,6 +314,9 @@ MISPLACED_STATEMENT = kind(
 UNUSED_BINDING = kind("CORS515", "unused-binding", I, "a `let` binding no policy uses")
 DUPLICATE_BINDING = kind("CORS516", "duplicate-binding", E, "two `let` bindings with one name")
 NO_POLICY = kind("CORS517", "no-policy", E, "a file without any `policy` block")
+TOO_MANY_VALUES = kind(
+    "CORS518", "binding-expansion-too-large", E, "`let` bindings that expand to too many values"
+)
 
 # ---- 60x: shared by every target (61x IIS, 62x nginx, 63x Python are the backends' own) ----
 TARGET_CANNOT_EXPRESS = kind(

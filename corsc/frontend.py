@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import sys
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 
 from attrs import frozen
 
@@ -18,7 +18,15 @@ from corsc.check import check
 from corsc.ir import PolicySet
 from corsc.lower import Override, lower, parse_override
 from corsc.parse import parse
-from corsc.source import MAX_SOURCE_BYTES, Source
+from corsc.source import (
+    MAX_SOURCE_BYTES,
+    NotAFile,
+    Source,
+    TooLarge,
+    read_bounded,
+    read_stream,
+    visible,
+)
 
 
 @frozen
@@ -77,38 +85,49 @@ def _load(source: Source, overrides: Sequence[str]) -> Loaded:
 
 
 def read_source(path: str) -> tuple[Source | None, d.Diagnostic | None]:
-    """Read a policy file as UTF-8 text. A missing, unreadable, binary, non-UTF-8 or oversized
-    file is a diagnostic (exit 2), never an exception."""
-    name = path
-    empty = Source(name, "")
+    """Read a policy file (``-`` is stdin) as UTF-8 text. A missing, unreadable, non-regular
+    (directory, device, FIFO), binary, non-UTF-8 or oversized file is a diagnostic (exit 2),
+    never an exception; at most one byte past the limit is ever read."""
+    # The name every diagnostic, output and IR field shows: hidden characters (a line break, a
+    # terminal escape, the bytes of a name that is not UTF-8) as <U+XXXX>, so no output can be
+    # broken by a file name or fail to encode it.
+    shown = visible(path)
+    empty = Source(shown, "")
     try:
-        data = Path(path).read_bytes() if path != "-" else _stdin_bytes()
+        data = (
+            read_stream(sys.stdin.buffer, path, MAX_SOURCE_BYTES)
+            if path == "-"
+            else read_bounded(path, MAX_SOURCE_BYTES)
+        )
     except FileNotFoundError:
         return None, _input_problem(
-            d.UNREADABLE_INPUT, empty, f"{path}: no such file", "check the path"
+            d.UNREADABLE_INPUT, empty, f"{shown}: no such file", "check the path"
         )
-    except IsADirectoryError:
-        return None, _input_problem(
-            d.UNREADABLE_INPUT, empty, f"{path} is a directory", "name a .cors file"
-        )
-    except OSError as error:
+    except NotAFile as error:
         return None, _input_problem(
             d.UNREADABLE_INPUT,
             empty,
-            f"{path} cannot be read: {error.strerror or error}",
-            "check the file's permissions",
+            f"{shown} is {error.what}, not a policy file",
+            "name a .cors file; to read a pipe, give `-` and send the policy to stdin",
         )
-    if len(data) > MAX_SOURCE_BYTES:
+    except TooLarge:
         return None, _input_problem(
             d.INPUT_TOO_LARGE,
             empty,
-            f"{path} is {len(data):,} bytes; corsc reads policy files up to "
-            f"{MAX_SOURCE_BYTES:,} bytes",
+            f"{shown} is too large: corsc reads policy files up to {MAX_SOURCE_BYTES:,} bytes",
             "split the policy, or move long origin lists into `--set` values",
+        )
+    except (OSError, ValueError) as error:  # ValueError: a NUL byte in the path
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        return None, _input_problem(
+            d.UNREADABLE_INPUT,
+            empty,
+            f"{shown} cannot be read: {reason}",
+            "check the path and the file's permissions",
         )
     if b"\x00" in data:
         return None, _input_problem(
-            d.NOT_UTF8, empty, f"{path} is a binary file, not a policy", "name a .cors text file"
+            d.NOT_UTF8, empty, f"{shown} is a binary file, not a policy", "name a .cors text file"
         )
     try:
         text = data.decode("utf-8")
@@ -116,16 +135,10 @@ def read_source(path: str) -> tuple[Source | None, d.Diagnostic | None]:
         return None, _input_problem(
             d.NOT_UTF8,
             empty,
-            f"{path} is not UTF-8 text (byte {error.start} cannot be decoded)",
+            f"{shown} is not UTF-8 text (byte {error.start} cannot be decoded)",
             "save the file as UTF-8",
         )
-    return Source(name, text.removeprefix("\ufeff")), None
-
-
-def _stdin_bytes() -> bytes:
-    import sys
-
-    return sys.stdin.buffer.read()
+    return Source(shown, text.removeprefix("\ufeff")), None
 
 
 def _input_problem(kind: d.Kind, source: Source, message: str, help: str) -> d.Diagnostic:

@@ -10,7 +10,7 @@ checks of the resulting IR live in ``corsc.check``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Literal
 
 from attrs import frozen
@@ -33,11 +33,15 @@ from corsc.ir import (
 from corsc.ir import Token as NameToken
 from corsc.parse import STATEMENTS, did_you_mean
 from corsc.paths import normalize_prefix
-from corsc.source import Position, Source, Span
+from corsc.source import Position, Source, Span, visible
 
 NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
 DURATION_RE = re.compile(r"([0-9]+)([smhd]?)")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+#: The most values the list statements of one file may hold once bindings are expanded: ten
+#: times the largest policy corsc is measured on (100,000 origins).
+MAX_EXPANDED = 1_000_000
 
 #: What an ``origin`` block may override.
 BLOCK_STATEMENTS = ("methods", "headers", "expose", "credentials", "max-age", "private-network")
@@ -78,34 +82,107 @@ class Override:
 
 
 def parse_override(text: str, index: int = 0) -> tuple[Override | None, list[d.Diagnostic]]:
-    """Parse one ``--set`` argument. Values are comma-separated; ``*`` is the wildcard; the
-    rest is taken as written (origins need no quotes here)."""
+    """Parse one ``--set NAME=VALUE[,VALUE…]`` argument (the rule is :func:`split_values`).
+    A value is ``*`` (the wildcard), ``regex:BODY`` (a regex: BODY as written, or quoted like
+    a string of the language), ``"…"`` (a quoted string), or any other text taken as written
+    (origins need no quotes here). An empty list is an error: a binding always has a value,
+    and an empty one would silently change a statement's meaning (no ``paths`` governs every
+    path)."""
     source = Source(f"<--set #{index + 1}>", text)
     name, equals, rest = text.partition("=")
     if not equals or not NAME_RE.fullmatch(name.strip()):
         return None, [
             d.INVALID_OVERRIDE.at(
                 source.span(0, len(text)),
-                f"`--set {text}` is not NAME=VALUE[,VALUE…]",
+                f"`--set {visible(text)}` is not NAME=VALUE[,VALUE…]",
                 'write for example --set partners="https://a.example,https://b.example"',
             )
         ]
-    values: list[Value] = []
     offset = len(name) + 1
-    for item in rest.split(","):
-        stripped = item.strip()
-        start = offset + item.find(stripped) if stripped else offset
-        offset += len(item) + 1
-        if not stripped:
-            continue
-        span = source.span(start, start + len(stripped))
-        if stripped == "*":
-            values.append(Value("star", stripped, span))
-        elif stripped.startswith("regex:"):
-            values.append(Value("regex", stripped.removeprefix("regex:"), span))
-        else:
-            values.append(Value("string", stripped, span))
+    items, unclosed = split_values(rest)
+    if unclosed is not None:
+        return None, [
+            d.INVALID_OVERRIDE.at(
+                source.span(offset + unclosed[0], len(text)),
+                f"`--set {name.strip()}` has an unclosed `{unclosed[1]}`",
+                "close it, or quote the value; a comma inside quotes, brackets or braces "
+                "does not separate values",
+            )
+        ]
+    values = [_override_value(source, offset + start, item) for start, item in items]
+    if not values:
+        return None, [
+            d.INVALID_OVERRIDE.at(
+                source.span(0, len(text)),
+                f"`--set {name.strip()}=` gives the binding no value",
+                "give at least one value; to change what the policy means without it, edit "
+                "the policy (an empty list is never a default)",
+            )
+        ]
     return Override(name.strip(), tuple(values), source.span(0, len(name))), []
+
+
+_CLOSING = {"(": ")", "[": "]", "{": "}"}
+
+
+def split_values(text: str) -> tuple[list[tuple[int, str]], tuple[int, str] | None]:
+    """Split a ``--set`` value list at its commas: ``(start, item)`` for each non-empty item
+    (stripped), and ``(offset, opener)`` of a quote or bracket that is never closed.
+
+    A comma separates values only outside double quotes (where a backslash escapes the next
+    character), outside ``( )``, ``[ ]`` and ``{ }`` (so ``regex:^https://a{1,3}\\.x$``
+    stays one value; inside ``[ ]`` only ``]`` closes), and when not escaped by a backslash."""
+    items: list[tuple[int, str]] = []
+    openers: list[tuple[int, str]] = []  # the brackets and quote still open, innermost last
+    start = index = 0
+    while index < len(text):
+        char = text[index]
+        inside = openers[-1][1] if openers else ""
+        if char == "\\":
+            index += 2
+            continue
+        if inside == '"':
+            if char == '"':
+                openers.pop()
+        elif inside == "[":
+            if char == "]":
+                openers.pop()
+        elif char == '"' or char in _CLOSING:
+            openers.append((index, char))
+        elif openers and char == _CLOSING[inside]:
+            openers.pop()
+        elif char == "," and not openers:
+            items.append((start, text[start:index]))
+            start = index + 1
+        index += 1
+    if openers:
+        return [], openers[0]
+    items.append((start, text[start:]))
+    result = []
+    for at, item in items:
+        stripped = item.strip()
+        if stripped:
+            result.append((at + item.find(stripped), stripped))
+    return result, None
+
+
+def _override_value(source: Source, start: int, item: str) -> Value:
+    span = source.span(start, start + len(item))
+    if item == "*":
+        return Value("star", item, span)
+    if item.startswith("regex:"):
+        return Value("regex", _unquoted(item.removeprefix("regex:").strip()), span)
+    return Value("string", _unquoted(item), span)
+
+
+def _unquoted(text: str) -> str:
+    """A value written in quotes, decoded like a string of the language; else as written."""
+    if len(text) >= 2 and text[0] == text[-1] == '"' and _STRING_RE.fullmatch(text):
+        return _decode_string(text)
+    return text
+
+
+_STRING_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 
 
 @frozen
@@ -125,6 +202,7 @@ class _Lowering:
         self.used: set[str] = set()
         self._expanded: dict[int, list[Value]] = {}
         self._expansion_errors: dict[int, int] = {}
+        self.values_expanded = 0
         self.errors = 0
 
     # -- helpers ---------------------------------------------------------------------------
@@ -198,21 +276,37 @@ class _Lowering:
                 continue
             self.bindings[override.name] = _Binding(override.name, existing.span, override.values)
 
-    def expand(
-        self, values: Iterable[Value], kind: ValueKind, trail: tuple[str, ...] = ()
-    ) -> list[Value]:
-        """Replace words naming bindings by their values, recording each binding's kind."""
+    def expand(self, values: Iterable[Value], kind: ValueKind) -> list[Value]:
+        """Replace words naming bindings by their values, recording each binding's kind.
+
+        Iterative, with an explicit stack of the bindings being expanded: a chain of 100,000
+        `let`s is as deep as the file is long, and must not exhaust Python's stack. The
+        file's lists together are bounded (:data:`MAX_EXPANDED`): bindings that list each
+        other twice over double at every level, and 40 lines would otherwise ask for 2**40
+        values."""
         result: list[Value] = []
-        for value in values:
+        stack: list[tuple[Iterator[Value], str | None]] = [(iter(values), None)]
+        trail: list[str] = []  # the bindings being expanded, outermost first
+        on_trail: set[str] = set()
+        while stack:
+            value = next(stack[-1][0], None)
+            if value is None:
+                if stack.pop()[1] is not None:
+                    on_trail.discard(trail.pop())
+                continue
             binding = self.bindings.get(value.text) if value.form == "word" else None
             if binding is None:
                 if value.form == "word" and kind in {"origin", "path"}:
                     self.report(self.undefined(value, kind))
                     continue
+                if self.values_expanded == MAX_EXPANDED:
+                    self.report(self.too_many_values(value))
+                    return []  # reported; the rest of the file's checks stay fast
+                self.values_expanded += 1
                 result.append(value)
                 continue
             self.used.add(binding.name)
-            if binding.name in trail:
+            if binding.name in on_trail:
                 cycle = " → ".join((*trail[trail.index(binding.name) :], binding.name))
                 self.report(
                     d.CYCLIC_BINDING.at(
@@ -234,8 +328,19 @@ class _Lowering:
                     )
                 )
                 continue
-            result.extend(self.expand(binding.values, kind, (*trail, binding.name)))
+            stack.append((iter(binding.values), binding.name))
+            trail.append(binding.name)
+            on_trail.add(binding.name)
         return result
+
+    def too_many_values(self, value: Value) -> d.Diagnostic:
+        return d.TOO_MANY_VALUES.at(
+            value.span,
+            f"the lists of this file expand to more than {MAX_EXPANDED:,} values here: its "
+            "`let` bindings list one another over and over",
+            "list each binding once where it is needed; a binding that names another twice "
+            "doubles the list",
+        )
 
     def expanded(self, statement: tuple[Span, tuple[Value, ...]], kind: ValueKind) -> list[Value]:
         """A list statement's values with bindings expanded, computed once per statement."""
@@ -695,7 +800,7 @@ def _static_origin(
 
 def _decode_string(text: str) -> str:
     """A STRING token's value: quotes removed; ``\\"`` and ``\\\\`` unescaped, every other
-    backslash kept as written (design.md §1.1)."""
+    backslash kept as written."""
     if not (len(text) >= 2 and text[0] == '"' and text[-1] == '"'):
         return text
     inner = text[1:-1]

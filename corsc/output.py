@@ -1,16 +1,20 @@
-"""Output: provenance, stdout rendering, atomic writes and ``--check`` drift detection.
+"""Output: provenance, stdout rendering, all-or-nothing writes and ``--check`` drift detection.
 
 Every output starts with a provenance line naming corsc's version, the source's base name, the
 target and a hash of the resolved policy — never a timestamp, so the same input gives the same
 bytes. ``--check`` compares with the version field masked, so upgrading corsc is not drift
-unless the output really changes. Files are written atomically (a temporary file in the same
-directory, flushed, then renamed over the target): a reader sees the old file or the new one.
+unless the output really changes. :func:`plan` checks every destination before anything is
+written (only regular files, symbolic links followed to their final target) and finds the
+stale files of earlier compiles; :func:`write_all` stages every file beside its target and
+renames them only when all are staged, so a failure leaves the old files as they were.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +23,7 @@ from attrs import frozen
 
 from corsc.backends import OutputFile
 from corsc.ir import digest
+from corsc.source import file_kind, read_bounded, visible
 
 NOTICE = "generated — edit the policy, not this file"
 _VERSION_FIELD = re.compile(r"corsc [^ ;\"]+ from ")
@@ -26,10 +31,37 @@ _VERSION_FIELD = re.compile(r"corsc [^ ;\"]+ from ")
 
 def provenance(version: str, source_name: str, target: str, node: object) -> str:
     """The provenance text (without comment markers) for an output of ``node``."""
-    base = os.path.basename(source_name)
     return (
-        f"corsc {version} from {base} for target {target}; policy sha256:{digest(node)}; {NOTICE}"
+        f"corsc {version} from {provenance_name(source_name)} for target {target}; "
+        f"policy sha256:{digest(node)}; {NOTICE}"
     )
+
+
+def provenance_name(source_name: str) -> str:
+    """The source's base name as the provenance shows it: hidden characters (line breaks,
+    escapes, the undecodable bytes of a non-UTF-8 name) as ``<U+XXXX>`` like everywhere else,
+    and the few characters that would end or break the comment of some output language or
+    make the line ambiguous written the same way: ``;`` (ends the name field), ``"`` and
+    ``\\`` (JSON), and the second ``-`` of ``--`` (forbidden inside an XML comment). What is
+    left is printable UTF-8 that every target's comment or string holds as it is."""
+    shown: list[str] = []
+    for char in visible(os.path.basename(source_name)):
+        if char in _PROVENANCE_ESCAPED or (char == "-" and shown and shown[-1].endswith("-")):
+            shown.append(f"<U+{ord(char):04X}>")
+        else:
+            shown.append(char)
+    return "".join(shown)
+
+
+_PROVENANCE_ESCAPED = frozenset(';"\\')
+
+#: A provenance line at the start of a comment (or of the JSON ``generated_by`` string): the
+#: header of a file corsc wrote. The source and target fields cannot hold ``;`` or ``"``.
+_HEADER = re.compile(
+    r'^(?:#|<!--|\s*"generated_by":\s*")\s*corsc [^ ;"]+ from (?P<source>[^;"\n]*) '
+    r"for target (?P<target>[^ ;\"\n]+); policy sha256:[0-9a-f]+; generated",
+    re.MULTILINE,
+)
 
 
 def comparable(text: str) -> str:
@@ -49,65 +81,263 @@ def render_stdout(files: Sequence[OutputFile]) -> str:
     return "\n".join(parts)
 
 
+class OutputError(Exception):
+    """An output that cannot or must not be written: exit 2, naming the path and what is
+    wrong. Raised before anything on disk has changed."""
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        super().__init__(f"cannot write {visible(str(path))}: {visible(problem)}")
+        self.path = path
+        self.problem = problem
+
+
 @frozen
 class Planned:
-    """Where one output file goes and whether it differs from what is there."""
+    """Where one output file goes and whether it differs from what is there. ``path`` is the
+    path as named (shown to the user); ``target`` the regular file actually replaced — the
+    final target when ``path`` is a symbolic link, so the link stays a link."""
 
     path: Path
+    target: Path
     file: OutputFile
     changed: bool
 
 
-def plan(files: Sequence[OutputFile], destination: str) -> list[Planned]:
+@frozen
+class Plan:
+    """Every file of one compile, and ``stale``: files corsc wrote earlier into the same
+    directory, from the same source and for the same target, that this compile no longer
+    produces (a renamed policy's snippets, which an ``include`` would still pick up)."""
+
+    items: tuple[Planned, ...]
+    stale: tuple[Path, ...]
+
+    @property
+    def drift(self) -> list[Path]:
+        """What ``--check`` reports: files to write and files to remove."""
+        return [item.path for item in self.items if item.changed] + list(self.stale)
+
+
+#: The most of an existing output corsc reads to compare it: outputs are far smaller, so a
+#: longer file is different without reading the rest.
+_COMPARE_LIMIT = 64 * 1024 * 1024
+#: How much of a file in the output directory is read to recognise a provenance header.
+_HEADER_LIMIT = 4096
+
+
+def plan(files: Sequence[OutputFile], destination: str) -> Plan:
     """Map output files to paths: a single file goes to ``destination`` unless it is an
-    existing directory; several always go into the directory ``destination``."""
-    target = Path(destination)
-    into_directory = len(files) > 1 or target.is_dir() or destination.endswith(os.sep)
+    existing directory; several always go into the directory ``destination``. Every path is
+    checked here, before anything is written: a target that is not a regular file (or a
+    symbolic link to one), or a directory that is not one, is an :class:`OutputError`."""
+    if not destination or "\0" in destination:
+        raise OutputError(destination, "not a usable path")
+    named = Path(destination)
+    into_directory = len(files) > 1 or named.is_dir() or destination.endswith(os.sep)
+    if into_directory:
+        _require_directory(named, named)
     planned = []
     for item in files:
-        path = target / item.name if into_directory else target
-        planned.append(Planned(path, item, _differs(path, item.content)))
-    return planned
+        path = named / item.name if into_directory else named
+        target = _final_target(path)
+        planned.append(Planned(path, target, item, _differs(target, item.content)))
+    stale = _stale(named, files, {item.path.name for item in planned}) if into_directory else ()
+    return Plan(tuple(planned), tuple(stale))
+
+
+def _require_directory(directory: Path, path: Path) -> None:
+    """``directory`` (where ``path`` goes) is a directory, or can become one: nothing but
+    directories above it."""
+    for ancestor in (directory, *directory.parents):
+        try:
+            mode = ancestor.stat().st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError as error:
+            raise OutputError(path, error.strerror or str(error)) from None
+        if not stat.S_ISDIR(mode):
+            where = "it" if ancestor == path else visible(str(ancestor))
+            raise OutputError(path, f"{where} is {file_kind(mode)}, not a directory")
+        return
+
+
+def _final_target(path: Path) -> Path:
+    """The regular file that writing ``path`` replaces: ``path`` itself, or the final target
+    of a chain of symbolic links. A directory, device, FIFO or socket is refused: replacing
+    it with a file would destroy it, writing into it would block or go nowhere."""
+    try:
+        target = path.resolve() if path.is_symlink() else path
+    except (OSError, RuntimeError) as error:  # RuntimeError: a symlink loop (Python < 3.13)
+        raise OutputError(path, f"its symbolic links do not resolve ({error})") from None
+    try:
+        mode = target.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        _require_directory(target.parent, path)
+        return target
+    except OSError as error:
+        raise OutputError(path, error.strerror or str(error)) from None
+    if not stat.S_ISREG(mode):
+        raise OutputError(path, f"it is {file_kind(mode)}; corsc writes only regular files")
+    return target
 
 
 def _differs(path: Path, content: str) -> bool:
     try:
         # Bytes, then decode: read_text would turn CRLF into LF, so a merged CRLF file (IIS
         # web.config) would always look out of date.
-        existing = path.read_bytes().decode("utf-8")
+        existing = read_bounded(str(path), _COMPARE_LIMIT).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return True
     return comparable(existing) != comparable(content)
 
 
-def write_atomic(path: Path, content: str | bytes) -> None:
-    """Replace ``path`` with ``content`` atomically, keeping an existing file's permissions."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    path.parent.mkdir(parents=True, exist_ok=True)
+def header_of(text: str) -> tuple[str, str] | None:
+    """The (source, target) a corsc provenance header in the first two lines names."""
+    match = _HEADER.search("\n".join(text.split("\n", 2)[:2]))
+    return (match["source"], match["target"]) if match else None
+
+
+def _stale(directory: Path, files: Sequence[OutputFile], produced: set[str]) -> list[Path]:
+    """Regular files in ``directory`` (not symbolic links, not corsc's temporaries) whose
+    header names the same source and target as this compile's, and which it does not
+    produce. A file without that exact header is never touched."""
+    own = {header for item in files if (header := header_of(item.content)) is not None}
+    if not own:
+        return []
     try:
-        mode: int | None = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
+        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+    except OSError:  # a directory that does not exist yet holds nothing stale
+        return []
+    stale = []
+    for entry in entries:
+        if entry.name in produced or _TEMPORARY.fullmatch(entry.name):
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            head = read_bounded(entry.path, _HEADER_LIMIT, head=True)
+        except OSError:
+            continue
+        if header_of(head.decode("utf-8", "replace")) in own:
+            stale.append(Path(entry.path))
+    return stale
+
+
+_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]+\.(?:tmp|bak)")
+
+
+def write_all(plan: Plan) -> list[Path]:
+    """Write a plan all or nothing, and remove its stale files; returns the removed paths.
+
+    Every changed file is first written to a temporary file beside its target (flushed to
+    disk, with the target's permissions); only when all of them exist are they renamed over
+    their targets, so a failure anywhere — a read-only directory, a full disk, a parent that
+    is a file — removes the temporaries and leaves every existing file as it was. Unchanged
+    files are not touched. Raises :class:`OutputError`."""
+    pending = [item for item in plan.items if item.changed]
+    created: list[Path] = []
+    staged: list[tuple[Path, Planned]] = []
+    try:
+        for item in pending:
+            created.extend(_make_directories(item.path, item.target.parent))
+            staged.append((_stage(item), item))
+        _rename_all(staged)
+        staged = []
+    finally:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        if staged:
+            for directory in reversed(created):
+                with contextlib.suppress(OSError):
+                    directory.rmdir()
+    removed = []
+    for path in plan.stale:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            raise OutputError(path, f"cannot remove it: {error.strerror or error}") from None
+        removed.append(path)
+    return removed
+
+
+def _rename_all(staged: Sequence[tuple[Path, Planned]]) -> None:
+    """Rename every staged file over its target. Should one rename fail (the targets were
+    checked, so only a change on disk meanwhile or an I/O error does that), the files already
+    renamed are put back: each old file is kept under a hard link until the end."""
+    done: list[tuple[Planned, Path | None]] = []
+    try:
+        for temporary, item in staged:
+            backup: Path | None = temporary.with_suffix(".bak")
+            try:
+                os.link(item.target, temporary.with_suffix(".bak"))
+            except OSError:  # no old file (or no hard links here): nothing to put back
+                backup = None
+            try:
+                os.replace(temporary, item.target)
+            except OSError as error:
+                if backup is not None:
+                    backup.unlink(missing_ok=True)
+                raise OutputError(item.path, error.strerror or str(error)) from None
+            done.append((item, backup))
+    except BaseException:
+        for item, backup in reversed(done):
+            with contextlib.suppress(OSError):
+                if backup is None:
+                    item.target.unlink()
+                else:
+                    os.replace(backup, item.target)
+        raise
+    for _, backup in done:
+        if backup is not None:
+            backup.unlink(missing_ok=True)
+
+
+def _make_directories(path: Path, directory: Path) -> list[Path]:
+    """Create ``directory`` and its missing parents; the ones created, outermost first."""
+    missing = [each for each in (directory, *directory.parents) if not each.exists()]
+    missing.reverse()
+    for each in missing:
+        try:
+            each.mkdir()
+        except FileExistsError:
+            if not each.is_dir():
+                raise OutputError(path, f"{visible(str(each))} is not a directory") from None
+        except OSError as error:
+            raise OutputError(
+                path, f"cannot create {visible(str(each))}: {error.strerror or error}"
+            ) from None
+    return missing
+
+
+def _stage(item: Planned) -> Path:
+    """A temporary file beside ``item.target`` holding its new content."""
+    target = item.target
+    data = item.file.content.encode("utf-8")
+    try:
+        mode: int | None = target.stat().st_mode & 0o7777
+    except OSError:
         mode = None
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as error:
+        raise OutputError(item.path, error.strerror or str(error)) from None
+    temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        if mode is not None:
-            os.chmod(temporary, mode)
-        else:
+        if mode is None:
             umask = os.umask(0)
             os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
+            mode = 0o666 & ~umask
+        os.chmod(temporary, mode)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise OutputError(item.path, error.strerror or str(error)) from None
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
-
-
-def write_all(planned: Sequence[Planned]) -> None:
-    """Write every changed file of a plan (each atomically); unchanged files are untouched."""
-    for item in planned:
-        if item.changed:
-            write_atomic(item.path, item.file.content)
+    return temporary

@@ -27,7 +27,7 @@ from lark.parsers.lalr_interactive_parser import InteractiveParser
 from corsc import diagnostics as d
 from corsc.source import Source
 
-#: Statement names, in the order design.md §1.2 lists them.
+#: Statement names, in the order the README's statement table lists them.
 STATEMENTS = (
     "paths",
     "origins",
@@ -199,18 +199,19 @@ class _Recovery:
         return True
 
     def _pop_until(self, parser: InteractiveParser, token_type: str) -> bool:
-        """Pop states (discarding the partial statement) until ``token_type`` fits."""
+        """Pop states (discarding the partial statement) until ``token_type`` fits. Looks down
+        the state stack first instead of trying on a copy: copying the parser deep-copies
+        every tree on its value stack, which recurses as deep as the input nests."""
         state = parser.parser_state
-        trial = parser.copy()
-        pops = 0
-        while not self._accepts(trial, token_type):
-            if not trial.parser_state.value_stack:
-                return False
-            trial.parser_state.state_stack.pop()
-            trial.parser_state.value_stack.pop()
-            pops += 1
+        states = state.parse_conf.parse_table.states
+        stack = state.state_stack
+        for pops in range(len(state.value_stack) + 1):
+            if token_type in states[stack[-1 - pops]]:
+                break
+        else:
+            return False
         for _ in range(pops):
-            state.state_stack.pop()
+            stack.pop()
             state.value_stack.pop()
         return True
 
@@ -219,7 +220,9 @@ class _Recovery:
             self._separators_at_last_error = -1  # a clean statement boundary
 
     def _close_open_blocks(self, parser: InteractiveParser) -> None:
-        while self._open_blocks(parser):
+        # Counted once: finding the open blocks walks the whole stack, and doing it after each
+        # closing brace would cost the square of the nesting depth.
+        for _ in self._open_blocks(parser):
             closer = Token("RBRACE", "}")
             if not (self._pop_until(parser, "RBRACE") and self._feed(parser, closer)):
                 return

@@ -3,7 +3,7 @@
 Every renderer orders diagnostics the same way — file, start offset, end offset, code, then
 message as a tiebreak — so the same findings always render byte for byte the same.
 
-``render_json`` writes the document of design.md §4 (ASCII-only, so any terminal or pipe
+``render_json`` writes the document the README describes (ASCII-only, so any terminal or pipe
 encoding can carry it).
 
 ``render_text`` writes rustc-style excerpts. The format, for a diagnostic with one related
@@ -60,7 +60,7 @@ from urllib.parse import quote
 from attrs import frozen
 
 from corsc.diagnostics import CATALOGUE, Diagnostic, Fix, Kind, Severity
-from corsc.source import Source, Span
+from corsc.source import Source, Span, visible
 
 #: The ``version`` of the ``--format json`` document; bump it when its shape changes.
 JSON_FORMAT_VERSION = 1
@@ -100,7 +100,7 @@ def _dump(document: object) -> str:
 
 
 def render_json(diagnostics: Iterable[Diagnostic], *, tool_version: str) -> str:
-    """The ``--format json`` document of design.md §4."""
+    """The ``--format json`` document (the README shows its shape)."""
     ordered = _ordered(diagnostics)
     return _dump(
         {
@@ -138,16 +138,6 @@ class _Paint:
         return f"\x1b[{sgr}m{text}\x1b[0m" if self.color and text else text
 
 
-def _hidden(char: str) -> bool:
-    """Characters that draw nothing or act on the terminal: control, format (bidi overrides,
-    zero-width), lone surrogates and line or paragraph separators."""
-    return unicodedata.category(char) in {"Cc", "Cf", "Cs", "Zl", "Zp"}
-
-
-def _visible(text: str) -> str:
-    return "".join(f"<U+{ord(char):04X}>" if _hidden(char) else char for char in text)
-
-
 def _cells(char: str) -> int:
     """Terminal columns one visible character takes."""
     if unicodedata.combining(char):
@@ -175,6 +165,15 @@ def _excerpt(span: Span, source: Source | None) -> _Excerpt | None:
     last = min(len(line) + 1, start + LINE_CONTEXT)
     shown = ["..." if first > 1 else ""]
     cells = len(shown[0])
+    segment = line[first - 1 : last - 1]
+    if segment.isascii() and segment.isprintable():  # the common case: one cell a column
+        marks = (
+            " " * (cells + max(start, first) - first) + "^" * (min(end, last) - start)
+        ).rstrip()
+        if "^" not in marks:
+            marks = " " * (cells + start - first) + "^"
+        cut = "..." if last <= len(line) else ""
+        return _Excerpt(span.start.line, shown[0] + segment + cut, marks)
     carets = [" " * cells]
     cells_before_start = None
     for column, char in enumerate(line[first - 1 : last - 1], start=first):
@@ -184,7 +183,7 @@ def _excerpt(span: Span, source: Source | None) -> _Excerpt | None:
             glyph = " " * (TAB_STOP - cells % TAB_STOP)
             width = len(glyph)
         else:
-            glyph = _visible(char)
+            glyph = visible(char)
             width = sum(_cells(part) for part in glyph)
         shown.append(glyph)
         carets.append(("^" if start <= column < end else " ") * width)
@@ -200,11 +199,11 @@ def _excerpt(span: Span, source: Source | None) -> _Excerpt | None:
 
 def _indented(text: str, indent: int) -> str:
     """``text`` made visible, its continuation lines aligned ``indent`` columns in."""
-    return ("\n" + " " * indent).join(_visible(line) for line in text.split("\n"))
+    return ("\n" + " " * indent).join(visible(line) for line in text.split("\n"))
 
 
 def _location(span: Span) -> str:
-    return f"{_visible(span.file)}:{span.start.line}:{span.start.column}"
+    return f"{visible(span.file)}:{span.start.line}:{span.start.column}"
 
 
 def _render_diagnostic(

@@ -8,12 +8,107 @@ diagnostic carries a span.
 from __future__ import annotations
 
 import bisect
+import errno
+import os
+import stat
+import unicodedata
+from typing import Protocol
 
 from attrs import field, frozen
 
 #: Largest policy file corsc reads, in bytes (a policy with 100,000 origins is about 4.5 MB);
 #: larger inputs get CORS010 and exit 2 instead of a long wait.
 MAX_SOURCE_BYTES = 8 * 1024 * 1024
+
+
+def hidden(char: str) -> bool:
+    """Characters that draw nothing or act on the terminal: control, format (bidi overrides,
+    zero-width), lone surrogates (the bytes of a file name that is not UTF-8) and line or
+    paragraph separators."""
+    return unicodedata.category(char) in {"Cc", "Cf", "Cs", "Zl", "Zp"}
+
+
+def visible(text: str) -> str:
+    """``text`` with every hidden character shown as ``<U+XXXX>``: the one notation corsc uses
+    wherever it shows a name it did not choose (diagnostics, messages, provenance comments),
+    so a file name cannot send escape sequences, break a line, or fail to encode."""
+    if text.isprintable():  # no control, format, surrogate or separator character at all
+        return text
+    return "".join(f"<U+{ord(char):04X}>" if hidden(char) else char for char in text)
+
+
+class NotAFile(OSError):
+    """A path that names something other than a regular file (a directory, a device, a FIFO,
+    a socket): reading it could block or never end, writing it would replace it."""
+
+    def __init__(self, path: str, what: str) -> None:
+        super().__init__(f"{visible(path)} is {what}, not a regular file")
+        self.path = path
+        self.what = what
+
+
+class TooLarge(OSError):
+    """A file longer than the bound its reader accepts; ``size`` is a lower bound."""
+
+    def __init__(self, path: str, size: int) -> None:
+        super().__init__(f"{visible(path)} is larger than {size:,} bytes")
+        self.path = path
+        self.size = size
+
+
+def file_kind(mode: int) -> str:
+    """What an ``st_mode`` names, in words."""
+    for test, what in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISREG, "a file"),
+    ):
+        if test(mode):
+            return what
+    return "a special file"
+
+
+def read_bounded(path: str, limit: int, *, head: bool = False) -> bytes:
+    """The bytes of the regular file ``path``, refusing anything else before reading, and
+    reading at most ``limit + 1`` bytes so an endless or huge file costs no more than that
+    (:class:`TooLarge` when there are more, or with ``head`` just the first ``limit``).
+    Opened non-blocking: a FIFO must not wait for a writer, nor a kernel file for data."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotAFile(path, file_kind(mode))
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with os.fdopen(descriptor, "rb", buffering=0) as stream:
+        return read_stream(stream, path, limit, head=head)
+
+
+class _Readable(Protocol):
+    def read(self, size: int, /) -> bytes | None: ...
+
+
+def read_stream(stream: _Readable, path: str, limit: int, *, head: bool = False) -> bytes:
+    """At most ``limit`` bytes of a binary stream; :class:`TooLarge` when there are more
+    (unless ``head``: then the first ``limit`` bytes)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = stream.read(min(1 << 20, limit + 1 - size))
+        if chunk is None:  # a non-blocking file with nothing to read yet: it would wait
+            raise BlockingIOError(errno.EAGAIN, "it has no data to read yet (it would wait)")
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+    if head:
+        return b"".join(chunks)[:limit]
+    raise TooLarge(path, limit)
 
 
 @frozen(order=True)

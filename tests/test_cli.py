@@ -297,3 +297,37 @@ def test_no_color_env(tmp_path: Path, policy) -> None:
         check=False,
     )
     assert "\x1b[" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "{file}", "--set", "b=https://\udcff.example"],
+        ["compile", "{file}", "--target", "nginx", "-O", "prefix=\udcff"],
+        ["compile", "{file}", "--target", "json", "--policy", "\udcff"],
+        ["explain", "{file}", "--origin", "https://\udcff.example"],
+        ["explain", "{file}", "--origin", "https://a.example", "--header", "X-\udcfe"],
+    ],
+)
+def test_arguments_that_are_not_utf8_are_a_usage_error(capsys, policy, argv) -> None:
+    path = str(policy(GOOD))
+    code, out, err = run(capsys, *[item.replace("{file}", path) for item in argv])
+    assert code == 2 and out == ""
+    assert err.startswith("corsc: error: the argument `")
+    assert err.endswith(
+        "` is not UTF-8 text; corsc reads option values as UTF-8 (file names may be any bytes)\n"
+    )
+    assert "<U+DC" in err
+    err.encode("utf-8")
+
+
+def test_a_file_name_that_is_not_utf8_is_fine(capsys, tmp_path: Path) -> None:
+    path = os.path.join(os.fsencode(tmp_path), b"\xff\xfe.cors")
+    with open(path, "wb") as stream:
+        stream.write(GOOD.encode())
+    code, out, err = run(capsys, "compile", os.fsdecode(path), "--target", "json")
+    assert code == 0, err
+    assert (
+        f'"generated_by": "corsc {__version__} from <U+DCFF><U+DCFE>.cors for target json;' in out
+    )
+    out.encode("utf-8")

@@ -7,6 +7,8 @@ grammar accepts (one-line blocks, ``;``, multi-line lists, escapes) is checked t
 
 from __future__ import annotations
 
+import pytest
+
 from corsc.diagnostics import Diagnostic, Severity
 from corsc.frontend import load
 from corsc.ir import PolicySet
@@ -289,3 +291,25 @@ def test_quoted_method_and_header_names() -> None:
 def test_empty_file_parses() -> None:
     assert syntax("") == []
     assert syntax("# only a comment\n") == []
+
+
+# ---- depth: recovery must not recurse on, or walk the stack per level of, nesting ----------
+
+
+@pytest.mark.parametrize(
+    ("tail", "codes"),
+    [
+        ("x y z\n", {"CORS001", "CORS002", "CORS514"}),
+        ("", {"CORS002", "CORS514"}),
+        ('"', {"CORS003", "CORS514"}),
+        ("policy q { origins * }\n", {"CORS002", "CORS504", "CORS514"}),
+        ("}\n" * 20_001, {"CORS514"}),
+    ],
+    ids=["garbage", "end", "unclosed-string", "next-policy", "closed"],
+)
+def test_deeply_nested_unclosed_blocks_recover(tail: str, codes: set[str]) -> None:
+    # 20,000 levels: a recursive copy of the parser overflowed Python's stack here, and
+    # re-scanning the stack after each closing brace took minutes.
+    text = "policy p {\n" + 'origin "https://a.example" {\n' * 20_000 + tail
+    loaded = load(Source("deep.cors", text))
+    assert {item.code for item in loaded.diagnostics} == codes
