@@ -250,7 +250,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _compile(args: argparse.Namespace) -> int:
     from corsc import output
-    from corsc.backends import MergingBackend
+    from corsc.backends import Merged, MergingBackend
 
     backend = _backend(args.target)
     options = _emit_options(
@@ -289,16 +289,17 @@ def _compile(args: argparse.Namespace) -> int:
     failed = policy_set is None or d.fails(diagnostics, strict=args.strict)
     sources = dict(loaded.sources)
     files: list[OutputFile] = []
-    merged = None
+    merged: Merged | str | None = None
     if not failed:
         assert policy_set is not None
         files = backend.emit(policy_set, options)
         if args.merge:
             merged = _merge(backend, args.merge, files, options)
-            if merged is None:
+            if isinstance(merged, str):
                 _emit_diagnostics(
                     diagnostics, sources, args.format, sys.stderr, quiet_when_empty=True
                 )
+                print(f"corsc: error: {merged}", file=sys.stderr)
                 return EXIT_USAGE
             diagnostics.extend(merged.diagnostics)
             sources[merged.source.name] = merged.source
@@ -307,7 +308,7 @@ def _compile(args: argparse.Namespace) -> int:
     if failed:
         return EXIT_POLICY
     destination = args.output
-    if merged is not None:
+    if isinstance(merged, Merged):
         if merged.text is None:
             return EXIT_USAGE
         if merged.fails(strict=args.strict):
@@ -348,9 +349,9 @@ _MERGE_LIMIT = 64 * 1024 * 1024
 
 def _merge(
     backend: Backend, path: str, files: list[OutputFile], options: EmitOptions
-) -> Merged | None:
-    """Merge the emitted file into the existing one at ``path`` (``None``, with a message, when
-    it cannot be read). What the merge says about that file — hand-written CORS handling it
+) -> Merged | str:
+    """Merge the emitted file into the existing one at ``path`` (why not, when it cannot be
+    read). What the merge says about that file — hand-written CORS handling it
     took over or refuses — is reported against it; a refusal is exit 2, and under ``--strict``
     a warning stops the write (exit 1)."""
 
@@ -365,8 +366,7 @@ def _merge(
             reason = f"it is {error.what}, not a regular file"
         elif isinstance(error, OSError) and error.strerror:
             reason = error.strerror
-        print(f"corsc: error: cannot read {visible(path)}: {reason}", file=sys.stderr)
-        return None
+        return f"cannot read {visible(path)}: {reason}"
     assert isinstance(backend, MergingBackend)  # checked with the arguments
     return backend.merge(existing, files, options, path)
 
