@@ -986,15 +986,17 @@ def groups(policy: Policy) -> list[Group]:
     """The entries in evaluator order (design.md §2: the most specific matching entry supplies
     the grant), grouped so that each origin is granted by exactly one group."""
     ordered = sorted(policy.entries, key=lambda e: origins.specificity(e.pattern, e.block))
+    # Digested once per entry: comparing every pair's grants is the loop below.
+    keys = [digest(entry.grant) for entry in ordered]
     found: dict[tuple[str, tuple[str, ...]], list[OriginPattern]] = {}
     earlier_of: dict[tuple[str, tuple[str, ...]], tuple[OriginPattern, ...]] = {}
     grant_of: dict[tuple[str, tuple[str, ...]], Grant] = {}
     for index, entry in enumerate(ordered):
-        key = digest(entry.grant)
+        key = keys[index]
         earlier = tuple(
-            o.pattern
-            for o in ordered[:index]
-            if digest(o.grant) != key and _may_overlap(o.pattern, entry.pattern)
+            other.pattern
+            for other, other_key in zip(ordered[:index], keys, strict=False)
+            if other_key != key and _may_overlap(other.pattern, entry.pattern)
         )
         group_key = (key, tuple(p.canonical for p in earlier))
         found.setdefault(group_key, []).append(entry.pattern)
