@@ -1,10 +1,11 @@
 """Backends: one module per target family, and the registry that maps target names to them.
 
-A backend is data plus small functions (design.md §3):
+A backend is data plus small functions:
 
 - ``names``: the target names it answers to (the first is canonical, the rest aliases);
 - ``summary`` and ``capabilities``: what it can express, as data (:class:`Capability`),
-  including its declared deviations (design.md §2.1);
+  including its declared deviations (differences from the evaluator's answer that never
+  change a browser's verdict);
 - ``options``: the ``-O KEY=VALUE`` options it takes (:class:`Option`);
 - ``check(policy_set, options)``: 6xx diagnostics for what the target cannot express;
 - ``emit(policy_set, options)``: the output files (:class:`OutputFile`);
@@ -215,7 +216,8 @@ def cannot_express(target: str, what: str, span: Span, instead: Sequence[str]) -
 
 
 def deviation(target: str, what: str, span: Span) -> Diagnostic:
-    """CORS602: a declared deviation this policy triggers (design.md §2.1)."""
+    """CORS602: a declared deviation this policy triggers (a difference from the evaluator's
+    answer that never changes a browser's verdict)."""
     return d.TARGET_DEVIATION.at(
         span,
         f"target `{target}`: {what}",

@@ -1,9 +1,9 @@
 """The IIS targets: ``iis`` (the IIS CORS Module), ``iis-headers`` (static custom headers) and
 ``iis-rewrite`` (URL Rewrite rules), and ``--merge`` into an existing web.config for all three.
 
-Facts come from reference/iis.md (Microsoft's CORS Module reference, the IIS and URL Rewrite
-schema files); where Microsoft documents nothing, the backend warns or refuses and names the
-open question instead of guessing (design.md §2.1).
+Facts come from Microsoft's documentation (the IIS CORS Module configuration reference, the IIS
+and URL Rewrite schema files); where Microsoft documents nothing, the backend warns or refuses
+and names the open question instead of guessing. docs/iis.md describes the targets for users.
 
 Invariants of every emitted web.config:
 
@@ -53,7 +53,7 @@ from corsc.ir import (
 from corsc.output import provenance
 from corsc.source import Span
 
-# ---- diagnostics of the 61x range (design.md §4) -------------------------------------------
+# ---- diagnostics of the 61x range (IIS) -----------------------------------------------------
 
 LOCATION_INHERITANCE = d.kind(
     "CORS611",
@@ -122,7 +122,7 @@ URL_REWRITE_URL = "https://www.iis.net/downloads/microsoft/url-rewrite"
 
 
 def _bool(value: bool) -> str:
-    """IIS booleans are written lowercase (reference/iis.md §6 rule 1)."""
+    """IIS booleans are written lowercase, as Microsoft's configuration reference spells them."""
     return "true" if value else "false"
 
 
@@ -214,7 +214,8 @@ def _wildcard_methods(target: str, policy: Policy, instead: Sequence[str]) -> li
 
 def _names(grant: Grant, attribute: str) -> tuple[str, ...]:
     """A grant's method, header or expose names in order, without duplicates (headers compared
-    case-insensitively, methods exactly), as design.md §2 renders them."""
+    case-insensitively, methods exactly), as the evaluator renders them (README: What a policy
+    means)."""
     value = getattr(grant, attribute).value
     fold = attribute != "methods"
     seen: set[str] = set()
@@ -308,7 +309,7 @@ def document(
 def keyed(key: str, names: Sequence[str], adds: Sequence[ET.Element]) -> list[ET.Element]:
     """``<remove key="X"/>`` immediately before each add of key X, and alone for the other
     ``names``: a parent configuration may define the same key, and adding it twice is a 500.19
-    (reference/iis.md §2.5)."""
+    ("Cannot add duplicate collection entry")."""
     result = []
     added = {node.get(key) for node in adds}
     for name in names:
@@ -376,8 +377,8 @@ def _module_origin(pattern: OriginPattern) -> str | None:
 
 
 def _module_rank(pattern: OriginPattern) -> tuple[int, int]:
-    """How specific the CORS Module considers a rule ("most specific wins", reference/iis.md
-    §1.3): exact, then subdomain wildcards (longer base first), then ``*``."""
+    """How specific the CORS Module considers a rule ("most specific wins" in Microsoft's CORS
+    Module reference): exact, then subdomain wildcards (longer base first), then ``*``."""
     rank = {PatternKind.EXACT: 0, PatternKind.SUBDOMAIN: 1}.get(pattern.kind, 2)
     return rank, -len(pattern.host)
 
@@ -673,7 +674,7 @@ def _module_rule(origin: str, entry: AllowEntry) -> ET.Element:
 # ---- iis-headers: static custom headers -----------------------------------------------------
 
 #: Microsoft's widening of the ASP.NET 4.x extensionless handler so that OPTIONS reaches the
-#: application (reference/iis.md §2.3, "Enabling cross-origin requests in ASP.NET Web API").
+#: application (Microsoft's "Enabling cross-origin requests in ASP.NET Web API").
 EXTENSIONLESS = {
     "name": "ExtensionlessUrlHandler-Integrated-4.0",
     "path": "*.",
@@ -983,8 +984,8 @@ class Group:
 
 
 def groups(policy: Policy) -> list[Group]:
-    """The entries in evaluator order (design.md §2: the most specific matching entry supplies
-    the grant), grouped so that each origin is granted by exactly one group."""
+    """The entries in evaluator order (the most specific matching entry supplies the grant;
+    README: What a policy means), grouped so that each origin is granted by exactly one group."""
     ordered = sorted(policy.entries, key=lambda e: origins.specificity(e.pattern, e.block))
     # Digested once per entry: comparing every pair's grants is the loop below.
     keys = [digest(entry.grant) for entry in ordered]

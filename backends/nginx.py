@@ -1,12 +1,12 @@
 """The ``nginx`` target: per policy, ``map`` blocks for ``http {}`` and a snippet for
-``server {}`` or ``location {}`` (reference/nginx.md's pattern B), or with ``-O variant=a2`` a
-``set``/``if`` file for ``server {}`` instead of the maps, for people who cannot touch
-``http {}`` (pattern A2).
+``server {}`` or ``location {}`` (the maps variant), or with ``-O variant=a2`` a ``set``/``if``
+file for ``server {}`` instead of the maps, for people who cannot touch ``http {}`` (the A2
+variant). docs/nginx.md describes both for users.
 
-Facts come from reference/nginx.md (observed with nginx 1.22.1, Debian's package); the
-rendering is :mod:`corsc.backends.nginx_render`, whose docstring states what every output
-guarantees. This module holds the target's data (capabilities, options, its 62x diagnostics),
-the checks that refuse what nginx cannot be told safely, and the file layout:
+Facts about nginx come from its documentation and were observed with nginx 1.22.1 (Debian's
+package); the rendering is :mod:`corsc.backends.nginx_render`, whose docstring states what every
+output guarantees. This module holds the target's data (capabilities, options, its 62x
+diagnostics), the checks that refuse what nginx cannot be told safely, and the file layout:
 ``<prefix>-<policy>.http.conf`` (or ``.server.conf``) and ``<prefix>-<policy>.conf``.
 
 What nginx decides and the evaluator does not: which policy governs a path. The user includes
@@ -37,7 +37,7 @@ from corsc.output import provenance
 from corsc.source import Span
 
 TARGET = "nginx"
-#: Targets that express what nginx cannot (design.md §2.1: help names one).
+#: Targets that express what nginx cannot (a CORS6xx error's help names one).
 INSTEAD = ("python",)
 
 PARAMETER_TOO_LONG = d.kind(
@@ -336,7 +336,7 @@ def _path_normalisation(policy: Policy) -> list[Diagnostic]:
 
 
 def _deviations(policy: Policy) -> list[Diagnostic]:
-    """CORS602 for the declared deviations this policy triggers (design.md §2.1)."""
+    """CORS602 for the declared deviations this policy triggers."""
     found = []
     for what, setting in _settings(policy):
         if setting.value.wildcard and what in ("methods", "headers") and setting.written:
@@ -362,7 +362,7 @@ def _deviations(policy: Policy) -> list[Diagnostic]:
 
 def _where(policy_set: PolicySet, policy: Policy, options: EmitOptions) -> list[str]:
     """Which ``location`` blocks include this policy's snippet, when policies are chosen by
-    path (design.md §1.4: prefixes match on segment boundaries)."""
+    path (README: Paths — prefixes match on segment boundaries)."""
     if not any(other.paths for other in policy_set.policies):
         return []
     stem = _stem(options, policy)

@@ -1,10 +1,11 @@
 """Rendering for the ``nginx`` target: nginx's string syntax, the plan of one policy's
-decision, and the text of its files (reference/nginx.md §3.2, §3.3, §4).
+decision, and the text of its files (what docs/nginx.md tells users to install).
 
-The decision is the evaluator's (design.md §2), taken in this order: no Origin → not a CORS
-request; a ``deny`` pattern → refused; the most specific allow entry → its grant; a preflight
-(``OPTIONS`` with Origin and Access-Control-Request-Method) → its method and every requested
-header checked against that grant → accepted or refused. It ends in one *state* per request:
+The decision is the evaluator's (README: What a policy means), taken in this order: no Origin
+→ not a CORS request; a ``deny`` pattern → refused; the most specific allow entry → its grant;
+a preflight (``OPTIONS`` with Origin and Access-Control-Request-Method) → its method and every
+requested header checked against that grant → accepted or refused. It ends in one *state* per
+request:
 
 - ``""`` no Origin (nginx cannot tell an empty Origin from a missing one);
 - ``U`` an actual request from an origin that is not allowed; ``R`` a refused preflight;
@@ -12,10 +13,10 @@ header checked against that grant → accepted or refused. It ends in one *state
 - ``P<g>`` an accepted preflight with grant ``g``, followed by ``h`` when it asked for
   headers and ``n`` when it asked for private network access that ``g`` grants.
 
-Every response header is a function of the state alone. Pattern B computes the state with
-``map`` blocks at http level, which nginx evaluates lazily (an actual request never runs the
-preflight checks); the A2 variant computes the same variables with ``set`` and ``if`` at
-server level. Both share one snippet: two ``if (…) { return …; }`` and one
+Every response header is a function of the state alone. The maps variant (pattern B) computes
+the state with ``map`` blocks at http level, which nginx evaluates lazily (an actual request
+never runs the preflight checks); the A2 variant computes the same variables with ``set`` and
+``if`` at server level. Both share one snippet: two ``if (…) { return …; }`` and one
 ``add_header … always`` per header, whose empty values nginx does not send.
 
 nginx's variables hash holds every variable name, and with its default bucket size a few dozen
@@ -249,7 +250,8 @@ def union_chunks(patterns: Sequence[OriginPattern]) -> list[str]:
 
 def names(tokens: TokenList, *, fold_case: bool) -> tuple[str, ...]:
     """Names in the order written without repeats (compared case-insensitively for headers),
-    the first spelling kept: the values design.md §2 sends."""
+    the first spelling kept: the values the evaluator sends (README: What a policy means,
+    "Rendering")."""
     first: dict[str, str] = {}
     for name in tokens.values:
         first.setdefault(name.lower() if fold_case else name, name)
@@ -541,7 +543,7 @@ def _regex_rows(
 
 
 def http_lines(plan: Plan) -> list[str]:
-    """Pattern B's ``map`` blocks (reference/nginx.md §3.2), in the order a request uses them:
+    """The maps variant's ``map`` blocks (pattern B), in the order a request uses them:
     the origin's grant, the state, then one variable per row of :meth:`Plan.outputs`."""
     return [*_origin_maps(plan), "", *_state_maps(plan), "", *_output_maps(plan)]
 
@@ -714,7 +716,7 @@ def _set(variable: str, value: str, condition: str = "") -> str:
 
 
 def server_lines(plan: Plan) -> list[str]:
-    """The A2 variant (reference/nginx.md §3.3): the variables of :func:`http_lines` computed
+    """The A2 variant (``-O variant=a2``): the variables of :func:`http_lines` computed
     with ``set`` and ``if`` at server level, where an ``if`` is safe. A later ``if`` overrides
     an earlier one, so the origin's tiers are written from the least specific to ``deny``."""
     v = plan.v
@@ -807,9 +809,10 @@ HIDE_DIRECTIVES = {
 
 
 def snippet_lines(plan: Plan, hide: str) -> list[str]:
-    """The part included where requests are served: the ``return``s (the only ``if``s, which
-    reference/nginx.md §1.7 calls safe even in a location), one ``add_header … always`` per
-    header, and optionally the upstream's Access-Control-* headers hidden."""
+    """The part included where requests are served: the ``return``s (the only ``if``s; an ``if``
+    holding only ``return`` is safe even in a location, per the nginx wiki's "If is Evil"), one
+    ``add_header … always`` per header, and optionally the upstream's Access-Control-* headers
+    hidden."""
     outputs = plan.outputs()
     answer = next(output for output in outputs if output.name == "answer")
     lines = [

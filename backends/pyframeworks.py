@@ -4,10 +4,10 @@ Each writes the configuration of a widely used CORS library — keyword argument
 Starlette's ``CORSMiddleware`` (FastAPI re-exports the same class), settings for
 django-cors-headers, options for flask-cors — as a Python module (or TOML, where no compiled
 pattern or code is needed and ``-o`` names a ``.toml`` file). What each library does was
-observed in the real frameworks (shared/reference/python-middleware.md); tests drive each one
+observed in the real frameworks (the versions docs/python.md lists); tests drive each one
 in-process over the conformance table and judge it by the browser model.
 
-Lowering (reference §6):
+Lowering:
 
 - Exact origins go out canonical; every other pattern becomes an anchored regex from
   ``corsc.origins`` (``\\A(?:…)\\Z``, the ``python`` dialect), safe under Starlette's
@@ -175,7 +175,7 @@ def _is_toml(options: EmitOptions) -> bool:
 
 
 def _names(tokens: TokenList, *, fold_case: bool) -> list[str]:
-    """A list as design.md §2 renders it: in order, without (case-insensitive) repeats."""
+    """A list as the evaluator renders it: in order, without (case-insensitive) repeats."""
     first: dict[str, str] = {}
     for name in tokens.values:
         first.setdefault(name.lower() if fold_case else name, name)
@@ -214,13 +214,13 @@ def _bounded(regex: str) -> str:
 
 
 def _prefix_regex(prefix: str) -> str:
-    """A regex for one normalised prefix matching on segment boundaries (design.md §1.4)."""
+    """A regex for one normalised prefix matching on segment boundaries (README: Paths)."""
     return "/" if prefix == "/" else re.escape(prefix) + r"(?:/|\Z)"
 
 
 def path_regex(policy: Policy, policy_set: PolicySet) -> str:
     """An anchored Python regex (for ``re.match``) admitting exactly the paths whose longest
-    matching prefix is ``policy``'s (design.md §1.4): one alternative per own prefix (``/`` for
+    matching prefix is ``policy``'s (README: Paths): one alternative per own prefix (``/`` for
     the fallback), each excluding the longer prefixes of other policies beneath it (for the
     fallback, every other prefix). The regexes of one policy set are therefore disjoint. Paths
     are matched as the framework hands them over, decoded: so are the prefixes

@@ -1,11 +1,11 @@
-"""Check: semantic checks of a lowered policy set (design.md §4, codes 1xx–5xx).
+"""Check: semantic checks of a lowered policy set (codes 1xx–5xx).
 
 Every check runs and every finding is collected; nothing here names a target. Lowering has
 already reported what could not be represented (syntax, unknown names, malformed origins,
 paths, max-age and preflight-status values), so this module never repeats those.
 
-The reasons behind each check are in reference/cors-protocol.md §1–§3; the severities are the
-catalogue's (corsc.diagnostics).
+The reasons behind each check come from the Fetch standard (fetch.whatwg.org) and what browsers
+do; the severities are the catalogue's (corsc.diagnostics).
 
 Cost grows linearly with the number of origins: a policy may list 100,000 of them. Nothing
 compares patterns pairwise. Patterns are indexed by ``(scheme, host)`` and wildcards by
@@ -72,7 +72,8 @@ _NORMALIZED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PU
 _SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
 _FORBIDDEN_METHODS = frozenset({"CONNECT", "TRACE", "TRACK"})
 
-#: Forbidden request-header names (cors-protocol.md §1.4), lowercase; plus the prefixes below.
+#: Forbidden request-header names (fetch.bs "forbidden request-header"), lowercase; plus the
+#: prefixes below.
 _FORBIDDEN_HEADERS = frozenset(
     {
         "accept-charset",
@@ -102,7 +103,7 @@ _FORBIDDEN_HEADER_PREFIXES = ("proxy-", "sec-")
 #: Safelisted request headers whose ordinary values never need a preflight. Content-Type is
 #: safelisted for three MIME types only, so granting it is not redundant.
 _SAFELISTED_REQUEST_HEADERS = frozenset({"accept", "accept-language", "content-language"})
-#: Response headers scripts can always read (cors-protocol.md §1.8).
+#: Response headers scripts can always read (fetch.bs "CORS-safelisted response-header name").
 _SAFELISTED_RESPONSE_HEADERS = frozenset(
     {
         "cache-control",
@@ -121,7 +122,7 @@ _SECRET_HEADERS = frozenset(
 _SECRET_HEADER_SUFFIXES = ("-token", "-secret", "-key", "-password")
 _SECRET_HEADER_PREFIXES = ("x-auth-",)
 
-#: Preflight cache caps (cors-protocol.md §1.7), highest first: one diagnostic per value.
+#: Browsers' caps on how long a preflight is kept, highest first: one diagnostic per value.
 _MAX_AGE_CAPS = (
     (86400, d.MAX_AGE_EVERY_CAP, "any browser keeps a preflight (1d at most, in Firefox)"),
     (7200, d.MAX_AGE_CHROMIUM_CAP, "Chromium keeps a preflight (2h)"),

@@ -4,7 +4,7 @@ A :class:`Kind` is one entry of the catalogue (stable code, slug, severity, one-
 A :class:`Diagnostic` is one finding at a span. Stages never raise on bad input: they return
 diagnostics, and :class:`Diagnostics` collects them in one run.
 
-Code ranges (design.md §4): ``CORS0xx`` syntax and input, ``1xx`` origins and patterns,
+Code ranges (README: Diagnostics): ``CORS0xx`` syntax and input, ``1xx`` origins and patterns,
 ``2xx`` methods and headers, ``3xx`` credentials and exposure, ``4xx`` max-age, preflight and
 private network, ``5xx`` structure, names and paths, ``6xx`` targets (registered by backends).
 """

@@ -28,7 +28,8 @@ T = TypeVar("T")
 
 
 class PatternKind(enum.Enum):
-    """The forms of design.md §1.3, in the order of specificity used for matching."""
+    """The origin pattern forms (README: Origin patterns), in the order of specificity used for
+    matching."""
 
     EXACT = "exact"
     SUBDOMAIN = "subdomain"
@@ -154,7 +155,7 @@ class AllowEntry:
 
 @frozen
 class PathPrefix:
-    """A ``paths`` item: ``value`` is normalised (design.md §1.4: dot segments removed, no
+    """A ``paths`` item: ``value`` is normalised (README: Paths — dot segments removed, no
     trailing slash except for ``/`` itself); ``text`` is as written."""
 
     value: str
@@ -167,8 +168,8 @@ class Policy:
     """One ``policy NAME { … }`` block, resolved.
 
     ``entries`` are in source order (list items and blocks interleaved as written).
-    ``static_origin`` is the fixed Allow-Origin of static mode (design.md §2) — ``"*"`` or the
-    one exact origin — and ``None`` when Allow-Origin echoes the request's Origin.
+    ``static_origin`` is the fixed Allow-Origin of static mode (README: What a policy means),
+    ``"*"`` or the one exact origin, and ``None`` when Allow-Origin echoes the request's Origin.
     ``origins_refused`` is true when lowering refused some written origin (an invalid pattern,
     an undefined name) and reported it; an empty ``entries`` is then already explained.
     """

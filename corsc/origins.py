@@ -27,7 +27,8 @@ SCHEMES = tuple(DEFAULT_PORTS)
 MAX_ORIGIN_LENGTH = len("https://") + 253 + len(":65535")
 _TRAILING_DOT = re.compile(r"([a-z][a-z0-9+.-]*://[^/?#:]+)\.(:[0-9]+)?")
 
-#: One DNS label as design.md §1.3 defines it for wildcard matching.
+#: One DNS label as wildcard matching reads it: one or more of ``a-z 0-9 - _`` (README: Origin
+#: patterns).
 LABEL = r"[a-z0-9_-]+"
 _LABEL_RE = re.compile(LABEL)
 _PORT_RE = re.compile(r"[0-9]+")
@@ -346,7 +347,7 @@ def python_regex(pattern: OriginPattern) -> str:
 
 def matcher(pattern: OriginPattern) -> Callable[[str], bool]:
     """A predicate telling whether a request's Origin header value matches ``pattern``,
-    byte for byte against the canonical forms (design.md §1.3)."""
+    byte for byte against the canonical forms (README: Origin patterns)."""
     if pattern.kind is PatternKind.ANY:
         return bool
     if pattern.kind is PatternKind.NULL:
@@ -370,9 +371,9 @@ def without_trailing_dot(origin: str) -> str | None:
 
 
 def specificity(pattern: OriginPattern, block: bool) -> tuple[int, int, int]:
-    """Sort key for the most specific matching allow entry (design.md §2): an ``origin`` block
-    before a list item, then exact, subdomain wildcard (longer base first), port wildcard,
-    regex, ``*``. Ties are broken by source order, which the caller keeps."""
+    """Sort key for the most specific matching allow entry (README: What a policy means):
+    an ``origin`` block before a list item, then exact, subdomain wildcard (longer base
+    first), port wildcard, regex, ``*``. Ties are broken by source order, which the caller keeps."""
     rank = {
         PatternKind.EXACT: 0,
         PatternKind.NULL: 0,

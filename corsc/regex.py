@@ -1,4 +1,5 @@
-"""Origin regexes: the portable subset of design.md §1.3, checked, rendered per dialect, probed.
+"""Origin regexes (README: Origin patterns): the portable subset, checked, rendered per
+dialect, probed.
 
 A ``regex "…"`` pattern must mean the same thing in Python (the runtime and the Python targets),
 PCRE (nginx), .NET (IIS URL Rewrite) and ECMAScript. This module parses the body into a small

@@ -1,6 +1,6 @@
 """A browser model: the Fetch Standard's CORS protocol as a browser applies it.
 
-Written from reference/cors-protocol.md §1 and §6 (and fetch.bs), not from corsc.evaluate, so
+Written from the Fetch Standard (fetch.bs) and what browsers do, not from corsc.evaluate, so
 that it can judge the evaluator and every target alike. It talks to a *server*: any callable
 ``(Request) -> (status, headers)`` — the evaluator through :func:`evaluator_server`, or later
 real nginx, Starlette, Django, Flask and corsc's runtime.

@@ -1,5 +1,5 @@
-"""An interpreter of the web.config corsc writes, following Microsoft's documented behaviour as
-reference/iis.md describes it; IIS itself does not run here.
+"""An interpreter of the web.config corsc writes, following Microsoft's documented behaviour (the
+IIS CORS Module, URL Rewrite and customHeaders references); IIS itself does not run here.
 
 :func:`server` turns a web.config into a server for tests/browser.py: a callable from a request
 to ``(status, headers)``. Where Microsoft documents nothing that decides the answer, it raises

@@ -1,5 +1,6 @@
-"""Structural checks of a generated web.config (reference/iis.md §6 and §7), shared by the IIS
-tests: what IIS would refuse with a 500.19, or what browsers would reject, found without IIS.
+"""Structural checks of a generated web.config (following Microsoft's IIS configuration
+reference and the rules docs/iis.md lists), shared by the IIS tests: what IIS would refuse with
+a 500.19, or what browsers would reject, found without IIS.
 
 :func:`problems` returns a list of sentences, empty when the document passes. It parses with
 defusedxml and simulates IIS's collection semantics (``add``/``remove``/``clear`` in document
@@ -14,8 +15,9 @@ import xml.etree.ElementTree as ET
 import defusedxml.ElementTree as SafeET
 
 #: Keyed collections corsc writes: path below system.webServer → (key attribute, key folds case).
-#: Every add needs a remove first (§6 rule 3) except in ``cors`` (no remove is documented) and
-#: in rule collections (corsc's own ``corsc-`` names; only duplicates are checked there).
+#: Every add needs a remove first (a parent may define the same key) except in ``cors`` (no
+#: remove is documented) and in rule collections (corsc's own ``corsc-`` names; only duplicates
+#: are checked there).
 COLLECTIONS = {
     ("httpProtocol", "customHeaders"): ("name", True),
     ("handlers",): ("name", False),
@@ -42,7 +44,7 @@ BOOLEAN_ATTRIBUTES = {
     "stopProcessing",
     "trackAllCaptures",
 }
-#: Every attribute reference/iis.md §1.2 documents for the CORS Module.
+#: Every attribute Microsoft's CORS Module configuration reference documents.
 CORS_ATTRIBUTES = {
     "cors": {"enabled", "failUnlistedOrigins"},
     "add": {"origin", "allowed", "allowCredentials", "maxAge", "header", "method"},

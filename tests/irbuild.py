@@ -2,8 +2,9 @@
 
 They produce what lowering guarantees (corsc.ir's module docstring): canonical patterns,
 defaults filled in with ``written=False``, each entry carrying its effective grant, entries in
-source order, and ``static_origin`` set by design.md §2's static-mode rule. Every entry and deny
-pattern gets its own line number (in the order given), so reasons that cite lines are testable.
+source order, and ``static_origin`` set by the static-mode rule (README: What a policy means).
+Every entry and deny pattern gets its own line number (in the order given), so reasons that cite
+lines are testable.
 """
 
 from __future__ import annotations
@@ -146,8 +147,9 @@ def policy(
 def static_origin(
     entries: Sequence[AllowEntry], denies: Sequence[OriginPattern], unlisted: Unlisted, base: Grant
 ) -> str | None:
-    """design.md §2: static when ``unlisted pass``, no ``deny``, no ``origin`` block, and the
-    allowed set is ``*`` without credentials or exactly one exact origin."""
+    """Static mode (README: What a policy means) when ``unlisted pass``, no ``deny``, no
+    ``origin`` block, and the allowed set is ``*`` without credentials or exactly one exact
+    origin."""
     if unlisted is not Unlisted.PASS or denies or any(entry.block for entry in entries):
         return None
     if any(entry.pattern.kind is PatternKind.ANY for entry in entries):

@@ -9,10 +9,9 @@ CORS layer's own answer.
 
 - :func:`asgi` and :func:`wsgi` call an ASGI or WSGI application directly, with the path and
   headers exactly as given (repeated headers included; WSGI combines them with ``", "``).
-- :func:`starlette_server`, :func:`django_server`, :func:`flask_server` run each library as
-  the reference note (shared/reference/python-middleware.md §7) drives it: Starlette's
-  ``CORSMiddleware`` through ASGI, Django's test client with ``override_settings``, Flask's
-  test client with the compiled module's ``init_cors``.
+- :func:`starlette_server`, :func:`django_server`, :func:`flask_server` run each library
+  in-process: Starlette's ``CORSMiddleware`` through ASGI, Django's test client with
+  ``override_settings``, Flask's test client with the compiled module's ``init_cors``.
 - :func:`cors_part` extracts what the evaluator decides from a reply: the status (``None``
   when the application answered), the ``Access-Control-*`` headers, the ``Vary`` members.
 """

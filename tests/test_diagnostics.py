@@ -1,4 +1,5 @@
-"""The catalogue: stable codes in the ranges of design.md §4, unique slugs, one severity each."""
+"""The catalogue: stable codes in the ranges of README: Diagnostics, unique slugs, one severity
+each."""
 
 from __future__ import annotations
 

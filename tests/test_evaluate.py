@@ -1,6 +1,6 @@
-"""Tests for corsc.evaluate: every rule of design.md §2 as pinned for the evaluator, the browser
-model it is judged by, and property tests comparing ``browser(evaluator)`` with a separate,
-naive statement of what a policy intends.
+"""Tests for corsc.evaluate: every rule of README: What a policy means as pinned for the
+evaluator, the browser model it is judged by, and property tests comparing
+``browser(evaluator)`` with a separate, naive statement of what a policy intends.
 
 Policies are built with ``irbuild`` (IR classes directly), not from policy text.
 """
@@ -818,7 +818,7 @@ def test_exposed_headers() -> None:
 # ---- property tests: browser(evaluator) against a naive statement of intent --------------------
 #
 # `intends` below reads a generated policy description the way a person reads the policy
-# (design.md §1–§2): it never calls corsc.origins or corsc.evaluate.
+# (README: Origin patterns, What a policy means): it never calls corsc.origins or corsc.evaluate.
 
 HOSTS = ("example.com", "app.example.com", "example.org", "localhost", "partner.example.net")
 SCHEMES = ("https", "http")
@@ -830,7 +830,8 @@ SCRIPT_METHODS = (
     "GET", "get", "HEAD", "POST", "post", "PUT", "put", "PATCH", "patch",
     "DELETE", "delete", "OPTIONS", "X-Custom",
 )  # fmt: skip
-#: (name, value, CORS-safelisted) — safelisting stated by hand from §1.4.
+#: (name, value, CORS-safelisted) — safelisting stated by hand from fetch.bs ("CORS-safelisted
+#: request-header").
 SCRIPT_HEADERS = (
     ("Content-Type", "text/plain", True),
     ("Content-Type", "application/json", False),
@@ -908,7 +909,7 @@ def is_label(text: str) -> bool:
 
 
 def pattern_admits(pattern: str, origin: str) -> bool:
-    """What a person means by each pattern form (design.md §1.3)."""
+    """What a person means by each pattern form (README: Origin patterns)."""
     if pattern == "*":
         return True
     if pattern == "null" or origin == "null":
@@ -1236,7 +1237,7 @@ def test_responses_are_cache_safe(data: st.DataObject) -> None:
 
 
 def test_naive_intent_matches_the_design_on_known_origins() -> None:
-    """Guard the oracle itself: a few origins whose fate design.md §1.3 spells out."""
+    """Guard the oracle itself: a few origins whose fate README: Origin patterns spells out."""
     assert pattern_admits("https://*.example.com", "https://a.b.example.com")
     assert not pattern_admits("https://*.example.com", "https://example.com")
     assert not pattern_admits("https://*.example.com", "https://evilexample.com")

@@ -1,6 +1,7 @@
-"""The IIS targets: golden web.config per example, the structural rules of reference/iis.md §7,
-the diagnostics of the two stories, and injection properties (no policy value adds an element
-or an attribute; every output parses with defusedxml)."""
+"""The IIS targets: golden web.config per example, the structural rules (docs/iis.md: Rules
+that hold whatever the policy says), the diagnostics of the two stories, and injection
+properties (no policy value adds an element or an attribute; every output parses with
+defusedxml)."""
 
 from __future__ import annotations
 

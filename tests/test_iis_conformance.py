@@ -1,5 +1,5 @@
-"""The IIS targets judged against the reference evaluator (design.md §2.1), through the test
-interpreter of tests/iis_interpreter.py and the browser model of tests/browser.py.
+"""The IIS targets judged against the reference evaluator, through the test interpreter of
+tests/iis_interpreter.py and the browser model of tests/browser.py.
 
 A case conforms when the browser reaches the same verdict from the target's responses as from
 the evaluator's, reads the same headers, and every response's ``Vary`` contains the
@@ -306,7 +306,7 @@ def table_verdict(
 
 def table_outcome(policy_set: PolicySet, config: str, case: ConformanceCase) -> str:
     """``pass``, ``fail: …`` or ``undetermined: …`` for one case of the shared table, judged as
-    design.md §2.1 says: the browser's verdict and exposed headers equal the evaluator's, and
+    every target is: the browser's verdict and exposed headers equal the evaluator's, and
     the response's Vary contains the evaluator's members."""
     request = Request.of(case.method, case.path, headers=case.headers)
     expected = browser.evaluator_server(Evaluator(policy_set))(request)

@@ -1,5 +1,5 @@
 """The nginx target without nginx: goldens of the A2 variant, the structure of every output
-(reference/nginx.md §4's emission rules), its diagnostics, and injection properties.
+(the rules docs/nginx.md states for every output), its diagnostics, and injection properties.
 
 Outputs are read back with :class:`Config`, a reader of nginx's configuration syntax as
 ``ngx_conf_read_token`` reads it (quotes, the backslash escapes it rewrites, comments, blocks),
@@ -182,7 +182,7 @@ def test_a2_golden(example: Path) -> None:
         assert output.comparable(content) == output.comparable(expected[name]), name
 
 
-# ---- structure: reference/nginx.md §4 ---------------------------------------------------------
+# ---- structure: the rules of every output -----------------------------------------------------
 
 
 def check_structure(files: list[OutputFile], policy_set: PolicySet, prefix: str = "corsc") -> None:

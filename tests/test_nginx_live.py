@@ -1,12 +1,12 @@
 """The nginx target in a real nginx (Debian's package) on 127.0.0.1, judged against the
-reference evaluator (design.md §2.1), following reference/nginx.md §5.
+reference evaluator (docs/nginx.md: What was verified, and how).
 
 - ``nginx -t`` accepts every golden output, with the snippet at server level and at location
   level, for both variants.
 - One nginx for the module (private prefix, ``daemon off; master_process off;``, stopped by its
   own pid) serves every table of the shared conformance table, each in its own ``server`` with
   its own ``-O prefix=``, so the compiled files of several policy files live side by side.
-- The matrix of reference/nginx.md §5.3: error statuses keep CORS, ``try_files`` keeps
+- A matrix of placements: error statuses keep CORS, ``try_files`` keeps
   working, one Allow-Origin when the upstream sends its own (with ``hide-upstream``),
   look-alike origins refused, ``OPTIONS`` without Access-Control-Request-Method reaches the
   application.
@@ -93,9 +93,9 @@ class PortTaken(Exception):
 
 
 class Nginx:
-    """One nginx with a private prefix ``root`` (reference/nginx.md §5.1): configuration in
-    ``conf/``, logs and temporary files inside the prefix, one process (``master_process
-    off``), a direct child (``daemon off``) stopped by its own pid."""
+    """One nginx with a private prefix ``root``: configuration in ``conf/``, logs and temporary
+    files inside the prefix, one process (``master_process off``), a direct child (``daemon
+    off``) stopped by its own pid."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -205,7 +205,7 @@ def send(port: int, request: Request) -> Reply:
 @frozen
 class Compiled:
     """A policy file compiled for nginx: its files and, per policy, the ``location`` blocks
-    that include its snippet (reference/nginx.md §4 and the CORS604 layout)."""
+    that include its snippet (the layout CORS604 describes)."""
 
     policy_set: PolicySet
     files: dict[str, str]
@@ -409,7 +409,7 @@ def with_vary(part: CorsPart) -> list[tuple[str, str]]:
     return [*part.headers, *([("Vary", ", ".join(part.vary))] if part.vary else [])]
 
 
-# ---- the matrix of reference/nginx.md §5.3 ----------------------------------------------------
+# ---- the matrix of placements -----------------------------------------------------------------
 
 MATRIX_POLICY = """
 policy api {
@@ -421,7 +421,7 @@ policy api {
   max-age     600
 }
 """
-#: §3.4's look-alikes of the matrix policy's origins: none may be allowed.
+#: Look-alikes of the matrix policy's origins: none may be allowed.
 LOOK_ALIKES = [
     "https://APP.example.com",
     "http://app.example.com",
@@ -471,8 +471,9 @@ class Upstream(http.server.BaseHTTPRequestHandler):
 def matrix_server(
     port: int, snippet: str, server_file: str, level: str, upstream: int, dead: int, www: Path
 ) -> str:
-    """A server with the locations of reference/nginx.md §5.1 and §3.1, the snippet at
-    ``level``; the A2 file (``server_file``) always at server level."""
+    """A server with one location per case of the matrix (an error status, a dead upstream, a
+    static file, an upstream, ``try_files``), the snippet at ``level``; the A2 file
+    (``server_file``) always at server level."""
     at_server = f"include {snippet};" if level == "server" else ""
     inside = f"include {snippet};" if level == "location" else ""
     return f"""server {{
@@ -638,7 +639,8 @@ def test_try_files_keeps_working_with_an_origin(port: int) -> None:
 
 
 def test_without_hide_upstream_the_upstream_allow_origin_stays(matrix: dict[str, int]) -> None:
-    """Why hide-upstream exists: add_header adds, it never replaces (reference/nginx.md §1.5)."""
+    """Why hide-upstream exists: add_header adds, it never replaces (nginx's
+    ngx_http_headers_module documentation)."""
     reply = ask(matrix["nohide"], "/upstream/code/200", "https://a.example.org")
     assert sorted(reply.values("Access-Control-Allow-Origin")) == ["*", "https://a.example.org"]
 

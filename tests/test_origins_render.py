@@ -271,7 +271,7 @@ DNS_LABEL = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 def naive_admits(p: OriginPattern, origin: str) -> bool:
-    """design.md §1.3 said again, plainly, for host patterns, ``null`` and ``*``."""
+    """README: Origin patterns said again, plainly, for host patterns, ``null`` and ``*``."""
     if p.kind is PatternKind.ANY:
         return origin != ""
     if p.kind is PatternKind.NULL:

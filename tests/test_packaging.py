@@ -1,4 +1,4 @@
-"""corsc installs both ways design.md §3 promises — ``pip install .`` and ``pip install -e .`` —
+"""corsc installs both ways the README shows — ``pip install .`` and ``pip install -e .`` —
 with the grammar and the backends shipped inside the package (``corsc.grammar``,
 ``corsc.backends``), and runs from outside the source tree."""
 

@@ -3,7 +3,7 @@ evaluator.
 
 - corsc's runtime, under ASGI and under WSGI, must match every case exactly, as the evaluator
   does (no ``Access-Control-*`` header beyond those a case expects).
-- Each library is judged within its declared capabilities (design.md §2.1): for every policy
+- Each library is judged within its declared capabilities (docs/python.md): for every policy
   of the table it can express — per policy for Starlette and Django, which take one
   configuration — each case a browser could send must get the browser verdict (tests/browser.py)
   the evaluator's answer gets, with the same exposed headers; and every reply's ``Vary`` must
@@ -213,7 +213,7 @@ def judge(
     want: Reply,
     vary: Iterable[str],
 ) -> list[str]:
-    """How a library's reply differs from the evaluator's in what design.md §2.1 asks: the
+    """How a library's reply differs from the evaluator's in what every target must match: the
     browser's verdict, the exposed headers, and Vary including the evaluator's members."""
     problems = [f"Vary lacks {member}" for member in lacks_vary(got, vary)]
     if script is None:
