@@ -134,7 +134,8 @@ CAPABILITIES = (
 OPTIONS = (
     Option(
         "variant",
-        "maps: pattern B (maps in http {}); a2: no maps, a set/if file for server {}",
+        "maps: maps in http {} and a snippet for server/location; a2: no maps, a set/if file "
+        "for server {}",
         "maps",
         ("maps", "a2"),
     ),

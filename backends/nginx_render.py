@@ -13,7 +13,7 @@ request:
 - ``P<g>`` an accepted preflight with grant ``g``, followed by ``h`` when it asked for
   headers and ``n`` when it asked for private network access that ``g`` grants.
 
-Every response header is a function of the state alone. The maps variant (pattern B) computes
+Every response header is a function of the state alone. The maps variant computes
 the state with ``map`` blocks at http level, which nginx evaluates lazily (an actual request
 never runs the preflight checks); the A2 variant computes the same variables with ``set`` and
 ``if`` at server level. Both share one snippet: two ``if (…) { return …; }`` and one
@@ -518,7 +518,7 @@ class Plan:
         return rows
 
 
-# ---- pattern B: the file for http {} -------------------------------------------------------
+# ---- the maps variant: the file for http {} ----------------------------------------------------
 
 
 def _map(
@@ -543,7 +543,7 @@ def _regex_rows(
 
 
 def http_lines(plan: Plan) -> list[str]:
-    """The maps variant's ``map`` blocks (pattern B), in the order a request uses them:
+    """The maps variant's ``map`` blocks, in the order a request uses them:
     the origin's grant, the state, then one variable per row of :meth:`Plan.outputs`."""
     return [*_origin_maps(plan), "", *_state_maps(plan), "", *_output_maps(plan)]
 
