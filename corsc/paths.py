@@ -9,9 +9,10 @@ the CORS layer answered for another policy. One escape stays encoded: ``%2F``, b
 encoded slash is data inside a segment, not a boundary (and ``%25``, the escaped ``%``, so that
 the form is unambiguous and decoding it again changes nothing). Decoded bytes are read as UTF-8
 (``/caf%C3%A9`` is ``/café``); dot segments are removed after decoding (``/%2E%2E/`` is
-``/../``). Where the path as servers hand it to the application — ``%2F`` decoded too, and runs
-of slashes merged (waitress turns ``//api`` into ``/api``) — would choose a different policy, the
-request is ambiguous and :meth:`Selector.choose` says so; the CORS layer refuses it.
+``/../``). Where the path as servers may hand it to the application — ``%2F`` decoded too,
+with or without runs of slashes merged (waitress turns ``//api`` into ``/api``) and dot segments
+removed (uvicorn passes ``/api/../x`` as it is) — would choose a different policy, the request
+is ambiguous and :meth:`Selector.choose` says so; the CORS layer refuses it.
 
 Imports nothing heavy: the evaluator and the runtime use it per request.
 """
@@ -88,8 +89,8 @@ def request_path(target: str | bytes) -> str:
 
 
 def decoded_path(target: str | bytes) -> str:
-    """The path as servers route it: every escape decoded (``%2F`` too), runs of slashes
-    merged, dot segments removed."""
+    """The path fully normalised, as a server that decodes before routing sees it: every
+    escape decoded (``%2F`` too), runs of slashes merged, dot segments removed."""
     return remove_dot_segments(_SLASHES.sub("/", _decode(_path_part(target), keep=False)))
 
 
@@ -167,8 +168,8 @@ class Selector(Generic[T]):
         )
         # Without any prefix every path gets the fallback: nothing to decode or compare.
         self.trivial = all(not prefixes for _, prefixes in self.candidates)
-        # When no prefix holds an escape or a doubled slash, a path without either reads the
-        # same both ways and cannot be ambiguous.
+        # When no prefix holds an escape or a doubled slash, a path without either (and
+        # without dot segments) reads the same every way and cannot be ambiguous.
         self.plain = all(
             mine == theirs
             for (_, mine), (_, theirs) in zip(self.candidates, self.decoded, strict=True)
@@ -180,10 +181,23 @@ class Selector(Generic[T]):
         raw = _path_part(target)
         path = remove_dot_segments(_decode(raw, keep=True))
         policy = _longest(self.candidates, path)
-        if self.trivial or (self.plain and b"%" not in raw and b"//" not in raw):
+        if self.trivial or (
+            self.plain and b"%" not in raw and b"//" not in raw and b"/." not in raw
+        ):
             return Choice(policy, path)  # servers see the same path: no ambiguity
-        decoded = remove_dot_segments(_SLASHES.sub("/", _decode(raw, keep=False)))
-        other = _longest(self.decoded, decoded)
-        if other is policy:
-            return Choice(policy, path)
-        return Choice(policy, path, True, decoded, other)
+        for decoded in _as_servers_may_route(raw):
+            other = _longest(self.decoded, decoded)
+            if other is not policy:
+                return Choice(policy, path, True, decoded, other)
+        return Choice(policy, path)
+
+
+def _as_servers_may_route(raw: bytes) -> tuple[str, ...]:
+    """The path as servers may hand it to the application: every escape decoded (``%2F``
+    too), then with or without runs of slashes merged (waitress merges them) and with or
+    without dot segments removed (nginx removes them; uvicorn, gunicorn and waitress pass
+    ``/api/../x``, which a router sends to ``/api``)."""
+    decoded = _decode(raw, keep=False)
+    merged = _SLASHES.sub("/", decoded)
+    forms = (decoded, merged, remove_dot_segments(decoded), remove_dot_segments(merged))
+    return tuple(dict.fromkeys(forms))

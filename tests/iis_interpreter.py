@@ -61,8 +61,11 @@ def _select(scoped: list[tuple[str | None, ET.Element]], path: str) -> list[ET.E
     longest matching location's."""
     if "%" in path:
         raise Undetermined("how IIS maps a percent-encoded path onto <location path>")
-    if "//" in path.split("?", 1)[0]:
+    segments = path.split("?", 1)[0].split("/")[1:]
+    if "" in segments[:-1]:
         raise Undetermined("how IIS maps a path with an empty segment onto <location path>")
+    if "." in segments or ".." in segments:
+        raise Undetermined("how IIS maps a path with dot segments onto <location path>")
     path = request_path(path)
     chosen: list[ET.Element] = [server for location, server in scoped if location is None]
 

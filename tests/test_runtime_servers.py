@@ -60,6 +60,8 @@ PATHS = (
     "/api%2Fsecret",
     "/api%2fsecret",
     "/x%2F..%2Fapi/secret",
+    "/api%2F..%2Fx",
+    "/api%2f%2e%2e%2fpublic",
     "/api%252Fsecret",
     "/%252561pi",
     "/./api/secret",
@@ -251,6 +253,10 @@ def test_the_bypasses_are_closed(server: int) -> None:
         "/api%2Fsecret": 400,
         "/api%2fsecret": 400,
         "/x%2F..%2Fapi/secret": 400,
+        # Decoded, `/api/../x` reaches the application as it is, and a router sends it to /api.
+        "/api%2F..%2Fx": 400,
+        "/api%2f..%2fpublic": 400,
+        "/api%2F%2E%2E%2Fx": 400,
         # waitress hands `//api/secret` to the application as `/api/secret`.
         "//api/secret": 400,
         "/x//../api/secret": 400,
