@@ -129,9 +129,17 @@ def plan(files: Sequence[OutputFile], destination: str) -> Plan:
     """Map output files to paths: a single file goes to ``destination`` unless it is an
     existing directory; several always go into the directory ``destination``. Every path is
     checked here, before anything is written: a target that is not a regular file (or a
-    symbolic link to one), or a directory that is not one, is an :class:`OutputError`."""
+    symbolic link to one), a directory that is not one, or a path the system refuses (too
+    long, too deep) is an :class:`OutputError`."""
     if not destination or "\0" in destination:
         raise OutputError(destination, "not a usable path")
+    try:
+        return _plan(files, destination)
+    except OSError as error:
+        raise OutputError(error.filename or destination, error.strerror or str(error)) from None
+
+
+def _plan(files: Sequence[OutputFile], destination: str) -> Plan:
     named = Path(destination)
     into_directory = len(files) > 1 or named.is_dir() or destination.endswith(os.sep)
     if into_directory:
@@ -204,13 +212,20 @@ def _stale(directory: Path, files: Sequence[OutputFile], produced: set[str]) -> 
     own = {header for item in files if (header := header_of(item.content)) is not None}
     if not own:
         return []
+    # Only names of the kind this compile writes (`corsc-api.http.conf` beside
+    # `corsc-web.http.conf`): a copy, a backup or notes that start with a copied header stay.
+    extensions = {_extension(item.name) for item in files}
     try:
         entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
     except OSError:  # a directory that does not exist yet holds nothing stale
         return []
     stale = []
     for entry in entries:
-        if entry.name in produced or _TEMPORARY.fullmatch(entry.name):
+        if (
+            entry.name in produced
+            or entry.name.startswith(".")
+            or _extension(entry.name) not in extensions
+        ):
             continue
         try:
             if not entry.is_file(follow_symlinks=False):
@@ -223,7 +238,9 @@ def _stale(directory: Path, files: Sequence[OutputFile], produced: set[str]) -> 
     return stale
 
 
-_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]+\.(?:tmp|bak)")
+def _extension(name: str) -> str:
+    """Everything from the first dot of a file name on (``.http.conf``)."""
+    return name[name.find(".") :] if "." in name else ""
 
 
 def write_all(plan: Plan) -> list[Path]:

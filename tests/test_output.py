@@ -424,6 +424,11 @@ def test_a_renamed_policy_leaves_no_stale_snippet(capsys, source, tmp_path: Path
         .read_text()
         .replace(" for target nginx;", " for target json;"),
         "quoted.conf": "server {}\n" * 2 + (out / "corsc-web.conf").read_text(),  # not a header
+        # Copies with corsc's header but names corsc never writes: backups, notes, hidden.
+        "README.txt": (out / "corsc-web.conf").read_text(),
+        "corsc-web.conf.bak": (out / "corsc-web.conf").read_text(),
+        ".corsc-web.conf": (out / "corsc-web.conf").read_text(),
+        "notes.md": (out / "corsc-web.conf").read_text().split("\n")[0] + "\nuser notes\n",
     }
     for name, text in foreign.items():
         (out / name).write_text(text)
@@ -456,6 +461,17 @@ def test_a_renamed_policy_leaves_no_stale_snippet(capsys, source, tmp_path: Path
     for name, text in foreign.items():
         assert (out / name).read_text() == text
     assert corsc(capsys, "compile", path, "--target", "nginx", "-o", str(out), "--check")[0] == 0
+
+
+@pytest.mark.parametrize("length", [256, 300, 5000])
+def test_a_name_too_long_for_the_file_system_is_a_diagnostic(
+    capsys, source, tmp_path: Path, length: int
+) -> None:
+    target = tmp_path / ("a" * length + ".json")
+    code, _, err = corsc(capsys, "compile", source(), "--target", "json", "-o", str(target))
+    assert code == 2
+    assert err.startswith("corsc: error: cannot write ") and "File name too long" in err
+    assert os.listdir(tmp_path) == ["src"]  # nothing written, no temporary left
 
 
 @pytest.mark.parametrize("target", ["nginx", "json", "python", "iis-rewrite", "django"])
