@@ -236,8 +236,9 @@ def _file(stamp: str, about: list[str], body: list[str]) -> str:
 
 
 def _check_policy(policy: Policy) -> list[Diagnostic]:
-    """What nginx cannot be told: `$` in a name (expanded in header values, no escape), and
-    values that would exceed nginx's parameter length."""
+    """What nginx cannot be told: `$` in a name (expanded in header values, no escape), a
+    path prefix that decodes to a control character, and values that would exceed nginx's
+    parameter length."""
     problems = []
     seen: set[Span] = set()
     for what, setting in _settings(policy):
@@ -256,6 +257,18 @@ def _check_policy(policy: Policy) -> list[Diagnostic]:
                 problems.append(_unserved_method(item.value, item.span))
         if not _fits(partial(_list_parameters, what, setting.value)):
             problems.append(_too_long_at(setting.span, f"the `{what}` list"))
+    for prefix in policy.paths:
+        location = paths.decoded_path(prefix.value)
+        if any(char < " " or "\x7f" <= char <= "\x9f" for char in location):
+            problems.append(
+                cannot_express(
+                    TARGET,
+                    f"the path prefix `{prefix.value}`: decoded, it holds a control character, "
+                    "and nginx compares locations with the decoded path",
+                    prefix.span,
+                    INSTEAD,
+                )
+            )
     patterns = [(entry.pattern, False) for entry in policy.entries]
     for pattern, deny in patterns + [(pattern, True) for pattern in policy.denies]:
         if pattern.kind is PatternKind.REGEX and not _fits(

@@ -369,6 +369,31 @@ def test_a_method_nginx_does_not_serve_cannot_be_listed(method: str) -> None:
     assert files == []
 
 
+@pytest.mark.parametrize(
+    "prefix", ["/x%00", "/x%01/y", "/x%09", "/x%0A", "/x%0d", "/x%7F", "/x%C2%85"]
+)
+def test_a_prefix_that_decodes_to_a_control_character_cannot_be_a_location(prefix: str) -> None:
+    text = (
+        f'policy a {{\n  paths "{prefix}"\n  origins "https://a.example.com"\n}}\n'
+        "policy b { origins * }\n"
+    )
+    _, diagnostics, files = compile_text(text)
+    (error,) = [d for d in diagnostics if d.code == "CORS601"]
+    assert error.message == (
+        f"target `nginx` cannot express the path prefix `{prefix}`: decoded, it holds a "
+        "control character, and nginx compares locations with the decoded path"
+    )
+    assert text[error.span.start.offset : error.span.end.offset] == f'"{prefix}"'
+    assert files == []
+
+
+@pytest.mark.parametrize("prefix", ["/x%20y", "/caf%C3%A9", "/%E2%80%A8"])
+def test_a_prefix_that_decodes_to_printable_text_is_a_location(prefix: str) -> None:
+    text = f'policy a {{ paths "{prefix}"; origins * }}\npolicy b {{ origins * }}\n'
+    _, diagnostics, files = compile_text(text)
+    assert "CORS601" not in codes(diagnostics) and files
+
+
 @pytest.mark.parametrize("method", ["PATCH", "X_CUSTOM", "FOO-BAR", "M-"])
 def test_methods_nginx_serves_are_listed(method: str) -> None:
     _, diagnostics, files = compile_text(f"policy p {{ origins *; methods {method} }}")
