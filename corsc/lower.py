@@ -595,6 +595,22 @@ class _Lowering:
                     )
                 )
                 continue
+            cut = next((char for char in value.text if char in "?#"), None)
+            if cut is not None:
+                # The request's path ends where its query or fragment starts: such a prefix
+                # would silently govern the shorter path before the `?` or `#`.
+                part = "query" if cut == "?" else "fragment"
+                before = value.text.split(cut, 1)[0] or "/"
+                self.report(
+                    d.INVALID_PATH.at(
+                        value.span,
+                        f'"{value.text}" holds a {part} (`{cut}`): paths are matched without '
+                        "their query or fragment",
+                        f'write the path alone ("{before}"), or `%{ord(cut):02X}` for a `{cut}` '
+                        "that is part of the path",
+                    )
+                )
+                continue
             result.append(PathPrefix(normalize_prefix(value.text), value.text, value.span))
         return tuple(result)
 

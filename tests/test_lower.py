@@ -588,6 +588,19 @@ def test_paths_are_normalised(written: str, normalised: str) -> None:
     [
         ('"api"', '"api" is not a path prefix'),
         ('"/a b"', '"/a b" contains spaces or control characters'),
+        (
+            '"/admin#x"',
+            '"/admin#x" holds a fragment (`#`): paths are matched without their query or fragment',
+        ),
+        (
+            '"/b?y=1"',
+            '"/b?y=1" holds a query (`?`): paths are matched without their query or fragment',
+        ),
+        ('"/?"', '"/?" holds a query (`?`): paths are matched without their query or fragment'),
+        (
+            '"/a#b?c"',
+            '"/a#b?c" holds a fragment (`#`): paths are matched without their query or fragment',
+        ),
     ],
 )
 def test_invalid_paths(written: str, message: str) -> None:
@@ -596,6 +609,13 @@ def test_invalid_paths(written: str, message: str) -> None:
     assert item.message == message
     assert where(item.span) == (2, 9, 2, 9 + len(written))
     assert first_policy(text).paths == ()
+
+
+def test_a_query_in_a_path_says_how_to_write_it() -> None:
+    (item,) = found('policy api {\n  paths "/admin#x"\n  origins *\n}\n', "CORS513")
+    assert (
+        item.help == 'write the path alone ("/admin"), or `%23` for a `#` that is part of the path'
+    )
 
 
 # ---- static mode ---------------------------------------------------------------------------
