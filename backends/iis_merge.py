@@ -140,7 +140,18 @@ def check_well_formed(text: str) -> None:
             offset(parser.CurrentByteIndex),
         )
 
+    def declaration(_version: str, encoding: str | None, _standalone: int) -> None:
+        # The bytes were read as UTF-8 (a BOM or none); a file that says otherwise would be
+        # read differently by IIS, and written back under a false declaration.
+        if encoding is not None and encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+            raise MergeError(
+                f'the file declares encoding="{encoding}", but corsc reads and writes web.config '
+                'as UTF-8: save it as UTF-8 with encoding="utf-8"',
+                offset(parser.CurrentByteIndex),
+            )
+
     parser.StartDoctypeDeclHandler = doctype
+    parser.XmlDeclHandler = declaration
     try:
         parser.Parse(data, True)
     except expat.ExpatError as error:

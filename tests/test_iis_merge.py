@@ -515,7 +515,16 @@ BROKEN = [
     ("   ", 1, "no element found"),
     ("<configuration>\n  <system.webServer>", 2, "no element found"),
     ('<?xml version="1.0"?>\n<notconfig/>', 1, "root element is not <configuration>"),
+    ('<?xml version="1.0" encoding="utf-16"?>\n<configuration/>', 1, 'encoding="utf-16"'),
+    ('<?xml version="1.0" encoding="ISO-8859-1"?><configuration/>', 1, "as UTF-8"),
+    ("<?xml version='1.0' encoding='windows-1252'?>\n<configuration/>", 1, "windows-1252"),
 ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "UTF-8", "utf8", "Utf_8"])
+def test_a_utf8_declaration_merges(encoding: str) -> None:
+    text = f'<?xml version="1.0" encoding="{encoding}"?>\n<configuration/>\n'
+    assert merged_of(SPA, "iis", text.encode("utf-8")).text is not None
 
 
 @pytest.mark.parametrize(("text", "line", "words"), BROKEN)
