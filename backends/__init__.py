@@ -188,7 +188,11 @@ def validate_options(backend: Backend, raw: Sequence[str]) -> tuple[dict[str, st
     for item in raw:
         key, equals, value = item.partition("=")
         option = known.get(key)
-        if not equals or option is None:
+        if option is not None and not equals:
+            shown = f" ({', '.join(option.choices)})" if option.choices else ""
+            problems.append(f"-O {item}: give a value, as -O {key}=VALUE{shown}")
+            continue
+        if option is None:
             hint = difflib.get_close_matches(key, list(known), n=1)
             problems.append(
                 f"-O {item}: {backend.names[0]} has no option `{key}`"

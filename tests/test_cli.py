@@ -237,6 +237,22 @@ def test_unknown_option(capsys, policy) -> None:
     assert code == 2 and "json has no option `x`" in err
 
 
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("variant", "corsc: error: -O variant: give a value, as -O variant=VALUE (maps, a2)\n"),
+        ("prefix", "corsc: error: -O prefix: give a value, as -O prefix=VALUE\n"),
+        (
+            "variant=a3",
+            "corsc: error: -O variant: expected one of maps, a2, got `a3`\n",
+        ),
+    ],
+)
+def test_option_without_a_value(capsys, policy, option: str, message: str) -> None:
+    code, _, err = run(capsys, "compile", str(policy(GOOD)), "--target", "nginx", "-O", option)
+    assert (code, err) == (2, message)
+
+
 def test_check_requires_a_destination(capsys, policy) -> None:
     code, _, err = run(capsys, "compile", str(policy(GOOD)), "--target", "json", "--check")
     assert code == 2 and "--check compares with files on disk" in err
