@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mutation import EXAMPLE_TEXTS, Edit, mutated
 
 from corsc import cli
 from corsc.backends import backends
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_TEXTS = [path.read_text("utf-8") for path in sorted((ROOT / "examples").glob("*.cors"))]
 TARGETS = [backend.names[0] for backend in backends()]
 
 #: Pieces of policy text: statements half typed, values of every kind, odd characters.
@@ -107,10 +107,5 @@ def test_random_policy_text_never_crashes_a_backend(text: str) -> None:
     st.sampled_from(EXAMPLE_TEXTS),
     st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 8), PIECES), max_size=4),
 )
-def test_mutated_examples_never_crash_a_backend(
-    text: str, edits: list[tuple[int, int, str]]
-) -> None:
-    for position, length, insert in edits:
-        position %= len(text) + 1
-        text = text[:position] + insert + text[position + length :]
-    assert_answers(text)
+def test_mutated_examples_never_crash_a_backend(text: str, edits: list[Edit]) -> None:
+    assert_answers(mutated(text, edits))

@@ -19,6 +19,7 @@ from xml.etree import ElementTree
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mutation import EXAMPLE_TEXTS, Edit, mutated
 
 from corsc import __version__, render
 from corsc.backends import EmitOptions, backends, target_names, validate_options
@@ -27,8 +28,6 @@ from corsc.frontend import load
 from corsc.source import MAX_SOURCE_BYTES, Source
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples").glob("*.cors"))
-EXAMPLE_TEXTS = [path.read_text("utf-8") for path in EXAMPLES]
 
 #: Characters the grammar cares about, plus a few it does not, so random text gets past the
 #: lexer often enough to exercise the parser, lowering and checks.
@@ -108,11 +107,8 @@ def test_random_text_never_raises(text: str) -> None:
     st.sampled_from(EXAMPLE_TEXTS),
     st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 8), st.text(max_size=6)), max_size=5),
 )
-def test_mutated_examples_never_raise(text: str, edits: list[tuple[int, int, str]]) -> None:
-    for position, length, insert in edits:
-        position %= len(text) + 1
-        text = text[:position] + insert + text[position + length :]
-    assert_well_formed(text)
+def test_mutated_examples_never_raise(text: str, edits: list[Edit]) -> None:
+    assert_well_formed(mutated(text, edits))
 
 
 class _Stdin:
@@ -140,13 +136,6 @@ def cli_outcome(argv: list[str], stdin: bytes = b"") -> int:
     return code
 
 
-def _mutated(text: str, edits: list[tuple[int, int, str]]) -> str:
-    for position, length, insert in edits:
-        position %= len(text) + 1
-        text = text[:position] + insert + text[position + length :]
-    return text
-
-
 EDITS = st.lists(
     st.tuples(
         st.integers(0, 10_000), st.integers(0, 8), st.sampled_from(TOKENS) | st.text(max_size=4)
@@ -167,12 +156,12 @@ EDITS = st.lists(
     strict=st.booleans(),
 )
 def test_every_target_survives_mutated_policies_through_the_cli(
-    target: str, command: str, text: str, edits: list[tuple[int, int, str]], fmt: str, strict: bool
+    target: str, command: str, text: str, edits: list[Edit], fmt: str, strict: bool
 ) -> None:
     """The CI-sized twin of ``bench/fuzz.py``: ``check --target T`` and ``compile --target T``
     for every registered target never raise and never exit 70."""
     argv = [command, "-", "--target", target, "--format", fmt, *(["--strict"] if strict else [])]
-    code = cli_outcome(argv, _mutated(text, edits).encode("utf-8", "surrogatepass"))
+    code = cli_outcome(argv, mutated(text, edits).encode("utf-8", "surrogatepass"))
     assert code in (0, 1, 2)
 
 
