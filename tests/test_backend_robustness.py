@@ -19,7 +19,6 @@ from mutation import EXAMPLE_TEXTS, Edit, mutated
 from corsc import cli
 from corsc.backends import backends
 
-ROOT = Path(__file__).resolve().parent.parent
 TARGETS = [backend.names[0] for backend in backends()]
 
 #: Pieces of policy text: statements half typed, values of every kind, odd characters.

@@ -27,8 +27,6 @@ from corsc.diagnostics import fails
 from corsc.frontend import load
 from corsc.source import MAX_SOURCE_BYTES, Source
 
-ROOT = Path(__file__).resolve().parent.parent
-
 #: Characters the grammar cares about, plus a few it does not, so random text gets past the
 #: lexer often enough to exercise the parser, lowering and checks.
 ALPHABET = st.sampled_from(
