@@ -844,10 +844,7 @@ class _Automaton:
         ``x…x(x(x)?)?`` (``{m,}`` as ``x…xx*``), which is how engines count, so a bounded
         repetition of something ambiguous is not mistaken for an exponential one. Large counts
         are analysed as loops (module docstring)."""
-        copies = node.min + 1 if node.max is None else node.max
-        unroll = (node.min, node.max) not in ((0, None), (1, None)) and (
-            copies * _leaf_count(node.body) <= _MAX_UNROLLED
-        )
+        unroll = _unrolls(node)
         if node.max == 1 or not unroll:
             low = len(self.leaves)
             body = self.build(node.body)
@@ -873,16 +870,52 @@ class _Automaton:
 _EMPTY = _Fragment(1, Counter(), Counter())
 #: Largest number of positions a counted repetition is unrolled into.
 _MAX_UNROLLED = 64
+#: Largest size of a regex with all its counted repetitions written out (:func:`_expanded_size`):
+#: past it, a regex is refused before anything analyses or renders it.
+_MAX_EXPANDED = 10_000
 
 
 def _optional(fragment: _Fragment) -> _Fragment:
     return _Fragment(_capped(fragment.nullable + 1), fragment.first, fragment.last)
 
 
-def _leaf_count(node: _Node) -> int:
+def _copies(node: _Repeat) -> int:
+    """How many copies of its body a counted repetition is unrolled into."""
+    return node.min + 1 if node.max is None else node.max
+
+
+def _unrolls(node: _Repeat) -> bool:
+    """Whether the automaton unrolls a counted repetition: its copies, each of its body's
+    own unrolled size, stay within :data:`_MAX_UNROLLED` positions."""
+    return _unrolls_body(node, _unrolled_size(node.body))
+
+
+def _unrolls_body(node: _Repeat, body: int) -> bool:
+    return (node.min, node.max) not in ((0, None), (1, None)) and (
+        _copies(node) * body <= _MAX_UNROLLED
+    )
+
+
+def _unrolled_size(node: _Node) -> int:
+    """The positions the automaton gives ``node``: a counted repetition is unrolled only
+    while its copies, each of its body's own unrolled size, stay within the budget; else its
+    body appears once, as a loop. So nesting never multiplies positions past the budget."""
     if isinstance(node, _Literal | _Class | _Any):
         return 1
-    return sum(map(_leaf_count, _children(node)))
+    if isinstance(node, _Repeat):
+        body = _unrolled_size(node.body)
+        return _copies(node) * body if node.max != 1 and _unrolls_body(node, body) else body
+    return sum(map(_unrolled_size, _children(node)))
+
+
+def _expanded_size(node: _Node) -> int:
+    """The size of ``node`` with every counted repetition written out, however large: what
+    rendering a ``deny`` with a dot after the host (:func:`render_dotted`) costs."""
+    if isinstance(node, _Literal | _Class | _Any):
+        return 1
+    if isinstance(node, _Repeat):
+        return max(_copies(node), 1) * _expanded_size(node.body)
+    return sum(map(_expanded_size, _children(node)))
 
 
 def _link(edges: Counter[tuple[int, int]], lasts: Counter[int], firsts: Counter[int]) -> None:
@@ -1050,6 +1083,67 @@ def _polynomial_pair(automaton: _Automaton) -> _Polynomial | None:
                             if triple == goal:
                                 return _Polynomial(p, q, _pump(parents, goal))
                             queue.append(triple)
+    return None
+
+
+#: Ways of reading one text past which bounded repetitions are refused: ``(a|a){2,5}`` reads
+#: ``aaaaa`` in 32, ``([a-z]{1,4}){1,16}`` a 43-character text in billions.
+_MAX_WAYS = 64
+#: Work (sets of positions with their counts, times the edges followed) for that search.
+_MAX_WAYS_WORK = 2_000_000
+_NO_POSITION = -1
+
+
+def _many_ways(automaton: _Automaton) -> str | None:
+    """A text the automaton can read along more than :data:`_MAX_WAYS` paths from its start,
+    or ``None``. A backtracking engine follows every one of them when the rest of the origin
+    does not match. The checks above catch ambiguity that grows with the text; this one the
+    ambiguity that grows with a count (unrolled, each copy acyclic), which is finite but can be
+    exponential in the count. Breadth first over the sets of positions reached, each with the
+    number of paths to it (capped), one class of characters the positions tell apart at a
+    time. Raises ``_TooComplex`` past the budget."""
+    count = len(automaton.leaves)
+    successors: list[list[tuple[int, int]]] = [[] for _ in range(count)]
+    for (p, q), multiplicity in automaton.edges.items():
+        successors[p].append((q, multiplicity))
+    first = list(automaton.root.first.items())
+    classes: dict[frozenset[int], str] = {}
+    for char in sorted(PRINTABLE, key=lambda c: (_PREFERRED.find(c) % len(PRINTABLE), c)):
+        readers = frozenset(q for q in range(count) if char in automaton.chars[q])
+        if readers:
+            classes.setdefault(readers, char)
+    cap = _MAX_WAYS + 1
+    start: tuple[tuple[int, int], ...] = ((_NO_POSITION, 1),)
+    parents: dict[tuple[tuple[int, int], ...], tuple[tuple[tuple[int, int], ...], str] | None]
+    parents = {start: None}
+    queue = [start]
+    work = 0
+    for state in queue:
+        for readers, char in classes.items():
+            reached: dict[int, int] = {}
+            for p, ways in state:
+                targets = first if p == _NO_POSITION else successors[p]
+                work += len(targets)
+                for q, multiplicity in targets:
+                    if q in readers:
+                        reached[q] = min(reached.get(q, 0) + ways * multiplicity, cap)
+            if work > _MAX_WAYS_WORK:
+                raise _TooComplex
+            if not reached:
+                continue
+            following = tuple(sorted(reached.items()))
+            if following in parents:
+                continue
+            parents[following] = (state, char)
+            if sum(reached.values()) > _MAX_WAYS:
+                text: list[str] = []
+                step = parents[following]
+                while step is not None:
+                    state_before, read = step
+                    text.append(read)
+                    step = parents[state_before]
+                return "".join(reversed(text))
+            queue.append(following)
     return None
 
 
@@ -1709,7 +1803,18 @@ def validate(body: str) -> list[RegexIssue]:
     already removed), in the order they occur. An empty list means the body renders in every
     dialect and is free of the mistakes corsc knows."""
     root, issues = _parse(body)
-    if root is not None:
+    if root is not None and _expanded_size(root) > _MAX_EXPANDED:
+        issues.append(
+            RegexIssue(
+                "unsupported",
+                0,
+                len(body),
+                "the regex is too large for corsc to check: written out, its counted "
+                f"repetitions would hold more than {_MAX_EXPANDED} characters",
+                "lower the counts, or split it into several `regex` entries",
+            )
+        )
+    elif root is not None:
         automaton = _Automaton(root)
         try:
             loops = _exponential_loops(automaton)
@@ -1724,6 +1829,8 @@ def validate(body: str) -> list[RegexIssue]:
                 polynomial = None
             if polynomial is not None:
                 issues.append(_polynomial_issue(body, automaton, polynomial))
+            else:
+                issues.extend(_ways_issues(body, automaton))
         for loop in loops:
             text = body[loop.start : loop.end]
             issues.append(
@@ -1750,6 +1857,26 @@ def _too_complex(body: str) -> RegexIssue:
         "the regex is too complex for corsc to check how long matching takes",
         "split it into several `regex` entries",
     )
+
+
+def _ways_issues(body: str, automaton: _Automaton) -> list[RegexIssue]:
+    try:
+        text = _many_ways(automaton)
+    except _TooComplex:
+        return [_too_complex(body)]
+    if text is None:
+        return []
+    return [
+        RegexIssue(
+            "unsupported",
+            0,
+            len(body),
+            f"the counted repetitions can read text such as `{text}` in more than "
+            f"{_MAX_WAYS} ways, which takes exponential time on origins that almost match",
+            "lower the counts, or make each repetition end with a character nothing else "
+            "inside it matches, as in `(?:[a-z0-9-]{1,63}\\.){1,4}`",
+        )
+    ]
 
 
 def _polynomial_issue(body: str, automaton: _Automaton, found: _Polynomial) -> RegexIssue:
