@@ -1240,8 +1240,9 @@ _PORT_DIGITS = "1234567890"
 #: Steps of the walk over a regex's hosts before it gives up, and the named sites it lists.
 _MAX_WALK = 20_000
 _MAX_NAMED = 64
-#: Places where the hosts may stop being spelled out, kept to find an example through one.
-_MAX_PROBLEMS = 8
+#: Places where the hosts may stop being spelled out, kept to find an example through one;
+#: past them the regex is judged too complex unless an example is found.
+_MAX_PROBLEMS = 32
 #: Steps of all walks over one regex (positions looked at) before it is too complex to judge.
 _MAX_WORK = 3_000_000
 _MAX_HOST = 253
@@ -1440,18 +1441,16 @@ def _path(
     return "".join(reversed(text))
 
 
-#: How a host goes on from each part of it (a bracketed address, or a name), and what each
-#: part reads. A name may end with a dot here: the walk itself never lets a label be empty.
-_HOST_MODES: dict[str, tuple[str, ...]] = {
-    "host": ("name", "address"),
-    "name": ("name",),
-    "address": ("address", "address-end"),
+#: How a host goes on after each part of it, by the character read: a label never starts
+#: with a dot nor is empty, and a bracketed address ends with ``]``. Positions only reachable
+#: against this shape (``\\.[a-z]{1,8}`` right after ``https://``) can never read part of a
+#: host a browser sends, and the walk leaves them out.
+_HOST_STEPS: dict[str, tuple[tuple[frozenset[str], str], ...]] = {
+    "host": ((_LABEL_CHARS, "label"), (frozenset("["), "address")),
+    "label": ((_LABEL_CHARS, "label"), (frozenset("."), "dot")),
+    "dot": ((_LABEL_CHARS, "label"),),
+    "address": ((_IPV6_CHARS, "address"), (frozenset("]"), "address-end")),
     "address-end": (),
-}
-_HOST_MODE_CHARS: dict[str, frozenset[str]] = {
-    "name": _LABEL_CHARS | {"."},
-    "address": frozenset("[") | _IPV6_CHARS,
-    "address-end": frozenset("]"),
 }
 
 #: A node of the walk over hosts: the positions from which ``suffix`` leads to where a host
@@ -1473,15 +1472,12 @@ class _HostWalk:
         while stack:
             p, mode = stack.pop()
             for q in walk.successors[p]:
-                for following in _HOST_MODES[mode]:
-                    if (
-                        walk.chars[q] & _HOST_MODE_CHARS[following]
-                        and (q, following) not in reached
-                    ):
+                for chars, following in _HOST_STEPS[mode]:
+                    if walk.chars[q] & chars and (q, following) not in reached:
                         reached.add((q, following))
                         stack.append((q, following))
         self.useful = frozenset(p for p, _ in reached)
-        self.ends = frozenset(p for p, mode in reached if mode in ("name", "address-end"))
+        self.ends = frozenset(p for p, mode in reached if mode in ("label", "dot", "address-end"))
         #: Sites (and single hosts that belong to no site) the regex spells out, as found.
         self.named: dict[str, None] = {}
         #: Where a site was found: a node from which hosts of it are read.
@@ -1492,6 +1488,8 @@ class _HostWalk:
         #: several characters there (``None`` for a loop, an over-long host, too many names).
         #: Only an admitted host through one of them makes it a real finding.
         self.problems: list[tuple[_HostNode, int | None]] = []
+        #: Whether more problems were found than are kept: then one is always real.
+        self.overflow = False
         self.steps = 0
 
     def back(self, node: _HostNode, char: str, only: int | None = None) -> _HostNode | None:
@@ -1552,6 +1550,8 @@ class _HostWalk:
     def problem(self, node: _HostNode, wide: int | None) -> None:
         if len(self.problems) < _MAX_PROBLEMS:
             self.problems.append((node, wide))
+        else:
+            self.overflow = True
 
     def wide_positions(self, node: _HostNode, chars: frozenset[str]) -> list[int]:
         """The positions of the node that read more than one of ``chars`` (a class, ``.``)
@@ -1661,6 +1661,10 @@ def language(body: str, one_site: Callable[[str], bool]) -> Language:
         spread = _spread_example(walk, hosts, confused)
     except _TooLarge:
         return Language(null, None, None, (), True)
+    if spread is None and (hosts.problems or hosts.overflow or confused is not None):
+        # A place where the hosts stop being spelled out, but no example through it: fail
+        # closed, as too complex to judge, never as admitting only the named sites.
+        return Language(null, other, None, (), True)
     named = tuple(name for name in hosts.named if name != confused)
     return Language(null, other, spread, named, False)
 

@@ -1212,3 +1212,74 @@ def test_language_never_raises_and_its_examples_are_admitted(body: str) -> None:
             assert compiled.fullmatch(admitted), admitted
     if found.other_scheme is not None:
         assert not found.other_scheme.startswith(("http://", "https://"))
+
+
+#: Branches that can never be part of a host a browser sends: they start with a dot, hold an
+#: empty label, or put a name character inside brackets.
+DEAD_BRANCHES = [
+    r"\.[a-z]{1,8}",
+    r"\.\.[a-z0-9]+",
+    r"\.[a-z]+\.[a-z]{2,6}",
+    r"\.(?:[a-z]|[0-9]){1,6}",
+    r"\.[a-z0-9-]{1,8}\.\.",
+]
+#: Branches that admit sites nobody spelled out.
+PERMISSIVE_BRANCHES = [r"app[a-z0-9-]*", r"z[a-z]+q", r"[a-z]{2}", r"evil(?:[0-9]+)?x*"]
+
+
+@pytest.mark.parametrize("dead", DEAD_BRANCHES)
+@pytest.mark.parametrize("copies", [1, 8, 40])
+@pytest.mark.parametrize("permissive", PERMISSIVE_BRANCHES)
+def test_a_problem_found_is_never_lost_behind_dead_branches(
+    dead: str, copies: int, permissive: str
+) -> None:
+    body = "https://(" + "|".join([dead] * copies + [permissive]) + r")\.com"
+    found = regex.language(body, _one_site)
+    assert found.too_complex or found.spread is not None, body
+    if found.spread is not None:
+        assert re.compile(render(body, "python")).fullmatch(found.spread)
+
+
+@pytest.mark.parametrize("dead", DEAD_BRANCHES)
+def test_dead_branches_are_not_problems(dead: str) -> None:
+    found = regex.language(rf"https://(?:{dead}|app|www)\.example\.com", _one_site)
+    assert (found.spread, found.too_complex, found.named) == (None, False, ("example.com",))
+
+
+@pytest.mark.parametrize("count", [8, 9, 40])
+@pytest.mark.parametrize("permissive", PERMISSIVE_BRANCHES)
+def test_many_long_literal_branches_do_not_hide_a_permissive_one(
+    count: int, permissive: str
+) -> None:
+    literals = [f"b{index:02d}" * 40 for index in range(count)]
+    for branches in ([*literals, permissive], [permissive, *literals]):
+        body = "https://(" + "|".join(branches) + r")\.com"
+        if validate(body):
+            continue  # too large to judge at all: refused, which is closed too
+        found = regex.language(body, _one_site)
+        assert found.too_complex or found.spread is not None, body
+
+
+@given(
+    st.lists(st.sampled_from([*DEAD_BRANCHES, r"[a-z]{300}", r"ok"]), max_size=50),
+    st.sampled_from(PERMISSIVE_BRANCHES),
+    st.integers(min_value=0, max_value=50),
+)
+@settings(max_examples=60, deadline=None)
+def test_problems_never_overflow_into_ok(others: list[str], permissive: str, at: int) -> None:
+    branches = list(others)
+    branches.insert(min(at, len(branches)), permissive)
+    body = "https://(?:" + "|".join(branches) + r")\.com"
+    if validate(body):
+        return
+    found = regex.language(body, _one_site)
+    assert found.too_complex or found.spread is not None, body
+
+
+def test_an_unexplained_problem_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # When no example can be built through a problem, the verdict is too complex, not ok.
+    monkeypatch.setattr(regex, "_spread_example", lambda walk, hosts, confused: None)
+    found = regex.language(r"https://app[a-z]*\.com", _one_site)
+    assert found.too_complex and found.spread is None
+    found = regex.language(r"https://app\.example\.com", _one_site)
+    assert not found.too_complex
