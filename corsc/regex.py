@@ -30,9 +30,13 @@ The subset, and the choices made at its edges:
   automaton: two different paths that read the same text and meet again inside one cycle
   (exponential degree of ambiguity), or a text that leads from a position p back to p, from p
   to a position q of a later cycle, and from q back to q (infinite degree of ambiguity).
-  ``{m,n}`` of up to 64 positions is unrolled and judged exactly (``[a-z]{1,3}[a-z]+`` is
-  linear); a longer count is analysed as if it were unbounded, which may refuse a harmless
-  one. A regex too large for the search's budget is refused as too complex to check.
+  ``{m,n}`` whose copies (nested counts unrolled too) hold up to 64 positions is unrolled and
+  judged exactly (``[a-z]{1,3}[a-z]+`` is linear); a larger count is analysed as if it were
+  unbounded, which may refuse a harmless one. Unrolled copies are acyclic, so their ambiguity
+  is finite, but it can be exponential in the count (``([a-z]{1,4}){1,16}``): a regex whose
+  automaton reads one text along more than 64 paths is refused. A regex too large for the
+  search's budget, or more than 10000 positions with every count written out, is refused as
+  too complex to check.
 
 Language. :func:`language` decides what a regex admits among the Origins a browser can send,
 on the same automaton: whether it matches ``null``, an origin with another scheme than http(s)
