@@ -31,7 +31,6 @@ REFUSED = [
     (r"https://([a-z]{1,4}){1,16}\.example\.com", "https://", "a", "!"),
     (r"https://([a-z]|[a-z]{2}){1,32}\.example\.com", "https://", "a", "!"),
     (r"https://([a-z]{1,30}){1,30}\.example\.com", "https://", "a", "!"),
-    (r"https://[a-z]{1,8}[a-z]{1,8}[a-z]{1,8}[a-z]{1,8}[a-z]{1,8}\.test", "https://", "a", "!"),
 ]
 ACCEPTED = [
     (r"https://[a-z0-9-]+\.example\.com", "https://", "a", "!"),
