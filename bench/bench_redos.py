@@ -27,6 +27,10 @@ REFUSED = [
     (r"[a-z]*\.?[a-z]*", "", "a", "!"),
     (r"(x+x+)+y", "", "x", "!"),
     (r"(?:[a-z]+)+x", "", "a", "!"),
+    # Counted repetitions whose copies split one text in many ways: exponential in the count.
+    (r"https://([a-z]{1,4}){1,16}\.example\.com", "https://", "a", "!"),
+    (r"https://([a-z]|[a-z]{2}){1,32}\.example\.com", "https://", "a", "!"),
+    (r"https://([a-z]{1,30}){1,30}\.example\.com", "https://", "a", "!"),
 ]
 ACCEPTED = [
     (r"https://[a-z0-9-]+\.example\.com", "https://", "a", "!"),
@@ -34,6 +38,8 @@ ACCEPTED = [
     (r"https://([a-z0-9-]+\.)*example\.com", "https://", "a.", "!"),
     (r"https://[a-z]{1,63}(\.[a-z]{1,63})*\.example\.com", "https://a", ".a", "!"),
     (r"[a-z]{1,3}[a-z]+", "", "a", "!"),
+    (r"https://([a-z0-9-]{1,63}\.){1,4}example\.com", "https://", "a.", "!"),
+    (r"https://\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}", "https://1.1.1.", "1", "!"),
 ]
 
 

@@ -825,6 +825,23 @@ class _PolicyCheck:
                 )
             )
 
+    def under_a_named_site(self, pattern: OriginPattern, probe: str) -> bool:
+        """Whether the probe's host is a site the regex spells out, or a subdomain of one,
+        and the language walk found the regex admits no other site: then it is one of the
+        hosts the regex means (``axa.example.com`` for ``([a-z]+\\.)*[a-z]+\\.example\\.com``),
+        not a look-alike."""
+        language = self.regexes.language(pattern)
+        if language.too_complex or language.spread is not None:
+            return False
+        host = probe.partition("://")[2].rpartition(":")[0] or probe.partition("://")[2]
+        if host.startswith("["):
+            return False
+        host = host.removesuffix(".")
+        return any(
+            _one_site(site) and (host == site or host.endswith("." + site))
+            for site in language.named
+        )
+
     def look_alikes(self, pattern: OriginPattern) -> bool:
         """Report CORS113 for look-alike origins the regex admits; true when one of them is a
         look-alike host (not only an http:// twin or another port)."""
@@ -834,7 +851,9 @@ class _PolicyCheck:
         if match is None:
             return False
         admitted = [
-            (probe, why) for probe, why in regex.look_alike_probes(pattern.regex) if match(probe)
+            (probe, why)
+            for probe, why in regex.look_alike_probes(pattern.regex)
+            if match(probe) and not self.under_a_named_site(pattern, probe)
         ]
         if not admitted:
             return False

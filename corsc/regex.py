@@ -30,9 +30,13 @@ The subset, and the choices made at its edges:
   automaton: two different paths that read the same text and meet again inside one cycle
   (exponential degree of ambiguity), or a text that leads from a position p back to p, from p
   to a position q of a later cycle, and from q back to q (infinite degree of ambiguity).
-  ``{m,n}`` of up to 64 positions is unrolled and judged exactly (``[a-z]{1,3}[a-z]+`` is
-  linear); a longer count is analysed as if it were unbounded, which may refuse a harmless
-  one. A regex too large for the search's budget is refused as too complex to check.
+  ``{m,n}`` whose copies (nested counts unrolled too) hold up to 64 positions is unrolled and
+  judged exactly (``[a-z]{1,3}[a-z]+`` is linear); a larger count is analysed as if it were
+  unbounded, which may refuse a harmless one. Unrolled copies are acyclic, so their ambiguity
+  is finite, but it can be exponential in the count (``([a-z]{1,4}){1,16}``): a regex whose
+  automaton reads one text along more than 64 paths is refused. A regex too large for the
+  search's budget, or more than 10000 positions with every count written out, is refused as
+  too complex to check.
 
 Language. :func:`language` decides what a regex admits among the Origins a browser can send,
 on the same automaton: whether it matches ``null``, an origin with another scheme than http(s)
@@ -844,10 +848,7 @@ class _Automaton:
         ``x…x(x(x)?)?`` (``{m,}`` as ``x…xx*``), which is how engines count, so a bounded
         repetition of something ambiguous is not mistaken for an exponential one. Large counts
         are analysed as loops (module docstring)."""
-        copies = node.min + 1 if node.max is None else node.max
-        unroll = (node.min, node.max) not in ((0, None), (1, None)) and (
-            copies * _leaf_count(node.body) <= _MAX_UNROLLED
-        )
+        unroll = _unrolls(node)
         if node.max == 1 or not unroll:
             low = len(self.leaves)
             body = self.build(node.body)
@@ -873,16 +874,52 @@ class _Automaton:
 _EMPTY = _Fragment(1, Counter(), Counter())
 #: Largest number of positions a counted repetition is unrolled into.
 _MAX_UNROLLED = 64
+#: Largest size of a regex with all its counted repetitions written out (:func:`_expanded_size`):
+#: past it, a regex is refused before anything analyses or renders it.
+_MAX_EXPANDED = 10_000
 
 
 def _optional(fragment: _Fragment) -> _Fragment:
     return _Fragment(_capped(fragment.nullable + 1), fragment.first, fragment.last)
 
 
-def _leaf_count(node: _Node) -> int:
+def _copies(node: _Repeat) -> int:
+    """How many copies of its body a counted repetition is unrolled into."""
+    return node.min + 1 if node.max is None else node.max
+
+
+def _unrolls(node: _Repeat) -> bool:
+    """Whether the automaton unrolls a counted repetition: its copies, each of its body's
+    own unrolled size, stay within :data:`_MAX_UNROLLED` positions."""
+    return _unrolls_body(node, _unrolled_size(node.body))
+
+
+def _unrolls_body(node: _Repeat, body: int) -> bool:
+    return (node.min, node.max) not in ((0, None), (1, None)) and (
+        _copies(node) * body <= _MAX_UNROLLED
+    )
+
+
+def _unrolled_size(node: _Node) -> int:
+    """The positions the automaton gives ``node``: a counted repetition is unrolled only
+    while its copies, each of its body's own unrolled size, stay within the budget; else its
+    body appears once, as a loop. So nesting never multiplies positions past the budget."""
     if isinstance(node, _Literal | _Class | _Any):
         return 1
-    return sum(map(_leaf_count, _children(node)))
+    if isinstance(node, _Repeat):
+        body = _unrolled_size(node.body)
+        return _copies(node) * body if node.max != 1 and _unrolls_body(node, body) else body
+    return sum(map(_unrolled_size, _children(node)))
+
+
+def _expanded_size(node: _Node) -> int:
+    """The size of ``node`` with every counted repetition written out, however large: what
+    rendering a ``deny`` with a dot after the host (:func:`render_dotted`) costs."""
+    if isinstance(node, _Literal | _Class | _Any):
+        return 1
+    if isinstance(node, _Repeat):
+        return max(_copies(node), 1) * _expanded_size(node.body)
+    return sum(map(_expanded_size, _children(node)))
 
 
 def _link(edges: Counter[tuple[int, int]], lasts: Counter[int], firsts: Counter[int]) -> None:
@@ -1053,6 +1090,67 @@ def _polynomial_pair(automaton: _Automaton) -> _Polynomial | None:
     return None
 
 
+#: Ways of reading one text past which bounded repetitions are refused: ``(a|a){2,5}`` reads
+#: ``aaaaa`` in 32, ``([a-z]{1,4}){1,16}`` a 43-character text in billions.
+_MAX_WAYS = 64
+#: Work (sets of positions with their counts, times the edges followed) for that search.
+_MAX_WAYS_WORK = 2_000_000
+_NO_POSITION = -1
+
+
+def _many_ways(automaton: _Automaton) -> str | None:
+    """A text the automaton can read along more than :data:`_MAX_WAYS` paths from its start,
+    or ``None``. A backtracking engine follows every one of them when the rest of the origin
+    does not match. The checks above catch ambiguity that grows with the text; this one the
+    ambiguity that grows with a count (unrolled, each copy acyclic), which is finite but can be
+    exponential in the count. Breadth first over the sets of positions reached, each with the
+    number of paths to it (capped), one class of characters the positions tell apart at a
+    time. Raises ``_TooComplex`` past the budget."""
+    count = len(automaton.leaves)
+    successors: list[list[tuple[int, int]]] = [[] for _ in range(count)]
+    for (p, q), multiplicity in automaton.edges.items():
+        successors[p].append((q, multiplicity))
+    first = list(automaton.root.first.items())
+    classes: dict[frozenset[int], str] = {}
+    for char in sorted(PRINTABLE, key=lambda c: (_PREFERRED.find(c) % len(PRINTABLE), c)):
+        readers = frozenset(q for q in range(count) if char in automaton.chars[q])
+        if readers:
+            classes.setdefault(readers, char)
+    cap = _MAX_WAYS + 1
+    start: tuple[tuple[int, int], ...] = ((_NO_POSITION, 1),)
+    parents: dict[tuple[tuple[int, int], ...], tuple[tuple[tuple[int, int], ...], str] | None]
+    parents = {start: None}
+    queue = [start]
+    work = 0
+    for state in queue:
+        for readers, char in classes.items():
+            reached: dict[int, int] = {}
+            for p, ways in state:
+                targets = first if p == _NO_POSITION else successors[p]
+                work += len(targets)
+                for q, multiplicity in targets:
+                    if q in readers:
+                        reached[q] = min(reached.get(q, 0) + ways * multiplicity, cap)
+            if work > _MAX_WAYS_WORK:
+                raise _TooComplex
+            if not reached:
+                continue
+            following = tuple(sorted(reached.items()))
+            if following in parents:
+                continue
+            parents[following] = (state, char)
+            if sum(reached.values()) > _MAX_WAYS:
+                text: list[str] = []
+                step = parents[following]
+                while step is not None:
+                    state_before, read = step
+                    text.append(read)
+                    step = parents[state_before]
+                return "".join(reversed(text))
+            queue.append(following)
+    return None
+
+
 def _preferred(chars: frozenset[str]) -> str:
     return next((char for char in _PREFERRED if char in chars), min(chars))
 
@@ -1146,8 +1244,9 @@ _PORT_DIGITS = "1234567890"
 #: Steps of the walk over a regex's hosts before it gives up, and the named sites it lists.
 _MAX_WALK = 20_000
 _MAX_NAMED = 64
-#: Places where the hosts may stop being spelled out, kept to find an example through one.
-_MAX_PROBLEMS = 8
+#: Places where the hosts may stop being spelled out, kept to find an example through one;
+#: past them the regex is judged too complex unless an example is found.
+_MAX_PROBLEMS = 32
 #: Steps of all walks over one regex (positions looked at) before it is too complex to judge.
 _MAX_WORK = 3_000_000
 _MAX_HOST = 253
@@ -1346,18 +1445,16 @@ def _path(
     return "".join(reversed(text))
 
 
-#: How a host goes on from each part of it (a bracketed address, or a name), and what each
-#: part reads. A name may end with a dot here: the walk itself never lets a label be empty.
-_HOST_MODES: dict[str, tuple[str, ...]] = {
-    "host": ("name", "address"),
-    "name": ("name",),
-    "address": ("address", "address-end"),
+#: How a host goes on after each part of it, by the character read: a label never starts
+#: with a dot nor is empty, and a bracketed address ends with ``]``. Positions only reachable
+#: against this shape (``\\.[a-z]{1,8}`` right after ``https://``) can never read part of a
+#: host a browser sends, and the walk leaves them out.
+_HOST_STEPS: dict[str, tuple[tuple[frozenset[str], str], ...]] = {
+    "host": ((_LABEL_CHARS, "label"), (frozenset("["), "address")),
+    "label": ((_LABEL_CHARS, "label"), (frozenset("."), "dot")),
+    "dot": ((_LABEL_CHARS, "label"),),
+    "address": ((_IPV6_CHARS, "address"), (frozenset("]"), "address-end")),
     "address-end": (),
-}
-_HOST_MODE_CHARS: dict[str, frozenset[str]] = {
-    "name": _LABEL_CHARS | {"."},
-    "address": frozenset("[") | _IPV6_CHARS,
-    "address-end": frozenset("]"),
 }
 
 #: A node of the walk over hosts: the positions from which ``suffix`` leads to where a host
@@ -1379,15 +1476,12 @@ class _HostWalk:
         while stack:
             p, mode = stack.pop()
             for q in walk.successors[p]:
-                for following in _HOST_MODES[mode]:
-                    if (
-                        walk.chars[q] & _HOST_MODE_CHARS[following]
-                        and (q, following) not in reached
-                    ):
+                for chars, following in _HOST_STEPS[mode]:
+                    if walk.chars[q] & chars and (q, following) not in reached:
                         reached.add((q, following))
                         stack.append((q, following))
         self.useful = frozenset(p for p, _ in reached)
-        self.ends = frozenset(p for p, mode in reached if mode in ("name", "address-end"))
+        self.ends = frozenset(p for p, mode in reached if mode in ("label", "dot", "address-end"))
         #: Sites (and single hosts that belong to no site) the regex spells out, as found.
         self.named: dict[str, None] = {}
         #: Where a site was found: a node from which hosts of it are read.
@@ -1398,6 +1492,8 @@ class _HostWalk:
         #: several characters there (``None`` for a loop, an over-long host, too many names).
         #: Only an admitted host through one of them makes it a real finding.
         self.problems: list[tuple[_HostNode, int | None]] = []
+        #: Whether more problems were found than are kept: then one is always real.
+        self.overflow = False
         self.steps = 0
 
     def back(self, node: _HostNode, char: str, only: int | None = None) -> _HostNode | None:
@@ -1458,6 +1554,8 @@ class _HostWalk:
     def problem(self, node: _HostNode, wide: int | None) -> None:
         if len(self.problems) < _MAX_PROBLEMS:
             self.problems.append((node, wide))
+        else:
+            self.overflow = True
 
     def wide_positions(self, node: _HostNode, chars: frozenset[str]) -> list[int]:
         """The positions of the node that read more than one of ``chars`` (a class, ``.``)
@@ -1567,6 +1665,10 @@ def language(body: str, one_site: Callable[[str], bool]) -> Language:
         spread = _spread_example(walk, hosts, confused)
     except _TooLarge:
         return Language(null, None, None, (), True)
+    if spread is None and (hosts.problems or hosts.overflow or confused is not None):
+        # A place where the hosts stop being spelled out, but no example through it: fail
+        # closed, as too complex to judge, never as admitting only the named sites.
+        return Language(null, other, None, (), True)
     named = tuple(name for name in hosts.named if name != confused)
     return Language(null, other, spread, named, False)
 
@@ -1709,7 +1811,18 @@ def validate(body: str) -> list[RegexIssue]:
     already removed), in the order they occur. An empty list means the body renders in every
     dialect and is free of the mistakes corsc knows."""
     root, issues = _parse(body)
-    if root is not None:
+    if root is not None and _expanded_size(root) > _MAX_EXPANDED:
+        issues.append(
+            RegexIssue(
+                "unsupported",
+                0,
+                len(body),
+                "the regex is too large for corsc to check: written out, its counted "
+                f"repetitions would hold more than {_MAX_EXPANDED} characters",
+                "lower the counts, or split it into several `regex` entries",
+            )
+        )
+    elif root is not None:
         automaton = _Automaton(root)
         try:
             loops = _exponential_loops(automaton)
@@ -1724,6 +1837,8 @@ def validate(body: str) -> list[RegexIssue]:
                 polynomial = None
             if polynomial is not None:
                 issues.append(_polynomial_issue(body, automaton, polynomial))
+            else:
+                issues.extend(_ways_issues(body, automaton))
         for loop in loops:
             text = body[loop.start : loop.end]
             issues.append(
@@ -1750,6 +1865,26 @@ def _too_complex(body: str) -> RegexIssue:
         "the regex is too complex for corsc to check how long matching takes",
         "split it into several `regex` entries",
     )
+
+
+def _ways_issues(body: str, automaton: _Automaton) -> list[RegexIssue]:
+    try:
+        text = _many_ways(automaton)
+    except _TooComplex:
+        return [_too_complex(body)]
+    if text is None:
+        return []
+    return [
+        RegexIssue(
+            "unsupported",
+            0,
+            len(body),
+            f"the counted repetitions can read text such as `{text}` in more than "
+            f"{_MAX_WAYS} ways, which takes exponential time on origins that almost match",
+            "lower the counts, or make each repetition end with a character nothing else "
+            "inside it matches, as in `(?:[a-z0-9-]{1,63}\\.){1,4}`",
+        )
+    ]
 
 
 def _polynomial_issue(body: str, automaton: _Automaton, found: _Polynomial) -> RegexIssue:

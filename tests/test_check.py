@@ -1426,3 +1426,54 @@ def test_the_longest_origin_a_browser_sends_is_fine() -> None:
 def test_a_host_name_ending_in_a_digit_is_not_taken_for_an_address(host: str) -> None:
     text = policy(f'origins "http://{host}:8080", "https://b.example"')
     assert "CORS110" not in codes(text)  # not a local address, and no traceback
+
+
+# ---- look-alikes under a site the regex names --------------------------------------------------
+
+#: Regexes whose hosts are all subdomains of the site they name: a probe under that site
+#: (`axa.example.com`) is a host the regex means, not a look-alike.
+SUBDOMAIN_REGEXES = [
+    r"^https://([a-z0-9]+\.)*[a-z0-9]+\.example\.com$",
+    r"^https://[a-z]+(\.[a-z]+)*\.example\.com$",
+    r"^https://([a-z0-9_-]+\.)*[a-z0-9_-]+\.example\.com$",
+    r"^https://[a-z0-9_-]+(\.[a-z0-9_-]+)*\.example\.com$",
+    r"^https://([a-z0-9-]+\.)+example\.com$",
+    r"^https://[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+)*\.example\.org$",
+    r"^https://([a-z]+\.)*[a-z]+\.api\.example\.co\.uk$",
+    r"^https?://([a-z0-9]+\.)*[a-z0-9]+\.example\.com(:\d+)?$",
+]
+#: Real look-alikes stay flagged.
+LOOK_ALIKE_REGEXES = [
+    (r"^https://.*example\.com$", "https://evilexample.com"),
+    (r"^https://[a-z]+\.example\.com.*$", "https://a.example.com.evil.test"),
+    (r"^https://pr-\d+\.example.com$", "https://pr-1.examplexcom"),
+    (r"^https://([a-z]+\.)*[a-z]*example\.com$", "https://evilexample.com"),
+    (r"^https://[a-z]+\.example.com$", "https://a.examplexcom"),
+]
+
+
+@pytest.mark.parametrize("body", SUBDOMAIN_REGEXES)
+@pytest.mark.parametrize("credentials", ["true", "false"])
+def test_a_subdomain_of_the_named_site_is_not_a_look_alike(body: str, credentials: str) -> None:
+    text = policy(f'origins regex "{body}"', f"credentials {credentials}")
+    found = codes(text)
+    assert {"CORS113", "CORS115", "CORS116", "CORS119"}.isdisjoint(found), found
+
+
+@pytest.mark.parametrize(("body", "probe"), LOOK_ALIKE_REGEXES)
+def test_real_look_alikes_are_still_flagged(body: str, probe: str) -> None:
+    item = one(policy(f'origins regex "{body}"'), "CORS113")
+    assert f'admits "{probe}"' in item.message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        r"^https://(\.[a-z]{1,8}|app[a-z0-9-]*)\.com$",
+        r"^https://(\.\.[a-z]|\.[a-z]{2}|z[a-z]+q)\.com$",
+        "^https://(" + "|".join(f"b{i}" * 60 for i in range(9)) + r"|z[a-z]+q)\.com$",
+    ],
+)
+def test_a_permissive_regex_never_passes_behind_dead_or_long_branches(body: str) -> None:
+    found = codes(policy(f'origins regex "{body}"', "credentials true"))
+    assert {"CORS116", "CORS119"} & set(found), found

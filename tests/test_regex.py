@@ -21,6 +21,7 @@ import json
 import re
 import shutil
 import subprocess
+import time
 import warnings
 from collections.abc import Callable, Iterable
 
@@ -434,6 +435,83 @@ def test_repetitions_that_are_not_exponential(body: str) -> None:
     assert validate(body) == []
 
 
+def _nested(depth: int, inner: str, count: str, between: str = "") -> str:
+    body = inner
+    for _ in range(depth):
+        body = f"({body}{between}){count}"
+    return body
+
+
+#: Counted repetitions nested or alternated: the automaton must not grow with the product of
+#: the counts, and every answer comes quickly.
+NESTED_COUNTS = [
+    *(
+        _nested(depth, inner, count, between)
+        for depth in (2, 4, 7, 12, 31)
+        for inner in ("[a-z]", "[a-z]{0,3}", "(?:[a-z]|[a-z]{2})")
+        for count in ("{0,3}", "{1,16}", "{2}", "{3,}", "{1,1000}")
+        for between in ("", "x")
+    ),
+    "(?:" + "|".join(f"[a-z]{{{n}}}" for n in range(1, 30)) + "){1,30}",
+]
+
+
+@pytest.mark.parametrize("inner", NESTED_COUNTS)
+def test_nested_counted_repetitions_are_judged_in_bounded_time(inner: str) -> None:
+    body = f"https://{inner}\\.example\\.com"
+    started = time.perf_counter()
+    issues = validate(body)
+    assert time.perf_counter() - started < 2
+    if not issues:
+        started = time.perf_counter()
+        regex.language(body, lambda name: name == "example.com")
+        for dialect in DIALECTS:
+            render(body, dialect)
+            regex.render_dotted(body, dialect)
+        assert time.perf_counter() - started < 2
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            r"((((a{0,9}b){0,9}c){0,9}d){0,9}e){0,9}",
+            "the regex is too large for corsc to check: written out, its counted repetitions "
+            "would hold more than 10000 characters",
+        ),
+        (
+            r"https://([a-z]{1,4}){1,16}\.example\.com",
+            "the counted repetitions can read text such as `https://aaaaaaaa` in more than 64 "
+            "ways, which takes exponential time on origins that almost match",
+        ),
+    ],
+)
+def test_counted_repetition_refusals(body: str, message: str) -> None:
+    assert [issue.message for issue in validate(body)] == [message]
+
+
+@given(
+    st.recursive(
+        st.sampled_from(["[a-z]", "a", "\\.", "[0-9]"]),
+        lambda inner: st.one_of(
+            st.tuples(inner, inner).map("".join),
+            st.tuples(inner, inner).map(lambda pair: f"(?:{pair[0]}|{pair[1]})"),
+            st.tuples(inner, st.sampled_from(["{0,3}", "{1,9}", "{2}", "{4,}", "{1,64}", "*"])).map(
+                lambda pair: f"(?:{pair[0]}){pair[1]}"
+            ),
+        ),
+        max_leaves=12,
+    )
+)
+@settings(max_examples=150, deadline=None)
+def test_counted_repetitions_never_take_long_to_judge(body: str) -> None:
+    started = time.perf_counter()
+    issues = validate(body)
+    if not issues:
+        regex.render_dotted(body, "python")
+    assert time.perf_counter() - started < 2
+
+
 def test_the_exponential_check_has_a_budget() -> None:
     # Every position can follow every other: 300 × 300 pairs to walk.
     issue = validate("(?:" + "[a-z]?" * 300 + "x)+")[-1]
@@ -530,6 +608,15 @@ SUPER_LINEAR = [
     (r"(a*)*", "", "a", "!"),
     (r"(?:[a-z]+)+x", "", "a", "!"),
     (r"(a|a)*", "", "a", "!"),
+    # Counted repetitions whose copies can split one text in many ways: the ways grow
+    # exponentially with the count, within the length the count allows.
+    (r"https://([a-z]{1,4}){1,16}\.example\.com", "https://", "a", "!"),
+    (r"https://([a-z]|[a-z]{2}){1,32}\.example\.com", "https://", "a", "!"),
+    (r"https://([a-z]{1,30}){1,30}\.example\.com", "https://", "a", "!"),
+    (r"https://(?:[a-z]{1,3}|[0-9]){1,20}\.test", "https://", "a", "!"),
+    (r"([a-z]{1,4}){16}", "", "a", "!"),
+    (r"[a-z]{1,8}[a-z]{1,8}[a-z]{1,8}[a-z]{1,8}[a-z]{1,8}[a-z]{1,8}", "", "a", "!"),
+    (r"(?:(?:[a-z]{1,2}){1,4}){1,4}", "", "a", "!"),
 ]
 
 LINEAR = [
@@ -543,6 +630,9 @@ LINEAR = [
     (r"[a-z]+\.[a-z]+", "", "a", "!"),
     (r"(?:[a-z]+-)?[a-z]+\.test", "", "a", "!"),  # the `-` tells the repetitions apart
     (r"https?://(www\.)?example\.com(:\d+)?", "https://example.com:", "1", "!"),
+    (r"https://([a-z0-9-]{1,63}\.){1,4}example\.com", "https://", "a.", "!"),
+    (r"https://[a-z0-9]{1,8}-[a-z0-9]{1,8}\.test", "https://a-", "a", "!"),
+    (r"https://(?:ab|a){1,20}\.test", "https://", "ab", "!"),
 ]
 
 
@@ -1122,3 +1212,74 @@ def test_language_never_raises_and_its_examples_are_admitted(body: str) -> None:
             assert compiled.fullmatch(admitted), admitted
     if found.other_scheme is not None:
         assert not found.other_scheme.startswith(("http://", "https://"))
+
+
+#: Branches that can never be part of a host a browser sends: they start with a dot, hold an
+#: empty label, or put a name character inside brackets.
+DEAD_BRANCHES = [
+    r"\.[a-z]{1,8}",
+    r"\.\.[a-z0-9]+",
+    r"\.[a-z]+\.[a-z]{2,6}",
+    r"\.(?:[a-z]|[0-9]){1,6}",
+    r"\.[a-z0-9-]{1,8}\.\.",
+]
+#: Branches that admit sites nobody spelled out.
+PERMISSIVE_BRANCHES = [r"app[a-z0-9-]*", r"z[a-z]+q", r"[a-z]{2}", r"evil(?:[0-9]+)?x*"]
+
+
+@pytest.mark.parametrize("dead", DEAD_BRANCHES)
+@pytest.mark.parametrize("copies", [1, 8, 40])
+@pytest.mark.parametrize("permissive", PERMISSIVE_BRANCHES)
+def test_a_problem_found_is_never_lost_behind_dead_branches(
+    dead: str, copies: int, permissive: str
+) -> None:
+    body = "https://(" + "|".join([dead] * copies + [permissive]) + r")\.com"
+    found = regex.language(body, _one_site)
+    assert found.too_complex or found.spread is not None, body
+    if found.spread is not None:
+        assert re.compile(render(body, "python")).fullmatch(found.spread)
+
+
+@pytest.mark.parametrize("dead", DEAD_BRANCHES)
+def test_dead_branches_are_not_problems(dead: str) -> None:
+    found = regex.language(rf"https://(?:{dead}|app|www)\.example\.com", _one_site)
+    assert (found.spread, found.too_complex, found.named) == (None, False, ("example.com",))
+
+
+@pytest.mark.parametrize("count", [8, 9, 40])
+@pytest.mark.parametrize("permissive", PERMISSIVE_BRANCHES)
+def test_many_long_literal_branches_do_not_hide_a_permissive_one(
+    count: int, permissive: str
+) -> None:
+    literals = [f"b{index:02d}" * 40 for index in range(count)]
+    for branches in ([*literals, permissive], [permissive, *literals]):
+        body = "https://(" + "|".join(branches) + r")\.com"
+        if validate(body):
+            continue  # too large to judge at all: refused, which is closed too
+        found = regex.language(body, _one_site)
+        assert found.too_complex or found.spread is not None, body
+
+
+@given(
+    st.lists(st.sampled_from([*DEAD_BRANCHES, r"[a-z]{300}", r"ok"]), max_size=50),
+    st.sampled_from(PERMISSIVE_BRANCHES),
+    st.integers(min_value=0, max_value=50),
+)
+@settings(max_examples=60, deadline=None)
+def test_problems_never_overflow_into_ok(others: list[str], permissive: str, at: int) -> None:
+    branches = list(others)
+    branches.insert(min(at, len(branches)), permissive)
+    body = "https://(?:" + "|".join(branches) + r")\.com"
+    if validate(body):
+        return
+    found = regex.language(body, _one_site)
+    assert found.too_complex or found.spread is not None, body
+
+
+def test_an_unexplained_problem_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # When no example can be built through a problem, the verdict is too complex, not ok.
+    monkeypatch.setattr(regex, "_spread_example", lambda walk, hosts, confused: None)
+    found = regex.language(r"https://app[a-z]*\.com", _one_site)
+    assert found.too_complex and found.spread is None
+    found = regex.language(r"https://app\.example\.com", _one_site)
+    assert not found.too_complex
