@@ -17,13 +17,15 @@ Dialects are checked three ways:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
+import signal
 import subprocess
 import time
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import pytest
 from hypothesis import example, given, settings
@@ -456,19 +458,34 @@ NESTED_COUNTS = [
 ]
 
 
+@contextlib.contextmanager
+def never_hangs(seconds: float = 20) -> Iterator[None]:
+    """Fail, instead of hanging the run, when the block does not finish: a guard against the
+    analysis blowing up (each case takes well under a second), not a performance target —
+    those live in bench/bench_redos.py."""
+
+    def expired(*_: object) -> None:
+        raise AssertionError(f"did not finish within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @pytest.mark.parametrize("inner", NESTED_COUNTS)
 def test_nested_counted_repetitions_are_judged_in_bounded_time(inner: str) -> None:
     body = f"https://{inner}\\.example\\.com"
-    started = time.perf_counter()
-    issues = validate(body)
-    assert time.perf_counter() - started < 2
-    if not issues:
-        started = time.perf_counter()
-        regex.language(body, lambda name: name == "example.com")
-        for dialect in DIALECTS:
-            render(body, dialect)
-            regex.render_dotted(body, dialect)
-        assert time.perf_counter() - started < 2
+    with never_hangs():
+        issues = validate(body)
+        if not issues:
+            regex.language(body, lambda name: name == "example.com")
+            for dialect in DIALECTS:
+                render(body, dialect)
+                regex.render_dotted(body, dialect)
 
 
 @pytest.mark.parametrize(
@@ -505,11 +522,9 @@ def test_counted_repetition_refusals(body: str, message: str) -> None:
 )
 @settings(max_examples=150, deadline=None)
 def test_counted_repetitions_never_take_long_to_judge(body: str) -> None:
-    started = time.perf_counter()
-    issues = validate(body)
-    if not issues:
-        regex.render_dotted(body, "python")
-    assert time.perf_counter() - started < 2
+    with never_hangs():
+        if not validate(body):
+            regex.render_dotted(body, "python")
 
 
 def test_the_exponential_check_has_a_budget() -> None:
@@ -520,7 +535,6 @@ def test_the_exponential_check_has_a_budget() -> None:
 
 def test_refused_regexes_really_are_slow_and_accepted_ones_are_not() -> None:
     """A reality check of the exponential-time analysis on Python's own engine."""
-    import time
 
     for body, slow in [(r"(?:[a-z]+)+x", True), (r"(?:[a-z]+\.)+x", False)]:
         assert any(issue.kind == "unsupported" for issue in validate(body)) == slow
