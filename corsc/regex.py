@@ -65,7 +65,7 @@ import string
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 #: The dialects and their full-match anchors. Python: ``\\Z`` is the very end of the string (it
 #: is PCRE's ``\\z``), and ``\\A`` makes the pattern safe with ``re.match`` and ``re.search``
@@ -1085,7 +1085,7 @@ def _polynomial_pair(automaton: _Automaton) -> _Polynomial | None:
                                 raise _TooComplex
                             parents[triple] = ((x, y, z), _preferred(shared))
                             if triple == goal:
-                                return _Polynomial(p, q, _pump(parents, goal))
+                                return _Polynomial(p, q, _read_back(parents, goal))
                             queue.append(triple)
     return None
 
@@ -1167,16 +1167,18 @@ def _reachable(start: int, successors: list[list[int]]) -> set[int]:
     return seen
 
 
-def _pump(
-    parents: dict[tuple[int, int, int], tuple[tuple[int, int, int], str] | None],
-    goal: tuple[int, int, int],
-) -> str:
+_Step = TypeVar("_Step")
+
+
+def _read_back(parents: dict[_Step, tuple[_Step, str] | None], goal: _Step) -> str:
+    """The text a breadth-first search read from its start to ``goal``: each state's parent
+    and the character read to reach it, followed back to the start (which has none)."""
     text: list[str] = []
     step = parents[goal]
     while step is not None:
-        triple, char = step
+        previous, char = step
         text.append(char)
-        step = parents[triple]
+        step = parents[previous]
     return "".join(reversed(text))
 
 
@@ -1356,7 +1358,7 @@ class _Walk:
         for state in queue:
             position, phase, data = state
             if phase in ("label", "v6-end", "port") and data == "other" and position in self.final:
-                return _path(parents, state)
+                return _read_back(parents, state)
             targets = self.first if position == _START else self.successors[position]
             self.spend(len(targets))
             for q in targets:
@@ -1430,19 +1432,6 @@ def _origin_shape(phase: str, data: str, char: str) -> tuple[str, str] | None:
     if phase in ("colon-port", "port"):
         return ("port", data) if char in _DIGITS else None
     return None
-
-
-def _path(
-    parents: dict[tuple[int, str, str], tuple[tuple[int, str, str], str] | None],
-    state: tuple[int, str, str],
-) -> str:
-    text: list[str] = []
-    step = parents[state]
-    while step is not None:
-        state, char = step
-        text.append(char)
-        step = parents[state]
-    return "".join(reversed(text))
 
 
 #: How a host goes on after each part of it, by the character read: a label never starts
