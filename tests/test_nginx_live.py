@@ -19,6 +19,7 @@ stub answer), so a response with another status or body came from the CORS layer
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import http.server
 import os
@@ -167,7 +168,7 @@ class Nginx:
         """Configure with ``count`` free ports (``build(ports)`` gives the ``http {}`` body and
         the files) and start; new ports when one was taken meanwhile."""
         for _ in range(5):
-            ports = [free_port() for _ in range(count)]
+            ports = free_ports(count)
             self.configure(*build(ports))
             try:
                 self.start(ports)
@@ -178,9 +179,18 @@ class Nginx:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports: every probe stays bound until all are chosen, since a
+    port released at once may be handed out again (two servers on one port would answer for
+    each other)."""
+    with contextlib.ExitStack() as stack:
+        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [int(probe.getsockname()[1]) for probe in probes]
 
 
 def send(port: int, request: Request) -> Reply:
