@@ -1140,13 +1140,7 @@ def _many_ways(automaton: _Automaton) -> str | None:
                 continue
             parents[following] = (state, char)
             if sum(reached.values()) > _MAX_WAYS:
-                text: list[str] = []
-                step = parents[following]
-                while step is not None:
-                    state_before, read = step
-                    text.append(read)
-                    step = parents[state_before]
-                return "".join(reversed(text))
+                return _read_back(parents, following)
             queue.append(following)
     return None
 
