@@ -50,7 +50,7 @@ from corsc.ir import (
     Unlisted,
     digest,
 )
-from corsc.output import provenance
+from corsc.provenance import provenance
 from corsc.source import Span
 
 # ---- diagnostics of the 61x range (IIS) -----------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any
 from corsc.backends import Capability, EmitOptions, Option, OutputFile
 from corsc.diagnostics import Diagnostic
 from corsc.ir import OriginPattern, PatternKind, Policy, PolicySet, to_data
-from corsc.output import provenance
+from corsc.provenance import provenance
 from corsc.source import Span
 
 FORMAT_VERSION = 1

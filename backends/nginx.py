@@ -33,7 +33,7 @@ from corsc.backends import (
 from corsc.backends import nginx_render as r
 from corsc.diagnostics import Diagnostic
 from corsc.ir import OriginPattern, PatternKind, Policy, PolicySet, Setting, TokenList
-from corsc.output import provenance
+from corsc.provenance import provenance
 from corsc.source import Span
 
 TARGET = "nginx"

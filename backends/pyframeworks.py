@@ -43,7 +43,7 @@ from corsc import origins, paths
 from corsc.backends import Capability, EmitOptions, Option, OutputFile, deviation
 from corsc.diagnostics import Diagnostic
 from corsc.ir import OriginPattern, PatternKind, Policy, PolicySet, TokenList
-from corsc.output import provenance
+from corsc.provenance import provenance
 from corsc.source import Span
 
 LIBRARY_CANNOT_EXPRESS = d.kind(

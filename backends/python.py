@@ -34,7 +34,7 @@ import tomli_w
 from corsc.backends import Capability, EmitOptions, Option, OutputFile
 from corsc.diagnostics import Diagnostic
 from corsc.ir import Grant, Policy, PolicySet, TokenList
-from corsc.output import provenance
+from corsc.provenance import provenance
 
 #: The schema version written in ``format``; ``corsc.runtime.FORMAT`` is the one it reads.
 FORMAT_VERSION = 1

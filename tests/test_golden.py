@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from corsc import __version__, output, render
+from corsc import __version__, provenance, render
 from corsc.backends import EmitOptions, backends, validate_options
 from corsc.diagnostics import Diagnostic, fails
 from corsc.frontend import load
@@ -57,7 +57,7 @@ def test_golden(example: Path, target: str) -> None:
     expected = {path.name: path.read_text("utf-8") for path in directory.glob(f"{example.stem}.*")}
     assert sorted(expected) == sorted(produced)
     for name, content in produced.items():
-        assert output.comparable(content) == output.comparable(expected[name]), name
+        assert provenance.comparable(content) == provenance.comparable(expected[name]), name
 
 
 @pytest.mark.parametrize("target", TARGETS)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corsc import output, render
+from corsc import provenance, render
 from corsc.backends import EmitOptions, get
 from corsc.diagnostics import Diagnostic, Severity
 from corsc.frontend import load
@@ -81,7 +81,7 @@ def test_golden(example: Path, target: str) -> None:
     if UPDATE:
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(actual, "utf-8")
-    assert output.comparable(golden.read_text("utf-8")) == output.comparable(actual)
+    assert provenance.comparable(golden.read_text("utf-8")) == provenance.comparable(actual)
 
 
 def test_same_input_same_bytes() -> None:

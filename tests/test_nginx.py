@@ -19,7 +19,7 @@ from attrs import frozen
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from corsc import __version__, output
+from corsc import __version__, output, provenance
 from corsc.backends import EmitOptions, OutputFile, get, validate_options
 from corsc.backends import nginx_render as r
 from corsc.diagnostics import Diagnostic, Severity, fails
@@ -179,7 +179,7 @@ def test_a2_golden(example: Path) -> None:
     expected = {p.name: p.read_text("utf-8") for p in A2_GOLDEN.glob(f"{example.stem}.*")}
     assert sorted(expected) == sorted(produced)
     for name, content in produced.items():
-        assert output.comparable(content) == output.comparable(expected[name]), name
+        assert provenance.comparable(content) == provenance.comparable(expected[name]), name
 
 
 # ---- structure: the rules of every output -----------------------------------------------------
@@ -195,7 +195,7 @@ def check_structure(files: list[OutputFile], policy_set: PolicySet, prefix: str 
         snippet = by_name[f"{stem}.conf"]
         for item in (first, snippet):
             lines = item.content.splitlines()
-            assert lines[0].startswith("# corsc ") and output.NOTICE in lines[0]
+            assert lines[0].startswith("# corsc ") and provenance.NOTICE in lines[0]
         namespace = f"${prefix}_{policy.name}_"
         for directive in read_config(first.content):
             if first.name.endswith(".http.conf"):

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corsc import output
+from corsc import output, provenance
 from corsc.backends import OutputFile
 from corsc.frontend import load
 from corsc.ir import PolicySet
@@ -29,25 +29,33 @@ def policy_set(text: str) -> PolicySet:
 
 
 def test_provenance_names_version_file_target_and_hash_without_time() -> None:
-    line = output.provenance("1.2.3", "dir/api.cors", "nginx", policy_set("policy p { origins * }"))
+    line = provenance.provenance(
+        "1.2.3", "dir/api.cors", "nginx", policy_set("policy p { origins * }")
+    )
     assert line.startswith("corsc 1.2.3 from api.cors for target nginx; policy sha256:")
     assert line.endswith("generated — edit the policy, not this file")
 
 
 def test_hash_ignores_layout_but_not_meaning() -> None:
-    one = output.provenance("1", "a", "t", policy_set('policy p { origins "https://a.example" }'))
-    reformatted = output.provenance(
+    one = provenance.provenance(
+        "1", "a", "t", policy_set('policy p { origins "https://a.example" }')
+    )
+    reformatted = provenance.provenance(
         "1", "a", "t", policy_set('# comment\npolicy p {\n  origins  "https://A.example"\n}\n')
     )
-    other = output.provenance("1", "a", "t", policy_set('policy p { origins "https://b.example" }'))
+    other = provenance.provenance(
+        "1", "a", "t", policy_set('policy p { origins "https://b.example" }')
+    )
     assert one == reformatted
     assert one != other
 
 
 def test_comparable_masks_only_the_version() -> None:
     text = "# corsc 0.1.0 from api.cors for target nginx; policy sha256:ab; generated\nx\n"
-    assert output.comparable(text) == output.comparable(text.replace("0.1.0", "9.9"))
-    assert output.comparable(text) != output.comparable(text.replace("sha256:ab", "sha256:cd"))
+    assert provenance.comparable(text) == provenance.comparable(text.replace("0.1.0", "9.9"))
+    assert provenance.comparable(text) != provenance.comparable(
+        text.replace("sha256:ab", "sha256:cd")
+    )
 
 
 def test_several_files_on_stdout_are_introduced() -> None:
@@ -483,7 +491,7 @@ def test_outputs_recognise_their_own_header(target: str) -> None:
     backend = get(target)
     files = backend.emit(loaded.policy_set, EmitOptions("0.1.0", "dir/x;y\n--z.cors", target))
     for item in files:
-        assert output.header_of(item.content) == ("x<U+003B>y<U+000A>-<U+002D>z.cors", target)
+        assert provenance.header_of(item.content) == ("x<U+003B>y<U+000A>-<U+002D>z.cors", target)
 
 
 @pytest.mark.parametrize(

@@ -344,7 +344,7 @@ def every_target_output(directory: Path, name: str) -> list[tuple[str, str]]:
 def test_hostile_file_names_cannot_break_a_provenance_comment(
     capsys, tmp_path: Path, name: str
 ) -> None:
-    from corsc.output import header_of, provenance_name
+    from corsc.provenance import header_of, provenance_name
 
     shown = provenance_name(name)
     assert shown.isprintable() and shown.encode("utf-8")
@@ -364,7 +364,7 @@ def test_hostile_file_names_cannot_break_a_provenance_comment(
 
 
 def test_provenance_names_are_escaped_like_diagnostics() -> None:
-    from corsc.output import provenance_name
+    from corsc.provenance import provenance_name
 
     assert provenance_name("dir/a--b.cors") == "a-<U+002D>b.cors"
     assert provenance_name("a---b") == "a-<U+002D>-b"
