@@ -48,7 +48,7 @@ from collections.abc import Iterable, Sequence
 from attrs import frozen
 
 from corsc import origins, regex
-from corsc.evaluate import (
+from corsc.http import (
     ALLOW_CREDENTIALS,
     ALLOW_HEADERS,
     ALLOW_METHODS,

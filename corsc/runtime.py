@@ -44,7 +44,7 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 from corsc import origins, paths
-from corsc.evaluate import (
+from corsc.http import (
     ALLOW_CREDENTIALS,
     ALLOW_HEADERS,
     ALLOW_METHODS,

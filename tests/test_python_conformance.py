@@ -48,8 +48,9 @@ from corsc import origins
 from corsc import runtime as corsc_runtime
 from corsc.backends import EmitOptions, get
 from corsc.check import check as core_check
-from corsc.evaluate import REQUEST_HEADERS, REQUEST_METHOD, Evaluator, Request
+from corsc.evaluate import Evaluator, Request
 from corsc.frontend import load
+from corsc.http import REQUEST_HEADERS, REQUEST_METHOD
 from corsc.ir import Grant, Policy, PolicySet, Token
 from corsc.source import Source
 
