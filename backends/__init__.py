@@ -43,9 +43,9 @@ from corsc.source import Source
 #: Target name → ``module`` (its ``BACKEND``) or ``module:NAME``. One line per target name.
 MODULES: dict[str, str] = {
     "json": "corsc.backends.jsonir",
-    "iis": "corsc.backends.iis",
-    "iis-headers": "corsc.backends.iis:HEADERS",
-    "iis-rewrite": "corsc.backends.iis:REWRITE",
+    "iis": "corsc.backends.iis_module",
+    "iis-headers": "corsc.backends.iis_headers",
+    "iis-rewrite": "corsc.backends.iis_rewrite",
     "python": "corsc.backends.python",
     "nginx": "corsc.backends.nginx",
     "starlette": "corsc.backends.pyframeworks:STARLETTE",

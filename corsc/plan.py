@@ -60,12 +60,8 @@ class GrantPlan:
     def of(cls, number: int, grant: Grant) -> GrantPlan:
         methods = grant.methods.value
         headers = grant.headers.value
-        expose = grant.expose.value
         max_age = grant.max_age.value
-        if expose.wildcard:
-            exposed: str | None = "*"
-        else:
-            exposed = ", ".join(http.unique_headers(token.value for token in expose.items)) or None
+        exposed = ", ".join(_exposed(grant)) or None
         granted = None if headers.wildcard else http.unique_headers(t.value for t in headers.items)
         return cls(
             number=number,
@@ -94,6 +90,12 @@ class GrantPlan:
         )
 
     @property
+    def exposed(self) -> tuple[str, ...]:
+        """The Expose-Headers members one by one (``("*",)`` for ``expose *``, ``()`` when
+        nothing is exposed), for a target that writes one element per name."""
+        return _exposed(self.grant)
+
+    @property
     def allow_methods(self) -> str:
         """The Allow-Methods value of a grant that lists its methods (``""`` for ``*``)."""
         return ", ".join(self.methods or ())
@@ -110,6 +112,14 @@ class GrantPlan:
         if self.methods is None:
             return None
         return http.unique_methods((*http.SAFELISTED_METHODS, *self.methods))
+
+
+def _exposed(grant: Grant) -> tuple[str, ...]:
+    """A grant's exposed names, repeats ignoring case removed; ``("*",)`` for ``expose *``."""
+    expose = grant.expose.value
+    if expose.wildcard:
+        return ("*",)
+    return http.unique_headers(token.value for token in expose.items)
 
 
 @frozen

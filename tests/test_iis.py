@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from corsc import provenance, render
 from corsc.backends import EmitOptions, get
+from corsc.backends import check as backend_check
 from corsc.diagnostics import Diagnostic, Severity
 from corsc.frontend import load
 from corsc.ir import PolicySet
@@ -41,8 +42,8 @@ def compile_source(path: Path, target: str) -> tuple[str | None, list[Diagnostic
     loaded = load(Source(f"examples/{path.name}", path.read_text("utf-8")))
     assert loaded.policy_set is not None
     backend = get(target)
-    diagnostics = list(loaded.diagnostics) + backend.check(
-        loaded.policy_set, options(target, name=path.name)
+    diagnostics = list(loaded.diagnostics) + backend_check(
+        backend, loaded.policy_set, options(target, name=path.name)
     )
     diagnostics.sort(key=Diagnostic.sort_key)
     if any(item.severity is Severity.ERROR for item in diagnostics):
@@ -57,7 +58,7 @@ def emit(policy_set: PolicySet, target: str, values: dict[str, str] | None = Non
 
 
 def check(policy_set: PolicySet, target: str) -> list[Diagnostic]:
-    return get(target).check(policy_set, options(target))
+    return backend_check(get(target), policy_set, options(target))
 
 
 def codes(diagnostics: list[Diagnostic]) -> list[str]:
@@ -139,11 +140,22 @@ def test_production_staging_story() -> None:
     assert rewrite is not None and problems(rewrite) == []
     refused, diagnostics = story("production-staging", "iis-headers")
     assert refused is None
-    static = [item for item in diagnostics if item.code == "CORS613"]
-    assert (
-        len(static) == 1 and "`--target iis`" in static[0].help and "iis-rewrite" in static[0].help
+    cannot = [
+        (item.span.start.line, item.message, item.help, item.severity)
+        for item in diagnostics
+        if item.code == "CORS601"
+    ]
+    instead = (
+        "compile with `--target iis` or `--target iis-rewrite`, which can, or change the policy"
     )
-    assert "CORS601" in codes(diagnostics)  # unlisted reject and headers * as well
+    target = "target `iis-headers` cannot express"
+    assert cannot == [
+        (8, f"{target} an Allow-Origin that echoes the Origin", instead, Severity.ERROR),
+        (9, f"{target} `headers *` (reflecting the requested headers)", instead, Severity.ERROR),
+        (10, f"{target} `unlisted reject`", instead, Severity.ERROR),
+        (12, f'{target} the origin block "https://app.example.com"', instead, Severity.ERROR),
+        (17, f'{target} the origin block "https://staging.example.com"', instead, Severity.ERROR),
+    ]
 
 
 # ---- what each target refuses, warns about, or declares ----------------------------------------
@@ -184,7 +196,25 @@ def test_module_declares_its_deviations_and_warns_on_preflight_status() -> None:
     # wildcard depth; status, case and ports; no documented bound on the length of Origin
     assert codes(found).count("CORS602") == 3
     assert any("documents no length bound" in item.message for item in found)
-    assert "CORS615" in codes(found)
+    depth = [item for item in found if "how deep" in item.message]
+    assert [(item.code, item.severity, item.span) for item in depth] == [
+        ("CORS602", Severity.INFO, policy.entries[0].span)
+    ]
+    assert depth[0].message == (
+        "target `iis`: the CORS Module decides how deep `https://*.example.com` rules match "
+        "(Microsoft documents neither several labels nor the apex)"
+    )
+    status = [item for item in found if item.code == "CORS603"]
+    assert [(item.severity, item.span) for item in status] == [
+        (Severity.WARNING, policy.preflight_status.span)
+    ]
+    assert status[0].message == (
+        "target `iis`: the CORS Module answers accepted preflights with a status of its own "
+        "choosing (not documented)"
+    )
+    assert status[0].help == (
+        "test it on your server before relying on it, or compile for a target that documents it"
+    )
     assert "CORS604" in codes(found)
 
 
@@ -197,7 +227,8 @@ def test_every_target_refuses_private_network() -> None:
 def test_headers_static_policies_and_options() -> None:
     spa = irbuild.policy(origins=["https://a.example"], methods=["GET", "PUT"], credentials=True)
     found = check(irbuild.policy_set(spa), "iis-headers")
-    assert "CORS613" not in codes(found) and "CORS602" in codes(found)
+    assert not [item for item in found if item.severity is Severity.ERROR]
+    assert codes(found) == ["CORS602", "CORS604"]
     iis_handled = parse(emit(irbuild.policy_set(spa), "iis-headers"))
     assert iis_handled.find("system.webServer/handlers/remove[@name='OPTIONSVerbHandler']") is None
     assert iis_handled.find("system.webServer/modules/remove[@name='WebDAVModule']") is not None

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from corsc import origins
-from corsc.backends import EmitOptions, get
+from corsc.backends import EmitOptions, check, get
 from corsc.diagnostics import Severity
 from corsc.evaluate import Evaluator, Request
 from corsc.frontend import load
@@ -112,7 +112,7 @@ def compiled(example: Path, target: str) -> tuple[PolicySet, str] | None:
     options = EmitOptions("0.1.0", example.name, target, values)
     if any(
         d.severity is Severity.ERROR
-        for d in [*loaded.diagnostics, *backend.check(loaded.policy_set, options)]
+        for d in [*loaded.diagnostics, *check(backend, loaded.policy_set, options)]
     ):
         return None
     return loaded.policy_set, backend.emit(loaded.policy_set, options)[0].content
@@ -336,7 +336,7 @@ def test_shared_conformance_table(target: str) -> None:
         loaded = load(Source(f"{table.name}.cors", table.policy_text))
         assert loaded.policy_set is not None
         options = EmitOptions("0.1.0", f"{table.name}.cors", target, values)
-        problems = [*loaded.diagnostics, *backend.check(loaded.policy_set, options)]
+        problems = [*loaded.diagnostics, *check(backend, loaded.policy_set, options)]
         if any(item.severity is Severity.ERROR for item in problems):
             outcomes["refused by the target (a 6xx error)"] += len(table.cases)
             continue
