@@ -72,8 +72,8 @@ CAPABILITIES = table(
             _Y,
             "200 only: OPTIONSVerbHandler answers preflights (CORS615 for another status)",
         ),
-        Capability(Feature.PATHS, _Y, "<location path>, removing what the site root sets"),
-        Capability(Feature.SEVERAL_POLICIES, _Y, "one <location> each"),
+        Capability(Feature.PATHS, _Y, "`<location path>`, removing what the site root sets"),
+        Capability(Feature.SEVERAL_POLICIES, _Y, "one `<location>` each"),
     ]
 )
 

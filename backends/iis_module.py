@@ -54,7 +54,7 @@ _Y, _N, _D, _U = Support.YES, Support.NO, Support.DEVIATION, Support.UNDOCUMENTE
 
 CAPABILITIES = table(
     [
-        Capability(Feature.EXACT_ORIGIN, _Y, "<add origin>"),
+        Capability(Feature.EXACT_ORIGIN, _Y, "`<add origin>`"),
         Capability(
             Feature.SUBDOMAIN_ORIGIN,
             _D,
@@ -64,21 +64,21 @@ CAPABILITIES = table(
         Capability(Feature.PORT_ORIGIN, _N, "the module documents no origin form for it"),
         Capability(Feature.REGEX_ORIGIN, _N, "the module documents no origin form for it"),
         Capability(Feature.NULL_ORIGIN, _N, "the module documents no origin form for it"),
-        Capability(Feature.ANY_ORIGIN, _Y, '<add origin="*">'),
-        Capability(Feature.SEVERAL_ORIGINS, _Y, "one <add origin> rule per origin"),
+        Capability(Feature.ANY_ORIGIN, _Y, '`<add origin="*">`'),
+        Capability(Feature.SEVERAL_ORIGINS, _Y, "one `<add origin>` rule per origin"),
         Capability(
             Feature.DENY,
             _Y,
-            'allowed="false", with its trailing-dot rule; CORS612 when a more specific allow '
+            '`allowed="false"`, with its trailing-dot rule; CORS612 when a more specific allow '
             "rule would win",
         ),
-        Capability(Feature.ORIGIN_BLOCKS, _Y, "the block's own <add origin> rule"),
-        Capability(Feature.UNLISTED_REJECT, _Y, 'failUnlistedOrigins="true"'),
+        Capability(Feature.ORIGIN_BLOCKS, _Y, "the block's own `<add origin>` rule"),
+        Capability(Feature.UNLISTED_REJECT, _Y, '`failUnlistedOrigins="true"`'),
         Capability(Feature.METHODS_ANY, _N, "the module lists methods only"),
-        Capability(Feature.HEADERS_ANY, _Y, 'allowAllRequestedHeaders="true"'),
-        Capability(Feature.EXPOSE_ANY, _Y, '<exposeHeaders><add header="*">'),
-        Capability(Feature.CREDENTIALS, _Y, "allowCredentials"),
-        Capability(Feature.MAX_AGE, _Y, "maxAge"),
+        Capability(Feature.HEADERS_ANY, _Y, '`allowAllRequestedHeaders="true"`'),
+        Capability(Feature.EXPOSE_ANY, _Y, '`<add header="*">` in `<exposeHeaders>`'),
+        Capability(Feature.CREDENTIALS, _Y, "`allowCredentials`"),
+        Capability(Feature.MAX_AGE, _Y, "`maxAge`"),
         Capability(Feature.PRIVATE_NETWORK, _N, "not in the module's schema"),
         Capability(
             Feature.PREFLIGHT_STATUS,
@@ -89,12 +89,12 @@ CAPABILITIES = table(
         Capability(
             Feature.PATHS,
             _Y,
-            "<location path>; CORS611 when one <cors> section would sit inside another's",
+            "`<location path>`; CORS611 when one `<cors>` section would sit inside another's",
         ),
         Capability(
             Feature.SEVERAL_POLICIES,
             _Y,
-            "one <location> each; CORS611 for a fallback policy beside path policies",
+            "one `<location>` each; CORS611 for a fallback policy beside path policies",
         ),
     ]
 )

@@ -51,7 +51,7 @@ from corsc.plan import GrantPlan, Plan, PolicyPlan
 #: The Windows-side prerequisite named in the layout note.
 URL_REWRITE_URL = "https://www.iis.net/downloads/microsoft/url-rewrite"
 
-_CONDITIONS = "anchored {HTTP_ORIGIN} conditions"
+_CONDITIONS = "anchored `{HTTP_ORIGIN}` conditions"
 _Y = Support.YES
 
 CAPABILITIES = table(
@@ -62,19 +62,23 @@ CAPABILITIES = table(
         Capability(Feature.REGEX_ORIGIN, _Y, _CONDITIONS + " (ECMAScript)"),
         Capability(Feature.NULL_ORIGIN, _Y, _CONDITIONS),
         Capability(Feature.ANY_ORIGIN, _Y, _CONDITIONS),
-        Capability(Feature.SEVERAL_ORIGINS, _Y, "Allow-Origin is the matched origin, {C:0}"),
+        Capability(Feature.SEVERAL_ORIGINS, _Y, "Allow-Origin is the matched origin, `{C:0}`"),
         Capability(Feature.DENY, _Y, "a negated condition before every allowed one"),
         Capability(Feature.ORIGIN_BLOCKS, _Y, "rules of their own, more specific entries first"),
-        Capability(Feature.UNLISTED_REJECT, _Y, "an inbound CustomResponse 403"),
-        Capability(Feature.METHODS_ANY, _Y, "reflected from {HTTP_ACCESS_CONTROL_REQUEST_METHOD}"),
-        Capability(Feature.HEADERS_ANY, _Y, "reflected from {HTTP_ACCESS_CONTROL_REQUEST_HEADERS}"),
+        Capability(Feature.UNLISTED_REJECT, _Y, "an inbound `CustomResponse` 403"),
+        Capability(
+            Feature.METHODS_ANY, _Y, "reflected from `{HTTP_ACCESS_CONTROL_REQUEST_METHOD}`"
+        ),
+        Capability(
+            Feature.HEADERS_ANY, _Y, "reflected from `{HTTP_ACCESS_CONTROL_REQUEST_HEADERS}`"
+        ),
         Capability(Feature.EXPOSE_ANY, _Y, "an outbound rule"),
         Capability(Feature.CREDENTIALS, _Y, "an outbound rule"),
         Capability(Feature.MAX_AGE, _Y, "an outbound rule on accepted preflights"),
         Capability(Feature.PRIVATE_NETWORK, Support.NO, "not expressed"),
-        Capability(Feature.PREFLIGHT_STATUS, _Y, "the inbound CustomResponse's status"),
-        Capability(Feature.PATHS, _Y, "<location path>, removing the rules the site root sets"),
-        Capability(Feature.SEVERAL_POLICIES, _Y, "one <location> each"),
+        Capability(Feature.PREFLIGHT_STATUS, _Y, "the inbound `CustomResponse`'s status"),
+        Capability(Feature.PATHS, _Y, "`<location path>`, removing the rules the site root sets"),
+        Capability(Feature.SEVERAL_POLICIES, _Y, "one `<location>` each"),
     ]
 )
 
@@ -232,8 +236,8 @@ class IisRewriteBackend:
     deviations = (
         "whether outbound rules and custom headers apply to a preflight answered by an inbound "
         "CustomResponse is not documented (CORS603 for every policy)",
-        "`Vary` (Origin, and the request headers `*` reflects) goes on every response: a "
-        "superset of the evaluator's",
+        "`Vary` goes on every response (Origin, and Access-Control-Request-Method or "
+        "-Headers where `*` reflects them): a superset of the evaluator's",
     )
     serves = True
     options: tuple[Option, ...] = ()

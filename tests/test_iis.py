@@ -5,22 +5,28 @@ defusedxml)."""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import re
+from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corsc import provenance, render
+from corsc import capabilities, cli, provenance, render
 from corsc.backends import EmitOptions, get
 from corsc.backends import check as backend_check
+from corsc.capabilities import Feature, Support
 from corsc.diagnostics import Diagnostic, Severity
+from corsc.evaluate import Evaluator
 from corsc.frontend import load
 from corsc.ir import PolicySet
 from corsc.source import Source
-from tests import irbuild
+from tests import browser, irbuild
+from tests import iis_interpreter as interpreter
 from tests.iis_structure import parse, problems
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -265,6 +271,167 @@ def test_rewrite_rules_are_unique_and_scoped() -> None:
     assert problems(content) == []
     names = [rule.get("name") for rule in parse(content).iter("rule")]
     assert len(names) == len(set(names))
+
+
+# ---- the capability tables: what check refuses, emit never sees -----------------------------
+
+#: A small policy using each feature (and as few others as the language allows).
+USES = {
+    Feature.EXACT_ORIGIN: 'origins "https://a.example"',
+    Feature.SUBDOMAIN_ORIGIN: 'origins "https://*.example.com"',
+    Feature.PORT_ORIGIN: 'origins "http://localhost:*"',
+    Feature.REGEX_ORIGIN: 'origins regex "^https://pr-[0-9]+\\.example\\.org$"',
+    Feature.NULL_ORIGIN: 'origins "null"',
+    Feature.ANY_ORIGIN: "origins *",
+    Feature.SEVERAL_ORIGINS: 'origins "https://a.example", "https://b.example"',
+    Feature.DENY: 'origins "https://*.example.com"\n  deny "https://old.example.com"',
+    Feature.ORIGIN_BLOCKS: 'origins "https://a.example"\n  origin "https://b.example" {\n'
+    "    methods PUT\n  }",
+    Feature.UNLISTED_REJECT: 'origins "https://a.example"\n  unlisted reject',
+    Feature.METHODS_ANY: 'origins "https://a.example"\n  methods *',
+    Feature.HEADERS_ANY: 'origins "https://a.example"\n  headers *',
+    Feature.EXPOSE_ANY: 'origins "https://a.example"\n  expose *',
+    Feature.CREDENTIALS: 'origins "https://a.example"\n  credentials true',
+    Feature.MAX_AGE: 'origins "https://a.example"\n  max-age 600',
+    Feature.PRIVATE_NETWORK: 'origins "https://a.example"\n  private-network true',
+    Feature.PREFLIGHT_STATUS: 'origins "https://a.example"\n  preflight-status 204',
+    Feature.PATHS: 'paths "/api"\n  origins "https://a.example"',
+}
+
+
+def feature_policy(feature: Feature) -> PolicySet:
+    if feature is Feature.SEVERAL_POLICIES:
+        text = (
+            'policy a {\n  paths "/a"\n  origins "https://a.example"\n}\n'
+            'policy b {\n  paths "/b"\n  origins "https://b.example"\n}\n'
+        )
+    else:
+        text = f"policy p {{\n  {USES[feature]}\n}}\n"
+    loaded = load(Source("feature.cors", text))
+    assert loaded.policy_set is not None and not loaded.has_errors, loaded.diagnostics
+    return loaded.policy_set
+
+
+def test_every_feature_has_a_policy_using_it() -> None:
+    for feature in Feature:
+        used = {use.feature for use in capabilities.uses(feature_policy(feature))}
+        assert feature in used, feature
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("feature", list(Feature), ids=lambda feature: feature.name)
+def test_check_and_emit_agree_with_the_table(feature: Feature, target: str) -> None:
+    """A feature the table marks ``no`` is refused at each of its uses (CORS601); any other is
+    not, and a policy whose features the table all accepts compiles to a sound web.config."""
+    policy_set = feature_policy(feature)
+    table = get(target).capabilities
+    uses = [use for use in capabilities.uses(policy_set) if use.feature is feature]
+    found = check(policy_set, target)
+    refused = {(item.span, item.message) for item in found if item.code == "CORS601"}
+    expected = {(use.span, f"target `{target}` cannot express {use.what}") for use in uses}
+    if table[feature].support is Support.NO:
+        assert expected <= refused, found
+        return
+    assert not expected & refused, found
+    used = {use.feature for use in capabilities.uses(policy_set)}
+    if all(table[each].support is not Support.NO for each in used):
+        assert not [item for item in found if item.severity is Severity.ERROR], found
+        config = emit(policy_set, target)
+        assert problems(config) == []
+        assert_same_verdicts(policy_set, config)
+
+
+#: Origins the feature policies admit or refuse, and what scripts send from them.
+PROBE_ORIGINS = (
+    "https://a.example",
+    "https://b.example",
+    "https://x.example.com",
+    "https://old.example.com",
+    "http://localhost:8080",
+    "https://pr-7.example.org",
+    "null",
+    "https://evil.test",
+)
+PROBE_SHAPES = (
+    ("GET", (), "same-origin"),
+    ("GET", (), "include"),
+    ("PUT", (), "same-origin"),
+    ("GET", (("X-Custom", "1"),), "same-origin"),
+    ("PUT", (("X-Custom", "1"),), "include"),
+)
+
+
+#: Headers the targets declare sending on more responses than the evaluator (Vary everywhere;
+#: iis-headers' preflight grants on actual responses), which `expose *` lets a script see.
+DECLARED_EXTRA = frozenset(
+    {
+        "vary",
+        "access-control-allow-methods",
+        "access-control-allow-headers",
+        "access-control-max-age",
+    }
+)
+
+
+def assert_same_verdicts(policy_set: PolicySet, config: str) -> None:
+    """Every probe gets the evaluator's verdict and exposure from the emitted web.config, run
+    through the interpreter of Microsoft's documented behaviour (or an open question)."""
+    expected_server = browser.evaluator_server(Evaluator(policy_set))
+    actual_server = interpreter.server(config, lambda _: (200, list(browser.APP_HEADERS)))
+    for origin in PROBE_ORIGINS:
+        for method, headers, credentials in PROBE_SHAPES:
+            request = browser.script_request(
+                method, origin=origin, headers=headers, credentials=credentials
+            )
+            expected = browser.fetch(expected_server, request)
+            try:
+                actual = browser.fetch(actual_server, request)
+            except interpreter.Undetermined:
+                continue
+            shown = (actual.shared, actual.exposed - DECLARED_EXTRA)
+            assert shown == (expected.shared, expected.exposed - DECLARED_EXTRA), (request, actual)
+
+
+def targets_json() -> list[dict]:
+    """``corsc targets --format json``'s rows for the IIS targets."""
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert cli.main(["targets", "--format", "json"]) == 0
+    rows = json.loads(out.getvalue())["targets"]
+    return [row for row in rows if row["names"][0] in TARGETS]
+
+
+def capabilities_section() -> str:
+    """The docs' capability table and declared differences, made from ``corsc targets``."""
+    rows = targets_json()
+    lines = [
+        "| feature | " + " | ".join(f"`{row['names'][0]}`" for row in rows) + " |",
+        "|---" * (len(rows) + 1) + "|",
+    ]
+    for index, first in enumerate(rows[0]["capabilities"]):
+        cells = []
+        for row in rows:
+            capability = row["capabilities"][index]
+            note = f": {capability['note']}" if capability["note"] else ""
+            cells.append(f"{capability['support']}{note}")
+        lines.append(f"| {first['description']} | " + " | ".join(cells) + " |")
+    lines.append("")
+    for row in rows:
+        lines += [f"- `{row['names'][0]}`: {deviation}" for deviation in row["deviations"]]
+    return "\n".join(lines)
+
+
+def test_the_docs_capability_table_is_corsc_targets() -> None:
+    doc = ROOT / "docs" / "iis.md"
+    text = doc.read_text("utf-8")
+    begin, end = "<!-- capabilities:begin -->\n", "<!-- capabilities:end -->"
+    expected = begin + capabilities_section() + "\n" + end
+    current = re.search(re.escape(begin) + r".*?" + re.escape(end), text, re.S)
+    assert current is not None
+    if UPDATE:
+        doc.write_text(text.replace(current.group(0), expected), "utf-8")
+        return
+    assert current.group(0) == expected, "run with CORSC_UPDATE_GOLDEN=1 and read the diff"
 
 
 # ---- structure and injection over generated policies ------------------------------------------
