@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corsc import capabilities, cli, provenance, render
-from corsc.backends import EmitOptions, get
 from corsc.backends import check as backend_check
+from corsc.backends import get
 from corsc.capabilities import Feature, Support
 from corsc.diagnostics import Diagnostic, Severity
 from corsc.evaluate import Evaluator
@@ -28,19 +28,11 @@ from corsc.source import Source
 from tests import browser, irbuild
 from tests import iis_interpreter as interpreter
 from tests.iis_structure import parse, problems
+from tests.iis_targets import TARGETS, check, codes, emit, options
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.cors"))
-TARGETS = ("iis", "iis-headers", "iis-rewrite")
 UPDATE = os.environ.get("CORSC_UPDATE_GOLDEN") == "1"
-
-
-def options(
-    target: str, values: dict[str, str] | None = None, name: str = "test.cors"
-) -> EmitOptions:
-    backend = get(target)
-    defaults = {o.key: o.default for o in backend.options if o.default}
-    return EmitOptions("0.1.0", name, target, {**defaults, **(values or {})})
 
 
 def compile_source(path: Path, target: str) -> tuple[str | None, list[Diagnostic], dict]:
@@ -57,18 +49,6 @@ def compile_source(path: Path, target: str) -> tuple[str | None, list[Diagnostic
     files = backend.emit(loaded.policy_set, options(target, name=path.name))
     assert len(files) == 1 and files[0].name == "web.config"
     return files[0].content, diagnostics, loaded.sources
-
-
-def emit(policy_set: PolicySet, target: str, values: dict[str, str] | None = None) -> str:
-    return get(target).emit(policy_set, options(target, values))[0].content
-
-
-def check(policy_set: PolicySet, target: str) -> list[Diagnostic]:
-    return backend_check(get(target), policy_set, options(target))
-
-
-def codes(diagnostics: list[Diagnostic]) -> list[str]:
-    return [item.code for item in diagnostics]
 
 
 # ---- golden files ---------------------------------------------------------------------------
@@ -164,113 +144,10 @@ def test_production_staging_story() -> None:
     ]
 
 
-# ---- what each target refuses, warns about, or declares ----------------------------------------
-
-
-def test_module_cannot_express_patterns_and_wildcard_methods() -> None:
-    policy = irbuild.policy(
-        origins=["http://localhost:*", "regex:^https://pr-\\d+\\.example\\.com$", "null"],
-        methods="*",
-    )
-    found = check(irbuild.policy_set(policy), "iis")
-    cannot = [item for item in found if item.code == "CORS601"]
-    assert len(cannot) == 4
-    assert all("iis-rewrite" in item.help for item in cannot)
-
-
-def test_module_refuses_fallback_beside_paths_and_names_the_question() -> None:
-    api = irbuild.policy("api", origins=["https://a.example"], paths=["/api"])
-    rest = irbuild.policy("rest", origins=["*"])
-    found = [item for item in check(irbuild.policy_set(api, rest), "iis") if item.code == "CORS611"]
-    assert len(found) == 1 and "inherited" in found[0].message
-    assert found[0].severity is Severity.ERROR
-
-
-def test_module_deny_must_be_most_specific() -> None:
-    shadowed = irbuild.policy(origins=["https://a.example.com"], deny=["https://*.example.com"])
-    assert "CORS612" in codes(check(irbuild.policy_set(shadowed), "iis"))
-    fine = irbuild.policy(origins=["https://*.example.com"], deny=["https://old.example.com"])
-    assert "CORS612" not in codes(check(irbuild.policy_set(fine), "iis"))
-    config = parse(emit(irbuild.policy_set(fine), "iis"))
-    denied = config.find("system.webServer/cors/add[@allowed='false']")
-    assert denied is not None and denied.get("origin") == "https://old.example.com"
-
-
-def test_module_declares_its_deviations_and_warns_on_preflight_status() -> None:
-    policy = irbuild.policy(origins=["https://*.example.com"], preflight_status=200)
-    found = check(irbuild.policy_set(policy), "iis")
-    # wildcard depth; status, case and ports; no documented bound on the length of Origin
-    assert codes(found).count("CORS602") == 3
-    assert any("documents no length bound" in item.message for item in found)
-    depth = [item for item in found if "how deep" in item.message]
-    assert [(item.code, item.severity, item.span) for item in depth] == [
-        ("CORS602", Severity.INFO, policy.entries[0].span)
-    ]
-    assert depth[0].message == (
-        "target `iis`: the CORS Module decides how deep `https://*.example.com` rules match "
-        "(Microsoft documents neither several labels nor the apex)"
-    )
-    status = [item for item in found if item.code == "CORS603"]
-    assert [(item.severity, item.span) for item in status] == [
-        (Severity.WARNING, policy.preflight_status.span)
-    ]
-    assert status[0].message == (
-        "target `iis`: the CORS Module answers accepted preflights with a status of its own "
-        "choosing (not documented)"
-    )
-    assert status[0].help == (
-        "test it on your server before relying on it, or compile for a target that documents it"
-    )
-    assert "CORS604" in codes(found)
-
-
 def test_every_target_refuses_private_network() -> None:
     policy = irbuild.policy(origins=["https://a.example"], private_network=True)
     for target in TARGETS:
         assert "CORS601" in codes(check(irbuild.policy_set(policy), target)), target
-
-
-def test_headers_static_policies_and_options() -> None:
-    spa = irbuild.policy(origins=["https://a.example"], methods=["GET", "PUT"], credentials=True)
-    found = check(irbuild.policy_set(spa), "iis-headers")
-    assert not [item for item in found if item.severity is Severity.ERROR]
-    assert codes(found) == ["CORS602", "CORS604"]
-    iis_handled = parse(emit(irbuild.policy_set(spa), "iis-headers"))
-    assert iis_handled.find("system.webServer/handlers/remove[@name='OPTIONSVerbHandler']") is None
-    assert iis_handled.find("system.webServer/modules/remove[@name='WebDAVModule']") is not None
-    app = parse(emit(irbuild.policy_set(spa), "iis-headers", {"options": "app", "webdav": "keep"}))
-    handlers = app.find("system.webServer/handlers")
-    assert handlers is not None
-    assert [(h.tag, h.get("name")) for h in handlers] == [
-        ("remove", "OPTIONSVerbHandler"),
-        ("remove", "ExtensionlessUrlHandler-Integrated-4.0"),
-        ("add", "ExtensionlessUrlHandler-Integrated-4.0"),
-    ]
-    assert handlers[2].get("verb") == "*"
-    assert app.find("system.webServer/modules") is None
-    for config in (iis_handled, app):
-        assert "ProtocolSupportModule" not in str([e.attrib for e in config.iter()])
-
-
-def test_headers_locations_remove_what_the_root_sets() -> None:
-    api = irbuild.policy("api", origins=["https://a.example"], paths=["/api"], credentials=True)
-    rest = irbuild.policy("rest", origins=["*"], expose=["X-Total"])
-    content = emit(irbuild.policy_set(api, rest), "iis-headers")
-    assert problems(content) == []
-    location = parse(content).find(
-        "location[@path='api']/system.webServer/httpProtocol/customHeaders"
-    )
-    assert location is not None
-    assert ("remove", "Access-Control-Expose-Headers") in [(e.tag, e.get("name")) for e in location]
-
-
-def test_rewrite_rules_are_unique_and_scoped() -> None:
-    api = irbuild.policy("api", origins=["https://a.example"], paths=["/api"], unlisted="reject")
-    rest = irbuild.policy("rest", origins=["*"])
-    content = emit(irbuild.policy_set(api, rest), "iis-rewrite")
-    assert problems(content) == []
-    names = [rule.get("name") for rule in parse(content).iter("rule")]
-    assert len(names) == len(set(names))
 
 
 # ---- the capability tables: what check refuses, emit never sees -----------------------------
