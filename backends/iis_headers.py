@@ -9,11 +9,10 @@ Microsoft's customHeaders reference and its Web API recipe for handing OPTIONS t
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
 
 from corsc import diagnostics as d
 from corsc import http
-from corsc.backends import EmitOptions, Merged, Option, OutputFile
+from corsc.backends import EmitOptions, Option, OutputFile
 from corsc.backends.iis_document import (
     CUSTOM_HEADERS,
     Part,
@@ -29,7 +28,7 @@ from corsc.backends.iis_document import (
     scopes,
     vary_header,
 )
-from corsc.backends.iis_merge import merge
+from corsc.backends.iis_merge import MergesWebConfig
 from corsc.capabilities import Capability, Feature, Support, deviation, table
 from corsc.diagnostics import Diagnostic
 from corsc.ir import PolicySet
@@ -109,7 +108,7 @@ def static_headers(plan: PolicyPlan) -> list[tuple[str, str]]:
     return headers + vary_header(plan)
 
 
-class IisHeadersBackend:
+class IisHeadersBackend(MergesWebConfig):
     """``iis-headers``: static ``httpProtocol/customHeaders`` plus OPTIONS handling."""
 
     names = ("iis-headers",)
@@ -208,11 +207,6 @@ class IisHeadersBackend:
         if modules:
             parts.append((("modules",), "modules", tuple(modules)))
         return parts
-
-    def merge(
-        self, existing: bytes, files: Sequence[OutputFile], options: EmitOptions, path: str
-    ) -> Merged:
-        return merge(existing, files[0].content, path)
 
 
 BACKEND = IisHeadersBackend()

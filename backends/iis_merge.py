@@ -34,7 +34,7 @@ from attrs import define, field
 
 from corsc import diagnostics as d
 from corsc import http
-from corsc.backends import Merged
+from corsc.backends import EmitOptions, Merged, OutputFile
 from corsc.backends.iis_document import BEGIN, END, comment_text
 from corsc.backends.iis_regions import location_of, scope_key, site_server, undo
 from corsc.backends.iis_scan import (
@@ -323,3 +323,16 @@ def _provenance(emitted: str) -> str:
 def _target_of(emitted: str) -> str:
     match = re.search(r"for target (\S+);", emitted)
     return match.group(1) if match else "iis"
+
+
+class MergesWebConfig:
+    """``--merge`` for an IIS target (:class:`corsc.backends.MergingBackend`): its one
+    web.config merged into the existing one. ``replaces`` names the sections the target writes
+    itself (``cors`` for the CORS Module), whose unmarked copies are taken over."""
+
+    replaces: tuple[str, ...] = ()
+
+    def merge(
+        self, existing: bytes, files: Sequence[OutputFile], options: EmitOptions, path: str
+    ) -> Merged:
+        return merge(existing, files[0].content, path, replaces=self.replaces)

@@ -11,10 +11,9 @@ declared (CORS602/603) rather than guessed. The document itself is
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
 
 from corsc import diagnostics as d
-from corsc.backends import EmitOptions, Merged, Option, OutputFile
+from corsc.backends import EmitOptions, Option, OutputFile
 from corsc.backends.iis_document import (
     CUSTOM_HEADERS,
     Part,
@@ -28,7 +27,7 @@ from corsc.backends.iis_document import (
     scopes,
     vary_header,
 )
-from corsc.backends.iis_merge import merge
+from corsc.backends.iis_merge import MergesWebConfig
 from corsc.capabilities import Capability, Feature, Support, deviation, table
 from corsc.diagnostics import Diagnostic
 from corsc.ir import OriginPattern, PatternKind, PolicySet
@@ -135,7 +134,7 @@ def _overlaps(allow: OriginPattern, deny: OriginPattern) -> bool:
     return covers(allow, deny) or covers(deny, allow)
 
 
-class IisBackend:
+class IisBackend(MergesWebConfig):
     """``iis``: ``system.webServer/cors`` for the IIS CORS Module."""
 
     names = ("iis",)
@@ -157,6 +156,7 @@ class IisBackend:
     )
     serves = True
     options: tuple[Option, ...] = ()
+    replaces = ("cors",)
 
     def check(self, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:
         """CORS611 for a <cors> section inside another scope's, then per policy CORS612 and the
@@ -196,11 +196,6 @@ class IisBackend:
                 parts.append((CUSTOM_HEADERS, "headers", header_entries(vary)))
             configs.append(ScopeConfig(scope, tuple(parts)))
         return [output_file(document(target, options, policy_set, configs))]
-
-    def merge(
-        self, existing: bytes, files: Sequence[OutputFile], options: EmitOptions, path: str
-    ) -> Merged:
-        return merge(existing, files[0].content, path, replaces=("cors",))
 
 
 def _deny_not_applied(target: str, plan: PolicyPlan) -> list[Diagnostic]:

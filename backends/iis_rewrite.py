@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
 from corsc import http
-from corsc.backends import EmitOptions, Merged, Option, OutputFile
+from corsc.backends import EmitOptions, Option, OutputFile
 from corsc.backends.iis_document import (
     CUSTOM_HEADERS,
     Part,
@@ -27,7 +27,7 @@ from corsc.backends.iis_document import (
     scopes,
     vary_header,
 )
-from corsc.backends.iis_merge import merge
+from corsc.backends.iis_merge import MergesWebConfig
 from corsc.backends.iis_rules import (
     ASKED_HEADERS,
     IS_PREFLIGHT,
@@ -227,7 +227,7 @@ def inbound_rules(plan: PolicyPlan) -> list[ET.Element]:
     return rules
 
 
-class IisRewriteBackend:
+class IisRewriteBackend(MergesWebConfig):
     """``iis-rewrite``: URL Rewrite inbound and outbound rules, without the CORS Module."""
 
     names = ("iis-rewrite",)
@@ -291,11 +291,6 @@ class IisRewriteBackend:
                 parts.append((CUSTOM_HEADERS, "headers", headers))
             configs.append(ScopeConfig(scope, tuple(parts)))
         return [output_file(document(target, options, policy_set, configs))]
-
-    def merge(
-        self, existing: bytes, files: Sequence[OutputFile], options: EmitOptions, path: str
-    ) -> Merged:
-        return merge(existing, files[0].content, path)
 
 
 BACKEND = IisRewriteBackend()
