@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corsc import check as check_module
+from corsc import checks as check_module
+from corsc.checks import origins as origin_checks
 from corsc.diagnostics import Diagnostic, Severity
 from corsc.frontend import load
 from corsc.ir import (
@@ -1371,7 +1372,7 @@ def test_any_dotted_host_is_judged_without_raising(host: str) -> None:
     canonical, problem = origins.canonical_host_of(host)
     if canonical is not None and origins.ends_in_a_number(canonical):
         assert ipaddress.IPv4Address(canonical)  # a canonical IPv4 address, dotted quad
-        assert check_module._local_kind(canonical) in (None, "loopback", "private-network")
+        assert origin_checks.local_kind(canonical) in (None, "loopback", "private-network")
     assert (canonical is None) == bool(problem)
 
 
