@@ -14,8 +14,8 @@ from checking import codes, diagnostics, policy
 
 from corsc import diagnostics as d
 from corsc.checks import POLICY_RULES, RULES, SET_RULES, Rule, check
+from corsc.checks.compiled import Regexes
 from corsc.checks.context import PolicyContext, SetContext
-from corsc.checks.regexes import Regexes
 from corsc.diagnostics import Diagnostic
 from corsc.frontend import load
 from corsc.ir import (

@@ -13,8 +13,9 @@ check come from the Fetch standard (fetch.whatwg.org) and what browsers do; the 
 are the catalogue's (corsc.diagnostics).
 
 Cost grows linearly with the number of origins: a policy may list 100,000 of them. Nothing
-compares patterns pairwise (corsc.checks.index), and what is costly to know about a regex or
-about the denies is computed once and shared (``Regexes``, ``PolicyContext.reach``).
+compares patterns pairwise (``index``), and what is costly to know is computed once and shared:
+each regex's validation, matcher and language (``compiled``), and what a policy's denies cover
+(``reach``, read through ``context.PolicyContext``).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from attrs import frozen
 
 from corsc import diagnostics as d
 from corsc.checks import blocks, deny, grants, origins, policies, regexes
+from corsc.checks.compiled import Regexes
 from corsc.checks.context import PolicyContext, SetContext
-from corsc.checks.regexes import Regexes
 from corsc.ir import PolicySet
 
 S = TypeVar("S", SetContext, PolicyContext)
@@ -50,7 +51,10 @@ SET_RULES: tuple[Rule[SetContext], ...] = (
     Rule("duplicate-fallback", (d.DUPLICATE_FALLBACK,), policies.duplicate_fallbacks),
 )
 
-#: The rules over one policy, in the order they run for each policy.
+#: The rules over one policy, in the order they run for each policy. Findings are sorted by
+#: place and code afterwards, so this order decides only between findings of one code at one
+#: place, and which of two equal findings (a `let` list in two policies) is kept: it is the
+#: order the checks have always run in, so those come out as before.
 POLICY_RULES: tuple[Rule[PolicyContext], ...] = (
     Rule("regex-unsupported-in-deny", (d.REGEX_UNSUPPORTED,), regexes.unsupported_in_denies),
     Rule("regex-entry-denied", (d.DENIED_REGEX_ENTRY,), deny.denied_regex_entries),

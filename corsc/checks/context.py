@@ -8,8 +8,8 @@ Nothing here decides a finding: the families (``origins``, ``regexes``, ``grants
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from attrs import frozen
 
@@ -19,7 +19,9 @@ from corsc.ir import AllowEntry, Grant, OriginPattern, PatternKind, Policy, Poli
 from corsc.source import Span
 
 if TYPE_CHECKING:
-    from corsc.checks.regexes import Regexes
+    from corsc.checks.compiled import Regexes
+
+T = TypeVar("T")
 
 #: Where a check sends each finding; the driver keeps one of each and sorts them.
 Report = Callable[[d.Diagnostic], None]
@@ -92,3 +94,13 @@ def duplicate_item(name: str, span: Span, first: Span) -> d.Diagnostic:
         f"remove the second `{name}`",
         related=[d.Related(first, "first listed here")],
     )
+
+
+def repeats(items: Iterable[T], key: Callable[[T], Hashable]) -> Iterator[tuple[T, T]]:
+    """Each item whose ``key`` an earlier item already had, with the first item that had it,
+    in order."""
+    first: dict[Hashable, T] = {}
+    for item in items:
+        earlier = first.setdefault(key(item), item)
+        if earlier is not item:
+            yield item, earlier

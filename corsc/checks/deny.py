@@ -9,24 +9,21 @@ regex entries, or a regex deny beside wildcard entries, is left alone.
 from __future__ import annotations
 
 from corsc import diagnostics as d
-from corsc.checks.context import PolicyContext, entry_shown, shown
-from corsc.ir import OriginPattern, PatternKind
+from corsc.checks.context import PolicyContext, entry_shown, repeats, shown
+from corsc.ir import PatternKind
 
 
 def duplicate_denies(context: PolicyContext) -> None:
     """CORS105: a pattern denied twice (compared in canonical form)."""
-    denied: dict[str, OriginPattern] = {}
-    for pattern in context.policy.denies:
-        other = denied.setdefault(pattern.canonical, pattern)
-        if other is not pattern:
-            context.report(
-                d.DUPLICATE_ORIGIN.at(
-                    pattern.span,
-                    f"{shown(pattern)} is denied twice",
-                    "remove one of them",
-                    related=[d.Related(other.span, "first listed here")],
-                )
+    for pattern, first in repeats(context.policy.denies, lambda pattern: pattern.canonical):
+        context.report(
+            d.DUPLICATE_ORIGIN.at(
+                pattern.span,
+                f"{shown(pattern)} is denied twice",
+                "remove one of them",
+                related=[d.Related(first.span, "first listed here")],
             )
+        )
 
 
 def denied_regex_entries(context: PolicyContext) -> None:

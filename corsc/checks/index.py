@@ -17,7 +17,7 @@ from corsc.ir import OriginPattern, PatternKind
 from corsc.source import Span
 
 if TYPE_CHECKING:
-    from corsc.checks.regexes import Regexes
+    from corsc.checks.compiled import Regexes
 
 T = TypeVar("T")
 
@@ -42,6 +42,7 @@ class Ports(Generic[T]):
         self.ports: dict[int | None, list[T]] = {}
 
     def add(self, pattern: OriginPattern, item: T) -> None:
+        """File ``item`` under the port(s) its ``pattern`` admits."""
         if pattern.any_port:
             self.any_port.append(item)
         else:

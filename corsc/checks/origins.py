@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 from corsc import diagnostics as d
 from corsc import origins, suffixes
-from corsc.checks.context import PolicyContext, credentials_here, shown
+from corsc.checks.context import PolicyContext, credentials_here, repeats, shown
 from corsc.ir import AllowEntry, OriginPattern, PatternKind
 
 #: Private address ranges (RFC 1918 and IPv6 unique local addresses).
@@ -173,11 +173,7 @@ def local_origins(context: PolicyContext) -> None:
 def duplicates(context: PolicyContext) -> None:
     """CORS105: an allowed pattern listed again (compared in canonical form), in `origins`,
     in `origin` blocks or both."""
-    first: dict[str, AllowEntry] = {}
-    for entry in context.entries:
-        other = first.setdefault(entry.pattern.canonical, entry)
-        if other is entry:
-            continue
+    for entry, other in repeats(context.entries, lambda entry: entry.pattern.canonical):
         quoted = shown(entry.pattern)
         if entry.block and other.block:
             message = f"two `origin` blocks for {quoted}"

@@ -8,25 +8,22 @@ prefix select the same requests.
 from __future__ import annotations
 
 from corsc import diagnostics as d
-from corsc.checks.context import PolicyContext, SetContext
+from corsc.checks.context import PolicyContext, SetContext, repeats
 from corsc.ir import PatternKind, Policy, Unlisted
 from corsc.source import Span
 
 
 def duplicate_names(context: SetContext) -> None:
     """CORS502: a second policy with a name already used."""
-    names: dict[str, Policy] = {}
-    for policy in context.policy_set.policies:
-        first = names.setdefault(policy.name, policy)
-        if first is not policy:
-            context.report(
-                d.DUPLICATE_POLICY.at(
-                    policy.span,
-                    f"two policies are named `{policy.name}`",
-                    "rename one of them; the name identifies a policy in outputs and diagnostics",
-                    related=[d.Related(first.span, "first defined here")],
-                )
+    for policy, first in repeats(context.policy_set.policies, lambda policy: policy.name):
+        context.report(
+            d.DUPLICATE_POLICY.at(
+                policy.span,
+                f"two policies are named `{policy.name}`",
+                "rename one of them; the name identifies a policy in outputs and diagnostics",
+                related=[d.Related(first.span, "first defined here")],
             )
+        )
 
 
 def duplicate_paths(context: SetContext) -> None:

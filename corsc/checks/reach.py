@@ -17,7 +17,7 @@ from corsc.checks.index import Index
 from corsc.ir import AllowEntry, OriginPattern, PatternKind, Policy
 
 if TYPE_CHECKING:
-    from corsc.checks.regexes import Regexes
+    from corsc.checks.compiled import Regexes
 
 
 @frozen
@@ -25,7 +25,8 @@ class DeniedRegex:
     """A regex entry every sample origin of which some deny admits.
 
     ``samples`` are the origins tried, in :func:`corsc.regex.sample_origins` order;
-    ``deniers`` the positions of the first deny matching each sample, each once, in the
+    ``deniers`` the positions of the denies that explain it: for each sample the first deny
+    the index finds matching it (an exact deny before a wildcard over it), each once, in the
     order found."""
 
     position: int
