@@ -32,7 +32,16 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from corsc import regex
-from corsc.regex import DIALECTS, look_alike_probes, render, sample_origins, validate
+from corsc.regex import (
+    DIALECTS,
+    look_alike_probes,
+    render,
+    sample_origins,
+    sites,
+    syntax,
+    tree,
+    validate,
+)
 
 NODE = shutil.which("node")
 GREP = shutil.which("grep")
@@ -553,7 +562,7 @@ class _Backtracker:
     independent of the machine."""
 
     def __init__(self, body: str, limit: int) -> None:
-        root, issues = regex._parse(body)
+        root, issues = syntax.parse(body)
         assert root is not None and not issues
         self.root = root
         self.limit = limit
@@ -568,22 +577,22 @@ class _Backtracker:
             return False
 
     def match(self, node: object, index: int, then: Callable[[int], bool]) -> bool:
-        if isinstance(node, regex._Literal | regex._Class | regex._Any):
+        if isinstance(node, tree.Literal | tree.CharClass | tree.AnyChar):
             self.steps += 1
             if self.steps > self.limit:
                 raise OverflowError
-            if isinstance(node, regex._Literal):
+            if isinstance(node, tree.Literal):
                 chars: frozenset[str] = frozenset(node.char)
             else:
-                chars = node.chars if isinstance(node, regex._Class) else regex.PRINTABLE
+                chars = node.chars if isinstance(node, tree.CharClass) else regex.PRINTABLE
             return index < len(self.text) and self.text[index] in chars and then(index + 1)
-        if isinstance(node, regex._Group):
+        if isinstance(node, tree.Group):
             return self.match(node.body, index, then)
-        if isinstance(node, regex._Alt):
+        if isinstance(node, tree.Alt):
             return any(self.match(option, index, then) for option in node.options)
-        if isinstance(node, regex._Seq):
+        if isinstance(node, tree.Seq):
             return self.sequence(node.items, index, then)
-        assert isinstance(node, regex._Repeat)
+        assert isinstance(node, tree.Repeat)
         return self.repeat(node, 0, index, then)
 
     def sequence(self, items: tuple[object, ...], index: int, then: Callable[[int], bool]) -> bool:
@@ -591,9 +600,7 @@ class _Backtracker:
             return then(index)
         return self.match(items[0], index, lambda end: self.sequence(items[1:], end, then))
 
-    def repeat(
-        self, node: regex._Repeat, done: int, index: int, then: Callable[[int], bool]
-    ) -> bool:
+    def repeat(self, node: tree.Repeat, done: int, index: int, then: Callable[[int], bool]) -> bool:
         if (node.max is None or done < node.max) and self.match(
             node.body, index, lambda end: end != index and self.repeat(node, done + 1, end, then)
         ):
@@ -1292,7 +1299,7 @@ def test_problems_never_overflow_into_ok(others: list[str], permissive: str, at:
 
 def test_an_unexplained_problem_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
     # When no example can be built through a problem, the verdict is too complex, not ok.
-    monkeypatch.setattr(regex, "_spread_example", lambda walk, hosts, confused: None)
+    monkeypatch.setattr(sites, "_spread_example", lambda walk, hosts, confused: None)
     found = regex.language(r"https://app[a-z]*\.com", _one_site)
     assert found.too_complex and found.spread is None
     found = regex.language(r"https://app\.example\.com", _one_site)
