@@ -99,19 +99,20 @@ def quantifier(low: int, high: int | None) -> str:
 
 
 def _literal(char: str) -> str:
-    """One character outside a class: as it is, after a backslash, or as ``\\xHH``."""
-    if char in _PLAIN:
-        return char
-    if char in _META:
-        return "\\" + char
-    return f"\\x{ord(char):02x}"
+    """One character outside a class."""
+    return _written(char, _PLAIN, _META)
 
 
 def _class_char(char: str) -> str:
-    """One character inside a class: as it is, after a backslash, or as ``\\xHH``."""
-    if char in _CLASS_PLAIN:
+    """One character inside a class."""
+    return _written(char, _CLASS_PLAIN, _CLASS_META)
+
+
+def _written(char: str, plain: frozenset[str], meta: frozenset[str]) -> str:
+    """``char`` as it is when ``plain``, after a backslash when ``meta``, else as ``\\xHH``."""
+    if char in plain:
         return char
-    if char in _CLASS_META:
+    if char in meta:
         return "\\" + char
     return f"\\x{ord(char):02x}"
 
