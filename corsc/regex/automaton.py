@@ -29,7 +29,7 @@ from corsc.regex.tree import (
 
 
 def _capped(count: int) -> int:
-    # Only "once" and "more than once" matter to the checks below.
+    """``count``, at most 2: only "once" and "more than once" matter to the analyses."""
     return min(count, 2)
 
 
@@ -45,10 +45,12 @@ class _Fragment:
 
 
 def _scaled(counter: Counter[int], factor: int) -> Counter[int]:
+    """Each count times ``factor`` (capped); no key at all when ``factor`` is zero."""
     return Counter({key: _capped(count * factor) for key, count in counter.items() if factor})
 
 
 def _merged(left: Counter[int], right: Counter[int]) -> Counter[int]:
+    """The counts of both, added (capped)."""
     merged = Counter(left)
     for key, count in right.items():
         merged[key] = _capped(merged[key] + count)
@@ -92,6 +94,7 @@ class Automaton:
         return edges
 
     def build(self, node: Node) -> _Fragment:
+        """Number the positions of ``node``, record its edges, and return its fragment."""
         if isinstance(node, Literal | CharClass | AnyChar):
             position = len(self.leaves)
             self.leaves.append(node)
@@ -122,6 +125,7 @@ class Automaton:
         return self.repeat(node)
 
     def concat(self, left: _Fragment, right: _Fragment) -> _Fragment:
+        """``left`` followed by ``right``: the edges between them, and their fragment."""
         _link(self.links, left.last, right.first)
         return _Fragment(
             _capped(left.nullable * right.nullable),
@@ -166,6 +170,7 @@ MAX_EXPANDED = 10_000
 
 
 def _optional(fragment: _Fragment) -> _Fragment:
+    """``fragment`` that may also be skipped: one more way to match the empty string."""
     return _Fragment(_capped(fragment.nullable + 1), fragment.first, fragment.last)
 
 
@@ -181,6 +186,7 @@ def _unrolls(node: Repeat) -> bool:
 
 
 def _unrolls_body(node: Repeat, body: int) -> bool:
+    """:func:`_unrolls`, for a body already known to take ``body`` positions."""
     return (node.min, node.max) not in ((0, None), (1, None)) and (
         _copies(node) * body <= _MAX_UNROLLED
     )
@@ -209,6 +215,7 @@ def expanded_size(node: Node) -> int:
 
 
 def _link(edges: Counter[tuple[int, int]], lasts: Counter[int], firsts: Counter[int]) -> None:
+    """Add an edge from each of ``lasts`` to each of ``firsts``, counted once per way."""
     for p, p_count in lasts.items():
         for q, q_count in firsts.items():
             edges[p, q] = _capped(edges[p, q] + p_count * q_count)
