@@ -243,8 +243,8 @@ def _enclosing_repeat(node: Node, parents: dict[Node, Node]) -> Node:
     return node
 
 
-def ambiguity_issues(body: str, root: Node, automaton: Automaton) -> list[RegexIssue]:
-    """The issues of ``body`` (whose tree is ``root``, its automaton ``automaton``) that say its
+def ambiguity_issues(body: str, automaton: Automaton) -> list[RegexIssue]:
+    """The issues of ``body`` (whose position automaton is ``automaton``) that say its
     matching could take more than linear time, or that it is too complex to tell; empty when
     matching it is linear. Exponential repetitions are looked for first; only a regex free of
     them is searched for polynomial pairs, and only one free of those for counted repetitions
@@ -253,8 +253,7 @@ def ambiguity_issues(body: str, root: Node, automaton: Automaton) -> list[RegexI
     try:
         loops = _exponential_loops(automaton)
     except _TooComplex:
-        issues.append(_too_complex(body))
-        loops = [Repeat(root, 0, 0, 0, 0)]  # nothing more to check
+        return [_too_complex(body)]  # the later searches are no cheaper
     if not loops:
         try:
             polynomial = _polynomial_pair(automaton)

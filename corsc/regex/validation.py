@@ -27,6 +27,6 @@ def validate(body: str) -> list[RegexIssue]:
         )
     elif root is not None:
         automaton = Automaton(root)
-        issues.extend(ambiguity_issues(body, root, automaton))
+        issues.extend(ambiguity_issues(body, automaton))
         issues.extend(dot_issues(body, automaton))
     return sorted(issues, key=lambda issue: (issue.start, issue.end))
