@@ -201,7 +201,7 @@ def test_every_encoding_is_answered_as_the_evaluator_answers_and_routed_alike(
     server: int, compiled: tuple[Path, Evaluator], origin: str
 ) -> None:
     _, evaluator = compiled
-    selector = evaluator._selector
+    selector = evaluator.plan.selector
     problems = []
     for target in PATHS:
         status, headers = send(server, "GET", target, origin)
