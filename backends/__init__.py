@@ -1,19 +1,28 @@
 """Backends: one module per target family, and the registry that maps target names to them.
 
-A backend is data plus small functions:
+A backend is data plus small functions, with one contract (:class:`Backend`):
 
 - ``names``: the target names it answers to (the first is canonical, the rest aliases);
-- ``summary`` and ``capabilities``: what it can express, as data (:class:`Capability`),
-  including its declared deviations (differences from the evaluator's answer that never
-  change a browser's verdict);
-- ``options``: the ``-O KEY=VALUE`` options it takes (:class:`Option`);
-- ``check(policy_set, options)``: 6xx diagnostics for what the target cannot express;
-- ``emit(policy_set, options)``: the output files (:class:`OutputFile`);
+- ``summary``: one line for ``corsc targets``;
+- ``capabilities``: its capability table, one :class:`~corsc.capabilities.Capability` per
+  :class:`~corsc.capabilities.Feature` (built with :func:`corsc.capabilities.table`, which
+  refuses a table that forgets a feature). :func:`check` turns the table into CORS601/602/603
+  diagnostics for the features a policy uses, the same way for every target;
+- ``deviations``: the declared differences that hold whatever the policy (shown by
+  ``corsc targets`` and in the target's docs page);
+- ``serves``: whether the output answers requests (a server configuration or middleware), so
+  that it may be offered as the target to use instead;
+- ``options``: the ``-O KEY=VALUE`` options it takes (:class:`Option`) — the output's format
+  among them, never guessed from the ``-o`` file name;
+- ``check(policy_set, options)``: the diagnostics only this target can give (what its table
+  cannot say: a value its server would misread, a layout note);
+- ``emit(policy_set, options)``: the output files (:class:`OutputFile`), called only when
+  :func:`check` found no error, so a feature the table marks ``NO`` never reaches it;
 - optionally ``merge(existing, files, options, path)`` for ``--merge``
   (:class:`MergingBackend`): the emitted files merged into the existing file's bytes.
 
-Adding a target: write its module and add one line to :data:`MODULES`. Backends never import
-each other; the core never names a target.
+Adding a target: write its module (with its docs page and tests) and add one line to
+:data:`MODULES`. Backends never import each other; the core never names a target.
 """
 
 from __future__ import annotations
@@ -25,10 +34,11 @@ from typing import Protocol, runtime_checkable
 
 from attrs import field, frozen
 
-from corsc import diagnostics as d
+from corsc import capabilities
+from corsc.capabilities import Capability, Feature, Support
 from corsc.diagnostics import Diagnostic, Severity
 from corsc.ir import PolicySet
-from corsc.source import Source, Span
+from corsc.source import Source
 
 #: Target name → ``module`` (its ``BACKEND``) or ``module:NAME``. One line per target name.
 MODULES: dict[str, str] = {
@@ -43,21 +53,6 @@ MODULES: dict[str, str] = {
     "django": "corsc.backends.pyframeworks:DJANGO",
     "flask": "corsc.backends.pyframeworks:FLASK",
 }
-
-
-@frozen
-class Capability:
-    """One row of a capability table: a language feature and how the target handles it.
-
-    ``support`` is ``"yes"``, ``"no"`` (an error-level 6xx when a policy needs it),
-    ``"deviation"`` (works, with a declared difference that never changes a browser's verdict:
-    an info-level 6xx) or ``"undocumented"`` (the server's behaviour is not documented: a
-    warning-level 6xx that names the open question).
-    """
-
-    feature: str
-    support: str
-    note: str = ""
 
 
 @frozen
@@ -101,14 +96,22 @@ class OutputFile:
 
 @runtime_checkable
 class Backend(Protocol):
+    """What every target provides (the module docstring says what each member means)."""
+
     names: tuple[str, ...]
     summary: str
-    capabilities: tuple[Capability, ...]
+    capabilities: Mapping[Feature, Capability]
+    deviations: tuple[str, ...]
+    serves: bool
     options: tuple[Option, ...]
 
-    def check(self, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]: ...
+    def check(self, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:
+        """The diagnostics only this target can give (its table's are :func:`check`'s)."""
+        ...
 
-    def emit(self, policy_set: PolicySet, options: EmitOptions) -> list[OutputFile]: ...
+    def emit(self, policy_set: PolicySet, options: EmitOptions) -> list[OutputFile]:
+        """The output files for a policy set :func:`check` found no error in."""
+        ...
 
 
 @frozen
@@ -207,28 +210,27 @@ def validate_options(backend: Backend, raw: Sequence[str]) -> tuple[dict[str, st
     return values, problems
 
 
-def cannot_express(target: str, what: str, span: Span, instead: Sequence[str]) -> Diagnostic:
-    """CORS601: the target cannot reproduce this construct's verdicts (an error at the
-    statement that needs it), with help naming targets that can."""
-    return d.TARGET_CANNOT_EXPRESS.at(
-        span,
-        f"target `{target}` cannot express {what}",
-        "compile with "
-        + " or ".join(f"`--target {name}`" for name in instead)
-        + ", which can, or change the policy",
-    )
+def check(backend: Backend, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:
+    """Everything a target says about a policy set: its capability table's diagnostics
+    (:func:`corsc.capabilities.check`), then its own ``check``'s."""
+    used = {use.feature for use in capabilities.uses(policy_set)}
 
+    def alternatives(feature: Feature) -> list[str]:
+        """Up to two other targets that can express ``feature``, preferring those that can
+        express everything this policy set uses, in registry order."""
+        able = [
+            other
+            for other in backends()
+            if other is not backend
+            and other.serves
+            and other.capabilities[feature].support in (Support.YES, Support.DEVIATION)
+        ]
+        complete = [
+            other
+            for other in able
+            if all(other.capabilities[each].support is not Support.NO for each in used)
+        ]
+        return [other.names[0] for other in complete or able][:2]
 
-def deviation(target: str, what: str, span: Span) -> Diagnostic:
-    """CORS602: a declared deviation this policy triggers (a difference from the evaluator's
-    answer that never changes a browser's verdict)."""
-    return d.TARGET_DEVIATION.at(
-        span,
-        f"target `{target}`: {what}",
-        "no browser verdict changes; this is listed among the target's declared deviations",
-    )
-
-
-def undocumented(target: str, question: str, span: Span, advice: str) -> Diagnostic:
-    """CORS603: the server's behaviour is not documented here; corsc does not guess."""
-    return d.TARGET_UNDOCUMENTED.at(span, f"target `{target}`: {question}", advice)
+    found = capabilities.check(options.target, backend.capabilities, policy_set, alternatives)
+    return found + backend.check(policy_set, options)

@@ -30,15 +30,12 @@ from attrs import frozen
 from corsc import diagnostics as d
 from corsc import origins, regex
 from corsc.backends import (
-    Capability,
     EmitOptions,
     Merged,
     Option,
     OutputFile,
-    cannot_express,
-    deviation,
-    undocumented,
 )
+from corsc.capabilities import all_supported, cannot_express, deviation, undocumented
 from corsc.diagnostics import Diagnostic
 from corsc.ir import (
     AllowEntry,
@@ -405,50 +402,42 @@ class IisBackend:
 
     names = ("iis",)
     summary = "web.config for the IIS CORS Module (system.webServer/cors)"
-    capabilities = (
-        Capability("exact origins, `*`, `https://*.example.com`", "yes", "<add origin>"),
-        Capability(
-            "per-origin blocks, deny, unlisted reject",
-            "yes",
-            "own <add>, allowed=false, failUnlistedOrigins",
+    deviations = (
+        "exact origins, `*`, `https://*.example.com` (yes): <add origin>",
+        (
+            "per-origin blocks, deny, unlisted reject (yes): own <add>, allowed=false, "
+            "failUnlistedOrigins"
         ),
-        Capability("headers *", "yes", 'allowAllRequestedHeaders="true"'),
-        Capability(
-            'port wildcards, regex, "null"', "no", "no documented origin form; use iis-rewrite"
+        'headers * (yes): allowAllRequestedHeaders="true"',
+        'port wildcards, regex, "null" (no): no documented origin form; use iis-rewrite',
+        "methods * (no): the module lists methods only; use iis-rewrite",
+        "private-network (no): not in the module's schema",
+        "preflight-status (no): the module chooses it (CORS615 warning when written)",
+        (
+            "a fallback policy beside path policies, nested paths (no): inheritance of <cors> "
+            "entries is not documented (CORS611)"
         ),
-        Capability("methods *", "no", "the module lists methods only; use iis-rewrite"),
-        Capability("private-network", "no", "not in the module's schema"),
-        Capability(
-            "preflight-status", "no", "the module chooses it (CORS615 warning when written)"
+        (
+            "preflight status, origin case and default ports, wildcard depth (deviation): decided"
+            " by the module, not documented; verdicts for browser-sent origins unaffected"
         ),
-        Capability(
-            "a fallback policy beside path policies, nested paths",
-            "no",
-            "inheritance of <cors> entries is not documented (CORS611)",
+        "refused preflight status (deviation): not 403 under unlisted pass",
+        (
+            "deny of the trailing-dot form (yes): each deny also gets its dotted rule "
+            "(`https://evil.test.`); for `*.domain` denies the module's handling of a trailing "
+            "dot is not documented (CORS602)"
         ),
-        Capability(
-            "preflight status, origin case and default ports, wildcard depth",
-            "deviation",
-            "decided by the module, not documented; verdicts for browser-sent origins unaffected",
+        (
+            "an Origin longer than 267 characters (deviation): the module compares strings and "
+            "runs no regex; it documents no length bound"
         ),
-        Capability("refused preflight status", "deviation", "not 403 under unlisted pass"),
-        Capability(
-            "deny of the trailing-dot form",
-            "yes",
-            "each deny also gets its dotted rule (`https://evil.test.`); for `*.domain` denies "
-            "the module's handling of a trailing dot is not documented (CORS602)",
-        ),
-        Capability(
-            "an Origin longer than 267 characters",
-            "deviation",
-            "the module compares strings and runs no regex; it documents no length bound",
-        ),
-        Capability(
-            "static mode without an Origin",
-            "deviation",
-            "the module answers only requests with an Origin; Vary: Origin keeps caches apart",
+        (
+            "static mode without an Origin (deviation): the module answers only requests with an "
+            "Origin; Vary: Origin keeps caches apart"
         ),
     )
+    capabilities = all_supported()
+    serves = True
     options: tuple[Option, ...] = ()
 
     def check(self, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:
@@ -725,30 +714,24 @@ class IisHeadersBackend:
 
     names = ("iis-headers",)
     summary = "web.config with static custom headers (one Allow-Origin for everyone)"
-    capabilities = (
-        Capability("one exact origin, or `*` without credentials", "yes", "customHeaders"),
-        Capability(
-            "several origins, patterns, deny, origin blocks",
-            "no",
-            "one static value cannot vary (CORS613); use iis or iis-rewrite",
+    deviations = (
+        "one exact origin, or `*` without credentials (yes): customHeaders",
+        (
+            "several origins, patterns, deny, origin blocks (no): one static value cannot vary "
+            "(CORS613); use iis or iis-rewrite"
         ),
-        Capability("unlisted reject", "no", "custom headers cannot refuse a request"),
-        Capability("methods *, headers *", "no", "static headers cannot reflect a request"),
-        Capability("private-network", "no", "would be sent on every response"),
-        Capability(
-            "fallback beside path policies", "yes", "locations remove what the site root sets"
-        ),
-        Capability(
-            "preflight grants on actual responses",
-            "deviation",
-            "custom headers go on every response",
-        ),
-        Capability(
-            "refused preflights and preflight status",
-            "deviation",
-            "OPTIONSVerbHandler answers 200; no 403",
+        "unlisted reject (no): custom headers cannot refuse a request",
+        "methods *, headers * (no): static headers cannot reflect a request",
+        "private-network (no): would be sent on every response",
+        "fallback beside path policies (yes): locations remove what the site root sets",
+        "preflight grants on actual responses (deviation): custom headers go on every response",
+        (
+            "refused preflights and preflight status (deviation): OPTIONSVerbHandler answers 200;"
+            " no 403"
         ),
     )
+    capabilities = all_supported()
+    serves = True
     options = (
         Option(
             "options",
@@ -1203,22 +1186,22 @@ class IisRewriteBackend:
 
     names = ("iis-rewrite",)
     summary = "web.config with URL Rewrite rules (several origins without the CORS Module)"
-    capabilities = (
-        Capability(
-            "every origin pattern, deny, origin blocks, unlisted reject",
-            "yes",
-            "anchored {HTTP_ORIGIN} conditions",
+    deviations = (
+        (
+            "every origin pattern, deny, origin blocks, unlisted reject (yes): anchored "
+            "{HTTP_ORIGIN} conditions"
         ),
-        Capability("methods *, headers *", "yes", "reflected from the request's server variables"),
-        Capability("preflight-status", "yes", "inbound CustomResponse"),
-        Capability("private-network", "no", "not expressed; use nginx or python"),
-        Capability(
-            "headers on preflights answered by CustomResponse",
-            "undocumented",
-            "CORS603: whether outbound rules run on them is not documented",
+        "methods *, headers * (yes): reflected from the request's server variables",
+        "preflight-status (yes): inbound CustomResponse",
+        "private-network (no): not expressed; use nginx or python",
+        (
+            "headers on preflights answered by CustomResponse (undocumented): CORS603: whether "
+            "outbound rules run on them is not documented"
         ),
-        Capability("Vary members on every response", "deviation", "a superset of the evaluator's"),
+        "Vary members on every response (deviation): a superset of the evaluator's",
     )
+    capabilities = all_supported()
+    serves = True
     options: tuple[Option, ...] = ()
 
     def check(self, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:

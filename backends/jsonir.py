@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from corsc.backends import Capability, EmitOptions, Option, OutputFile
+from corsc.backends import EmitOptions, Option, OutputFile
+from corsc.capabilities import all_supported
 from corsc.diagnostics import Diagnostic
 from corsc.ir import OriginPattern, PatternKind, Policy, PolicySet, to_data
 from corsc.provenance import provenance
@@ -71,7 +72,9 @@ def _pattern(pattern: OriginPattern, span: Span, file: str) -> dict[str, object]
 class JsonBackend:
     names = ("json",)
     summary = "the resolved policy as JSON, for other tools"
-    capabilities = (Capability("every language feature", "yes", "the IR, resolved and canonical"),)
+    deviations = ("every language feature (yes): the IR, resolved and canonical",)
+    capabilities = all_supported()
+    serves = False
     options: tuple[Option, ...] = ()
 
     def check(self, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:

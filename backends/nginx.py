@@ -22,15 +22,9 @@ from functools import partial
 
 from corsc import diagnostics as d
 from corsc import origins, paths
-from corsc.backends import (
-    Capability,
-    EmitOptions,
-    Option,
-    OutputFile,
-    cannot_express,
-    deviation,
-)
+from corsc.backends import EmitOptions, Option, OutputFile
 from corsc.backends import nginx_render as r
+from corsc.capabilities import all_supported, cannot_express, deviation
 from corsc.diagnostics import Diagnostic
 from corsc.ir import OriginPattern, PatternKind, Policy, PolicySet, Setting, TokenList
 from corsc.provenance import provenance
@@ -62,72 +56,57 @@ PATH_NORMALISATION = d.kind(
 
 _PREFIX = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
-CAPABILITIES = (
-    Capability(
-        "exact, subdomain-wildcard, port-wildcard, regex and null origins",
-        "yes",
-        "exact origins and fixed-port subdomain wildcards in hashes, each hit confirmed by a "
-        "regex (hashes fold case); the other forms as PCRE from corsc's origins module",
+DEVIATIONS = (
+    (
+        "exact, subdomain-wildcard, port-wildcard, regex and null origins (yes): exact origins "
+        "and fixed-port subdomain wildcards in hashes, each hit confirmed by a regex (hashes fold"
+        " case); the other forms as PCRE from corsc's origins module"
     ),
-    Capability("origins *", "yes", "fixed Allow-Origin `*` in static mode, else reflected"),
-    Capability("deny, origin blocks, credentials, expose, max-age, private-network", "yes"),
-    Capability("unlisted reject, preflight-status", "yes", "`return 403;` / `return 204;`"),
-    Capability(
-        "methods and headers checked on preflights",
-        "yes",
-        "regexes over the request headers, headers compared case-insensitively",
+    "origins * (yes): fixed Allow-Origin `*` in static mode, else reflected",
+    "deny, origin blocks, credentials, expose, max-age, private-network (yes)",
+    "unlisted reject, preflight-status (yes): `return 403;` / `return 204;`",
+    (
+        "methods and headers checked on preflights (yes): regexes over the request headers, "
+        "headers compared case-insensitively"
     ),
-    Capability(
-        "methods *",
-        "deviation",
-        "Access-Control-Request-Method is reflected as nginx received it (nginx strips "
-        "surrounding spaces, not tabs); a preflight for a method with a character other "
-        "than A-Z, `_`, `-` is refused (403): nginx answers such a request 400",
+    (
+        "methods * (deviation): Access-Control-Request-Method is reflected as nginx received it "
+        "(nginx strips surrounding spaces, not tabs); a preflight for a method with a character "
+        "other than A-Z, `_`, `-` is refused (403): nginx answers such a request 400"
     ),
-    Capability(
-        "a method with a character other than A-Z, `_`, `-` (`patch`, `M1`, `FOO.BAR`)",
-        "no",
-        "nginx's request parser answers 400 before any location (CORS601 where listed)",
+    (
+        "a method with a character other than A-Z, `_`, `-` (`patch`, `M1`, `FOO.BAR`) (no): "
+        "nginx's request parser answers 400 before any location (CORS601 where listed)"
     ),
-    Capability(
-        "an Origin longer than 267 characters",
-        "yes",
-        "refused by a length test before any regex of the policy runs",
+    (
+        "an Origin longer than 267 characters (yes): refused by a length test before any regex of"
+        " the policy runs"
     ),
-    Capability(
-        "deny and a trailing dot",
-        "yes",
-        "each deny pattern also refuses its dotted twin (`http://evil.test.:8080`), by a "
-        "regex that runs only on an Origin with a dot before its port or end",
+    (
+        "deny and a trailing dot (yes): each deny pattern also refuses its dotted twin "
+        "(`http://evil.test.:8080`), by a regex that runs only on an Origin with a dot before its"
+        " port or end"
     ),
-    Capability(
-        "headers *",
-        "deviation",
-        "Access-Control-Request-Headers is reflected as received, not re-joined with "
-        "`, ` (the browser reads the same list)",
+    (
+        "headers * (deviation): Access-Control-Request-Headers is reflected as received, not "
+        "re-joined with `, ` (the browser reads the same list)"
     ),
-    Capability(
-        "an empty Origin header",
-        "deviation",
-        "treated as no Origin: nginx cannot tell them apart (browsers never send one)",
+    (
+        "an empty Origin header (deviation): treated as no Origin: nginx cannot tell them apart "
+        "(browsers never send one)"
     ),
-    Capability(
-        "a repeated request header",
-        "deviation",
-        "nginx 1.22 reads the first Origin or Access-Control-Request-* line only "
-        "(browsers send each once)",
+    (
+        "a repeated request header (deviation): nginx 1.22 reads the first Origin or "
+        "Access-Control-Request-* line only (browsers send each once)"
     ),
-    Capability(
-        "paths",
-        "yes",
-        "the snippet goes into the locations for the policy's paths (CORS604); nginx chooses "
-        "them on the URI with %XX decoded and slashes merged, so /api%2Fv2 or //api may get "
-        "another policy than corsc's meaning gives (CORS622 warns)",
+    (
+        "paths (yes): the snippet goes into the locations for the policy's paths (CORS604); nginx"
+        " chooses them on the URI with %XX decoded and slashes merged, so /api%2Fv2 or //api may "
+        "get another policy than corsc's meaning gives (CORS622 warns)"
     ),
-    Capability(
-        "`$` in a method, header or expose name",
-        "no",
-        "nginx expands `$` in header values and has no escape for it",
+    (
+        "`$` in a method, header or expose name (no): nginx expands `$` in header values and has "
+        "no escape for it"
     ),
 )
 
@@ -168,7 +147,9 @@ def _settings(policy: Policy) -> Iterator[tuple[str, Setting[TokenList]]]:
 class NginxBackend:
     names = (TARGET,)
     summary = "maps for http {} and a snippet for server/location (or a server-level variant)"
-    capabilities = CAPABILITIES
+    capabilities = all_supported()
+    deviations = DEVIATIONS
+    serves = True
     options = OPTIONS
 
     def check(self, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:

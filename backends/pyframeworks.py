@@ -40,7 +40,8 @@ from attrs import frozen
 
 from corsc import diagnostics as d
 from corsc import origins, paths
-from corsc.backends import Capability, EmitOptions, Option, OutputFile, deviation
+from corsc.backends import EmitOptions, Option, OutputFile
+from corsc.capabilities import Capability, Feature, all_supported, deviation
 from corsc.diagnostics import Diagnostic
 from corsc.ir import OriginPattern, PatternKind, Policy, PolicySet, TokenList
 from corsc.provenance import provenance
@@ -316,7 +317,9 @@ class _LibraryBackend:
 
     names: tuple[str, ...]
     summary: str
-    capabilities: tuple[Capability, ...]
+    capabilities: Mapping[Feature, Capability]
+    deviations: tuple[str, ...]
+    serves = True
     options: tuple[Option, ...] = ()
     #: File name stem of the output (a valid module name that shadows no library).
     stem: str
@@ -382,40 +385,33 @@ class StarletteBackend(_LibraryBackend):
         "keyword arguments for Starlette's CORSMiddleware (FastAPI's is the same class): "
         "a Python module, or TOML with -o FILE.toml"
     )
-    capabilities = (
-        Capability("exact origins, null, `*`", "yes", "allow_origins (exact, case-sensitive)"),
-        Capability(
-            "subdomain and port wildcards, regex", "yes", "one allow_origin_regex (fullmatch)"
+    deviations = (
+        "exact origins, null, `*` (yes): allow_origins (exact, case-sensitive)",
+        "subdomain and port wildcards, regex (yes): one allow_origin_regex (fullmatch)",
+        "headers * (yes): echoes the request's headers, with Vary (Starlette 1.7+)",
+        "credentials, expose, max-age, private-network (yes)",
+        "per-path policies (`paths`) (no): no path option; use --target python",
+        "origin blocks, deny, unlisted reject, methods * (no): --target python",
+        (
+            "headers that do not list Accept, Accept-Language, Content-Language, Content-Type "
+            "(no): Starlette always grants those four"
         ),
-        Capability("headers *", "yes", "echoes the request's headers, with Vary (Starlette 1.7+)"),
-        Capability("credentials, expose, max-age, private-network", "yes"),
-        Capability("per-path policies (`paths`)", "no", "no path option; use --target python"),
-        Capability("origin blocks, deny, unlisted reject, methods *", "no", "--target python"),
-        Capability(
-            "headers that do not list Accept, Accept-Language, Content-Language, Content-Type",
-            "no",
-            "Starlette always grants those four",
+        "refused preflight (deviation): 400 `Disallowed CORS …`, not 403",
+        "accepted preflight (deviation): always 200 with the body `OK`",
+        "Allow-Methods (deviation): also lists GET, HEAD, POST (Starlette checks them)",
+        "Allow-Headers (deviation): sorted, with the four safelisted names, every preflight",
+        "max-age not set (deviation): Max-Age: 5, what browsers assume",
+        (
+            "Allow-Credentials, Expose-Headers (deviation): also on responses to refused origins "
+            "(no Allow-Origin there, so nothing is shared)"
         ),
-        Capability("refused preflight", "deviation", "400 `Disallowed CORS …`, not 403"),
-        Capability("accepted preflight", "deviation", "always 200 with the body `OK`"),
-        Capability(
-            "Allow-Methods", "deviation", "also lists GET, HEAD, POST (Starlette checks them)"
-        ),
-        Capability(
-            "Allow-Headers", "deviation", "sorted, with the four safelisted names, every preflight"
-        ),
-        Capability("max-age not set", "deviation", "Max-Age: 5, what browsers assume"),
-        Capability(
-            "Allow-Credentials, Expose-Headers",
-            "deviation",
-            "also on responses to refused origins (no Allow-Origin there, so nothing is shared)",
-        ),
-        Capability(
-            "unhandled exceptions",
-            "deviation",
-            "CORS headers on the 500 only when CORSMiddleware wraps the app (as documented here)",
+        (
+            "unhandled exceptions (deviation): CORS headers on the 500 only when CORSMiddleware "
+            "wraps the app (as documented here)"
         ),
     )
+    capabilities = all_supported()
+    serves = True
     stem = "cors_starlette"
     usage = """Keyword arguments for Starlette's CORSMiddleware, compiled by corsc.
 
@@ -459,10 +455,10 @@ Verified with Starlette 1.10.0 and FastAPI 0.165.0.
                             "`--target python`, which answers exactly as the policy says",
                         )
                     )
-            found.extend(self.deviations(target, policy))
+            found.extend(self.policy_deviations(target, policy))
         return found
 
-    def deviations(self, target: str, policy: Policy) -> Iterator[Diagnostic]:
+    def policy_deviations(self, target: str, policy: Policy) -> Iterator[Diagnostic]:
         yield deviation(
             target,
             "a refused preflight is answered 400 `Disallowed CORS …`, not 403 "
@@ -542,47 +538,38 @@ class DjangoBackend(_LibraryBackend):
 
     names = ("django",)
     summary = "settings for django-cors-headers: a Python module, or TOML with -o FILE.toml"
-    capabilities = (
-        Capability(
-            "exact origins, null, `*`", "yes", "CORS_ALLOWED_ORIGINS, CORS_ALLOW_ALL_ORIGINS"
+    deviations = (
+        "exact origins, null, `*` (yes): CORS_ALLOWED_ORIGINS, CORS_ALLOW_ALL_ORIGINS",
+        (
+            "subdomain and port wildcards, regex (yes): CORS_ALLOWED_ORIGIN_REGEXES, anchored "
+            "with \\A…\\Z (it uses re.match)"
         ),
-        Capability(
-            "subdomain and port wildcards, regex",
-            "yes",
-            "CORS_ALLOWED_ORIGIN_REGEXES, anchored with \\A…\\Z (it uses re.match)",
+        "credentials, expose, max-age, private-network (yes)",
+        "one policy's `paths` (yes): CORS_URLS_REGEX (matched on the decoded path_info)",
+        "several policies (no): one configuration per project; --target python",
+        "origin blocks, deny, unlisted reject, methods *, headers * (no): --target python",
+        "refused preflight (deviation): 200 with an empty body and no CORS headers",
+        "accepted preflight (deviation): always 200",
+        (
+            "preflight for a method or header not granted (deviation): answered with the grants "
+            "(no server check); the browser refuses it"
         ),
-        Capability("credentials, expose, max-age, private-network", "yes"),
-        Capability(
-            "one policy's `paths`", "yes", "CORS_URLS_REGEX (matched on the decoded path_info)"
+        (
+            "Allow-Methods, Allow-Headers, Max-Age (deviation): on every OPTIONS response to an "
+            "allowed origin"
         ),
-        Capability("several policies", "no", "one configuration per project; --target python"),
-        Capability(
-            "origin blocks, deny, unlisted reject, methods *, headers *", "no", "--target python"
+        "max-age 0 (deviation): Max-Age is omitted (browsers then assume 5)",
+        (
+            "OPTIONS with Access-Control-Request-Method but no Origin (deviation): answered 200 "
+            "by django-cors-headers, not by the view (not a CORS request)"
         ),
-        Capability("refused preflight", "deviation", "200 with an empty body and no CORS headers"),
-        Capability("accepted preflight", "deviation", "always 200"),
-        Capability(
-            "preflight for a method or header not granted",
-            "deviation",
-            "answered with the grants (no server check); the browser refuses it",
-        ),
-        Capability(
-            "Allow-Methods, Allow-Headers, Max-Age",
-            "deviation",
-            "on every OPTIONS response to an allowed origin",
-        ),
-        Capability("max-age 0", "deviation", "Max-Age is omitted (browsers then assume 5)"),
-        Capability(
-            "OPTIONS with Access-Control-Request-Method but no Origin",
-            "deviation",
-            "answered 200 by django-cors-headers, not by the view (not a CORS request)",
-        ),
-        Capability(
-            "unhandled exceptions",
-            "deviation",
-            "Django's 500 carries no CORS headers (handler500 is outside the middleware)",
+        (
+            "unhandled exceptions (deviation): Django's 500 carries no CORS headers (handler500 "
+            "is outside the middleware)"
         ),
     )
+    capabilities = all_supported()
+    serves = True
     stem = "cors_django"
     usage = """django-cors-headers settings, compiled by corsc.
 
@@ -620,10 +607,10 @@ Verified with Django 5.2.19 and django-cors-headers 4.9.0.
                         headers.span,
                     )
                 )
-            found.extend(self.deviations(target, policy))
+            found.extend(self.policy_deviations(target, policy))
         return found
 
-    def deviations(self, target: str, policy: Policy) -> Iterator[Diagnostic]:
+    def policy_deviations(self, target: str, policy: Policy) -> Iterator[Diagnostic]:
         yield deviation(
             target,
             "a refused preflight is answered 200 with an empty body and no grants, not 403",
@@ -764,41 +751,36 @@ class FlaskBackend(_LibraryBackend):
 
     names = ("flask",)
     summary = "options for flask-cors, with init_cors(app): a Python module"
-    capabilities = (
-        Capability(
-            "exact origins, null, `*`, wildcards, regex",
-            "yes",
-            "origins; patterns compiled and anchored (flask-cors guesses regexes from strings)",
+    deviations = (
+        (
+            "exact origins, null, `*`, wildcards, regex (yes): origins; patterns compiled and "
+            "anchored (flask-cors guesses regexes from strings)"
         ),
-        Capability("per-path policies (`paths`)", "yes", "resources, with disjoint path regexes"),
-        Capability("headers *", "yes", "flask-cors echoes the requested headers"),
-        Capability("credentials, expose, max-age, private-network", "yes"),
-        Capability(
-            "Vary", "yes", "init_cors(app) adds the members flask-cors omits on other responses"
+        "per-path policies (`paths`) (yes): resources, with disjoint path regexes",
+        "headers * (yes): flask-cors echoes the requested headers",
+        "credentials, expose, max-age, private-network (yes)",
+        "Vary (yes): init_cors(app) adds the members flask-cors omits on other responses",
+        "origin blocks, deny, unlisted reject, methods * (no): --target python",
+        (
+            "methods not in uppercase, header names with * ^ $ (no): flask-cors uppercases "
+            "methods and reads such names as regexes"
         ),
-        Capability("origin blocks, deny, unlisted reject, methods *", "no", "--target python"),
-        Capability(
-            "methods not in uppercase, header names with * ^ $",
-            "no",
-            "flask-cors uppercases methods and reads such names as regexes",
+        (
+            "preflight status (deviation): Flask's own OPTIONS answer (200 on routes, 404 on "
+            "unknown URLs), never 403"
         ),
-        Capability(
-            "preflight status",
-            "deviation",
-            "Flask's own OPTIONS answer (200 on routes, 404 on unknown URLs), never 403",
+        (
+            "Allow-Methods, Expose-Headers, Allow-Headers (deviation): sorted; methods also list "
+            "GET, HEAD, POST; only the requested headers granted"
         ),
-        Capability(
-            "Allow-Methods, Expose-Headers, Allow-Headers",
-            "deviation",
-            "sorted; methods also list GET, HEAD, POST; only the requested headers granted",
+        (
+            "Allow-Private-Network (deviation): `false` where the policy sends none; also on "
+            "non-preflight responses"
         ),
-        Capability(
-            "Allow-Private-Network",
-            "deviation",
-            "`false` where the policy sends none; also on non-preflight responses",
-        ),
-        Capability("TOML output", "no", "only where no compiled pattern or init_cors is needed"),
+        "TOML output (no): only where no compiled pattern or init_cors is needed",
     )
+    capabilities = all_supported()
+    serves = True
     stem = "cors_flask"
     usage = """flask-cors options, compiled by corsc.
 
@@ -836,7 +818,7 @@ Verified with Flask 3.1.3 and flask-cors 6.0.5.
                             token.span,
                         )
                     )
-            found.extend(self.deviations(target, policy))
+            found.extend(self.policy_deviations(target, policy))
         if _is_toml(options):
             found.extend(self.toml_problems(policy_set))
         return found
@@ -862,7 +844,7 @@ Verified with Flask 3.1.3 and flask-cors 6.0.5.
                 "write a Python module (-o cors_flask.py) and call init_cors(app)",
             )
 
-    def deviations(self, target: str, policy: Policy) -> Iterator[Diagnostic]:
+    def policy_deviations(self, target: str, policy: Policy) -> Iterator[Diagnostic]:
         yield deviation(
             target,
             "preflights are answered by Flask (200 on its routes, 404 on unknown URLs), not "

@@ -31,7 +31,8 @@ from typing import Any
 
 import tomli_w
 
-from corsc.backends import Capability, EmitOptions, Option, OutputFile
+from corsc.backends import EmitOptions, Option, OutputFile
+from corsc.capabilities import all_supported
 from corsc.diagnostics import Diagnostic
 from corsc.ir import Grant, Policy, PolicySet, TokenList
 from corsc.provenance import provenance
@@ -88,17 +89,18 @@ def _policy(policy: Policy) -> dict[str, Any]:
 class PythonBackend:
     names = ("python",)
     summary = "TOML for corsc's own ASGI/WSGI middleware (corsc.runtime): every feature, exactly"
-    capabilities = (
-        Capability("every language feature", "yes", "answers exactly as the evaluator"),
-        Capability("per-path policies, per-origin blocks, deny, unlisted reject", "yes", "native"),
-        Capability("methods * and headers * (reflection)", "yes", "with Vary"),
-        Capability("private-network", "yes", "only when requested and enabled"),
-        Capability(
-            "error responses",
-            "yes",
-            "CORS headers on every status; a 500 with CORS headers when the app raises",
+    deviations = (
+        "every language feature (yes): answers exactly as the evaluator",
+        "per-path policies, per-origin blocks, deny, unlisted reject (yes): native",
+        "methods * and headers * (reflection) (yes): with Vary",
+        "private-network (yes): only when requested and enabled",
+        (
+            "error responses (yes): CORS headers on every status; a 500 with CORS headers when "
+            "the app raises"
         ),
     )
+    capabilities = all_supported()
+    serves = True
     options: tuple[Option, ...] = ()
 
     def check(self, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:

@@ -224,6 +224,8 @@ def _emit_options(
 
 
 def _check(args: argparse.Namespace) -> int:
+    from corsc.backends import check
+
     backends = [(target, _backend(target)) for target in args.targets]
     all_diagnostics: list[d.Diagnostic] = []
     sources: dict[str, Source] = {}
@@ -240,7 +242,7 @@ def _check(args: argparse.Namespace) -> int:
         if loaded.policy_set is not None:
             for target, backend in backends:
                 options = _emit_options(backend, target, visible(path), [])
-                all_diagnostics.extend(backend.check(loaded.policy_set, options))
+                all_diagnostics.extend(check(backend, loaded.policy_set, options))
     all_diagnostics.sort(key=d.Diagnostic.sort_key)
     _emit_diagnostics(all_diagnostics, sources, args.format, sys.stdout)
     if unreadable:
@@ -250,7 +252,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _compile(args: argparse.Namespace) -> int:
     from corsc import output
-    from corsc.backends import Merged, MergingBackend
+    from corsc.backends import Merged, MergingBackend, check
 
     backend = _backend(args.target)
     options = _emit_options(
@@ -284,7 +286,7 @@ def _compile(args: argparse.Namespace) -> int:
 
         policy_set = evolve(policy_set, policies=(chosen,))
     if policy_set is not None and not d.fails(diagnostics):
-        diagnostics.extend(backend.check(policy_set, options))
+        diagnostics.extend(check(backend, policy_set, options))
     diagnostics.sort(key=d.Diagnostic.sort_key)
     failed = policy_set is None or d.fails(diagnostics, strict=args.strict)
     sources = dict(loaded.sources)
@@ -402,6 +404,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 def _targets(args: argparse.Namespace) -> int:
     from corsc.backends import backends
+    from corsc.capabilities import Feature
 
     rows: list[dict[str, Any]] = []
     for backend in backends():
@@ -410,9 +413,15 @@ def _targets(args: argparse.Namespace) -> int:
                 "names": list(backend.names),
                 "summary": backend.summary,
                 "capabilities": [
-                    {"feature": c.feature, "support": c.support, "note": c.note}
-                    for c in backend.capabilities
+                    {
+                        "feature": feature.name.lower(),
+                        "description": feature.value,
+                        "support": backend.capabilities[feature].support.value,
+                        "note": backend.capabilities[feature].note,
+                    }
+                    for feature in Feature
                 ],
+                "deviations": list(backend.deviations),
                 "options": [
                     {"key": o.key, "help": o.help, "default": o.default, "choices": list(o.choices)}
                     for o in backend.options
@@ -420,8 +429,26 @@ def _targets(args: argparse.Namespace) -> int:
             }
         )
     if args.format == "json":
-        sys.stdout.write(json.dumps({"version": 1, "targets": rows}, indent=2) + "\n")
+        sys.stdout.write(json.dumps({"version": 2, "targets": rows}, indent=2) + "\n")
         return EXIT_OK
+    lines = []
+    for row in rows:
+        names = row["names"]
+        lines.append(
+            f"{names[0]}" + (f" (alias: {', '.join(names[1:])})" if len(names) > 1 else "")
+        )
+        lines.append(f"  {row['summary']}")
+        for capability in row["capabilities"]:
+            note = f" — {capability['note']}" if capability["note"] else ""
+            lines.append(f"    {capability['support']:<12} {capability['description']}{note}")
+        for deviation in row["deviations"]:
+            lines.append(f"    note         {deviation}")
+        for option in row["options"]:
+            default = f" (default {option['default']})" if option["default"] else ""
+            lines.append(f"    -O {option['key']}=…  {option['help']}{default}")
+        lines.append("")
+    sys.stdout.write("\n".join(lines))
+    return EXIT_OK
     lines = []
     for row in rows:
         names = row["names"]
