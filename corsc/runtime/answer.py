@@ -18,6 +18,7 @@ entries), which cost more than a request may.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Generic
 
 from corsc import http
@@ -205,10 +206,14 @@ class PreparedPlan(Generic[H]):
         only = plan.policies[0] if len(plan.policies) == 1 else None
         self.everywhere = None if only is None or only.policy.paths else self.policies[only.name]
 
-    def select(self, target: bytes) -> PreparedPolicy[H] | Answer[H] | None:
-        """The policy for a raw request target (``None`` when none governs it), or — when the
-        raw and the fully decoded path choose different policies — the 400 that refuses it."""
-        choice = self.plan.selector.choose(target)
+    def choose(self, target: Callable[[], bytes]) -> PreparedPolicy[H] | Answer[H] | None:
+        """The policy for a request (``None`` when none governs its path), or — when the raw
+        and the fully decoded path choose different policies — the 400 that refuses it.
+        ``target`` gives the raw request target; it is not called when one policy governs
+        every path."""
+        if self.everywhere is not None:
+            return self.everywhere
+        choice = self.plan.selector.choose(target())
         if choice.ambiguous:
             return AMBIGUOUS
         return None if choice.policy is None else self.policies[choice.policy.name]

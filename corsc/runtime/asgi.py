@@ -12,7 +12,7 @@ untouched.
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 from corsc import http
@@ -33,7 +33,8 @@ _ORIGIN = latin1(http.ORIGIN.lower())
 _ACRM = latin1(http.REQUEST_METHOD.lower())
 _ACRH = latin1(http.REQUEST_HEADERS.lower())
 _ACRPN = latin1(http.REQUEST_PRIVATE_NETWORK.lower())
-_WANTED = frozenset({_ORIGIN, _ACRM, _ACRH, _ACRPN})
+#: In the order :func:`_cors_headers` returns their values.
+_WANTED = (_ORIGIN, _ACRM, _ACRH, _ACRPN)
 
 
 async def _send_own(send: Send, answer: Answer[bytes], status: int, body: bytes = b"") -> None:
@@ -42,12 +43,38 @@ async def _send_own(send: Send, answer: Answer[bytes], status: int, body: bytes 
     await send({"type": "http.response.body", "body": body})
 
 
+def _target(scope: Scope) -> bytes:
+    """The request target as received (``raw_path``), else the decoded ``path`` escaped so
+    that it decodes to itself."""
+    raw_path: bytes | None = scope.get("raw_path")
+    return raw_path or escaped(scope["path"].encode("utf-8", "surrogatepass"))
+
+
+def _cors_headers(headers: Iterable[tuple[bytes, bytes]]) -> list[str | None]:
+    """The values of Origin and the Access-Control-Request-Method, -Headers and
+    -Private-Network headers, in that order (``None`` when absent), repeats combined with
+    ``", "`` as the evaluator combines them."""
+    found: dict[bytes, str] = {}
+    for name, value in headers:
+        if name not in _WANTED:
+            # Servers send lowercase names (the ASGI spec asks them to); check the rest.
+            if name.islower():
+                continue
+            name = name.lower()
+            if name not in _WANTED:
+                continue
+        text = value.decode("latin-1")
+        found[name] = f"{found[name]}, {text}" if name in found else text
+    return [found.get(name) for name in _WANTED]
+
+
 class ASGIMiddleware:
     """CORS for an ASGI application (Starlette, FastAPI, Django's ASGI handler, …).
 
     ``policy`` is the path of a file compiled with ``--target python`` (read now, so a bad
-    file stops the application from starting) or a policy set from :func:`load`. Only
-    ``http`` scopes are handled; ``websocket`` and ``lifespan`` pass through.
+    file stops the application from starting) or a policy set from
+    :func:`corsc.runtime.load`. Only ``http`` scopes are handled; ``websocket`` and
+    ``lifespan`` pass through.
 
     The policy is chosen on ``raw_path`` (the path as received, which ``corsc.paths`` decodes
     the way the evaluator does) when the server provides it, else on the decoded ``path``.
@@ -57,38 +84,21 @@ class ASGIMiddleware:
     def __init__(self, app: ASGIApp, policy: str | os.PathLike[str] | PolicySet) -> None:
         self.app = app
         self.policy_set = policy_set_of(policy)
-        self._plan = PreparedPlan(Plan.of(self.policy_set), ASGI)
+        self._prepared = PreparedPlan(Plan.of(self.policy_set), ASGI)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        plan = self._plan.everywhere
-        if plan is None:
-            raw_path = scope.get("raw_path")
-            if not raw_path:
-                raw_path = escaped(scope["path"].encode("utf-8", "surrogatepass"))
-            chosen = self._plan.select(raw_path)
-            if chosen is None:
-                await self.app(scope, receive, send)
-                return
-            if isinstance(chosen, Answer):
-                await _send_own(send, chosen, 400)
-                return
-            plan = chosen
-        found: dict[bytes, str] = {}
-        for name, value in scope["headers"]:
-            if name not in _WANTED:
-                # Servers send lowercase names (the ASGI spec asks them to); check the rest.
-                if name.islower():
-                    continue
-                name = name.lower()
-                if name not in _WANTED:
-                    continue
-            text = value.decode("latin-1")
-            found[name] = f"{found[name]}, {text}" if name in found else text
-        get = found.get
-        answer = plan.answer(scope["method"], get(_ORIGIN), get(_ACRM), get(_ACRH), get(_ACRPN))
+        chosen = self._prepared.choose(lambda: _target(scope))
+        if chosen is None:
+            await self.app(scope, receive, send)
+            return
+        if isinstance(chosen, Answer):
+            answer = chosen
+        else:
+            origin, method, headers, private = _cors_headers(scope["headers"])
+            answer = chosen.answer(scope["method"], origin, method, headers, private)
         if answer.status is not None:
             await _send_own(send, answer, answer.status)
             return

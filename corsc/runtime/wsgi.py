@@ -50,7 +50,7 @@ _STATUS_LINES = {
 }
 
 
-class WSGIResponse:
+class _WSGIResponse:
     """One request's passage through the application: adds the CORS headers when the
     application starts its response, and answers 500 with them when it raises first."""
 
@@ -128,9 +128,9 @@ def _wsgi_bytes(text: str) -> bytes:
 class WSGIMiddleware:
     """CORS for a WSGI application (Flask, Django's WSGI handler, …).
 
-    ``policy`` is as for :class:`ASGIMiddleware`. The policy is chosen on the server's raw
-    request target (``RAW_URI``, as gunicorn sends it, or ``REQUEST_URI``, decoded by
-    ``corsc.paths`` as the evaluator decodes it) when it provides one, else on the decoded
+    ``policy`` is as for :class:`corsc.runtime.ASGIMiddleware`. The policy is chosen on the
+    server's raw request target (``RAW_URI``, as gunicorn sends it, or ``REQUEST_URI``, decoded
+    by ``corsc.paths`` as the evaluator decodes it) when it provides one, else on the decoded
     ``SCRIPT_NAME`` + ``PATH_INFO``. Repeated request headers arrive combined by the server, as
     WSGI defines.
     """
@@ -138,30 +138,26 @@ class WSGIMiddleware:
     def __init__(self, app: WSGIApp, policy: str | os.PathLike[str] | PolicySet) -> None:
         self.app = app
         self.policy_set = policy_set_of(policy)
-        self._plan = PreparedPlan(Plan.of(self.policy_set), WSGI)
+        self._prepared = PreparedPlan(Plan.of(self.policy_set), WSGI)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        plan = self._plan.everywhere
-        if plan is None:
-            chosen = self._plan.select(_wsgi_target(environ))
-            if chosen is None:
-                return self.app(environ, start_response)
-            if isinstance(chosen, Answer):
-                start_response(_STATUS_LINES[400], chosen.own(400, WSGI))
-                return [b""]
-            plan = chosen
-        answer = plan.answer(
-            environ["REQUEST_METHOD"],
-            environ.get(_ORIGIN),
-            environ.get(_ACRM),
-            environ.get(_ACRH),
-            environ.get(_ACRPN),
-        )
+        chosen = self._prepared.choose(lambda: _wsgi_target(environ))
+        if chosen is None:
+            return self.app(environ, start_response)
+        if isinstance(chosen, Answer):
+            answer = chosen
+        else:
+            answer = chosen.answer(
+                environ["REQUEST_METHOD"],
+                environ.get(_ORIGIN),
+                environ.get(_ACRM),
+                environ.get(_ACRH),
+                environ.get(_ACRPN),
+            )
         if answer.status is not None:
             start_response(_STATUS_LINES[answer.status], answer.own(answer.status, WSGI))
             return [b""]
-
-        response = WSGIResponse(start_response, answer)
+        response = _WSGIResponse(start_response, answer)
         try:
             body = self.app(environ, response.start)
         except Exception as error:
