@@ -30,7 +30,7 @@ from corsc import runtime as corsc_runtime
 from corsc.backends import EmitOptions, get
 from corsc.evaluate import REQUEST_HEADERS, REQUEST_METHOD, Evaluator, Request
 from corsc.ir import Grant, Policy, PolicySet, Token
-from tests import browser, irbuild
+from tests import browser, irbuild, python_harness
 from tests.conformance_runner import (
     DEVIATES,
     FAIL,
@@ -52,11 +52,7 @@ from tests.python_harness import (
     Server,
     asgi,
     asgi_app,
-    django_server,
-    flask_server,
     lacks_vary,
-    options_of,
-    starlette_server,
     wsgi,
     wsgi_app,
 )
@@ -298,21 +294,13 @@ def runs(tables: Sequence[ConformanceTable]) -> list[Run]:
     return found
 
 
-def library_server(run: Run, toml: bool = False) -> Callable[[Request], Reply]:
+def run_server(run: Run, toml: bool = False) -> Callable[[Request], Reply]:
     """The run's library configured with its compiled output (with ``toml``, the TOML file
     instead of the Python module)."""
     output = f"cors_{run.library}.toml" if toml else ""
     errors, text = compile_for(run.library, run.policy_set, output)
     assert not errors, errors
-    return server_for(run.library, text, toml)
-
-
-def server_for(library: str, text: str, toml: bool = False) -> Callable[[Request], Reply]:
-    """``library`` in-process, configured with the compiled ``text``."""
-    if library == "flask":
-        return flask_server(text)
-    options = options_of(text, f"cors_{library}", toml=toml)
-    return starlette_server(options) if library == "starlette" else django_server(options)
+    return python_harness.library_server(run.library, text, toml=toml)
 
 
 def judged_cases(run: Run) -> list[ConformanceCase]:
@@ -350,11 +338,10 @@ def library_harness(library: str) -> Harness:
     def harness(tables: Sequence[ConformanceTable]) -> Iterator[Judge]:
         mine = [run for run in runs(tables) if run.library == library]
         refusals = {run.id: compile_for(library, run.policy_set)[0] for run in mine}
+        # Flask has no TOML output; the others are judged with both of theirs.
+        outputs = (False,) if library == "flask" else (False, True)
         servers = {
-            run.id: [
-                library_server(run),
-                *([library_server(run, True)] if library != "flask" else []),
-            ]
+            run.id: [run_server(run, toml) for toml in outputs]
             for run in mine
             if not refusals[run.id]
         }

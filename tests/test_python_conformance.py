@@ -35,14 +35,13 @@ from tests.conformance_python import (
     for_starlette,
     has_paths,
     judged_cases,
-    library_server,
+    run_server,
     runs,
     script_for,
-    server_for,
     table_set,
 )
 from tests.conformance_table import load_tables
-from tests.python_harness import Reply, lacks_vary, options_of
+from tests.python_harness import Reply, lacks_vary, library_server, options_of
 
 TABLES = load_tables()
 RUNS = runs(TABLES)
@@ -278,7 +277,7 @@ def check_property(
 ) -> None:
     errors, text = compile_for(library, policy_set)
     assert not errors, errors
-    serve = server_for(library, text)
+    serve = library_server(library, text)
     evaluator = Evaluator(policy_set)
     for script in scripts:
         log: list[tuple[Request, Reply]] = []
@@ -315,7 +314,7 @@ def test_property_each_library_agrees_with_the_evaluator_within_its_capabilities
 def cache_problems(run: Run) -> list[str]:
     """Static mode's answers carry no ``Vary: Origin``, so one cached copy may serve every
     request: a library that answers otherwise must vary on Origin (its declared deviation)."""
-    serve = library_server(run)
+    serve = run_server(run)
     evaluator = Evaluator(run.policy_set)
     problems = []
     for case in judged_cases(run):
