@@ -65,9 +65,67 @@ LIBRARY_INEXPRESSIBLE = (
     "(`unlisted reject`) and cannot reflect `methods *` or `headers *` (docs/python.md); "
     "`--target python` expresses them"
 )
-DOT_SEGMENTS = "how IIS maps a path with dot segments onto <location path>"
 PERCENT_ENCODED = "how IIS maps a percent-encoded path onto <location path>"
-PATH_CASE = "whether <location path> matches request paths case-sensitively"
+
+#: What Microsoft does not document about how <location path> matches a request's path, for
+#: the targets that scope policies by location and answer requests of the `paths` table.
+LOCATION_PATHS = (
+    undetermined(
+        "how IIS maps a path with dot segments onto <location path>",
+        "paths: dot segments that leave /api are refused: servers may route them unremoved",
+        "paths: dot segments that lead into /api are refused too",
+        "paths: single dot segments are removed",
+    ),
+    undetermined(
+        "whether <location path> matches request paths case-sensitively",
+        "paths: paths are case-sensitive",
+    ),
+)
+
+#: The cases whose path corsc refuses as ambiguous (400): raw and decoded, it would choose
+#: different policies.
+AMBIGUOUS_PATHS = (
+    "encoded-paths: an encoded slash that decoding would move into /api is refused",
+    "encoded-paths: lowercase %2f too",
+    "encoded-paths: a preflight on an ambiguous path is refused with 400",
+    "encoded-paths: encoded slashes and dots that decode into /api are refused",
+    "encoded-paths: encoded dot segments that lead into /api are refused",
+    "encoded-paths: an encoded slash that makes a dot segment out of /api is refused",
+    "encoded-paths: a lowercase encoded slash and dots make one too",
+    "encoded-paths: a doubled slash that servers merge into /api is refused",
+    "paths: dot segments that leave /api are refused: servers may route them unremoved",
+    "paths: dot segments that lead into /api are refused too",
+    "paths: an encoded slash that a decoding server would route elsewhere is refused",
+)
+
+#: Starlette and Django take one policy per configuration (tests/conformance_python.py).
+ONE_POLICY_EACH = (
+    refused(
+        LIBRARY_INEXPRESSIBLE,
+        "deny",
+        "origin-blocks",
+        "trailing-dot: the dotted form of a denied host and port is refused",
+        "trailing-dot: the undotted form is refused",
+        "trailing-dot: the dotted form without a port is refused",
+        "trailing-dot: a dotted subdomain of a denied wildcard is refused",
+        "trailing-dot: a dotted exact deny is refused",
+        "trailing-dot: a preflight from the dotted form is refused",
+        "trailing-dot: a dotted origin nothing denies is allowed by *, as sent",
+        "trailing-dot: a long Origin is not allowed by * when the policy echoes",
+        "unlisted-reject",
+        "wildcards",
+    ),
+    outside(
+        AMBIGUOUS,
+        *AMBIGUOUS_PATHS,
+    ),
+    outside(
+        UNGOVERNED,
+        "paths-no-fallback: GET outside every policy",
+        "paths-no-fallback: /apiary is outside /api",
+        "paths-no-fallback: a preflight outside every policy is left to the application",
+    ),
+)
 
 EXPECTED: dict[str, dict[str, Listed]] = {
     "evaluator": listing(),
@@ -143,16 +201,7 @@ EXPECTED: dict[str, dict[str, Listed]] = {
             "unlisted-reject",
             "wildcards",
         ),
-        undetermined(
-            DOT_SEGMENTS,
-            "paths: dot segments that leave /api are refused: servers may route them unremoved",
-            "paths: dot segments that lead into /api are refused too",
-            "paths: single dot segments are removed",
-        ),
-        undetermined(
-            PATH_CASE,
-            "paths: paths are case-sensitive",
-        ),
+        *LOCATION_PATHS,
         undetermined(
             PERCENT_ENCODED,
             "paths: an encoded slash that a decoding server would route elsewhere is refused",
@@ -236,16 +285,7 @@ EXPECTED: dict[str, dict[str, Listed]] = {
             "encoded-paths: a doubled slash that servers merge into /api is refused",
             "encoded-paths: a doubled slash inside /api is not ambiguous",
         ),
-        undetermined(
-            DOT_SEGMENTS,
-            "paths: dot segments that leave /api are refused: servers may route them unremoved",
-            "paths: dot segments that lead into /api are refused too",
-            "paths: single dot segments are removed",
-        ),
-        undetermined(
-            PATH_CASE,
-            "paths: paths are case-sensitive",
-        ),
+        *LOCATION_PATHS,
         refused(
             "CORS601: URL Rewrite rules cannot express `private-network true`", "private-network"
         ),
@@ -253,17 +293,7 @@ EXPECTED: dict[str, dict[str, Listed]] = {
     "nginx": listing(
         deviates(
             DECODED_PATH,
-            "encoded-paths: an encoded slash that decoding would move into /api is refused",
-            "encoded-paths: lowercase %2f too",
-            "encoded-paths: a preflight on an ambiguous path is refused with 400",
-            "encoded-paths: encoded slashes and dots that decode into /api are refused",
-            "encoded-paths: encoded dot segments that lead into /api are refused",
-            "encoded-paths: an encoded slash that makes a dot segment out of /api is refused",
-            "encoded-paths: a lowercase encoded slash and dots make one too",
-            "encoded-paths: a doubled slash that servers merge into /api is refused",
-            "paths: dot segments that leave /api are refused: servers may route them unremoved",
-            "paths: dot segments that lead into /api are refused too",
-            "paths: an encoded slash that a decoding server would route elsewhere is refused",
+            *AMBIGUOUS_PATHS,
         ),
         deviates(
             REFLECTED_LIST,
@@ -276,85 +306,15 @@ EXPECTED: dict[str, dict[str, Listed]] = {
             "wildcards: a lowercase method is reflected as sent",
         ),
     ),
-    "starlette": listing(
-        refused(
-            LIBRARY_INEXPRESSIBLE,
-            "deny",
-            "origin-blocks",
-            "trailing-dot: the dotted form of a denied host and port is refused",
-            "trailing-dot: the undotted form is refused",
-            "trailing-dot: the dotted form without a port is refused",
-            "trailing-dot: a dotted subdomain of a denied wildcard is refused",
-            "trailing-dot: a dotted exact deny is refused",
-            "trailing-dot: a preflight from the dotted form is refused",
-            "trailing-dot: a dotted origin nothing denies is allowed by *, as sent",
-            "trailing-dot: a long Origin is not allowed by * when the policy echoes",
-            "unlisted-reject",
-            "wildcards",
-        ),
-        outside(
-            AMBIGUOUS,
-            "encoded-paths: an encoded slash that decoding would move into /api is refused",
-            "encoded-paths: lowercase %2f too",
-            "encoded-paths: a preflight on an ambiguous path is refused with 400",
-            "encoded-paths: encoded slashes and dots that decode into /api are refused",
-            "encoded-paths: encoded dot segments that lead into /api are refused",
-            "encoded-paths: an encoded slash that makes a dot segment out of /api is refused",
-            "encoded-paths: a lowercase encoded slash and dots make one too",
-            "encoded-paths: a doubled slash that servers merge into /api is refused",
-            "paths: dot segments that leave /api are refused: servers may route them unremoved",
-            "paths: dot segments that lead into /api are refused too",
-            "paths: an encoded slash that a decoding server would route elsewhere is refused",
-        ),
-        outside(
-            UNGOVERNED,
-            "paths-no-fallback: GET outside every policy",
-            "paths-no-fallback: /apiary is outside /api",
-            "paths-no-fallback: a preflight outside every policy is left to the application",
-        ),
-    ),
+    "starlette": listing(*ONE_POLICY_EACH),
     "django": listing(
-        refused(
-            LIBRARY_INEXPRESSIBLE,
-            "deny",
-            "origin-blocks",
-            "trailing-dot: the dotted form of a denied host and port is refused",
-            "trailing-dot: the undotted form is refused",
-            "trailing-dot: the dotted form without a port is refused",
-            "trailing-dot: a dotted subdomain of a denied wildcard is refused",
-            "trailing-dot: a dotted exact deny is refused",
-            "trailing-dot: a preflight from the dotted form is refused",
-            "trailing-dot: a dotted origin nothing denies is allowed by *, as sent",
-            "trailing-dot: a long Origin is not allowed by * when the policy echoes",
-            "unlisted-reject",
-            "wildcards",
-        ),
-        outside(
-            AMBIGUOUS,
-            "encoded-paths: an encoded slash that decoding would move into /api is refused",
-            "encoded-paths: lowercase %2f too",
-            "encoded-paths: a preflight on an ambiguous path is refused with 400",
-            "encoded-paths: encoded slashes and dots that decode into /api are refused",
-            "encoded-paths: encoded dot segments that lead into /api are refused",
-            "encoded-paths: an encoded slash that makes a dot segment out of /api is refused",
-            "encoded-paths: a lowercase encoded slash and dots make one too",
-            "encoded-paths: a doubled slash that servers merge into /api is refused",
-            "paths: dot segments that leave /api are refused: servers may route them unremoved",
-            "paths: dot segments that lead into /api are refused too",
-            "paths: an encoded slash that a decoding server would route elsewhere is refused",
-        ),
+        *ONE_POLICY_EACH,
         deviates(
             DECODED_PATHS,
             "encoded-paths: an encoded slash inside the policy's own paths is not ambiguous",
             "encoded-paths: a doubled slash inside /api is not ambiguous",
             "paths: single dot segments are removed",
             "paths: an encoded slash that chooses the same policy either way",
-        ),
-        outside(
-            UNGOVERNED,
-            "paths-no-fallback: GET outside every policy",
-            "paths-no-fallback: /apiary is outside /api",
-            "paths-no-fallback: a preflight outside every policy is left to the application",
         ),
     ),
     "flask": listing(
@@ -368,21 +328,11 @@ EXPECTED: dict[str, dict[str, Listed]] = {
         ),
         deviates(
             DECODED_PATHS,
-            "encoded-paths: an encoded slash that decoding would move into /api is refused",
-            "encoded-paths: lowercase %2f too",
-            "encoded-paths: a preflight on an ambiguous path is refused with 400",
-            "encoded-paths: encoded slashes and dots that decode into /api are refused",
+            *AMBIGUOUS_PATHS,
             "encoded-paths: an encoded slash inside the policy's own paths is not ambiguous",
             "encoded-paths: %252F decodes once, to the text %2F: no slash, public",
-            "encoded-paths: encoded dot segments that lead into /api are refused",
-            "encoded-paths: an encoded slash that makes a dot segment out of /api is refused",
-            "encoded-paths: a lowercase encoded slash and dots make one too",
-            "encoded-paths: a doubled slash that servers merge into /api is refused",
             "encoded-paths: a doubled slash inside /api is not ambiguous",
-            "paths: dot segments that leave /api are refused: servers may route them unremoved",
-            "paths: dot segments that lead into /api are refused too",
             "paths: single dot segments are removed",
-            "paths: an encoded slash that a decoding server would route elsewhere is refused",
             "paths: an encoded slash that chooses the same policy either way",
         ),
     ),

@@ -20,9 +20,12 @@ from tests.conformance_iis import iis_harness
 from tests.conformance_nginx import nginx_harness
 from tests.conformance_python import library_harness, runtime_harness
 from tests.conformance_runner import (
+    DEVIATES,
+    FAIL,
     KINDS,
     PASS,
     REFUSED,
+    UNDETERMINED,
     Harness,
     Judge,
     Listed,
@@ -98,7 +101,7 @@ def test_every_target_has_a_listing_and_every_listing_names_cases() -> None:
                 assert not [k for k in listing if k.startswith(f"{key}: ")], (target, key)
 
 
-def test_every_target_passes_cases_of_every_kind_of_request() -> None:
+def test_every_target_passes_a_good_share_of_the_table() -> None:
     """Guards against a target that passes by refusing: each target passes a good share of the
     table, and the reference evaluator and corsc's runtime pass all of it."""
     passing = Counter(
@@ -110,3 +113,22 @@ def test_every_target_passes_cases_of_every_kind_of_request() -> None:
     assert all(passing[target] >= 30 for target in HARNESSES), passing
     for target in ("evaluator", "runtime-asgi", "runtime-wsgi"):
         assert passing[target] == len(CASES), target
+
+
+def test_an_outcome_must_be_exactly_what_is_listed() -> None:
+    """The comparison itself: an unlisted non-pass fails, a listed case that passes fails (the
+    listing is no longer needed), and so do another kind, other codes and another detail."""
+    refusal = Listed(REFUSED, "CORS601: why")
+    deviation = Listed(DEVIATES, "the declared deviation")
+    assert problem(Outcome(PASS), None) is None
+    assert problem(Outcome(REFUSED, "CORS601"), refusal) is None
+    assert problem(Outcome(DEVIATES, "the declared deviation"), deviation) is None
+    assert problem(Outcome(REFUSED, "CORS601"), None)
+    assert problem(Outcome(FAIL, "status 200, expected 204"), None)
+    assert problem(Outcome(PASS), refusal)
+    assert problem(Outcome(PASS), deviation)
+    assert problem(Outcome(FAIL, "x"), refusal)
+    assert problem(Outcome(REFUSED, "CORS613"), refusal)
+    assert problem(Outcome(REFUSED, "CORS60"), refusal)
+    assert problem(Outcome(DEVIATES, "another deviation"), deviation)
+    assert problem(Outcome(UNDETERMINED, "the declared deviation"), deviation)
