@@ -9,7 +9,6 @@ itself agrees (``nginx -t``, and strings read back byte for byte).
 
 from __future__ import annotations
 
-import os
 import re
 import string
 from pathlib import Path
@@ -26,11 +25,11 @@ from corsc.diagnostics import Diagnostic, Severity, fails
 from corsc.frontend import load
 from corsc.ir import PolicySet
 from corsc.source import Source
+from tests.goldens import GOLDEN, check_golden
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.cors"))
-A2_GOLDEN = ROOT / "tests" / "golden" / "nginx" / "a2"
-UPDATE = os.environ.get("CORSC_UPDATE_GOLDEN") == "1"
+A2_GOLDEN = GOLDEN / "nginx" / "a2"
 BACKEND = get("nginx")
 VARIANTS = ("maps", "a2")
 CORS_HEADERS = {name.lower() for name in r.RESPONSE_HEADERS} | {"vary"}
@@ -170,16 +169,7 @@ def example_text(example: Path) -> str:
 def test_a2_golden(example: Path) -> None:
     _, _, files = compile_text(example_text(example), "variant=a2", source=example.name)
     produced = {f"{example.stem}.{item.name}": item.content for item in files}
-    if UPDATE:
-        A2_GOLDEN.mkdir(parents=True, exist_ok=True)
-        for stale in A2_GOLDEN.glob(f"{example.stem}.*"):
-            stale.unlink()
-        for name, content in produced.items():
-            (A2_GOLDEN / name).write_text(content, "utf-8")
-    expected = {p.name: p.read_text("utf-8") for p in A2_GOLDEN.glob(f"{example.stem}.*")}
-    assert sorted(expected) == sorted(produced)
-    for name, content in produced.items():
-        assert provenance.comparable(content) == provenance.comparable(expected[name]), name
+    check_golden(A2_GOLDEN, example.stem, produced)
 
 
 # ---- structure: the rules of every output -----------------------------------------------------
