@@ -52,7 +52,7 @@ from python_harness import (
 
 from corsc import __version__, paths, regex
 from corsc.backends import EmitOptions, get
-from corsc.backends import nginx_render as r
+from corsc.backends import nginx_text as r
 from corsc.diagnostics import fails
 from corsc.evaluate import Evaluator, Request
 from corsc.frontend import load
