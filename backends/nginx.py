@@ -94,7 +94,12 @@ CAPABILITIES = capabilities.table(
             "checked before every allow entry; each deny pattern also refuses its trailing-dot "
             "twin (`http://evil.test.:8080`)",
         ),
-        Capability(Feature.ORIGIN_BLOCKS, _YES, "each block's grant has its own state"),
+        Capability(
+            Feature.ORIGIN_BLOCKS,
+            _YES,
+            "checked before list items, as the evaluator orders them; a block's settings are "
+            "a grant of their own",
+        ),
         Capability(Feature.UNLISTED_REJECT, _YES, "`return 403;`"),
         Capability(
             Feature.METHODS_ANY,
@@ -111,14 +116,20 @@ CAPABILITIES = capabilities.table(
             "re-joined with `, ` (a browser reads the same list)",
         ),
         Capability(Feature.EXPOSE_ANY, _YES, "Expose-Headers `*`"),
-        Capability(Feature.CREDENTIALS, _YES),
-        Capability(Feature.MAX_AGE, _YES),
+        Capability(
+            Feature.CREDENTIALS, _YES, "Allow-Credentials `true` with the grants that give it"
+        ),
+        Capability(Feature.MAX_AGE, _YES, "Max-Age on the accepted preflights of its grant"),
         Capability(
             Feature.PRIVATE_NETWORK,
             _YES,
             "Access-Control-Request-Private-Network checked by a regex",
         ),
-        Capability(Feature.PREFLIGHT_STATUS, _YES, "`return 204;` or `return 200;`"),
+        Capability(
+            Feature.PREFLIGHT_STATUS,
+            _YES,
+            "`return 204;` (no Content-Type or Content-Length) or `return 200;`",
+        ),
         Capability(
             Feature.PATHS,
             _YES,
