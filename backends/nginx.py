@@ -56,51 +56,54 @@ PATH_NORMALISATION = d.kind(
 
 _PREFIX = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
-_YES = Support.YES
-
+# What nginx does with each feature. nginx's documentation: https://nginx.org/en/docs/http/
+# ngx_http_map_module.html (map, hostnames), ngx_http_headers_module.html (add_header … always),
+# ngx_http_rewrite_module.html (if, set, return).
 CAPABILITIES = capabilities.table(
     [
         Capability(
             Feature.EXACT_ORIGIN,
-            _YES,
+            Support.YES,
             "in a hash of the Origin; a hit is confirmed by a regex, since hashes fold case",
         ),
         Capability(
             Feature.SUBDOMAIN_ORIGIN,
-            _YES,
+            Support.YES,
             "fixed-port ones in a `hostnames` hash per scheme, a hit confirmed by a regex of the "
             "origin's shape; any-port ones as PCRE from corsc's origins module",
         ),
-        Capability(Feature.PORT_ORIGIN, _YES, "PCRE from corsc's origins module"),
+        Capability(Feature.PORT_ORIGIN, Support.YES, "PCRE from corsc's origins module"),
         Capability(
             Feature.REGEX_ORIGIN,
-            _YES,
+            Support.YES,
             "PCRE from corsc's origins module, run only on an Origin of at most 267 characters "
             "(a longer one is refused by a length test first)",
         ),
-        Capability(Feature.NULL_ORIGIN, _YES, 'in the hash of exact origins, as "null"'),
+        Capability(Feature.NULL_ORIGIN, Support.YES, 'in the hash of exact origins, as "null"'),
         Capability(
-            Feature.ANY_ORIGIN, _YES, "a fixed Allow-Origin `*` in static mode, else reflected"
+            Feature.ANY_ORIGIN,
+            Support.YES,
+            "a fixed Allow-Origin `*` in static mode, else reflected",
         ),
         Capability(
             Feature.SEVERAL_ORIGINS,
-            _YES,
+            Support.YES,
             "`map` blocks at http level (or `set`/`if` at server level with `-O variant=a2`) "
             "choose the grant of the most specific entry; Vary: Origin",
         ),
         Capability(
             Feature.DENY,
-            _YES,
+            Support.YES,
             "checked before every allow entry; each deny pattern also refuses its trailing-dot "
             "twin (`http://evil.test.:8080`)",
         ),
         Capability(
             Feature.ORIGIN_BLOCKS,
-            _YES,
+            Support.YES,
             "checked before list items, as the evaluator orders them; a block's settings are "
             "a grant of their own",
         ),
-        Capability(Feature.UNLISTED_REJECT, _YES, "`return 403;`"),
+        Capability(Feature.UNLISTED_REJECT, Support.YES, "`return 403;`"),
         Capability(
             Feature.METHODS_ANY,
             Support.DEVIATION,
@@ -115,31 +118,33 @@ CAPABILITIES = capabilities.table(
             "`headers *` reflects Access-Control-Request-Headers as nginx received it, not "
             "re-joined with `, ` (a browser reads the same list)",
         ),
-        Capability(Feature.EXPOSE_ANY, _YES, "Expose-Headers `*`"),
+        Capability(Feature.EXPOSE_ANY, Support.YES, "Expose-Headers `*`"),
         Capability(
-            Feature.CREDENTIALS, _YES, "Allow-Credentials `true` with the grants that give it"
+            Feature.CREDENTIALS,
+            Support.YES,
+            "Allow-Credentials `true` with the grants that give it",
         ),
-        Capability(Feature.MAX_AGE, _YES, "Max-Age on the accepted preflights of its grant"),
+        Capability(Feature.MAX_AGE, Support.YES, "Max-Age on the accepted preflights of its grant"),
         Capability(
             Feature.PRIVATE_NETWORK,
-            _YES,
+            Support.YES,
             "Access-Control-Request-Private-Network checked by a regex",
         ),
         Capability(
             Feature.PREFLIGHT_STATUS,
-            _YES,
+            Support.YES,
             "`return 204;` (no Content-Type or Content-Length) or `return 200;`",
         ),
         Capability(
             Feature.PATHS,
-            _YES,
+            Support.YES,
             "the snippet goes into the locations for the policy's paths (CORS604); nginx "
             "chooses them on the URI with %XX decoded and slashes merged, so /api%2Fv2 or //api "
             "may get another policy than corsc's meaning gives (CORS622 warns)",
         ),
         Capability(
             Feature.SEVERAL_POLICIES,
-            _YES,
+            Support.YES,
             "two files per policy, its variables and file names starting with `<prefix>-<policy>`",
         ),
     ]
@@ -179,6 +184,9 @@ OPTIONS = (
 
 
 class NginxBackend:
+    """The ``nginx`` target (:class:`corsc.backends.Backend`): its table and options as data,
+    :meth:`check` for what only nginx needs, :meth:`emit` for the files."""
+
     names = (TARGET,)
     summary = "maps for http {} and a snippet for server/location (or a server-level variant)"
     capabilities = CAPABILITIES
