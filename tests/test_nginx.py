@@ -134,6 +134,8 @@ def test_reflection_is_a_declared_deviation() -> None:
         "methods *",
         "headers *",
     ]
+    assert BACKEND.capabilities[Feature.METHODS_ANY].support is Support.DEVIATION
+    assert BACKEND.capabilities[Feature.HEADERS_ANY].support is Support.DEVIATION
     # Once per policy, from the capability table: the message is the row's note.
     assert [d.message for d in deviations] == [
         f"target `nginx`: {BACKEND.capabilities[feature].note}"
