@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from corsc import regex
-from corsc.backends import nginx_render as r
+from corsc.backends import nginx_text as r
 from corsc.diagnostics import fails
 from corsc.evaluate import Evaluator, Request
 from corsc.frontend import load
