@@ -98,12 +98,25 @@ class OutputFile:
 class Backend(Protocol):
     """What every target provides (the module docstring says what each member means)."""
 
-    names: tuple[str, ...]
-    summary: str
-    capabilities: Mapping[Feature, Capability]
-    deviations: tuple[str, ...]
-    serves: bool
-    options: tuple[Option, ...]
+    # Read-only members (properties here), so that a backend may declare them as plain class
+    # attributes of narrower types.
+    @property
+    def names(self) -> tuple[str, ...]: ...
+
+    @property
+    def summary(self) -> str: ...
+
+    @property
+    def capabilities(self) -> Mapping[Feature, Capability]: ...
+
+    @property
+    def deviations(self) -> tuple[str, ...]: ...
+
+    @property
+    def serves(self) -> bool: ...
+
+    @property
+    def options(self) -> tuple[Option, ...]: ...
 
     def check(self, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:
         """The diagnostics only this target can give (its table's are :func:`check`'s)."""

@@ -23,7 +23,7 @@ from attrs import frozen
 
 from corsc import __version__, paths
 from corsc.backends import EmitOptions, get
-from corsc.backends import nginx_render as r
+from corsc.backends import nginx_text as r
 from corsc.diagnostics import Diagnostic
 from corsc.evaluate import Evaluator, Request
 from corsc.frontend import load
