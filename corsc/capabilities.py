@@ -124,7 +124,8 @@ def uses(policy_set: PolicySet) -> list[Use]:
     """Every use of every feature, policy by policy in source order."""
     found: list[Use] = []
     for policy in policy_set.policies:
-        found.extend(_policy_uses(policy))
+        # A block's grant repeats the settings it inherits, spans and all: one use each.
+        found.extend({(use.feature, use.span): use for use in _policy_uses(policy)}.values())
     if len(policy_set.policies) > 1:
         second = policy_set.policies[1]
         found.append(Use(Feature.SEVERAL_POLICIES, "several policies", second.span, second.name))
@@ -232,15 +233,21 @@ def check(
 def cannot_express(target: str, what: str, span: Span, instead: Sequence[str]) -> Diagnostic:
     """CORS601: the target cannot reproduce this construct's verdicts (an error at the
     construct), with help naming targets that can."""
+    return d.TARGET_CANNOT_EXPRESS.at(
+        span, f"target `{target}` cannot express {what}", compile_with(instead)
+    )
+
+
+def compile_with(instead: Sequence[str]) -> str:
+    """The help that offers the targets ``instead`` (for any diagnostic that a construct
+    needs another target)."""
     if instead:
-        help = (
+        return (
             "compile with "
             + " or ".join(f"`--target {name}`" for name in instead)
             + ", which can, or change the policy"
         )
-    else:
-        help = "change the policy: no target can express it"
-    return d.TARGET_CANNOT_EXPRESS.at(span, f"target `{target}` cannot express {what}", help)
+    return "change the policy: no target can express it"
 
 
 def deviation(target: str, what: str, span: Span) -> Diagnostic:
