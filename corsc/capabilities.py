@@ -124,7 +124,8 @@ def uses(policy_set: PolicySet) -> list[Use]:
     """Every use of every feature, policy by policy in source order."""
     found: list[Use] = []
     for policy in policy_set.policies:
-        found.extend(_policy_uses(policy))
+        # A block inheriting a setting repeats its use, span and all: each use is reported once.
+        found.extend(dict.fromkeys(_policy_uses(policy)))
     if len(policy_set.policies) > 1:
         second = policy_set.policies[1]
         found.append(Use(Feature.SEVERAL_POLICIES, "several policies", second.span, second.name))
