@@ -23,6 +23,7 @@ from corsc.backends.pycommon import (
     expose_names,
     grant_of,
     names,
+    origin_rows,
     path_regex,
     pattern_origins,
     static_deviation,
@@ -32,17 +33,14 @@ from corsc.diagnostics import Diagnostic
 from corsc.ir import PolicySet
 from corsc.plan import Plan, PolicyPlan
 
-_REGEX = "CORS_ALLOWED_ORIGIN_REGEXES, anchored with \\A…\\Z (it uses re.match)"
-
 CAPABILITIES = table(
     [
-        Capability(Feature.EXACT_ORIGIN, Support.YES, "CORS_ALLOWED_ORIGINS"),
-        Capability(Feature.SUBDOMAIN_ORIGIN, Support.YES, _REGEX),
-        Capability(Feature.PORT_ORIGIN, Support.YES, _REGEX),
-        Capability(Feature.REGEX_ORIGIN, Support.YES, _REGEX),
-        Capability(Feature.NULL_ORIGIN, Support.YES, "CORS_ALLOWED_ORIGINS"),
-        Capability(Feature.ANY_ORIGIN, Support.YES, "CORS_ALLOW_ALL_ORIGINS"),
-        Capability(Feature.SEVERAL_ORIGINS, Support.YES, "echoes the allowed Origin"),
+        *origin_rows(
+            exact="CORS_ALLOWED_ORIGINS",
+            patterns="CORS_ALLOWED_ORIGIN_REGEXES, anchored with \\A…\\Z (it uses re.match)",
+            null="CORS_ALLOWED_ORIGINS",
+            any_origin="CORS_ALLOW_ALL_ORIGINS",
+        ),
         *UNEXPRESSIBLE,
         Capability(
             Feature.HEADERS_ANY,

@@ -26,6 +26,7 @@ from corsc.backends.pycommon import (
     expose_names,
     grant_of,
     names,
+    origin_rows,
     path_regex,
     static_deviation,
     wants_toml,
@@ -39,21 +40,14 @@ from corsc.plan import Plan, PolicyPlan
 #: Characters that make flask-cors read a string as a regex (flask_cors/core.py).
 FLASK_REGEX_HINTS = frozenset("*\\]?$^[()")
 
-_COMPILED = "a compiled, anchored regex (flask-cors would guess from a string)"
-
 CAPABILITIES = table(
     [
-        Capability(
-            Feature.EXACT_ORIGIN,
-            Support.YES,
-            "a string, or compiled where it has regex characters (IPv6 brackets)",
+        *origin_rows(
+            exact="a string, or compiled where it has regex characters (IPv6 brackets)",
+            patterns="a compiled, anchored regex (flask-cors would guess from a string)",
+            null="the string null",
+            any_origin='origins "*" with send_wildcard',
         ),
-        Capability(Feature.SUBDOMAIN_ORIGIN, Support.YES, _COMPILED),
-        Capability(Feature.PORT_ORIGIN, Support.YES, _COMPILED),
-        Capability(Feature.REGEX_ORIGIN, Support.YES, _COMPILED),
-        Capability(Feature.NULL_ORIGIN, Support.YES, "the string null"),
-        Capability(Feature.ANY_ORIGIN, Support.YES, 'origins "*" with send_wildcard'),
-        Capability(Feature.SEVERAL_ORIGINS, Support.YES, "echoes the allowed Origin"),
         *UNEXPRESSIBLE,
         Capability(Feature.HEADERS_ANY, Support.YES, "echoes the requested headers"),
         Capability(Feature.EXPOSE_ANY, Support.YES, 'expose_headers ["*"]'),

@@ -76,6 +76,20 @@ UNEXPRESSIBLE = (
 )
 
 
+def origin_rows(*, exact: str, patterns: str, null: str, any_origin: str) -> tuple[Capability, ...]:
+    """A library's rows for the origin forms: it expresses every one (wildcards and regexes as
+    anchored regexes, echoing the allowed Origin); the notes say where each goes."""
+    return (
+        Capability(Feature.EXACT_ORIGIN, Support.YES, exact),
+        Capability(Feature.SUBDOMAIN_ORIGIN, Support.YES, patterns),
+        Capability(Feature.PORT_ORIGIN, Support.YES, patterns),
+        Capability(Feature.REGEX_ORIGIN, Support.YES, patterns),
+        Capability(Feature.NULL_ORIGIN, Support.YES, null),
+        Capability(Feature.ANY_ORIGIN, Support.YES, any_origin),
+        Capability(Feature.SEVERAL_ORIGINS, Support.YES, "echoes the allowed Origin"),
+    )
+
+
 def wants_toml(options: EmitOptions) -> bool:
     """Whether ``-O format=toml`` asks for TOML (anything else is the Python module)."""
     return options.get(FORMAT.key) == "toml"

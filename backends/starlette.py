@@ -25,6 +25,7 @@ from corsc.backends.pycommon import (
     expose_names,
     grant_of,
     names,
+    origin_rows,
     pattern_origins,
     static_deviation,
     with_safelisted,
@@ -39,17 +40,14 @@ STARLETTE_ALWAYS_ALLOWED = ("Accept", "Accept-Language", "Content-Language", "Co
 #: Browsers' Max-Age when none is sent (fetch.bs); what Starlette gets instead of "not sent".
 BROWSER_DEFAULT_MAX_AGE = 5
 
-_REGEX = "in the one `allow_origin_regex`, anchored (Starlette uses fullmatch)"
-
 CAPABILITIES = table(
     [
-        Capability(Feature.EXACT_ORIGIN, Support.YES, "allow_origins, compared exactly"),
-        Capability(Feature.SUBDOMAIN_ORIGIN, Support.YES, _REGEX),
-        Capability(Feature.PORT_ORIGIN, Support.YES, _REGEX),
-        Capability(Feature.REGEX_ORIGIN, Support.YES, _REGEX),
-        Capability(Feature.NULL_ORIGIN, Support.YES, "allow_origins"),
-        Capability(Feature.ANY_ORIGIN, Support.YES, 'allow_origins ["*"]'),
-        Capability(Feature.SEVERAL_ORIGINS, Support.YES, "echoes the allowed Origin"),
+        *origin_rows(
+            exact="allow_origins, compared exactly",
+            patterns="in the one `allow_origin_regex`, anchored (Starlette uses fullmatch)",
+            null="allow_origins",
+            any_origin='allow_origins ["*"]',
+        ),
         *UNEXPRESSIBLE,
         Capability(Feature.HEADERS_ANY, Support.YES, "echoes the requested headers, with Vary"),
         Capability(Feature.EXPOSE_ANY, Support.YES, 'expose_headers ["*"]'),
