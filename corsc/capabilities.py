@@ -124,8 +124,8 @@ def uses(policy_set: PolicySet) -> list[Use]:
     """Every use of every feature, policy by policy in source order."""
     found: list[Use] = []
     for policy in policy_set.policies:
-        # A block inheriting a setting repeats its use, span and all: each use is reported once.
-        found.extend(dict.fromkeys(_policy_uses(policy)))
+        # A block's grant repeats the settings it inherits, spans and all: one use each.
+        found.extend({(use.feature, use.span): use for use in _policy_uses(policy)}.values())
     if len(policy_set.policies) > 1:
         second = policy_set.policies[1]
         found.append(Use(Feature.SEVERAL_POLICIES, "several policies", second.span, second.name))

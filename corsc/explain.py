@@ -12,20 +12,15 @@ from collections.abc import Sequence
 
 from attrs import frozen
 
+from corsc import http
 from corsc.evaluate import Evaluator, Request, Response
 from corsc.ir import PolicySet
-
-SAFELISTED_METHODS = ("GET", "HEAD", "POST")
-_SAFELISTED_HEADERS = {"accept", "accept-language", "content-language"}
-_SAFELISTED_CONTENT_TYPES = {
-    "application/x-www-form-urlencoded",
-    "multipart/form-data",
-    "text/plain",
-}
 
 
 @frozen
 class Exchange:
+    """One request a browser sends and how the reference evaluator answers it."""
+
     request: Request
     response: Response
 
@@ -48,6 +43,11 @@ class Exchange:
 
 @frozen
 class Report:
+    """What ``corsc explain`` shows: the policy that governs the path (``None``: none
+    does, or the raw and decoded paths disagree), why a preflight is needed (empty: it is
+    not), the preflight and the actual request (``None`` when not sent: the actual request
+    is never sent after a refused preflight), and the browser's verdict."""
+
     policy: str | None
     preflight_reasons: tuple[str, ...]
     preflight: Exchange | None
@@ -85,13 +85,15 @@ class Report:
 
 
 def _response_headers(response: Response) -> dict[str, str]:
+    """The response's headers as sent, ``Vary`` last."""
     headers = dict(response.headers)
     if response.vary:
-        headers["Vary"] = ", ".join(response.vary)
+        headers[http.VARY] = ", ".join(response.vary)
     return headers
 
 
 def _exchange_lines(title: str, exchange: Exchange) -> list[str]:
+    """The text report's lines for one exchange: request, response and why."""
     request, response = exchange.request, exchange.response
     lines = [f"{title}:", f"  > {request.method} {request.path}"]
     lines.extend(f"  > {name}: {value}" for name, value in request.headers)
@@ -105,6 +107,7 @@ def _exchange_lines(title: str, exchange: Exchange) -> list[str]:
 
 
 def parse_header(text: str) -> tuple[str, str]:
+    """``--header NAME[:VALUE]`` as a name and a value (``x`` when none is given)."""
     name, colon, value = text.partition(":")
     name = name.strip()
     if not name:
@@ -115,15 +118,15 @@ def parse_header(text: str) -> tuple[str, str]:
 def preflight_reasons(method: str, headers: Sequence[tuple[str, str]]) -> list[str]:
     """Why a browser would preflight this request (empty: it would not)."""
     reasons = []
-    if method not in SAFELISTED_METHODS:
+    if method not in http.SAFELISTED_METHODS:
         reasons.append(f"{method} is not GET, HEAD or POST")
     for name, value in headers:
         lowered = name.lower()
-        if lowered in _SAFELISTED_HEADERS:
+        if lowered in http.SAFELISTED_REQUEST_HEADERS:
             continue
         if lowered == "content-type":
             essence = value.split(";", 1)[0].strip().lower()
-            if essence in _SAFELISTED_CONTENT_TYPES:
+            if essence in http.SAFELISTED_CONTENT_TYPES:
                 continue
             reasons.append(f"Content-Type {value!r} is not a safelisted type")
             continue
@@ -141,8 +144,8 @@ def explain(
     credentials: bool = False,
 ) -> Report:
     """Evaluate what a browser would send for a script's request from ``origin``."""
-    if method.upper() in {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"}:
-        method = method.upper()  # browsers normalise these (fetch.bs "normalize a method")
+    if method.upper() in http.NORMALIZED_METHODS:
+        method = method.upper()  # browsers do (Fetch "normalize a method")
     parsed = [parse_header(text) for text in headers]
     evaluator = Evaluator(policy_set)
     reasons = preflight_reasons(method, parsed)
@@ -151,12 +154,12 @@ def explain(
         unsafe = sorted(
             {name.lower() for name, value in parsed if preflight_reasons("GET", [(name, value)])}
         )
-        preflight_headers = [("Origin", origin), ("Access-Control-Request-Method", method)]
+        preflight_headers = [(http.ORIGIN, origin), (http.REQUEST_METHOD, method)]
         if unsafe:
-            preflight_headers.append(("Access-Control-Request-Headers", ",".join(unsafe)))
+            preflight_headers.append((http.REQUEST_HEADERS, ",".join(unsafe)))
         request = Request.of("OPTIONS", path, headers=preflight_headers)
         preflight = Exchange(request, evaluator.respond(request))
-    actual_request = Request.of(method, path, headers=[("Origin", origin), *parsed])
+    actual_request = Request.of(method, path, headers=[(http.ORIGIN, origin), *parsed])
     actual = Exchange(actual_request, evaluator.respond(actual_request))
     policy = (preflight or actual).response.policy
     verdict = _verdict(preflight, actual, origin, credentials)
@@ -166,17 +169,19 @@ def explain(
 
 
 def _allow_origin_ok(response: Response, origin: str, credentials: bool) -> bool:
-    allow = response.header("Access-Control-Allow-Origin")
+    """Whether a browser lets the script from ``origin`` read ``response`` (the CORS check)."""
+    allow = response.header(http.ALLOW_ORIGIN)
     if allow is None:
         return False
     if allow == "*" and not credentials:
         return True
     if allow != origin:
         return False
-    return not credentials or response.header("Access-Control-Allow-Credentials") == "true"
+    return not credentials or response.header(http.ALLOW_CREDENTIALS) == "true"
 
 
 def _preflight_ok(exchange: Exchange, origin: str, credentials: bool) -> bool:
+    """Whether a browser accepts the preflight: an ok status and a passing CORS check."""
     status = exchange.response.status
     return (
         status is not None
@@ -186,6 +191,7 @@ def _preflight_ok(exchange: Exchange, origin: str, credentials: bool) -> bool:
 
 
 def _verdict(preflight: Exchange | None, actual: Exchange, origin: str, credentials: bool) -> str:
+    """The browser's verdict, in one line."""
     if preflight is not None and not _preflight_ok(preflight, origin, credentials):
         return "blocked: the browser refuses the preflight, so the request is never sent"
     if actual.response.status == 403:

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from attrs import frozen
 
 from corsc import diagnostics as d
-from corsc.check import check
+from corsc.checks import check
 from corsc.ir import PolicySet
 from corsc.lower import Override, lower, parse_override
 from corsc.parse import parse

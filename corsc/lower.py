@@ -4,7 +4,7 @@ Resolves ``let`` names (after ``--set`` overrides), checks that each value has t
 statement needs, canonicalises origins, converts durations to seconds, normalises paths, fills
 in defaults and resolves ``origin`` blocks against their policy. What cannot be represented is a
 diagnostic, and lowering goes on with the rest, so one run reports every problem. Semantic
-checks of the resulting IR live in ``corsc.check``.
+checks of the resulting IR live in ``corsc.checks``.
 """
 
 from __future__ import annotations

@@ -1,18 +1,14 @@
 """corsc.origins' regex renderings: render_pattern, render_union, and matching through them.
 
-Dialects are checked as in tests/test_regex.py: in Python for all four renderings (the bodies
-are identical; PCRE's and .NET's ``\\z`` and ECMAScript's ``$`` both become Python's ``\\Z``,
-the very end of the string), in Node.js for ECMAScript (one process for the module), and in
-real PCRE2 through ``grep -Pz`` (one process per regex). The properties compare with a naive
-statement of what a pattern means, written here, not with corsc's own matcher.
+Dialects are checked by the engines of tests/regex_engines.py: in Python for all four
+renderings, in Node.js for ECMAScript (one process for the module), and in real PCRE2 through
+``grep -Pz`` (one process per regex). The properties compare with a naive statement of what a
+pattern means, written here, not with corsc's own matcher.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import subprocess
 
 import pytest
 from hypothesis import given, settings
@@ -22,9 +18,8 @@ from corsc import origins
 from corsc.ir import OriginPattern, PatternKind
 from corsc.regex import DIALECTS
 from corsc.source import Position, Span
+from tests.regex_engines import full_match, run_node, run_pcre
 
-NODE = shutil.which("node")
-GREP = shutil.which("grep")
 SPAN = Span("test.cors", Position(1, 1, 0), Position(1, 1, 0))
 
 
@@ -34,16 +29,6 @@ def pattern(text: str) -> OriginPattern:
     parsed = origins.parse_pattern(text, SPAN)
     assert parsed.pattern is not None, parsed.problem
     return parsed.pattern
-
-
-def as_python(rendered: str, dialect: str) -> str:
-    opening, closing = DIALECTS[dialect]
-    assert rendered.startswith(opening) and rendered.endswith(closing)
-    return r"\A(?:" + rendered[len(opening) : len(rendered) - len(closing)] + r")\Z"
-
-
-def admits(rendered: str, dialect: str, origin: str) -> bool:
-    return re.search(as_python(rendered, dialect), origin) is not None
 
 
 # ---- exact renderings ---------------------------------------------------------------------------
@@ -209,32 +194,17 @@ def test_adversarial_origins_in_python_for_every_dialect(
     text: str, origin: str, admitted: bool
 ) -> None:
     for dialect in DIALECTS:
-        assert admits(origins.render_pattern(pattern(text), dialect), dialect, origin) == admitted
+        assert (
+            full_match(origins.render_pattern(pattern(text), dialect), dialect, origin) == admitted
+        )
     assert origins.matcher(pattern(text))(origin) == admitted
 
 
 @pytest.fixture(scope="module")
 def ecmascript() -> dict[tuple[str, str], list[bool | str]]:
-    if NODE is None:
-        pytest.skip("node is not installed: the ECMAScript renderings cannot be run")
-    pairs = [
-        (origins.render_pattern(pattern(text), "ecmascript"), origin) for text, origin, _ in CASES
-    ]
-    script = (
-        'const cases = JSON.parse(require("fs").readFileSync(0, "utf8"));'
-        'process.stdout.write(JSON.stringify(cases.map(([source, text]) => ["", "u"].map('
-        "(flags) => { try { return new RegExp(source, flags).test(text); }"
-        " catch (error) { return String(error); } }))));"
+    return run_node(
+        [(origins.render_pattern(pattern(text), "ecmascript"), origin) for text, origin, _ in CASES]
     )
-    completed = subprocess.run(
-        [NODE, "-e", script],
-        input=json.dumps(pairs),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    return dict(zip(pairs, json.loads(completed.stdout), strict=True))
 
 
 @pytest.mark.parametrize(("text", "origin", "admitted"), CASES)
@@ -247,21 +217,9 @@ def test_adversarial_origins_in_node(
 
 @pytest.mark.parametrize(("text", "good", "bad"), ADVERSARIAL)
 def test_adversarial_origins_in_pcre(text: str, good: list[str], bad: list[str]) -> None:
-    if GREP is None:
-        pytest.skip("grep is not installed: the PCRE renderings cannot be run")
     # grep reads an empty input as no record at all, so the empty origin is left out here.
     texts = [origin for origin in good + bad if origin]
-    completed = subprocess.run(
-        [GREP, "-Pz", "-e", origins.render_pattern(pattern(text), "pcre")],
-        input="".join(origin + "\0" for origin in texts).encode(),
-        capture_output=True,
-        env={"LC_ALL": "C"},
-        timeout=60,
-    )
-    if completed.returncode == 2:
-        pytest.skip(f"grep -P is not usable here: {completed.stderr.decode(errors='replace')}")
-    matched = {record.decode() for record in completed.stdout.split(b"\0") if record}
-    assert matched == set(good)
+    assert run_pcre(origins.render_pattern(pattern(text), "pcre"), texts) == set(good)
 
 
 # ---- properties against a naive statement of the meaning --------------------------------------
@@ -386,7 +344,7 @@ def test_render_pattern_means_what_the_pattern_says(data: st.DataObject) -> None
     origin = data.draw(st.one_of(origins_near(p), st.sampled_from(["null", "", "*"])))
     expected = naive_admits(p, origin)
     for dialect in DIALECTS:
-        assert admits(origins.render_pattern(p, dialect), dialect, origin) == expected, dialect
+        assert full_match(origins.render_pattern(p, dialect), dialect, origin) == expected, dialect
 
 
 REGEXES = [
@@ -418,7 +376,7 @@ def test_render_union_admits_what_any_pattern_admits(
     for dialect in DIALECTS:
         rendered = origins.render_union(patterns, dialect)
         assert "||" not in rendered and "(?:|" not in rendered and "|)" not in rendered
-        assert admits(rendered, dialect, origin) == expected, dialect
+        assert full_match(rendered, dialect, origin) == expected, dialect
 
 
 @pytest.mark.parametrize(

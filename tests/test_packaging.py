@@ -49,7 +49,11 @@ def test_install_and_compile(tmp_path: Path, editable: bool) -> None:
     assert result.returncode == 0, result.stderr
     assert '"generated_by": "corsc ' in result.stdout
     located = subprocess.run(
-        [str(python), "-c", "import corsc, corsc.grammar, corsc.backends; print(corsc.__file__)"],
+        [
+            str(python),
+            "-c",
+            "import corsc, corsc.regex, corsc.grammar, corsc.backends; print(corsc.__file__)",
+        ],
         capture_output=True,
         text=True,
         cwd=elsewhere,

@@ -47,7 +47,7 @@ from python_harness import (
 from corsc import origins
 from corsc import runtime as corsc_runtime
 from corsc.backends import EmitOptions, check, get
-from corsc.check import check as core_check
+from corsc.checks import check as core_check
 from corsc.evaluate import Evaluator, Request
 from corsc.frontend import load
 from corsc.http import REQUEST_HEADERS, REQUEST_METHOD
