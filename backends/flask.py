@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from corsc import diagnostics as d
 from corsc import http, origins
 from corsc.backends import EmitOptions
 from corsc.backends.pycommon import (
     LIBRARY_CANNOT_EXPRESS,
-    LIBRARY_TOML_LOSES_MEANING,
     UNEXPRESSIBLE,
     Compiled,
     LibraryBackend,
@@ -36,6 +36,14 @@ from corsc.capabilities import Capability, Feature, Support, deviation, table
 from corsc.diagnostics import Diagnostic
 from corsc.ir import OriginPattern, PatternKind, Policy, PolicySet
 from corsc.plan import Plan, PolicyPlan
+
+#: flask-cors guesses whether a string is a regex, so some values need a Python module.
+LIBRARY_TOML_LOSES_MEANING = d.kind(
+    "CORS632",
+    "library-toml-loses-meaning",
+    d.Severity.ERROR,
+    "this library's configuration needs Python (compiled patterns or code), not TOML",
+)
 
 #: Characters that make flask-cors read a string as a regex (flask_cors/core.py).
 FLASK_REGEX_HINTS = frozenset("*\\]?$^[()")

@@ -45,12 +45,6 @@ LIBRARY_CANNOT_EXPRESS = d.kind(
     d.Severity.ERROR,
     "a Python CORS library cannot reproduce this construct's verdicts",
 )
-LIBRARY_TOML_LOSES_MEANING = d.kind(
-    "CORS632",
-    "library-toml-loses-meaning",
-    d.Severity.ERROR,
-    "this library's configuration needs Python (compiled patterns or code), not TOML",
-)
 
 #: The output's format: a Python module unless TOML is asked for (never guessed from ``-o``).
 FORMAT = Option(
