@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from attrs import field, frozen
@@ -98,12 +98,25 @@ class OutputFile:
 class Backend(Protocol):
     """What every target provides (the module docstring says what each member means)."""
 
-    names: tuple[str, ...]
-    summary: str
-    capabilities: Mapping[Feature, Capability]
-    deviations: tuple[str, ...]
-    serves: bool
-    options: tuple[Option, ...]
+    # Read-only members (properties here), so that a backend may declare them as plain class
+    # attributes of narrower types.
+    @property
+    def names(self) -> tuple[str, ...]: ...
+
+    @property
+    def summary(self) -> str: ...
+
+    @property
+    def capabilities(self) -> Mapping[Feature, Capability]: ...
+
+    @property
+    def deviations(self) -> tuple[str, ...]: ...
+
+    @property
+    def serves(self) -> bool: ...
+
+    @property
+    def options(self) -> tuple[Option, ...]: ...
 
     def check(self, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:
         """The diagnostics only this target can give (its table's are :func:`check`'s)."""
@@ -210,20 +223,23 @@ def validate_options(backend: Backend, raw: Sequence[str]) -> tuple[dict[str, st
     return values, problems
 
 
-def check(backend: Backend, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:
-    """Everything a target says about a policy set: its capability table's diagnostics
-    (:func:`corsc.capabilities.check`), then its own ``check``'s."""
+def alternatives(backend: Backend, policy_set: PolicySet) -> Callable[[Feature | None], list[str]]:
+    """For a feature ``backend`` cannot express (``None`` for a condition finer than a
+    feature, which only the backend's own check knows): up to two other serving targets that
+    can express it, preferring those that can express everything the policy set uses, in
+    registry order."""
     used = {use.feature for use in capabilities.uses(policy_set)}
 
-    def alternatives(feature: Feature) -> list[str]:
-        """Up to two other targets that can express ``feature``, preferring those that can
-        express everything this policy set uses, in registry order."""
+    def instead(feature: Feature | None) -> list[str]:
         able = [
             other
             for other in backends()
             if other is not backend
             and other.serves
-            and other.capabilities[feature].support in (Support.YES, Support.DEVIATION)
+            and (
+                feature is None
+                or other.capabilities[feature].support in (Support.YES, Support.DEVIATION)
+            )
         ]
         complete = [
             other
@@ -232,5 +248,13 @@ def check(backend: Backend, policy_set: PolicySet, options: EmitOptions) -> list
         ]
         return [other.names[0] for other in complete or able][:2]
 
-    found = capabilities.check(options.target, backend.capabilities, policy_set, alternatives)
+    return instead
+
+
+def check(backend: Backend, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:
+    """Everything a target says about a policy set: its capability table's diagnostics
+    (:func:`corsc.capabilities.check`), then its own ``check``'s."""
+    found = capabilities.check(
+        options.target, backend.capabilities, policy_set, alternatives(backend, policy_set)
+    )
     return found + backend.check(policy_set, options)

@@ -23,7 +23,6 @@ import http.client
 import json
 import os
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -37,6 +36,11 @@ from corsc.backends import EmitOptions, get
 from corsc.evaluate import Evaluator, Request
 from corsc.frontend import load
 from corsc.source import Source
+
+# The nginx launcher of the tests (run as `python bench/bench_nginx.py`, the repository root is
+# not on the path by itself).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.nginx_launcher import NGINX, Nginx, free_port
 
 TARGET_RATIO = 0.95
 EXACT = [f"https://app{n}.example.com" for n in range(500)]
@@ -62,25 +66,14 @@ request = function()
   return mix[n]
 end
 """
-MAIN = """pid logs/nginx.pid;
-error_log logs/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path temp/client_body;
-    proxy_temp_path temp/proxy;
-    fastcgi_temp_path temp/fastcgi;
-    uwsgi_temp_path temp/uwsgi;
-    scgi_temp_path temp/scgi;
-    default_type text/plain;
-{http}
+#: The server of each side, inside the launcher's ``http {}``: the CORS side's snippets (if
+#: any) in front of a small response.
+SERVER = """{http}
     server {{
         listen 127.0.0.1:{port};
 {server}
         location / {{ return 200 "ok\\n"; }}
-    }}
-}}
-"""
+    }}"""
 
 
 def mix_headers(origin: str, requested: str | None) -> dict[str, str]:
@@ -115,53 +108,35 @@ def compile_policy() -> tuple[dict[str, str], float]:
     return files, statistics.median(times)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def pinned(cpu: int, command: list[str]) -> list[str]:
-    """``command`` pinned to one CPU when taskset exists and there are two CPUs at least."""
+def pinned(cpu: int) -> list[str]:
+    """The prefix that pins a command to one CPU when taskset exists and there are two CPUs at
+    least (nothing otherwise)."""
     if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
-        return ["taskset", "-c", str(cpu), *command]
-    return command
+        return ["taskset", "-c", str(cpu)]
+    return []
 
 
 def start_nginx(
-    root: Path, nginx: str, http: str, server: str, files: dict[str, str]
-) -> tuple[subprocess.Popen[bytes], int, str]:
-    """A private-prefix nginx: (process, port, what ``nginx -t`` printed)."""
-    for directory in ("conf", "logs", "temp"):
-        (root / directory).mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        (root / "conf" / name).write_text(content)
+    root: Path, http: str, server: str, files: dict[str, str]
+) -> tuple[Nginx, int, str]:
+    """A private-prefix nginx pinned to CPU 0: (nginx, port, what ``nginx -t`` printed)."""
+    nginx = Nginx(root, wrap=pinned(0))
     port = free_port()
-    (root / "conf" / "nginx.conf").write_text(MAIN.format(http=http, server=server, port=port))
-    base = [nginx, "-p", f"{root}/", "-c", "conf/nginx.conf"]
-    test = subprocess.run([*base, "-t", "-q", "-e", "stderr"], capture_output=True, text=True)
+    nginx.configure(SERVER.format(http=http, server=server, port=port), files)
+    test = nginx.test()
     if test.returncode:
         raise SystemExit(test.stderr)
-    command = [*base, "-e", "logs/error.log", "-g", "daemon off; master_process off;"]
-    process = subprocess.Popen(pinned(0, command))
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process, port, test.stderr
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise SystemExit((root / "logs" / "error.log").read_text()) from None
-            time.sleep(0.005)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGQUIT)
     try:
-        process.wait(5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
+        nginx.start([port])
+    except AssertionError as error:
+        raise SystemExit(str(error)) from None
+    return nginx, port, test.stderr
+
+
+def pid_of(nginx: Nginx) -> int:
+    """The pid of a started nginx (taskset runs it in its own process)."""
+    assert nginx.process is not None
+    return nginx.process.pid
 
 
 def check_answers(port: int) -> None:
@@ -194,18 +169,16 @@ def run_wrk(
     """(requests per second, nginx CPU microseconds per request) of one wrk run."""
     before = cpu_seconds(pid)
     result = subprocess.run(
-        pinned(
-            1,
-            [
-                wrk,
-                "-t1",
-                f"-c{connections}",
-                f"-d{seconds}s",
-                "-s",
-                str(script),
-                f"http://127.0.0.1:{port}/",
-            ],
-        ),
+        [
+            *pinned(1),
+            wrk,
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}/",
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -222,25 +195,13 @@ def run_wrk(
     return rate, used * 1e6 / total
 
 
-def instructions_per_request(root: Path, nginx: str, port: int, requests: int) -> float:
-    """User-space instructions per request of the mix for the nginx configured in ``root``
-    (already written by :func:`start_nginx`), run under callgrind: counters zeroed after a
-    warm-up, dumped after ``requests`` requests."""
+def instructions_per_request(nginx: Nginx, port: int, requests: int) -> float:
+    """User-space instructions per request of the mix for ``nginx`` (configured by
+    :func:`start_nginx`, stopped), run under callgrind: counters zeroed after a warm-up, dumped
+    after ``requests`` requests."""
+    root = nginx.root
     out = root / "callgrind.out"
-    command = [
-        "valgrind",
-        "--tool=callgrind",
-        f"--callgrind-out-file={out}",
-        nginx,
-        "-p",
-        f"{root}/",
-        "-c",
-        "conf/nginx.conf",
-        "-e",
-        "logs/error.log",
-        "-g",
-        "daemon off; master_process off;",
-    ]
+    command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *nginx.foreground()]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
@@ -288,9 +249,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--instructions", action="store_true", help="also count instructions")
     args = parser.parse_args()
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     wrk = shutil.which("wrk")
-    if not os.access(nginx, os.X_OK) or wrk is None:
+    if NGINX is None or wrk is None:
         raise SystemExit("needs nginx and wrk (Debian: apt-get install nginx wrk)")
     files, compile_time = compile_policy()
     lua = ", ".join(lua_request(*request) for request in MIX)
@@ -300,11 +260,11 @@ def main() -> int:
         script.write_text(LUA % lua)
         http = "".join(f"    include {name};\n" for name in files if name.endswith(".http.conf"))
         server = "".join(f"        include {name};\n" for name in files if name.count(".") == 1)
-        plain, plain_port, _ = start_nginx(root / "plain", nginx, "", "", {})
-        cors, cors_port, warnings = start_nginx(root / "cors", nginx, http, server, files)
+        plain, plain_port, _ = start_nginx(root / "plain", "", "", {})
+        cors, cors_port, warnings = start_nginx(root / "cors", http, server, files)
         try:
             check_answers(cors_port)
-            sides = {"plain": (plain_port, plain.pid), "cors": (cors_port, cors.pid)}
+            sides = {"plain": (plain_port, pid_of(plain)), "cors": (cors_port, pid_of(cors))}
             for port, pid in sides.values():  # warm up
                 run_wrk(wrk, port, script, 1, args.connections, pid)
             rates: dict[str, list[float]] = {"plain": [], "cors": []}
@@ -319,12 +279,13 @@ def main() -> int:
                     rates[side].append(rate)
                     cpu[side].append(per_request)
         finally:
-            stop(plain)
-            stop(cors)
+            plain.stop()
+            cors.stop()
         instructions = {}
         if args.instructions:
             for side, port in (("plain", plain_port), ("cors", cors_port)):
-                count = instructions_per_request(root / side, nginx, port, len(MIX) * 200)
+                nginx = plain if side == "plain" else cors
+                count = instructions_per_request(nginx, port, len(MIX) * 200)
                 instructions[f"instructions_per_request_{side}"] = round(count)
     medians = {side: statistics.median(values) for side, values in rates.items()}
     cpu_medians = {side: statistics.median(values) for side, values in cpu.items()}

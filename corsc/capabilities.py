@@ -227,15 +227,21 @@ def check(
 def cannot_express(target: str, what: str, span: Span, instead: Sequence[str]) -> Diagnostic:
     """CORS601: the target cannot reproduce this construct's verdicts (an error at the
     construct), with help naming targets that can."""
+    return d.TARGET_CANNOT_EXPRESS.at(
+        span, f"target `{target}` cannot express {what}", compile_with(instead)
+    )
+
+
+def compile_with(instead: Sequence[str]) -> str:
+    """The help that offers the targets ``instead`` (for any diagnostic that a construct
+    needs another target)."""
     if instead:
-        help = (
+        return (
             "compile with "
             + " or ".join(f"`--target {name}`" for name in instead)
             + ", which can, or change the policy"
         )
-    else:
-        help = "change the policy: no target can express it"
-    return d.TARGET_CANNOT_EXPRESS.at(span, f"target `{target}` cannot express {what}", help)
+    return "change the policy: no target can express it"
 
 
 def deviation(target: str, what: str, span: Span) -> Diagnostic:

@@ -467,19 +467,3 @@ def _targets(args: argparse.Namespace) -> int:
         lines.append("")
     sys.stdout.write("\n".join(lines))
     return EXIT_OK
-    lines = []
-    for row in rows:
-        names = row["names"]
-        lines.append(
-            f"{names[0]}" + (f" (alias: {', '.join(names[1:])})" if len(names) > 1 else "")
-        )
-        lines.append(f"  {row['summary']}")
-        for capability in row["capabilities"]:
-            note = f" — {capability['note']}" if capability["note"] else ""
-            lines.append(f"    {capability['support']:<12} {capability['feature']}{note}")
-        for option in row["options"]:
-            default = f" (default {option['default']})" if option["default"] else ""
-            lines.append(f"    -O {option['key']}=…  {option['help']}{default}")
-        lines.append("")
-    sys.stdout.write("\n".join(lines))
-    return EXIT_OK

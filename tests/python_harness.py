@@ -12,6 +12,7 @@ CORS layer's own answer.
 - :func:`starlette_server`, :func:`django_server`, :func:`flask_server` run each library
   in-process: Starlette's ``CORSMiddleware`` through ASGI, Django's test client with
   ``override_settings``, Flask's test client with the compiled module's ``init_cors``.
+- :func:`library_server` is the one of them a compiled output configures.
 - :func:`cors_part` extracts what the evaluator decides from a reply: the status (``None``
   when the application answered), the ``Access-Control-*`` headers, the ``Vary`` members.
 """
@@ -277,16 +278,16 @@ def starlette_server(kwargs: dict[str, Any]) -> Server:
     return lambda request: asgi(app, request)
 
 
-_DJANGO_READY = False
-
-
 def _django_setup() -> None:
-    global _DJANGO_READY, urlpatterns
-    if _DJANGO_READY:
-        return
+    """Configure Django once per process. The settings are global, while this module may be
+    imported twice (as ``python_harness`` and as ``tests.python_harness``): whichever copy
+    configures them first serves the URLs of every copy."""
+    global urlpatterns
     import django
     from django.conf import settings
 
+    if settings.configured:
+        return
     settings.configure(
         SECRET_KEY="corsc-tests",
         ALLOWED_HOSTS=["*"],
@@ -303,7 +304,6 @@ def _django_setup() -> None:
         return HttpResponse(APP_BODY, headers=dict(APP_HEADERS))
 
     urlpatterns = [re_path(r"^.*$", view)]
-    _DJANGO_READY = True
 
 
 urlpatterns: list[Any] = []
@@ -347,3 +347,20 @@ def flask_server(module_text: str) -> Server:
         return Reply(response.status_code, tuple(response.headers.to_wsgi_list()), response.data)
 
     return serve
+
+
+def library_server(library: str, text: str, *, toml: bool = False) -> Server:
+    """``library`` (``starlette``, ``django`` or ``flask``) in-process, configured with corsc's
+    compiled output ``text`` (with ``toml``, the TOML file instead of the Python module)."""
+    if library == "flask":
+        return flask_server(text)
+    options = options_of(text, f"cors_{library}", toml=toml)
+    return starlette_server(options) if library == "starlette" else django_server(options)
+
+
+def long_origin(length: int) -> str:
+    """An Origin of exactly ``length`` characters that ``https://*.example.com`` matches."""
+    labels = length - len("https://") - len(".example.com")
+    body = ".".join(["a" * 62] * (labels // 63))
+    rest = labels - len(body) - (1 if body else 0)
+    return "https://" + (body + "." if body else "") + "b" * rest + ".example.com"

@@ -5,7 +5,6 @@ defusedxml)."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -13,19 +12,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corsc import provenance, render
+from corsc import render
 from corsc.backends import EmitOptions, get
 from corsc.diagnostics import Diagnostic, Severity
 from corsc.frontend import load
 from corsc.ir import PolicySet
 from corsc.source import Source
 from tests import irbuild
+from tests.goldens import GOLDEN, check_golden
 from tests.iis_structure import parse, problems
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.cors"))
 TARGETS = ("iis", "iis-headers", "iis-rewrite")
-UPDATE = os.environ.get("CORSC_UPDATE_GOLDEN") == "1"
 
 
 def options(
@@ -72,16 +71,13 @@ def codes(diagnostics: list[Diagnostic]) -> list[str]:
 def test_golden(example: Path, target: str) -> None:
     content, diagnostics, sources = compile_source(example, target)
     if content is None:
-        golden = ROOT / "tests" / "golden" / target / f"{example.stem}.diagnostics.txt"
-        actual = render.render_text(diagnostics, sources, color=False)
+        produced = {
+            f"{example.stem}.diagnostics.txt": render.render_text(diagnostics, sources, color=False)
+        }
     else:
-        golden = ROOT / "tests" / "golden" / target / f"{example.stem}.web.config"
-        actual = content
+        produced = {f"{example.stem}.web.config": content}
         assert problems(content) == []
-    if UPDATE:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(actual, "utf-8")
-    assert provenance.comparable(golden.read_text("utf-8")) == provenance.comparable(actual)
+    check_golden(GOLDEN / target, example.stem, produced)
 
 
 def test_same_input_same_bytes() -> None:

@@ -6,14 +6,14 @@ the evaluator's, reads the same headers, and every response's ``Vary`` contains 
 evaluator's members. A case whose answer Microsoft does not document is *undetermined*: counted
 apart, never as a pass, and listed in docs/iis.md (regenerated with ``CORSC_UPDATE_GOLDEN=1``).
 
-The requests: every example policy, each allowed origin and adversarial look-alikes of it,
+The shared conformance table runs on these targets in tests/test_conformance.py; here the
+requests are: every example policy, each allowed origin and adversarial look-alikes of it,
 simple and preflighted requests, with and without credentials, on each policy's paths. For
 ``iis-rewrite`` every ``{HTTP_ORIGIN}`` condition is also run directly against look-alikes.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -21,22 +21,17 @@ from pathlib import Path
 import pytest
 
 from corsc import origins
-from corsc.backends import EmitOptions, get
-from corsc.diagnostics import Severity
 from corsc.evaluate import Evaluator, Request
-from corsc.frontend import load
 from corsc.ir import PatternKind, PolicySet
-from corsc.source import Source
 from tests import browser
-from tests.conformance_table import ConformanceCase, load_tables
+from tests.conformance_iis import TARGETS, app, vary, web_config
+from tests.goldens import UPDATE
 from tests.iis_interpreter import Undetermined, server
 from tests.iis_structure import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.cors"))
-TARGETS = ("iis", "iis-headers", "iis-rewrite")
 DOC = ROOT / "docs" / "iis.md"
-UPDATE = os.environ.get("CORSC_UPDATE_GOLDEN") == "1"
 
 
 def look_alikes(origin: str) -> list[str]:
@@ -100,22 +95,10 @@ def requests(policy_set: PolicySet) -> list[browser.ScriptRequest]:
     return found
 
 
-def app(request: Request) -> tuple[int, list[tuple[str, str]]]:
-    return 200, list(browser.APP_HEADERS)
-
-
 def compiled(example: Path, target: str) -> tuple[PolicySet, str] | None:
-    loaded = load(Source(example.name, example.read_text("utf-8")))
-    assert loaded.policy_set is not None
-    backend = get(target)
-    values = {o.key: o.default for o in backend.options if o.default}
-    options = EmitOptions("0.1.0", example.name, target, values)
-    if any(
-        d.severity is Severity.ERROR
-        for d in [*loaded.diagnostics, *backend.check(loaded.policy_set, options)]
-    ):
-        return None
-    return loaded.policy_set, backend.emit(loaded.policy_set, options)[0].content
+    """The example's policy set and web.config, or ``None`` when the target refuses it."""
+    policy_set, config, _ = web_config(example.name, example.read_text("utf-8"), target)
+    return None if config is None else (policy_set, config)
 
 
 def recording(serve):  # type: ignore[no-untyped-def]
@@ -127,16 +110,6 @@ def recording(serve):  # type: ignore[no-untyped-def]
         return status, headers
 
     return wrapped, seen
-
-
-def vary(headers: list[tuple[str, str]]) -> set[str]:
-    return {
-        m.strip().lower()
-        for n, v in headers
-        if n.lower() == "vary"
-        for m in v.split(",")
-        if m.strip()
-    }
 
 
 def judge(policy_set: PolicySet, config: str, request: browser.ScriptRequest) -> str:
@@ -261,90 +234,3 @@ def test_rewrite_origin_conditions_reject_look_alikes(example: Path) -> None:
                 pytest.fail(f"{pattern} admits {origin!r}, which no allowed pattern admits")
             checked += 1
     assert checked > 0
-
-
-# ---- the shared conformance table ----------------------------------------------------------
-
-
-def table_verdict(
-    case: ConformanceCase, status: int, headers: list[tuple[str, str]], present: set[str]
-) -> str:
-    """What a browser concludes from one response to the case's request: ``accepted`` or
-    ``refused`` for a preflight, ``shared <exposed names>`` or ``blocked`` otherwise, ``-``
-    for a request without Origin (no browser verdict). Exposure is compared over the header
-    names ``present`` in both responses: with ``-O options=iis`` IIS, not the application,
-    answers a script's own OPTIONS request (documented), so the application's headers are
-    missing there, while what the policy lets scripts read is the same."""
-    if case.origin is None:
-        return "-"
-    request_method = dict((n.lower(), v) for n, v in case.request_headers).get(
-        "access-control-request-method"
-    )
-    lowered = {name.lower(): value for name, value in case.request_headers}
-    if case.method == "OPTIONS" and request_method is not None:
-        names = lowered.get("access-control-request-headers", "")
-        script = browser.ScriptRequest(
-            method=request_method.strip(),
-            path=case.path,
-            origin=case.origin,
-            headers=tuple((name.strip(), "x") for name in names.split(",") if name.strip()),
-            credentials=case.credentials,  # type: ignore[arg-type]
-            private_network=lowered.get("access-control-request-private-network") == "true",
-        )
-        return "refused" if browser.preflight_problem(script, status, headers) else "accepted"
-    script = browser.ScriptRequest(
-        method=case.method,
-        path=case.path,
-        origin=case.origin,
-        headers=case.request_headers,
-        credentials=case.credentials,  # type: ignore[arg-type]
-    )
-    if browser.cors_problem(script, headers) is not None:
-        return "blocked"
-    return "shared " + ",".join(sorted(browser.exposed(script, headers) & present))
-
-
-def table_outcome(policy_set: PolicySet, config: str, case: ConformanceCase) -> str:
-    """``pass``, ``fail: …`` or ``undetermined: …`` for one case of the shared table, judged as
-    every target is: the browser's verdict and exposed headers equal the evaluator's, and
-    the response's Vary contains the evaluator's members."""
-    request = Request.of(case.method, case.path, headers=case.headers)
-    expected = browser.evaluator_server(Evaluator(policy_set))(request)
-    try:
-        actual = server(config, app)(request)
-    except Undetermined as question:
-        return f"undetermined: {question.args[0]}"
-    present = {n.lower() for n, _ in expected[1]} & {n.lower() for n, _ in actual[1]}
-    want = table_verdict(case, expected[0], list(expected[1]), present)
-    got = table_verdict(case, actual[0], list(actual[1]), present)
-    if want != got:
-        return f"fail: {got}, evaluator {want}"
-    if not vary(list(expected[1])) <= vary(list(actual[1])):
-        return f"fail: Vary {sorted(vary(list(actual[1])))}"
-    return "pass"
-
-
-@pytest.mark.parametrize("target", TARGETS)
-def test_shared_conformance_table(target: str) -> None:
-    """Every table the target can compile, every case: no failure; undetermined cases (where
-    Microsoft documents nothing) are counted apart, never as passes."""
-    backend = get(target)
-    values = {o.key: o.default for o in backend.options if o.default}
-    outcomes: Counter[str] = Counter()
-    failures = []
-    for table in load_tables():
-        loaded = load(Source(f"{table.name}.cors", table.policy_text))
-        assert loaded.policy_set is not None
-        options = EmitOptions("0.1.0", f"{table.name}.cors", target, values)
-        problems = [*loaded.diagnostics, *backend.check(loaded.policy_set, options)]
-        if any(item.severity is Severity.ERROR for item in problems):
-            outcomes["refused by the target (a 6xx error)"] += len(table.cases)
-            continue
-        config = backend.emit(loaded.policy_set, options)[0].content
-        for case in table.cases:
-            outcome = table_outcome(loaded.policy_set, config, case)
-            outcomes[outcome.split(":")[0]] += 1
-            if outcome.startswith("fail"):
-                failures.append(f"{case.id}: {outcome}")
-    assert not failures, failures[:10]
-    assert outcomes["pass"] > 0, outcomes

@@ -1,347 +1,23 @@
-"""The nginx target without nginx: goldens of the A2 variant, the structure of every output
-(the rules docs/nginx.md states for every output), its diagnostics, and injection properties.
-
-Outputs are read back with :class:`Config`, a reader of nginx's configuration syntax as
-``ngx_conf_read_token`` reads it (quotes, the backslash escapes it rewrites, comments, blocks),
-so the tests see the directives nginx would see. tests/test_nginx_live.py checks that nginx
-itself agrees (``nginx -t``, and strings read back byte for byte).
-"""
+"""The nginx backend without nginx: its capability table (every row true of ``check`` and
+``emit``, and the docs page's table generated from it), its declared deviations, its options,
+and the diagnostics only nginx needs (tests/test_nginx_emit.py and the other tests/test_nginx_*
+files test the files; tests/test_nginx_live.py runs them in nginx)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
-import string
-from pathlib import Path
+from typing import Any
 
 import pytest
-from attrs import frozen
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
 
-from corsc import __version__, output, provenance
-from corsc.backends import EmitOptions, OutputFile, get, validate_options
-from corsc.backends import nginx_render as r
+from corsc import capabilities, cli
+from corsc.backends import alternatives, get, validate_options
+from corsc.capabilities import Feature, Support
 from corsc.diagnostics import Diagnostic, Severity, fails
-from corsc.frontend import load
 from corsc.ir import PolicySet
-from corsc.source import Source
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples").glob("*.cors"))
-A2_GOLDEN = ROOT / "tests" / "golden" / "nginx" / "a2"
-UPDATE = os.environ.get("CORSC_UPDATE_GOLDEN") == "1"
-BACKEND = get("nginx")
-VARIANTS = ("maps", "a2")
-CORS_HEADERS = {name.lower() for name in r.RESPONSE_HEADERS} | {"vary"}
-BUILTIN = re.compile(r"\$(?:http_[a-z_]+|request_method)\b")
-
-
-# ---- reading nginx configuration -------------------------------------------------------------
-
-
-@frozen
-class Directive:
-    """One directive: its words as nginx reads them, and its block (``None`` without one)."""
-
-    words: tuple[str, ...]
-    block: tuple[Directive, ...] | None = None
-
-    @property
-    def name(self) -> str:
-        return self.words[0]
-
-
-def read_config(text: str) -> list[Directive]:
-    """Parse nginx configuration text; raises ``ValueError`` where nginx would refuse it."""
-    tokens = _tokens(text)
-    directives, rest = _directives(tokens, 0)
-    if rest != len(tokens):
-        raise ValueError("unbalanced `}`")
-    return directives
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    """(kind, value): ``word`` (quotes removed, escapes applied), ``;``, ``{``, ``}``."""
-    found: list[tuple[str, str]] = []
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if char in " \t\r\n":
-            index += 1
-        elif char == "#":
-            end = text.find("\n", index)
-            index = len(text) if end == -1 else end
-        elif char in ";{}":
-            found.append((char, char))
-            index += 1
-        elif char in "\"'":
-            value, index = _quoted(text, index)
-            found.append(("word", value))
-        else:
-            end = index
-            while end < len(text) and text[end] not in " \t\r\n;{}\"'":
-                end += 1
-            if text[end : end + 1] in ("'", '"'):
-                raise ValueError(f"a quote inside a word at {end}")
-            found.append(("word", text[index:end]))
-            index = end
-    return found
-
-
-def _quoted(text: str, start: int) -> tuple[str, int]:
-    quote = text[start]
-    out = []
-    index = start + 1
-    while index < len(text):
-        char = text[index]
-        if char == "\\" and index + 1 < len(text):
-            following = text[index + 1]
-            escapes = {"t": "\t", "r": "\r", "n": "\n", '"': '"', "'": "'", "\\": "\\"}
-            if following in escapes:
-                out.append(escapes[following])
-                index += 2
-                continue
-        if char == quote:
-            after = text[index + 1 : index + 2]
-            if after and after not in " \t\r\n;{)":
-                raise ValueError(f"unexpected {after!r} after a quoted string")
-            return "".join(out), index + 1
-        out.append(char)
-        index += 1
-    raise ValueError("unterminated string")
-
-
-def _directives(tokens: list[tuple[str, str]], index: int) -> tuple[list[Directive], int]:
-    directives = []
-    words: list[str] = []
-    while index < len(tokens):
-        kind, value = tokens[index]
-        if kind == "word":
-            words.append(value)
-            index += 1
-        elif kind == ";":
-            if not words:
-                raise ValueError("empty directive")
-            directives.append(Directive(tuple(words)))
-            words = []
-            index += 1
-        elif kind == "{":
-            block, index = _directives(tokens, index + 1)
-            if index >= len(tokens) or tokens[index][0] != "}":
-                raise ValueError("unclosed block")
-            directives.append(Directive(tuple(words), tuple(block)))
-            words = []
-            index += 1
-        else:
-            break
-    if words:
-        raise ValueError(f"directive without `;`: {words}")
-    return directives, index
-
-
-# ---- compiling --------------------------------------------------------------------------------
-
-
-def compile_text(
-    text: str, *raw: str, source: str = "test.cors"
-) -> tuple[PolicySet, list[Diagnostic], list[OutputFile]]:
-    """Load, check and (when nothing fails) emit; options as ``KEY=VALUE``."""
-    loaded = load(Source(source, text))
-    assert loaded.policy_set is not None, loaded.diagnostics
-    values, problems = validate_options(BACKEND, raw)
-    assert not problems, problems
-    options = EmitOptions(__version__, source, "nginx", values)
-    diagnostics = list(loaded.diagnostics)
-    if not fails(diagnostics):
-        diagnostics += BACKEND.check(loaded.policy_set, options)
-    files = [] if fails(diagnostics) else BACKEND.emit(loaded.policy_set, options)
-    return loaded.policy_set, diagnostics, files
-
-
-def example_text(example: Path) -> str:
-    return example.read_text("utf-8")
-
-
-# ---- goldens of the A2 variant (the maps variant's are tests/test_golden.py's) -----------------
-
-
-@pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.stem)
-def test_a2_golden(example: Path) -> None:
-    _, _, files = compile_text(example_text(example), "variant=a2", source=example.name)
-    produced = {f"{example.stem}.{item.name}": item.content for item in files}
-    if UPDATE:
-        A2_GOLDEN.mkdir(parents=True, exist_ok=True)
-        for stale in A2_GOLDEN.glob(f"{example.stem}.*"):
-            stale.unlink()
-        for name, content in produced.items():
-            (A2_GOLDEN / name).write_text(content, "utf-8")
-    expected = {p.name: p.read_text("utf-8") for p in A2_GOLDEN.glob(f"{example.stem}.*")}
-    assert sorted(expected) == sorted(produced)
-    for name, content in produced.items():
-        assert provenance.comparable(content) == provenance.comparable(expected[name]), name
-
-
-# ---- structure: the rules of every output -----------------------------------------------------
-
-
-def check_structure(files: list[OutputFile], policy_set: PolicySet, prefix: str = "corsc") -> None:
-    """The emission rules, for every file of one compilation."""
-    by_name = {item.name: item for item in files}
-    defined: set[str] = set()
-    for policy in policy_set.policies:
-        stem = f"{prefix}-{policy.name}"
-        first = by_name.get(f"{stem}.http.conf") or by_name[f"{stem}.server.conf"]
-        snippet = by_name[f"{stem}.conf"]
-        for item in (first, snippet):
-            lines = item.content.splitlines()
-            assert lines[0].startswith("# corsc ") and provenance.NOTICE in lines[0]
-        namespace = f"${prefix}_{policy.name}_"
-        for directive in read_config(first.content):
-            if first.name.endswith(".http.conf"):
-                # Only maps at http level, each defining one namespaced variable.
-                assert directive.name == "map" and directive.block is not None
-                assert directive.words[2].startswith(namespace)
-                defined.add(directive.words[2])
-            elif directive.name == "set":
-                assert directive.words[1].startswith(namespace)
-                defined.add(directive.words[1])
-            else:  # A2: server-level `if`s that set one variable, nothing else
-                assert directive.name == "if" and directive.block is not None
-                assert [d.name for d in directive.block] == ["set"]
-                assert directive.block[0].words[1].startswith(namespace)
-        for directive in read_config(snippet.content):
-            if directive.name == "if":
-                # The only `if`s wrap a `return`: safe in a location (if is evil).
-                assert directive.block is not None
-                assert [d.name for d in directive.block] == ["return"]
-            elif directive.name == "add_header":
-                assert len(directive.words) == 4 and directive.words[3] == "always"
-                assert directive.words[1].lower() in CORS_HEADERS
-            else:
-                assert directive.name.endswith("_hide_header"), directive
-        words = [
-            w for item in (first, snippet) for d in walk(read_config(item.content)) for w in d.words
-        ]
-        used = {v for word in words for v in re.findall(r"\$[a-z0-9_]+", word)}
-        assert {v for v in used if not BUILTIN.fullmatch(v)} <= defined
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-@pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.stem)
-def test_examples_follow_the_emission_rules(example: Path, variant: str) -> None:
-    policy_set, _, files = compile_text(example_text(example), f"variant={variant}")
-    check_structure(files, policy_set)
-
-
-def test_the_http_file_maps_in_the_evaluator_s_order() -> None:
-    """deny before allow entries, origin blocks before list items, exact before wildcard; a
-    hash hit is confirmed by a regex that falls through to the next link."""
-    _, _, files = compile_text(
-        """policy p {
-          origins "https://*.example.com", "https://a.example.com", regex "https://r[0-9]\\.example\\.net"
-          deny "https://bad.example.com"
-          origin "https://*.b.example.com" { credentials true }
-        }"""
-    )
-    maps = {d.words[2]: d for d in read_config(files[0].content)}
-    rows = {
-        name: {row.words[0]: row.words[-1] for row in m.block or () if len(row.words) == 2}
-        for name, m in maps.items()
-    }
-    # an Origin too long to be one first, without a regex of the policy; then deny's exact
-    # origin and its trailing-dot twin (only for an Origin with a dot before the port or end),
-    # then the block's wildcard, then the list's exact origin
-    assert rows["$corsc_p_grant"] == {"": "", r"~^[\s\S]{268}": "0", "default": "$corsc_p_t1"}
-    assert rows["$corsc_p_t1"] == {
-        "default": "$corsc_p_t1_dot",
-        "https://bad.example.com": "$corsc_p_t1_0",
-    }
-    assert rows["$corsc_p_t1_0"] == {"default": "0", "~[A-Z]": "$corsc_p_t1_dot"}
-    assert rows["$corsc_p_t1_dot"] == {
-        "default": "$corsc_p_t2_https",
-        r"~\.(?::[0-9]+)?\z": "$corsc_p_t1_dots",
-    }
-    assert rows["$corsc_p_t1_dots"] == {
-        "default": "$corsc_p_t2_https",
-        r"~^(?:https://bad\.example\.com\.)\z": "0",
-    }
-    assert rows["$corsc_p_t2_https"]["*.b.example.com"] == "$corsc_p_t2_https_1"
-    assert rows["$corsc_p_t2_https"]["default"] == "$corsc_p_t3"
-    assert rows["$corsc_p_t3"]["https://a.example.com"] == "$corsc_p_t3_2"
-    assert rows["$corsc_p_t3"]["default"] == "$corsc_p_t3_https"
-    assert rows["$corsc_p_t3_https"]["*.example.com"] == "$corsc_p_t3_https_2"
-    assert rows["$corsc_p_t3_https"]["default"] == "$corsc_p_t3_rx"
-    assert rows["$corsc_p_t3_rx"]["default"] == "0"
-    assert [k for k in rows["$corsc_p_t3_rx"] if "r[0-9]" in k]
-
-
-def test_static_mode_sends_fixed_headers_without_vary() -> None:
-    _, _, files = compile_text('policy p { origins "https://app.example.com"; credentials true }')
-    snippet = files[1].content
-    assert 'add_header Access-Control-Allow-Origin "https://app.example.com" always;' in snippet
-    assert 'add_header Access-Control-Allow-Credentials "true" always;' in snippet
-    assert "Vary" not in snippet
-    _, _, files = compile_text("policy p { origins *; methods * }")
-    snippet = files[1].content
-    assert 'add_header Access-Control-Allow-Origin "*" always;' in snippet
-    # Reflection needs Vary on the preflights that reflect, static or not.
-    assert "add_header Vary $corsc_p_vary always;" in snippet
-
-
-@pytest.mark.parametrize(
-    ("option", "directives"),
-    [
-        ("none", set()),
-        ("proxy", {"proxy_hide_header"}),
-        ("grpc", {"grpc_hide_header"}),
-        (
-            "all",
-            {"proxy_hide_header", "fastcgi_hide_header", "uwsgi_hide_header", "grpc_hide_header"},
-        ),
-    ],
-)
-def test_hide_upstream(option: str, directives: set[str]) -> None:
-    _, _, files = compile_text(
-        'policy p { origins "https://a.example.com", "https://b.example.com" }',
-        f"hide-upstream={option}",
-    )
-    found = [d for d in read_config(files[1].content) if d.name.endswith("_hide_header")]
-    assert {d.name for d in found} == directives
-    for name in directives:
-        hidden = {d.words[1] for d in found if d.name == name}
-        assert hidden == set(r.RESPONSE_HEADERS)
-
-
-def test_prefix_names_variables_and_files() -> None:
-    _, _, files = compile_text('policy api { origins "https://a.example.com" }', "prefix=site_1")
-    assert [item.name for item in files] == ["site_1-api.http.conf", "site_1-api.conf"]
-    assert "$site_1_api_state" in files[0].content
-
-
-def test_output_is_deterministic_and_printed_with_banners() -> None:
-    text = example_text(ROOT / "examples" / "api.cors")
-    first = compile_text(text)[2]
-    assert first == compile_text(text)[2]
-    printed = output.render_stdout(first)
-    assert "# ===== corsc-api.http.conf — inside http {}, once" in printed
-    assert "# ===== corsc-public.conf — inside server {} or location {}" in printed
-
-
-def test_long_unions_are_split_into_parameters_nginx_reads() -> None:
-    patterns = ", ".join(f'"http://h{n}.example.com:*"' for n in range(400))
-    _, diagnostics, files = compile_text(f"policy p {{ origins {patterns} }}")
-    assert not fails(diagnostics)
-    regexes = [
-        d.words[0]
-        for m in read_config(files[0].content)
-        for d in m.block or ()
-        if d.words[0].startswith("~^(?:http://h")
-    ]
-    assert len(regexes) > 1 and all(len(r.literal(x)) <= r.MAX_PARAMETER for x in regexes)
-    assert all("||" not in x and "(?:|" not in x and "|)" not in x for x in regexes)
-    assert sum(x.count("http://h") for x in regexes) == 400
-
+from tests.nginx_config import BACKEND, ROOT, compile_text, example_text
 
 # ---- diagnostics ------------------------------------------------------------------------------
 
@@ -350,10 +26,18 @@ def codes(diagnostics: list[Diagnostic]) -> list[str]:
     return [d.code for d in diagnostics if d.code.startswith("CORS6")]
 
 
+def instead(policy_set: PolicySet) -> str:
+    """The help offering other targets for what only nginx cannot do: computed from the
+    registry (serving targets other than nginx), never written in the backend."""
+    names = alternatives(BACKEND, policy_set)(None)
+    assert names and "nginx" not in names and all(get(name).serves for name in names)
+    return capabilities.compile_with(names)
+
+
 @pytest.mark.parametrize("method", ["patch", "M1", "FOO.BAR", "Mkcol", "x-custom", "A~B"])
 def test_a_method_nginx_does_not_serve_cannot_be_listed(method: str) -> None:
     text = f'policy p {{\n  origins "https://a.example.com"\n  methods PUT, {method}\n}}\n'
-    _, diagnostics, files = compile_text(text)
+    policy_set, diagnostics, files = compile_text(text)
     (error,) = [d for d in diagnostics if d.code == "CORS601"]
     assert error.severity is Severity.ERROR
     assert error.message == (
@@ -363,7 +47,7 @@ def test_a_method_nginx_does_not_serve_cannot_be_listed(method: str) -> None:
     )
     assert error.help == (
         "name methods with capitals, `_` and `-` only (nginx's clients send `PATCH`, not "
-        "`patch`), or compile with `--target python`, whose middleware serves any method"
+        f"`patch`); or {instead(policy_set)}"
     )
     assert text[error.span.start.offset : error.span.end.offset] == method
     assert files == []
@@ -377,8 +61,10 @@ def test_a_prefix_that_decodes_to_a_control_character_cannot_be_a_location(prefi
         f'policy a {{\n  paths "{prefix}"\n  origins "https://a.example.com"\n}}\n'
         "policy b { origins * }\n"
     )
-    _, diagnostics, files = compile_text(text)
+    policy_set, diagnostics, files = compile_text(text)
     (error,) = [d for d in diagnostics if d.code == "CORS601"]
+    assert error.severity is Severity.ERROR
+    assert error.help == instead(policy_set)
     assert error.message == (
         f"target `nginx` cannot express the path prefix `{prefix}`: decoded, it holds a "
         "control character, and nginx compares locations with the decoded path"
@@ -415,21 +101,28 @@ def test_methods_star_declares_the_refused_methods() -> None:
 
 def test_a_dollar_in_a_name_cannot_be_expressed() -> None:
     text = 'policy p {\n  origins "https://a.example.com"\n  headers X-$pid\n}\n'
-    _, diagnostics, files = compile_text(text)
+    policy_set, diagnostics, files = compile_text(text)
     (error,) = [d for d in diagnostics if d.code == "CORS601"]
-    assert error.severity is Severity.ERROR and "`$`" in error.message
+    assert error.severity is Severity.ERROR
+    assert error.message == "target `nginx` cannot express `$` in the name `X-$pid`"
     assert text[error.span.start.offset : error.span.end.offset] == "X-$pid"
-    assert "--target python" in error.help
+    assert error.help == instead(policy_set)
     assert files == []
 
 
 def test_a_list_nginx_cannot_read_in_one_parameter_is_refused() -> None:
     headers = ", ".join(f"X-Header-Number-{n}" for n in range(300))
     text = f'policy p {{\n  origins "https://a.example.com"\n  headers {headers}\n}}\n'
-    _, diagnostics, files = compile_text(text)
+    policy_set, diagnostics, files = compile_text(text)
     (error,) = [d for d in diagnostics if d.code == "CORS620"]
+    assert error.severity is Severity.ERROR
+    assert error.message == (
+        "the `headers` list would become an nginx parameter over 4000 bytes, which nginx "
+        "refuses to read"
+    )
     assert text[error.span.start.offset :].startswith("headers X-Header-Number-0")
-    assert "--target python" in error.help and files == []
+    assert error.help == f"shorten it or split the policy; or {instead(policy_set)}"
+    assert files == []
 
 
 def test_reflection_is_a_declared_deviation() -> None:
@@ -441,7 +134,22 @@ def test_reflection_is_a_declared_deviation() -> None:
         "methods *",
         "headers *",
     ]
-    assert any(row.startswith("headers * (deviation)") for row in BACKEND.deviations)
+    assert BACKEND.capabilities[Feature.METHODS_ANY].support is Support.DEVIATION
+    assert BACKEND.capabilities[Feature.HEADERS_ANY].support is Support.DEVIATION
+    # Once per policy, from the capability table: the message is the row's note.
+    assert [d.message for d in deviations] == [
+        f"target `nginx`: {BACKEND.capabilities[feature].note}"
+        for feature in (Feature.METHODS_ANY, Feature.HEADERS_ANY)
+    ]
+    assert deviations[1].message == (
+        "target `nginx`: `headers *` reflects Access-Control-Request-Headers as nginx received "
+        "it, not re-joined with `, ` (a browser reads the same list)"
+    )
+    assert all(
+        d.help == "no browser verdict changes; this is listed among the target's declared "
+        "deviations"
+        for d in deviations
+    )
 
 
 def test_paths_get_a_layout_diagnostic_and_a_comment() -> None:
@@ -463,7 +171,11 @@ def test_path_policies_warn_that_nginx_decodes_paths() -> None:
     (warning,) = [d for d in diagnostics if d.code == "CORS622"]
     assert warning.severity is Severity.WARNING and "%2F" in warning.message
     assert text[warning.span.start.offset : warning.span.end.offset] == '"/api"'
-    assert "--target python" in warning.help and files
+    assert warning.help == (
+        "fine when clients never send such paths; otherwise compile for a middleware target, "
+        "where the application chooses the policy (`corsc targets` lists them)"
+    )
+    assert files
     _, diagnostics, _ = compile_text('policy p { origins "https://a.example.com" }')
     assert "CORS622" not in codes(diagnostics)
 
@@ -480,136 +192,117 @@ def test_unknown_option_values_are_refused() -> None:
     assert validate_options(BACKEND, ["hide-upstream=apache"])[1]
 
 
-# ---- injection --------------------------------------------------------------------------------
+# ---- the capability table -------------------------------------------------------------------
 
-TCHAR = "!#$%&'*+-.^_`|~" + string.ascii_letters + string.digits
-#: Mostly valid names, with every token character (`$` among them: CORS601) now and then.
-NAMES = st.one_of(
-    st.text(TCHAR.replace("$", ""), min_size=1, max_size=12), st.text(TCHAR, min_size=1, max_size=4)
-)
-#: Regex bodies in corsc.regex's subset, full of what means something to nginx (corsc.regex
-#: writes those as \xHH), and a little raw text the subset may refuse.
-REGEX_PIECES = [
-    "https://",
-    "a",
-    "x-1",
-    r"\.",
-    r"\$",
-    r"\"",
-    r"\;",
-    r"\{",
-    r"\}",
-    r"\#",
-    r"\'",
-    r"\\",
-    "[a-z]",
-    r'[$;"#\\]',
-    r"\d+",
-    "(?:ab|cd)",
-    "z?",
-    " ",
-    "$",
-    ";",
-]
-REGEX_BODY = st.lists(st.sampled_from(REGEX_PIECES), min_size=1, max_size=8).map("".join)
-PATH = st.text(string.ascii_letters + "/.%;{}$#\"'\\ ", min_size=1, max_size=12).map(
-    lambda path: "/" + path
-)
+#: A policy using each feature (and, apart from the policy around it, little else).
+USES = {
+    Feature.EXACT_ORIGIN: 'policy p { origins "https://a.example.com" }',
+    Feature.SUBDOMAIN_ORIGIN: 'policy p { origins "https://*.example.com" }',
+    Feature.PORT_ORIGIN: 'policy p { origins "http://localhost:*" }',
+    Feature.REGEX_ORIGIN: 'policy p { origins regex "https://r[0-9]\\\\.example\\\\.net" }',
+    Feature.NULL_ORIGIN: 'policy p { origins "null" }',
+    Feature.ANY_ORIGIN: "policy p { origins * }",
+    Feature.SEVERAL_ORIGINS: 'policy p { origins "https://a.example.com", "https://b.test" }',
+    Feature.DENY: 'policy p { origins "https://*.example.com"; deny "https://bad.example.com" }',
+    Feature.ORIGIN_BLOCKS: (
+        'policy p {\n  origins "https://a.example.com"\n'
+        '  origin "https://b.example.com" { max-age 60 }\n}'
+    ),
+    Feature.UNLISTED_REJECT: 'policy p { origins "https://a.example.com"; unlisted reject }',
+    Feature.METHODS_ANY: 'policy p { origins "https://a.example.com"; methods * }',
+    Feature.HEADERS_ANY: 'policy p { origins "https://a.example.com"; headers * }',
+    Feature.EXPOSE_ANY: 'policy p { origins "https://a.example.com"; expose * }',
+    Feature.CREDENTIALS: 'policy p { origins "https://a.example.com"; credentials true }',
+    Feature.MAX_AGE: 'policy p { origins "https://a.example.com"; max-age 600 }',
+    Feature.PRIVATE_NETWORK: 'policy p { origins "https://a.example.com"; private-network true }',
+    Feature.PREFLIGHT_STATUS: 'policy p { origins "https://a.example.com"; preflight-status 200 }',
+    Feature.PATHS: (
+        'policy a { paths "/api"; origins "https://a.example.com" }\n'
+        'policy b { origins "https://b.example.com" }'
+    ),
+    Feature.SEVERAL_POLICIES: (
+        'policy a { paths "/v1"; origins "https://a.example.com" }\n'
+        'policy b { paths "/v2"; origins "https://b.example.com" }'
+    ),
+}
 
 
-def quoted(value: str) -> str:
-    """A policy-language string: only `"` and `\\` are escaped."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def test_every_feature_has_a_policy_using_it() -> None:
+    assert set(USES) == set(Feature)
 
 
-@st.composite
-def hostile_policies(draw: st.DrawFn) -> str:
-    lines = [
-        f'origins "https://a.example.com", regex {quoted(draw(REGEX_BODY))}',
-        f"methods {', '.join(draw(st.lists(NAMES, min_size=1, max_size=3)))}",
-        f"headers {', '.join(draw(st.lists(NAMES, min_size=1, max_size=3)))}",
-        f"expose {', '.join(draw(st.lists(NAMES, min_size=1, max_size=3)))}",
-        f"paths {quoted(draw(PATH))}",
-    ]
-    return "policy p {\n  " + "\n  ".join(lines) + "\n}\npolicy q { origins * }\n"
-
-
-@settings(
-    max_examples=300,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
-@given(text=hostile_policies(), variant=st.sampled_from(VARIANTS))
-def test_no_policy_value_reaches_nginx_as_syntax(text: str, variant: str) -> None:
-    """Whatever the names, regexes and paths hold, the output is the directives corsc writes,
-    every ``$`` starts one of its variables, and values read back as the policy wrote them."""
-    policy_set, _, files = compile_text(text, f"variant={variant}")
-    assume(files)
-    check_structure(files, policy_set)
-    grant = policy_set.policies[0].grant
-    methods = grant.methods.value
-    # `methods *` reflects the requested method (the evaluator's meaning); `expose *` is `*`.
-    reflected = r.ACRM if methods.wildcard else ", ".join(r.names(methods, fold_case=False))
-    assert assigned(files, "$corsc_p_acam") == {reflected} - {""}
-    expose = grant.expose.value
-    listed = "*" if expose.wildcard else ", ".join(r.names(expose, fold_case=True))
-    assert assigned(files, "$corsc_p_expose") == {listed} - {""}
-    for item in files:
-        for directive in walk(read_config(item.content)):
-            for word in directive.words[1:]:
-                # A variable is only ever the whole value or part of a composed key.
-                for reference in re.findall(r"\$[^\s\"]*", word):
-                    assert re.fullmatch(r"\$[a-z0-9_]+(?:/https?|/|:\S*)?", reference), word
-    snippet = next(item for item in files if item.name == "corsc-p.conf").content
-    sent = {d.words[1]: d.words[2] for d in read_config(snippet) if d.name == "add_header"}
-    assert set(sent) <= {name for name in r.RESPONSE_HEADERS} | {"Vary"}
-
-
-def assigned(files: list[OutputFile], variable: str) -> set[str]:
-    """The non-empty values a variable is given, by a map or by ``set``."""
-    values = set()
-    for item in files:
-        for directive in walk(read_config(item.content)):
-            if directive.name == "map" and directive.words[2] == variable:
-                values |= {d.words[1] for d in directive.block or () if d.name != "default"}
-            elif directive.name == "set" and directive.words[1] == variable:
-                values.add(directive.words[2])
-    return values - {""}
-
-
-def walk(directives: list[Directive] | tuple[Directive, ...]) -> list[Directive]:
-    found = []
-    for directive in directives:
-        found.append(directive)
-        found += walk(directive.block or ())
-    return found
-
-
-@given(value=st.text(st.characters(min_codepoint=32, max_codepoint=126)))
-def test_literal_reads_back_as_written(value: str) -> None:
-    ((_, read),) = [(kind, word) for kind, word in _tokens(r.literal(value))]
-    assert read == value
-
-
-@given(value=st.text(st.characters(min_codepoint=32, max_codepoint=126)))
-def test_text_refuses_a_dollar(value: str) -> None:
-    if "$" in value:
-        with pytest.raises(r.Unwritable):
-            r.text(value)
+@pytest.mark.parametrize("feature", list(Feature), ids=lambda feature: feature.name.lower())
+def test_check_and_emit_agree_with_the_table(feature: Feature) -> None:
+    """A feature the table marks ``no`` is refused (CORS601 at its use) and never emitted; any
+    other compiles, a deviation with its row's note as CORS602 (once per policy), an open
+    question as CORS603."""
+    text = USES[feature]
+    policy_set, diagnostics, files = compile_text(text)
+    used = [use for use in capabilities.uses(policy_set) if use.feature is feature]
+    assert used, f"the policy for {feature.name} does not use it"
+    row = BACKEND.capabilities[feature]
+    if row.support is Support.NO:
+        refused = {d.span for d in diagnostics if d.code == "CORS601"}
+        assert refused >= {use.span for use in used}
+        assert files == []
+        return
+    assert not fails(diagnostics), diagnostics
+    assert files
+    noted = [d for d in diagnostics if d.code in ("CORS602", "CORS603") and row.note in d.message]
+    if row.support is Support.DEVIATION:
+        assert [(d.code, d.message, d.span) for d in noted] == [
+            ("CORS602", f"target `nginx`: {row.note}", used[0].span)
+        ]
+    elif row.support is Support.UNDOCUMENTED:
+        assert [(d.code, d.span) for d in noted] == [("CORS603", used[0].span)]
     else:
-        assert r.text(value) == r.literal(value)
+        assert not [d for d in diagnostics if d.code in ("CORS602", "CORS603")]
 
 
-@pytest.mark.parametrize("bad", ["a\nb", "tab\there", "é", "nul\x00"])
-def test_literal_refuses_control_and_non_ascii(bad: str) -> None:
-    with pytest.raises(r.Unwritable):
-        r.literal(bad)
+def test_the_table_s_deviations_are_notes_that_say_what_differs() -> None:
+    for feature, row in BACKEND.capabilities.items():
+        if row.support in (Support.DEVIATION, Support.UNDOCUMENTED):
+            assert len(row.note) > 40, feature
+    # Plain declared differences: the support of each feature is the table's, not a row here.
+    for deviation in BACKEND.deviations:
+        assert "(yes)" not in deviation and "(no)" not in deviation
+        assert "(deviation)" not in deviation, deviation
 
 
-def test_a_file_name_cannot_end_a_comment() -> None:
-    _, _, files = compile_text(
-        'policy p { origins "https://a.example.com" }',
-        source="evil\nadd_header X-Injected yes always;\n.cors",
-    )
-    for item in files:
-        assert "X-Injected" not in {w for d in walk(read_config(item.content)) for w in d.words}
+# ---- the docs page's table is `corsc targets`' ----------------------------------------------
+
+DOCS = ROOT / "docs" / "nginx.md"
+BEGIN, END = "<!-- nginx-capabilities:begin -->\n", "<!-- nginx-capabilities:end -->"
+
+
+def capability_section(row: dict[str, Any]) -> str:
+    """The docs page's table and declared differences, from ``corsc targets``' row."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = ["| feature | support | how nginx does it, or what differs |", "|---|---|---|"]
+    lines += [
+        f"| {cell(item['description'])} | {item['support']} | {cell(item['note'])} |"
+        for item in row["capabilities"]
+    ]
+    lines += ["", "Declared differences, whatever the policy says:", ""]
+    lines += [f"- {deviation}" for deviation in row["deviations"]]
+    return BEGIN + "\n".join(lines) + "\n" + END
+
+
+def test_the_docs_table_is_corsc_targets(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["targets", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["targets"]
+    (row,) = [row for row in rows if row["names"][0] == "nginx"]
+    assert [item["support"] for item in row["capabilities"]] == [
+        BACKEND.capabilities[feature].support.value for feature in Feature
+    ]
+    expected = capability_section(row)
+    text = DOCS.read_text("utf-8")
+    current = re.search(re.escape(BEGIN) + ".*?" + re.escape(END), text, re.S)
+    assert current is not None
+    if os.environ.get("CORSC_UPDATE_README") == "1":
+        DOCS.write_text(text.replace(current.group(0), expected), "utf-8")
+        return
+    assert current.group(0) == expected, "run with CORSC_UPDATE_README=1 and read the diff"

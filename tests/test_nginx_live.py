@@ -3,9 +3,8 @@ reference evaluator (docs/nginx.md: What was verified, and how).
 
 - ``nginx -t`` accepts every golden output, with the snippet at server level and at location
   level, for both variants.
-- One nginx for the module (private prefix, ``daemon off; master_process off;``, stopped by its
-  own pid) serves every table of the shared conformance table, each in its own ``server`` with
-  its own ``-O prefix=``, so the compiled files of several policy files live side by side.
+- The shared conformance table runs on nginx in tests/test_conformance.py (one nginx for every
+  table, tests/conformance_nginx.py); every nginx here is started by tests/nginx_launcher.py.
 - A matrix of placements: error statuses keep CORS, ``try_files`` keeps
   working, one Allow-Origin when the upstream sends its own (with ``hide-upstream``),
   look-alike origins refused, ``OPTIONS`` without Access-Control-Request-Method reaches the
@@ -13,258 +12,50 @@ reference evaluator (docs/nginx.md: What was verified, and how).
 - Hypothesis: generated policies, compiled and served by a fresh nginx, answer generated
   requests with the evaluator's CORS headers.
 
-The application behind each CORS snippet is ``return 200 "app";`` (tests/python_harness.py's
-stub answer), so a response with another status or body came from the CORS layer.
+The application behind each CORS snippet is ``APP`` (tests/conformance_nginx.py), so a
+response with another status or body came from the CORS layer.
 """
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import http.server
-import os
-import re
-import shutil
-import signal
-import socket
-import subprocess
 import tempfile
 import threading
-import time
-import urllib.parse
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from attrs import frozen
-from conformance_table import ConformanceCase, load_tables
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from python_harness import (
-    APP_BODY,
-    APP_STATUS,
-    CorsPart,
-    Reply,
-    cors_part,
-    expected_part,
-    same_part,
-)
 
-from corsc import __version__, paths, regex
-from corsc.backends import EmitOptions, get
-from corsc.backends import nginx_render as r
+from corsc import regex
+from corsc.backends import nginx_text as r
 from corsc.diagnostics import fails
 from corsc.evaluate import Evaluator, Request
 from corsc.frontend import load
 from corsc.ir import PatternKind, PolicySet
 from corsc.source import Source
-from tests.deny_cases import DENY_PATTERNS, dotted, policy_text, refused
-
-ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = ROOT / "tests" / "golden" / "nginx"
-NGINX = shutil.which("nginx") or next(
-    (path for path in ("/usr/sbin/nginx",) if os.access(path, os.X_OK)), None
+from tests.conformance_nginx import (
+    APP,
+    Compiled,
+    as_nginx_serves,
+    compile_policy,
+    conforms,
+    hint_locations,
+    http_includes,
+    send,
+    server_includes,
 )
+from tests.deny_cases import DENY_PATTERNS, dotted, policy_text, refused
+from tests.goldens import GOLDEN as GOLDENS
+from tests.nginx_launcher import NGINX, Nginx, free_port
+from tests.python_harness import APP_BODY, Reply, cors_part, expected_part
+
+GOLDEN = GOLDENS / "nginx"
 pytestmark = pytest.mark.skipif(
     NGINX is None, reason="nginx is not installed (Debian: apt-get install nginx)"
 )
-
-#: The stub application: what a location answers when the CORS layer lets the request through.
-APP = f'return 200 "{APP_BODY.decode()}";'
-
-MAIN = """\
-pid logs/nginx.pid;
-error_log logs/error.log notice;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    client_body_temp_path temp/client_body;
-    proxy_temp_path temp/proxy;
-    fastcgi_temp_path temp/fastcgi;
-    uwsgi_temp_path temp/uwsgi;
-    scgi_temp_path temp/scgi;
-    default_type text/plain;
-{http}
-}}
-"""
-
-
-class PortTaken(Exception):
-    """nginx could not bind a port chosen as free (another process took it meanwhile)."""
-
-
-class Nginx:
-    """One nginx with a private prefix ``root``: configuration in ``conf/``, logs and temporary
-    files inside the prefix, one process (``master_process off``), a direct child (``daemon
-    off``) stopped by its own pid."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.process: subprocess.Popen[bytes] | None = None
-        for directory in ("conf", "logs", "temp"):
-            (root / directory).mkdir(parents=True, exist_ok=True)
-
-    def configure(self, http: str, files: dict[str, str]) -> None:
-        """Write ``conf/nginx.conf`` with ``http`` inside ``http {}``, and ``files`` (names
-        relative to ``conf/``, where nginx resolves ``include``)."""
-        for name, content in files.items():
-            (self.root / "conf" / name).write_text(content, "utf-8")
-        (self.root / "conf" / "nginx.conf").write_text(MAIN.format(http=http), "utf-8")
-
-    def _command(self, *extra: str) -> list[str]:
-        assert NGINX is not None
-        return [NGINX, "-p", f"{self.root}/", "-c", "conf/nginx.conf", *extra]
-
-    def test(self) -> subprocess.CompletedProcess[str]:
-        """``nginx -t``: the configuration parses and every directive is where it may be."""
-        return subprocess.run(
-            self._command("-t", "-q", "-e", "stderr"), capture_output=True, text=True, timeout=30
-        )
-
-    def start(self, ports: Sequence[int]) -> None:
-        """Start and wait until every port accepts connections (5 ms polls, 5 s at most)."""
-        error_log = self.root / "logs" / "error.log"
-        error_log.write_text("")
-        self.process = subprocess.Popen(
-            self._command("-e", "logs/error.log", "-g", "daemon off; master_process off;"),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 5
-        waiting = list(ports)
-        while waiting:
-            if self.process.poll() is not None:
-                log = error_log.read_text()
-                self.process = None
-                if "Address already in use" in log:
-                    raise PortTaken(log)
-                raise AssertionError(f"nginx exited:\n{log}")
-            try:
-                socket.create_connection(("127.0.0.1", waiting[0]), timeout=0.2).close()
-                waiting.pop(0)
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise AssertionError(
-                        f"nginx did not listen:\n{error_log.read_text()}"
-                    ) from None
-                time.sleep(0.005)
-
-    def stop(self) -> None:
-        """SIGQUIT (graceful), then SIGKILL if it does not end within 5 s."""
-        if self.process is None:
-            return
-        process, self.process = self.process, None
-        process.send_signal(signal.SIGQUIT)
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-
-    def serve(
-        self, build: Callable[[list[int]], tuple[str, dict[str, str]]], count: int
-    ) -> list[int]:
-        """Configure with ``count`` free ports (``build(ports)`` gives the ``http {}`` body and
-        the files) and start; new ports when one was taken meanwhile."""
-        for _ in range(5):
-            ports = free_ports(count)
-            self.configure(*build(ports))
-            try:
-                self.start(ports)
-            except PortTaken:
-                continue
-            return ports
-        raise AssertionError("no free ports")
-
-
-def free_port() -> int:
-    return free_ports(1)[0]
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct free ports: every probe stays bound until all are chosen, since a
-    port released at once may be handed out again (two servers on one port would answer for
-    each other)."""
-    with contextlib.ExitStack() as stack:
-        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for probe in probes:
-            probe.bind(("127.0.0.1", 0))
-        return [int(probe.getsockname()[1]) for probe in probes]
-
-
-def send(port: int, request: Request) -> Reply:
-    """Send ``request`` as it is (method, path and header fields unchanged, repeats kept)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.putrequest(request.method, request.path, skip_accept_encoding=True)
-        for name, value in request.headers:
-            connection.putheader(name, value)
-        connection.endheaders()
-        response = connection.getresponse()
-        body = response.read()
-        if request.method == "HEAD" and response.status == APP_STATUS:
-            # A HEAD response has no body: the application's answer is known by its status
-            # alone, since the CORS layer never answers HEAD with 200.
-            body = APP_BODY
-        return Reply(response.status, tuple(response.getheaders()), body)
-    finally:
-        connection.close()
-
-
-@frozen
-class Compiled:
-    """A policy file compiled for nginx: its files and, per policy, the ``location`` blocks
-    that include its snippet (the layout CORS604 describes)."""
-
-    policy_set: PolicySet
-    files: dict[str, str]
-    server: str
-
-
-def compile_policy(name: str, text: str, *options: str) -> Compiled:
-    loaded = load(Source(f"{name}.cors", text))
-    assert loaded.policy_set is not None, loaded.diagnostics
-    backend = get("nginx")
-    values = dict(option.split("=", 1) for option in options)
-    emit_options = EmitOptions(__version__, f"{name}.cors", "nginx", values)
-    errors = [
-        item
-        for item in [*loaded.diagnostics, *backend.check(loaded.policy_set, emit_options)]
-        if item.severity.value == "error"
-    ]
-    assert not errors, errors
-    files = {item.name: item.content for item in backend.emit(loaded.policy_set, emit_options)}
-    return Compiled(loaded.policy_set, files, locations(loaded.policy_set, files))
-
-
-def locations(policy_set: PolicySet, files: dict[str, str]) -> str:
-    """``location`` blocks as the CORS604 layout says: segment-boundary locations for each
-    path prefix, the fallback policy in ``location /``, every location answering as the
-    application; an ``.http.conf`` is included at http level by the caller."""
-    snippets = {
-        name.removesuffix(".conf").split("-", 1)[1]: name for name in files if name.count(".") == 1
-    }
-    blocks = []
-    fallback = "location / { " + APP + " }"
-    for policy in policy_set.policies:
-        snippet = snippets[policy.name]
-        include = f"include {snippet}; {APP}"
-        if not policy.paths or any(prefix.value == "/" for prefix in policy.paths):
-            fallback = f"location / {{ {include} }}"
-        # Written as the snippet's opening comment tells the user to.
-        for prefix_location, exact_location in hint_locations(files[snippet]):
-            blocks.append(f"location {prefix_location} {{ {include} }}")
-            blocks.append(f"location = {exact_location} {{ {include} }}")
-    return "\n".join([*blocks, fallback])
-
-
-def http_includes(files: dict[str, str]) -> str:
-    return "\n".join(f"include {name};" for name in files if name.endswith(".http.conf"))
-
-
-def server_includes(files: dict[str, str]) -> str:
-    return "\n".join(f"include {name};" for name in files if name.endswith(".server.conf"))
 
 
 # ---- nginx -t on every golden output ----------------------------------------------------------
@@ -305,118 +96,6 @@ def test_nginx_accepts_the_golden_files(
     result = nginx.test()
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-
-
-# ---- the shared conformance table -------------------------------------------------------------
-
-TABLES = load_tables()
-
-
-@pytest.fixture(scope="module")
-def conformance(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[dict[str, tuple[int, Compiled]]]:
-    """One nginx serving every table, each in its own server with its own prefix."""
-    compiled = {
-        table.name: compile_policy(table.name, table.policy_text, f"prefix=t{n}")
-        for n, table in enumerate(TABLES)
-    }
-    files = {name: text for c in compiled.values() for name, text in c.files.items()}
-    nginx = Nginx(tmp_path_factory.mktemp("nginx-conformance"))
-
-    def build(ports: list[int]) -> tuple[str, dict[str, str]]:
-        servers = [
-            f"server {{ listen 127.0.0.1:{port};\n{c.server}\n}}"
-            for port, c in zip(ports, compiled.values(), strict=True)
-        ]
-        return http_includes(files) + "\n" + "\n".join(servers), files
-
-    ports = nginx.serve(build, len(compiled))
-    try:
-        yield {name: (port, c) for port, (name, c) in zip(ports, compiled.items(), strict=True)}
-    finally:
-        nginx.stop()
-
-
-#: Headers nginx reflects as received (``methods *``, ``headers *``): a declared deviation.
-REFLECTED = ("access-control-allow-methods", "access-control-allow-headers")
-
-
-def list_items(value: str) -> list[str]:
-    """A header list as a browser reads it: items trimmed, empty items dropped."""
-    return [item.strip(" \t") for item in value.split(",") if item.strip(" \t")]
-
-
-def as_browser_reads(part: CorsPart) -> tuple[object, ...]:
-    headers = [
-        (name.lower(), list_items(value) if name.lower() in REFLECTED else [value])
-        for name, value in part.headers
-    ]
-    return (part.status, headers, [member.lower() for member in part.vary])
-
-
-def conforms(got: CorsPart, want: CorsPart, policy_set: PolicySet) -> bool:
-    """Exactly the evaluator's CORS part, or — where the policy reflects methods or headers —
-    the same once the reflected lists are read as a browser reads them."""
-    if same_part(got, want):
-        return True
-    reflects = any(
-        setting.value.wildcard
-        for policy in policy_set.policies
-        for grant in (policy.grant, *(entry.grant for entry in policy.entries))
-        for setting in (grant.methods, grant.headers)
-    )
-    return reflects and as_browser_reads(got) == as_browser_reads(want)
-
-
-@pytest.mark.parametrize(
-    "case", [case for table in TABLES for case in table.cases], ids=lambda case: case.id
-)
-def test_conformance_table(
-    conformance: dict[str, tuple[int, Compiled]], case: ConformanceCase
-) -> None:
-    port, compiled = conformance[case.table]
-    got = cors_part(send(port, Request(case.method, case.path, case.headers)))
-    evaluator = Evaluator(compiled.policy_set)
-    request = Request(case.method, case.path, case.headers)
-    served = as_nginx_serves(request)
-    want = expected_part(evaluator.respond(served))
-    assert conforms(got, want, compiled.policy_set), (got, want)
-    if expected_part(evaluator.respond(request)) != want:
-        # The deviation is real: what the table expects for the raw path, or for a preflight
-        # of a method nginx does not serve, is not what nginx does.
-        assert case.mismatches(got.status, with_vary(got)), case.id
-    else:
-        # nginx's answer; where it differs only by the declared list formatting (`conforms`),
-        # the table is checked against the answer it is equivalent to.
-        checked = got if same_part(got, want) else want
-        case.assert_matches(checked.status, with_vary(checked))
-
-
-def as_nginx_serves(request: Request) -> Request:
-    """The request whose meaning nginx follows (its declared deviations):
-
-    - nginx chooses the location on the path as it routes it (every escape decoded, slashes
-      merged, CORS622), so where corsc refuses a path whose raw and decoded forms choose
-      different policies, nginx answers as the evaluator does for the decoded path; elsewhere
-      both forms choose the same policy and the answer is the same;
-    - a preflight for a method nginx does not serve (a character other than A-Z, `_`, `-`,
-      after trimming) is refused, as the evaluator refuses a requested method that is no token.
-    """
-    # Written back as a request target that nginx decodes to exactly that path.
-    path = urllib.parse.quote(paths.decoded_path(request.path), safe="/:@!$&'()*+,;=-._~")
-    method = request.header("Access-Control-Request-Method")
-    if method is None or r.NGINX_METHOD.fullmatch(method.strip(" \t")):
-        return Request(request.method, path, request.headers)
-    headers = [
-        (name, "a b" if name.lower() == "access-control-request-method" else value)
-        for name, value in request.headers
-    ]
-    return Request(request.method, path, tuple(headers))
-
-
-def with_vary(part: CorsPart) -> list[tuple[str, str]]:
-    return [*part.headers, *([("Vary", ", ".join(part.vary))] if part.vary else [])]
 
 
 # ---- the matrix of placements -----------------------------------------------------------------
@@ -918,12 +597,6 @@ HARDENED = {
 }
 """,
 }
-
-
-def hint_locations(snippet: str) -> list[tuple[str, str]]:
-    """The ``location`` prefixes the snippet's opening comment tells the user to write: one
-    (prefix, exact) pair per path prefix other than ``/``."""
-    return re.findall(r"location (\S+) \{ … \} and location = (\S+) \{ … \}", snippet)
 
 
 @pytest.fixture(scope="module", params=["maps", "a2"])
