@@ -217,7 +217,25 @@ def _emit_options(
     values, problems = validate_options(backend, raw)
     if problems:
         raise UsageError("; ".join(problems))
+    _require_chosen_format(backend, target, values, output)
     return EmitOptions(__version__, source_name, target, values, output)
+
+
+def _require_chosen_format(
+    backend: Backend, target: str, values: Mapping[str, str], output: str
+) -> None:
+    """A target whose output format is an option (``-O format=…``) writes the format chosen,
+    whatever ``-o`` is called: an ``-o`` name ending in another of its formats (``-o
+    settings.toml`` without ``-O format=toml``) is a mistake to point out, never a file to
+    fill with the wrong language."""
+    formats = next((option.choices for option in backend.options if option.key == "format"), ())
+    suffix = os.path.splitext(output)[1].lower().removeprefix(".")
+    chosen = values.get("format", "")
+    if suffix in formats and suffix != chosen:
+        raise UsageError(
+            f"-o {output}: target `{target}` writes format `{chosen}` unless told otherwise; "
+            f"add `-O format={suffix}` to write {suffix.upper()}"
+        )
 
 
 # ---- commands ------------------------------------------------------------------------------
