@@ -14,9 +14,10 @@ from collections.abc import Iterator, Sequence
 from attrs import frozen
 
 from corsc import diagnostics as d
+from corsc.bindings import Override, parse_override
 from corsc.check import check
 from corsc.ir import PolicySet
-from corsc.lower import Override, lower, parse_override
+from corsc.lower import lower
 from corsc.parse import parse
 from corsc.source import (
     MAX_SOURCE_BYTES,

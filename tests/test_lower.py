@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from corsc.bindings import parse_override
 from corsc.diagnostics import Diagnostic, Severity
 from corsc.frontend import Loaded, load
 from corsc.ir import PatternKind, Policy, Unlisted
-from corsc.lower import parse_override
 from corsc.source import Source, Span
 
 
