@@ -9,7 +9,7 @@ lowering goes on with the rest and one run reports every problem.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TypeVar
 
 from corsc import diagnostics as d
@@ -185,17 +185,18 @@ def token_list(
 
 def boolean(statement: Statement, report: list[d.Diagnostic]) -> Setting[bool]:
     """``true`` or ``false``; anything else is reported and taken as ``false``."""
-    value = _single(statement, "true/false", report)
-    if value.form != "word" or value.text not in {"true", "false"}:
-        report.append(
-            d.INVALID_VALUE.at(
-                value.span,
-                f"expected `true` or `false`, found {_shown(value)}",
-                "write `true` or `false`",
-            )
-        )
-        return Setting(False, statement.span, True)
-    return Setting(value.text == "true", statement.span, True)
+    value = _one_of(
+        statement,
+        "true/false",
+        {"true", "false"},
+        report,
+        lambda found: d.INVALID_VALUE.at(
+            found.span,
+            f"expected `true` or `false`, found {_shown(found)}",
+            "write `true` or `false`",
+        ),
+    )
+    return Setting(value == "true", statement.span, True)
 
 
 def unlisted(
@@ -204,18 +205,19 @@ def unlisted(
     """``unlisted pass`` or ``reject``; ``pass`` when not written or not either."""
     if statement is None:
         return Setting(Unlisted.PASS, default_span, False)
-    value = _single(statement, "unlisted", report)
-    if value.form != "word" or value.text not in {member.value for member in Unlisted}:
-        report.append(
-            d.INVALID_VALUE.at(
-                value.span,
-                f"expected `pass` or `reject`, found {_shown(value)}",
-                "`unlisted pass` serves other origins without CORS headers; "
-                "`unlisted reject` answers them 403",
-            )
-        )
-        return Setting(Unlisted.PASS, statement.span, True)
-    return Setting(Unlisted(value.text), statement.span, True)
+    value = _one_of(
+        statement,
+        "unlisted",
+        {member.value for member in Unlisted},
+        report,
+        lambda found: d.INVALID_VALUE.at(
+            found.span,
+            f"expected `pass` or `reject`, found {_shown(found)}",
+            "`unlisted pass` serves other origins without CORS headers; "
+            "`unlisted reject` answers them 403",
+        ),
+    )
+    return Setting(Unlisted.PASS if value is None else Unlisted(value), statement.span, True)
 
 
 def max_age(statement: Statement, report: list[d.Diagnostic]) -> Setting[int | None]:
@@ -243,17 +245,34 @@ def preflight_status(
     """The status of an accepted preflight, 200 or 204; 204 when not written or neither."""
     if statement is None:
         return Setting(204, default_span, False)
-    value = _single(statement, "preflight-status", report)
-    if value.form != "word" or value.text not in {"200", "204"}:
-        report.append(
-            d.PREFLIGHT_STATUS_INVALID.at(
-                value.span,
-                f"the preflight status must be 200 or 204, found {_shown(value)}",
-                "write `preflight-status 204` (the default) or `200` for old clients",
-            )
-        )
-        return Setting(204, statement.span, True)
-    return Setting(int(value.text), statement.span, True)
+    value = _one_of(
+        statement,
+        "preflight-status",
+        {"200", "204"},
+        report,
+        lambda found: d.PREFLIGHT_STATUS_INVALID.at(
+            found.span,
+            f"the preflight status must be 200 or 204, found {_shown(found)}",
+            "write `preflight-status 204` (the default) or `200` for old clients",
+        ),
+    )
+    return Setting(204 if value is None else int(value), statement.span, True)
+
+
+def _one_of(
+    statement: Statement,
+    name: str,
+    choices: Collection[str],
+    report: list[d.Diagnostic],
+    problem: Callable[[Value], d.Diagnostic],
+) -> str | None:
+    """The word of a statement that takes one of ``choices``; ``None`` when it is none (then
+    ``problem`` of the value is reported)."""
+    value = _single(statement, name, report)
+    if value.form == "word" and value.text in choices:
+        return value.text
+    report.append(problem(value))
+    return None
 
 
 def _single(statement: Statement, name: str, report: list[d.Diagnostic]) -> Value:
