@@ -157,8 +157,8 @@ class Bindings:
         file: str,
         report: list[d.Diagnostic],
     ) -> None:
-        self.report = report
-        self.bindings: dict[str, LetBinding] = {}
+        self._report = report
+        self._bindings: dict[str, LetBinding] = {}
         self._kinds: dict[str, tuple[ValueKind, Span]] = {}  # the first use of each
         self._used: set[str] = set()
         self._expanded: dict[int, list[Value]] = {}  # by the statement's offset
@@ -168,30 +168,34 @@ class Bindings:
             problem = name_problem("binding", binding.name, binding.span)
             if problem is not None:
                 report.append(problem)
-            if binding.name in self.bindings:
+            if binding.name in self._bindings:
                 report.append(
                     d.DUPLICATE_BINDING.at(
                         binding.span,
                         f"`let {binding.name}` is defined twice",
                         "rename one of the bindings or merge their values",
-                        related=[d.Related(self.bindings[binding.name].span, "first defined here")],
+                        related=[
+                            d.Related(self._bindings[binding.name].span, "first defined here")
+                        ],
                     )
                 )
                 continue
-            self.bindings[binding.name] = binding
+            self._bindings[binding.name] = binding
         for override in overrides:
-            existing = self.bindings.get(override.name)
+            existing = self._bindings.get(override.name)
             if existing is None:
                 report.append(
                     d.INVALID_OVERRIDE.at(
                         override.span,
                         f"`--set {override.name}` names no `let` binding in {file}",
-                        did_you_mean(override.name, list(self.bindings))
+                        did_you_mean(override.name, list(self._bindings))
                         or "`--set` replaces a binding the file defines with `let`",
                     )
                 )
                 continue
-            self.bindings[override.name] = LetBinding(override.name, existing.span, override.values)
+            self._bindings[override.name] = LetBinding(
+                override.name, existing.span, override.values
+            )
 
     def expand_in_source_order(self, statements: Iterable[Statement]) -> None:
         """Expand a policy's list statements in the order they are written, so a binding takes
@@ -205,11 +209,11 @@ class Bindings:
         key = statement.span.start.offset
         values = self._expanded.get(key)
         if values is None:
-            before = len(self.report)
+            before = len(self._report)
             values = self._expanded[key] = self._expand(
                 statement.values, KIND_OF_STATEMENT[statement.name]
             )
-            if any(item.severity is d.Severity.ERROR for item in self.report[before:]):
+            if any(item.severity is d.Severity.ERROR for item in self._report[before:]):
                 self._failed.add(key)
         return values
 
@@ -236,13 +240,13 @@ class Bindings:
                 if stack.pop()[1] is not None:
                     on_trail.discard(trail.pop())
                 continue
-            binding = self.bindings.get(value.text) if value.form == "word" else None
+            binding = self._bindings.get(value.text) if value.form == "word" else None
             if binding is None:
                 if value.form == "word" and kind in {"origin", "path"}:
-                    self.report.append(self._undefined(value, kind))
+                    self._report.append(self._undefined(value, kind))
                     continue
                 if self._values_expanded == MAX_EXPANDED:
-                    self.report.append(_too_many_values(value))
+                    self._report.append(_too_many_values(value))
                     return []  # reported; the rest of the file's checks stay fast
                 self._values_expanded += 1
                 result.append(value)
@@ -250,7 +254,7 @@ class Bindings:
             self._used.add(binding.name)
             if binding.name in on_trail:
                 cycle = " → ".join((*trail[trail.index(binding.name) :], binding.name))
-                self.report.append(
+                self._report.append(
                     d.CYCLIC_BINDING.at(
                         value.span,
                         f"`let` bindings refer to each other in a cycle: {cycle}",
@@ -260,7 +264,7 @@ class Bindings:
                 continue
             previous = self._kinds.setdefault(binding.name, (kind, value.span))
             if previous[0] != kind:
-                self.report.append(
+                self._report.append(
                     d.BINDING_KIND_CONFLICT.at(
                         value.span,
                         f"`{binding.name}` is used here as a list of {KIND_WORDS[kind]} but "
@@ -276,7 +280,7 @@ class Bindings:
         return result
 
     def _undefined(self, value: Value, kind: ValueKind) -> d.Diagnostic:
-        suggestion = did_you_mean(value.text, list(self.bindings))
+        suggestion = did_you_mean(value.text, list(self._bindings))
         if kind == "origin":
             hint = f'origins are written in quotes: "https://{value.text}"'
         else:
@@ -289,9 +293,9 @@ class Bindings:
 
     def report_unused(self) -> None:
         """Report each binding no expanded list used (run once every list is expanded)."""
-        for binding in self.bindings.values():
+        for binding in self._bindings.values():
             if binding.name not in self._used:
-                self.report.append(
+                self._report.append(
                     d.UNUSED_BINDING.at(
                         binding.span,
                         f"`let {binding.name}` is never used",

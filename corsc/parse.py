@@ -6,10 +6,10 @@ parser is built once per process and cached on disk by Lark, so a cold start doe
 the tables.
 
 Errors never stop the parse. On an unexpected token corsc reports it in words (what was
-expected after what), then recovers the way yacc does: it drops tokens up to the next statement
-separator and pops parser states until that separator fits, so one run reports every
-independent mistake. Errors that follow an error before the next separator are consequences and
-are not reported.
+expected after what: :mod:`corsc.syntax_errors`), then recovers the way yacc does: it drops
+tokens up to the next statement separator and pops parser states until that separator fits, so
+one run reports every independent mistake. Errors that follow an error before the next
+separator are consequences and are not reported.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def describe(source: Source, error: UnexpectedToken) -> d.Diagnostic:
     parser = error.interactive_parser
     stack = parser.parser_state.value_stack
     expected = set(error.expected)
-    span = token_span(source, token)
+    span = _token_span(source, token)
     found = _show_token(token)
     last = stack[-1] if stack else None
     last_value = _leaf_value(last)
@@ -167,7 +167,7 @@ def _unclosed(source: Source, stack: list[object], brace: Token) -> d.Diagnostic
     )
 
 
-def token_span(source: Source, token: Token) -> Span:
+def _token_span(source: Source, token: Token) -> Span:
     """Where ``token`` stands; the end of the file for ``$END``, the line end for a newline."""
     if token.type == "$END" or token.start_pos is None:
         end = len(source.text)
