@@ -9,6 +9,7 @@ line, no traceback unless ``CORSC_DEBUG=1``).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -32,6 +33,12 @@ class UsageError(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # A command allocates hundreds of thousands of small objects for a large policy and makes
+    # no reference cycles worth collecting meanwhile: with the cycle collector off, 100,000
+    # origins compile in three fifths of the time. It is switched back on (if it was on) for a
+    # caller that runs main in-process.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return _run(argv)
     except UsageError as error:
@@ -51,6 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_BUG
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _parser() -> argparse.ArgumentParser:
