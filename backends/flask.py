@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from corsc import diagnostics as d
-from corsc import http, origins
+from corsc import http, origin_regex
 from corsc.backends import EmitOptions
 from corsc.backends.pycommon import (
     LIBRARY_CANNOT_EXPRESS,
@@ -131,7 +131,7 @@ def _flask_origin(pattern: OriginPattern) -> str | Compiled:
         pattern.canonical
     ):
         return pattern.canonical
-    return Compiled(bounded(origins.render_pattern(pattern, "python")))
+    return Compiled(bounded(origin_regex.render_pattern(pattern, "python")))
 
 
 def _flask_vary(plan: Plan) -> tuple[str, ...]:

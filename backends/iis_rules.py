@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import attrs
 from attrs import frozen
 
-from corsc import http, origins, regex
+from corsc import http, origin_regex, origins, regex
 from corsc.backends.iis_document import boolean, element
 from corsc.ir import OriginPattern, PatternKind, Policy
 from corsc.plan import GrantPlan, PolicyPlan
@@ -98,7 +98,7 @@ def origin_union(patterns: Sequence[OriginPattern]) -> str:
     dialect: URL Rewrite's default ``patternSyntax`` is documented as ECMAScript, where ``\\z``
     (the .NET end anchor) would be a literal ``z``. ``$`` could only differ from an
     end-of-input anchor before a final line feed, which no header value carries."""
-    return origins.render_union(list(patterns), "ecmascript")
+    return origin_regex.render_union(list(patterns), "ecmascript")
 
 
 @frozen
@@ -135,9 +135,9 @@ def _may_overlap(earlier: OriginPattern, pattern: OriginPattern) -> bool:
     """False only when no origin can match both: an exact origin the pattern does not admit
     (the condition excluding it would be noise)."""
     if earlier.kind is PatternKind.EXACT:
-        return origins.matcher(pattern)(earlier.canonical)
+        return origin_regex.matcher(pattern)(earlier.canonical)
     if pattern.kind is PatternKind.EXACT:
-        return origins.matcher(earlier)(pattern.canonical)
+        return origin_regex.matcher(earlier)(pattern.canonical)
     return True
 
 
@@ -148,8 +148,8 @@ TOO_LONG = Condition("{HTTP_ORIGIN}", rf"^[\s\S]{{{origins.MAX_ORIGIN_LENGTH + 1
 
 def denied_pattern(policy: Policy) -> str:
     """An anchored pattern admitting the Origins a ``deny`` refuses: the denied origins and
-    their trailing-dot twins (origins.render_dotted)."""
-    twins = (origins.render_dotted(deny, "ecmascript") for deny in policy.denies)
+    their trailing-dot twins (origin_regex.render_dotted)."""
+    twins = (origin_regex.render_dotted(deny, "ecmascript") for deny in policy.denies)
     return "|".join([origin_union(policy.denies), *dict.fromkeys(t for t in twins if t)])
 
 

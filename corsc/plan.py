@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 
 from attrs import field, frozen
 
-from corsc import http, origins, paths
+from corsc import http, origin_regex, origins, paths
 from corsc.ir import AllowEntry, Grant, OriginPattern, PatternKind, Policy, PolicySet, Unlisted
 
 HeaderList = tuple[tuple[str, str], ...]
@@ -147,7 +147,7 @@ class OriginIndex:
 
     An exact pattern is found by its canonical form; a subdomain wildcard by its base, which is
     a label suffix of the Origin's host; every candidate is confirmed by the pattern's own
-    matcher (:func:`corsc.origins.matcher`), so the index only narrows the search and never
+    matcher (:func:`corsc.origin_regex.matcher`), so the index only narrows the search and never
     decides. Matchers are compiled on first use: a policy of 100,000 origins starts quickly.
     """
 
@@ -186,7 +186,7 @@ class OriginIndex:
     def _matches(self, position: int, origin: str) -> bool:
         matches = self._matchers.get(position)
         if matches is None:
-            matches = self._matchers[position] = origins.matcher(self._patterns[position])
+            matches = self._matchers[position] = origin_regex.matcher(self._patterns[position])
         return matches(origin)
 
 
