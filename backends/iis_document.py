@@ -41,8 +41,9 @@ from corsc.source import Span
 LOCATION_PATH_CASE = d.kind(
     "CORS614",
     "iis-location-path-case",
-    d.Severity.WARNING,
-    "whether <location path> matches request paths case-sensitively is not documented",
+    d.Severity.INFO,
+    "whether <location path> matches request paths case-sensitively is not documented "
+    "(a warning for two policies' paths that differ only in case)",
 )
 
 #: The markers around every region corsc owns; ``--merge`` finds its regions by them.
@@ -235,23 +236,52 @@ def output_file(content: str) -> OutputFile:
 # ---- notes every IIS target gives -----------------------------------------------------------
 
 
+def _path_case(target: str, policy_set: PolicySet, policy: Policy) -> Diagnostic | None:
+    """CORS614 for a path-scoped policy (see :func:`notes`); ``None`` for a fallback policy or
+    one for ``/`` only."""
+    own = [prefix for prefix in policy.paths if prefix.value != "/"]
+    if not own:
+        return None
+    others = {
+        prefix.value.casefold(): prefix.value
+        for other in policy_set.policies
+        if other is not policy
+        for prefix in other.paths
+    }
+    for prefix in own:
+        clash = others.get(prefix.value.casefold())
+        if clash is not None and clash != prefix.value:
+            return LOCATION_PATH_CASE.at(
+                prefix.span,
+                f"target `{target}`: `{prefix.value}` and `{clash}` differ only in case, and "
+                "IIS may match either `<location path>` for both",
+                "IIS usually treats URLs case-insensitively: give the two policies paths that "
+                "differ otherwise, or use `--target nginx`, where paths match exactly",
+                severity=d.Severity.WARNING,
+            )
+    first = own[0]
+    return LOCATION_PATH_CASE.at(
+        first.span,
+        f"target `{target}`: IIS decides by itself whether `<location path>` matches "
+        f"`{first.value.upper()}` as well as `{first.value}`; corsc's paths are case-sensitive",
+        "nothing to do unless clients send differently cased paths that must not get this "
+        "policy; `--target nginx` matches paths exactly",
+    )
+
+
 def notes(target: str, policy_set: PolicySet, what: str) -> list[Diagnostic]:
     """What all three targets say whatever the policy: CORS614 once per path-scoped policy
     (IIS maps ``<location path>`` onto URLs by its own rules — Windows paths are
     case-insensitive — while corsc's ``paths`` are case-sensitive), then CORS604 at the first
     policy: what ``what`` needs installed on the server, and where web.config goes (nothing for
-    a file without policies, which an editor sends while it is being typed)."""
+    a file without policies, which an editor sends while it is being typed).
+
+    CORS614 is an info, except where another policy's prefix differs from one of this
+    policy's only in case: then IIS may give either policy's answer, and it is a warning."""
     found = [
-        LOCATION_PATH_CASE.at(
-            policy.paths[0].span,
-            f"target `{target}`: IIS decides by itself whether `<location path>` matches "
-            f"`{policy.paths[0].value.upper()}` as well as `{policy.paths[0].value}`; corsc's "
-            "paths are case-sensitive",
-            "IIS usually treats URLs case-insensitively: make sure no other policy is meant for "
-            "a differently cased path, or use `--target nginx` where paths match exactly",
-        )
+        item
         for policy in policy_set.policies
-        if any(prefix.value != "/" for prefix in policy.paths)
+        if (item := _path_case(target, policy_set, policy)) is not None
     ]
     if policy_set.policies:
         found.append(

@@ -242,7 +242,7 @@ class IisRewriteBackend(MergesWebConfig):
     capabilities = CAPABILITIES
     deviations = (
         "whether outbound rules and custom headers apply to a preflight answered by an inbound "
-        "CustomResponse is not documented (CORS603 for every policy)",
+        "CustomResponse is not documented (CORS603)",
         "`Vary` goes on every response (Origin, and Access-Control-Request-Method or "
         "-Headers where `*` reflects them): a superset of the evaluator's",
     )
@@ -250,8 +250,9 @@ class IisRewriteBackend(MergesWebConfig):
     options: tuple[Option, ...] = ()
 
     def check(self, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:
-        """CORS603 for every policy (how its preflights are answered is not documented to carry
-        the outbound headers), then the notes every IIS target gives."""
+        """CORS603 once, at the first policy (how preflights are answered is not documented to
+        carry the outbound headers, whichever policy answers), then the notes every IIS target
+        gives."""
         target = options.target or "iis-rewrite"
         found = [
             undocumented(
@@ -264,7 +265,7 @@ class IisRewriteBackend(MergesWebConfig):
                 "Access-Control-Allow-Origin); `--target iis` answers preflights with the "
                 "CORS Module instead",
             )
-            for policy in policy_set.policies
+            for policy in policy_set.policies[:1]
         ]
         found.extend(notes(target, policy_set, f"URL Rewrite ({URL_REWRITE_URL})"))
         return found

@@ -12,7 +12,7 @@ syntax they are written in, :mod:`corsc.backends.nginx_text`'s.
 
 What nginx decides and the evaluator does not: which policy governs a path. The user includes
 each policy's snippet in the ``location`` blocks for its paths; CORS604 says which, and so does
-the snippet's opening comment. nginx matches locations on the decoded URI (CORS622 warns).
+the snippet's opening comment. nginx matches locations on the decoded URI (CORS622 says so).
 """
 
 from __future__ import annotations
@@ -47,10 +47,12 @@ BAD_PREFIX = d.kind(
     "an -O prefix= that is not usable in nginx variable and file names",
 )
 
+#: An info: what nginx does with a path no browser sends unless asked to; the choice of nginx is
+#: the user's, and nothing in the policy could change it.
 PATH_NORMALISATION = d.kind(
     "CORS622",
     "nginx-path-normalisation",
-    d.Severity.WARNING,
+    d.Severity.INFO,
     "nginx answers an ambiguous path with its decoded path's policy, where corsc refuses it",
 )
 
@@ -139,8 +141,8 @@ CAPABILITIES = capabilities.table(
             Feature.PATHS,
             Support.YES,
             "the snippet goes into the locations for the policy's paths (CORS604); nginx "
-            "chooses them on the URI with %XX decoded and slashes merged, so /api%2Fv2 or //api "
-            "may get another policy than corsc's meaning gives (CORS622 warns)",
+            "chooses them on the URI with %XX decoded and slashes merged, so a path with %2F or a "
+            "doubled slash may get another policy than corsc's meaning gives (CORS622)",
         ),
         Capability(
             Feature.SEVERAL_POLICIES,
@@ -348,11 +350,12 @@ def _path_normalisation(policy: Policy) -> list[Diagnostic]:
     included) and merges slashes, so it cannot see that a path is ambiguous."""
     if not policy.paths:
         return []
+    first = policy.paths[0]
     return [
         PATH_NORMALISATION.at(
-            policy.paths[0].span,
+            first.span,
             f"target `{TARGET}`: nginx chooses the location after decoding %XX (%2F included) "
-            "and merging slashes; a request such as /api%2Fv2 or //api, whose path as sent and "
+            f"and merging slashes; a request such as `/{first.value}`, whose path as sent and "
             "decoded choose different policies, is refused by corsc (400) but answered by nginx "
             "with the decoded path's policy",
             "fine when clients never send such paths; otherwise compile for a middleware "
@@ -374,7 +377,7 @@ def _layout(policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:
                 span,
                 f"target `{TARGET}`: {text}",
                 f"every policy's {prefix(options)}-<policy>.http.conf goes inside http {{}}; "
-                "README's nginx section shows a complete server",
+                "docs/nginx.md shows a complete server",
             )
         )
     return found

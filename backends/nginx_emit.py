@@ -104,17 +104,20 @@ def where(policy_set: PolicySet, policy: Policy, options: EmitOptions) -> list[s
             "for every path before nginx chooses a location).",
         ]
     lines = [f"This policy governs these paths; include {name}.conf in:"]
+    plain = ""
     for path_prefix in policy.paths:
         if path_prefix.value == "/":
             lines.append("  location / { … }")
             continue
         # nginx compares a location with the path as it routes it (escapes decoded).
         path = paths.decoded_path(path_prefix.value)
+        plain = plain or path
         lines.append(
             f"  location {_path(path + '/')} {{ … }} and location = {_path(path)} {{ … }}"
             f" (or location ~ {_path('^' + re.escape(path) + '(/|$)')} {{ … }})"
         )
-    lines.append("A plain `location /api` would also match /apiary.")
+    if plain:
+        lines.append(f"A plain `location {_path(plain)}` would also match {_path(plain + 'x')}.")
     return lines
 
 

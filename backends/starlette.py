@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from corsc import diagnostics as d
 from corsc import origin_regex
 from corsc.backends import EmitOptions
 from corsc.backends.pycommon import (
-    LIBRARY_CANNOT_EXPRESS,
     UNEXPRESSIBLE,
     LibraryBackend,
     allows_any,
@@ -37,6 +37,17 @@ from corsc.plan import Plan, PolicyPlan
 
 #: Request headers Starlette grants whatever it is configured with (starlette/middleware/cors.py).
 STARLETTE_ALWAYS_ALLOWED = ("Accept", "Accept-Language", "Content-Language", "Content-Type")
+#: Starlette's one declared deviation that can change a verdict, so shown on its own (never
+#: folded with the target's other notes): a preflight asking for one of the four names with a
+#: value browsers do not safelist (``Content-Type: application/json``) is accepted although
+#: the policy does not grant it. Choosing this target is choosing that; nothing in the policy
+#: can change it, so it is an info, and it is quiet when ``headers`` grants all four.
+GRANTS_SAFELISTED = d.kind(
+    "CORS633",
+    "library-grants-safelisted-headers",
+    d.Severity.INFO,
+    "Starlette grants four request headers the policy does not list",
+)
 #: Browsers' Max-Age when none is sent (fetch.bs); what Starlette gets instead of "not sent".
 BROWSER_DEFAULT_MAX_AGE = 5
 
@@ -71,6 +82,10 @@ CAPABILITIES = table(
 )
 
 
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 class StarletteBackend(LibraryBackend):
     """Keyword arguments for ``starlette.middleware.cors.CORSMiddleware`` (1.10.0)."""
 
@@ -93,6 +108,11 @@ class StarletteBackend(LibraryBackend):
             "every accepted preflight"
         ),
         "where the policy sets no max-age, Max-Age: 5 is sent (what browsers assume)",
+        (
+            "Accept, Accept-Language, Content-Language and Content-Type are granted whatever "
+            "`headers` says: a preflight asking for one of them with a value browsers do not "
+            "safelist is accepted (CORS633)"
+        ),
         (
             "Allow-Credentials and Expose-Headers also go to refused origins (without "
             "Allow-Origin, so nothing is shared)"
@@ -124,25 +144,25 @@ Verified with Starlette 1.10.0 and FastAPI 0.165.0.
         target = options.target
         found: list[Diagnostic] = []
         for plan in Plan.of(policy_set).policies:
-            found.extend(self.always_allowed(target, plan))
+            found.extend(self.always_granted(target, plan))
             found.extend(self.policy_deviations(target, plan))
         return found
 
-    def always_allowed(self, target: str, plan: PolicyPlan) -> Iterator[Diagnostic]:
-        """CORS631 for a ``headers`` list without the four names Starlette always grants."""
-        headers = plan.policy.grant.headers
+    def always_granted(self, target: str, plan: PolicyPlan) -> Iterator[Diagnostic]:
+        """CORS633 when the grant leaves out some of the four names Starlette always grants."""
         granted = grant_of(plan).header_keys
         if granted is None:
             return
         missing = [h for h in STARLETTE_ALWAYS_ALLOWED if h.lower() not in granted]
         if missing:
-            yield LIBRARY_CANNOT_EXPRESS.at(
-                headers.span,
-                f"target `{target}` cannot express `headers` without "
-                f"{', '.join(missing)}: Starlette grants "
-                f"{', '.join(STARLETTE_ALWAYS_ALLOWED)} whatever it is told",
-                f"add {', '.join(missing)} to `headers`, or compile with `--target python`, "
-                "which answers exactly as the policy says",
+            headers = plan.policy.grant.headers
+            yield GRANTS_SAFELISTED.at(
+                headers.span if headers.written else plan.policy.span,
+                f"target `{target}` also grants {_and(missing)}, which the policy does not "
+                "list: Starlette grants them whatever it is told",
+                "this matters only for values browsers do not safelist (such as "
+                "`Content-Type: application/json`), which then need no grant in the policy; "
+                "compile with `--target python` where that must not happen",
             )
 
     def policy_deviations(self, target: str, plan: PolicyPlan) -> Iterator[Diagnostic]:

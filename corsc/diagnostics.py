@@ -267,7 +267,7 @@ PRIVATE_NETWORK_ENABLED = kind(
 UNLISTED_REJECT = kind(
     "CORS407",
     "unlisted-reject-same-origin",
-    W,
+    I,
     "`unlisted reject` also refuses same-origin requests with Origin",
 )
 PREFLIGHT_STATUS_INVALID = kind(
@@ -326,11 +326,15 @@ TARGET_DEVIATION = kind(
     "CORS602", "target-declared-deviation", I, "a declared difference that never changes a verdict"
 )
 TARGET_UNDOCUMENTED = kind(
-    "CORS603", "target-undocumented-behaviour", W, "the server's behaviour here is not documented"
+    "CORS603", "target-undocumented-behaviour", I, "the server's behaviour here is not documented"
 )
 TARGET_LAYOUT = kind(
     "CORS604", "target-output-layout", I, "how the output files map onto the server's configuration"
 )
+
+# A target's notes: facts about how it renders this policy that never call for a change to it.
+# Text output shows them as one line per target unless ``--verbose``.
+TARGET_NOTES = frozenset({TARGET_DEVIATION.code, TARGET_LAYOUT.code})
 
 
 def fails(diagnostics: Iterable[Diagnostic], *, strict: bool = False) -> bool:

@@ -40,6 +40,10 @@ location::
   ``note:`` with its own excerpt.
 - Diagnostics are separated by a blank line; the last line is a summary labelled by the worst
   severity (``error: 1 error, 2 warnings, 0 infos``), or ``ok: no problems found``.
+- With ``fold_target_notes``, a target's notes (the kinds in ``diagnostics.TARGET_NOTES``:
+  declared deviations and output layout, which never call for a change to the policy) are not
+  shown one by one but as one ``info: target `T`: …`` line per target before the summary;
+  the summary still counts each of them. JSON and SARIF always carry every one.
 
 ``render_sarif`` writes SARIF 2.1.0 with one run. Columns count Unicode code points
 (``columnKind: unicodeCodePoints``, not SARIF's UTF-16 default) like corsc's own spans. The
@@ -51,6 +55,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import PurePath
@@ -59,7 +64,15 @@ from urllib.parse import quote
 
 from attrs import frozen
 
-from corsc.diagnostics import CATALOGUE, Diagnostic, Fix, Kind, Severity
+from corsc.diagnostics import (
+    CATALOGUE,
+    TARGET_DEVIATION,
+    TARGET_NOTES,
+    Diagnostic,
+    Fix,
+    Kind,
+    Severity,
+)
 from corsc.source import Source, Span, visible
 
 #: The ``version`` of the ``--format json`` document; bump it when its shape changes.
@@ -254,17 +267,61 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+_TARGET_NAME = re.compile(r"target `([^`]+)`")
+
+
+def _folded_notes(notes: list[Diagnostic], paint: _Paint) -> list[str]:
+    """One line per target for its notes (CORS602 deviations, CORS604 layout), in the order
+    the targets first appear."""
+    by_target: dict[str, list[Diagnostic]] = {}
+    for item in notes:
+        found = _TARGET_NAME.search(item.message)
+        by_target.setdefault(found.group(1) if found else "?", []).append(item)
+    lines = []
+    for target, items in by_target.items():
+        deviations = sum(item.code == TARGET_DEVIATION.code for item in items)
+        layout = len(items) - deviations
+        parts = []
+        if deviations:
+            parts.append(
+                _plural(deviations, "declared deviation")
+                + (" (it never changes" if deviations == 1 else " (none changes")
+                + " a browser's verdict)"
+            )
+        if layout:
+            parts.append(_plural(layout, "note") + " on where the output goes")
+        lines.append(
+            paint("info", _SEVERITY_COLOR[Severity.INFO])
+            + f": target `{target}`: "
+            + " and ".join(parts)
+            + "; `--verbose` shows them"
+        )
+    return lines
+
+
 def render_text(
-    diagnostics: Iterable[Diagnostic], sources: Mapping[str, Source], *, color: bool
+    diagnostics: Iterable[Diagnostic],
+    sources: Mapping[str, Source],
+    *,
+    color: bool,
+    fold_target_notes: bool = False,
 ) -> str:
     """Diagnostics as rustc-style excerpts and a summary line (format: module docstring).
     ``sources`` maps file names to their text; a file missing from it renders without
-    excerpts. ANSI colour only when ``color`` is true (see :func:`use_color`)."""
+    excerpts. ANSI colour only when ``color`` is true (see :func:`use_color`); a target's
+    notes as one line when ``fold_target_notes``."""
     paint = _Paint(color)
     ordered = _ordered(diagnostics)
     if not ordered:
         return paint("ok", _GREEN) + ": no problems found\n"
-    blocks = ["\n".join(_render_diagnostic(item, sources, paint)) for item in ordered]
+    folded = {id(item) for item in ordered if fold_target_notes and item.code in TARGET_NOTES}
+    blocks = [
+        "\n".join(_render_diagnostic(item, sources, paint))
+        for item in ordered
+        if id(item) not in folded
+    ]
+    notes = [item for item in ordered if id(item) in folded]
+    blocks.extend(_folded_notes(notes, paint))
     counts = _summary(ordered)
     worst = min((item.severity for item in ordered), key=lambda severity: severity.rank)
     summary = ", ".join(_plural(counts[level.value + "s"], level.value) for level in Severity)

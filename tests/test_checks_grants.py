@@ -45,15 +45,34 @@ def test_forbidden_methods(method: str) -> None:
     assert {"CORS202", "CORS203"}.isdisjoint(codes(text))
 
 
-def test_safelisted_methods_listed_only_when_written() -> None:
+def test_safelisted_methods_reported_once_per_list_naming_each() -> None:
     text = policy('origins "https://a.example"', "methods GET, PUT, HEAD")
-    items = found(text, "CORS205")
-    assert [(where(item.span), item.severity) for item in items] == [
-        (at(text, "GET"), INFO),
-        (at(text, "HEAD"), INFO),
-    ]
+    item = one(text, "CORS205")
+    assert (where(item.span), item.severity) == (at(text, "GET"), INFO)
+    assert item.message == (
+        "`GET` and `HEAD` need no grant: a preflight always allows GET, HEAD and POST"
+    )
+    assert item.help == "you can remove them; listing them changes nothing"
+    single = one(policy('origins "https://a.example"', "methods POST"), "CORS205")
+    assert single.message == "`POST` needs no grant: a preflight always allows GET, HEAD and POST"
+    assert single.help == "you can remove it; listing it changes nothing"
     # The default (GET, HEAD, POST) is never reported.
     assert "CORS205" not in codes(policy('origins "https://a.example"'))
+
+
+def test_safelisted_methods_in_a_block_only_where_removing_them_keeps_the_meaning() -> None:
+    # `methods GET` alone in a block says "nothing beyond the safelisted methods": without it
+    # the block would inherit the policy's PUT, so there is no advice to give.
+    text = policy(
+        'origins "https://a.example"',
+        "methods PUT",
+        'origin "https://b.example" { methods GET }',
+        'origin "https://c.example" { methods GET, HEAD }',
+        'origin "https://d.example" { methods POST, PATCH }',
+    )
+    (item,) = found(text, "CORS205")
+    assert where(item.span) == at(text, "POST")
+    assert item.message == "`POST` needs no grant: a preflight always allows GET, HEAD and POST"
 
 
 def test_options_listed() -> None:
@@ -102,15 +121,19 @@ def test_forbidden_request_headers(header: str) -> None:
     assert where(item.span) == at(text, header)
 
 
-def test_safelisted_request_headers_but_not_content_type() -> None:
+def test_safelisted_request_headers_once_per_list_but_not_content_type() -> None:
     text = policy(
         'origins "https://a.example"', "headers Accept, Content-Language, Content-Type, X-A"
     )
-    items = found(text, "CORS213")
-    assert [(where(item.span), item.severity) for item in items] == [
-        (at(text, "Accept"), INFO),
-        (at(text, "Content-Language"), INFO),
-    ]
+    item = one(text, "CORS213")
+    assert (where(item.span), item.severity) == (at(text, "Accept"), INFO)
+    assert item.message == (
+        "`Accept` and `Content-Language` with an ordinary value need no preflight"
+    )
+    assert item.help == (
+        "you can remove them, unless scripts send values browsers do not safelist (longer than "
+        '128 bytes, or with characters such as `(` or `"`)'
+    )
 
 
 def test_expose_wildcard_with_credentials() -> None:

@@ -7,13 +7,18 @@ range of what it reports (see ``checking``).
 
 from __future__ import annotations
 
-from checking import ERROR, WARNING, at, codes, one, policy, where
+from checking import ERROR, INFO, at, codes, one, policy, where
 
 
 def test_unlisted_reject() -> None:
     text = policy('origins "https://a.example"', "unlisted reject")
     item = one(text, "CORS407")
-    assert item.severity is WARNING
+    # `unlisted reject` states the choice; what it also refuses is worth knowing, not a mistake.
+    assert item.severity is INFO
+    assert item.message == (
+        "`unlisted reject` answers 403 to every request whose Origin is not allowed, including "
+        "the site's own POST requests and requests after a cross-origin redirect (Origin `null`)"
+    )
     assert where(item.span) == at(text, "unlisted reject")
     assert "CORS407" not in codes(policy("origins *", "unlisted reject"))
     assert "CORS407" not in codes(policy('origins "https://a.example"', "unlisted pass"))

@@ -374,3 +374,22 @@ def test_the_cycle_collector_is_off_for_a_command_and_restored_after(
     finally:
         gc.enable()
     assert seen == [False, False]
+
+
+def test_target_notes_are_one_line_unless_verbose(capsys: pytest.CaptureFixture[str]) -> None:
+    example = str(EXAMPLES / "api.cors")
+    code, _, err = run(capsys, "compile", example, "--target", "fastapi", "--policy", "public")
+    assert code == 0
+    assert "info[CORS602" not in err
+    assert (
+        "info: target `fastapi`: 6 declared deviations (none changes a browser's verdict); "
+        "`--verbose` shows them"
+    ) in err
+    _, _, verbose = run(
+        capsys, "compile", example, "--target", "fastapi", "--policy", "public", "--verbose"
+    )
+    assert verbose.count("info[CORS602 target-declared-deviation]") == 6
+    _, _, document = run(
+        capsys, "compile", example, "--target", "fastapi", "--policy", "public", "--format", "json"
+    )
+    assert [item["code"] for item in json.loads(document)["diagnostics"]].count("CORS602") == 6

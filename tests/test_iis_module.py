@@ -60,7 +60,7 @@ def test_module_deny_must_be_most_specific() -> None:
     assert denied is not None and denied.get("origin") == "https://old.example.com"
 
 
-def test_module_declares_its_deviations_and_warns_on_preflight_status() -> None:
+def test_module_declares_its_deviations_and_says_it_chooses_the_preflight_status() -> None:
     policy = irbuild.policy(origins=["https://*.example.com"], preflight_status=200)
     found = check(irbuild.policy_set(policy), "iis")
     # wildcard depth; status, case and ports; no documented bound on the length of Origin
@@ -76,7 +76,7 @@ def test_module_declares_its_deviations_and_warns_on_preflight_status() -> None:
     )
     status = [item for item in found if item.code == "CORS603"]
     assert [(item.severity, item.span) for item in status] == [
-        (Severity.WARNING, policy.preflight_status.span)
+        (Severity.INFO, policy.preflight_status.span)
     ]
     assert status[0].message == (
         "target `iis`: the CORS Module answers accepted preflights with a status of its own "

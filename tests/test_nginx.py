@@ -165,11 +165,17 @@ def test_paths_get_a_layout_diagnostic_and_a_comment() -> None:
     assert "CORS604" not in codes(diagnostics)
 
 
-def test_path_policies_warn_that_nginx_decodes_paths() -> None:
+def test_path_policies_say_that_nginx_decodes_paths() -> None:
     text = example_text(ROOT / "examples" / "api.cors")
     _, diagnostics, files = compile_text(text)
     (warning,) = [d for d in diagnostics if d.code == "CORS622"]
-    assert warning.severity is Severity.WARNING and "%2F" in warning.message
+    assert warning.severity is Severity.INFO
+    assert warning.message == (
+        "target `nginx`: nginx chooses the location after decoding %XX (%2F included) and "
+        "merging slashes; a request such as `//api`, whose path as sent and decoded choose "
+        "different policies, is refused by corsc (400) but answered by nginx with the decoded "
+        "path's policy"
+    )
     assert text[warning.span.start.offset : warning.span.end.offset] == '"/api"'
     assert warning.help == (
         "fine when clients never send such paths; otherwise compile for a middleware target, "
@@ -178,6 +184,15 @@ def test_path_policies_warn_that_nginx_decodes_paths() -> None:
     assert files
     _, diagnostics, _ = compile_text('policy p { origins "https://a.example.com" }')
     assert "CORS622" not in codes(diagnostics)
+
+
+def test_path_notes_cite_the_policys_own_path() -> None:
+    _, diagnostics, _ = compile_text('policy fonts { paths "/fonts"; origins * }')
+    (note,) = [d for d in diagnostics if d.code == "CORS622"]
+    assert "a request such as `//fonts`, whose" in note.message
+    (layout,) = [d for d in diagnostics if d.code == "CORS604"]
+    assert layout.message.endswith("A plain `location /fonts` would also match /fontsx.")
+    assert "/api" not in note.message + layout.message + layout.help
 
 
 def test_a_bad_prefix_is_refused() -> None:

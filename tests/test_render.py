@@ -645,3 +645,28 @@ def test_sarif_is_deterministic_and_handles_unknown_codes_and_odd_paths() -> Non
     ]
     assert run["results"][1]["message"] == {"text": "m"}  # no help line when help is empty
     assert "fixes" not in run["results"][2]  # a fix without edits cannot be said in SARIF
+
+
+def test_target_notes_fold_into_one_line_per_target() -> None:
+    source = Source("t.cors", "policy p { origins * }\n")
+    span = find(source, "p")
+    notes = [
+        d.TARGET_DEVIATION.at(span, "target `iis`: one", "h"),
+        d.TARGET_DEVIATION.at(span, "target `iis`: two", "h"),
+        d.TARGET_LAYOUT.at(span, "target `iis` writes web.config", "h"),
+        d.TARGET_DEVIATION.at(span, "target `nginx`: three", "h"),
+    ]
+    folded = render_text(notes, {"t.cors": source}, color=False, fold_target_notes=True)
+    assert folded == (
+        "info: target `iis`: 2 declared deviations (none changes a browser's verdict) and "
+        "1 note on where the output goes; `--verbose` shows them\n\n"
+        "info: target `nginx`: 1 declared deviation (it never changes a browser's verdict); "
+        "`--verbose` shows them\n\n"
+        "info: 0 errors, 0 warnings, 4 infos\n"
+    )
+    full = render_text(notes, {"t.cors": source}, color=False)
+    assert full.count("info[CORS602 target-declared-deviation]") == 3
+    # Anything else is shown as always, before the folded lines.
+    other = d.UNUSED_BINDING.at(span, "unused", "h")
+    text = render_text([*notes, other], {"t.cors": source}, color=False, fold_target_notes=True)
+    assert text.startswith("info[CORS515 unused-binding]: unused\n")

@@ -7,6 +7,7 @@ import irbuild
 from pytargets import (
     BOUND,
     PLAIN,
+    diagnose,
     emit,
     errors,
     from_text,
@@ -14,12 +15,45 @@ from pytargets import (
 from python_harness import options_of
 
 from corsc import origin_regex
+from corsc.diagnostics import Diagnostic, Severity
+
+INFO = Severity.INFO
 
 
-def test_starlettes_four_headers_error_says_which_are_missing() -> None:
-    (error,) = errors("starlette", 'policy p { origins "https://a.example"; headers Accept, X-A }')
-    assert "without Accept-Language, Content-Language, Content-Type:" in error.message
-    assert error.help.startswith("add Accept-Language, Content-Language, Content-Type to `headers`")
+def notes(target: str, text: str) -> list[Diagnostic]:
+    """What the target reports for ``text`` beyond the policy's own checks."""
+    return diagnose(target, from_text(text))
+
+
+def test_an_ordinary_policy_compiles_with_an_info_about_the_four_headers() -> None:
+    for text in ("policy p { origins *; methods GET }", 'policy p { origins "https://a.example" }'):
+        assert not errors("fastapi", text)
+        (item,) = [n for n in notes("fastapi", text) if n.code == "CORS633"]
+        assert (item.name, item.severity) == ("library-grants-safelisted-headers", INFO)
+        assert item.message == (
+            "target `fastapi` also grants Accept, Accept-Language, Content-Language and "
+            "Content-Type, which the policy does not list: Starlette grants them whatever it "
+            "is told"
+        )
+        assert item.help == (
+            "this matters only for values browsers do not safelist (such as "
+            "`Content-Type: application/json`), which then need no grant in the policy; "
+            "compile with `--target python` where that must not happen"
+        )
+
+
+def test_the_four_headers_info_names_the_missing_and_is_quiet_when_all_are_granted() -> None:
+    (item,) = [
+        n
+        for n in notes("starlette", 'policy p { origins "https://a.example"; headers Accept, X-A }')
+        if n.code == "CORS633"
+    ]
+    assert "also grants Accept-Language, Content-Language and Content-Type, which" in item.message
+    granted = "headers Accept, Accept-Language, Content-Language, Content-Type"
+    text = f'policy p {{ origins "https://a.example"; {granted} }}'
+    assert "CORS633" not in [n.code for n in notes("starlette", text)]
+    any_header = "policy p { origins *; headers * }"
+    assert "CORS633" not in [n.code for n in notes("starlette", any_header)]
 
 
 def test_fastapi_reports_under_its_own_name() -> None:

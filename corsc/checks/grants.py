@@ -53,18 +53,46 @@ def _written(
 def methods(context: PolicyContext) -> None:
     """CORS201–CORS207 for each written `methods` list: names that are not tokens, listed
     twice (methods are case-sensitive), forbidden, spelled in a case browsers change or keep,
-    or granted already."""
+    or granted already (CORS205, once per list)."""
+    policy_methods = context.policy.grant.methods.span
     for setting in _written(context, lambda grant: grant.methods):
         first: dict[str, Span] = {}
+        safelisted: list[Token] = []
         for token in setting.value.items:
             method = token.value
             if method in first:
                 context.report(duplicate_item(method, token.span, first[method]))
                 continue
             first[method] = token.span
+            if method in http.SAFELISTED_METHODS:
+                safelisted.append(token)
+                continue
             diagnostic = _method_finding(token)
             if diagnostic is not None:
                 context.report(diagnostic)
+        in_block = setting.span != policy_methods
+        # In an `origin` block a list of safelisted methods only is not redundant: without it
+        # the block would inherit the policy's methods. So there is nothing to advise.
+        if safelisted and not (in_block and len(safelisted) == len(first)):
+            context.report(_safelisted_methods(safelisted))
+
+
+def _safelisted_methods(tokens: list[Token]) -> d.Diagnostic:
+    """CORS205 for the safelisted methods of one list, named together."""
+    listed = _and([f"`{token.value}`" for token in tokens])
+    one = len(tokens) == 1
+    return d.SAFELISTED_METHOD.at(
+        tokens[0].span,
+        f"{listed} {'needs' if one else 'need'} no grant: a preflight always allows GET, HEAD "
+        "and POST",
+        f"you can remove {'it' if one else 'them'}; listing {'it' if one else 'them'} "
+        "changes nothing",
+    )
+
+
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _method_finding(token: Token) -> d.Diagnostic | None:
@@ -96,12 +124,6 @@ def _method_finding(token: Token) -> d.Diagnostic | None:
             f"`{method}` is not uppercase: it matches only scripts that send "
             f"exactly `{method}`, since methods are compared case-sensitively",
             f"write `{upper}`, as servers and scripts usually spell it",
-        )
-    if method in http.SAFELISTED_METHODS:
-        return d.SAFELISTED_METHOD.at(
-            token.span,
-            f"`{method}` needs no grant: a preflight always allows GET, HEAD and POST",
-            "you can remove it; listing it changes nothing",
         )
     if method == "OPTIONS":
         return d.OPTIONS_METHOD.at(
@@ -141,6 +163,7 @@ def request_headers(context: PolicyContext) -> None:
     """CORS207, CORS211–CORS213 for each written `headers` list: names scripts cannot set,
     and names that never need a preflight (Content-Type does, for most types)."""
     for setting in _written(context, lambda grant: grant.headers):
+        safelisted: list[Token] = []
         for token, name in _header_tokens(context, setting.value):
             if http.is_forbidden_header(name):
                 if name in {"cookie", "cookie2"}:
@@ -155,15 +178,21 @@ def request_headers(context: PolicyContext) -> None:
                     )
                 )
             elif name in http.SAFELISTED_REQUEST_HEADERS:
-                context.report(
-                    d.SAFELISTED_HEADER.at(
-                        token.span,
-                        f"`{token.value}` with an ordinary value never needs a preflight",
-                        "you can remove it, unless scripts send values browsers do not "
-                        "safelist (longer than 128 bytes, or with characters such as `(` "
-                        'or `"`)',
-                    )
-                )
+                safelisted.append(token)
+        if safelisted:
+            context.report(_safelisted_headers(safelisted))
+
+
+def _safelisted_headers(tokens: list[Token]) -> d.Diagnostic:
+    """CORS213 for the safelisted request headers of one list, named together."""
+    one = len(tokens) == 1
+    return d.SAFELISTED_HEADER.at(
+        tokens[0].span,
+        f"{_and([f'`{token.value}`' for token in tokens])} with an ordinary value "
+        f"{'needs' if one else 'need'} no preflight",
+        f"you can remove {'it' if one else 'them'}, unless scripts send values browsers do not "
+        'safelist (longer than 128 bytes, or with characters such as `(` or `"`)',
+    )
 
 
 def exposed_headers(context: PolicyContext) -> None:

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
                 options = emit_options(backend, target, visible(path), [])
                 all_diagnostics.extend(check(backend, loaded.policy_set, options))
     all_diagnostics.sort(key=d.Diagnostic.sort_key)
-    emit_diagnostics(all_diagnostics, sources, args.format, sys.stdout)
+    emit_diagnostics(all_diagnostics, sources, args.format, sys.stdout, verbose=args.verbose)
     if unreadable:
         return EXIT_USAGE
     return EXIT_POLICY if d.fails(all_diagnostics, strict=args.strict) else EXIT_OK

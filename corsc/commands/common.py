@@ -43,6 +43,9 @@ def add_diagnostics_format(sub: argparse.ArgumentParser) -> None:
     """``--format`` for diagnostics and ``--strict``."""
     sub.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     sub.add_argument("--strict", action="store_true", help="fail on warnings too")
+    sub.add_argument(
+        "--verbose", action="store_true", help="show each target note, not one line per target"
+    )
 
 
 def emit_diagnostics(
@@ -52,9 +55,11 @@ def emit_diagnostics(
     stream: TextIO,
     *,
     quiet_when_empty: bool = False,
+    verbose: bool = False,
 ) -> None:
     """Write ``diagnostics`` to ``stream`` as text, JSON or SARIF (text says nothing when
-    there is nothing to say and ``quiet_when_empty``)."""
+    there is nothing to say and ``quiet_when_empty``, and folds each target's notes into one
+    line unless ``verbose``)."""
     from corsc import render
 
     if fmt == "json":
@@ -62,7 +67,10 @@ def emit_diagnostics(
     elif fmt == "sarif":
         stream.write(render.render_sarif(diagnostics, tool_version=__version__))
     elif diagnostics or not quiet_when_empty:
-        stream.write(render.render_text(diagnostics, sources, color=render.use_color(stream)))
+        color = render.use_color(stream)
+        stream.write(
+            render.render_text(diagnostics, sources, color=color, fold_target_notes=not verbose)
+        )
 
 
 class Unreadable(Exception):

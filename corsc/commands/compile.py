@@ -102,14 +102,21 @@ def run(args: argparse.Namespace) -> int:
             merged = _merge(backend, args.merge, files, options)
             if isinstance(merged, str):
                 emit_diagnostics(
-                    diagnostics, sources, args.format, sys.stderr, quiet_when_empty=True
+                    diagnostics,
+                    sources,
+                    args.format,
+                    sys.stderr,
+                    quiet_when_empty=True,
+                    verbose=args.verbose,
                 )
                 print(f"corsc: error: {merged}", file=sys.stderr)
                 return EXIT_USAGE
             diagnostics.extend(merged.diagnostics)
             sources[merged.source.name] = merged.source
     # One report for the policy and the merged file: --format json/sarif is one document.
-    emit_diagnostics(diagnostics, sources, args.format, sys.stderr, quiet_when_empty=True)
+    emit_diagnostics(
+        diagnostics, sources, args.format, sys.stderr, quiet_when_empty=True, verbose=args.verbose
+    )
     if failed:
         return EXIT_POLICY
     destination = args.output
