@@ -163,11 +163,13 @@ class Bindings:
         self._used: set[str] = set()
         self._expanded: dict[int, list[Value]] = {}  # by the statement's offset
         self._failed: set[int] = set()  # the statements whose expansion reported an error
+        self._misnamed: set[str] = set()  # CORS007 already said what is wrong with them
         self._values_expanded = 0
         for binding in lets:
             problem = name_problem("binding", binding.name, binding.span)
             if problem is not None:
                 report.append(problem)
+                self._misnamed.add(binding.name)
             if binding.name in self._bindings:
                 report.append(
                     d.DUPLICATE_BINDING.at(
@@ -282,7 +284,7 @@ class Bindings:
     def _undefined(self, value: Value, kind: ValueKind) -> d.Diagnostic:
         suggestion = did_you_mean(value.text, list(self._bindings))
         if kind == "origin":
-            hint = f'origins are written in quotes: "https://{value.text}"'
+            hint = _origin_hint(value.text)
         else:
             hint = f'paths are written in quotes: "/{value.text}"'
         return d.UNDEFINED_NAME.at(
@@ -292,9 +294,10 @@ class Bindings:
         )
 
     def report_unused(self) -> None:
-        """Report each binding no expanded list used (run once every list is expanded)."""
+        """Report each binding no expanded list used (run once every list is expanded), but
+        not one whose name is already an error: renaming it comes first."""
         for binding in self._bindings.values():
-            if binding.name not in self._used:
+            if binding.name not in self._used and binding.name not in self._misnamed:
                 self._report.append(
                     d.UNUSED_BINDING.at(
                         binding.span,
@@ -302,6 +305,16 @@ class Bindings:
                         "use it in a policy or remove it",
                     )
                 )
+
+
+def _origin_hint(word: str) -> str:
+    """How an unquoted word in an origin list was probably meant: a host name (it has a dot,
+    or is ``localhost``) quoted as an origin; anything else (a header or method name in the
+    wrong list) gets an example, never an origin made from the word."""
+    host = word.lower()
+    if "." in host or host == "localhost":
+        return f'origins are written in quotes: "https://{host}"'
+    return 'origins are written in quotes, with their scheme: "https://app.example.com"'
 
 
 def _too_many_values(value: Value) -> d.Diagnostic:

@@ -162,7 +162,10 @@ TOO_MANY_ERRORS = kind("CORS012", "too-many-errors", E, "syntax errors stopped b
 # ---- 1xx: origins and patterns ---------------------------------------------------------
 NOT_AN_ORIGIN = kind("CORS101", "origin-not-an-origin", E, "not a scheme://host[:port] origin")
 ORIGIN_NOT_CANONICAL = kind(
-    "CORS102", "origin-not-canonical", W, "spelled otherwise than browsers send it"
+    "CORS102",
+    "origin-not-canonical",
+    I,
+    "spelled otherwise than browsers send it (the output uses their spelling)",
 )
 WILDCARD_NOT_LEADING_LABEL = kind(
     "CORS103", "wildcard-not-leading-label", E, "`*` that is not a whole leading label"

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import attrs
 from attrs import frozen
 
-from corsc import http
+from corsc import http, origins
 from corsc.evaluate import Evaluator, Request, Response
-from corsc.ir import PolicySet
+from corsc.ir import PatternKind, PolicySet
+from corsc.source import Position, Span
 
 
 @frozen
@@ -46,13 +48,16 @@ class Report:
     """What ``corsc explain`` shows: the policy that governs the path (``None``: none
     does, or the raw and decoded paths disagree), why a preflight is needed (empty: it is
     not), the preflight and the actual request (``None`` when not sent: the actual request
-    is never sent after a refused preflight), and the browser's verdict."""
+    is never sent after a refused preflight), and the browser's verdict. ``origin_note`` is
+    set when no browser sends the Origin asked about (``app.example.com``, without a scheme):
+    what a browser sends instead, and that origin's verdict."""
 
     policy: str | None
     preflight_reasons: tuple[str, ...]
     preflight: Exchange | None
     actual: Exchange | None
     verdict: str
+    origin_note: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -62,6 +67,7 @@ class Report:
             "preflight": self.preflight.to_dict() if self.preflight else None,
             "actual": self.actual.to_dict() if self.actual else None,
             "verdict": self.verdict,
+            "origin_note": self.origin_note,
         }
 
     def to_text(self) -> str:
@@ -81,6 +87,8 @@ class Report:
         if self.actual is not None:
             lines.extend(_exchange_lines("actual request", self.actual))
         lines.append(f"verdict: {self.verdict}")
+        if self.origin_note is not None:
+            lines.append(f"note: {self.origin_note}")
         return "\n".join(lines) + "\n"
 
 
@@ -143,7 +151,53 @@ def explain(
     path: str = "/",
     credentials: bool = False,
 ) -> Report:
-    """Evaluate what a browser would send for a script's request from ``origin``."""
+    """Evaluate what a browser would send for a script's request from ``origin`` (with a note
+    when no browser sends that Origin)."""
+    report = _explain(policy_set, origin, method, headers, path, credentials)
+    sent = _as_browsers_send(origin)
+    if sent is None:
+        return report
+    meant, why = sent
+    if meant is None:
+        note = f"no browser sends `Origin: {origin}`: {why}"
+    else:
+        verdict = _explain(policy_set, meant, method, headers, path, credentials).verdict
+        note = (
+            f"no browser sends `Origin: {origin}` ({why}); a page on {meant} sends "
+            f"`Origin: {meant}`, and its verdict is: {verdict}"
+        )
+    return attrs.evolve(report, origin_note=note)
+
+
+def _as_browsers_send(origin: str) -> tuple[str | None, str] | None:
+    """``None`` when ``origin`` is a serialised origin as browsers send it (or ``null``);
+    else the origin a browser would send for what was probably meant (``None`` when there
+    is no such guess) and why the text is not one."""
+    if origin == "null":
+        return None
+    start = Position(1, 1, 0)
+    span = Span("<--origin>", start, start)
+    text = origin if "://" in origin else f"https://{origin}"
+    parsed = origins.parse_pattern(text, span)
+    pattern = parsed.pattern
+    if pattern is None or pattern.kind is not PatternKind.EXACT:
+        problem = parsed.problem.message if parsed.problem else "it is not one origin"
+        return (None, problem)
+    if text != origin:
+        return (parsed.canonical_text or text, "it has no scheme")
+    if parsed.canonical_text is not None:
+        return (parsed.canonical_text, parsed.why_not_canonical)
+    return None
+
+
+def _explain(
+    policy_set: PolicySet,
+    origin: str,
+    method: str,
+    headers: Sequence[str],
+    path: str,
+    credentials: bool,
+) -> Report:
     if method.upper() in http.NORMALIZED_METHODS:
         method = method.upper()  # browsers do (Fetch "normalize a method")
     parsed = [parse_header(text) for text in headers]

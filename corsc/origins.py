@@ -64,6 +64,13 @@ def _not_an_origin(message: str, help: str) -> ParsedPattern:
     return ParsedPattern(None, OriginProblem("not-an-origin", message, help))
 
 
+def _as_browsers_send(origin: str, span: Span) -> str:
+    """``origin`` as a suggestion: in its canonical spelling when it parses as a pattern
+    (``HTTPS://App.Example.com:443`` → ``https://app.example.com``), else as it is."""
+    parsed = parse_pattern(origin, span)
+    return parsed.canonical_text or origin
+
+
 def parse_pattern(text: str, span: Span) -> ParsedPattern:
     """Parse a quoted origin pattern (everything but ``regex``): exact, ``*.`` subdomain
     wildcard, ``:*`` port wildcard, ``*`` or ``null``."""
@@ -102,10 +109,10 @@ def parse_pattern(text: str, span: Span) -> ParsedPattern:
         )
     scheme, separator, rest = text.partition("://")
     if not separator:
-        guess = text.split("/", 1)[0]
+        guess = _as_browsers_send(f"https://{text.split('/', 1)[0]}", span)
         return _not_an_origin(
             f'"{text}" has no scheme',
-            f'write the scheme browsers use, for example "https://{guess}"',
+            f'write the scheme browsers use, for example "{guess}"',
         )
     lower_scheme = scheme.lower()
     if lower_scheme not in SCHEMES:
@@ -116,7 +123,7 @@ def parse_pattern(text: str, span: Span) -> ParsedPattern:
     for mark, what in (("/", "a path"), ("?", "a query"), ("#", "a fragment")):
         index = rest.find(mark)
         if index != -1:
-            origin = f"{scheme}://{rest[:index]}"
+            origin = _as_browsers_send(f"{scheme}://{rest[:index]}", span)
             if mark == "/" and index == len(rest) - 1:
                 return _not_an_origin(
                     f'"{text}" ends with `/`; an origin never does',

@@ -15,6 +15,7 @@ from corsc import diagnostics as d
 from corsc.language import (
     KEYWORD_TERMINALS,
     KEYWORDS,
+    KIND_OF_STATEMENT,
     SEPARATOR_TERMINALS,
     STATEMENT_RULES,
     STATEMENTS,
@@ -75,6 +76,18 @@ def describe(source: Source, error: UnexpectedToken) -> d.Diagnostic:
             span,
             f"expected {what} after {after}, found {found}",
             f"write {what}, for example `{_EXAMPLES[statement]}`",
+        )
+    if (
+        "COMMA" in expected
+        and token.type in VALUE_TERMINALS
+        and statement in _TAKES
+        and statement not in KIND_OF_STATEMENT
+    ):
+        # `max-age 10 minutes`: a statement of one value, so list commas are no help.
+        return d.SYNTAX_ERROR.at(
+            span,
+            f"`{statement}` takes one value, found {found} after it",
+            f"write {_TAKES[statement]}, for example `{_EXAMPLES[statement]}`",
         )
     if "COMMA" in expected and token.type in VALUE_TERMINALS | KEYWORD_TERMINALS:
         return d.SYNTAX_ERROR.at(

@@ -31,7 +31,7 @@ _T = TypeVar("_T")
 def origin_pattern(value: Value, report: list[d.Diagnostic]) -> OriginPattern | None:
     """The pattern a string, regex or ``*`` stands for (a word is a name, which
     :mod:`corsc.bindings` resolves or reports); ``None`` if it is none. A spelling browsers
-    never send is canonicalised, with a warning and its fix."""
+    never send is canonicalised, with an info and its fix."""
     assert value.form != "word"
     if value.form == "star" or (value.form == "string" and value.text == "*"):
         return OriginPattern(PatternKind.ANY, "*", value.span)
@@ -47,16 +47,26 @@ def origin_pattern(value: Value, report: list[d.Diagnostic]) -> OriginPattern | 
         report.append(kind.at(value.span, parsed.problem.message, parsed.problem.help))
         return None
     if parsed.canonical_text is not None:
-        fix_text = f'"{parsed.canonical_text}"'
-        report.append(
-            d.ORIGIN_NOT_CANONICAL.at(
-                value.span,
-                f'"{value.text}" is not how browsers send this origin: {parsed.why_not_canonical}',
-                f"write {fix_text}; it is compared byte for byte",
-                fixes=[d.Fix(f"write {fix_text}", (d.TextEdit(value.span, fix_text),))],
-            )
-        )
+        report.append(_not_canonical(value, parsed.canonical_text, parsed.why_not_canonical))
     return parsed.pattern
+
+
+def _not_canonical(value: Value, canonical: str, why: str) -> d.Diagnostic:
+    """CORS102, an info: the output already carries the canonical spelling, so the policy
+    means what it says; the fix makes the file say what the output does. A ``--set`` value
+    is not a file to edit, so it gets the help alone, written as ``--set`` takes it."""
+    message = f'"{value.text}" is written "{canonical}" in the output: {why}'
+    if value.span.file.startswith("<--set"):
+        return d.ORIGIN_NOT_CANONICAL.at(
+            value.span, message, f"pass {canonical} in the `--set` value to say the same"
+        )
+    fix_text = f'"{canonical}"'
+    return d.ORIGIN_NOT_CANONICAL.at(
+        value.span,
+        message,
+        f"write {fix_text} to say what the output says",
+        fixes=[d.Fix(f"write {fix_text}", (d.TextEdit(value.span, fix_text),))],
+    )
 
 
 def path_prefixes(values: Iterable[Value], report: list[d.Diagnostic]) -> tuple[PathPrefix, ...]:

@@ -66,6 +66,13 @@ def test_set_values_are_canonicalised_too() -> None:
     (item,) = found(text, "CORS102", "allowed=https://A.example:443")
     assert item.span.file == "<--set #1>"
     assert where(item.span) == (1, 9, 1, 30)
+    # A command line is no file to edit: help in `--set`'s own form, no fix.
+    assert item.message == (
+        '"https://A.example:443" is written "https://a.example" in the output: browsers never '
+        "send the default port 443"
+    )
+    assert item.help == "pass https://a.example in the `--set` value to say the same"
+    assert item.fixes == ()
     assert origins_of(first_policy(text, "allowed=https://A.example:443")) == ["https://a.example"]
 
 
@@ -235,13 +242,31 @@ def test_undefined_name_suggests_the_closest_binding() -> None:
     assert where(item.span) == (3, 11, 3, 18)
     assert item.message == "`partner` is not defined"
     assert item.help == (
-        'did you mean `partners`? origins are written in quotes: "https://partner"'
+        "did you mean `partners`? origins are written in quotes, with their scheme: "
+        '"https://app.example.com"'
     )
 
 
 def test_undefined_name_without_a_close_binding() -> None:
     (item,) = found("policy api {\n  origins example\n}\n", "CORS505")
-    assert item.help == 'define it with `let`, or origins are written in quotes: "https://example"'
+    assert item.help == (
+        "define it with `let`, or origins are written in quotes, with their scheme: "
+        '"https://app.example.com"'
+    )
+
+
+def test_undefined_name_that_is_a_host_suggests_it_quoted_and_lowercase() -> None:
+    (item,) = found("policy api {\n  origins App.Example.com\n}\n", "CORS505")
+    assert item.help == (
+        'define it with `let`, or origins are written in quotes: "https://app.example.com"'
+    )
+
+
+def test_undefined_header_name_in_an_origin_list_is_not_made_an_origin() -> None:
+    text = "let hs = Content-Type\npolicy api {\n  origins hs\n}\n"
+    (item,) = found(text, "CORS505")
+    assert item.message == "`Content-Type` is not defined"
+    assert "https://Content-Type" not in item.help
 
 
 def test_cyclic_bindings() -> None:
@@ -276,6 +301,11 @@ def test_binding_kind_conflict_is_reported_at_the_later_use() -> None:
     loaded = run(text)
     assert [item.code for item in loaded.diagnostics] == ["CORS507"]
     assert where(loaded.diagnostics[0].span) == (4, 11, 4, 12)
+
+
+def test_a_misnamed_binding_is_not_also_unused() -> None:
+    loaded = run('let Bad = "https://a.example"\npolicy api {\n  origins "https://a.example"\n}\n')
+    assert [item.code for item in loaded.diagnostics] == ["CORS007"]
 
 
 def test_duplicate_and_unused_bindings() -> None:

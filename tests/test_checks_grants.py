@@ -233,6 +233,14 @@ def test_private_network_with_patterns_is_an_error_per_entry() -> None:
     assert all(where(item.related[0].span) == at(text, "private-network true") for item in items)
 
 
+def test_private_network_is_not_reported_at_an_entry_that_is_an_error() -> None:
+    text = policy('origins "https://*.example.com", "https://*.com"', "private-network true")
+    assert [where(item.span) for item in found(text, "CORS405")] == [
+        at(text, '"https://*.example.com"')
+    ]
+    assert where(one(text, "CORS104").span) == at(text, '"https://*.com"')
+
+
 def test_private_network_with_any_origin_and_regex() -> None:
     text = policy(r'origins *, regex "^https://a\.example\.com$"', "private-network true")
     assert [where(item.span) for item in found(text, "CORS405")] == [

@@ -36,9 +36,10 @@ def test_wildcard_over_a_public_suffix(pattern: str, suffix: str) -> None:
     assert item.message == (
         f'"{pattern}" allows every site under the public suffix "{suffix}", whoever owns it'
     )
+    # Never a made-up site under the suffix (`https://app.com` is somebody's).
     assert item.help == (
-        f'list the sites you trust, such as "https://app.{suffix}"; a wildcard belongs under '
-        "a domain you control"
+        "list each site you trust by its own origin; a wildcard belongs under a domain you "
+        'control, such as "https://*.example.com"'
     )
 
 

@@ -32,6 +32,15 @@ def test_two_policies_with_one_name() -> None:
     assert where(item.related[0].span) == at(text, "api")
 
 
+def test_two_fallbacks_of_one_name_are_not_called_p_and_p() -> None:
+    text = policy("origins *", name="p") + policy("origins *", name="p")
+    assert one(text, "CORS504").message == (
+        "both policies named `p` have no `paths`, so both claim every path no other policy matches"
+    )
+    text = policy('paths "/a"', "origins *", name="p") + policy('paths "/a"', "origins *", name="p")
+    assert one(text, "CORS503").message == '"/a" is also a path prefix of the other policy `p`'
+
+
 def test_two_policies_with_the_same_normalised_path() -> None:
     text = policy('paths "/api"', "origins *") + policy(
         'paths "/v2", "/x/../api/"', "origins *", name="other"
@@ -53,3 +62,7 @@ def test_two_fallbacks() -> None:
     assert item.severity is ERROR
     assert where(item.span) == at(text, "public")
     assert where(item.related[0].span) == at(text, "api")
+    assert item.message == (
+        "policies `api` and `public` both have no `paths`, so both claim every path no other "
+        "policy matches"
+    )

@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 GOOD = 'policy api {\n  origins "https://app.example.com"\n  methods GET, PUT\n}\n'
-WARNS = 'policy api {\n  origins "https://App.example.com"\n}\n'  # CORS102, a warning
+WARNS = 'policy api {\n  origins "https://a.example", "https://a.example"\n}\n'  # CORS105
+NOTES = 'policy api {\n  origins "https://App.example.com"\n}\n'  # CORS102, an info
 BAD = "policy api {\n  origins *\n  credentials true\n}\n"  # CORS301, an error
 
 
@@ -62,7 +63,7 @@ def test_warnings_pass_unless_strict(capsys, policy) -> None:
 
 
 def test_check_json_shape(capsys, policy) -> None:
-    code, out, _ = run(capsys, "check", str(policy(WARNS)), "--format", "json")
+    code, out, _ = run(capsys, "check", str(policy(NOTES)), "--format", "json")
     document = json.loads(out)
     assert code == 0
     assert document["version"] == 1
@@ -302,7 +303,7 @@ def test_usage_error_exit_2() -> None:
 def test_no_color_when_not_a_terminal(capsys, policy) -> None:
     _, out, _ = run(capsys, "check", str(policy(WARNS)))
     assert "\x1b[" not in out
-    assert "warning[CORS102" in out
+    assert "warning[CORS105" in out
 
 
 def test_no_color_env(tmp_path: Path, policy) -> None:

@@ -168,3 +168,34 @@ def test_a_long_origin_is_explained_by_its_length() -> None:
     report = explain(policy_set(ENCODED), origin=origin, path="/x")
     assert report.actual is not None
     assert "(320 characters) is longer than 267 characters" in report.actual.response.reason
+
+
+@pytest.mark.parametrize(
+    ("origin", "why"),
+    [
+        ("app.example.com", "it has no scheme"),
+        ("HTTPS://App.Example.com:443", "browsers never send the default port 443"),
+    ],
+)
+def test_an_origin_no_browser_sends_gets_the_one_it_does_and_its_verdict(
+    origin: str, why: str
+) -> None:
+    report = explain(api(), origin=origin, path="/api")
+    assert report.verdict.startswith("blocked")
+    assert report.origin_note == (
+        f"no browser sends `Origin: {origin}` ({why}); a page on https://app.example.com sends "
+        "`Origin: https://app.example.com`, and its verdict is: allowed: the script can read "
+        "the response"
+    )
+    assert report.to_text().endswith(f"note: {report.origin_note}\n")
+    assert report.to_dict()["origin_note"] == report.origin_note
+
+
+def test_an_origin_browsers_send_gets_no_note() -> None:
+    assert explain(api(), origin="https://app.example.com", path="/api").origin_note is None
+    assert explain(api(), origin="null", path="/api").origin_note is None
+    slash = explain(api(), origin="https://app.example.com/", path="/api").origin_note
+    assert slash == (
+        'no browser sends `Origin: https://app.example.com/`: "https://app.example.com/" ends '
+        "with `/`; an origin never does"
+    )

@@ -24,6 +24,17 @@ def test_missing_method_after_methods() -> None:
     assert items[0].help == "write a method name or `*`, for example `methods GET, POST`"
 
 
+def test_a_second_value_after_a_statement_of_one_value() -> None:
+    items = syntax("policy api {\n  origins *\n  max-age 10 minutes\n}\n")
+    assert summary(items) == [
+        ("CORS001", (3, 14, 3, 21), "`max-age` takes one value, found `minutes` after it")
+    ]
+    # Not the help about list commas: max-age is no list.
+    assert (
+        items[0].help == "write a duration such as `600`, `10m` or `2h`, for example `max-age 10m`"
+    )
+
+
 def test_missing_value_between_commas() -> None:
     items = syntax("policy api {\n  origins *\n  methods GET, , PUT\n}\n")
     assert summary(items) == [

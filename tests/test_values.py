@@ -35,9 +35,11 @@ def test_origins_are_canonicalised_with_a_fix(written: str, canonical: str, why:
     text = f'policy api {{\n  origins "{written}"\n}}\n'
     assert origins_of(first_policy(text)) == [canonical]
     (item,) = found(text, "CORS102")
-    assert item.severity is Severity.WARNING
+    # The output already says it as browsers do: worth knowing, not a mistake.
+    assert item.severity is Severity.INFO
     assert where(item.span) == (2, 11, 2, 13 + len(written))
-    assert item.message == f'"{written}" is not how browsers send this origin: {why}'
+    assert item.message == f'"{written}" is written "{canonical}" in the output: {why}'
+    assert item.help == f'write "{canonical}" to say what the output says'
     (fix,) = item.fixes
     assert [edit.new_text for edit in fix.edits] == [f'"{canonical}"']
 
@@ -85,6 +87,24 @@ def test_what_is_not_an_origin(written: str, code: str, message: str) -> None:
     assert item.message == message.format(f'"{written}"')
     assert where(item.span) == (2, 33, 2, 35 + len(written))
     assert origins_of(first_policy(text)) == ["https://ok.example"]
+
+
+@pytest.mark.parametrize(
+    ("written", "help"),
+    [
+        (
+            "HTTPS://App.Example.com:443/x",
+            'write the origin alone, "https://app.example.com", and restrict paths with `paths`',
+        ),
+        (
+            "App.Example.com/x",
+            'write the scheme browsers use, for example "https://app.example.com"',
+        ),
+    ],
+)
+def test_what_is_not_an_origin_gets_a_canonical_suggestion(written: str, help: str) -> None:
+    (item,) = found(f'policy api {{\n  origins "{written}"\n}}\n', "CORS101")
+    assert item.help == help
 
 
 def test_regex_anchors_are_stripped_from_the_body() -> None:

@@ -142,8 +142,14 @@ POLICY_RULES: tuple[Rule[PolicyContext], ...] = (
 RULES: tuple[Rule[SetContext] | Rule[PolicyContext], ...] = (*SET_RULES, *POLICY_RULES)
 
 
+#: Findings about an entry that say nothing new when the entry is an error already: private
+#: network for `https://*.com` matters only once the wildcard itself is fixed.
+_NOT_AT_AN_ERROR = frozenset({d.PRIVATE_NETWORK_PATTERN.code})
+
+
 def check(policy_set: PolicySet) -> list[d.Diagnostic]:
-    """Every semantic finding for ``policy_set``, each once, in source order."""
+    """Every semantic finding for ``policy_set``, each once, in source order; none of
+    :data:`_NOT_AT_AN_ERROR` where another rule found an error at the same place."""
     found: dict[tuple[str, str, int, int, str], d.Diagnostic] = {}
 
     def report(diagnostic: d.Diagnostic) -> None:
@@ -162,4 +168,14 @@ def check(policy_set: PolicySet) -> list[d.Diagnostic]:
         context = PolicyContext(policy, policy_set.file, shared, report)
         for rule in POLICY_RULES:
             rule.run(context)
-    return sorted(found.values(), key=d.Diagnostic.sort_key)
+    errors_at = {
+        key[1:4]
+        for key, item in found.items()
+        if item.severity is d.Severity.ERROR and item.code not in _NOT_AT_AN_ERROR
+    }
+    kept = [
+        item
+        for key, item in found.items()
+        if item.code not in _NOT_AT_AN_ERROR or key[1:4] not in errors_at
+    ]
+    return sorted(kept, key=d.Diagnostic.sort_key)

@@ -114,8 +114,8 @@ def wildcards(context: PolicyContext) -> None:
                 d.WILDCARD_PUBLIC_SUFFIX.at(
                     pattern.span,
                     spread,
-                    f'list the sites you trust, such as "{pattern.scheme}://app.'
-                    f'{pattern.host}"; a wildcard belongs under a domain you control',
+                    "list each site you trust by its own origin; a wildcard belongs under a "
+                    f'domain you control, such as "{pattern.scheme}://*.example.com"',
                 )
             )
         elif grant.credentials.value:

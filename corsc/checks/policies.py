@@ -35,11 +35,13 @@ def duplicate_paths(context: SetContext) -> None:
             other = prefixes.setdefault(prefix.value, (policy, prefix.span, prefix.text))
             if other[0] is policy:
                 continue
+            # Two policies of one name (CORS502) are told apart as "the other".
+            owner = ("the other " if other[0].name == policy.name else "") + "policy"
             if other[2] == prefix.text:
-                message = f'"{prefix.text}" is also a path prefix of policy `{other[0].name}`'
+                message = f'"{prefix.text}" is also a path prefix of {owner} `{other[0].name}`'
             else:
                 message = (
-                    f'"{prefix.text}" is the same path prefix as "{other[2]}" in policy '
+                    f'"{prefix.text}" is the same path prefix as "{other[2]}" in {owner} '
                     f"`{other[0].name}`"
                 )
             context.report(
@@ -62,11 +64,14 @@ def duplicate_fallbacks(context: SetContext) -> None:
         if fallback is None:
             fallback = policy
             continue
+        if fallback.name == policy.name:
+            both = f"both policies named `{policy.name}`"
+        else:
+            both = f"policies `{fallback.name}` and `{policy.name}` both"
         context.report(
             d.DUPLICATE_FALLBACK.at(
                 policy.span,
-                f"policies `{fallback.name}` and `{policy.name}` both have no `paths`, "
-                "so both claim every path no other policy matches",
+                f"{both} have no `paths`, so both claim every path no other policy matches",
                 f"give `{policy.name}` a `paths` statement, or merge the two policies",
                 related=[d.Related(fallback.span, "the other fallback")],
             )
