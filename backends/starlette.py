@@ -82,10 +82,6 @@ CAPABILITIES = table(
 )
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 class StarletteBackend(LibraryBackend):
     """Keyword arguments for ``starlette.middleware.cors.CORSMiddleware`` (1.10.0)."""
 
@@ -158,7 +154,7 @@ Verified with Starlette 1.10.0 and FastAPI 0.165.0.
             headers = plan.policy.grant.headers
             yield GRANTS_SAFELISTED.at(
                 headers.span if headers.written else plan.policy.span,
-                f"target `{target}` also grants {_and(missing)}, which the policy does not "
+                f"target `{target}` also grants {d.and_list(missing)}, which the policy does not "
                 "list: Starlette grants them whatever it is told",
                 "this matters only for values browsers do not safelist (such as "
                 "`Content-Type: application/json`), which then need no grant in the policy; "

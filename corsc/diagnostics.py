@@ -340,6 +340,11 @@ TARGET_LAYOUT = kind(
 TARGET_NOTES = frozenset({TARGET_DEVIATION.code, TARGET_LAYOUT.code})
 
 
+def and_list(items: list[str]) -> str:
+    """Items in a message: ``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def fails(diagnostics: Iterable[Diagnostic], *, strict: bool = False) -> bool:
     """Whether these diagnostics make a run fail: errors, or warnings too under ``--strict``."""
     failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}

@@ -9,9 +9,9 @@ and the libraries (Starlette, Django, Flask), each run in-process by tests/pytho
   the evaluator's answer gets, with the same exposed headers; and every reply's ``Vary`` must
   include the evaluator's members. Cases no browser sends (an uppercase Origin, a non-token
   method, an Origin-less request) are judged on ``Vary`` only. Starlette always grants the four
-  safelisted request headers, so its runs grant them in the policy too (what its CORS631 error
-  asks the user to do). Starlette and Django are judged with the Python module and with the
-  TOML output alike.
+  safelisted request headers (its declared deviation, info CORS633), so its runs grant them in
+  the policy too, where the verdicts are then the evaluator's. Starlette and Django are judged
+  with the Python module and with the TOML output alike.
 - What a library cannot express is refused: CORS601 from its capability table (CORS631 where a
   condition is finer than a feature), as the listing of expected refusals says.
 """

@@ -147,7 +147,7 @@ def test_a_deviation_is_an_info_once_per_policy_with_its_note() -> None:
     found = capabilities.check("t", table, policy_set(text), lambda feature: [])
     assert [(item.code, item.severity.value, item.span.start.line) for item in found] == [
         ("CORS602", "info", 3),
-        ("CORS603", "warning", 4),
+        ("CORS603", "info", 4),
         ("CORS602", "info", 7),
     ]
     assert found[0].message == "target `t`: the server decides the depth"

@@ -91,6 +91,17 @@ def test_every_target_is_documented() -> None:
         assert f"`{name}`" in text, name
 
 
+def corsc(arguments: list[str]) -> subprocess.CompletedProcess[str]:
+    """``corsc ARGUMENTS`` run from the checkout, as a reader of the README would."""
+    return subprocess.run(
+        [sys.executable, "-m", "corsc", *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def test_first_screen_commands() -> None:
     """The first screen installs into a venv (a fresh Debian refuses a bare `pip install`),
     compiles an example for `iis` and for `nginx`, and names the test suite; each compile it
@@ -103,13 +114,7 @@ def test_first_screen_commands() -> None:
     compiles = re.findall(r"(corsc compile \S+ --target \S+)", first_screen)
     assert [command.split()[-1] for command in compiles] == ["iis", "nginx"]
     for command in compiles:
-        result = subprocess.run(
-            [sys.executable, "-m", "corsc", *command.split()[1:]],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        result = corsc(command.split()[1:])
         assert result.returncode == 0, result.stderr
         assert "generated — edit the policy, not this file" in result.stdout
 
@@ -132,13 +137,7 @@ def test_troubleshooting_starts_from_a_command_that_runs() -> None:
     command = block.group(1).replace("\\\n", " ").split()
     assert command[2] == "api.cors"
     command[2] = str(ROOT / "examples" / "api.cors")
-    result = subprocess.run(
-        [sys.executable, "-m", "corsc", *command[1:]],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = corsc(command[1:])
     assert result.returncode == 0, result.stderr
     assert "verdict: allowed" in result.stdout
 

@@ -79,7 +79,7 @@ def methods(context: PolicyContext) -> None:
 
 def _safelisted_methods(tokens: list[Token]) -> d.Diagnostic:
     """CORS205 for the safelisted methods of one list, named together."""
-    listed = _and([f"`{token.value}`" for token in tokens])
+    listed = d.and_list([f"`{token.value}`" for token in tokens])
     one = len(tokens) == 1
     return d.SAFELISTED_METHOD.at(
         tokens[0].span,
@@ -88,11 +88,6 @@ def _safelisted_methods(tokens: list[Token]) -> d.Diagnostic:
         f"you can remove {'it' if one else 'them'}; listing {'it' if one else 'them'} "
         "changes nothing",
     )
-
-
-def _and(items: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _method_finding(token: Token) -> d.Diagnostic | None:
@@ -188,7 +183,7 @@ def _safelisted_headers(tokens: list[Token]) -> d.Diagnostic:
     one = len(tokens) == 1
     return d.SAFELISTED_HEADER.at(
         tokens[0].span,
-        f"{_and([f'`{token.value}`' for token in tokens])} with an ordinary value "
+        f"{d.and_list([f'`{token.value}`' for token in tokens])} with an ordinary value "
         f"{'needs' if one else 'need'} no preflight",
         f"you can remove {'it' if one else 'them'}, unless scripts send values browsers do not "
         'safelist (longer than 128 bytes, or with characters such as `(` or `"`)',
