@@ -49,7 +49,7 @@ def test_registering_a_code_or_name_twice_is_refused() -> None:
 
 def test_fails_counts_warnings_only_when_strict() -> None:
     span = Source("a.cors", "x").span(0, 1)
-    warning = d.ORIGIN_NOT_CANONICAL.at(span, "m", "h")
+    warning = d.DUPLICATE_ORIGIN.at(span, "m", "h")
     info = d.LOCAL_ORIGIN.at(span, "m", "h")
     assert not d.fails([warning, info])
     assert d.fails([warning], strict=True)
