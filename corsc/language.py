@@ -8,7 +8,6 @@ as terminals (tests hold the two together).
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from typing import Literal
@@ -113,5 +112,7 @@ def name_problem(what: str, name: str, span: Span) -> d.Diagnostic | None:
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str:
     """``"did you mean `x`?"`` for the closest choice, or an empty string."""
+    import difflib  # only a misspelt name needs it: a clean compile starts without it
+
     matches = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"did you mean `{matches[0]}`?" if matches else ""
