@@ -79,8 +79,12 @@ KIND_OF_STATEMENT: dict[str, ValueKind] = {
     rule.name: rule.kind for rule in STATEMENT_RULES if rule.kind is not None
 }
 
+#: Words that begin a statement or a block: after a trailing comma and a newline, one of these
+#: ends the list (anything else continues it, ``regex "…"`` included).
+STATEMENT_STARTS = frozenset({*STATEMENTS, "let", "policy", "origin"})
+
 #: Reserved words: a value spelled like one must be quoted.
-KEYWORDS = frozenset({*STATEMENTS, "let", "policy", "origin", "regex"})
+KEYWORDS = STATEMENT_STARTS | {"regex"}
 
 #: The grammar's terminal for each keyword (Lark names a keyword's terminal by upper-casing
 #: it; the grammar names those with a `-` itself, with `_` in its place).
