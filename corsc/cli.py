@@ -132,6 +132,11 @@ def _parser() -> argparse.ArgumentParser:
 
     targets = commands.add_parser("targets", help="list the targets and what they can express")
     targets.add_argument("--format", choices=("text", "json"), default="text")
+
+    lsp = commands.add_parser("lsp", help="run the language server for editors (LSP over stdio)")
+    lsp.add_argument(
+        "--stdio", action="store_true", help="talk over stdin and stdout (the only way; accepted)"
+    )
     return parser
 
 
@@ -156,6 +161,7 @@ def _run(argv: Sequence[str] | None) -> int:
         "compile": _compile,
         "explain": _explain,
         "targets": _targets,
+        "lsp": _lsp,
     }[args.command]
     return command(args)
 
@@ -448,4 +454,17 @@ def _targets(args: argparse.Namespace) -> int:
             lines.append(f"    -O {option['key']}=…  {option['help']}{default}")
         lines.append("")
     sys.stdout.write("\n".join(lines))
+    return EXIT_OK
+
+
+def _lsp(args: argparse.Namespace) -> int:
+    try:
+        from corsc.lsp.server import serve
+    except ImportError as error:
+        if (error.name or "").partition(".")[0] not in {"pygls", "lsprotocol"}:
+            raise
+        raise UsageError(
+            "`corsc lsp` needs pygls, which is not installed: pip install 'corsc[lsp]'"
+        ) from None
+    serve()
     return EXIT_OK

@@ -1,0 +1,11 @@
+"""``corsc lsp``: the language server editors start (LSP over stdio, on pygls).
+
+Modules, from the text up: :mod:`~corsc.lsp.positions` (character offsets ↔ LSP positions in
+the negotiated encoding), :mod:`~corsc.lsp.outline` (an error-tolerant outline of a text:
+statements, blocks, ``let`` bindings and their uses), :mod:`~corsc.lsp.analysis` (one
+document version through the front end and the project's targets),
+:mod:`~corsc.lsp.fixes`, :mod:`~corsc.lsp.hover`, :mod:`~corsc.lsp.complete` and
+:mod:`~corsc.lsp.formatting` (the features, on corsc's own types),
+:mod:`~corsc.lsp.convert` (those as LSP values) and :mod:`~corsc.lsp.server` (the wiring).
+Only the last two import pygls or lsprotocol, besides the positions they convert.
+"""
