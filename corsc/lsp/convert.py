@@ -48,7 +48,7 @@ def diagnostic(
         range=span_range(index, item.span),
         severity=_SEVERITY[item.severity],
         code=item.code,
-        code_description=types.CodeDescription(href=f"{RULES_URL}"),
+        code_description=types.CodeDescription(href=RULES_URL),
         source="corsc",
         message=f"{item.message}\nhelp: {item.help}" if item.help else item.message,
         related_information=[
@@ -65,20 +65,16 @@ def diagnostic(
 
 
 def diagnostics(analysis: Analysis, index: LineIndex, uri: str) -> list[types.Diagnostic]:
-    """Every diagnostic of the analysis, and a warning at the top for each problem with the
-    project file (it has no span of its own in this document)."""
-    found = [diagnostic(analysis, index, uri, item) for item in analysis.diagnostics]
+    """A warning at the top for each problem with the project file (it has no span in this
+    document), then every diagnostic of the analysis."""
     top = types.Range(types.Position(0, 0), types.Position(0, 0))
-    for problem in analysis.project_problems:
-        found.append(
-            types.Diagnostic(
-                range=top,
-                severity=types.DiagnosticSeverity.Warning,
-                source="corsc",
-                message=problem,
-            )
+    problems = [
+        types.Diagnostic(
+            range=top, severity=types.DiagnosticSeverity.Warning, source="corsc", message=problem
         )
-    return found
+        for problem in analysis.project_problems
+    ]
+    return problems + [diagnostic(analysis, index, uri, item) for item in analysis.diagnostics]
 
 
 def workspace_edit(index: LineIndex, uri: str, fix: d.Fix) -> types.WorkspaceEdit:
