@@ -68,13 +68,27 @@ class Completion:
 
 def completions(analysis: Analysis, offset: int) -> list[Completion]:
     """What may be written at ``offset``."""
-    chain = analysis.outline.innermost(offset)
+    chain = analysis.outline.innermost(_continued(analysis, offset))
     innermost = chain[-1] if chain else None
     if innermost is None or innermost.children or _opens_block_before(analysis, innermost, offset):
         return _statements(innermost)
     if innermost.keyword.start <= offset <= innermost.keyword.end:  # typing the name itself
         return _statements(chain[-2] if len(chain) > 1 else None)
     return _values(analysis, innermost.keyword.text)
+
+
+def _continued(analysis: Analysis, offset: int) -> int:
+    """Where the list the cursor continues ends (its comma, when only blank lines and
+    comments stand between the comma and the cursor, as when the next item is being typed
+    on a line of its own), else ``offset``."""
+    before = [
+        token
+        for token in analysis.outline.tokens
+        if token.end <= offset and token.kind not in ("newline", "comment")
+    ]
+    if before and before[-1].text == "," and "\n" in analysis.text[before[-1].end : offset]:
+        return before[-1].start
+    return offset
 
 
 def _opens_block_before(analysis: Analysis, statement: Statement, offset: int) -> bool:

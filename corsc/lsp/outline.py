@@ -227,7 +227,8 @@ class _Reader:
                 self.index += 1  # a stray `}` at the top level: the parser reports it
             elif token.kind == "word":
                 statements.append(self.statement(token, depth))
-            else:
+            else:  # junk where a statement belongs (a stray `{`, a string): the parser says so
+                self.index += 1
                 self.skip_to_separator()
         return statements
 
