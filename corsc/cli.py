@@ -1,4 +1,4 @@
-"""The command line: ``corsc check | compile | explain | targets``.
+"""The command line: ``corsc check | compile | explain | targets | fmt``.
 
 Exit codes, for every command: 0 success (warnings allowed); 1 the policy has errors (or
 warnings under ``--strict``); 2 usage error, unreadable input or an output that cannot be
@@ -132,6 +132,15 @@ def _parser() -> argparse.ArgumentParser:
 
     targets = commands.add_parser("targets", help="list the targets and what they can express")
     targets.add_argument("--format", choices=("text", "json"), default="text")
+
+    fmt = commands.add_parser("fmt", help="rewrite policy files in the canonical layout")
+    fmt.add_argument(
+        "files", nargs="+", metavar="PATH", help="a file, a directory (its *.cors files) or -"
+    )
+    fmt.add_argument(
+        "--check", action="store_true", help="write nothing; exit 3 if a file would change"
+    )
+    fmt.add_argument("--diff", action="store_true", help="write nothing; show what would change")
     return parser
 
 
@@ -156,6 +165,7 @@ def _run(argv: Sequence[str] | None) -> int:
         "compile": _compile,
         "explain": _explain,
         "targets": _targets,
+        "fmt": _fmt,
     }[args.command]
     return command(args)
 
@@ -467,3 +477,16 @@ def _targets(args: argparse.Namespace) -> int:
         lines.append("")
     sys.stdout.write("\n".join(lines))
     return EXIT_OK
+
+
+def _fmt(args: argparse.Namespace) -> int:
+    from corsc import fmt
+
+    outcome = fmt.run(
+        args.files, check=args.check, diff=args.diff, stdout=sys.stdout, stderr=sys.stderr
+    )
+    return {
+        fmt.Outcome.DONE: EXIT_OK,
+        fmt.Outcome.WOULD_CHANGE: EXIT_DRIFT,
+        fmt.Outcome.REFUSED: EXIT_USAGE,
+    }[outcome]

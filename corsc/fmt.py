@@ -26,16 +26,20 @@ with syntax errors is not formatted: :func:`format_text` returns its diagnostics
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import difflib
+import enum
+import os
+from collections.abc import Iterator, Sequence
 from functools import cache
 from pathlib import Path
+from typing import TextIO
 
 from attrs import define, frozen
 from lark import Lark, Token, Tree
 
 from corsc import diagnostics as d
 from corsc.parse import KEYWORDS, STATEMENTS, parse
-from corsc.source import Source
+from corsc.source import Source, read_bounded, visible
 
 #: The column a list is continued before passing (the value that would pass it begins the
 #: next line, unless it is a list's first value or a ``regex``, which cannot begin one).
@@ -382,3 +386,127 @@ def _shape(tree: Tree[Token]) -> Iterator[tuple[str, object]]:
 
 def _comments(tokens: list[Token]) -> list[str]:
     return [token.rstrip(_WHITESPACE) for token in tokens if token.type == "COMMENT"]
+
+
+# ---- the command ---------------------------------------------------------------------------
+
+
+class Outcome(enum.IntEnum):
+    """How ``corsc fmt`` ended, worst last (the command line maps each to an exit code)."""
+
+    #: Every file was canonical, or has been rewritten.
+    DONE = 0
+    #: With ``--check`` or ``--diff``: some file would change.
+    WOULD_CHANGE = 1
+    #: Some input could not be read or has syntax errors (the others were still formatted).
+    REFUSED = 2
+
+
+def run(
+    paths: Sequence[str], *, check: bool, diff: bool, stdout: TextIO, stderr: TextIO
+) -> Outcome:
+    """``corsc fmt PATH…``: format each file, every ``*.cors`` file under each directory (in
+    sorted order, hidden files and directories left out), and stdin for ``-`` (written to
+    stdout). A file is rewritten, atomically, only when its text changes; with ``check`` or
+    ``diff`` nothing is written: ``check`` names each file that would change, ``diff`` prints
+    its unified diff on stdout. Problems are reported on stderr."""
+    worst = Outcome.DONE
+    for path in paths:
+        if path != "-" and os.path.isdir(path):
+            files, problems = _policy_files(path)
+            for problem in problems:
+                stderr.write(f"corsc: error: {problem}\n")
+                worst = Outcome.REFUSED
+            if not files and not problems:
+                stderr.write(f"corsc: warning: no .cors files under {visible(path)}\n")
+        else:
+            files = [path]
+        for file in files:
+            worst = max(worst, _run_one(file, check=check, diff=diff, stdout=stdout, stderr=stderr))
+    return worst
+
+
+def _run_one(path: str, *, check: bool, diff: bool, stdout: TextIO, stderr: TextIO) -> Outcome:
+    from corsc import render
+    from corsc.frontend import read_source
+
+    source, problem = read_source(path)
+    if problem is not None:
+        stderr.write(render.render_text([problem], {}, color=render.use_color(stderr)))
+        return Outcome.REFUSED
+    assert source is not None
+    # The reader drops a byte-order mark; a file that had one keeps it.
+    before = (_BOM if path != "-" and _starts_with_bom(path) else "") + source.text
+    formatted = format_text(before, source.name)
+    if formatted.text is None:
+        sources = {source.name: source}
+        color = render.use_color(stderr)
+        stderr.write(render.render_text(formatted.diagnostics, sources, color=color))
+        return Outcome.REFUSED
+    after = formatted.text
+    if path == "-" and not (check or diff):
+        stdout.write(after)
+        return Outcome.DONE
+    if after == before:
+        return Outcome.DONE
+    if diff:
+        stdout.write(unified_diff(before, after, source.name))
+    if check:
+        stderr.write(f"corsc: {source.name} would be reformatted\n")
+    if check or diff:
+        return Outcome.WOULD_CHANGE
+    from corsc import output
+    from corsc.backends import OutputFile
+
+    try:
+        output.write_all(output.plan([OutputFile(os.path.basename(path), after, "")], path))
+    except output.OutputError as error:
+        stderr.write(f"corsc: error: {error}\n")
+        return Outcome.REFUSED
+    stderr.write(f"corsc: reformatted {source.name}\n")
+    return Outcome.DONE
+
+
+def _policy_files(directory: str) -> tuple[list[str], list[str]]:
+    """The ``*.cors`` files under ``directory``, sorted, outside hidden directories (``.git``)
+    and not hidden themselves; and the directories that could not be read, in words.
+    Symbolic links to directories are not followed (no loops); links to files are formatted
+    through."""
+    found: list[str] = []
+    problems: list[str] = []
+
+    def unreadable(error: OSError) -> None:
+        problems.append(f"cannot read {visible(str(error.filename))}: {error.strerror or error}")
+
+    for root, directories, names in os.walk(directory, onerror=unreadable):
+        directories[:] = [name for name in directories if not name.startswith(".")]
+        found.extend(
+            os.path.join(root, name)
+            for name in names
+            if name.endswith(".cors") and not name.startswith(".")
+        )
+    return sorted(found), problems
+
+
+def _starts_with_bom(path: str) -> bool:
+    try:
+        return read_bounded(path, 3, head=True) == _BOM.encode("utf-8")
+    except OSError:
+        return False
+
+
+def unified_diff(before: str, after: str, name: str) -> str:
+    """The unified diff from ``before`` to ``after``, both headed ``name``; a last line
+    without a line break is marked as ``diff`` marks it."""
+    lines = difflib.unified_diff(_lines(before), _lines(after), name, name)
+    return "".join(
+        line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n" for line in lines
+    )
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of ``text`` with their ``\\n``: only ``\\n`` ends a line, as in the grammar
+    (``str.splitlines`` would also split at form feeds and separators inside comments)."""
+    lines = text.split("\n")
+    last = lines.pop()
+    return [line + "\n" for line in lines] + ([last] if last else [])
