@@ -134,7 +134,7 @@ class _Piece:
 @define
 class _Statement:
     """A statement (``methods GET, POST``) or a ``let`` binding (named ``let NAME =``).
-    ``width`` is the width its name is padded to: the longest name in its block."""
+    ``width`` is the width its name is padded to: the longest statement name in its block."""
 
     name: _Piece
     values: list[_Piece]
@@ -178,7 +178,11 @@ class _Reader:
             if kind == "RBRACE":
                 self._take("RBRACE")
                 statements = blocks.pop()
-                width = max((len(item.name.text) for item in statements), default=0)
+                # Statement names only: an unknown one (a typo, an error) may be any length.
+                width = max(
+                    (len(item.name.text) for item in statements if item.name.text in STATEMENTS),
+                    default=0,
+                )
                 for item in statements:
                     item.width = width
                 events.append(_Close(self._piece("}")))
@@ -272,10 +276,14 @@ class _Reader:
 
 
 class _Lines:
-    """The output so far, and what decides where the next line goes."""
+    """The output so far, and what decides where the next line goes. The last line is kept
+    in parts until the next one begins, so a line that keeps growing (a long run of ``regex``
+    values, which cannot be broken) costs no more than its length."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.parts: list[str] = []  # the last line, not yet joined
+        self.length = 0  # its length
         #: Nothing has been written in the innermost open block (or the file) yet.
         self.at_start = True
         #: The next line of this block stands after a blank line: a block ends or begins.
@@ -284,11 +292,18 @@ class _Lines:
         self.open = False
 
     def line(self, indent: int, text: str, blank_before: bool) -> None:
+        """Begin a line (after a blank one when due, but never first in a block)."""
+        self._end_line()
         if (blank_before or self.blank_due) and not self.at_start:
             self.lines.append("")
-        self.lines.append(" " * indent + text)
+        self.add(" " * indent + text)
         self.at_start = self.blank_due = False
         self.open = True
+
+    def add(self, text: str) -> None:
+        """Add to the last line."""
+        self.parts.append(text)
+        self.length += len(text)
 
     def comments(self, comments: list[_Comment], indent: int) -> None:
         for comment in comments:
@@ -297,14 +312,33 @@ class _Lines:
 
     def trailing(self, piece: _Piece) -> None:
         if piece.trailing is not None:
-            self.lines[-1] += "  " + piece.trailing
+            self.add("  " + piece.trailing)
             self.open = False
+
+    def text(self, newline: str) -> str:
+        self._end_line()
+        return newline.join(self.lines) + newline if self.lines else ""
+
+    def _end_line(self) -> None:
+        if self.parts:
+            self.lines.append("".join(self.parts))
+            self.parts.clear()
+            self.length = 0
+
+
+#: Blocks deeper than this (no valid policy nests more than two: ``policy``, ``origin``) are
+#: indented like this level, so a pathologically nested file cannot grow by its depth squared.
+_DEEPEST_INDENT = 8
+#: A list whose first value starts past this column (after a long ``let`` name) continues
+#: two levels deeper than its statement instead of under its first value.
+_DEEPEST_COLUMN = 40
 
 
 def _write(events: list[_Event], end: _Piece, newline: str) -> str:
     out = _Lines()
-    indent = 0
+    depth = 0
     for event in events:
+        indent = INDENT * min(depth, _DEEPEST_INDENT)
         if isinstance(event, _Open):
             header = event.header
             # The blank line before a block goes above the comments right above it (those
@@ -315,22 +349,21 @@ def _write(events: list[_Event], end: _Piece, newline: str) -> str:
             out.line(indent, header.text, header.blank_before)
             out.trailing(header)
             out.at_start = True
-            indent += INDENT
+            depth += 1
         elif isinstance(event, _Close):
             out.comments(event.brace.comments, indent)
-            indent -= INDENT
+            depth -= 1
             if out.at_start and out.open:  # an empty block, without comments
-                out.lines[-1] += "}"
+                out.add("}")
             else:
-                out.lines.append(" " * indent + "}")
-                out.open = True
+                out.blank_due = False  # never a blank line before a `}`
+                out.line(INDENT * min(depth, _DEEPEST_INDENT), "}", False)
             out.trailing(event.brace)
-            out.at_start = False
             out.blank_due = True
         else:
             _write_statement(out, event, indent)
     out.comments(end.comments, 0)
-    return newline.join(out.lines) + newline if out.lines else ""
+    return out.text(newline)
 
 
 def _write_statement(out: _Lines, statement: _Statement, indent: int) -> None:
@@ -341,18 +374,20 @@ def _write_statement(out: _Lines, statement: _Statement, indent: int) -> None:
         out.trailing(name)
         return
     out.line(indent, f"{name.text.ljust(statement.width)} {values[0].text}", name.blank_before)
-    column = indent + statement.width + 1
+    column = indent + max(statement.width, len(name.text)) + 1
+    if column > _DEEPEST_COLUMN:
+        column = indent + 2 * INDENT
     last = len(values) - 1
     for index, value in enumerate(values):
         if index:
-            fits = len(out.lines[-1]) + 1 + len(value.text) + (index < last) <= WIDTH
+            fits = out.length + 1 + len(value.text) + (index < last) <= WIDTH
             if out.open and not value.broken and (fits or value.joins):
-                out.lines[-1] += " " + value.text
+                out.add(" " + value.text)
             else:
                 out.comments(value.comments, column)
                 out.line(column, value.text, value.blank_before)
         if index < last:
-            out.lines[-1] += ","
+            out.add(",")
         out.trailing(value)
 
 
