@@ -359,6 +359,7 @@ def _write(events: list[_Event], end: _Piece, newline: str) -> str:
                 out.blank_due = False  # never a blank line before a `}`
                 out.line(INDENT * min(depth, _DEEPEST_INDENT), "}", False)
             out.trailing(event.brace)
+            out.at_start = False
             out.blank_due = True
         else:
             _write_statement(out, event, indent)
