@@ -48,10 +48,10 @@ MODULES: dict[str, str] = {
     "iis-rewrite": "corsc.backends.iis:REWRITE",
     "python": "corsc.backends.python",
     "nginx": "corsc.backends.nginx",
-    "starlette": "corsc.backends.pyframeworks:STARLETTE",
-    "fastapi": "corsc.backends.pyframeworks:STARLETTE",
-    "django": "corsc.backends.pyframeworks:DJANGO",
-    "flask": "corsc.backends.pyframeworks:FLASK",
+    "starlette": "corsc.backends.starlette:STARLETTE",
+    "fastapi": "corsc.backends.starlette:STARLETTE",
+    "django": "corsc.backends.django:DJANGO",
+    "flask": "corsc.backends.flask:FLASK",
 }
 
 

@@ -70,10 +70,12 @@ def _pattern(pattern: OriginPattern, span: Span, file: str) -> dict[str, object]
 
 
 class JsonBackend:
+    """The resolved IR for other tools: every feature is written, nothing answers requests."""
+
     names = ("json",)
     summary = "the resolved policy as JSON, for other tools"
-    deviations = ("every language feature (yes): the IR, resolved and canonical",)
     capabilities = all_supported()
+    deviations: tuple[str, ...] = ()
     serves = False
     options: tuple[Option, ...] = ()
 

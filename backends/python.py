@@ -32,6 +32,7 @@ from typing import Any
 import tomli_w
 
 from corsc.backends import EmitOptions, Option, OutputFile
+from corsc.backends.pycommon import one_line
 from corsc.capabilities import all_supported
 from corsc.diagnostics import Diagnostic
 from corsc.ir import Grant, Policy, PolicySet, TokenList
@@ -39,12 +40,6 @@ from corsc.provenance import provenance
 
 #: The schema version written in ``format``; ``corsc.runtime.FORMAT`` is the one it reads.
 FORMAT_VERSION = 1
-
-
-def _one_line(text: str) -> str:
-    """``text`` safe inside a TOML comment: control characters (a line break in the source
-    file's name) would end the comment and start TOML of their own."""
-    return "".join("?" if ord(char) < 0x20 or ord(char) == 0x7F else char for char in text)
 
 
 def _names(value: TokenList) -> str | list[str]:
@@ -87,19 +82,12 @@ def _policy(policy: Policy) -> dict[str, Any]:
 
 
 class PythonBackend:
+    """corsc's own middleware: every feature as the evaluator answers it, no deviation."""
+
     names = ("python",)
     summary = "TOML for corsc's own ASGI/WSGI middleware (corsc.runtime): every feature, exactly"
-    deviations = (
-        "every language feature (yes): answers exactly as the evaluator",
-        "per-path policies, per-origin blocks, deny, unlisted reject (yes): native",
-        "methods * and headers * (reflection) (yes): with Vary",
-        "private-network (yes): only when requested and enabled",
-        (
-            "error responses (yes): CORS headers on every status; a 500 with CORS headers when "
-            "the app raises"
-        ),
-    )
     capabilities = all_supported()
+    deviations: tuple[str, ...] = ()
     serves = True
     options: tuple[Option, ...] = ()
 
@@ -112,7 +100,7 @@ class PythonBackend:
             "format": FORMAT_VERSION,
             "policy": [_policy(policy) for policy in policy_set.policies],
         }
-        content = f"# {_one_line(header)}\n" + tomli_w.dumps(document)
+        content = f"# {one_line(header)}\n" + tomli_w.dumps(document)
         stem = policy_set.file.rsplit("/", 1)[-1].removesuffix(".cors") or "policy"
         return [
             OutputFile(

@@ -1,4 +1,4 @@
-"""The command line: ``corsc check | compile | explain | targets``.
+"""The command line: ``corsc check | compile | explain | targets | fmt``.
 
 Exit codes, for every command: 0 success (warnings allowed); 1 the policy has errors (or
 warnings under ``--strict``); 2 usage error, unreadable input or an output that cannot be
@@ -133,6 +133,15 @@ def _parser() -> argparse.ArgumentParser:
     targets = commands.add_parser("targets", help="list the targets and what they can express")
     targets.add_argument("--format", choices=("text", "json"), default="text")
 
+    fmt = commands.add_parser("fmt", help="rewrite policy files in the canonical layout")
+    fmt.add_argument(
+        "files", nargs="+", metavar="PATH", help="a file, a directory (its *.cors files) or -"
+    )
+    fmt.add_argument(
+        "--check", action="store_true", help="write nothing; exit 3 if a file would change"
+    )
+    fmt.add_argument("--diff", action="store_true", help="write nothing; show what would change")
+
     lsp = commands.add_parser("lsp", help="run the language server for editors (LSP over stdio)")
     lsp.add_argument(
         "--stdio", action="store_true", help="talk over stdin and stdout (the only way; accepted)"
@@ -161,6 +170,7 @@ def _run(argv: Sequence[str] | None) -> int:
         "compile": _compile,
         "explain": _explain,
         "targets": _targets,
+        "fmt": _fmt,
         "lsp": _lsp,
     }[args.command]
     return command(args)
@@ -223,7 +233,25 @@ def _emit_options(
     values, problems = validate_options(backend, raw)
     if problems:
         raise UsageError("; ".join(problems))
+    _require_chosen_format(backend, target, values, output)
     return EmitOptions(__version__, source_name, target, values, output)
+
+
+def _require_chosen_format(
+    backend: Backend, target: str, values: Mapping[str, str], output: str
+) -> None:
+    """A target whose output format is an option (``-O format=…``) writes the format chosen,
+    whatever ``-o`` is called: an ``-o`` name ending in another of its formats (``-o
+    settings.toml`` without ``-O format=toml``) is a mistake to point out, never a file to
+    fill with the wrong language."""
+    formats = next((option.choices for option in backend.options if option.key == "format"), ())
+    suffix = os.path.splitext(output)[1].lower().removeprefix(".")
+    chosen = values.get("format", "")
+    if suffix in formats and suffix != chosen:
+        raise UsageError(
+            f"-o {output}: target `{target}` writes format `{chosen}` unless told otherwise; "
+            f"add `-O format={suffix}` to write {suffix.upper()}"
+        )
 
 
 # ---- commands ------------------------------------------------------------------------------
@@ -455,6 +483,19 @@ def _targets(args: argparse.Namespace) -> int:
         lines.append("")
     sys.stdout.write("\n".join(lines))
     return EXIT_OK
+
+
+def _fmt(args: argparse.Namespace) -> int:
+    from corsc import fmt
+
+    outcome = fmt.run(
+        args.files, check=args.check, diff=args.diff, stdout=sys.stdout, stderr=sys.stderr
+    )
+    return {
+        fmt.Outcome.DONE: EXIT_OK,
+        fmt.Outcome.WOULD_CHANGE: EXIT_DRIFT,
+        fmt.Outcome.REFUSED: EXIT_USAGE,
+    }[outcome]
 
 
 def _lsp(args: argparse.Namespace) -> int:

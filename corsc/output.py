@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -280,6 +279,8 @@ def _make_directories(path: Path, directory: Path) -> list[Path]:
 
 def _stage(item: Planned) -> Path:
     """A temporary file beside ``item.target`` holding its new content."""
+    import tempfile  # only a compile that writes files needs it: printing stays quick to start
+
     target = item.target
     data = item.file.content.encode("utf-8")
     try:

@@ -61,9 +61,9 @@ STATIC_ORIGIN = (
     "allow several origins or deny some"
 )
 LIBRARY_INEXPRESSIBLE = (
-    "CORS631: the library has no deny list, lets refused origins reach the application "
-    "(`unlisted reject`) and cannot reflect `methods *` or `headers *` (docs/python.md); "
-    "`--target python` expresses them"
+    "CORS601: the library has no deny list, lets refused origins reach the application "
+    "(`unlisted reject`) and cannot reflect `methods *` or `headers *` (its capability table, "
+    "docs/python.md); `--target python` expresses them"
 )
 PERCENT_ENCODED = "how IIS maps a percent-encoded path onto <location path>"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from corsc import __version__, render
-from corsc.backends import EmitOptions, backends, validate_options
+from corsc.backends import EmitOptions, backends, check, validate_options
 from corsc.diagnostics import Diagnostic, fails
 from corsc.frontend import load
 from corsc.source import Source
@@ -29,7 +29,7 @@ def compile_example(example: Path, target: str) -> dict[str, str]:
     assert not problems
     options = EmitOptions(__version__, example.name, target, values)
     diagnostics = sorted(
-        [*loaded.diagnostics, *backend.check(loaded.policy_set, options)],
+        [*loaded.diagnostics, *check(backend, loaded.policy_set, options)],
         key=Diagnostic.sort_key,
     )
     if fails(diagnostics):

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from corsc.backends import EmitOptions, get
+from corsc.backends import EmitOptions, check, get
 from corsc.checks import check as core_check
 from corsc.evaluate import Evaluator, Request
 from corsc.ir import PolicySet
@@ -62,7 +62,7 @@ def test_cases_left_to_the_decoded_paths_deviation_are_declared() -> None:
         options = EmitOptions("0.1.0", run.policy_set.file, run.library)
         declared = [
             d.message
-            for d in backend.check(run.policy_set, options)
+            for d in check(backend, run.policy_set, options)
             if d.code == "CORS602" and "decodes them" in d.message
         ]
         assert declared, (run.id, case.name)
