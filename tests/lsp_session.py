@@ -18,7 +18,7 @@ class Session:
     temporary file, :meth:`stderr`."""
 
     def __init__(self) -> None:
-        self._stderr: IO[bytes] = tempfile.TemporaryFile()
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
         self.process = subprocess.Popen(
             [sys.executable, "-m", "corsc", "lsp"],
             stdin=subprocess.PIPE,
@@ -76,5 +76,6 @@ class Session:
         return status
 
     def stderr(self) -> str:
+        """What the server wrote to stderr so far."""
         self._stderr.seek(0)
         return self._stderr.read().decode("utf-8", "replace")

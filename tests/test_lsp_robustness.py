@@ -97,8 +97,12 @@ def _requests(uri: str, line: int, character: int) -> list[tuple[str, dict[str, 
     ]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(edits=st.lists(_edit, min_size=1, max_size=6), line=st.integers(0, 10), char=st.integers(0, 80))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    edits=st.lists(_edit, min_size=1, max_size=6), line=st.integers(0, 10), char=st.integers(0, 80)
+)
 def test_random_edits(
     session: Session, edits: list[tuple[int, int, int, int, str]], line: int, char: int
 ) -> None:

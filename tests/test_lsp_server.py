@@ -169,6 +169,29 @@ async def test_code_action_round_trip(client: LanguageClient) -> None:
     assert "CORS212" not in [item.code for item in await _diagnostics(client, uri)]
 
 
+async def test_formatting(client: LanguageClient) -> None:
+    uri, _ = await _open(
+        client, 'policy p {\n origins   "https://a.example.com";methods GET,PUT }\n'
+    )
+    options = types.FormattingOptions(tab_size=2, insert_spaces=True)
+    edits = await client.text_document_formatting_async(
+        types.DocumentFormattingParams(types.TextDocumentIdentifier(uri), options)
+    )
+    assert list(edits or ()) == [
+        types.TextEdit(
+            types.Range(types.Position(0, 0), types.Position(2, 0)),
+            'policy p {\n  origins "https://a.example.com"\n  methods GET, PUT\n}\n',
+        )
+    ]
+    broken, _ = await _open(client, "policy p {\n")
+    assert (
+        await client.text_document_formatting_async(
+            types.DocumentFormattingParams(types.TextDocumentIdentifier(broken), options)
+        )
+        is None
+    )
+
+
 async def test_hover(client: LanguageClient) -> None:
     uri, _ = await _open(client, POLICY)
     result = await client.text_document_hover_async(

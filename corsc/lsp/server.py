@@ -18,7 +18,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from corsc import __version__
-from corsc.lsp import complete, convert, fixes, hover
+from corsc.lsp import complete, convert, fixes, formatting, hover
 from corsc.lsp.analysis import Analysis, analyse
 from corsc.lsp.positions import LineIndex
 
@@ -158,16 +158,14 @@ def create_server() -> CorscServer:
         return actions
 
     @server.feature(types.TEXT_DOCUMENT_FORMATTING)
-    def formatting(
+    def on_formatting(
         server: CorscServer, params: types.DocumentFormattingParams
     ) -> list[types.TextEdit] | None:
         document = server.documents.get(params.text_document.uri)
         if document is None:
             return None
-        from corsc.lsp.formatting import format_document
-
         analysis = server.analysis(document)
-        formatted = format_document(analysis)
+        formatted = formatting.format_document(analysis)
         if formatted is None:
             return None  # syntax errors: the diagnostics say where; nothing is changed
         index = server.index(analysis.text)
