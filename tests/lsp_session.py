@@ -18,7 +18,7 @@ class Session:
     temporary file, :meth:`stderr`."""
 
     def __init__(self) -> None:
-        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (read after the server exits)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "corsc", "lsp"],
             stdin=subprocess.PIPE,
