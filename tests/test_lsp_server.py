@@ -4,6 +4,7 @@ the module, each test on its own document."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -251,4 +252,27 @@ async def test_project_targets_add_their_diagnostics(
     assert (
         found[0].message
         == f"{tmp_path / 'corsc.toml'}: unknown target `ngnix`; did you mean `nginx`?"
+    )
+
+
+async def test_close_clears_the_diagnostics(client: LanguageClient) -> None:
+    uri, found = await _open(client, "policy p {\n")
+    assert found
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri))
+    )
+    assert await _diagnostics(client, uri) == []
+
+
+async def test_without_pygls_the_command_says_how_to_install_it() -> None:
+    blocked = (
+        "import sys; sys.modules['pygls'] = None; from corsc.cli import main; "
+        "sys.exit(main(['lsp']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", blocked], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stderr) == (
+        2,
+        "corsc: error: `corsc lsp` needs pygls, which is not installed: pip install 'corsc[lsp]'\n",
     )

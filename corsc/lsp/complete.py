@@ -8,22 +8,17 @@ durations — and, in lists, the file's ``let`` names.
 
 from __future__ import annotations
 
+import attrs
 from attrs import frozen
 
 from corsc import http
+from corsc.ir import Grant
 from corsc.lsp.analysis import Analysis
 from corsc.lsp.hover import KEYWORD_HELP, VALUE_HELP
 from corsc.lsp.outline import Statement, statement_names
 
-#: Statements an ``origin`` block may override (README: Statements).
-_BLOCK_STATEMENTS = (
-    "methods",
-    "headers",
-    "expose",
-    "credentials",
-    "max-age",
-    "private-network",
-)
+#: Statements an ``origin`` block may override: those of a :class:`~corsc.ir.Grant`.
+_BLOCK_STATEMENTS = tuple(field.name.replace("_", "-") for field in attrs.fields(Grant))
 
 #: Methods scripts commonly need granted (the safelisted ones need no grant).
 _METHODS = ("PUT", "PATCH", "DELETE", "GET", "HEAD", "POST", "OPTIONS", "*")

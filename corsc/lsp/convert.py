@@ -87,14 +87,10 @@ def workspace_edit(index: LineIndex, uri: str, fix: d.Fix) -> types.WorkspaceEdi
 
 def symbols(analysis: Analysis, index: LineIndex) -> list[types.DocumentSymbol]:
     """Policies (with their ``origin`` blocks and statements) and ``let`` bindings."""
-    return [
-        symbol
-        for statement in analysis.outline.statements
-        if (symbol := _symbol(statement, index)) is not None
-    ]
+    return [_symbol(statement, index) for statement in analysis.outline.statements]
 
 
-def _symbol(statement: Statement, index: LineIndex) -> types.DocumentSymbol | None:
+def _symbol(statement: Statement, index: LineIndex) -> types.DocumentSymbol:
     keyword = statement.keyword.text
     named = statement.name or statement.keyword
     if keyword == "policy":
@@ -106,7 +102,7 @@ def _symbol(statement: Statement, index: LineIndex) -> types.DocumentSymbol | No
         kind, name = types.SymbolKind.Object, f"origin {pattern}"
     else:
         kind, name = types.SymbolKind.Property, keyword
-    children = [symbol for child in statement.children if (symbol := _symbol(child, index))]
+    children = [_symbol(child, index) for child in statement.children]
     return types.DocumentSymbol(
         name=name.strip(),
         kind=kind,
