@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from corsc import __version__
 from corsc import diagnostics as d
+from corsc.lsp import command as lsp_command
 from corsc.source import visible
 
 if TYPE_CHECKING:  # the commands import what they need when they run: a fast --version
@@ -142,10 +143,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     fmt.add_argument("--diff", action="store_true", help="write nothing; show what would change")
 
-    lsp = commands.add_parser("lsp", help="run the language server for editors (LSP over stdio)")
-    lsp.add_argument(
-        "--stdio", action="store_true", help="talk over stdin and stdout (the only way; accepted)"
-    )
+    lsp_command.add_parser(commands)
     return parser
 
 
@@ -171,7 +169,7 @@ def _run(argv: Sequence[str] | None) -> int:
         "explain": _explain,
         "targets": _targets,
         "fmt": _fmt,
-        "lsp": _lsp,
+        "lsp": lsp_command.run,
     }[args.command]
     return command(args)
 
@@ -496,16 +494,3 @@ def _fmt(args: argparse.Namespace) -> int:
         fmt.Outcome.WOULD_CHANGE: EXIT_DRIFT,
         fmt.Outcome.REFUSED: EXIT_USAGE,
     }[outcome]
-
-
-def _lsp(args: argparse.Namespace) -> int:
-    try:
-        from corsc.lsp.server import serve
-    except ImportError as error:
-        if (error.name or "").partition(".")[0] not in {"pygls", "lsprotocol"}:
-            raise
-        raise UsageError(
-            "`corsc lsp` needs pygls, which is not installed: pip install 'corsc[lsp]'"
-        ) from None
-    serve()
-    return EXIT_OK
