@@ -1,4 +1,4 @@
-"""The command line: ``corsc check | compile | explain | targets | fmt``.
+"""The command line: ``corsc check | compile | explain | targets | fmt | lsp``.
 
 Exit codes, for every command: 0 success (warnings allowed); 1 the policy has errors (or
 warnings under ``--strict``); 2 usage error, unreadable input or an output that cannot be

@@ -103,6 +103,24 @@ def _policy(*lines: str) -> str:
             _policy(ORIGINS, "methods PATCH"),
         ),
         (
+            "CORS112",
+            _policy('origins regex "^https://app.example\\.com$"'),
+            "write `\\.`",
+            _policy('origins regex "^https://app\\.example\\.com$"'),
+        ),
+        (
+            "CORS113",
+            _policy('origins regex "^https://app.example\\.com$"'),
+            'write "^https://app\\.example\\.com$"',
+            _policy('origins regex "^https://app\\.example\\.com$"'),
+        ),
+        (
+            "CORS007",
+            "policy Api {\n  " + ORIGINS + "\n}\n",
+            "write `api`",
+            _policy(ORIGINS).replace("policy p", "policy api"),
+        ),
+        (
             "CORS515",
             'let unused = "https://b.example.com"\n' + _policy(ORIGINS),
             "remove `let unused`",

@@ -6,6 +6,7 @@ statements, blocks, ``let`` bindings and their uses), :mod:`~corsc.lsp.analysis`
 document version through the front end and the project's targets),
 :mod:`~corsc.lsp.fixes`, :mod:`~corsc.lsp.hover`, :mod:`~corsc.lsp.complete` and
 :mod:`~corsc.lsp.formatting` (the features, on corsc's own types),
-:mod:`~corsc.lsp.convert` (those as LSP values) and :mod:`~corsc.lsp.server` (the wiring).
-Only the last two import pygls or lsprotocol, besides the positions they convert.
+:mod:`~corsc.lsp.convert` (those as LSP values), :mod:`~corsc.lsp.server` (the wiring) and
+:mod:`~corsc.lsp.command` (``corsc lsp`` itself, which imports pygls only when it runs).
+pygls and lsprotocol are imported by the server, the conversions and the positions alone.
 """

@@ -10,7 +10,8 @@ edit is computed here from the diagnostic's span and the text:
   the whole statement when it is the list's only item; an unused ``let``: its statement;
 - *did you mean `x`?* (a near-miss statement or ``let`` name): the suggestion;
 - *write `X`* / *write "X"* where that is one text (an uppercase method, an origin without
-  its spaces, userinfo, path or missing scheme, a bare origin in quotes): that text.
+  its spaces, userinfo, path or missing scheme, a bare origin in quotes, `\\.` for a regex's
+  unescaped dot, the regex with its dots escaped, a valid policy or ``let`` name): that text.
 
 Every candidate is applied to the text and checked again with the front end before it is
 offered: it must remove the diagnostic it fixes and bring no new error. A candidate that
@@ -64,6 +65,11 @@ _WRITE = {
     d.UNDEFINED_NAME.code: re.compile(r'origins are written in quotes: (?P<replacement>"[^"]*")'),
     d.LOWERCASE_METHOD.code: re.compile(r"^write `(?P<replacement>[^`]+)`"),
     d.NON_UPPERCASE_METHOD.code: re.compile(r"^write `(?P<replacement>[^`]+)`"),
+    d.REGEX_UNESCAPED_DOT.code: re.compile(r"^write `(?P<replacement>[^`]+)`"),
+    d.REGEX_ADMITS_LOOK_ALIKE.code: re.compile(
+        r'^escape the dots, .*: regex (?P<replacement>"(?:[^"\\]|\\.)*")$'
+    ),
+    d.INVALID_NAME.code: re.compile(r"starting with a letter: `(?P<replacement>[^`]+)`$"),
 }
 
 #: Text between two list items that holds nothing but their comma.
