@@ -276,3 +276,24 @@ async def test_without_pygls_the_command_says_how_to_install_it() -> None:
         2,
         "corsc: error: `corsc lsp` needs pygls, which is not installed: pip install 'corsc[lsp]'\n",
     )
+
+
+async def test_a_bug_in_corsc_is_a_diagnostic(monkeypatch: pytest.MonkeyPatch) -> None:
+    from corsc.lsp import server as module
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    published: list[types.PublishDiagnosticsParams] = []
+    server = module.CorscServer()
+    monkeypatch.setattr(module, "analyse", broken)
+    monkeypatch.setattr(server, "text_document_publish_diagnostics", published.append)
+    server.publish(module.Document("untitled:x.cors", "policy p {}", 3))
+    (params,) = published
+    assert (params.version, [item.message for item in params.diagnostics]) == (
+        3,
+        [
+            "internal error (RuntimeError: boom); this is a bug in corsc — please report it "
+            "with the text that caused it"
+        ],
+    )

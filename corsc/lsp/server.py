@@ -70,14 +70,24 @@ class CorscServer(LanguageServer):
         return document.analysis
 
     def publish(self, document: Document) -> None:
+        """Publish the document's diagnostics; should checking it fail (a bug in corsc), one
+        diagnostic that says so, where the user looks, instead."""
         document.pending = None
-        analysis = self.analysis(document)
+        try:
+            analysis = self.analysis(document)
+            found = convert.diagnostics(analysis, self.index(analysis.text), document.uri)
+        except Exception as error:
+            found = [
+                types.Diagnostic(
+                    range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+                    severity=types.DiagnosticSeverity.Error,
+                    source="corsc",
+                    message=f"internal error ({type(error).__name__}: {error}); this is a bug in "
+                    "corsc — please report it with the text that caused it",
+                )
+            ]
         self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(
-                uri=document.uri,
-                version=document.version,
-                diagnostics=convert.diagnostics(analysis, self.index(analysis.text), document.uri),
-            )
+            types.PublishDiagnosticsParams(document.uri, found, version=document.version)
         )
 
     def publish_later(self, document: Document) -> None:
