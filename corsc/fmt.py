@@ -26,6 +26,7 @@ with syntax errors is not formatted: :func:`format_text` returns its diagnostics
 
 from __future__ import annotations
 
+import copy
 import difflib
 import enum
 import os
@@ -36,8 +37,10 @@ from typing import TextIO
 
 from attrs import define, frozen
 from lark import Lark, Token, Tree
+from lark.lexer import BasicLexer, LexerThread
 
 from corsc import diagnostics as d
+from corsc.frontend import without_cycle_collection
 from corsc.parse import KEYWORDS, STATEMENTS, parse
 from corsc.source import Source, read_bounded, visible
 
@@ -73,6 +76,11 @@ class FormattingBug(Exception):
 def format_text(text: str, name: str = "<stdin>") -> Formatted:
     """``text`` in the canonical layout (module docstring), or its syntax errors; ``name`` is
     the file name the diagnostics carry. Never raises on bad input."""
+    with without_cycle_collection():
+        return _format(text, name)
+
+
+def _format(text: str, name: str) -> Formatted:
     bom = _BOM if text.startswith(_BOM) else ""
     source = Source(name, text.removeprefix(bom))
     parsed = parse(source)
@@ -94,18 +102,20 @@ def format_text(text: str, name: str = "<stdin>") -> Formatted:
 
 
 @cache
-def _lexer() -> Lark:
-    """The grammar's own lexer, asked for every token (comments and line breaks too) by
-    :func:`_tokens`: the parser drops comments, so their places are read here."""
+def _lexer() -> BasicLexer:
+    """The grammar's own lexer, but keeping comments and line breaks (the parser drops
+    comments, so their places are read here); only whitespace is skipped."""
     import corsc.grammar  # package data beside its __init__
 
     grammar = (Path(corsc.grammar.__file__).parent / "cors.lark").read_text("utf-8")
-    return Lark(grammar, parser="lalr", lexer="basic", cache=True)
+    configuration = copy.copy(Lark(grammar, parser="lalr", lexer="basic", cache=True).lexer_conf)
+    configuration.ignore = ("WS",)
+    return BasicLexer(configuration)
 
 
 def _tokens(text: str) -> list[Token]:
     """Every token of a text that lexes, but whitespace, ending with ``$END``."""
-    tokens = [token for token in _lexer().lex(text, dont_ignore=True) if token.type != "WS"]
+    tokens = list(LexerThread.from_text(_lexer(), text).lex(None))
     tokens.append(Token("$END", ""))
     return tokens
 
