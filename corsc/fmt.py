@@ -26,6 +26,7 @@ with syntax errors is not formatted: :func:`format_text` returns its diagnostics
 
 from __future__ import annotations
 
+import copy
 import difflib
 import enum
 import os
@@ -36,8 +37,10 @@ from typing import TextIO
 
 from attrs import define, frozen
 from lark import Lark, Token, Tree
+from lark.lexer import BasicLexer, LexerThread
 
 from corsc import diagnostics as d
+from corsc.frontend import without_cycle_collection
 from corsc.parse import KEYWORDS, STATEMENTS, parse
 from corsc.source import Source, read_bounded, visible
 
@@ -73,6 +76,11 @@ class FormattingBug(Exception):
 def format_text(text: str, name: str = "<stdin>") -> Formatted:
     """``text`` in the canonical layout (module docstring), or its syntax errors; ``name`` is
     the file name the diagnostics carry. Never raises on bad input."""
+    with without_cycle_collection():
+        return _format(text, name)
+
+
+def _format(text: str, name: str) -> Formatted:
     bom = _BOM if text.startswith(_BOM) else ""
     source = Source(name, text.removeprefix(bom))
     parsed = parse(source)
@@ -82,8 +90,11 @@ def format_text(text: str, name: str = "<stdin>") -> Formatted:
     first_break = source.text.find("\n")
     newline = "\r\n" if first_break > 0 and source.text[first_break - 1] == "\r" else "\n"
     events, end = _Reader(tokens).read()
-    formatted = _write(events, end, newline)
-    _verify(source, parsed.tree, tokens, formatted)
+    out = _write(events, end)
+    formatted = out.text(newline)
+    if out.comments_written != sum(token.type == "COMMENT" for token in tokens):
+        raise FormattingBug(f"formatting {source.name} would lose comments")
+    _verify(source, parsed.tree, formatted)
     return Formatted(bom + formatted, ())
 
 
@@ -91,18 +102,20 @@ def format_text(text: str, name: str = "<stdin>") -> Formatted:
 
 
 @cache
-def _lexer() -> Lark:
-    """The grammar's own lexer, asked for every token (comments and line breaks too) by
-    :func:`_tokens`: the parser drops comments, so their places are read here."""
+def _lexer() -> BasicLexer:
+    """The grammar's own lexer, but keeping comments and line breaks (the parser drops
+    comments, so their places are read here); only whitespace is skipped."""
     import corsc.grammar  # package data beside its __init__
 
     grammar = (Path(corsc.grammar.__file__).parent / "cors.lark").read_text("utf-8")
-    return Lark(grammar, parser="lalr", lexer="basic", cache=True)
+    configuration = copy.copy(Lark(grammar, parser="lalr", lexer="basic", cache=True).lexer_conf)
+    configuration.ignore = ("WS",)
+    return BasicLexer(configuration)
 
 
 def _tokens(text: str) -> list[Token]:
     """Every token of a text that lexes, but whitespace, ending with ``$END``."""
-    tokens = [token for token in _lexer().lex(text, dont_ignore=True) if token.type != "WS"]
+    tokens = list(LexerThread.from_text(_lexer(), text).lex(None))
     tokens.append(Token("$END", ""))
     return tokens
 
@@ -290,6 +303,7 @@ class _Lines:
         self.blank_due = False
         #: The last line ends with a token, so a value may join it (no comment ends it).
         self.open = False
+        self.comments_written = 0
 
     def line(self, indent: int, text: str, blank_before: bool) -> None:
         """Begin a line (after a blank one when due, but never first in a block)."""
@@ -309,11 +323,13 @@ class _Lines:
         for comment in comments:
             self.line(indent, comment.text, comment.blank_before)
             self.open = False
+        self.comments_written += len(comments)
 
     def trailing(self, piece: _Piece) -> None:
         if piece.trailing is not None:
             self.add("  " + piece.trailing)
             self.open = False
+            self.comments_written += 1
 
     def text(self, newline: str) -> str:
         self._end_line()
@@ -334,7 +350,7 @@ _DEEPEST_INDENT = 8
 _DEEPEST_COLUMN = 40
 
 
-def _write(events: list[_Event], end: _Piece, newline: str) -> str:
+def _write(events: list[_Event], end: _Piece) -> _Lines:
     out = _Lines()
     depth = 0
     for event in events:
@@ -364,7 +380,7 @@ def _write(events: list[_Event], end: _Piece, newline: str) -> str:
         else:
             _write_statement(out, event, indent)
     out.comments(end.comments, 0)
-    return out.text(newline)
+    return out
 
 
 def _write_statement(out: _Lines, statement: _Statement, indent: int) -> None:
@@ -395,16 +411,15 @@ def _write_statement(out: _Lines, statement: _Statement, indent: int) -> None:
 # ---- the guarantee -------------------------------------------------------------------------
 
 
-def _verify(source: Source, tree: Tree[Token], tokens: list[Token], formatted: str) -> None:
+def _verify(source: Source, tree: Tree[Token], formatted: str) -> None:
     """Raise :class:`FormattingBug` unless ``formatted`` parses to the same tree as the source
-    (rules, token kinds and texts; positions aside) and holds the same comments."""
+    (rules, token kinds and texts; positions aside). Comments, which the tree leaves out, are
+    copied as they are, and counted as they are written."""
     again = parse(Source(source.name, formatted))
     if again.diagnostics or again.tree is None:
         raise FormattingBug(f"the formatted {source.name} does not parse")
     if list(_shape(again.tree)) != list(_shape(tree)):
         raise FormattingBug(f"the formatted {source.name} parses to another syntax tree")
-    if _comments(_tokens(formatted)) != _comments(tokens):
-        raise FormattingBug(f"the formatted {source.name} does not hold the same comments")
 
 
 def _shape(tree: Tree[Token]) -> Iterator[tuple[str, object]]:
@@ -418,10 +433,6 @@ def _shape(tree: Tree[Token]) -> Iterator[tuple[str, object]]:
             stack.extend(reversed(node.children))
         else:
             yield node.type, str(node)
-
-
-def _comments(tokens: list[Token]) -> list[str]:
-    return [token.rstrip(_WHITESPACE) for token in tokens if token.type == "COMMENT"]
 
 
 # ---- the command ---------------------------------------------------------------------------

@@ -45,12 +45,12 @@ class Loaded:
 
 def load(source: Source, overrides: Sequence[str] = ()) -> Loaded:
     """Parse, lower and check one source; ``overrides`` are ``--set`` arguments."""
-    with _without_cycle_collection():
+    with without_cycle_collection():
         return _load(source, overrides)
 
 
 @contextlib.contextmanager
-def _without_cycle_collection() -> Iterator[None]:
+def without_cycle_collection() -> Iterator[None]:
     """The front end allocates hundreds of thousands of small objects for a large policy and
     makes no reference cycles worth collecting meanwhile; the cycle collector's passes cost
     a fifth of the time. Collection resumes (if it was on) when the front end is done."""

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mutation import EXAMPLE_TEXTS, EXAMPLES, Edit, mutated
 
-from corsc import cli
+from corsc import cli, fmt
 from corsc.fmt import Formatted, format_text
 from corsc.frontend import load
 from corsc.ir import to_data
@@ -335,6 +335,28 @@ def test_mutated_examples_are_formatted_faithfully_or_refused(text: str, edits: 
         assert load(Source("t.cors", text)).has_errors
     else:
         assert_kept(text, result)
+
+
+def test_a_formatter_bug_that_would_drop_a_comment_is_caught_before_writing(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setattr(fmt._Lines, "trailing", lambda self, piece: None)
+    with pytest.raises(fmt.FormattingBug, match=r"formatting t\.cors would lose comments"):
+        format_text("policy p { origins * }  # kept\n", "t.cors")
+    path = tmp_path / "a.cors"
+    path.write_text("policy p { origins * }  # kept\n", "utf-8")
+    code, out, err = run(capsys, str(path))
+    assert (code, out) == (70, "")
+    assert err.startswith("corsc: internal error (FormattingBug: formatting")
+    assert path.read_text("utf-8") == "policy p { origins * }  # kept\n"
+
+
+def test_a_formatter_bug_that_would_change_the_tree_is_caught(monkeypatch) -> None:
+    # A formatter that forgot that a line cannot begin with `regex` inside a list.
+    monkeypatch.setattr(fmt, "KEYWORDS", frozenset())
+    monkeypatch.setattr(fmt, "WIDTH", 0)
+    with pytest.raises(fmt.FormattingBug, match=r"the formatted t\.cors does not parse"):
+        format_text('let a = "https://a.example", regex "^https://b$"', "t.cors")
 
 
 # ---- the command ---------------------------------------------------------------------------
