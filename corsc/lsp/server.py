@@ -19,6 +19,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from corsc import __version__
+from corsc import diagnostics as d
 from corsc.lsp import complete, convert, fixes, formatting, hover
 from corsc.lsp.analysis import Analysis, analyse
 from corsc.lsp.positions import LineIndex
@@ -37,6 +38,9 @@ class Document:
     version: int
     analysis: Analysis | None = None
     pending: asyncio.TimerHandle | None = field(default=None, repr=False)
+    #: The checked fixes of each diagnostic of ``analysis``, as code actions asked for them
+    #: (editors ask again at every move of the cursor; each fix costs a check of the text).
+    fixes: dict[d.Diagnostic, list[d.Fix]] = field(factory=dict, repr=False)
 
     @property
     def path(self) -> Path | None:
@@ -67,6 +71,7 @@ class CorscServer(LanguageServer):
         if document.analysis is None or document.analysis.text != document.text:
             path = document.path
             document.analysis = analyse(document.text, path, str(path or document.uri))
+            document.fixes.clear()
         return document.analysis
 
     def publish(self, document: Document) -> None:
@@ -156,7 +161,9 @@ def create_server() -> CorscServer:
             if item.span.end.offset < start or item.span.start.offset > end:
                 continue
             lsp_diagnostic = convert.diagnostic(analysis, index, document.uri, item)
-            for number, fix in enumerate(fixes.fixes(analysis, item)):
+            if item not in document.fixes:
+                document.fixes[item] = fixes.fixes(analysis, item)
+            for number, fix in enumerate(document.fixes[item]):
                 actions.append(
                     types.CodeAction(
                         title=fix.message[0].upper() + fix.message[1:],
