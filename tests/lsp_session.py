@@ -13,11 +13,12 @@ from typing import IO, Any
 
 
 class Session:
-    """One ``python -m corsc lsp`` process, initialised. Server notifications received while
+    """One ``python -m corsc lsp`` process, initialised with the client ``capabilities``
+    (``initialized`` is the server's answer). Server notifications received while
     waiting for a response are kept in :attr:`notifications`; the server's stderr goes to a
     temporary file, :meth:`stderr`."""
 
-    def __init__(self) -> None:
+    def __init__(self, capabilities: dict[str, Any] | None = None) -> None:
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (read after the server exits)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "corsc", "lsp"],
@@ -27,7 +28,9 @@ class Session:
         )
         self._next_id = 0
         self.notifications: list[dict[str, Any]] = []
-        self.request("initialize", {"processId": None, "rootUri": None, "capabilities": {}})
+        self.initialized = self.request(
+            "initialize", {"processId": None, "rootUri": None, "capabilities": capabilities or {}}
+        )
         self.notify("initialized", {})
 
     def send(self, message: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from corsc.lsp.positions import LineIndex
+from tests.lsp_session import Session
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -297,3 +298,16 @@ async def test_a_bug_in_corsc_is_a_diagnostic(monkeypatch: pytest.MonkeyPatch) -
             "with the text that caused it"
         ],
     )
+
+
+async def test_a_client_that_prefers_utf8_gets_byte_columns() -> None:
+    session = Session({"general": {"positionEncodings": ["utf-8", "utf-16"]}})
+    assert session.initialized["result"]["capabilities"]["positionEncoding"] == "utf-8"
+    text = 'policy p { origins "https://é.example.com", *; methods get }\n'
+    item = {"uri": "untitled:utf8.cors", "languageId": "cors", "version": 1, "text": text}
+    session.notify("textDocument/didOpen", {"textDocument": item})
+    assert session.close() == 0  # shutdown is answered after the open's diagnostics
+    (published,) = [m for m in session.notifications if m["method"].endswith("publishDiagnostics")]
+    get = next(item for item in published["params"]["diagnostics"] if item["code"] == "CORS202")
+    # `é` is one character and two UTF-8 bytes.
+    assert get["range"]["start"] == {"line": 0, "character": text.index("get") + 1}
