@@ -22,7 +22,11 @@ _NOWHERE = Source("", "").span(0)
 #: Each keyword: what it takes and means, and its default (README: Statements).
 KEYWORD_HELP = {
     "paths": ("path prefixes in quotes", "the request paths this policy governs", "every path"),
-    "origins": ("origin patterns, `let` names or `*`", "who may read responses", "none"),
+    "origins": (
+        "origin patterns, `let` names or `*`",
+        "who may read responses; required unless `origin` blocks allow origins",
+        "",
+    ),
     "deny": ("origin patterns or `let` names", "carve-outs; deny always wins", "none"),
     "methods": ("method names or `*`", "methods a preflight grants", "`GET, HEAD, POST`"),
     "headers": ("request header names or `*`", "request headers a preflight grants", "none"),
