@@ -40,7 +40,7 @@ from lark import Lark, Token, Tree
 from lark.lexer import BasicLexer, LexerThread
 
 from corsc import diagnostics as d
-from corsc.language import KEYWORDS, STATEMENTS
+from corsc.language import STATEMENT_STARTS, STATEMENTS
 from corsc.parse import parse
 from corsc.source import Source, read_bounded, visible
 
@@ -224,7 +224,7 @@ class _Reader:
             if token.type == "REGEX":
                 text += " " + self._take("STRING")
             values.append(self._piece(text))
-            values[-1].joins = token in KEYWORDS
+            values[-1].joins = token in STATEMENT_STARTS
             if self._peek().type != "COMMA":
                 return values
             self._take("COMMA")
@@ -233,15 +233,15 @@ class _Reader:
 
     def _continues(self) -> bool:
         """Whether the list goes on after the comma just read. The parser's rule: past line
-        breaks and comments comes a value, and, across a line break, not a keyword (there a
-        statement begins, and the comma was a trailing one)."""
+        breaks and comments comes a value, and, across a line break, not a word that begins a
+        statement or block (there one begins, and the comma was a trailing one)."""
         crossed = False
         for index in range(self.index, len(self.tokens)):
             token = self.tokens[index]
             if token.type == "_NL":
                 crossed = True
             elif token.type != "COMMENT":
-                return token.type in _VALUE_STARTS and not (crossed and token in KEYWORDS)
+                return token.type in _VALUE_STARTS and not (crossed and token in STATEMENT_STARTS)
         raise FormattingBug("the tokens end without $END")
 
     def _gap(self) -> None:

@@ -108,9 +108,9 @@ LAYOUT = [
     pytest.param(
         'policy p {\n  origins "https://a.example", regex "^https://[a-z]+\\.b\\.example$", '
         'regex "^https://[a-z]+\\.c\\.example$"\n}\n',
-        'policy p {\n  origins "https://a.example", regex "^https://[a-z]+\\.b\\.example$", '
-        'regex "^https://[a-z]+\\.c\\.example$"\n}\n',
-        id="a regex never begins a continuation line (there it would begin a statement)",
+        'policy p {\n  origins "https://a.example", regex "^https://[a-z]+\\.b\\.example$",\n'
+        '          regex "^https://[a-z]+\\.c\\.example$"\n}\n',
+        id="a regex may begin a continuation line, like any value",
     ),
     pytest.param(
         "policy p {\r\n  origins *;methods GET\r\n}\r\n",
@@ -351,12 +351,25 @@ def test_a_formatter_bug_that_would_drop_a_comment_is_caught_before_writing(
     assert path.read_text("utf-8") == "policy p { origins * }  # kept\n"
 
 
-def test_a_formatter_bug_that_would_change_the_tree_is_caught(monkeypatch) -> None:
-    # A formatter that forgot that a line cannot begin with `regex` inside a list.
-    monkeypatch.setattr(fmt, "KEYWORDS", frozenset())
-    monkeypatch.setattr(fmt, "WIDTH", 0)
-    with pytest.raises(fmt.FormattingBug, match=r"the formatted t\.cors does not parse"):
-        format_text('let a = "https://a.example", regex "^https://b$"', "t.cors")
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        ('"https://b.example"', r"the formatted t\.cors parses to another syntax tree"),
+        ('"https://a.example', r"the formatted t\.cors does not parse"),
+    ],
+)
+def test_a_formatter_bug_that_would_change_the_tree_is_caught(
+    monkeypatch: pytest.MonkeyPatch, wrong: str, message: str
+) -> None:
+    # A formatter that rewrites a value it should copy.
+    piece = fmt._Reader._piece
+
+    def miswritten(self: fmt._Reader, text: str) -> fmt._Piece:
+        return piece(self, wrong if text == '"https://a.example"' else text)
+
+    monkeypatch.setattr(fmt._Reader, "_piece", miswritten)
+    with pytest.raises(fmt.FormattingBug, match=message):
+        format_text('policy p { origins "https://a.example", "https://c.example" }', "t.cors")
 
 
 # ---- the command ---------------------------------------------------------------------------
