@@ -157,4 +157,10 @@ def unanchored_help(searched: Searched, server: str) -> str:
         "admits origins that merely contain a match (`https://example.com.evil.net`); the "
         f"imported policy says exactly that, `regex {quote(searched.body)}` — anchor it with "
         "`^…$` to allow only what you meant"
+        + (
+            " (open at both ends it is also too slow to match, CORS111, so corsc refuses it "
+            "until it is anchored)"
+            if len(searched.unanchored) == 2
+            else ""
+        )
     )
