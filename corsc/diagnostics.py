@@ -6,8 +6,9 @@ diagnostics, and :class:`Diagnostics` collects them in one run.
 
 Code ranges (README: Diagnostics): ``CORS0xx`` syntax and input, ``1xx`` origins and patterns,
 ``2xx`` methods and headers, ``3xx`` credentials and exposure, ``4xx`` max-age, preflight and
-private network, ``5xx`` structure, names and paths, ``6xx`` targets (registered by backends), ``70x``–``74x``
-``corsc import`` (what a hand-written configuration got wrong or could not mean).
+private network, ``5xx`` structure, names and paths, ``6xx`` targets (registered by backends),
+``700``–``749`` ``corsc import`` (what a hand-written configuration got wrong or could not
+mean).
 """
 
 from __future__ import annotations

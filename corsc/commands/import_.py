@@ -33,9 +33,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    from corsc.backends import OutputFile
     from corsc.frontend import load, read_source
     from corsc.imports import import_source
-    from corsc.backends import OutputFile
     from corsc.output import OutputError, plan, write_all
     from corsc.source import Source
 

@@ -111,9 +111,11 @@ _META = set("\\^$.|?*+()[]{}")
 def literal(body: str) -> str | None:
     """The text a full-match regex body matches when it matches exactly one text (literals,
     escaped metacharacters, non-capturing groups around them), else ``None``."""
-    while body.startswith("(?:") and body.endswith(")") and split_alternatives(body[3:-1]) == [
-        body[3:-1]
-    ]:
+    while (
+        body.startswith("(?:")
+        and body.endswith(")")
+        and split_alternatives(body[3:-1]) == [body[3:-1]]
+    ):
         body = body[3:-1]
     out, index = [], 0
     while index < len(body):

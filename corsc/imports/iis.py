@@ -116,12 +116,14 @@ class _Reader:
                     "the policy and remove it (a `--merge` refuses the file while it is there)",
                 )
         for node in walk(top):
-            if node.tag == "modules" and node.get("runAllManagedModulesForAllRequests").strip(
-            ).lower() == "true":
+            if (
+                node.tag == "modules"
+                and node.get("runAllManagedModulesForAllRequests").strip().lower() == "true"
+            ):
                 self.flag(
                     d.IMPORT_MANAGED_MODULES,
                     node,
-                    "runAllManagedModulesForAllRequests=\"true\" runs every managed module for "
+                    'runAllManagedModulesForAllRequests="true" runs every managed module for '
                     "every request (static files too); CORS needs none of them",
                     "remove the attribute unless something else needs it: corsc's output works "
                     "without it",
@@ -164,9 +166,7 @@ class _Reader:
         before = (dict(scope.headers), dict(scope.outbound))
         self._read_scope(scope, detected)
         scope.own = (
-            scope.path == ""
-            or scope.cors is not None
-            or before != (scope.headers, scope.outbound)
+            scope.path == "" or scope.cors is not None or before != (scope.headers, scope.outbound)
         )
 
     def _read_scope(self, scope: _Scope, detected: set[int]) -> None:
@@ -272,11 +272,11 @@ class _Reader:
                 self._static(scope, draft)
         if scope.outbound:
             self._rewrite(scope, draft)
-        if draft.empty and scope.own:
+        if draft.empty and scope.own and scope.path:
             self.flag(
                 d.IMPORT_NOT_EXPRESSED,
                 scope.server,
-                f"<location path=\"{scope.path}\"> removes the CORS handling it inherits; a "
+                f'<location path="{scope.path}"> removes the CORS handling it inherits; a '
                 "policy cannot say that a path has no CORS at all",
                 "give the path a policy of its own (with the origins it should allow)",
             )
@@ -355,7 +355,13 @@ class _Reader:
             if grants:
                 draft.grant = grants[0][1]
         else:
-            draft.blocks += grants
+            # `*` cannot head an origin block: it keeps the policy's own statements.
+            for entry, grant in grants:
+                if entry == "*":
+                    draft.origins.append(entry)
+                    draft.grant = grant
+                else:
+                    draft.blocks.append((entry, grant))
 
     def _static(self, scope: _Scope, draft: Draft) -> None:
         """Static custom headers: one answer to every request, whatever its origin."""
@@ -457,22 +463,31 @@ class _Reader:
                     denies.setdefault(pattern, rule)
                 else:
                     allowed.append(self._regex(pattern, rule))
-            if header == "access-control-allow-origin" and not allowed:
-                if value.strip().lower() not in _REFLECTIONS and value.strip() != "*":
-                    # A static origin: the rules conditioned on that origin are its grant.
-                    allowed = origin_entries(value)
+            static = value.strip().lower() not in _REFLECTIONS and value.strip() != "*"
+            if header == "access-control-allow-origin" and not allowed and static:
+                # A static origin: the rules conditioned on that origin are its grant.
+                allowed = origin_entries(value)
             values, nodes = groups.setdefault(tuple(allowed), ({}, {}))
             values[_HEADER[header]] = value
             nodes[_HEADER[header]] = rule
         for pattern, rule in denies.items():
             draft.denies.append(self._regex(pattern, rule))
+        # Rules without an origin condition write their header on every response: it is part
+        # of every origin's grant.
+        every_values, every_nodes = groups.get((), ({}, {}))
+        for values, nodes in groups.values():
+            for key, value in every_values.items():
+                if key != "origin":
+                    values.setdefault(key, value)
+                    nodes.setdefault(key, every_nodes[key])
         entries: list[tuple[str, Grant]] = []
-        for allowed, (values, nodes) in groups.items():
+        for group, (values, nodes) in groups.items():
             if "origin" not in values:
                 continue
+            origins = list(group)
             node = nodes["origin"]
             grant = self._static_grant(values, nodes)
-            if len(allowed) > 1 and values["origin"].strip().lower() not in _REFLECTIONS:
+            if len(origins) > 1 and values["origin"].strip().lower() not in _REFLECTIONS:
                 self.flag(
                     d.IMPORT_SEVERAL_ORIGINS,
                     node,
@@ -481,9 +496,9 @@ class _Reader:
                     "refuse",
                     "the imported policy lists the origins meant",
                 )
-            if not allowed and values["origin"].strip() == "*":
-                allowed = ("*",)
-            elif not allowed:
+            if not origins and values["origin"].strip() == "*":
+                origins = ["*"]
+            elif not origins:
                 self.flag(
                     d.IMPORT_REFLECTED_ORIGIN,
                     node,
@@ -492,8 +507,8 @@ class _Reader:
                     + (", with the user's cookies" if grant.credentials else ""),
                     "the imported policy says `origins *`; replace it with the origins you trust",
                 )
-                allowed = ("*",)
-            entries += [(entry, grant) for entry in allowed]
+                origins = ["*"]
+            entries += [(entry, grant) for entry in origins]
         self._assign(draft, entries)
         if self._rejects_unlisted(scope):
             draft.unlisted = "reject"

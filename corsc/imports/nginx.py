@@ -246,9 +246,8 @@ class _Reader:
             elif name == "if":
                 self._if(directive, own, condition, methods)
         effective = own if own.any_add_header else parent
-        if path is not None or not self.drafts or own.headers:
-            if effective.headers and (own.headers or path is None):
-                self._draft(effective, line, path)
+        if effective.headers and (own.headers or path is None):
+            self._draft(effective, line, path)
         for directive in block:
             if directive["directive"] == "location":
                 self._location(directive, effective)

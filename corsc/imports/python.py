@@ -63,9 +63,13 @@ class _Reader:
 
     def value(self, node: ast.AST, what: str) -> Any:
         """A literal's value; ``_UNKNOWN`` (and CORS703) when it is computed at run time."""
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "compile":
-            if node.args and isinstance(node.args[0], ast.Constant):
-                return _Regex(str(node.args[0].value))
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", "") == "compile"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            return _Regex(str(node.args[0].value))
         if isinstance(node, ast.Dict):
             return {
                 self.value(key, what) if key is not None else None: self.value(item, what)
@@ -131,8 +135,9 @@ class _Reader:
             pattern, node = options["allow_origin_regex"]
             if isinstance(pattern, str):
                 # Starlette full-matches the regex (re.fullmatch).
-                draft.origins.append(self._regex("^" + pattern.lstrip("^") + "$", node,
-                                                 searched=True))
+                draft.origins.append(
+                    self._regex("^" + pattern.lstrip("^") + "$", node, searched=True)
+                )
         methods = self._names(options.get("allow_methods", (["GET"], call))[0])
         headers = self._names(options.get("allow_headers", ([], call))[0])
         expose = self._names(options.get("expose_headers", ([], call))[0])
@@ -185,8 +190,7 @@ class _Reader:
                 self.flag(
                     d.IMPORT_NOT_EXPRESSED,
                     settings["CORS_URLS_REGEX"][1],
-                    f"CORS_URLS_REGEX `{urls}` is not a path prefix; a policy's paths are "
-                    "prefixes",
+                    f"CORS_URLS_REGEX `{urls}` is not a path prefix; a policy's paths are prefixes",
                     "the imported policy governs every path; give its paths by hand",
                 )
             else:
@@ -201,8 +205,7 @@ class _Reader:
             ]  # fmt: skip
         max_age = get("CORS_PREFLIGHT_MAX_AGE", 86400)
         draft.grant = Grant(
-            methods=methods
-            or ["DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT"],
+            methods=methods or ["DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT"],
             headers=headers or None,
             expose=self._names(get("CORS_EXPOSE_HEADERS", [])) or None,
             credentials=get("CORS_ALLOW_CREDENTIALS", False) is True,
@@ -238,7 +241,9 @@ class _Reader:
                 drafts.append(self._flask(options, node, None, drafts))
         return [draft for draft in drafts if not draft.empty]
 
-    def _flask(self, options: dict[Any, Any], node: ast.AST, pattern: Any, drafts: list[Draft]) -> Draft:
+    def _flask(
+        self, options: dict[Any, Any], node: ast.AST, pattern: Any, drafts: list[Draft]
+    ) -> Draft:
         draft = self._draft(node, [draft.name for draft in drafts])
         if pattern is not None:
             text = pattern.pattern if isinstance(pattern, _Regex) else str(pattern)
