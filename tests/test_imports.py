@@ -8,13 +8,13 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from loading import run
 
 from corsc.frontend import load
 from corsc.imports import FORMATS, guess, import_source
 from corsc.imports.common import full_match, literal, split_alternatives
 from corsc.imports.draft import quote
 from corsc.source import Source
-from loading import run
 
 
 @pytest.mark.parametrize(

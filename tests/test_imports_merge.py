@@ -8,12 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from iis_merging import COMPILED, merged_of
+from importing import FIXTURES, codes, imported
 
 from corsc.backends.iis_regions import user_children
 from corsc.backends.iis_scan import scan
 from corsc.backends.iis_takeover import takeover
-from iis_merging import COMPILED, merged_of
-from importing import FIXTURES, codes, imported
 
 WEB_CONFIGS = sorted(
     path for path in (FIXTURES / "iis").glob("*.web.config") if path.name != "doctype.web.config"
