@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from corsc.evaluate import Evaluator
 from corsc.frontend import load
 from corsc.imports import import_source
+from corsc.ir import Policy
 from corsc.source import Source
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,3 +86,69 @@ def test_import_of_corsc_output_keeps_every_verdict(output: Path) -> None:
         ), (origin, path, method, headers, credentials)
 
     same()
+
+
+def nginx_outputs() -> list[tuple[str, Path, Path]]:
+    """Each nginx output per policy, as (policy name, the part nginx reads in http{} or
+    server{}, the part included where the policy applies), both variants."""
+    found = []
+    for first in sorted(GOLDEN.glob("nginx/*.http.conf")) + sorted(
+        GOLDEN.glob("nginx/a2/*.server.conf")
+    ):
+        second = first.with_name(first.name.rsplit(".", 2)[0] + ".conf")
+        found.append((first.name.split(".")[1].removeprefix("corsc-"), first, second))
+    return found
+
+
+def assembled(first: Path, second: Path) -> str:
+    """The configuration nginx assembles from the two includes: the maps variant's first part
+    at http level, the a2 variant's in the server block, the second in the server block."""
+    if first.name.endswith(".http.conf"):
+        return f"{first.read_text()}\nserver {{\n{second.read_text()}\n}}\n"
+    return f"server {{\n{first.read_text()}\n{second.read_text()}\n}}\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "second"),
+    nginx_outputs(),
+    ids=lambda v: f"{v.parent.name}/{v.name}" if isinstance(v, Path) else v,
+)
+def test_import_of_nginx_output_keeps_every_verdict_or_says_what_it_cannot_read(
+    name: str, first: Path, second: Path
+) -> None:
+    """corsc's nginx output answers several grants through state variables import does not
+    follow; then import says so (CORS703) rather than write a different policy."""
+    stem = first.name.split(".")[0]
+    original = load(Source(f"{stem}.cors", (ROOT / "examples" / f"{stem}.cors").read_text()))
+    assert original.policy_set is not None
+    policy = next(p for p in original.policy_set.policies if p.name == name)
+    result = import_source(Source("nginx.conf", assembled(first, second)), "nginx")
+    if any(item.code == "CORS703" for item in result.diagnostics):
+        assert len(_grants(policy)) > 1 or policy.denies
+        return
+    assert result.policy is not None
+    back = load(Source("imported.cors", result.policy))
+    assert back.policy_set is not None
+    before, after = Evaluator(original.policy_set), Evaluator(back.policy_set)
+    paths = [prefix.value + "/x" for prefix in policy.paths] or ["/other"]
+    for origin in ORIGINS:
+        for method in METHODS:
+            for headers in HEADERS:
+                for path in paths:
+                    request = script_request(
+                        method, path, origin=origin, headers=headers, credentials="include"
+                    )
+                    assert fetch(evaluator_server(after), request) == fetch(
+                        evaluator_server(before), request
+                    ), (origin, method, headers, path)
+
+
+def _grants(policy: Policy) -> set[tuple[object, ...]]:
+    """The distinct grants of a policy's entries, by value."""
+    return {
+        tuple(getattr(entry.grant, name).value for name in _GRANT_FIELDS)
+        for entry in policy.entries
+    }
+
+
+_GRANT_FIELDS = ("methods", "headers", "expose", "credentials", "max_age", "private_network")

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import crossplane  # type: ignore[import-untyped]
-from attrs import define, field
+from attrs import define, field, frozen
 
 from corsc import diagnostics as d
 from corsc.imports.common import (
@@ -48,6 +48,19 @@ _HEADER = {
 _REFLECTIONS = ("$http_origin",)
 
 
+@frozen
+class _Test:
+    """The ``if`` an origin is read under: ``$http_origin ~ key`` (``key`` with its ``~`` or
+    ``~*``) at ``line``, or (``key`` empty) a test of a variable corsc does not follow."""
+
+    key: str
+    line: int
+
+    @property
+    def opaque(self) -> bool:
+        return not self.key
+
+
 @define
 class _Header:
     """One ``add_header Access-Control-*``: its value, its line, the origins an enclosing
@@ -57,7 +70,7 @@ class _Header:
     name: str
     value: str
     line: int
-    condition: list[Entry] | None
+    condition: _Test | None
     always: bool
     methods: tuple[str, ...] = ()
 
@@ -130,17 +143,30 @@ class _Reader:
         self.top = top
         #: ``map $http_origin $var`` blocks and ``set $var $http_origin`` under an origin
         #: condition: the origins each variable is non-empty for (``None``: every origin).
-        self.origin_variables: dict[str, list[Entry] | None] = {}
-        self.other_variables: dict[str, int] = {}
+        self.origin_variables: dict[str, tuple[_Test | None, int]] = {}
+        #: Maps of other variables whose every row is one literal or empty: the header they
+        #: fill is either that value or not sent (as a preflight's Allow-Methods is).
+        self.constants: dict[str, str] = {}
+        #: ``map $http_origin $var`` blocks, read where Allow-Origin uses them.
+        self.origin_maps: dict[str, Directive] = {}
         self.drafts: list[Draft] = []
 
     def flag(self, kind: d.Kind, line: int, message: str, help: str) -> None:
         self.findings.at_line(kind, line, message, help)
 
     def read(self) -> list[Draft]:
+        assigned: dict[str, set[str]] = {}
         for directive in _walk(self.top):
             if directive["directive"] == "map":
                 self._map(directive)
+            elif directive["directive"] == "set" and len(directive["args"]) == 2:
+                assigned.setdefault(directive["args"][0], set()).add(directive["args"][1])
+        for variable, values in assigned.items():
+            # `set $v "…"` under conditions, to one literal or to nothing: the same reading as
+            # a map with one row.
+            literals = values - {""}
+            if len(literals) == 1 and "$" not in next(iter(literals)):
+                self.constants[variable] = literals.pop()
         servers = [item for item in _walk(self.top) if item["directive"] == "server"]
         if servers:
             for server in servers:
@@ -157,27 +183,49 @@ class _Reader:
             return
         variable = args[1]
         if args[0] != "$http_origin":
-            self.other_variables[variable] = directive["line"]
+            rows = {
+                item["args"][0] if item["args"] else ""
+                for item in directive.get("block") or []
+                if item["directive"] not in ("hostnames", "volatile", "default")
+            }
+            defaults = [
+                item["args"][0] if item["args"] else ""
+                for item in directive.get("block") or []
+                if item["directive"] == "default"
+            ]
+            rows.discard("")
+            if len(rows) == 1 and defaults in ([], [""]) and "$" not in next(iter(rows)):
+                self.constants[variable] = rows.pop()
             return
+        self.origin_maps[variable] = directive
+
+    def _map_entries(self, directive: Directive) -> list[Entry] | None:
+        """The origins a ``map $http_origin $var`` sends in Allow-Origin (``None``: every
+        origin): a row whose value is ``$http_origin`` sends its key's origins back, a row
+        whose value is an origin sends that origin (allowing it when its key admits it); other
+        values (``1``, ``""``) are no origin a browser accepts."""
         entries: list[Entry] = []
-        every = False
         for item in directive.get("block") or []:
             key, values = item["directive"], item["args"]
             value = values[0] if values else ""
-            if key in ("hostnames", "volatile") or value in ("", "0"):
+            reflects = value.lower() in _REFLECTIONS
+            if key in ("hostnames", "volatile", "\\") or not (reflects or "://" in value):
                 continue
             if key == "default":
-                every = True
-                if value.lower() in _REFLECTIONS:
-                    self._reflected(item["line"], f"map {args[0]} {variable}: its default")
-                continue
-            if key.startswith("~"):
+                if not reflects:
+                    entries += origin_entries(value)
+                    continue
+                self._reflected(
+                    item["line"], f"map $http_origin {directive['args'][1]}: its default"
+                )
+                return None
+            if not reflects:
+                entries += origin_entries(value)
+            elif key.startswith("~"):
                 entries.append(self._regex(key, item["line"]))
-            elif key == "\\":
-                continue
             else:
                 entries += origin_entries(key)
-        self.origin_variables[variable] = None if every else entries
+        return entries
 
     def _regex(self, key: str, line: int) -> Entry:
         """A ``~re`` / ``~*re`` origin test as a full-match entry (CORS706 when unanchored)."""
@@ -192,6 +240,22 @@ class _Reader:
                 unanchored_help(searched, "nginx"),
             )
         return searched_entry(searched)
+
+    def _reflection(self, test: _Test | None, line: int, what: str) -> list[Entry]:
+        """The origins a reflected ``$http_origin`` is sent back for: those its ``if`` admits,
+        every origin without one (CORS705), none corsc can tell under another test."""
+        if test is None:
+            self._reflected(line, what)
+            return ["*"]
+        if test.opaque:
+            self.flag(
+                d.IMPORT_NOT_EXPRESSED,
+                test.line,
+                f"{what} is sent back under a test of a variable corsc does not follow",
+                "list the origins in the imported policy by hand",
+            )
+            return []
+        return [self._regex(test.key, test.line)]
 
     def _reflected(self, line: int, what: str) -> None:
         self.flag(
@@ -210,7 +274,7 @@ class _Reader:
         line: int,
         path: str | None,
         parent: _Level,
-        condition: list[Entry] | None = None,
+        condition: _Test | None = None,
         methods: tuple[str, ...] = (),
     ) -> None:
         """Read one level; a level whose CORS headers differ from its parent's is a policy."""
@@ -240,9 +304,7 @@ class _Reader:
                     "write them as add_header, or add them to the imported policy by hand",
                 )
             elif name == "set" and len(args) == 2 and args[1].lower() in _REFLECTIONS:
-                if condition is None:
-                    self._reflected(directive["line"], f"set {args[0]} $http_origin")
-                self.origin_variables[args[0]] = condition
+                self.origin_variables[args[0]] = (condition, directive["line"])
             elif name == "if":
                 self._if(directive, own, condition, methods)
         effective = own if own.any_add_header else parent
@@ -256,7 +318,7 @@ class _Reader:
         self,
         directive: Directive,
         level: _Level,
-        condition: list[Entry] | None,
+        condition: _Test | None,
         methods: tuple[str, ...],
     ) -> None:
         """An ``if``: an origin test narrows the headers inside it; a method test marks them;
@@ -265,9 +327,11 @@ class _Reader:
         block = directive.get("block") or []
         inner_condition, inner_methods = condition, methods
         if len(args) == 3 and args[0] == "$http_origin" and args[1] in ("~", "~*"):
-            inner_condition = [self._regex(args[1] + args[2], directive["line"])]
+            inner_condition = _Test(args[1] + args[2], directive["line"])
         elif len(args) == 3 and args[0] == "$request_method" and args[1] == "=":
             inner_methods = (*methods, args[2].upper())
+        elif args and args[0].startswith("$"):
+            inner_condition = _Test("", directive["line"])
         before = len(level.headers)
         sub = _Level()
         for item in block:
@@ -285,9 +349,7 @@ class _Reader:
                     )
             elif item["directive"] == "set" and len(item["args"]) == 2:
                 if item["args"][1].lower() in _REFLECTIONS:
-                    if inner_condition is None:
-                        self._reflected(item["line"], f"set {item['args'][0]} $http_origin")
-                    self.origin_variables[item["args"][0]] = inner_condition
+                    self.origin_variables[item["args"][0]] = (inner_condition, item["line"])
             elif item["directive"] == "if":
                 self._if(item, level, inner_condition, inner_methods)
             elif item["directive"] == "return" and "OPTIONS" in inner_methods and item["args"]:
@@ -356,7 +418,7 @@ class _Reader:
         )
         values: dict[str, str] = {}
         lines: dict[str, int] = {}
-        condition: list[Entry] | None = None
+        condition: _Test | None = None
         for header in level.headers:
             key = _HEADER[header.name]
             if key in values and values[key] != header.value and not header.methods:
@@ -403,16 +465,20 @@ class _Reader:
             )
         self.drafts.append(draft)
 
-    def _origins(self, value: str, line: int, condition: list[Entry] | None) -> list[Entry]:
+    def _origins(self, value: str, line: int, condition: _Test | None) -> list[Entry]:
         if value.lower() in _REFLECTIONS:
-            if condition is None:
-                self._reflected(line, "add_header Access-Control-Allow-Origin $http_origin")
-                return ["*"]
-            return condition
+            return self._reflection(
+                condition, line, "add_header Access-Control-Allow-Origin $http_origin"
+            )
         if value.startswith("$"):
+            if value in self.constants:
+                return origin_entries(self.constants[value])
+            if value in self.origin_maps:
+                found_in_map = self._map_entries(self.origin_maps[value])
+                return ["*"] if found_in_map is None else found_in_map
             if value in self.origin_variables:
-                found = self.origin_variables[value]
-                return ["*"] if found is None else found
+                test, set_line = self.origin_variables[value]
+                return self._reflection(test, set_line, f"set {value} $http_origin")
             self.flag(
                 d.IMPORT_NOT_EXPRESSED,
                 line,
@@ -436,6 +502,7 @@ class _Reader:
 
     def _grant(self, values: dict[str, str], lines: dict[str, int]) -> Grant:
         grant = Grant()
+        values = {key: self.constants.get(value, value) for key, value in values.items()}
         if "methods" in values:
             grant.methods = names(values["methods"])
         if "headers" in values:
@@ -444,7 +511,15 @@ class _Reader:
             grant.expose = names(values["expose"])
         if "credentials" in values:
             grant.credentials = values["credentials"] == "true"
-        if "max_age" in values:
+        if "max_age" in values and values["max_age"].startswith("$"):
+            self.flag(
+                d.IMPORT_NOT_EXPRESSED,
+                lines["max_age"],
+                f"Access-Control-Max-Age is {values['max_age']}: corsc cannot tell what nginx "
+                "sends there",
+                "write the max-age into the imported policy by hand",
+            )
+        elif "max_age" in values:
             if values["max_age"].isdigit():
                 grant.max_age = int(values["max_age"])
             else:
@@ -464,5 +539,6 @@ class _Reader:
                     f"a variable in {key}: corsc cannot tell what nginx sends there",
                     "list the values in the imported policy by hand",
                 )
-                setattr(grant, key, [i for i in getattr(grant, key) if not i.startswith("$")])
+                kept = [item for item in getattr(grant, key) if not item.startswith("$")]
+                setattr(grant, key, kept or None)
         return grant
