@@ -157,3 +157,19 @@ def test_exact_texts_of_the_classic_mistakes() -> None:
     unanchored = imported(FIXTURES / "nginx/map-unanchored-case.conf").diagnostics[0]
     assert unanchored.message == r"the origin regex `\.example\.org` is not anchored"
     assert r'`regex ".*\.example\.org.*"`' in unanchored.help
+
+
+def test_what_the_cors_module_does_not_document_is_reported() -> None:
+    text = (
+        '<configuration><system.webServer><cors enabled="true" failUnlisted="true">\n'
+        '<add origin="https://a.example.com" allowCredential="true">'
+        '<allowHeader><add header="X"/></allowHeader></add>\n'
+        "</cors></system.webServer></configuration>\n"
+    )
+    result = import_source(Source("web.config", text), "iis")
+    assert [(item.code, item.span.start.line, item.message) for item in result.diagnostics] == [
+        ("CORS712", 1, "the CORS Module documents no attribute `failUnlisted` on <cors>"),
+        ("CORS712", 2, "the CORS Module documents no attribute `allowCredential` on <add origin>"),
+        ("CORS703", 2, "<allowHeader> inside <add origin> is nothing the CORS Module documents"),
+    ]
+    assert result.policy is not None and "credentials false" in result.policy

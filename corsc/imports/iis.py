@@ -43,6 +43,9 @@ _EVERY_ORIGIN = frozenset({".+", ".*", "^(?:[\\s\\S]+)$", "^.+$", "^.*$", "[\\s\
 #: corsc's own length guard (an Origin too long to be one is refused).
 _TOO_LONG = re.compile(r"^\^\[\\s\\S\]\{\d+,\}\$$")
 _REFLECTIONS = ("{c:0}", "{http_origin}", "{c:1}")
+#: What the CORS Module documents for one ``<add origin>`` rule.
+_RULE_ATTRIBUTES = frozenset({"origin", "allowed", "allowCredentials", "maxAge"})
+_RULE_CHILDREN = frozenset({"allowHeaders", "allowMethods", "exposeHeaders"})
 
 
 def _children(node: Node) -> Iterator[Node]:
@@ -317,6 +320,23 @@ class _Reader:
         self._assign(draft, [(exact(origin), grant) for origin, grant, _ in grants])
 
     def _module_grant(self, node: Node) -> Grant:
+        """One ``<add origin>`` rule's grant, from what the module documents for it."""
+        for name in node.attributes:
+            if name not in _RULE_ATTRIBUTES:
+                self.flag(
+                    d.IMPORT_INVALID_VALUE,
+                    node,
+                    f"the CORS Module documents no attribute `{name}` on <add origin>",
+                    "remove it; the imported policy leaves it out",
+                )
+        for child in node.children:
+            if child.tag is not None and child.tag not in _RULE_CHILDREN:
+                self.flag(
+                    d.IMPORT_NOT_EXPRESSED,
+                    child,
+                    f"<{child.tag}> inside <add origin> is nothing the CORS Module documents",
+                    "remove it; the imported policy leaves it out",
+                )
         grant = Grant(credentials=_true(node.get("allowCredentials")))
         max_age = node.get("maxAge").strip()
         if max_age:
