@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 from importing import FIXTURES, codes, imported, policy_of
 
+from corsc.imports import import_source
+from corsc.source import Source
+
 #: fixture → (the import's codes in order, lines they point at, text the policy holds).
 EXPECTED: dict[str, tuple[list[str], list[int], list[str]]] = {
     "iis/custom-headers-handlers.web.config": (
