@@ -111,6 +111,11 @@ EXPECTED: dict[str, tuple[list[str], list[int], list[str]]] = {
     "python/flask_simple.py": ([], [], ['origins     "https://app.example.com"']),
     "python/flask_resources.py": ([], [], ['paths       "/api"', "max-age     600"]),
     "python/flask_route.py": ([], [], ["origins     *", "methods     GET"]),
+    "python/flask_wildcard_string.py": (
+        ["CORS706"],
+        [6],
+        ['origins     regex "https://*.example.com.*", "https://app.example.com"'],
+    ),
     "python/broken.py": (["CORS701"], [1], []),
 }
 

@@ -97,8 +97,14 @@ class _Reader:
             return [value]
         return [str(item) for item in value if item is not _UNKNOWN]
 
-    def _regex(self, pattern: str, node: ast.AST, *, searched: bool) -> Entry:
-        matched = full_match(pattern if searched else "^" + pattern.lstrip("^"))
+    def _regex(
+        self, pattern: str, node: ast.AST, *, searched: bool, ignore_case: bool = False
+    ) -> Entry:
+        """A library's origin regex as a full-match entry: ``searched`` (anchored as written)
+        or, for ``re.match``, anchored at its start only."""
+        matched = full_match(
+            pattern if searched else "^" + pattern.lstrip("^"), ignore_case=ignore_case
+        )
         if matched.unanchored:
             self.flag(
                 d.IMPORT_UNANCHORED_REGEX,
@@ -261,6 +267,10 @@ class _Reader:
         for origin in [origins] if not isinstance(origins, list) else origins:
             if isinstance(origin, _Regex):
                 draft.origins.append(self._regex(origin.pattern, node, searched=False))
+            elif isinstance(origin, str) and origin != "*" and _probably_regex(origin):
+                # flask-cors takes such a string for a regex, matched case-insensitively with
+                # re.match: `https://*.example.com` is not the wildcard it looks like.
+                draft.origins.append(self._regex(origin, node, searched=False, ignore_case=True))
             elif isinstance(origin, str):
                 draft.origins.append(exact(origin))
         methods = self._names(options.get("methods"))
@@ -288,6 +298,11 @@ class _Regex:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Regex) and other.pattern == self.pattern
+
+
+def _probably_regex(text: str) -> bool:
+    """Whether flask-cors reads an origin string as a regex (its ``probably_regex``)."""
+    return any(char in text for char in "*\\]?$^[()")
 
 
 def _called(node: ast.AST) -> str:
