@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from corsc import origins
+from corsc import origin_regex
 from corsc.backends import EmitOptions
 from corsc.backends.pycommon import (
     UNEXPRESSIBLE,
@@ -84,6 +84,10 @@ class DjangoBackend(LibraryBackend):
     """Settings for django-cors-headers (4.9.0) on Django (5.2)."""
 
     names = ("django",)
+    platform = "python"
+    docs = "python.md"
+    runs_on = "Django"
+    verified = "in-process in real Django"
     summary = "settings for django-cors-headers: a Python module, or TOML with -O format=toml"
     capabilities = CAPABILITIES
     deviations = (
@@ -176,7 +180,10 @@ Verified with Django 5.2.19 and django-cors-headers 4.9.0.
             "CORS_ALLOWED_ORIGIN_REGEXES": (
                 []
                 if any_origin
-                else [bounded(origins.render_pattern(p, "python")) for p in pattern_origins(policy)]
+                else [
+                    bounded(origin_regex.render_pattern(p, "python"))
+                    for p in pattern_origins(policy)
+                ]
             ),
             "CORS_URLS_REGEX": path_regex(policy, plan.policy_set),
             "CORS_ALLOW_METHODS": names(grant.methods),

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from corsc import diagnostics as d
-from corsc import http, origins
+from corsc import http, origin_regex
 from corsc.backends import EmitOptions
 from corsc.backends.pycommon import (
     LIBRARY_CANNOT_EXPRESS,
@@ -131,7 +131,7 @@ def _flask_origin(pattern: OriginPattern) -> str | Compiled:
         pattern.canonical
     ):
         return pattern.canonical
-    return Compiled(bounded(origins.render_pattern(pattern, "python")))
+    return Compiled(bounded(origin_regex.render_pattern(pattern, "python")))
 
 
 def _flask_vary(plan: Plan) -> tuple[str, ...]:
@@ -152,6 +152,10 @@ class FlaskBackend(LibraryBackend):
     """Options for flask-cors (6.0.5) on Flask (3.1)."""
 
     names = ("flask",)
+    platform = "python"
+    docs = "python.md"
+    runs_on = "Flask"
+    verified = "in-process in real Flask"
     summary = "options for flask-cors, with init_cors(app): a Python module"
     capabilities = CAPABILITIES
     deviations = (

@@ -23,7 +23,7 @@ from functools import partial
 
 import attrs
 
-from corsc import capabilities, http, origins, paths
+from corsc import capabilities, http, origin_regex, paths
 from corsc import diagnostics as d
 from corsc.backends import EmitOptions, Option, OutputFile, alternatives
 from corsc.backends import nginx_text as t
@@ -188,6 +188,10 @@ class NginxBackend:
     :meth:`check` for what only nginx needs, :meth:`emit` for the files."""
 
     names = (TARGET,)
+    platform = "nginx"
+    docs = "nginx.md"
+    runs_on = "nginx"
+    verified = "a real nginx on 127.0.0.1"
     summary = "maps for http {} and a snippet for server/location (or a server-level variant)"
     capabilities = CAPABILITIES
     deviations = DEVIATIONS
@@ -309,8 +313,10 @@ def _unserved_method(method: str, span: Span, instead: Sequence[str]) -> Diagnos
 
 def _regex_parameters(pattern: OriginPattern, deny: bool) -> list[str]:
     """The map keys of a regex pattern: its regex, and for a deny its trailing-dot twin."""
-    twin = origins.render_dotted(pattern, "pcre") if deny else None
-    return ["~" + origins.render_pattern(pattern, "pcre")] + ([] if twin is None else ["~" + twin])
+    twin = origin_regex.render_dotted(pattern, "pcre") if deny else None
+    return ["~" + origin_regex.render_pattern(pattern, "pcre")] + (
+        [] if twin is None else ["~" + twin]
+    )
 
 
 def _fits(parameters: Callable[[], list[str]]) -> bool:

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 from attrs import frozen
 
-from corsc import http, origins
+from corsc import http, origin_regex
 from corsc.backends.nginx_text import ACRH, ACRM, ORIGIN, text
 from corsc.ir import OriginPattern, PatternKind
 from corsc.plan import GrantPlan, PolicyPlan
@@ -93,10 +93,10 @@ class Tier:
     @property
     def dotted(self) -> tuple[str, ...]:
         """For the ``deny`` tier, the PCRE regexes of its patterns' trailing-dot twins
-        (origins.render_dotted), which ``deny`` refuses too; an allow tier has none."""
+        (origin_regex.render_dotted), which ``deny`` refuses too; an allow tier has none."""
         if self.value != DENIED:
             return ()
-        twins = (origins.render_dotted(pattern, "pcre") for pattern in self.patterns)
+        twins = (origin_regex.render_dotted(pattern, "pcre") for pattern in self.patterns)
         return tuple(dict.fromkeys(twin for twin in twins if twin is not None))
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from corsc import http, origins, regex
+from corsc import http, origin_regex, origins, regex
 from corsc.ir import OriginPattern
 
 #: nginx reads one parameter into a 4096-byte buffer (``NGX_CONF_BUFFER``) and refuses a longer
@@ -193,7 +193,7 @@ def union_chunks(patterns: Sequence[OriginPattern]) -> list[str]:
     """Regexes that together admit exactly the origins some pattern admits, each short enough
     to be one nginx parameter; a single pattern that is too long on its own is returned as it
     is (the backend's check refuses it first)."""
-    rendered = origins.render_union(patterns, "pcre")
+    rendered = origin_regex.render_union(patterns, "pcre")
     if len(patterns) == 1 or len(rendered) + 8 <= MAX_PARAMETER:
         return [rendered]
     half = len(patterns) // 2

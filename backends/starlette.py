@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from corsc import origins
+from corsc import origin_regex
 from corsc.backends import EmitOptions
 from corsc.backends.pycommon import (
     LIBRARY_CANNOT_EXPRESS,
@@ -75,6 +75,10 @@ class StarletteBackend(LibraryBackend):
     """Keyword arguments for ``starlette.middleware.cors.CORSMiddleware`` (1.10.0)."""
 
     names = ("starlette", "fastapi")
+    platform = "python"
+    docs = "python.md"
+    runs_on = "Starlette, FastAPI"
+    verified = "in-process in real Starlette"
     summary = (
         "keyword arguments for Starlette's CORSMiddleware (FastAPI's is the same class): "
         "a Python module, or TOML with -O format=toml"
@@ -196,7 +200,7 @@ Verified with Starlette 1.10.0 and FastAPI 0.165.0.
         kwargs = {
             "allow_origins": ["*"] if any_origin else exact_origins(policy),
             "allow_origin_regex": (
-                bounded(origins.render_union(patterns, "python"))
+                bounded(origin_regex.render_union(patterns, "python"))
                 if patterns and not any_origin
                 else None
             ),

@@ -129,7 +129,8 @@ def uses(policy_set: PolicySet) -> list[Use]:
     if len(policy_set.policies) > 1:
         second = policy_set.policies[1]
         found.append(Use(Feature.SEVERAL_POLICIES, "several policies", second.span, second.name))
-    return found
+    # An origin block inherits the policy's settings with their spans: one use, not one per block.
+    return list(dict.fromkeys(found))
 
 
 def _policy_uses(policy: Policy) -> Iterator[Use]:
@@ -142,13 +143,18 @@ def _policy_uses(policy: Policy) -> Iterator[Use]:
         pattern = entry.pattern
         what = "`origins *`" if pattern.kind is PatternKind.ANY else _pattern_what(pattern)
         yield use(_PATTERN_FEATURES[pattern.kind], what, entry.span)
+        if pattern.kind is PatternKind.SUBDOMAIN and pattern.any_port:
+            yield use(Feature.PORT_ORIGIN, what, entry.span)  # `https://*.example.com:*`
         if entry.block:
             yield use(Feature.ORIGIN_BLOCKS, f'the origin block "{pattern.text}"', entry.span)
     if policy.static_origin is None and policy.entries:
         yield use(Feature.SEVERAL_ORIGINS, "an Allow-Origin that echoes the Origin", policy.span)
     for deny in policy.denies:
-        yield use(Feature.DENY, f'the deny pattern "{deny.text}"', deny.span)
-        yield use(_PATTERN_FEATURES[deny.kind], f'the deny pattern "{deny.text}"', deny.span)
+        what = f'the deny pattern "{deny.text}"'
+        yield use(Feature.DENY, what, deny.span)
+        yield use(_PATTERN_FEATURES[deny.kind], what, deny.span)
+        if deny.kind is PatternKind.SUBDOMAIN and deny.any_port:
+            yield use(Feature.PORT_ORIGIN, what, deny.span)
     if policy.unlisted.value is Unlisted.REJECT:
         yield use(Feature.UNLISTED_REJECT, "`unlisted reject`", policy.unlisted.span)
     if policy.preflight_status.written:

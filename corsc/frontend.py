@@ -6,17 +6,16 @@ be parsed at all) and every diagnostic, sorted by position.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from attrs import frozen
 
 from corsc import diagnostics as d
+from corsc.bindings import Override, parse_override
 from corsc.checks import check
 from corsc.ir import PolicySet
-from corsc.lower import Override, lower, parse_override
+from corsc.lower import lower
 from corsc.parse import parse
 from corsc.source import (
     MAX_SOURCE_BYTES,
@@ -45,25 +44,6 @@ class Loaded:
 
 def load(source: Source, overrides: Sequence[str] = ()) -> Loaded:
     """Parse, lower and check one source; ``overrides`` are ``--set`` arguments."""
-    with without_cycle_collection():
-        return _load(source, overrides)
-
-
-@contextlib.contextmanager
-def without_cycle_collection() -> Iterator[None]:
-    """The front end allocates hundreds of thousands of small objects for a large policy and
-    makes no reference cycles worth collecting meanwhile; the cycle collector's passes cost
-    a fifth of the time. Collection resumes (if it was on) when the front end is done."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _load(source: Source, overrides: Sequence[str]) -> Loaded:
     diagnostics: list[d.Diagnostic] = []
     sources = {source.name: source}
     parsed_overrides: list[Override] = []

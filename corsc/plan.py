@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 
 from attrs import field, frozen
 
-from corsc import http, origins, paths
+from corsc import http, origin_regex, origins, paths
 from corsc.ir import AllowEntry, Grant, OriginPattern, PatternKind, Policy, PolicySet, Unlisted
 
 HeaderList = tuple[tuple[str, str], ...]
@@ -60,12 +60,8 @@ class GrantPlan:
     def of(cls, number: int, grant: Grant) -> GrantPlan:
         methods = grant.methods.value
         headers = grant.headers.value
-        expose = grant.expose.value
         max_age = grant.max_age.value
-        if expose.wildcard:
-            exposed: str | None = "*"
-        else:
-            exposed = ", ".join(http.unique_headers(token.value for token in expose.items)) or None
+        exposed = ", ".join(_exposed(grant)) or None
         granted = None if headers.wildcard else http.unique_headers(t.value for t in headers.items)
         return cls(
             number=number,
@@ -94,6 +90,12 @@ class GrantPlan:
         )
 
     @property
+    def exposed(self) -> tuple[str, ...]:
+        """The Expose-Headers members one by one (``("*",)`` for ``expose *``, ``()`` when
+        nothing is exposed), for a target that writes one element per name."""
+        return _exposed(self.grant)
+
+    @property
     def allow_methods(self) -> str:
         """The Allow-Methods value of a grant that lists its methods (``""`` for ``*``)."""
         return ", ".join(self.methods or ())
@@ -110,6 +112,14 @@ class GrantPlan:
         if self.methods is None:
             return None
         return http.unique_methods((*http.SAFELISTED_METHODS, *self.methods))
+
+
+def _exposed(grant: Grant) -> tuple[str, ...]:
+    """A grant's exposed names, repeats ignoring case removed; ``("*",)`` for ``expose *``."""
+    expose = grant.expose.value
+    if expose.wildcard:
+        return ("*",)
+    return http.unique_headers(token.value for token in expose.items)
 
 
 @frozen
@@ -137,7 +147,7 @@ class OriginIndex:
 
     An exact pattern is found by its canonical form; a subdomain wildcard by its base, which is
     a label suffix of the Origin's host; every candidate is confirmed by the pattern's own
-    matcher (:func:`corsc.origins.matcher`), so the index only narrows the search and never
+    matcher (:func:`corsc.origin_regex.matcher`), so the index only narrows the search and never
     decides. Matchers are compiled on first use: a policy of 100,000 origins starts quickly.
     """
 
@@ -176,7 +186,7 @@ class OriginIndex:
     def _matches(self, position: int, origin: str) -> bool:
         matches = self._matchers.get(position)
         if matches is None:
-            matches = self._matchers[position] = origins.matcher(self._patterns[position])
+            matches = self._matchers[position] = origin_regex.matcher(self._patterns[position])
         return matches(origin)
 
 

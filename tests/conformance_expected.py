@@ -46,7 +46,7 @@ IIS_INEXPRESSIBLE_AND_NESTED = (
     "be nested in another's, whose inheritance Microsoft does not document"
 )
 STATIC_INEXPRESSIBLE = (
-    "CORS601, CORS613: `headers *`, `private-network` and `unlisted reject` cannot be static "
+    "CORS601: `headers *`, `private-network` and `unlisted reject` cannot be static "
     "headers, nor can the Allow-Origin these policies need"
 )
 IIS_INEXPRESSIBLE = (
@@ -57,7 +57,7 @@ IIS_NESTED = (
     "not document whether the outer entries are inherited"
 )
 STATIC_ORIGIN = (
-    "CORS613: custom headers send one fixed Access-Control-Allow-Origin, and these policies "
+    "CORS601: custom headers send one fixed Access-Control-Allow-Origin, and these policies "
     "allow several origins or deny some"
 )
 LIBRARY_INEXPRESSIBLE = (

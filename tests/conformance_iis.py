@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 
-from corsc.backends import EmitOptions, get
+from corsc.backends import EmitOptions, check, get
 from corsc.diagnostics import Diagnostic, Severity
 from corsc.evaluate import Evaluator, Request
 from corsc.frontend import load
@@ -54,7 +54,7 @@ def web_config(
     options = EmitOptions("0.1.0", source_name, target, values)
     errors = [
         d
-        for d in [*loaded.diagnostics, *backend.check(loaded.policy_set, options)]
+        for d in [*loaded.diagnostics, *check(backend, loaded.policy_set, options)]
         if d.severity is Severity.ERROR
     ]
     if errors:

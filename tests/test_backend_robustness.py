@@ -18,6 +18,7 @@ from mutation import EXAMPLE_TEXTS, Edit, mutated
 
 from corsc import cli
 from corsc.backends import backends
+from corsc.commands.common import EXIT_BUG, EXIT_POLICY
 
 TARGETS = [backend.names[0] for backend in backends()]
 
@@ -51,7 +52,7 @@ def assert_answers(text: str) -> None:
                 if command[0] == "compile":
                     command += ["--target", target]
                 code, shown = run(command)
-                assert code != cli.EXIT_BUG, (target, command[0], text, shown)
+                assert code != EXIT_BUG, (target, command[0], text, shown)
                 assert "internal error" not in shown
 
 
@@ -91,7 +92,7 @@ def test_empty_file_with_an_iis_target_is_an_ordinary_diagnostic() -> None:
         for target in ("iis", "iis-headers", "iis-rewrite"):
             code, shown = run(["check", str(path), "--target", target, "--format", "json"])
             report = json.loads(shown)
-            assert code == cli.EXIT_POLICY
+            assert code == EXIT_POLICY
             assert [item["code"] for item in report["diagnostics"]] == ["CORS517"]
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -347,3 +349,28 @@ def test_a_file_name_that_is_not_utf8_is_fine(capsys, tmp_path: Path) -> None:
         f'"generated_by": "corsc {__version__} from <U+DCFF><U+DCFE>.cors for target json;' in out
     )
     out.encode("utf-8")
+
+
+def test_the_cycle_collector_is_off_for_a_command_and_restored_after(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: list[bool] = []
+    run = cli._run
+
+    def recording(argv: Sequence[str] | None) -> int:
+        seen.append(gc.isenabled())
+        return run(argv)
+
+    monkeypatch.setattr(cli, "_run", recording)
+    policy = tmp_path / "api.cors"
+    policy.write_text('policy api {\n  origins "https://a.example"\n}\n', "utf-8")
+    assert gc.isenabled()
+    assert cli.main(["check", str(policy)]) == 0
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert cli.main(["check", str(policy)]) == 0
+        assert not gc.isenabled()  # a caller's choice stands
+    finally:
+        gc.enable()
+    assert seen == [False, False]

@@ -1,6 +1,6 @@
 """A ``deny`` refuses an Origin as sent and with one trailing dot removed from its host. The
 servers cannot strip the dot (an nginx capture would overwrite a location's ``$1``), so each
-deny pattern also gets a regex for its dotted twin: origins.render_dotted. Checked here against
+deny pattern also gets a regex for its dotted twin: origin_regex.render_dotted. Checked here against
 the definition — ``without_trailing_dot(o)`` admitted by the pattern — for every dialect corsc
 writes, on patterns of every kind and on origins built around their near misses."""
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corsc import origins, regex
+from corsc import origin_regex, origins, regex
 from tests.irbuild import pattern
 
 #: Deny patterns of every kind, regexes with ports, alternations, repeats and odd shapes.
@@ -59,7 +59,7 @@ def as_python(source: str, dialect: str) -> re.Pattern[str]:
 
 def expected(denied: origins.OriginPattern, origin: str) -> bool:
     undotted = origins.without_trailing_dot(origin)
-    return undotted is not None and origins.matcher(denied)(undotted)
+    return undotted is not None and origin_regex.matcher(denied)(undotted)
 
 
 def probes(text: str) -> list[str]:
@@ -95,7 +95,7 @@ def probes(text: str) -> list[str]:
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_dotted_twin_admits_exactly_the_dotted_forms(text: str, dialect: str) -> None:
     denied = build(text)
-    rendered = origins.render_dotted(denied, dialect)
+    rendered = origin_regex.render_dotted(denied, dialect)
     cases = probes(text)
     if text not in ("null", "http://[::1]:8080", r"regex:^null$", r"regex:^[a-z]+$"):
         assert any(expected(denied, origin) for origin in cases)  # the probes reach a twin
@@ -108,15 +108,15 @@ def test_dotted_twin_admits_exactly_the_dotted_forms(text: str, dialect: str) ->
 
 
 def test_the_twin_of_an_exact_deny_is_the_dotted_host() -> None:
-    assert origins.render_dotted(pattern("http://evil.test:18300"), "pcre") == (
+    assert origin_regex.render_dotted(pattern("http://evil.test:18300"), "pcre") == (
         r"^(?:http://evil\.test\.:18300)\z"
     )
-    assert origins.render_dotted(pattern("null"), "pcre") is None
-    assert origins.render_dotted(pattern("http://[::1]:8080"), "pcre") is None
+    assert origin_regex.render_dotted(pattern("null"), "pcre") is None
+    assert origin_regex.render_dotted(pattern("http://[::1]:8080"), "pcre") is None
 
 
 def test_a_regex_ending_in_a_host_gets_one_alternative() -> None:
-    rendered = origins.render_dotted(build(r"regex:^https://pr-\d+\.example\.com$"), "pcre")
+    rendered = origin_regex.render_dotted(build(r"regex:^https://pr-\d+\.example\.com$"), "pcre")
     assert rendered == (
         r"^(?:(?=[a-z][a-z0-9+.\-]*://[^/?\x23:]+\.(?::[0-9]+)?\z)"
         r"(?:https://pr-[0-9]+\.example\.com\.(?=(?::[0-9]+)?\z)))\z"
@@ -148,7 +148,7 @@ REGEXES = st.lists(
 @given(REGEXES, st.lists(ORIGINS, min_size=1, max_size=8))
 def test_dotted_twin_of_any_regex(body: str, cases: list[str]) -> None:
     denied = origins.regex_pattern(body, pattern("*").span)
-    rendered = origins.render_dotted(denied, "python")
+    rendered = origin_regex.render_dotted(denied, "python")
     samples = regex.sample_origins(body)
     cases += samples + [origin + "." for origin in samples]
     cases += [re.sub(r"(:[0-9]+)$", r".\1", origin) for origin in samples]

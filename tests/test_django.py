@@ -13,7 +13,7 @@ from pytargets import (
 )
 from python_harness import options_of
 
-from corsc import origins
+from corsc import origin_regex
 
 
 def test_an_inherited_setting_is_refused_once() -> None:
@@ -34,8 +34,8 @@ def test_django_settings() -> None:
         "CORS_ALLOW_ALL_ORIGINS": False,
         "CORS_ALLOWED_ORIGINS": ["https://app.example.com", "null"],
         "CORS_ALLOWED_ORIGIN_REGEXES": [
-            BOUND + origins.render_pattern(irbuild.pattern("https://*.example.org"), "python"),
-            BOUND + origins.render_pattern(irbuild.pattern("http://localhost:*"), "python"),
+            BOUND + origin_regex.render_pattern(irbuild.pattern("https://*.example.org"), "python"),
+            BOUND + origin_regex.render_pattern(irbuild.pattern("http://localhost:*"), "python"),
         ],
         "CORS_URLS_REGEX": r"\A(?:/api(?:/|\Z)|/v2(?:/|\Z))",
         "CORS_ALLOW_METHODS": ["PUT", "DELETE"],

@@ -15,7 +15,7 @@ from pytargets import (
 )
 from python_harness import load_module
 
-from corsc import origins
+from corsc import origin_regex
 from corsc.backends.pycommon import path_regex
 
 
@@ -28,7 +28,7 @@ def test_flask_options_compile_every_pattern_flask_cors_would_guess() -> None:
         "https://a.example",
         re.compile(BOUND + r"\A(?:http://\[::1\]:8080)\Z"),
         re.compile(
-            BOUND + origins.render_pattern(irbuild.pattern("https://*.b.example"), "python")
+            BOUND + origin_regex.render_pattern(irbuild.pattern("https://*.b.example"), "python")
         ),
     ]
     assert namespace["VARY"] == ["Origin"]

@@ -5,34 +5,34 @@ defusedxml)."""
 
 from __future__ import annotations
 
+import io
+import json
 import re
+from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corsc import render
-from corsc.backends import EmitOptions, get
+from corsc import capabilities, cli, render
+from corsc.backends import check as backend_check
+from corsc.backends import get
+from corsc.capabilities import Feature, Support
 from corsc.diagnostics import Diagnostic, Severity
+from corsc.evaluate import Evaluator
 from corsc.frontend import load
 from corsc.ir import PolicySet
 from corsc.source import Source
-from tests import irbuild
-from tests.goldens import GOLDEN, check_golden
+from tests import browser, irbuild
+from tests import iis_interpreter as interpreter
+from tests import test_backends as contract
+from tests.goldens import GOLDEN, UPDATE, check_golden
 from tests.iis_structure import parse, problems
+from tests.iis_targets import TARGETS, check, codes, emit, options
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.cors"))
-TARGETS = ("iis", "iis-headers", "iis-rewrite")
-
-
-def options(
-    target: str, values: dict[str, str] | None = None, name: str = "test.cors"
-) -> EmitOptions:
-    backend = get(target)
-    defaults = {o.key: o.default for o in backend.options if o.default}
-    return EmitOptions("0.1.0", name, target, {**defaults, **(values or {})})
 
 
 def compile_source(path: Path, target: str) -> tuple[str | None, list[Diagnostic], dict]:
@@ -40,8 +40,8 @@ def compile_source(path: Path, target: str) -> tuple[str | None, list[Diagnostic
     loaded = load(Source(f"examples/{path.name}", path.read_text("utf-8")))
     assert loaded.policy_set is not None
     backend = get(target)
-    diagnostics = list(loaded.diagnostics) + backend.check(
-        loaded.policy_set, options(target, name=path.name)
+    diagnostics = list(loaded.diagnostics) + backend_check(
+        backend, loaded.policy_set, options(target, name=path.name)
     )
     diagnostics.sort(key=Diagnostic.sort_key)
     if any(item.severity is Severity.ERROR for item in diagnostics):
@@ -49,18 +49,6 @@ def compile_source(path: Path, target: str) -> tuple[str | None, list[Diagnostic
     files = backend.emit(loaded.policy_set, options(target, name=path.name))
     assert len(files) == 1 and files[0].name == "web.config"
     return files[0].content, diagnostics, loaded.sources
-
-
-def emit(policy_set: PolicySet, target: str, values: dict[str, str] | None = None) -> str:
-    return get(target).emit(policy_set, options(target, values))[0].content
-
-
-def check(policy_set: PolicySet, target: str) -> list[Diagnostic]:
-    return get(target).check(policy_set, options(target))
-
-
-def codes(diagnostics: list[Diagnostic]) -> list[str]:
-    return [item.code for item in diagnostics]
 
 
 # ---- golden files ---------------------------------------------------------------------------
@@ -135,53 +123,22 @@ def test_production_staging_story() -> None:
     assert rewrite is not None and problems(rewrite) == []
     refused, diagnostics = story("production-staging", "iis-headers")
     assert refused is None
-    static = [item for item in diagnostics if item.code == "CORS613"]
-    assert (
-        len(static) == 1 and "`--target iis`" in static[0].help and "iis-rewrite" in static[0].help
+    cannot = [
+        (item.span.start.line, item.message, item.help, item.severity)
+        for item in diagnostics
+        if item.code == "CORS601"
+    ]
+    instead = (
+        "compile with `--target iis` or `--target iis-rewrite`, which can, or change the policy"
     )
-    assert "CORS601" in codes(diagnostics)  # unlisted reject and headers * as well
-
-
-# ---- what each target refuses, warns about, or declares ----------------------------------------
-
-
-def test_module_cannot_express_patterns_and_wildcard_methods() -> None:
-    policy = irbuild.policy(
-        origins=["http://localhost:*", "regex:^https://pr-\\d+\\.example\\.com$", "null"],
-        methods="*",
-    )
-    found = check(irbuild.policy_set(policy), "iis")
-    cannot = [item for item in found if item.code == "CORS601"]
-    assert len(cannot) == 4
-    assert all("iis-rewrite" in item.help for item in cannot)
-
-
-def test_module_refuses_fallback_beside_paths_and_names_the_question() -> None:
-    api = irbuild.policy("api", origins=["https://a.example"], paths=["/api"])
-    rest = irbuild.policy("rest", origins=["*"])
-    found = [item for item in check(irbuild.policy_set(api, rest), "iis") if item.code == "CORS611"]
-    assert len(found) == 1 and "inherited" in found[0].message
-    assert found[0].severity is Severity.ERROR
-
-
-def test_module_deny_must_be_most_specific() -> None:
-    shadowed = irbuild.policy(origins=["https://a.example.com"], deny=["https://*.example.com"])
-    assert "CORS612" in codes(check(irbuild.policy_set(shadowed), "iis"))
-    fine = irbuild.policy(origins=["https://*.example.com"], deny=["https://old.example.com"])
-    assert "CORS612" not in codes(check(irbuild.policy_set(fine), "iis"))
-    config = parse(emit(irbuild.policy_set(fine), "iis"))
-    denied = config.find("system.webServer/cors/add[@allowed='false']")
-    assert denied is not None and denied.get("origin") == "https://old.example.com"
-
-
-def test_module_declares_its_deviations_and_warns_on_preflight_status() -> None:
-    policy = irbuild.policy(origins=["https://*.example.com"], preflight_status=200)
-    found = check(irbuild.policy_set(policy), "iis")
-    # wildcard depth; status, case and ports; no documented bound on the length of Origin
-    assert codes(found).count("CORS602") == 3
-    assert any("documents no length bound" in item.message for item in found)
-    assert "CORS615" in codes(found)
-    assert "CORS604" in codes(found)
+    target = "target `iis-headers` cannot express"
+    assert cannot == [
+        (8, f"{target} an Allow-Origin that echoes the Origin", instead, Severity.ERROR),
+        (9, f"{target} `headers *` (reflecting the requested headers)", instead, Severity.ERROR),
+        (10, f"{target} `unlisted reject`", instead, Severity.ERROR),
+        (12, f'{target} the origin block "https://app.example.com"', instead, Severity.ERROR),
+        (17, f'{target} the origin block "https://staging.example.com"', instead, Severity.ERROR),
+    ]
 
 
 def test_every_target_refuses_private_network() -> None:
@@ -190,46 +147,121 @@ def test_every_target_refuses_private_network() -> None:
         assert "CORS601" in codes(check(irbuild.policy_set(policy), target)), target
 
 
-def test_headers_static_policies_and_options() -> None:
-    spa = irbuild.policy(origins=["https://a.example"], methods=["GET", "PUT"], credentials=True)
-    found = check(irbuild.policy_set(spa), "iis-headers")
-    assert "CORS613" not in codes(found) and "CORS602" in codes(found)
-    iis_handled = parse(emit(irbuild.policy_set(spa), "iis-headers"))
-    assert iis_handled.find("system.webServer/handlers/remove[@name='OPTIONSVerbHandler']") is None
-    assert iis_handled.find("system.webServer/modules/remove[@name='WebDAVModule']") is not None
-    app = parse(emit(irbuild.policy_set(spa), "iis-headers", {"options": "app", "webdav": "keep"}))
-    handlers = app.find("system.webServer/handlers")
-    assert handlers is not None
-    assert [(h.tag, h.get("name")) for h in handlers] == [
-        ("remove", "OPTIONSVerbHandler"),
-        ("remove", "ExtensionlessUrlHandler-Integrated-4.0"),
-        ("add", "ExtensionlessUrlHandler-Integrated-4.0"),
+# ---- the capability tables: what they accept gives the evaluator's verdicts ----------------
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("feature", list(Feature), ids=lambda feature: feature.name)
+def test_what_the_table_accepts_gives_the_evaluators_verdicts(
+    feature: Feature, target: str
+) -> None:
+    """Beyond the contract every target keeps (tests/test_backends.py: ``no`` is refused at
+    each use, the rest compiles): a policy whose features the table all accepts compiles to a
+    sound web.config that gives the evaluator's verdicts through the interpreter, so a feature
+    wrongly marked ``yes`` fails here."""
+    policy_set = contract.policy_set(contract.USING[feature])
+    table = get(target).capabilities
+    used = {use.feature for use in capabilities.uses(policy_set)}
+    if any(table[each].support is Support.NO for each in used):
+        return
+    found = check(policy_set, target)
+    assert not [item for item in found if item.severity is Severity.ERROR], found
+    config = emit(policy_set, target)
+    assert problems(config) == []
+    assert_same_verdicts(policy_set, config)
+
+
+#: Origins the feature policies admit or refuse, and what scripts send from them.
+PROBE_ORIGINS = (
+    "https://app.example.com",
+    "https://admin.example.com",
+    "https://x.example.com",
+    "https://old.example.com",
+    "http://localhost:8080",
+    "https://pr-7.example.com",
+    "null",
+    "https://evil.test",
+)
+PROBE_SHAPES = (
+    ("GET", (), "same-origin"),
+    ("GET", (), "include"),
+    ("PUT", (), "same-origin"),
+    ("GET", (("X-Custom", "1"),), "same-origin"),
+    ("PUT", (("X-Custom", "1"),), "include"),
+)
+
+
+#: Headers the targets declare sending on more responses than the evaluator (Vary everywhere;
+#: iis-headers' preflight grants on actual responses), which `expose *` lets a script see.
+DECLARED_EXTRA = frozenset(
+    {
+        "vary",
+        "access-control-allow-methods",
+        "access-control-allow-headers",
+        "access-control-max-age",
+    }
+)
+
+
+def assert_same_verdicts(policy_set: PolicySet, config: str) -> None:
+    """Every probe gets the evaluator's verdict and exposure from the emitted web.config, run
+    through the interpreter of Microsoft's documented behaviour (or an open question)."""
+    expected_server = browser.evaluator_server(Evaluator(policy_set))
+    actual_server = interpreter.server(config, lambda _: (200, list(browser.APP_HEADERS)))
+    for origin in PROBE_ORIGINS:
+        for method, headers, credentials in PROBE_SHAPES:
+            request = browser.script_request(
+                method, origin=origin, headers=headers, credentials=credentials
+            )
+            expected = browser.fetch(expected_server, request)
+            try:
+                actual = browser.fetch(actual_server, request)
+            except interpreter.Undetermined:
+                continue
+            shown = (actual.shared, actual.exposed - DECLARED_EXTRA)
+            assert shown == (expected.shared, expected.exposed - DECLARED_EXTRA), (request, actual)
+
+
+def targets_json() -> list[dict]:
+    """``corsc targets --format json``'s rows for the IIS targets."""
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert cli.main(["targets", "--format", "json"]) == 0
+    rows = json.loads(out.getvalue())["targets"]
+    return [row for row in rows if row["names"][0] in TARGETS]
+
+
+def capabilities_section() -> str:
+    """The docs' capability table and declared differences, made from ``corsc targets``."""
+    rows = targets_json()
+    lines = [
+        "| feature | " + " | ".join(f"`{row['names'][0]}`" for row in rows) + " |",
+        "|---" * (len(rows) + 1) + "|",
     ]
-    assert handlers[2].get("verb") == "*"
-    assert app.find("system.webServer/modules") is None
-    for config in (iis_handled, app):
-        assert "ProtocolSupportModule" not in str([e.attrib for e in config.iter()])
+    for index, first in enumerate(rows[0]["capabilities"]):
+        cells = []
+        for row in rows:
+            capability = row["capabilities"][index]
+            note = f": {capability['note']}" if capability["note"] else ""
+            cells.append(f"{capability['support']}{note}")
+        lines.append(f"| {first['description']} | " + " | ".join(cells) + " |")
+    lines.append("")
+    for row in rows:
+        lines += [f"- `{row['names'][0]}`: {deviation}" for deviation in row["deviations"]]
+    return "\n".join(lines)
 
 
-def test_headers_locations_remove_what_the_root_sets() -> None:
-    api = irbuild.policy("api", origins=["https://a.example"], paths=["/api"], credentials=True)
-    rest = irbuild.policy("rest", origins=["*"], expose=["X-Total"])
-    content = emit(irbuild.policy_set(api, rest), "iis-headers")
-    assert problems(content) == []
-    location = parse(content).find(
-        "location[@path='api']/system.webServer/httpProtocol/customHeaders"
-    )
-    assert location is not None
-    assert ("remove", "Access-Control-Expose-Headers") in [(e.tag, e.get("name")) for e in location]
-
-
-def test_rewrite_rules_are_unique_and_scoped() -> None:
-    api = irbuild.policy("api", origins=["https://a.example"], paths=["/api"], unlisted="reject")
-    rest = irbuild.policy("rest", origins=["*"])
-    content = emit(irbuild.policy_set(api, rest), "iis-rewrite")
-    assert problems(content) == []
-    names = [rule.get("name") for rule in parse(content).iter("rule")]
-    assert len(names) == len(set(names))
+def test_the_docs_capability_table_is_corsc_targets() -> None:
+    doc = ROOT / "docs" / "iis.md"
+    text = doc.read_text("utf-8")
+    begin, end = "<!-- capabilities:begin -->\n", "<!-- capabilities:end -->"
+    expected = begin + capabilities_section() + "\n" + end
+    current = re.search(re.escape(begin) + r".*?" + re.escape(end), text, re.S)
+    assert current is not None
+    if UPDATE:
+        doc.write_text(text.replace(current.group(0), expected), "utf-8")
+        return
+    assert current.group(0) == expected, "run with CORSC_UPDATE_GOLDEN=1 and read the diff"
 
 
 # ---- structure and injection over generated policies ------------------------------------------

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from corsc import origins
+from corsc import origin_regex
 from corsc.evaluate import Evaluator, Request
 from corsc.ir import PatternKind, PolicySet
 from tests import browser
@@ -217,7 +217,7 @@ def test_rewrite_origin_conditions_reject_look_alikes(example: Path) -> None:
     # Whitespace around an Origin never reaches a browser's request, but a pattern must still
     # refuse it (a condition is a search, not a full match).
     candidates = [o for base in origins_of(policy_set) for o in (base, f"{base}\t", f" {base}")]
-    allowed_any = [origins.matcher(e.pattern) for p in policy_set.policies for e in p.entries]
+    allowed_any = [origin_regex.matcher(e.pattern) for p in policy_set.policies for e in p.entries]
     checked = 0
     for condition in parse(config).iter("add"):
         if condition.get("input") != "{HTTP_ORIGIN}" or condition.get("pattern") == ".+":

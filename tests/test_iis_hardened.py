@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corsc.backends import EmitOptions, get
+from corsc.backends import EmitOptions, check, get
 from corsc.diagnostics import Diagnostic, Severity
 from corsc.evaluate import Request
 from corsc.frontend import load
@@ -41,7 +41,7 @@ def build(text: str, target: str) -> tuple[str, list[Diagnostic]]:
     backend = get(target)
     values = {o.key: o.default for o in backend.options if o.default}
     options = EmitOptions("0.1.0", "hardened.cors", target, values)
-    found = backend.check(loaded.policy_set, options)
+    found = check(backend, loaded.policy_set, options)
     assert not any(item.severity is Severity.ERROR for item in found), found
     config = backend.emit(loaded.policy_set, options)[0].content
     assert problems(config) == []

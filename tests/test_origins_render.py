@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corsc import origins
+from corsc import origin_regex, origins
 from corsc.ir import OriginPattern, PatternKind
 from corsc.regex import DIALECTS
 from corsc.source import Position, Span
@@ -65,29 +65,29 @@ RENDERED = [
 @pytest.mark.parametrize(("text", "body"), RENDERED)
 def test_render_pattern(text: str, body: str) -> None:
     for dialect, (opening, closing) in DIALECTS.items():
-        assert origins.render_pattern(pattern(text), dialect) == opening + body + closing
+        assert origin_regex.render_pattern(pattern(text), dialect) == opening + body + closing
 
 
 def test_python_regex_is_the_python_rendering_and_safe_with_re_match() -> None:
     wildcard = pattern("https://*.example.com")
-    assert origins.python_regex(wildcard) == origins.render_pattern(wildcard, "python")
-    assert re.match(origins.python_regex(wildcard), "https://a.example.com.evil.net") is None
-    assert re.match(origins.python_regex(wildcard), "https://a.example.com\n") is None
+    assert origin_regex.python_regex(wildcard) == origin_regex.render_pattern(wildcard, "python")
+    assert re.match(origin_regex.python_regex(wildcard), "https://a.example.com.evil.net") is None
+    assert re.match(origin_regex.python_regex(wildcard), "https://a.example.com\n") is None
 
 
 def test_matcher_for_a_regex_uses_the_python_rendering() -> None:
-    match = origins.matcher(pattern(r"regex:https://pr-\d+\.example\.com"))
+    match = origin_regex.matcher(pattern(r"regex:https://pr-\d+\.example\.com"))
     assert match("https://pr-12.example.com")
     assert not match("https://pr-\u0661\u0662.example.com")  # Python's own \d would match
     assert not match("https://pr-1.example.com\n")
-    dot = origins.matcher(pattern(r"regex:https://a.+\.test"))
+    dot = origin_regex.matcher(pattern(r"regex:https://a.+\.test"))
     assert dot("https://ab.test")
     assert not dot("https://a\n.test")
 
 
 def test_matcher_refuses_a_regex_outside_the_subset() -> None:
     with pytest.raises(ValueError, match="lookahead"):
-        origins.matcher(pattern(r"regex:(?=x)x"))
+        origin_regex.matcher(pattern(r"regex:(?=x)x"))
 
 
 def test_render_union() -> None:
@@ -98,13 +98,13 @@ def test_render_union() -> None:
         pattern(r"regex:https://x\.test|https://y\.test"),
         pattern("null"),
     ]
-    assert origins.render_union(patterns, "ecmascript") == (
+    assert origin_regex.render_union(patterns, "ecmascript") == (
         r"^(?:https://a\.example\.com|https://(?:[\-0-9_a-z]+\.)+example\.org"
         r"|https://x\.test|https://y\.test|null)$"
     )
-    assert origins.render_union([*patterns, pattern("*")], "pcre") == r"^(?:[\s\S]+)\z"
+    assert origin_regex.render_union([*patterns, pattern("*")], "pcre") == r"^(?:[\s\S]+)\z"
     with pytest.raises(ValueError, match="at least one pattern"):
-        origins.render_union([], "python")
+        origin_regex.render_union([], "python")
 
 
 # ---- adversarial origins in every dialect -----------------------------------------------------
@@ -195,15 +195,19 @@ def test_adversarial_origins_in_python_for_every_dialect(
 ) -> None:
     for dialect in DIALECTS:
         assert (
-            full_match(origins.render_pattern(pattern(text), dialect), dialect, origin) == admitted
+            full_match(origin_regex.render_pattern(pattern(text), dialect), dialect, origin)
+            == admitted
         )
-    assert origins.matcher(pattern(text))(origin) == admitted
+    assert origin_regex.matcher(pattern(text))(origin) == admitted
 
 
 @pytest.fixture(scope="module")
 def ecmascript() -> dict[tuple[str, str], list[bool | str]]:
     return run_node(
-        [(origins.render_pattern(pattern(text), "ecmascript"), origin) for text, origin, _ in CASES]
+        [
+            (origin_regex.render_pattern(pattern(text), "ecmascript"), origin)
+            for text, origin, _ in CASES
+        ]
     )
 
 
@@ -211,7 +215,7 @@ def ecmascript() -> dict[tuple[str, str], list[bool | str]]:
 def test_adversarial_origins_in_node(
     ecmascript: dict[tuple[str, str], list[bool | str]], text: str, origin: str, admitted: bool
 ) -> None:
-    rendered = origins.render_pattern(pattern(text), "ecmascript")
+    rendered = origin_regex.render_pattern(pattern(text), "ecmascript")
     assert ecmascript[rendered, origin] == [admitted, admitted]
 
 
@@ -219,7 +223,7 @@ def test_adversarial_origins_in_node(
 def test_adversarial_origins_in_pcre(text: str, good: list[str], bad: list[str]) -> None:
     # grep reads an empty input as no record at all, so the empty origin is left out here.
     texts = [origin for origin in good + bad if origin]
-    assert run_pcre(origins.render_pattern(pattern(text), "pcre"), texts) == set(good)
+    assert run_pcre(origin_regex.render_pattern(pattern(text), "pcre"), texts) == set(good)
 
 
 # ---- properties against a naive statement of the meaning --------------------------------------
@@ -344,7 +348,9 @@ def test_render_pattern_means_what_the_pattern_says(data: st.DataObject) -> None
     origin = data.draw(st.one_of(origins_near(p), st.sampled_from(["null", "", "*"])))
     expected = naive_admits(p, origin)
     for dialect in DIALECTS:
-        assert full_match(origins.render_pattern(p, dialect), dialect, origin) == expected, dialect
+        assert full_match(origin_regex.render_pattern(p, dialect), dialect, origin) == expected, (
+            dialect
+        )
 
 
 REGEXES = [
@@ -374,7 +380,7 @@ def test_render_union_admits_what_any_pattern_admits(
     origin = data.draw(st.one_of(near, fixed))
     expected = any(naive_or_regex(p, origin) for p in patterns)
     for dialect in DIALECTS:
-        rendered = origins.render_union(patterns, dialect)
+        rendered = origin_regex.render_union(patterns, dialect)
         assert "||" not in rendered and "(?:|" not in rendered and "|)" not in rendered
         assert full_match(rendered, dialect, origin) == expected, dialect
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corsc import origins
+from corsc import origin_regex
 from corsc.plan import OriginIndex, Plan, PolicyPlan
 from tests import irbuild
 
@@ -55,7 +55,7 @@ ORIGINS = [
 
 def linear_first(patterns: list[str], origin: str) -> int | None:
     for position, text in enumerate(patterns):
-        if origins.matcher(irbuild.pattern(text))(origin):
+        if origin_regex.matcher(irbuild.pattern(text))(origin):
             return position
     return None
 

@@ -23,7 +23,7 @@ from pytargets import (
 )
 from python_harness import load_module, options_of
 
-from corsc import origins, paths
+from corsc import origin_regex, paths
 from corsc.backends import EmitOptions, check, get
 from corsc.backends.pycommon import path_regex, py_string
 
@@ -140,7 +140,7 @@ def test_property_no_policy_value_can_add_code_or_keys(
     prefix: str,
 ) -> None:
     try:
-        origins.render_pattern(irbuild.pattern(f"regex:{body}"), "python")
+        origin_regex.render_pattern(irbuild.pattern(f"regex:{body}"), "python")
     except ValueError:
         assume(False)
     if target == "starlette":
@@ -180,7 +180,7 @@ def test_property_no_policy_value_can_add_code_or_keys(
         path_key = values["CORS_URLS_REGEX"] if target == "django" else None
         regex = path_regex(policy_set.policies[0], policy_set)
         assert path_key == regex if target == "django" else re.compile(regex) in values["resources"]
-    rendered = BOUND + origins.render_pattern(irbuild.pattern(f"regex:{body}"), "python")
+    rendered = BOUND + origin_regex.render_pattern(irbuild.pattern(f"regex:{body}"), "python")
     if target == "django":
         assert values["CORS_ALLOWED_ORIGIN_REGEXES"] == [rendered]
     if target == "flask":

@@ -14,7 +14,7 @@ import pytest
 from python_harness import asgi, asgi_app, wsgi, wsgi_app
 from runtime_support import ACRM
 
-from corsc import origins
+from corsc import origin_regex
 from corsc.evaluate import Evaluator, Request
 from corsc.ir import OriginPattern
 from corsc.plan import Plan
@@ -39,13 +39,13 @@ def many_origins(count: int) -> list[str]:
 def compiled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The canonical form of every pattern a matcher is compiled for from now on."""
     seen: list[str] = []
-    real = origins.matcher
+    real = origin_regex.matcher
 
     def counting(pattern: OriginPattern) -> Callable[[str], bool]:
         seen.append(pattern.canonical)
         return real(pattern)
 
-    monkeypatch.setattr(origins, "matcher", counting)
+    monkeypatch.setattr(origin_regex, "matcher", counting)
     return seen
 
 

@@ -13,7 +13,7 @@ from pytargets import (
 )
 from python_harness import options_of
 
-from corsc import origins
+from corsc import origin_regex
 
 
 def test_starlettes_four_headers_error_says_which_are_missing() -> None:
@@ -32,7 +32,7 @@ def test_starlette_keyword_arguments() -> None:
     assert options == {
         "allow_origins": ["https://app.example.com", "null"],
         "allow_origin_regex": BOUND
-        + origins.render_union(
+        + origin_regex.render_union(
             [irbuild.pattern("https://*.example.org"), irbuild.pattern("http://localhost:*")],
             "python",
         ),

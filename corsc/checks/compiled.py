@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from corsc import origins, suffixes
+from corsc import origin_regex, origins, suffixes
 from corsc.ir import OriginPattern
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class Regexes:
         portable subset (reported as CORS111; matching with it would mean nothing)."""
         if pattern.regex not in self._matchers:
             usable = self.usable(pattern)
-            self._matchers[pattern.regex] = origins.matcher(pattern) if usable else None
+            self._matchers[pattern.regex] = origin_regex.matcher(pattern) if usable else None
         return self._matchers[pattern.regex]
 
     def look_alikes(self, pattern: OriginPattern) -> list[tuple[str, str]]:

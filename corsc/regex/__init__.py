@@ -13,7 +13,7 @@ user's text into its output. :mod:`~corsc.regex.sites` decides which origins a r
 
 Imports only the standard library: the runtime matches through it. Importing the package costs
 tens of milliseconds (compiled tables, many dataclasses), so :mod:`corsc.origins` and
-:mod:`corsc.check` import it only when a pattern needs it.
+:mod:`corsc.checks` import it only when a pattern needs it.
 """
 
 from __future__ import annotations

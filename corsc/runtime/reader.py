@@ -18,7 +18,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from corsc import http, origins, paths
+from corsc import http, origin_regex, origins, paths
 from corsc.ir import (
     AllowEntry,
     Grant,
@@ -223,7 +223,7 @@ class _Reader:
                 PatternKind.REGEX, text, self.span, regex=text.removeprefix("regex:")
             )
             try:
-                origins.matcher(pattern)
+                origin_regex.matcher(pattern)
             except (ValueError, re.error) as error:
                 raise self.fail(where, f"{text!r} is not a regex corsc accepts ({error})") from None
             return pattern
