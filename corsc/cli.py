@@ -1,4 +1,4 @@
-"""The command line: ``corsc check | compile | explain | targets | fmt``.
+"""The command line: ``corsc check | compile | explain | targets | fmt | lsp``.
 
 Each command is a module of :mod:`corsc.commands` with ``add_parser`` (its arguments) and
 ``run`` (what it does); this module builds the parser from them, runs the one asked for, and
@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from corsc import __version__
-from corsc.commands import check, compile, explain, fmt, targets
+from corsc.commands import check, compile, explain, fmt, lsp, targets
 from corsc.commands.common import EXIT_BUG, EXIT_OK, EXIT_USAGE, UsageError
 from corsc.source import visible
 
@@ -30,6 +30,7 @@ COMMANDS = {
     "explain": explain,
     "targets": targets,
     "fmt": fmt,
+    "lsp": lsp,
 }
 
 

@@ -340,9 +340,22 @@ def test_a_formatter_bug_that_would_drop_a_comment_is_caught(monkeypatch) -> Non
         format_text("policy p { origins * }  # kept\n", "t.cors")
 
 
-def test_a_formatter_bug_that_would_change_the_tree_is_caught(monkeypatch) -> None:
-    values = fmt._Reader._values
-    # A formatter that wrote a list's values in another order.
-    monkeypatch.setattr(fmt._Reader, "_values", lambda self: values(self)[::-1])
-    with pytest.raises(fmt.FormattingBug, match=r"the formatted t\.cors parses to another"):
-        format_text("policy p {\n  methods GET, PUT\n}\n", "t.cors")
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        ('"https://b.example"', r"the formatted t\.cors parses to another syntax tree"),
+        ('"https://a.example', r"the formatted t\.cors does not parse"),
+    ],
+)
+def test_a_formatter_bug_that_would_change_the_tree_is_caught(
+    monkeypatch: pytest.MonkeyPatch, wrong: str, message: str
+) -> None:
+    # A formatter that rewrites a value it should copy.
+    piece = fmt._Reader._piece
+
+    def miswritten(self: fmt._Reader, text: str) -> fmt._Piece:
+        return piece(self, wrong if text == '"https://a.example"' else text)
+
+    monkeypatch.setattr(fmt._Reader, "_piece", miswritten)
+    with pytest.raises(fmt.FormattingBug, match=message):
+        format_text('policy p { origins "https://a.example", "https://c.example" }', "t.cors")
