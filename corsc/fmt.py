@@ -27,30 +27,25 @@ with syntax errors is not formatted: :func:`format_text` returns its diagnostics
 from __future__ import annotations
 
 import copy
-import difflib
-import enum
-import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import TextIO
 
 from attrs import define, frozen
 from lark import Lark, Token, Tree
 from lark.lexer import BasicLexer, LexerThread
 
 from corsc import diagnostics as d
-from corsc.language import STATEMENT_STARTS, STATEMENTS
+from corsc.language import STATEMENTS, VALUE_TERMINALS
 from corsc.parse import parse
-from corsc.source import Source, read_bounded, visible
+from corsc.source import Source
 
 #: The column a list is continued before passing (the value that would pass it begins the
-#: next line, unless it is a list's first value or a ``regex``, which cannot begin one).
+#: next line, unless it is the list's first).
 WIDTH = 100
 #: Spaces per block level.
 INDENT = 2
 
-_VALUE_STARTS = frozenset({"WORD", "STRING", "STAR", "REGEX"})
 #: The lexer's terminal for each statement name (``max-age`` is ``MAX_AGE``).
 _NAME_TOKENS = frozenset({name.upper().replace("-", "_") for name in STATEMENTS} | {"WORD"})
 #: The grammar's whitespace: what is removed from the end of a comment.
@@ -135,8 +130,6 @@ class _Piece:
     blank_before: bool
     comments: list[_Comment]
     trailing: str | None = None
-    #: It begins with a keyword (``regex``), so it cannot begin a list's continuation line.
-    joins: bool = False
 
 
 @define
@@ -197,7 +190,7 @@ class _Reader:
             elif kind in {"POLICY", "ORIGIN"}:
                 words = [self._take(kind)]
                 while self._peek().type != "LBRACE":
-                    words.append(self._take(*_VALUE_STARTS))
+                    words.append(self._take(*VALUE_TERMINALS))
                 self._take("LBRACE")
                 events.append(_Open(self._piece(" ".join([*words, "{"]))))
                 blocks.append([])
@@ -215,16 +208,15 @@ class _Reader:
     def _values(self) -> list[_Piece]:
         """The values of the statement whose name was just read (maybe none)."""
         values: list[_Piece] = []
-        if self._peek().type not in _VALUE_STARTS:
+        if self._peek().type not in VALUE_TERMINALS:
             return values
         while True:
             self._gap()  # after a comma: the line breaks and comments before the next value
-            token = self._take(*_VALUE_STARTS)
+            token = self._take(*VALUE_TERMINALS)
             text = str(token)
             if token.type == "REGEX":
                 text += " " + self._take("STRING")
             values.append(self._piece(text))
-            values[-1].joins = token in STATEMENT_STARTS
             if self._peek().type != "COMMA":
                 return values
             self._take("COMMA")
@@ -232,16 +224,13 @@ class _Reader:
                 return values  # a trailing comma
 
     def _continues(self) -> bool:
-        """Whether the list goes on after the comma just read. The parser's rule: past line
-        breaks and comments comes a value, and, across a line break, not a word that begins a
-        statement or block (there one begins, and the comma was a trailing one)."""
-        crossed = False
+        """Whether the list goes on after the comma just read: in a text that parses, whether
+        a value comes next, past line breaks and comments (a statement, a block, `;`, `}` or the
+        end of the file there makes the comma a trailing one)."""
         for index in range(self.index, len(self.tokens)):
             token = self.tokens[index]
-            if token.type == "_NL":
-                crossed = True
-            elif token.type != "COMMENT":
-                return token.type in _VALUE_STARTS and not (crossed and token in STATEMENT_STARTS)
+            if token.type not in {"_NL", "COMMENT"}:
+                return token.type in VALUE_TERMINALS
         raise FormattingBug("the tokens end without $END")
 
     def _gap(self) -> None:
@@ -285,8 +274,7 @@ class _Reader:
 
 class _Lines:
     """The output so far, and what decides where the next line goes. The last line is kept
-    in parts until the next one begins, so a line that keeps growing (a long run of ``regex``
-    values, which cannot be broken) costs no more than its length."""
+    in parts until the next one begins, so adding to it costs only what is added."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -393,7 +381,7 @@ def _write_statement(out: _Lines, statement: _Statement, indent: int) -> None:
     for index, value in enumerate(values):
         if index:
             fits = out.length + 1 + len(value.text) + (index < last) <= WIDTH
-            if out.open and not value.broken and (fits or value.joins):
+            if out.open and not value.broken and fits:
                 out.add(" " + value.text)
             else:
                 out.comments(value.comments, column)
@@ -428,127 +416,3 @@ def _shape(tree: Tree[Token]) -> Iterator[tuple[str, object]]:
             stack.extend(reversed(node.children))
         else:
             yield node.type, str(node)
-
-
-# ---- the command ---------------------------------------------------------------------------
-
-
-class Outcome(enum.IntEnum):
-    """How ``corsc fmt`` ended, worst last (the command line maps each to an exit code)."""
-
-    #: Every file was canonical, or has been rewritten.
-    DONE = 0
-    #: With ``--check`` or ``--diff``: some file would change.
-    WOULD_CHANGE = 1
-    #: Some input could not be read or has syntax errors (the others were still formatted).
-    REFUSED = 2
-
-
-def run(
-    paths: Sequence[str], *, check: bool, diff: bool, stdout: TextIO, stderr: TextIO
-) -> Outcome:
-    """``corsc fmt PATH…``: format each file, every ``*.cors`` file under each directory (in
-    sorted order, hidden files and directories left out), and stdin for ``-`` (written to
-    stdout). A file is rewritten, atomically, only when its text changes; with ``check`` or
-    ``diff`` nothing is written: ``check`` names each file that would change, ``diff`` prints
-    its unified diff on stdout. Problems are reported on stderr."""
-    worst = Outcome.DONE
-    for path in paths:
-        if path != "-" and os.path.isdir(path):
-            files, problems = _policy_files(path)
-            for problem in problems:
-                stderr.write(f"corsc: error: {problem}\n")
-                worst = Outcome.REFUSED
-            if not files and not problems:
-                stderr.write(f"corsc: warning: no .cors files under {visible(path)}\n")
-        else:
-            files = [path]
-        for file in files:
-            worst = max(worst, _run_one(file, check=check, diff=diff, stdout=stdout, stderr=stderr))
-    return worst
-
-
-def _run_one(path: str, *, check: bool, diff: bool, stdout: TextIO, stderr: TextIO) -> Outcome:
-    from corsc import render
-    from corsc.frontend import read_source
-
-    source, problem = read_source(path)
-    if problem is not None:
-        stderr.write(render.render_text([problem], {}, color=render.use_color(stderr)))
-        return Outcome.REFUSED
-    assert source is not None
-    # The reader drops a byte-order mark; a file that had one keeps it.
-    before = (_BOM if path != "-" and _starts_with_bom(path) else "") + source.text
-    formatted = format_text(before, source.name)
-    if formatted.text is None:
-        sources = {source.name: source}
-        color = render.use_color(stderr)
-        stderr.write(render.render_text(formatted.diagnostics, sources, color=color))
-        return Outcome.REFUSED
-    after = formatted.text
-    if path == "-" and not (check or diff):
-        stdout.write(after)
-        return Outcome.DONE
-    if after == before:
-        return Outcome.DONE
-    if diff:
-        stdout.write(unified_diff(before, after, source.name))
-    if check:
-        stderr.write(f"corsc: {source.name} would be reformatted\n")
-    if check or diff:
-        return Outcome.WOULD_CHANGE
-    from corsc import output
-    from corsc.backends import OutputFile
-
-    try:
-        output.write_all(output.plan([OutputFile(os.path.basename(path), after, "")], path))
-    except output.OutputError as error:
-        stderr.write(f"corsc: error: {error}\n")
-        return Outcome.REFUSED
-    stderr.write(f"corsc: reformatted {source.name}\n")
-    return Outcome.DONE
-
-
-def _policy_files(directory: str) -> tuple[list[str], list[str]]:
-    """The ``*.cors`` files under ``directory``, sorted, outside hidden directories (``.git``)
-    and not hidden themselves; and the directories that could not be read, in words.
-    Symbolic links to directories are not followed (no loops); links to files are formatted
-    through."""
-    found: list[str] = []
-    problems: list[str] = []
-
-    def unreadable(error: OSError) -> None:
-        problems.append(f"cannot read {visible(str(error.filename))}: {error.strerror or error}")
-
-    for root, directories, names in os.walk(directory, onerror=unreadable):
-        directories[:] = [name for name in directories if not name.startswith(".")]
-        found.extend(
-            os.path.join(root, name)
-            for name in names
-            if name.endswith(".cors") and not name.startswith(".")
-        )
-    return sorted(found), problems
-
-
-def _starts_with_bom(path: str) -> bool:
-    try:
-        return read_bounded(path, 3, head=True) == _BOM.encode("utf-8")
-    except OSError:
-        return False
-
-
-def unified_diff(before: str, after: str, name: str) -> str:
-    """The unified diff from ``before`` to ``after``, both headed ``name``; a last line
-    without a line break is marked as ``diff`` marks it."""
-    lines = difflib.unified_diff(_lines(before), _lines(after), name, name)
-    return "".join(
-        line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n" for line in lines
-    )
-
-
-def _lines(text: str) -> list[str]:
-    """The lines of ``text`` with their ``\\n``: only ``\\n`` ends a line, as in the grammar
-    (``str.splitlines`` would also split at form feeds and separators inside comments)."""
-    lines = text.split("\n")
-    last = lines.pop()
-    return [line + "\n" for line in lines] + ([last] if last else [])
