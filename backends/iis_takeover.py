@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Callable, Iterator
 
 from attrs import frozen
 
@@ -49,17 +50,24 @@ def _is_true(value: str) -> bool:
     return value.strip().lower() == "true"
 
 
-def takeover(top: Node, owned: tuple[str, ...], written_scopes: frozenset[str]) -> list[Finding]:
+def takeover(
+    top: Node,
+    owned: tuple[str, ...],
+    written_scopes: frozenset[str],
+    children: Callable[[Node], Iterator[Node]] = user_children,
+) -> list[Finding]:
     """Every piece of hand-written CORS handling outside corsc's regions: ``Access-Control-*``
     custom headers, ``<cors>`` sections, handlers that answer OPTIONS, modules named for CORS,
     URL Rewrite rules that write ``Access-Control-*`` or answer preflights. ``owned`` names the
     sections the target writes itself (``cors`` for the CORS Module), ``written_scopes`` the
-    paths corsc writes a ``system.webServer`` for."""
+    paths corsc writes a ``system.webServer`` for. This is the one detection of CORS handling
+    in a web.config: ``corsc import`` reads what it finds (``children`` then yields every
+    child, corsc's regions included, since an import of corsc's own output reads them)."""
     findings: list[Finding] = []
     pending: list[tuple[Node, str]] = [(top, "")]
     while pending:
         node, scope = pending.pop()
-        for child in user_children(node):
+        for child in children(node):
             if child.tag is None:
                 continue
             found = _classify(child, node, owned, written=scope in written_scopes)

@@ -6,7 +6,9 @@ diagnostics, and :class:`Diagnostics` collects them in one run.
 
 Code ranges (README: Diagnostics): ``CORS0xx`` syntax and input, ``1xx`` origins and patterns,
 ``2xx`` methods and headers, ``3xx`` credentials and exposure, ``4xx`` max-age, preflight and
-private network, ``5xx`` structure, names and paths, ``6xx`` targets (registered by backends).
+private network, ``5xx`` structure, names and paths, ``6xx`` targets (registered by backends),
+``700``–``749`` ``corsc import`` (what a hand-written configuration got wrong or could not
+mean).
 """
 
 from __future__ import annotations
@@ -343,6 +345,55 @@ TARGET_NOTES = frozenset({TARGET_DEVIATION.code, TARGET_LAYOUT.code})
 def and_list(items: list[str]) -> str:
     """Items in a message: ``a``, ``a and b``, ``a, b and c``."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# ---- 700–749: corsc import (findings in the imported configuration, at its lines) ----------
+IMPORT_UNKNOWN_FORMAT = kind(
+    "CORS700", "import-unknown-format", E, "a file corsc cannot tell the format of"
+)
+IMPORT_UNREADABLE = kind(
+    "CORS701", "import-unreadable", E, "a configuration that does not parse as its format"
+)
+IMPORT_NO_CORS = kind("CORS702", "import-no-cors", W, "a configuration without CORS handling")
+IMPORT_NOT_EXPRESSED = kind(
+    "CORS703", "import-not-expressed", E, "a setting the imported policy cannot carry over"
+)
+IMPORT_SEVERAL_ORIGINS = kind(
+    "CORS704", "import-several-origins-one-header", E, "several origins in one Allow-Origin value"
+)
+IMPORT_REFLECTED_ORIGIN = kind(
+    "CORS705", "import-origin-reflected", E, "the request's Origin sent back without a check"
+)
+IMPORT_UNANCHORED_REGEX = kind(
+    "CORS706", "import-unanchored-regex", W, "an origin regex that matches anywhere in the Origin"
+)
+IMPORT_HEADER_IN_IF = kind(
+    "CORS707", "import-add-header-in-if", W, "nginx `add_header` inside `if` (if is evil)"
+)
+IMPORT_OPTIONS_ANSWERED = kind(
+    "CORS708", "import-options-answered", W, "every OPTIONS request answered, preflight or not"
+)
+IMPORT_MANAGED_MODULES = kind(
+    "CORS709",
+    "import-run-all-managed-modules",
+    I,
+    "runAllManagedModulesForAllRequests, which CORS never needs",
+)
+IMPORT_DUPLICATE_HEADER = kind(
+    "CORS710", "import-duplicate-cors-header", E, "one CORS header sent twice by two mechanisms"
+)
+IMPORT_WILDCARD_CREDENTIALS = kind(
+    "CORS711", "import-wildcard-with-credentials", E, "`*` with credentials: browsers refuse it"
+)
+IMPORT_INVALID_VALUE = kind(
+    "CORS712", "import-invalid-value", W, "a CORS value the server or browsers cannot use"
+)
+IMPORT_HANDLER_CHANGE = kind(
+    "CORS713", "import-options-handler", W, "a handler change that hands OPTIONS elsewhere"
+)
+IMPORT_STATIC_HEADERS = kind(
+    "CORS714", "import-static-headers", I, "static headers: the same answer to every origin"
+)
 
 
 def fails(diagnostics: Iterable[Diagnostic], *, strict: bool = False) -> bool:

@@ -1,0 +1,83 @@
+"""``corsc import``: an existing server configuration read back into a policy.
+
+One module per family reads its format into :class:`~corsc.imports.draft.Draft` policies and
+diagnostics (CORS700–CORS749) at spans of the imported file: :mod:`corsc.imports.iis`
+(web.config), :mod:`corsc.imports.nginx` (nginx configuration, parsed by crossplane) and
+:mod:`corsc.imports.python` (Starlette/FastAPI, django-cors-headers and flask-cors settings,
+read with :mod:`ast`, never executed). :func:`import_source` picks the family (given, or
+guessed from the content by :func:`guess`) and renders the policy text.
+
+What always holds: nothing the configuration says about CORS is dropped silently — a setting
+the policy cannot carry is a diagnostic — and the policy text parses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from attrs import frozen
+
+from corsc import diagnostics as d
+from corsc.imports.draft import Draft, render
+from corsc.source import Source
+
+#: The formats ``--from`` accepts: the three Python libraries share one reader.
+FORMATS = ("iis", "nginx", "starlette", "django", "flask")
+
+
+@frozen
+class Imported:
+    """One import: the policy text (``None`` when nothing could be read) and the findings."""
+
+    policy: str | None
+    diagnostics: tuple[d.Diagnostic, ...]
+    family: str | None
+
+
+def guess(text: str) -> str | None:
+    """The format of a configuration from its content, ``None`` when nothing tells."""
+    head = text.lstrip("\ufeff \t\r\n")
+    if head.startswith("<"):
+        return "iis"
+    if re.search(r"CORSMiddleware", text):
+        return "starlette"
+    if re.search(r"^\s*CORS_[A-Z_]+\s*=", text, re.M):
+        return "django"
+    if re.search(r"flask_cors|\bCORS\s*\(|cross_origin", text):
+        return "flask"
+    if re.search(r"\badd_header\b|\bserver\s*\{|\blocation\b[^{;]*\{|\bmap\s+\$", text):
+        return "nginx"
+    return None
+
+
+def _reader(family: str) -> Callable[[Source], tuple[list[Draft], list[d.Diagnostic]]]:
+    if family == "iis":
+        from corsc.imports import iis
+
+        return iis.read
+    if family == "nginx":
+        from corsc.imports import nginx
+
+        return nginx.read
+    from corsc.imports import python
+
+    return lambda source: python.read(source, family)
+
+
+def import_source(source: Source, family: str | None = None) -> Imported:
+    """``source`` read as ``family`` (guessed when ``None``) into a policy."""
+    chosen = family or guess(source.text)
+    if chosen is None:
+        problem = d.IMPORT_UNKNOWN_FORMAT.at(
+            source.span(0),
+            "corsc cannot tell what this file configures: it is not XML (web.config), has no "
+            "nginx directive corsc knows, and names no CORS setting of Starlette, Django or "
+            "flask-cors",
+            "name the format: --from iis|nginx|starlette|django|flask",
+        )
+        return Imported(None, (problem,), None)
+    drafts, diagnostics = _reader(chosen)(source)
+    diagnostics.sort(key=d.Diagnostic.sort_key)
+    live = [draft for draft in drafts if not draft.empty]
+    return Imported(render(live, source, chosen) if live else None, tuple(diagnostics), chosen)

@@ -1,0 +1,183 @@
+"""Every fixture of every family (tests/fixtures/import/<family>/): the findings corsc
+reports, at their lines, and the policy it writes."""
+
+from __future__ import annotations
+
+import pytest
+from importing import FIXTURES, codes, imported, policy_of
+
+from corsc.imports import import_source
+from corsc.source import Source
+
+#: fixture → (the import's codes in order, lines they point at, text the policy holds).
+EXPECTED: dict[str, tuple[list[str], list[int], list[str]]] = {
+    "iis/custom-headers-handlers.web.config": (
+        ["CORS709", "CORS713", "CORS714"],
+        [5, 7, 13],
+        ['origins     "https://app.example.com"', "credentials true"],
+    ),
+    "iis/several-origins.web.config": (
+        ["CORS704", "CORS714"],
+        [6, 6],
+        ['origins     "https://a.example.com", "https://b.example.com"'],
+    ),
+    "iis/cors-module.web.config": (
+        [],
+        [],
+        ["origins     *", 'deny        "http://*"', "unlisted    reject", "max-age     120"],
+    ),
+    "iis/cors-module-one-origin.web.config": (
+        ["CORS710"],
+        [14],
+        ['origins     "https://portal.example.com"', "methods     GET, PUT"],
+    ),
+    "iis/rewrite-reflect.web.config": (
+        ["CORS706"],
+        [6],
+        [r'regex ".*(http(s)?://((.+\.)?domain1\.com|(.+\.)?domain2\.com)).*"'],
+    ),
+    "iis/rewrite-unchecked.web.config": (
+        ["CORS708", "CORS705"],
+        [6, 15],
+        ["origins     *", "credentials true"],
+    ),
+    "iis/location-api.web.config": (["CORS714"], [7], ['paths       "/api"']),
+    "iis/star-credentials.web.config": (
+        ["CORS714", "CORS711", "CORS712"],
+        [6, 7, 8],
+        ["origins     *"],
+    ),
+    "iis/aspnet-options-handler.web.config": (
+        ["CORS703", "CORS713", "CORS714"],
+        [5, 5, 10],
+        ["expose      Content-Disposition"],
+    ),
+    "iis/doctype.web.config": (["CORS701"], [2], []),
+    "nginx/if-is-evil.conf": (
+        ["CORS707", "CORS708", "CORS707", "CORS707"],
+        [7, 14, 16, 22],
+        ["origins     *", "methods     GET, POST, OPTIONS", "max-age     1728000"],
+    ),
+    "nginx/reflect-unchecked.conf": (
+        ["CORS705", "CORS711", "CORS708"],
+        [5, 6, 10],
+        ['paths       "/api/"', "origins     *", "credentials true"],
+    ),
+    "nginx/if-origin-unanchored.conf": (
+        ["CORS706", "CORS707"],
+        [5, 5],
+        [r'origins     regex ".*example\.com.*"'],
+    ),
+    "nginx/map-origins.conf": (
+        ["CORS708"],
+        [22],
+        [
+            'origins     "https://app.example.com", "https://admin.example.com", '
+            r'regex "https://[a-z0-9-]+\.preview\.example\.com"',
+            "max-age     600",
+        ],
+    ),
+    "nginx/map-unanchored-case.conf": (
+        ["CORS706"],
+        [3],
+        [r'origins     regex ".*\.example\.org.*"', 'paths       "/v1/"'],
+    ),
+    "nginx/static-star.conf": (["CORS712"], [5], ["origins     *"]),
+    "nginx/several-origins.conf": (["CORS704"], [3], ['"https://a.example.com", "https://b']),
+    "nginx/star-credentials.conf": (["CORS711"], [4], ["credentials true"]),
+    "nginx/set-under-if.conf": (
+        [],
+        [],
+        [r'origins     regex "https://(www|shop)\.example\.net"', "headers     X-Api-Key"],
+    ),
+    "nginx/two-locations.conf": (
+        ["CORS703"],
+        [11],
+        ['paths       "/uploads/"', 'origins     "https://www.example.com"'],
+    ),
+    "nginx/snippet.conf": ([], [], ['origins     "https://dashboard.example.com"']),
+    "nginx/broken.conf": (["CORS701"], [3], []),
+    "python/fastapi_app.py": ([], [], ["expose      X-Request-Id", "max-age     3600"]),
+    "python/fastapi_env.py": (["CORS703"], [8], []),
+    "python/starlette_wildcard.py": ([], [], ["methods     *", "headers     *"]),
+    "python/starlette_regex.py": ([], [], [r'regex "https://[a-z0-9-]+\.preview\.example\.com"']),
+    "python/django_settings.py": ([], [], ['paths       "/api/"', "credentials true"]),
+    "python/django_regexes.py": (
+        ["CORS706"],
+        [1],
+        [r'regex "https://\w+\.example\.com", regex "https://example\.org.*"'],
+    ),
+    "python/django_allow_all.py": ([], [], ["origins     *", "expose      Content-Disposition"]),
+    "python/flask_simple.py": ([], [], ['origins     "https://app.example.com"']),
+    "python/flask_resources.py": ([], [], ['paths       "/api"', "max-age     600"]),
+    "python/flask_route.py": ([], [], ["origins     *", "methods     GET"]),
+    "python/flask_wildcard_string.py": (
+        ["CORS706"],
+        [6],
+        ['origins     regex "https://*.example.com.*", "https://app.example.com"'],
+    ),
+    "python/broken.py": (["CORS701"], [1], []),
+}
+
+
+def test_every_family_has_ten_fixtures_and_every_fixture_an_expectation() -> None:
+    present = sorted(
+        str(path.relative_to(FIXTURES)) for path in FIXTURES.rglob("*") if path.is_file()
+    )
+    assert present == sorted(EXPECTED)
+    for family in ("iis", "nginx", "python"):
+        assert sum(name.startswith(family + "/") for name in present) >= 10
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture(name: str) -> None:
+    expected_codes, lines, texts = EXPECTED[name]
+    result = imported(FIXTURES / name)
+    assert codes(result) == expected_codes
+    assert [item.span.start.line for item in result.diagnostics] == lines
+    if not texts:
+        assert result.policy is None
+        return
+    policy_of(result)  # it parses and lowers
+    assert result.policy is not None
+    for text in texts:
+        assert text in result.policy, result.policy
+
+
+def test_the_format_is_guessed_from_the_content() -> None:
+    guessed = {
+        name.split("/")[0]: imported(FIXTURES / name).family
+        for name in ("iis/cors-module.web.config", "nginx/map-origins.conf")
+    }
+    assert guessed == {"iis": "iis", "nginx": "nginx"}
+    assert imported(FIXTURES / "python/fastapi_app.py").family == "starlette"
+    assert imported(FIXTURES / "python/django_settings.py").family == "django"
+    assert imported(FIXTURES / "python/flask_simple.py").family == "flask"
+
+
+def test_exact_texts_of_the_classic_mistakes() -> None:
+    several = imported(FIXTURES / "iis/several-origins.web.config").diagnostics[0]
+    assert several.message == (
+        "Access-Control-Allow-Origin `https://a.example.com, https://b.example.com` names 2 "
+        "origins in one value; browsers accept exactly one origin (or `*`), so this header "
+        "allows none"
+    )
+    unanchored = imported(FIXTURES / "nginx/map-unanchored-case.conf").diagnostics[0]
+    assert unanchored.message == r"the origin regex `\.example\.org` is not anchored"
+    assert r'`regex ".*\.example\.org.*"`' in unanchored.help
+
+
+def test_what_the_cors_module_does_not_document_is_reported() -> None:
+    text = (
+        '<configuration><system.webServer><cors enabled="true" failUnlisted="true">\n'
+        '<add origin="https://a.example.com" allowCredential="true">'
+        '<allowHeader><add header="X"/></allowHeader></add>\n'
+        "</cors></system.webServer></configuration>\n"
+    )
+    result = import_source(Source("web.config", text), "iis")
+    assert [(item.code, item.span.start.line, item.message) for item in result.diagnostics] == [
+        ("CORS712", 1, "the CORS Module documents no attribute `failUnlisted` on <cors>"),
+        ("CORS712", 2, "the CORS Module documents no attribute `allowCredential` on <add origin>"),
+        ("CORS703", 2, "<allowHeader> inside <add origin> is nothing the CORS Module documents"),
+    ]
+    assert result.policy is not None and "credentials false" in result.policy
