@@ -1,10 +1,19 @@
-"""What each target declares it does differently, as the probe recognises it.
+"""What a target declares it does differently, as the probe recognises it in an answer.
 
-A target's declared deviations are prose in the registry (its capability table's
-``DEVIATION`` rows and its ``deviations``). Each :class:`Declared` here recognises the
-differences one of them causes in a probe's answer, and carries the registry's own text, so a
-deviation is reported in the words the target's documentation uses. A declaration whose
-feature the target's table no longer marks as a deviation recognises nothing.
+The probe judges as a browser does, so most of what targets declare never shows: a refused
+preflight answered 200 or 400 instead of 403, an accepted one answered 200 instead of 204,
+Allow-Methods listing more, Allow-Headers sorted or reflected as received, Max-Age sent where
+the policy sends none — a browser reaches the same verdict, and the probe reports a match. The
+rest of the registry's declared deviations concern requests the probe never sends
+(percent-encoded or dot-segment paths, lowercase or non-token methods, repeated header lines,
+Private Network Access).
+
+What remains is how a library compares an Origin that no browser sends (an uppercase or
+slashed look-alike, a default port written out): flask-cors ignores case, django-cors-headers
+reads the Origin through ``urlsplit``. corsc judges the libraries only on what a browser can
+send (their conformance runs judge such requests on ``Vary`` alone), so with ``--target`` of a
+library target, a different verdict for such an Origin is a deviation. For corsc's own
+middleware and for nginx it stays a mismatch: they promise byte-exact comparison.
 """
 
 from __future__ import annotations
@@ -13,39 +22,39 @@ from collections.abc import Callable
 
 from attrs import frozen
 
-from corsc.capabilities import Feature, Support
-from corsc.evaluate import Response
-from corsc.probe.client import Reply
 from corsc.probe.judge import Aspect, Mismatch
 from corsc.probe.plan import Probe
 
-Test = Callable[[Probe, Response, Reply], bool]
+Test = Callable[[Probe], bool]
 
 
 @frozen
 class Declared:
     """One declared difference: the mismatch ``aspect`` it causes, the probes whose answer it
-    changes (``applies``), and the target's text for it."""
+    changes (``applies``), and the text that says so."""
 
     aspect: Aspect
     applies: Test
     text: str
 
-    def covers(self, probe: Probe, response: Response, reply: Reply, mismatch: Mismatch) -> bool:
-        return mismatch.aspect is self.aspect and self.applies(probe, response, reply)
+    def covers(self, probe: Probe, mismatch: Mismatch) -> bool:
+        return mismatch.aspect is self.aspect and self.applies(probe)
 
 
 def declared_for(target: str) -> tuple[Declared, ...]:
-    """The declared differences of ``target`` (a registry name; ``KeyError`` when unknown)."""
+    """The declared differences of ``target``, a name of the registry (``corsc targets``;
+    :class:`corsc.backends.UnknownTarget` when it is none)."""
     from corsc.backends import get
+    from corsc.backends.pycommon import LibraryBackend
 
     backend = get(target)
-    found = []
-    for feature, aspect, applies in _RECOGNISED.get(backend.names[0], ()):
-        row = backend.capabilities[feature]
-        if row.support is Support.DEVIATION:
-            found.append(Declared(aspect, applies, f"{target}: {feature.value}: {row.note}"))
-    return tuple(found)
-
-
-_RECOGNISED: dict[str, tuple[tuple[Feature, Aspect, Test], ...]] = {}
+    if not isinstance(backend, LibraryBackend):
+        return ()
+    return (
+        Declared(
+            Aspect.VERDICT,
+            lambda probe: not probe.browser_origin,
+            f"target `{target}`: the library compares an Origin no browser sends (not as "
+            "browsers serialise it) its own way, so only its Vary is judged",
+        ),
+    )

@@ -23,10 +23,11 @@ from urllib.parse import quote
 
 from attrs import frozen
 
-from corsc import http
+from corsc import http, origins
 from corsc.evaluate import Evaluator
 from corsc.ir import OriginPattern, PatternKind
 from corsc.plan import EntryPlan, GrantPlan, PolicyPlan
+from corsc.source import Position, Span
 
 #: The cookie a credentialed actual request carries: made up, so that no real session is sent.
 COOKIE = ("Cookie", "corsc-probe=1")
@@ -76,6 +77,12 @@ class Probe:
         return _field(self.fields, http.ORIGIN)
 
     @property
+    def browser_origin(self) -> bool:
+        """Whether a browser could send this probe's Origin (see :func:`browser_sends`)."""
+        origin = self.origin
+        return origin is None or browser_sends(origin)
+
+    @property
     def preflight(self) -> bool:
         """Whether this is a CORS preflight (``OPTIONS`` with Origin and
         Access-Control-Request-Method)."""
@@ -103,6 +110,26 @@ class Probe:
 def _field(fields: Fields, name: str) -> str | None:
     wanted = name.lower()
     return next((value for key, value in fields if key.lower() == wanted), None)
+
+
+_NOWHERE = Span("<probe>", Position(1, 1, 0), Position(1, 1, 0))
+
+
+def browser_sends(origin: str) -> bool:
+    """Whether a browser could send ``origin``: ``null``, or an origin in the form browsers
+    serialise (lowercase, no default port, no path), no longer than a DNS name allows. An
+    uppercase or slashed look-alike is not: it tests that a server compares Origin exactly,
+    which no browser could exploit."""
+    if origin == "null":
+        return True
+    if len(origin) > origins.MAX_ORIGIN_LENGTH:
+        return False
+    parsed = origins.parse_pattern(origin, _NOWHERE)
+    return (
+        parsed.pattern is not None
+        and parsed.pattern.kind is PatternKind.EXACT
+        and parsed.canonical_text is None
+    )
 
 
 def look_alikes(origin: str) -> list[str]:

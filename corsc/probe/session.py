@@ -64,7 +64,7 @@ def run(
         mismatches: list[judge.Mismatch] = []
         deviations: list[Deviation] = []
         for mismatch in judge.compare(policy, server):
-            excuse = _excuse(declared, probe, response, reply, mismatch)
+            excuse = next((item.text for item in declared if item.covers(probe, mismatch)), None)
             if excuse is None:
                 mismatches.append(mismatch)
             else:
@@ -84,15 +84,3 @@ def run(
         if progress is not None:
             progress(result)
     return results
-
-
-def _excuse(
-    declared: Sequence[Declared],
-    probe: Probe,
-    response: Response,
-    reply: Reply,
-    mismatch: judge.Mismatch,
-) -> str | None:
-    return next(
-        (item.text for item in declared if item.covers(probe, response, reply, mismatch)), None
-    )
