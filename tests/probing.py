@@ -16,10 +16,8 @@ def probe(port: int, policy: Path, *extra: str) -> tuple[int, dict[str, Any]]:
     and the report."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        code = main(
-            ["probe", f"http://127.0.0.1:{port}", str(policy), "--format", "json", "--rate", "0"]
-            + list(extra)
-        )
+        url = f"http://127.0.0.1:{port}"
+        code = main(["probe", url, str(policy), "--format", "json", "--rate", "0", *extra])
     return code, json.loads(out.getvalue())
 
 

@@ -109,9 +109,10 @@ UNANCHORED = MAPS.replace("~^https://app\\.example\\.com$", "~https://app\\.exam
 def ports() -> Iterator[dict[str, int]]:
     """One nginx: the correct configuration, each planted mistake (the unanchored one with its
     own maps, under a prefix of its own) and corsc's output for every example."""
-    compiled = {example.name: compile_policy(example.stem, example.read_text("utf-8"),
-                                             f"prefix=e{n}")
-                for n, example in enumerate(sorted(EXAMPLES.glob("*.cors")))}
+    compiled = {
+        example.name: compile_policy(example.stem, example.read_text("utf-8"), f"prefix=e{n}")
+        for n, example in enumerate(sorted(EXAMPLES.glob("*.cors")))
+    }
     names = ["correct", *PLANTED, *compiled]
     files = {name: text for c in compiled.values() for name, text in c.files.items()}
 

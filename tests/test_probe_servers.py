@@ -38,7 +38,7 @@ policy api {
 
 #: The application module every server runs: ``asgi`` and ``wsgi``, built for the library in
 #: ``PROBE_LIBRARY`` from corsc's output in the same directory.
-SERVER_APP = '''
+SERVER_APP = """
 import os
 
 LIBRARY = os.environ["PROBE_LIBRARY"]
@@ -93,7 +93,7 @@ elif LIBRARY == "django":
         ROOT_URLCONF=__name__,
         INSTALLED_APPS=["corsheaders"],
         MIDDLEWARE=["corsheaders.middleware.CorsMiddleware"],
-        **{name: getattr(cors_django, name) for name in dir(cors_django) if name.startswith("CORS_")},
+        **{key: getattr(cors_django, key) for key in dir(cors_django) if key.startswith("CORS_")},
     )
     from django.core.wsgi import get_wsgi_application
     from django.http import HttpResponse
@@ -101,7 +101,7 @@ elif LIBRARY == "django":
 
     urlpatterns = [re_path(r"^.*$", lambda request: HttpResponse(b"{}", headers=dict(HEADERS)))]
     wsgi = get_wsgi_application()
-'''
+"""
 
 #: (library, server, the corsc target whose output configures it).
 SERVERS = [
@@ -119,7 +119,16 @@ def command(server: str, port: int) -> list[str]:
             *(sys.executable, "-m", "uvicorn", "serverapp:asgi", "--host", "127.0.0.1"),
             *("--port", str(port), "--log-level", "warning"),
         ]
-    return [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1", "serverapp:wsgi"]
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-b",
+        f"127.0.0.1:{port}",
+        "-w",
+        "1",
+        "serverapp:wsgi",
+    ]
 
 
 def emitted(target: str) -> tuple[str, str]:

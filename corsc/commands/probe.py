@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+import attrs
 
 from corsc.commands.common import (
     EXIT_OK,
@@ -22,6 +25,9 @@ from corsc.commands.common import (
     emit_diagnostics,
     load,
 )
+
+if TYPE_CHECKING:
+    from corsc.probe.client import Server
 
 #: At most this many requests unless ``--max-requests`` says otherwise.
 DEFAULT_MAX_REQUESTS = 1000
@@ -94,30 +100,30 @@ def _extra_headers(raw: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def _server(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _server(args: argparse.Namespace) -> Server:
+    """The server of the URL, with the options that say how to reach it."""
     from corsc.probe.client import ProbeError, Server
 
     if args.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
-    address = None
     try:
-        server = Server.of(
-            args.url,
-            extra=_extra_headers(args.headers),
-            insecure=args.insecure,
-            timeout=args.timeout,
-        )
+        server = Server.of(args.url)
     except ProbeError as error:
         raise UsageError(str(error)) from None
+    address = None
     if args.resolve is not None:
-        host, colon, address = args.resolve.rpartition(":")
+        # HOST:IP, the IP possibly an IPv6 address (with or without brackets).
+        host, colon, address = args.resolve.partition(":")
         if not colon or host.lower() != server.host.lower() or not address:
             raise UsageError(f"--resolve `{args.resolve}`: write {server.host}:IP")
-        server = Server(
-            server.scheme, server.host, server.port, address.strip("[]"), server.extra,
-            server.insecure, server.timeout,
-        )
-    return server
+        address = address.strip("[]")
+    return attrs.evolve(
+        server,
+        address=address,
+        extra=_extra_headers(args.headers),
+        insecure=args.insecure,
+        timeout=args.timeout,
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -52,7 +52,7 @@ class Server:
     timeout: float = 10.0
 
     @classmethod
-    def of(cls, url: str, **settings: object) -> Server:
+    def of(cls, url: str) -> Server:
         """The server of ``url`` (``http://`` or ``https://``, no path beyond ``/``, no query);
         :class:`ProbeError` otherwise."""
         parts = urlsplit(url)
@@ -67,7 +67,7 @@ class Server:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
             raise ProbeError(f"`{url}` has an invalid port") from None
-        return cls(parts.scheme, parts.hostname, port, **settings)  # type: ignore[arg-type]
+        return cls(parts.scheme, parts.hostname, port)
 
     @property
     def origin(self) -> str:
@@ -122,10 +122,9 @@ class Server:
 
 
 def _describe(error: BaseException) -> str:
-    if isinstance(error, TimeoutError | socket.timeout):
+    if isinstance(error, TimeoutError):
         return "no answer within the timeout"
-    text = str(error) or type(error).__name__
-    return text
+    return str(error) or type(error).__name__
 
 
 class _Connection(http.client.HTTPConnection):

@@ -26,7 +26,7 @@ from attrs import frozen
 
 from corsc import http
 from corsc.evaluate import Evaluator, Request, Response
-from corsc.probe.plan import Probe
+from corsc.probe.plan import Fields, Probe
 
 Headers = Sequence[tuple[str, str]]
 
@@ -140,7 +140,7 @@ def request_of(probe: Probe) -> Request:
     return Request(probe.method, probe.path, probe.fields)
 
 
-def expected(evaluator: Evaluator, probe: Probe) -> tuple[Response, int, tuple[tuple[str, str], ...]]:
+def expected(evaluator: Evaluator, probe: Probe) -> tuple[Response, int, Fields]:
     """What the policy answers: the evaluator's response, and its status and headers as they
     go out (an application answer counts as 200; ``Vary`` as one header)."""
     response = evaluator.respond(request_of(probe))

@@ -299,14 +299,16 @@ def _path_probes(plan: PolicyPlan, chosen: PolicyPlan | None, path: str) -> list
                 ask.actual(f"look-alike of {origin}", other)
     if "null" not in tried:
         ask.actual("the null origin", "null")
-    refusals = [(f"denied by {deny.text}", sample(deny)) for deny in plan.policy.denies]
+    refusals: list[tuple[str, str | None]] = [
+        (f"denied by {deny.text}", sample(deny)) for deny in plan.policy.denies
+    ]
     refusals.append(("an origin the policy does not list", UNLISTED_ORIGIN))
-    for what, origin in refusals:
-        if origin is None or origin in tried or plan.match(origin) is not None:
+    for what, refused_origin in refusals:
+        if refused_origin is None or refused_origin in tried or plan.match(refused_origin):
             continue
-        tried.add(origin)
-        ask.actual(what, origin)
-        ask.preflight(f"{what}: preflight", origin, "PUT", (), False)
+        tried.add(refused_origin)
+        ask.actual(what, refused_origin)
+        ask.preflight(f"{what}: preflight", refused_origin, "PUT", (), False)
     return ask.found
 
 

@@ -106,8 +106,11 @@ def _record(result: Result, server: Server) -> dict[str, object]:
             {"aspect": item.aspect.value, "message": item.text} for item in result.mismatches
         ],
         "deviations": [
-            {"aspect": item.mismatch.aspect.value, "message": item.mismatch.text,
-             "declared": item.declared}
+            {
+                "aspect": item.mismatch.aspect.value,
+                "message": item.mismatch.text,
+                "declared": item.declared,
+            }
             for item in result.deviations
         ],
     }
@@ -161,9 +164,11 @@ def junit(results: Sequence[Result], server: Server, sent: int) -> str:
                 f"{item.mismatch.text} (declared: {item.declared})" for item in result.deviations
             )
     ElementTree.indent(suite)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(
-        suite, encoding="unicode"
-    ) + "\n"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        + ElementTree.tostring(suite, encoding="unicode")
+        + "\n"
+    )
 
 
 WRITERS = {"text": text, "json": json_text, "junit": junit}

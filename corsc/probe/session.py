@@ -14,7 +14,7 @@ from attrs import frozen
 from corsc.evaluate import Evaluator, Response
 from corsc.probe import judge
 from corsc.probe.client import Reply, Sender
-from corsc.probe.deviations import Declared, declared_for
+from corsc.probe.deviations import declared_for
 from corsc.probe.plan import Probe
 
 
