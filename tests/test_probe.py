@@ -11,6 +11,7 @@ import io
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -186,8 +187,6 @@ def test_resolve_connects_to_the_address_and_keeps_the_name(policy: Path) -> Non
 
 
 def test_the_rate_spaces_requests(policy: Path) -> None:
-    import time
-
     with serving(runtime()) as (port, seen):
         start = time.monotonic()
         code, _, _ = run("probe", f"http://127.0.0.1:{port}", str(policy), "--rate", "200")
@@ -225,7 +224,8 @@ def test_the_rate_spaces_requests(policy: Path) -> None:
         ),
         (
             ["http://h", "--target", "ngnix"],
-            "corsc: error: unknown target `ngnix`; did you mean `nginx`? (`corsc targets` lists them)\n",
+            "corsc: error: unknown target `ngnix`; did you mean `nginx`? (`corsc targets` "
+            "lists them)\n",
         ),
     ],
 )
