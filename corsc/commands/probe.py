@@ -17,13 +17,10 @@ import attrs
 from corsc.commands.common import (
     EXIT_OK,
     EXIT_POLICY,
-    EXIT_USAGE,
-    Unreadable,
     UsageError,
     add_set,
     backend_for,
-    emit_diagnostics,
-    load,
+    load_usable,
 )
 
 if TYPE_CHECKING:
@@ -136,19 +133,14 @@ def run(args: argparse.Namespace) -> int:
         backend_for(args.target)
     if args.rate < 0 or args.max_requests < 1:
         raise UsageError("--rate must be 0 or more and --max-requests at least 1")
-    try:
-        loaded = load(args.file, args.overrides)
-    except Unreadable as error:
-        emit_diagnostics([error.diagnostic], {}, "text", sys.stderr)
-        return EXIT_USAGE
-    if loaded.policy_set is None or loaded.has_errors:
-        emit_diagnostics(loaded.diagnostics, loaded.sources, "text", sys.stderr)
-        return EXIT_POLICY
-    evaluator = Evaluator(loaded.policy_set)
+    policy_set = load_usable(args.file, args.overrides)
+    if isinstance(policy_set, int):
+        return policy_set
+    evaluator = Evaluator(policy_set)
     try:
         probes = plan.probes(evaluator, args.policy)
     except KeyError:
-        names = ", ".join(policy.name for policy in loaded.policy_set.policies)
+        names = ", ".join(policy.name for policy in policy_set.policies)
         raise UsageError(f"--policy {args.policy}: the file's policies are {names}") from None
     needed = distinct_requests(probes)
     if needed > args.max_requests:
