@@ -10,6 +10,9 @@ import contextlib
 import io
 import json
 import re
+import socket
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -48,9 +51,11 @@ class _Quiet(WSGIRequestHandler):
 
 
 @contextlib.contextmanager
-def serving(application: Application) -> Iterator[tuple[int, list[Environ]]]:
-    """``application`` on 127.0.0.1 in a thread; the port and the environs it was called
-    with."""
+def serving(
+    application: Application, tls: ssl.SSLContext | None = None
+) -> Iterator[tuple[int, list[Environ]]]:
+    """``application`` on 127.0.0.1 in a thread (over TLS with ``tls``); the port and the
+    environs it was called with."""
     seen: list[Environ] = []
 
     def recording(environ: Environ, start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -58,6 +63,8 @@ def serving(application: Application) -> Iterator[tuple[int, list[Environ]]]:
         return application(environ, start_response)
 
     server = make_server("127.0.0.1", 0, recording, WSGIServer, _Quiet)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -248,3 +255,63 @@ def test_a_policy_with_errors_exits_1_with_its_diagnostics(tmp_path: Path) -> No
     code, out, err = run("probe", "http://127.0.0.1:1", str(path))
     assert (code, out) == (1, "")
     assert "error[CORS" in err
+
+
+def test_a_redirect_is_an_answer_never_followed(policy: Path) -> None:
+    def redirect(environ: Environ, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        start_response("302 Found", [("Location", "/elsewhere")])
+        return [b""]
+
+    with serving(redirect) as (port, seen):
+        code, out, _ = run("probe", f"http://127.0.0.1:{port}", str(policy), "--rate", "0")
+    assert code == 1
+    assert {environ["PATH_INFO"] for environ in seen} == {"/"}
+    assert "the browser finds it blocked (no Access-Control-Allow-Origin)" in out
+
+
+def test_a_server_that_accepts_but_never_answers_times_out(policy: Path) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)  # connections queue in the kernel; nothing ever reads them
+        port = listener.getsockname()[1]
+        start = time.monotonic()
+        code, _, err = run("probe", f"http://127.0.0.1:{port}", str(policy), "--timeout", "0.2")
+    assert time.monotonic() - start < 5
+    assert (code, err) == (
+        2,
+        f"corsc: error: cannot probe the server: GET http://127.0.0.1:{port}/: no answer "
+        "within the timeout\n",
+    )
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> ssl.SSLContext:
+    """A TLS context with a self-signed certificate for api.probe.test."""
+    directory = tmp_path_factory.mktemp("tls")
+    key, cert = directory / "key.pem", directory / "cert.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=api.probe.test", "-addext", "subjectAltName=DNS:api.probe.test"),
+            *("-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def test_tls_is_verified_unless_insecure(policy: Path, certificate: ssl.SSLContext) -> None:
+    with serving(runtime(), certificate) as (port, seen):
+        url = f"https://api.probe.test:{port}"
+        resolve = ("--resolve", "api.probe.test:127.0.0.1", "--rate", "0")
+        code, _, err = run("probe", url, str(policy), *resolve)
+        assert code == 2
+        assert err.startswith(f"corsc: error: cannot probe the server: GET {url}/: ")
+        assert "CERTIFICATE_VERIFY_FAILED" in err
+        assert seen == []
+        code, _, err = run("probe", url, str(policy), *resolve, "--insecure")
+    assert (code, err) == (0, "")
+    assert {environ["HTTP_HOST"] for environ in seen} == {f"api.probe.test:{port}"}
