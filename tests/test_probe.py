@@ -106,7 +106,7 @@ def test_a_server_that_follows_the_policy_exits_0_with_a_table(policy: Path) -> 
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert lines[0] == f"corsc probe http://127.0.0.1:{port}"
-    assert lines[1] == "  ok        p            GET / from no Origin"
+    assert lines[1] == "  ok        p            GET / without Origin"
     assert "  ok        p            preflight PUT / from https://a.example" in lines
     assert (
         lines[-1]
@@ -130,7 +130,7 @@ def test_a_mismatch_exits_1_and_says_what_came_back_what_the_policy_says_and_how
     assert code == 1
     block = out.split("\n\n")[1]
     assert block == (
-        "MISMATCH: GET / from no Origin — no Origin\n"
+        "MISMATCH: GET / without Origin — not a CORS request\n"
         "  Vary lacks origin, which the policy sends\n"
         "  server answered 200:\n"
         "    Access-Control-Allow-Origin: *\n"

@@ -268,7 +268,7 @@ def _samples(plan: PolicyPlan) -> Iterator[tuple[EntryPlan, str]]:
 def _path_probes(plan: PolicyPlan, chosen: PolicyPlan | None, path: str) -> list[Probe]:
     """The probes of ``plan`` on ``path``; ``chosen`` is the policy the path really gets."""
     ask = _Builder(None if chosen is None else chosen.name, path)
-    ask.add("no Origin", "GET", ())
+    ask.add("not a CORS request", "GET", ())
     tried: set[str] = set()
     for entry, origin in _samples(plan):
         kind = _kind(entry.pattern)

@@ -31,13 +31,13 @@ def _status(result: Result) -> str:
 
 def _request(result: Result) -> str:
     probe = result.probe
-    shown = probe.origin if probe.origin is not None else "no Origin"
+    shown = f"from {probe.origin}" if probe.origin is not None else "without Origin"
     method = probe.method
     if probe.preflight:
         asked = probe.requested_headers
         method = f"preflight {probe.requested_method}" + (f" ({', '.join(asked)})" if asked else "")
     mode = ", credentials" if probe.credentials else ""
-    return f"{method} {probe.path} from {shown}{mode}"
+    return f"{method} {probe.path} {shown}{mode}"
 
 
 def summary(results: Sequence[Result], sent: int) -> dict[str, int]:
