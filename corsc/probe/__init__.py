@@ -13,5 +13,6 @@ Three steps, one module each:
   evaluator's (:class:`corsc.evaluate.Evaluator`), and how they differ; a difference a target
   declares (:mod:`~corsc.probe.deviations`) is a deviation, not a mismatch.
 
-:mod:`~corsc.probe.report` writes the results as text, JSON or JUnit XML.
+:mod:`~corsc.probe.session` runs the three for every probe; :mod:`~corsc.probe.report` writes
+the results as text, JSON or JUnit XML.
 """
