@@ -5,9 +5,10 @@ Each command is a module of :mod:`corsc.commands` with ``add_parser`` (its argum
 turns what escapes into an exit code.
 
 Exit codes, for every command: 0 success (warnings allowed); 1 the policy has errors (or
-warnings under ``--strict``; for ``probe``, also a server answering otherwise than the policy); 2 usage error, unreadable input or an output that cannot be
-written; 3 ``--check`` found an output out of date or stale; 70 an internal error (a bug: one
-line, no traceback unless ``CORSC_DEBUG=1``).
+warnings under ``--strict``; for ``probe``, also a server answering otherwise than the
+policy); 2 usage error, unreadable input or an output that cannot be written; 3 ``--check``
+found an output out of date or stale; 70 an internal error (a bug: one line, no traceback
+unless ``CORSC_DEBUG=1``).
 """
 
 from __future__ import annotations
