@@ -1,13 +1,14 @@
-"""The command line: ``corsc check | compile | explain | import | targets | fmt | lsp``.
+"""The command line: ``corsc check | compile | explain | import | probe | targets | fmt | lsp``.
 
 Each command is a module of :mod:`corsc.commands` with ``add_parser`` (its arguments) and
 ``run`` (what it does); this module builds the parser from them, runs the one asked for, and
 turns what escapes into an exit code.
 
 Exit codes, for every command: 0 success (warnings allowed); 1 the policy has errors (or
-warnings under ``--strict``); 2 usage error, unreadable input or an output that cannot be
-written; 3 ``--check`` found an output out of date or stale; 70 an internal error (a bug: one
-line, no traceback unless ``CORSC_DEBUG=1``).
+warnings under ``--strict``; for ``probe``, also a server answering otherwise than the
+policy); 2 usage error, unreadable input or an output that cannot be written; 3 ``--check``
+found an output out of date or stale; 70 an internal error (a bug: one line, no traceback
+unless ``CORSC_DEBUG=1``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sys
 from collections.abc import Sequence
 
 from corsc import __version__
-from corsc.commands import check, compile, explain, fmt, import_, lsp, targets
+from corsc.commands import check, compile, explain, fmt, import_, lsp, probe, targets
 from corsc.commands.common import EXIT_BUG, EXIT_OK, EXIT_USAGE, UsageError
 from corsc.source import visible
 
@@ -29,6 +30,7 @@ COMMANDS = {
     "compile": compile,
     "explain": explain,
     "import": import_,
+    "probe": probe,
     "targets": targets,
     "fmt": fmt,
     "lsp": lsp,

@@ -23,6 +23,7 @@ import pytest
 from corsc import origin_regex
 from corsc.evaluate import Evaluator, Request
 from corsc.ir import PatternKind, PolicySet
+from corsc.probe.plan import look_alikes
 from tests import browser
 from tests.conformance_iis import TARGETS, app, vary, web_config
 from tests.goldens import UPDATE
@@ -32,23 +33,6 @@ from tests.iis_structure import parse
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.cors"))
 DOC = ROOT / "docs" / "iis.md"
-
-
-def look_alikes(origin: str) -> list[str]:
-    """Origins an attacker could use against a pattern written for ``origin``."""
-    scheme, _, host = origin.partition("://")
-    twin = "http" if scheme == "https" else "https"
-    return [
-        f"{origin}.evil.example",
-        f"{scheme}://evil{host}",
-        f"{scheme}://evil.{host}",
-        f"{twin}://{host}",
-        f"{origin}:8444" if ":" not in host else origin.rsplit(":", 1)[0] + ":1",
-        origin.upper(),
-        f"{origin}/",
-        f"{origin}{'' if ':' in host else (':443' if scheme == 'https' else ':80')}",
-        "null",
-    ]
 
 
 def origins_of(policy_set: PolicySet) -> list[str]:

@@ -18,6 +18,7 @@ from corsc import diagnostics as d
 if TYPE_CHECKING:
     from corsc.backends import Backend, EmitOptions
     from corsc.frontend import Loaded
+    from corsc.ir import PolicySet
     from corsc.source import Source
 
 EXIT_OK, EXIT_POLICY, EXIT_USAGE, EXIT_DRIFT, EXIT_BUG = 0, 1, 2, 3, 70
@@ -90,6 +91,23 @@ def load(path: str, overrides: Sequence[str]) -> Loaded:
         raise Unreadable(problem)
     assert source is not None
     return load(source, overrides)
+
+
+def load_usable(path: str, overrides: Sequence[str]) -> PolicySet | int:
+    """The policy set of the file at ``path`` for a command that needs one without errors; or,
+    with its diagnostics written to stderr, the exit code: 2 when it cannot be read, 1 when it
+    has errors."""
+    import sys
+
+    try:
+        loaded = load(path, overrides)
+    except Unreadable as error:
+        emit_diagnostics([error.diagnostic], {}, "text", sys.stderr)
+        return EXIT_USAGE
+    if loaded.policy_set is None or loaded.has_errors:
+        emit_diagnostics(loaded.diagnostics, loaded.sources, "text", sys.stderr)
+        return EXIT_POLICY
+    return loaded.policy_set
 
 
 def backend_for(name: str) -> Backend:

@@ -8,13 +8,9 @@ import sys
 
 from corsc.commands.common import (
     EXIT_OK,
-    EXIT_POLICY,
-    EXIT_USAGE,
-    Unreadable,
     UsageError,
     add_set,
-    emit_diagnostics,
-    load,
+    load_usable,
 )
 
 
@@ -40,17 +36,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     from corsc import explain
 
-    try:
-        loaded = load(args.file, args.overrides)
-    except Unreadable as error:
-        emit_diagnostics([error.diagnostic], {}, "text", sys.stderr)
-        return EXIT_USAGE
-    if loaded.policy_set is None or loaded.has_errors:
-        emit_diagnostics(loaded.diagnostics, loaded.sources, "text", sys.stderr)
-        return EXIT_POLICY
+    policy_set = load_usable(args.file, args.overrides)
+    if isinstance(policy_set, int):
+        return policy_set
     try:
         report = explain.explain(
-            loaded.policy_set,
+            policy_set,
             origin=args.origin,
             method=args.method,
             headers=args.headers,
