@@ -44,3 +44,23 @@ def test_no_tracked_file_cites_an_internal_note() -> None:
             if CITATION.search(line):
                 found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not found, "citations of notes not in the repository:\n" + "\n".join(found)
+
+
+#: A merge conflict left in a file: the markers git writes at the start of a line, spelled in
+#: pieces so that this file does not match itself.
+CONFLICT = re.compile("^(?:" + "<" * 7 + " |" + ">" * 7 + " )", re.MULTILINE)
+
+
+def test_no_tracked_file_holds_a_merge_conflict() -> None:
+    assert CONFLICT.search("x\n" + "<" * 7 + " HEAD\n")
+    found = []
+    for path in tracked_files():
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if CONFLICT.search(text):
+            found.append(str(path.relative_to(ROOT)))
+    assert found == []
