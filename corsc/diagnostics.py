@@ -6,7 +6,8 @@ diagnostics, and :class:`Diagnostics` collects them in one run.
 
 Code ranges (README: Diagnostics): ``CORS0xx`` syntax and input, ``1xx`` origins and patterns,
 ``2xx`` methods and headers, ``3xx`` credentials and exposure, ``4xx`` max-age, preflight and
-private network, ``5xx`` structure, names and paths, ``6xx`` targets (registered by backends).
+private network, ``5xx`` structure, names and paths, ``6xx`` targets (registered by
+backends), ``9xx`` suppression comments.
 """
 
 from __future__ import annotations
@@ -330,6 +331,14 @@ TARGET_UNDOCUMENTED = kind(
 )
 TARGET_LAYOUT = kind(
     "CORS604", "target-output-layout", I, "how the output files map onto the server's configuration"
+)
+
+# ---- 9xx: suppression comments (`# corsc: allow CODE`) ----------------------------------
+UNUSED_SUPPRESSION = kind(
+    "CORS901", "unused-suppression", W, "a `# corsc: allow` that suppresses nothing"
+)
+INVALID_SUPPRESSION = kind(
+    "CORS902", "invalid-suppression", W, "a `# corsc:` comment corsc cannot read"
 )
 
 

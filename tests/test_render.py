@@ -339,8 +339,9 @@ def test_json_document_shape_and_values() -> None:
     assert text.endswith("}\n")
     assert text.splitlines()[:2] == ["{", '  "version": 1,']
     document = json.loads(text)
-    assert list(document) == ["version", "tool", "diagnostics", "summary"]
+    assert list(document) == ["version", "tool", "position_encoding", "diagnostics", "summary"]
     assert document["tool"] == {"name": "corsc", "version": "0.1.0"}
+    assert document["position_encoding"] == "code-points"
     assert document["summary"] == {"errors": 1, "warnings": 1, "infos": 0}
     assert [item["code"] for item in document["diagnostics"]] == ["CORS105", "CORS301"]
     error = document["diagnostics"][1]
@@ -478,11 +479,22 @@ _RESULT = {
 }
 _RULE = {
     "type": "object",
-    "required": ["id", "name", "shortDescription", "defaultConfiguration"],
+    "required": [
+        "id",
+        "name",
+        "shortDescription",
+        "fullDescription",
+        "help",
+        "helpUri",
+        "defaultConfiguration",
+    ],
     "properties": {
         "id": {"type": "string"},
         "name": {"type": "string"},
         "shortDescription": _MESSAGE,
+        "fullDescription": _MESSAGE,
+        "help": _MESSAGE,
+        "helpUri": {"type": "string", "pattern": "^https://"},
         "defaultConfiguration": {"type": "object", "properties": {"level": _LEVEL}},
     },
 }
@@ -551,6 +563,19 @@ def test_sarif_rules_levels_and_indices() -> None:
         "id": "CORS110",
         "name": "local-origin",
         "shortDescription": {"text": "a loopback or private-address origin"},
+        "fullDescription": {
+            "text": "A loopback or private-address origin. An info: something a reader of the "
+            "policy would want to know. Hide it with `--quiet`, `# corsc: allow CORS110` on the "
+            "statement, or `--ignore CORS110`."
+        },
+        "help": {
+            "text": "CORS110 (local-origin): a loopback or private-address origin. An info: "
+            "something a reader of the policy would want to know. Hide it with `--quiet`, "
+            "`# corsc: allow CORS110` on the statement, or `--ignore CORS110`. Every rule is "
+            "described in the Diagnostics section of corsc's documentation: "
+            "https://pypi.org/project/corsc/#diagnostics"
+        },
+        "helpUri": "https://pypi.org/project/corsc/#diagnostics",
         "defaultConfiguration": {"level": "note"},
     }
     assert [rule["defaultConfiguration"]["level"] for rule in rules] == ["warning", "note", "error"]
@@ -629,12 +654,15 @@ def test_sarif_is_deterministic_and_handles_unknown_codes_and_odd_paths() -> Non
     assert forward == render_sarif([empty_fix, absolute, unknown], tool_version="1")
     assert forward.isascii() and forward.endswith("}\n")
     (run,) = json.loads(forward)["runs"]
-    assert run["tool"]["driver"]["rules"][1] == {
+    made_up = run["tool"]["driver"]["rules"][1]
+    assert {key: made_up[key] for key in ("id", "name", "shortDescription", "helpUri")} == {
         "id": "CORS699",
         "name": "made-up",
         "shortDescription": {"text": "made-up"},
-        "defaultConfiguration": {"level": "note"},
+        "helpUri": "https://pypi.org/project/corsc/#diagnostics",
     }
+    assert made_up["defaultConfiguration"] == {"level": "note"}
+    assert made_up["fullDescription"]["text"].startswith("Made-up. An info: ")
     uris = [
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]
     ]

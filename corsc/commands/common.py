@@ -39,30 +39,113 @@ def add_set(sub: argparse.ArgumentParser) -> None:
     )
 
 
+def add_diagnostic_controls(sub: argparse.ArgumentParser) -> None:
+    """What every command that reports diagnostics takes: which to report, and how to show
+    them (``--select``, ``--ignore``, ``--quiet``, ``--color``)."""
+    for flag, verb in (("--select", "report only"), ("--ignore", "do not report")):
+        sub.add_argument(
+            flag,
+            action="append",
+            default=[],
+            metavar="CODE",
+            help=f"{verb} these diagnostics: codes (CORS407), slugs or families (CORS4); "
+            "comma-separated or repeated; errors are always reported",
+        )
+    sub.add_argument(
+        "-q", "--quiet", action="store_true", help="report no infos, and say nothing when clean"
+    )
+    sub.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text report (auto: on a terminal; NO_COLOR and FORCE_COLOR are obeyed)",
+    )
+
+
 def add_diagnostics_format(sub: argparse.ArgumentParser) -> None:
-    """``--format`` for diagnostics and ``--strict``."""
-    sub.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    """``--format`` for diagnostics, ``--position-encoding``, ``--strict`` and the controls of
+    :func:`add_diagnostic_controls`."""
+    from corsc.source import POSITION_ENCODINGS
+
+    sub.add_argument("--format", choices=FORMATS, default="text")
+    sub.add_argument(
+        "--position-encoding",
+        choices=POSITION_ENCODINGS,
+        help="what columns count in json, sarif and github output: code points (the default "
+        "for json and sarif) or UTF-16 code units (the default for github)",
+    )
     sub.add_argument("--strict", action="store_true", help="fail on warnings too")
+    add_diagnostic_controls(sub)
 
 
-def emit_diagnostics(
-    diagnostics: Sequence[d.Diagnostic],
-    sources: Mapping[str, Source],
-    fmt: str,
-    stream: TextIO,
-    *,
-    quiet_when_empty: bool = False,
-) -> None:
-    """Write ``diagnostics`` to ``stream`` as text, JSON or SARIF (text says nothing when
-    there is nothing to say and ``quiet_when_empty``)."""
-    from corsc import render
+#: The ``--format`` choices for diagnostics.
+FORMATS = ("text", "json", "sarif", "github")
 
-    if fmt == "json":
-        stream.write(render.render_json(diagnostics, tool_version=__version__))
-    elif fmt == "sarif":
-        stream.write(render.render_sarif(diagnostics, tool_version=__version__))
-    elif diagnostics or not quiet_when_empty:
-        stream.write(render.render_text(diagnostics, sources, color=render.use_color(stream)))
+
+class Reporting:
+    """How a command reports diagnostics, from its arguments: the selection (``--select``,
+    ``--ignore``), ``--quiet``, ``--strict``, the format, the position encoding and colour.
+    Built before any input is read, so a bad selector is a usage error (exit 2) first."""
+
+    def __init__(self, args: argparse.Namespace, fmt: str | None = None) -> None:
+        from corsc.selection import Selection, SelectionError
+
+        def selectors(values: Sequence[str]) -> list[str]:
+            return [part for value in values for part in value.split(",") if part.strip()]
+
+        try:
+            self.selection = Selection(selectors(args.select), selectors(args.ignore))
+        except SelectionError as error:
+            raise UsageError(str(error)) from None
+        self.format = fmt or args.format
+        self.quiet: bool = args.quiet
+        self.strict: bool = getattr(args, "strict", False)
+        self.color: str = args.color
+        chosen = getattr(args, "position_encoding", None)
+        self.encoding: str = chosen or ("utf-16" if self.format == "github" else "code-points")
+
+    def select(self, diagnostics: Sequence[d.Diagnostic]) -> list[d.Diagnostic]:
+        """The diagnostics reported: the selection's, without infos under ``--quiet``."""
+        chosen = self.selection.apply(diagnostics)
+        if self.quiet:
+            return [item for item in chosen if item.severity is not d.Severity.INFO]
+        return chosen
+
+    def fails(self, diagnostics: Sequence[d.Diagnostic]) -> bool:
+        """Whether the reported diagnostics fail the run (errors; warnings under --strict)."""
+        return d.fails(self.select(diagnostics), strict=self.strict)
+
+    def emit(
+        self,
+        diagnostics: Sequence[d.Diagnostic],
+        sources: Mapping[str, Source],
+        stream: TextIO,
+        *,
+        quiet_when_empty: bool = False,
+    ) -> None:
+        """Write the reported diagnostics to ``stream`` in the format asked for (the text
+        format says nothing when there is nothing to say and ``quiet_when_empty`` or
+        ``--quiet``)."""
+        from corsc import render
+
+        shown = self.select(diagnostics)
+        if self.format == "json":
+            stream.write(
+                render.render_json(
+                    shown, tool_version=__version__, sources=sources, encoding=self.encoding
+                )
+            )
+        elif self.format == "sarif":
+            stream.write(
+                render.render_sarif(
+                    shown, tool_version=__version__, sources=sources, encoding=self.encoding
+                )
+            )
+        elif self.format == "github":
+            stream.write(render.render_github(shown, sources, encoding=self.encoding))
+        elif shown or not (quiet_when_empty or self.quiet):
+            color = render.use_color(stream, self.color)
+            stream.write(render.render_text(shown, sources, color=color))
 
 
 class Unreadable(Exception):

@@ -10,10 +10,11 @@ from corsc.commands.common import (
     EXIT_OK,
     EXIT_POLICY,
     EXIT_USAGE,
+    Reporting,
     Unreadable,
     UsageError,
+    add_diagnostic_controls,
     add_set,
-    emit_diagnostics,
     load,
 )
 
@@ -35,18 +36,21 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sub.add_argument("--credentials", action="store_true", help="the script sends credentials")
     add_set(sub)
     sub.add_argument("--format", choices=("text", "json"), default="text")
+    add_diagnostic_controls(sub)
 
 
 def run(args: argparse.Namespace) -> int:
     from corsc import explain
 
+    # The report is the answer in --format; the policy's diagnostics are text on stderr.
+    report = Reporting(args, "text")
     try:
         loaded = load(args.file, args.overrides)
     except Unreadable as error:
-        emit_diagnostics([error.diagnostic], {}, "text", sys.stderr)
+        report.emit([error.diagnostic], {}, sys.stderr)
         return EXIT_USAGE
     if loaded.policy_set is None or loaded.has_errors:
-        emit_diagnostics(loaded.diagnostics, loaded.sources, "text", sys.stderr)
+        report.emit(loaded.diagnostics, loaded.sources, sys.stderr)
         return EXIT_POLICY
     try:
         report = explain.explain(
