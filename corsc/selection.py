@@ -68,11 +68,14 @@ def resolve(text: str) -> Rule:
     by_name = {kind.name: code for code, kind in known.items()}
     if wanted.lower() in by_name:
         return Rule(wanted, by_name[wanted.lower()])
-    if _FAMILY.fullmatch(upper) and any(code.startswith(upper) for code in known):
-        return Rule(wanted, upper)
-    close = difflib.get_close_matches(upper, list(known), n=1) or difflib.get_close_matches(
-        wanted.lower(), list(by_name), n=1
-    )
+    if _FAMILY.fullmatch(upper):
+        if any(code.startswith(upper) for code in known):
+            return Rule(wanted, upper)
+        raise SelectionError(f"`{wanted}` names no family: no corsc code starts with {upper}")
+    # A close cutoff: a code one digit off is a typo; a code merely sharing digits is not.
+    close = difflib.get_close_matches(
+        upper, list(known), n=1, cutoff=0.85
+    ) or difflib.get_close_matches(wanted.lower(), list(by_name), n=1, cutoff=0.85)
     hint = f"; did you mean `{close[0]}`?" if close else ""
     raise SelectionError(
         f"`{wanted}` is not a corsc diagnostic code, slug or family (such as CORS407, "

@@ -103,10 +103,14 @@ def _unused(allowed: Allowed) -> d.Diagnostic:
             f"`allow {allowed.rule.text}` covers no statement: no statement follows the comment",
             "put the comment on the statement's line or on the line directly above it",
         )
-    where = f"line {lines.start}" if len(lines) == 1 else f"lines {lines.start}–{lines[-1]}"
+    where = (
+        f"line {lines.start} reports"
+        if len(lines) == 1
+        else f"lines {lines.start}–{lines[-1]} report"
+    )
     return d.UNUSED_SUPPRESSION.at(
         allowed.span,
-        f"`allow {allowed.rule.text}` suppresses nothing: {where} reports no {allowed.rule.text}",
+        f"`allow {allowed.rule.text}` suppresses nothing: {where} no {allowed.rule.text}",
         "remove it from the comment; the finding it was written for no longer occurs",
     )
 
