@@ -43,14 +43,14 @@ def run(args: argparse.Namespace) -> int:
     from corsc import explain
 
     # The report is the answer in --format; the policy's diagnostics are text on stderr.
-    report = Reporting(args, "text")
+    reporting = Reporting(args, "text")
     try:
         loaded = load(args.file, args.overrides)
     except Unreadable as error:
-        report.emit([error.diagnostic], {}, sys.stderr)
+        reporting.emit([error.diagnostic], {}, sys.stderr)
         return EXIT_USAGE
     if loaded.policy_set is None or loaded.has_errors:
-        report.emit(loaded.diagnostics, loaded.sources, sys.stderr)
+        reporting.emit(loaded.diagnostics, loaded.sources, sys.stderr)
         return EXIT_POLICY
     try:
         report = explain.explain(
