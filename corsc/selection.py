@@ -17,6 +17,7 @@ What always holds:
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable
 
@@ -51,10 +52,17 @@ class Rule:
 def catalogue() -> dict[str, d.Kind]:
     """Every code corsc can report: the core's and every backend's (backends register their
     codes when their module is imported)."""
+    _import_backends()
+    return d.CATALOGUE
+
+
+@functools.cache
+def _import_backends() -> None:
+    """Import every backend, once: loading the registry checks each backend's contract, far
+    too slow to repeat for every selector of every suppression comment."""
     from corsc.backends import backends
 
     backends()
-    return d.CATALOGUE
 
 
 def resolve(text: str) -> Rule:

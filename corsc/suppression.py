@@ -120,25 +120,25 @@ def scan(source: Source) -> Suppressions:
     text = source.text
     if "corsc:" not in text:  # the common case: no directive at all, nothing to scan
         return Suppressions()
-    comments: list[tuple[int, str]] = []
-    code: list[str] = []
+    directives: list[tuple[int, str]] = []
+    code: list[str] = []  # the text without its comments, for the statements' extent
     position = 0
     for match in _TOKEN.finditer(text):
         if match.group().startswith("#"):
             code.append(text[position : match.start()])
             position = match.end()
-            comments.append((match.start(), match.group()))
+            if "corsc:" in match.group():
+                directives.append((match.start(), match.group()))
     code.append(text[position:])
     lines = "".join(code).split("\n")
-    commented = {source.position(offset).line for offset, _ in comments}
     allowed: list[Allowed] = []
     problems: list[d.Diagnostic] = []
-    for offset, comment in comments:
+    for offset, comment in directives:
         directive = _DIRECTIVE.match(comment)
         if directive is None:
             continue
         line = source.position(offset).line
-        covered = _covered(lines, commented, line)
+        covered = _covered(source, lines, line)
         found, wrong = _selectors(source, offset + directive.end(), comment[directive.end() :])
         problems += wrong
         allowed += [Allowed(rule, span, covered) for rule, span in found]
@@ -195,12 +195,17 @@ def _selectors(
     return found, problems
 
 
-def _covered(lines: list[str], commented: set[int], line: int) -> range:
-    """The lines of the statement a comment on ``line`` covers (1-based; empty for none)."""
+def _covered(source: Source, lines: list[str], line: int) -> range:
+    """The lines of the statement a comment on ``line`` covers (1-based; empty for none);
+    ``lines`` are the source's lines without comments."""
     index = line - 1
     if not lines[index].strip():  # a comment of its own: the statement below, past comments
         index += 1
-        while index < len(lines) and not lines[index].strip() and index + 1 in commented:
+        while (
+            index < len(lines)
+            and not lines[index].strip()
+            and source.line_text(index + 1).strip()  # a line holding only a comment
+        ):
             index += 1
         if index >= len(lines) or not lines[index].strip():
             return range(line, line)
