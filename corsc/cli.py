@@ -1,4 +1,5 @@
-"""The command line: ``corsc check | compile | explain | import | probe | targets | fmt | lsp``.
+"""The command line: ``corsc check | compile | explain | import | probe | targets | fmt | lsp |
+completion``.
 
 Each command is a module of :mod:`corsc.commands` with ``add_parser`` (its arguments) and
 ``run`` (what it does); this module builds the parser from them, runs the one asked for, and
@@ -20,7 +21,17 @@ import sys
 from collections.abc import Sequence
 
 from corsc import __version__
-from corsc.commands import check, compile, explain, fmt, import_, lsp, probe, targets
+from corsc.commands import (
+    check,
+    compile,
+    completion,
+    explain,
+    fmt,
+    import_,
+    lsp,
+    probe,
+    targets,
+)
 from corsc.commands.common import EXIT_BUG, EXIT_OK, EXIT_USAGE, UsageError
 from corsc.source import visible
 
@@ -34,6 +45,7 @@ COMMANDS = {
     "targets": targets,
     "fmt": fmt,
     "lsp": lsp,
+    "completion": completion,
 }
 
 
@@ -68,27 +80,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             gc.enable()
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    """corsc's argument parser, built from :data:`COMMANDS` (shell completion reads it)."""
+    built = argparse.ArgumentParser(
         prog="corsc",
         description="A compiler for CORS policy: check a policy file and compile it for a server.",
     )
-    parser.add_argument("--version", action="version", version=f"corsc {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    built.add_argument("--version", action="version", version=f"corsc {__version__}")
+    commands = built.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS.values():
         command.add_parser(commands)
-    return parser
+    return built
 
 
 #: Arguments that name files: any bytes the file system allows. Every other argument is text
 #: that may end up in an output or a message, so it must be UTF-8.
-_PATH_ARGUMENTS = frozenset({"files", "file", "output", "merge"})
+PATH_ARGUMENTS = frozenset({"files", "file", "output", "merge"})
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     for key, value in vars(args).items():
-        if key in _PATH_ARGUMENTS:
+        if key in PATH_ARGUMENTS:
             continue
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str) and any(0xD800 <= ord(char) <= 0xDFFF for char in item):

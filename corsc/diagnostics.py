@@ -8,7 +8,7 @@ Code ranges (README: Diagnostics): ``CORS0xx`` syntax and input, ``1xx`` origins
 ``2xx`` methods and headers, ``3xx`` credentials and exposure, ``4xx`` max-age, preflight and
 private network, ``5xx`` structure, names and paths, ``6xx`` targets (registered by backends),
 ``700``–``749`` ``corsc import`` (what a hand-written configuration got wrong or could not
-mean).
+mean), ``9xx`` suppression comments.
 """
 
 from __future__ import annotations
@@ -393,6 +393,15 @@ IMPORT_HANDLER_CHANGE = kind(
 )
 IMPORT_STATIC_HEADERS = kind(
     "CORS714", "import-static-headers", I, "static headers: the same answer to every origin"
+)
+
+
+# ---- 9xx: suppression comments (`# corsc: allow CODE`) ----------------------------------
+UNUSED_SUPPRESSION = kind(
+    "CORS901", "unused-suppression", W, "a `# corsc: allow` that suppresses nothing"
+)
+INVALID_SUPPRESSION = kind(
+    "CORS902", "invalid-suppression", W, "a `# corsc:` comment corsc cannot read"
 )
 
 

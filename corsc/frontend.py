@@ -9,9 +9,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from attrs import frozen
+from attrs import field, frozen
 
 from corsc import diagnostics as d
+from corsc import suppression
 from corsc.bindings import Override, parse_override
 from corsc.checks import check
 from corsc.ir import PolicySet
@@ -31,11 +32,18 @@ from corsc.source import (
 @frozen
 class Loaded:
     """The result of the front end. ``sources`` maps file names (including the synthetic
-    sources of ``--set`` values) to their text, for rendering excerpts."""
+    sources of ``--set`` values) to their text, for rendering excerpts. ``diagnostics`` already
+    leave out what the policy's ``# corsc: allow`` comments cover; :meth:`allowed` applies the
+    same comments to what a target's check reports."""
 
     policy_set: PolicySet | None
     diagnostics: tuple[d.Diagnostic, ...]
     sources: dict[str, Source]
+    suppressions: suppression.Suppressions = field(factory=suppression.Suppressions)
+
+    def allowed(self, diagnostics: Sequence[d.Diagnostic]) -> list[d.Diagnostic]:
+        """``diagnostics`` (a target's) without those the policy's comments cover."""
+        return self.suppressions.filter(diagnostics)
 
     @property
     def has_errors(self) -> bool:
@@ -60,8 +68,10 @@ def load(source: Source, overrides: Sequence[str] = ()) -> Loaded:
         policy_set, lowered = lower(source, parsed.tree, parsed_overrides)
         diagnostics.extend(lowered)
         diagnostics.extend(check(policy_set))
+    allows = suppression.scan(source)
+    diagnostics = allows.apply(diagnostics, complete=policy_set is not None)
     diagnostics.sort(key=d.Diagnostic.sort_key)
-    return Loaded(policy_set, tuple(diagnostics), sources)
+    return Loaded(policy_set, tuple(diagnostics), sources, allows)
 
 
 def read_source(path: str) -> tuple[Source | None, d.Diagnostic | None]:

@@ -62,7 +62,7 @@ from pathlib import PurePath
 from typing import Protocol
 from urllib.parse import quote
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from corsc.diagnostics import (
     CATALOGUE,
@@ -71,9 +71,11 @@ from corsc.diagnostics import (
     Diagnostic,
     Fix,
     Kind,
+    Related,
     Severity,
+    TextEdit,
 )
-from corsc.source import Source, Span, visible
+from corsc.source import CODE_POINTS, UTF16, Source, Span, visible
 
 #: The ``version`` of the ``--format json`` document; bump it when its shape changes.
 JSON_FORMAT_VERSION = 1
@@ -88,6 +90,15 @@ TAB_STOP = 4
 LINE_CONTEXT = 120
 
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_SARIF_COLUMN_KIND = {CODE_POINTS: "unicodeCodePoints", UTF16: "utf16CodeUnits"}
+
+#: Where every rule is documented (the README's Diagnostics section, as the package index
+#: shows it); SARIF's ``helpUri``.
+RULES_URL = "https://pypi.org/project/corsc/#diagnostics"
+
+#: The name of the synthetic source of the N-th ``--set`` argument (corsc.bindings names them):
+#: a command-line argument, not a file, so no format shows it as a path or URI.
+_OVERRIDE = re.compile(r"<--set #([0-9]+)>")
 
 # ANSI SGR parameters, after rustc's palette.
 _RED, _YELLOW, _CYAN, _GREEN, _BLUE, _BOLD = "1;31", "1;33", "1;36", "1;32", "1;34", "1"
@@ -109,17 +120,58 @@ def _dump(document: object) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
+def encoded(diagnostic: Diagnostic, sources: Mapping[str, Source], encoding: str) -> Diagnostic:
+    """``diagnostic`` with every position (its span, its notes', its fixes') counted in
+    ``encoding`` (``code-points`` or ``utf-16``; corsc.source converts). A span of a file
+    missing from ``sources`` is left as it is: its text is unknown."""
+    if encoding == CODE_POINTS:
+        return diagnostic
+
+    def span(item: Span) -> Span:
+        source = sources.get(item.file)
+        if source is None:
+            return item
+        return Span(
+            item.file, source.encoded(item.start, encoding), source.encoded(item.end, encoding)
+        )
+
+    return evolve(
+        diagnostic,
+        span=span(diagnostic.span),
+        related=tuple(Related(span(item.span), item.message) for item in diagnostic.related),
+        fixes=tuple(
+            Fix(fix.message, tuple(TextEdit(span(edit.span), edit.new_text) for edit in fix.edits))
+            for fix in diagnostic.fixes
+        ),
+    )
+
+
+def override_argument(file: str) -> str | None:
+    """``--set #N`` when ``file`` is the synthetic source of a ``--set`` argument."""
+    match = _OVERRIDE.fullmatch(file)
+    return f"--set #{match.group(1)}" if match else None
+
+
 # ---- JSON ----------------------------------------------------------------------------------
 
 
-def render_json(diagnostics: Iterable[Diagnostic], *, tool_version: str) -> str:
-    """The ``--format json`` document (the README shows its shape)."""
+def render_json(
+    diagnostics: Iterable[Diagnostic],
+    *,
+    tool_version: str,
+    sources: Mapping[str, Source] | None = None,
+    encoding: str = CODE_POINTS,
+) -> str:
+    """The ``--format json`` document (the README shows its shape; ``corsc/schema/
+    diagnostics.schema.json`` is its JSON Schema). Columns and offsets count ``encoding``
+    (``position_encoding`` in the document says which)."""
     ordered = _ordered(diagnostics)
     return _dump(
         {
             "version": JSON_FORMAT_VERSION,
             "tool": {"name": "corsc", "version": tool_version},
-            "diagnostics": [item.to_dict() for item in ordered],
+            "position_encoding": encoding,
+            "diagnostics": [encoded(item, sources or {}, encoding).to_dict() for item in ordered],
             "summary": _summary(ordered),
         }
     )
@@ -132,10 +184,25 @@ class SupportsIsatty(Protocol):
     def isatty(self) -> bool: ...
 
 
-def use_color(stream: SupportsIsatty) -> bool:
-    """Whether to colour output to ``stream``: a terminal, ``NO_COLOR`` unset (any value, even
-    empty, disables; no-color.org) and ``TERM`` not ``dumb``."""
-    if "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb":
+#: The choices of ``--color``.
+COLOR_MODES = ("auto", "always", "never")
+
+
+def use_color(
+    stream: SupportsIsatty, mode: str = "auto", environ: Mapping[str, str] = os.environ
+) -> bool:
+    """Whether to colour output to ``stream``. ``--color always`` / ``never`` decide; ``auto``
+    (the default) colours a terminal, unless ``NO_COLOR`` is set (any value, even empty;
+    no-color.org) or ``TERM`` is ``dumb``; a non-empty ``FORCE_COLOR`` (force-color.org)
+    colours even a pipe. ``NO_COLOR`` wins over ``FORCE_COLOR``: declining colour is the safe
+    side."""
+    if mode != "auto":
+        return mode == "always"
+    if "NO_COLOR" in environ:
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    if environ.get("TERM") == "dumb":
         return False
     try:
         return stream.isatty()
@@ -352,16 +419,28 @@ def _region(span: Span) -> dict[str, int]:
     }
 
 
-def _physical_location(span: Span) -> dict[str, object]:
-    return {"artifactLocation": {"uri": _uri(span.file)}, "region": _region(span)}
+def _sarif_location(span: Span) -> dict[str, object]:
+    """Where ``span`` is, as SARIF says it: a file and a region, or — for a ``--set``
+    argument, which is no file — a logical location naming the argument."""
+    argument = override_argument(span.file)
+    if argument is not None:
+        return {"logicalLocations": [{"name": argument, "kind": "parameter"}]}
+    return {
+        "physicalLocation": {"artifactLocation": {"uri": _uri(span.file)}, "region": _region(span)}
+    }
 
 
-def _sarif_fix(fix: Fix) -> dict[str, object]:
+def _sarif_fix(fix: Fix) -> dict[str, object] | None:
+    """A SARIF fix: the edits of files (an edit of a ``--set`` argument changes no file);
+    ``None`` when no edit is left, as SARIF wants at least one artifactChange."""
     by_file: dict[str, list[dict[str, object]]] = {}
     for edit in fix.edits:
-        by_file.setdefault(edit.span.file, []).append(
-            {"deletedRegion": _region(edit.span), "insertedContent": {"text": edit.new_text}}
-        )
+        if override_argument(edit.span.file) is None:
+            by_file.setdefault(edit.span.file, []).append(
+                {"deletedRegion": _region(edit.span), "insertedContent": {"text": edit.new_text}}
+            )
+    if not by_file:
+        return None
     return {
         "description": {"text": fix.message},
         "artifactChanges": [
@@ -378,23 +457,48 @@ def _sarif_result(diagnostic: Diagnostic, rule_index: int) -> dict[str, object]:
         "ruleIndex": rule_index,
         "level": _SARIF_LEVEL[diagnostic.severity],
         "message": {"text": text},
-        "locations": [{"physicalLocation": _physical_location(diagnostic.span)}],
+        "locations": [_sarif_location(diagnostic.span)],
     }
     if diagnostic.related:
         # Ids keep two identical notes distinct: SARIF wants relatedLocations unique.
         result["relatedLocations"] = [
-            {
-                "id": index,
-                "physicalLocation": _physical_location(item.span),
-                "message": {"text": item.message},
-            }
+            {"id": index, **_sarif_location(item.span), "message": {"text": item.message}}
             for index, item in enumerate(diagnostic.related)
         ]
-    # SARIF requires at least one artifactChange per fix, so a fix without edits is left out.
-    fixes = [_sarif_fix(fix) for fix in diagnostic.fixes if fix.edits]
+    fixes = [fix for fix in map(_sarif_fix, diagnostic.fixes) if fix is not None]
     if fixes:
         result["fixes"] = fixes
     return result
+
+
+_LEVEL_WORDS = {
+    Severity.ERROR: "An error: the policy is wrong or cannot be compiled as written, so corsc "
+    "writes no output until it is fixed; no selection or comment hides it.",
+    Severity.WARNING: "A warning: likely a mistake. It fails `--strict`; where the policy means "
+    "it, say so with `# corsc: allow {code}` on the statement, or `--ignore {code}`.",
+    Severity.INFO: "An info: something a reader of the policy would want to know. Hide it with "
+    "`--quiet`, `# corsc: allow {code}` on the statement, or `--ignore {code}`.",
+}
+
+
+def _sarif_rule(kind: Kind) -> dict[str, object]:
+    """A SARIF rule for a catalogue entry: what it reports, what its level means and how to
+    silence it, and where every rule is documented."""
+    summary = kind.summary[:1].upper() + kind.summary[1:]
+    level = _LEVEL_WORDS[kind.severity].format(code=kind.code)
+    help = (
+        f"{kind.code} ({kind.name}): {kind.summary}. {level} Every rule is described in the "
+        f"Diagnostics section of corsc's documentation: {RULES_URL}"
+    )
+    return {
+        "id": kind.code,
+        "name": kind.name,
+        "shortDescription": {"text": kind.summary},
+        "fullDescription": {"text": f"{summary}. {level}"},
+        "help": {"text": help},
+        "helpUri": RULES_URL,
+        "defaultConfiguration": {"level": _SARIF_LEVEL[kind.severity]},
+    }
 
 
 def render_sarif(
@@ -402,11 +506,14 @@ def render_sarif(
     *,
     tool_version: str,
     rules: Mapping[str, Kind] = CATALOGUE,
+    sources: Mapping[str, Source] | None = None,
+    encoding: str = CODE_POINTS,
 ) -> str:
     """A SARIF 2.1.0 log with one run: a rule for every code that occurs (taken from
     ``rules``, or from the diagnostic itself for a code ``rules`` lacks) and one result per
-    diagnostic."""
-    ordered = _ordered(diagnostics)
+    diagnostic. Columns and offsets count ``encoding`` (the run's ``columnKind`` says which);
+    a ``--set`` argument is a logical location, never a file URI."""
+    ordered = [encoded(item, sources or {}, encoding) for item in _ordered(diagnostics)]
     kinds: dict[str, Kind] = {}
     for item in ordered:
         if item.code not in kinds:
@@ -418,19 +525,60 @@ def render_sarif(
     driver = {
         "name": "corsc",
         "version": tool_version,
-        "rules": [
-            {
-                "id": code,
-                "name": kinds[code].name,
-                "shortDescription": {"text": kinds[code].summary},
-                "defaultConfiguration": {"level": _SARIF_LEVEL[kinds[code].severity]},
-            }
-            for code in codes
-        ],
+        "informationUri": RULES_URL,
+        "rules": [_sarif_rule(kinds[code]) for code in codes],
     }
     run = {
         "tool": {"driver": driver},
-        "columnKind": "unicodeCodePoints",
+        "columnKind": _SARIF_COLUMN_KIND[encoding],
         "results": [_sarif_result(item, index[item.code]) for item in ordered],
     }
     return _dump({"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]})
+
+
+# ---- GitHub Actions workflow commands ------------------------------------------------------
+
+_GITHUB_COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def _github_data(text: str) -> str:
+    """A workflow command's message escaped as the runner reads it: ``%``, CR and LF."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    """A workflow command's property value escaped: as a message, and ``:`` and ``,``."""
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(
+    diagnostics: Iterable[Diagnostic],
+    sources: Mapping[str, Source] | None = None,
+    *,
+    encoding: str = UTF16,
+) -> str:
+    """GitHub Actions annotations, one workflow command a line::
+
+        ::warning file=api.cors,line=16,col=3,endLine=16,endColumn=18,title=CORS407 …::message
+
+    Infos are ``notice``. The message carries the help on a second line. A ``--set`` argument
+    is no file: its annotation names the argument in the message and has no location. Columns
+    count ``encoding``; ``endColumn`` is given only for a range on one line (GitHub ignores it
+    otherwise)."""
+    lines = []
+    for item in (encoded(item, sources or {}, encoding) for item in _ordered(diagnostics)):
+        span = item.span
+        message = item.message + (f"\nhelp: {item.help}" if item.help else "")
+        argument = override_argument(span.file)
+        properties: list[tuple[str, object]] = []
+        if argument is not None:
+            message = f"{argument}: {message}"
+        else:
+            properties += [("file", span.file), ("line", span.start.line)]
+            properties += [("col", span.start.column), ("endLine", span.end.line)]
+            if span.end.line == span.start.line:
+                properties.append(("endColumn", span.end.column))
+        properties.append(("title", f"{item.code} {item.name}"))
+        shown = ",".join(f"{key}={_github_property(str(value))}" for key, value in properties)
+        lines.append(f"::{_GITHUB_COMMAND[item.severity]} {shown}::{_github_data(message)}\n")
+    return "".join(lines)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import errno
+import itertools
 import os
 import stat
 import unicodedata
@@ -139,6 +140,20 @@ class Span:
         }
 
 
+#: How a position counts characters: Unicode code points (corsc's own spans) or UTF-16 code
+#: units (what LSP clients and GitHub count by default).
+CODE_POINTS, UTF16 = "code-points", "utf-16"
+POSITION_ENCODINGS = (CODE_POINTS, UTF16)
+
+
+def utf16_length(text: str) -> int:
+    """How many UTF-16 code units ``text`` takes: one per code point, two for a code point
+    above U+FFFF (an astral character, such as most emoji)."""
+    if text.isascii():
+        return len(text)
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
 @frozen
 class Source:
     """The text of one policy file, with a line index for offset → position."""
@@ -146,6 +161,7 @@ class Source:
     name: str
     text: str
     _line_starts: tuple[int, ...] = field(init=False, eq=False, repr=False)
+    _utf16_starts: list[int] = field(init=False, eq=False, repr=False, factory=list)
 
     def __attrs_post_init__(self) -> None:
         starts = [0]
@@ -174,3 +190,30 @@ class Source:
     @property
     def line_count(self) -> int:
         return len(self._line_starts)
+
+    def encoded(self, position: Position, encoding: str) -> Position:
+        """``position`` (of this source, in code points) counted in ``encoding``: with
+        :data:`UTF16` the column and the offset count UTF-16 code units; the line is the same.
+        The one conversion every consumer of UTF-16 positions uses."""
+        if encoding == CODE_POINTS:
+            return position
+        starts = self._utf16_line_starts()
+        if not starts:  # ASCII: every code point is one code unit
+            return position
+        line = max(1, min(position.line, len(self._line_starts)))
+        start = self._line_starts[line - 1]
+        before = utf16_length(self.text[start : max(start, position.offset)])
+        return Position(line, before + 1, starts[line - 1] + before)
+
+    def _utf16_line_starts(self) -> list[int]:
+        """Each line's start in UTF-16 code units, or ``[]`` for an ASCII text (where they are
+        the code-point starts); computed on first use and kept."""
+        starts = self._utf16_starts
+        if not starts:
+            starts.append(0)
+            if self.text.isascii():
+                starts.append(-1)  # marks the text ASCII
+            else:
+                for previous, following in itertools.pairwise(self._line_starts):
+                    starts.append(starts[-1] + utf16_length(self.text[previous:following]))
+        return [] if starts[-1] == -1 else starts

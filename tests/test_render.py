@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from corsc import diagnostics as d
-from corsc.render import render_json, render_sarif, render_text, use_color
+from corsc.render import render_github, render_json, render_sarif, render_text, use_color
 from corsc.source import Source, Span
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -339,8 +339,9 @@ def test_json_document_shape_and_values() -> None:
     assert text.endswith("}\n")
     assert text.splitlines()[:2] == ["{", '  "version": 1,']
     document = json.loads(text)
-    assert list(document) == ["version", "tool", "diagnostics", "summary"]
+    assert list(document) == ["version", "tool", "position_encoding", "diagnostics", "summary"]
     assert document["tool"] == {"name": "corsc", "version": "0.1.0"}
+    assert document["position_encoding"] == "code-points"
     assert document["summary"] == {"errors": 1, "warnings": 1, "infos": 0}
     assert [item["code"] for item in document["diagnostics"]] == ["CORS105", "CORS301"]
     error = document["diagnostics"][1]
@@ -478,11 +479,22 @@ _RESULT = {
 }
 _RULE = {
     "type": "object",
-    "required": ["id", "name", "shortDescription", "defaultConfiguration"],
+    "required": [
+        "id",
+        "name",
+        "shortDescription",
+        "fullDescription",
+        "help",
+        "helpUri",
+        "defaultConfiguration",
+    ],
     "properties": {
         "id": {"type": "string"},
         "name": {"type": "string"},
         "shortDescription": _MESSAGE,
+        "fullDescription": _MESSAGE,
+        "help": _MESSAGE,
+        "helpUri": {"type": "string", "pattern": "^https://"},
         "defaultConfiguration": {"type": "object", "properties": {"level": _LEVEL}},
     },
 }
@@ -551,6 +563,19 @@ def test_sarif_rules_levels_and_indices() -> None:
         "id": "CORS110",
         "name": "local-origin",
         "shortDescription": {"text": "a loopback or private-address origin"},
+        "fullDescription": {
+            "text": "A loopback or private-address origin. An info: something a reader of the "
+            "policy would want to know. Hide it with `--quiet`, `# corsc: allow CORS110` on the "
+            "statement, or `--ignore CORS110`."
+        },
+        "help": {
+            "text": "CORS110 (local-origin): a loopback or private-address origin. An info: "
+            "something a reader of the policy would want to know. Hide it with `--quiet`, "
+            "`# corsc: allow CORS110` on the statement, or `--ignore CORS110`. Every rule is "
+            "described in the Diagnostics section of corsc's documentation: "
+            "https://pypi.org/project/corsc/#diagnostics"
+        },
+        "helpUri": "https://pypi.org/project/corsc/#diagnostics",
         "defaultConfiguration": {"level": "note"},
     }
     assert [rule["defaultConfiguration"]["level"] for rule in rules] == ["warning", "note", "error"]
@@ -629,12 +654,15 @@ def test_sarif_is_deterministic_and_handles_unknown_codes_and_odd_paths() -> Non
     assert forward == render_sarif([empty_fix, absolute, unknown], tool_version="1")
     assert forward.isascii() and forward.endswith("}\n")
     (run,) = json.loads(forward)["runs"]
-    assert run["tool"]["driver"]["rules"][1] == {
+    made_up = run["tool"]["driver"]["rules"][1]
+    assert {key: made_up[key] for key in ("id", "name", "shortDescription", "helpUri")} == {
         "id": "CORS699",
         "name": "made-up",
         "shortDescription": {"text": "made-up"},
-        "defaultConfiguration": {"level": "note"},
+        "helpUri": "https://pypi.org/project/corsc/#diagnostics",
     }
+    assert made_up["defaultConfiguration"] == {"level": "note"}
+    assert made_up["fullDescription"]["text"].startswith("Made-up. An info: ")
     uris = [
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]
     ]
@@ -670,3 +698,149 @@ def test_target_notes_fold_into_one_line_per_target() -> None:
     other = d.UNUSED_BINDING.at(span, "unused", "h")
     text = render_text([*notes, other], {"t.cors": source}, color=False, fold_target_notes=True)
     assert text.startswith("info[CORS515 unused-binding]: unused\n")
+
+
+# ---- colour modes --------------------------------------------------------------------------
+
+
+def test_color_flag_decides_and_force_color_colours_a_pipe() -> None:
+    pipe, terminal = FakeStream(tty=False), FakeStream(tty=True)
+    assert use_color(pipe, "always", environ={"NO_COLOR": "1"})
+    assert not use_color(terminal, "never", environ={"FORCE_COLOR": "1"})
+    assert use_color(pipe, "auto", environ={"FORCE_COLOR": "1"})
+    assert not use_color(pipe, "auto", environ={"FORCE_COLOR": ""})
+    assert not use_color(terminal, "auto", environ={"FORCE_COLOR": "1", "NO_COLOR": ""})
+    assert use_color(terminal, "auto", environ={"TERM": "xterm"})
+
+
+# ---- GitHub annotations --------------------------------------------------------------------
+
+
+def test_github_annotations_escape_data_and_properties() -> None:
+    source = Source("dir,a:b%.cors", API_TEXT)
+    diagnostic = d.WILDCARD_WITH_CREDENTIALS.at(
+        find(source, "*"), "50% of\r\nthis: bad, really", "list, them: all"
+    )
+    info = d.LOCAL_ORIGIN.at(find(source, "origins *\n  cred", 20), "spans two lines", "")
+    assert render_github([diagnostic, info], {source.name: source}) == (
+        "::notice file=dir%2Ca%3Ab%25.cors,line=2,col=3,endLine=3,"
+        "title=CORS110 local-origin::spans two lines\n"
+        "::error file=dir%2Ca%3Ab%25.cors,line=2,col=11,endLine=2,endColumn=12,"
+        "title=CORS301 wildcard-with-credentials::50%25 of%0D%0Athis: bad, really"
+        "%0Ahelp: list, them: all\n"
+    )
+
+
+def test_github_annotations_count_utf16_and_name_set_arguments() -> None:
+    source = Source("e.cors", 'let a = "😀", "https://x"\n')
+    span = find(source, '"https://x"')
+    override = Source("<--set #2>", "a=http://y")
+    diagnostics = [
+        d.DUPLICATE_ORIGIN.at(span, "m", ""),
+        d.INSECURE_ORIGIN_WITH_CREDENTIALS.at(override.span(2, 10), "insecure", "use https"),
+    ]
+    sources = {source.name: source, override.name: override}
+    assert render_github(diagnostics, sources).splitlines() == [
+        "::warning title=CORS109 insecure-origin-with-credentials::--set #2: insecure%0Ahelp: "
+        "use https",
+        "::warning file=e.cors,line=1,col=15,endLine=1,endColumn=26,"
+        "title=CORS105 duplicate-origin::m",
+    ]
+    # In code points the emoji is one column, so the range starts one column earlier.
+    assert "col=14," in render_github(diagnostics, sources, encoding="code-points")
+
+
+# ---- position encodings --------------------------------------------------------------------
+
+
+def test_utf16_positions_in_json_and_sarif() -> None:
+    source = Source("e.cors", 'policy p {\n  origins "https://😀.example", *\n}\n')
+    star = find(source, "*")
+    diagnostic = d.ANY_BESIDE_OTHERS.at(star, "m", "h", fixes=[d.Fix("f", (d.TextEdit(star, ""),))])
+    sources = {"e.cors": source}
+    document = json.loads(render_json([diagnostic], tool_version="1", sources=sources))
+    assert document["position_encoding"] == "code-points"
+    assert document["diagnostics"][0]["range"]["start"] == {"line": 2, "column": 32, "offset": 42}
+    utf16 = json.loads(
+        render_json([diagnostic], tool_version="1", sources=sources, encoding="utf-16")
+    )
+    assert utf16["position_encoding"] == "utf-16"
+    (item,) = utf16["diagnostics"]
+    assert item["range"] == {
+        "start": {"line": 2, "column": 33, "offset": 43},
+        "end": {"line": 2, "column": 34, "offset": 44},
+    }
+    assert item["fixes"][0]["edits"][0]["range"] == item["range"]
+    (run,) = json.loads(
+        render_sarif([diagnostic], tool_version="1", sources=sources, encoding="utf-16")
+    )["runs"]
+    assert run["columnKind"] == "utf16CodeUnits"
+    region = run["results"][0]["locations"][0]["physicalLocation"]["region"]
+    assert (region["startColumn"], region["charOffset"]) == (33, 43)
+
+
+def test_source_encoded_counts_astral_characters_twice() -> None:
+    source = Source("e.cors", "a😀b\n😀😀c\n")
+    assert [source.encoded(source.position(i), "utf-16") for i in (2, 4, 6, 7)] == [
+        source.position(2).__class__(1, 4, 3),
+        source.position(4).__class__(2, 1, 5),
+        source.position(6).__class__(2, 5, 9),
+        source.position(7).__class__(2, 6, 10),
+    ]
+    assert source.encoded(source.position(6), "code-points") == source.position(6)
+
+
+# ---- SARIF: --set arguments ----------------------------------------------------------------
+
+
+def test_sarif_set_arguments_are_logical_locations_not_uris() -> None:
+    override = Source("<--set #1>", "a=http://y")
+    diagnostic = d.INSECURE_ORIGIN_WITH_CREDENTIALS.at(
+        override.span(2, 10),
+        "insecure",
+        "h",
+        fixes=[d.Fix("use https", (d.TextEdit(override.span(2, 6), "https"),))],
+    )
+    (run,) = json.loads(render_sarif([diagnostic], tool_version="1"))["runs"]
+    (result,) = run["results"]
+    assert result["locations"] == [
+        {"logicalLocations": [{"name": "--set #1", "kind": "parameter"}]}
+    ]
+    assert "fixes" not in result  # an edit of an argument changes no file
+
+
+# ---- the JSON Schema, against real output --------------------------------------------------
+
+
+def test_json_output_of_the_command_validates_against_the_shipped_schema(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.resources
+
+    import jsonschema
+
+    from corsc import cli
+
+    schema = json.loads(
+        (importlib.resources.files("corsc") / "schema" / "diagnostics.schema.json").read_text()
+    )
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    policy = tmp_path / "p.cors"
+    policy.write_text(
+        'let extra = "https://b.example"\npolicy p {\n  origins *, "https://😀.example"\n'
+        "  credentials true\n  methods get\n}\n"
+    )
+    runs = [
+        ["check", str(policy), "--set", "extra=http://c.example", "--target", "nginx"],
+        ["check", str(policy), "--position-encoding", "utf-16"],
+        ["check", str(tmp_path / "missing.cors")],
+    ]
+    for argv in runs:
+        cli.main([*argv, "--format", "json"])
+        document = json.loads(capsys.readouterr().out)
+        validator.validate(document)
+        assert document["diagnostics"]
+    broken = json.loads(render_json([], tool_version="1"))
+    broken["diagnostics"] = [{"code": "X"}]
+    assert not validator.is_valid(broken)

@@ -10,11 +10,11 @@ from corsc.commands.common import (
     EXIT_OK,
     EXIT_POLICY,
     EXIT_USAGE,
+    Reporting,
     Unreadable,
     add_diagnostics_format,
     add_set,
     backend_for,
-    emit_diagnostics,
     emit_options,
     load,
 )
@@ -39,6 +39,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     from corsc.backends import check
 
+    report = Reporting(args)
     backends = [(target, backend_for(target)) for target in args.targets]
     all_diagnostics: list[d.Diagnostic] = []
     sources: dict[str, Source] = {}
@@ -55,9 +56,9 @@ def run(args: argparse.Namespace) -> int:
         if loaded.policy_set is not None:
             for target, backend in backends:
                 options = emit_options(backend, target, visible(path), [])
-                all_diagnostics.extend(check(backend, loaded.policy_set, options))
+                all_diagnostics.extend(loaded.allowed(check(backend, loaded.policy_set, options)))
     all_diagnostics.sort(key=d.Diagnostic.sort_key)
-    emit_diagnostics(all_diagnostics, sources, args.format, sys.stdout, verbose=args.verbose)
+    report.emit(all_diagnostics, sources, sys.stdout)
     if unreadable:
         return EXIT_USAGE
-    return EXIT_POLICY if d.fails(all_diagnostics, strict=args.strict) else EXIT_OK
+    return EXIT_POLICY if report.fails(all_diagnostics) else EXIT_OK

@@ -40,38 +40,127 @@ def add_set(sub: argparse.ArgumentParser) -> None:
     )
 
 
+def add_diagnostic_controls(sub: argparse.ArgumentParser) -> None:
+    """What every command that reports diagnostics takes: which to report, and how to show
+    them (``--select``, ``--ignore``, ``--quiet``, ``--color``)."""
+    for flag, verb in (("--select", "report only"), ("--ignore", "do not report")):
+        sub.add_argument(
+            flag,
+            action="append",
+            default=[],
+            metavar="CODE",
+            help=f"{verb} these diagnostics: codes (CORS407), slugs or families (CORS4); "
+            "comma-separated or repeated; errors are always reported",
+        )
+    sub.add_argument(
+        "-q", "--quiet", action="store_true", help="report no infos, and say nothing when clean"
+    )
+    sub.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text report (auto: on a terminal; NO_COLOR and FORCE_COLOR are obeyed)",
+    )
+
+
 def add_diagnostics_format(sub: argparse.ArgumentParser) -> None:
-    """``--format`` for diagnostics and ``--strict``."""
-    sub.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    """``--format`` for diagnostics, ``--position-encoding``, ``--strict`` and the controls of
+    :func:`add_diagnostic_controls`."""
+    from corsc.source import POSITION_ENCODINGS
+
+    sub.add_argument("--format", choices=FORMATS, default="text")
+    sub.add_argument(
+        "--position-encoding",
+        choices=POSITION_ENCODINGS,
+        help="what columns count in json, sarif and github output: code points (the default "
+        "for json and sarif) or UTF-16 code units (the default for github)",
+    )
     sub.add_argument("--strict", action="store_true", help="fail on warnings too")
     sub.add_argument(
         "--verbose", action="store_true", help="show each target note, not one line per target"
     )
+    add_diagnostic_controls(sub)
 
 
-def emit_diagnostics(
-    diagnostics: Sequence[d.Diagnostic],
-    sources: Mapping[str, Source],
-    fmt: str,
-    stream: TextIO,
-    *,
-    quiet_when_empty: bool = False,
-    verbose: bool = False,
-) -> None:
-    """Write ``diagnostics`` to ``stream`` as text, JSON or SARIF (text says nothing when
-    there is nothing to say and ``quiet_when_empty``, and folds each target's notes into one
-    line unless ``verbose``)."""
-    from corsc import render
+#: The ``--format`` choices for diagnostics.
+FORMATS = ("text", "json", "sarif", "github")
 
-    if fmt == "json":
-        stream.write(render.render_json(diagnostics, tool_version=__version__))
-    elif fmt == "sarif":
-        stream.write(render.render_sarif(diagnostics, tool_version=__version__))
-    elif diagnostics or not quiet_when_empty:
-        color = render.use_color(stream)
-        stream.write(
-            render.render_text(diagnostics, sources, color=color, fold_target_notes=not verbose)
+
+class Reporting:
+    """How a command reports diagnostics, from its arguments: the selection (``--select``,
+    ``--ignore``), ``--quiet``, ``--strict``, the format, the position encoding and colour.
+    Built before any input is read, so a bad selector is a usage error (exit 2) first."""
+
+    def __init__(self, args: argparse.Namespace, fmt: str | None = None) -> None:
+        from corsc.selection import Selection, SelectionError
+
+        def selectors(values: Sequence[str]) -> list[str]:
+            return [part for value in values for part in value.split(",") if part.strip()]
+
+        try:
+            self.selection = Selection(selectors(args.select), selectors(args.ignore))
+        except SelectionError as error:
+            raise UsageError(str(error)) from None
+        self.format = fmt or args.format
+        self.quiet: bool = args.quiet
+        self.strict: bool = getattr(args, "strict", False)
+        self.color: str = args.color
+        self.verbose: bool = getattr(args, "verbose", False)
+        chosen = getattr(args, "position_encoding", None)
+        self.encoding: str = chosen or ("utf-16" if self.format == "github" else "code-points")
+
+    @classmethod
+    def plain(cls, fmt: str) -> Reporting:
+        """The reporting of a command without the selection controls: every diagnostic, in
+        ``fmt``, colour chosen by the terminal."""
+        return cls(
+            argparse.Namespace(select=[], ignore=[], quiet=False, color="auto", format=fmt), fmt
         )
+
+    def select(self, diagnostics: Sequence[d.Diagnostic]) -> list[d.Diagnostic]:
+        """The diagnostics reported: the selection's, without infos under ``--quiet``."""
+        chosen = self.selection.apply(diagnostics)
+        if self.quiet:
+            return [item for item in chosen if item.severity is not d.Severity.INFO]
+        return chosen
+
+    def fails(self, diagnostics: Sequence[d.Diagnostic]) -> bool:
+        """Whether the reported diagnostics fail the run (errors; warnings under --strict)."""
+        return d.fails(self.select(diagnostics), strict=self.strict)
+
+    def emit(
+        self,
+        diagnostics: Sequence[d.Diagnostic],
+        sources: Mapping[str, Source],
+        stream: TextIO,
+        *,
+        quiet_when_empty: bool = False,
+    ) -> None:
+        """Write the reported diagnostics to ``stream`` in the format asked for (the text
+        format says nothing when there is nothing to say and ``quiet_when_empty`` or
+        ``--quiet``)."""
+        from corsc import render
+
+        shown = self.select(diagnostics)
+        if self.format == "json":
+            stream.write(
+                render.render_json(
+                    shown, tool_version=__version__, sources=sources, encoding=self.encoding
+                )
+            )
+        elif self.format == "sarif":
+            stream.write(
+                render.render_sarif(
+                    shown, tool_version=__version__, sources=sources, encoding=self.encoding
+                )
+            )
+        elif self.format == "github":
+            stream.write(render.render_github(shown, sources, encoding=self.encoding))
+        elif shown or not (quiet_when_empty or self.quiet):
+            color = render.use_color(stream, self.color)
+            stream.write(
+                render.render_text(shown, sources, color=color, fold_target_notes=not self.verbose)
+            )
 
 
 class Unreadable(Exception):
@@ -93,19 +182,23 @@ def load(path: str, overrides: Sequence[str]) -> Loaded:
     return load(source, overrides)
 
 
-def load_usable(path: str, overrides: Sequence[str]) -> PolicySet | int:
+def load_usable(
+    path: str, overrides: Sequence[str], reporting: Reporting | None = None
+) -> PolicySet | int:
     """The policy set of the file at ``path`` for a command that needs one without errors; or,
-    with its diagnostics written to stderr, the exit code: 2 when it cannot be read, 1 when it
-    has errors."""
+    with its diagnostics written to stderr as text (through ``reporting``, when the command
+    has the selection controls), the exit code: 2 when it cannot be read, 1 when it has
+    errors."""
     import sys
 
+    report = reporting or Reporting.plain("text")
     try:
         loaded = load(path, overrides)
     except Unreadable as error:
-        emit_diagnostics([error.diagnostic], {}, "text", sys.stderr)
+        report.emit([error.diagnostic], {}, sys.stderr)
         return EXIT_USAGE
     if loaded.policy_set is None or loaded.has_errors:
-        emit_diagnostics(loaded.diagnostics, loaded.sources, "text", sys.stderr)
+        report.emit(loaded.diagnostics, loaded.sources, sys.stderr)
         return EXIT_POLICY
     return loaded.policy_set
 
@@ -149,3 +242,16 @@ def require_chosen_format(
             f"-o {output}: target `{target}` writes format `{chosen}` unless told otherwise; "
             f"add `-O format={suffix}` to write {suffix.upper()}"
         )
+
+
+def emit_diagnostics(
+    diagnostics: Sequence[d.Diagnostic],
+    sources: Mapping[str, Source],
+    fmt: str,
+    stream: TextIO,
+    *,
+    quiet_when_empty: bool = False,
+) -> None:
+    """Write every diagnostic to ``stream`` in ``fmt``, for a command without the selection
+    controls (``corsc import``)."""
+    Reporting.plain(fmt).emit(diagnostics, sources, stream, quiet_when_empty=quiet_when_empty)

@@ -13,12 +13,12 @@ from corsc.commands.common import (
     EXIT_OK,
     EXIT_POLICY,
     EXIT_USAGE,
+    Reporting,
     Unreadable,
     UsageError,
     add_diagnostics_format,
     add_set,
     backend_for,
-    emit_diagnostics,
     emit_options,
     load,
 )
@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from corsc import output
     from corsc.backends import Merged, MergingBackend, check
 
+    report = Reporting(args)
     backend = backend_for(args.target)
     options = emit_options(
         backend, args.target, visible(args.file), args.options, args.output or ""
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         loaded = load(args.file, args.overrides)
     except Unreadable as error:
-        emit_diagnostics([error.diagnostic], {}, args.format, sys.stderr)
+        report.emit([error.diagnostic], {}, sys.stderr)
         return EXIT_USAGE
     policy_set = loaded.policy_set
     diagnostics = list(loaded.diagnostics)
@@ -89,9 +90,9 @@ def run(args: argparse.Namespace) -> int:
 
         policy_set = evolve(policy_set, policies=(chosen,))
     if policy_set is not None and not d.fails(diagnostics):
-        diagnostics.extend(check(backend, policy_set, options))
+        diagnostics.extend(loaded.allowed(check(backend, policy_set, options)))
     diagnostics.sort(key=d.Diagnostic.sort_key)
-    failed = policy_set is None or d.fails(diagnostics, strict=args.strict)
+    failed = policy_set is None or report.fails(diagnostics)
     sources = dict(loaded.sources)
     files: list[OutputFile] = []
     merged: Merged | str | None = None
@@ -101,29 +102,20 @@ def run(args: argparse.Namespace) -> int:
         if args.merge:
             merged = _merge(backend, args.merge, files, options)
             if isinstance(merged, str):
-                emit_diagnostics(
-                    diagnostics,
-                    sources,
-                    args.format,
-                    sys.stderr,
-                    quiet_when_empty=True,
-                    verbose=args.verbose,
-                )
+                report.emit(diagnostics, sources, sys.stderr, quiet_when_empty=True)
                 print(f"corsc: error: {merged}", file=sys.stderr)
                 return EXIT_USAGE
             diagnostics.extend(merged.diagnostics)
             sources[merged.source.name] = merged.source
     # One report for the policy and the merged file: --format json/sarif is one document.
-    emit_diagnostics(
-        diagnostics, sources, args.format, sys.stderr, quiet_when_empty=True, verbose=args.verbose
-    )
+    report.emit(diagnostics, sources, sys.stderr, quiet_when_empty=True)
     if failed:
         return EXIT_POLICY
     destination = args.output
     if isinstance(merged, Merged):
         if merged.text is None:
             return EXIT_USAGE
-        if merged.fails(strict=args.strict):
+        if report.fails(merged.diagnostics):
             return EXIT_POLICY
         from pathlib import Path
 

@@ -8,7 +8,9 @@ import sys
 
 from corsc.commands.common import (
     EXIT_OK,
+    Reporting,
     UsageError,
+    add_diagnostic_controls,
     add_set,
     load_usable,
 )
@@ -31,12 +33,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sub.add_argument("--credentials", action="store_true", help="the script sends credentials")
     add_set(sub)
     sub.add_argument("--format", choices=("text", "json"), default="text")
+    add_diagnostic_controls(sub)
 
 
 def run(args: argparse.Namespace) -> int:
     from corsc import explain
 
-    policy_set = load_usable(args.file, args.overrides)
+    policy_set = load_usable(args.file, args.overrides, Reporting(args, "text"))
     if isinstance(policy_set, int):
         return policy_set
     try:
