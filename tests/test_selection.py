@@ -17,7 +17,7 @@ POLICY = """\
 policy api {
   origins "https://app.example.com", "http://localhost:3000"
   methods GET, PUT
-  unlisted reject
+  headers Cookie
 }
 """
 
@@ -31,7 +31,7 @@ def found(text: str) -> list[str]:
 
 
 def test_the_policy_reports_what_the_tests_below_silence() -> None:
-    assert found(POLICY) == ["CORS110", "CORS205", "CORS407"]
+    assert found(POLICY) == ["CORS110", "CORS205", "CORS212"]
 
 
 # ---- selection ---------------------------------------------------------------------------
@@ -39,8 +39,8 @@ def test_the_policy_reports_what_the_tests_below_silence() -> None:
 
 def test_select_and_ignore_by_code_slug_and_family() -> None:
     diagnostics = load(Source("p.cors", POLICY)).diagnostics
-    assert codes(Selection(select=["CORS4"]).apply(diagnostics)) == ["CORS407"]
-    assert codes(Selection(ignore=["local-origin"]).apply(diagnostics)) == ["CORS205", "CORS407"]
+    assert codes(Selection(select=["CORS1"]).apply(diagnostics)) == ["CORS110"]
+    assert codes(Selection(ignore=["local-origin"]).apply(diagnostics)) == ["CORS205", "CORS212"]
     assert codes(Selection(select=["cors1", "CORS20"]).apply(diagnostics)) == [
         "CORS110",
         "CORS205",
@@ -51,8 +51,8 @@ def test_select_and_ignore_by_code_slug_and_family() -> None:
 def test_the_most_specific_selector_decides_and_ignore_wins_a_tie() -> None:
     diagnostics = load(Source("p.cors", POLICY)).diagnostics
     assert codes(Selection(select=["CORS205"], ignore=["CORS2"]).apply(diagnostics)) == ["CORS205"]
-    assert codes(Selection(select=["CORS2"], ignore=["CORS205"]).apply(diagnostics)) == []
-    assert codes(Selection(select=["CORS407"], ignore=["CORS407"]).apply(diagnostics)) == []
+    assert codes(Selection(select=["CORS2"], ignore=["CORS205"]).apply(diagnostics)) == ["CORS212"]
+    assert codes(Selection(select=["CORS212"], ignore=["CORS212"]).apply(diagnostics)) == []
 
 
 def test_errors_are_always_reported_and_cannot_be_ignored() -> None:
@@ -92,8 +92,8 @@ def test_a_trailing_comment_and_a_comment_above_suppress_their_statement() -> No
     text = POLICY.replace(
         '"http://localhost:3000"', '"http://localhost:3000"  # corsc: allow CORS110'
     ).replace(
-        "  unlisted reject",
-        "  # corsc: allow unlisted-reject-same-origin -- intended\n  unlisted reject",
+        "  headers Cookie",
+        "  # corsc: allow forbidden-request-header -- intended\n  headers Cookie",
     )
     assert found(text) == ["CORS205"]
 
@@ -191,11 +191,11 @@ def test_select_ignore_and_quiet_on_check(
         assert code == 0
         return [item["code"] for item in json.loads(capsys.readouterr().out)["diagnostics"]]
 
-    assert reported() == ["CORS110", "CORS205", "CORS407"]
-    assert reported("--select", "CORS1,CORS4") == ["CORS110", "CORS407"]
-    assert reported("--ignore", "CORS407", "--ignore", "local-origin") == ["CORS205"]
-    assert reported("--quiet") == ["CORS407"]
-    assert cli.main(["check", policy_file, "--quiet", "--ignore", "CORS407"]) == 0
+    assert reported() == ["CORS110", "CORS205", "CORS212"]
+    assert reported("--select", "CORS1,CORS212") == ["CORS110", "CORS212"]
+    assert reported("--ignore", "CORS212", "--ignore", "local-origin") == ["CORS205"]
+    assert reported("--quiet") == ["CORS212"]
+    assert cli.main(["check", policy_file, "--quiet", "--ignore", "CORS212"]) == 0
     assert capsys.readouterr().out == ""
 
 
@@ -203,10 +203,10 @@ def test_strict_counts_only_reported_warnings(
     policy_file: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(["check", policy_file, "--strict"]) == 1
-    assert cli.main(["check", policy_file, "--strict", "--ignore", "CORS407"]) == 0
+    assert cli.main(["check", policy_file, "--strict", "--ignore", "CORS212"]) == 0
     assert cli.main(["compile", policy_file, "--target", "json", "--strict"]) == 1
     assert (
-        cli.main(["compile", policy_file, "--target", "json", "--strict", "--ignore", "CORS4"]) == 0
+        cli.main(["compile", policy_file, "--target", "json", "--strict", "--ignore", "CORS2"]) == 0
     )
     capsys.readouterr()
 
@@ -219,9 +219,9 @@ def test_a_bad_selector_is_a_usage_error_on_every_command(
         ["compile", policy_file, "--target", "nginx"],
         ["explain", policy_file, "--origin", "https://app.example.com"],
     ):
-        assert cli.main([*argv, "--ignore", "CORS7"]) == 2
+        assert cli.main([*argv, "--ignore", "CORS8"]) == 2
         assert capsys.readouterr().err == (
-            "corsc: error: `CORS7` names no family: no corsc code starts with CORS7\n"
+            "corsc: error: `CORS8` names no family: no corsc code starts with CORS8\n"
         )
 
 
