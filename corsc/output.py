@@ -153,6 +153,22 @@ def _plan(destinations: Sequence[Destination]) -> Plan:
     return Plan(tuple(planned), tuple(stale))
 
 
+def summary(plan: Plan, what: str) -> str:
+    """The line that says what writing ``plan`` did (``what``: the target or the outputs):
+    the file written, or how many of the set's files changed."""
+    changed = [item for item in plan.items if item.changed]
+    if len(plan.items) == 1:
+        item = plan.items[0]
+        state = "wrote" if item.changed else "up to date:"
+        return f"{state} {visible(str(item.path))} ({what})"
+    places = sorted({visible(str(item.path.parent)) for item in plan.items})
+    where = places[0] if len(places) == 1 else f"{len(places)} directories"
+    return (
+        f"wrote {len(changed)} of {len(plan.items)} files in {where} ({what}); "
+        f"{len(plan.items) - len(changed)} up to date"
+    )
+
+
 def unified_diff(plan: Plan) -> str:
     """What writing ``plan`` would change, as one unified diff (``--diff``): each changed
     file against what is on disk (nothing, for a new file), each stale file against

@@ -31,9 +31,22 @@ if TYPE_CHECKING:
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub = commands.add_parser("compile", help="compile a policy for a target")
     sub.add_argument("file", metavar="FILE")
-    sub.add_argument("--target", required=True, metavar="T")
+    sub.add_argument(
+        "--target",
+        dest="targets",
+        action="append",
+        required=True,
+        metavar="T",
+        help="the target (once: several outputs are a project's, see `corsc build`)",
+    )
     sub.add_argument("--policy", metavar="NAME", help="compile only this policy")
-    sub.add_argument("-o", "--output", metavar="PATH", help="write here (a file or a directory)")
+    sub.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="write here: the file, for a target that writes one; a directory (existing, or "
+        "ending in /) for one that writes several",
+    )
     sub.add_argument(
         "--merge", metavar="PATH", help="update this existing file in place (targets that merge)"
     )
@@ -57,6 +70,13 @@ def run(args: argparse.Namespace) -> int:
     from corsc import output
     from corsc.backends import Merged, MergingBackend, check
 
+    if len(args.targets) > 1:
+        raise UsageError(
+            f"compile writes one target, and --target was given {len(args.targets)} times "
+            f"({', '.join(args.targets)}); to write several, list them as outputs in corsc.toml "
+            "and run `corsc build` (`corsc init` writes a starter project)"
+        )
+    args.target = args.targets[0]
     backend = backend_for(args.target)
     options = emit_options(
         backend, args.target, visible(args.file), args.options, args.output or ""
@@ -128,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(output.render_stdout(files))
         return EXIT_OK
     try:
-        plan = output.plan(files, destination)
+        plan = output.plan(files, destination, args.target)
         if args.check:
             drift = plan.drift
             for path in drift:
@@ -141,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{visible(args.file)} for {args.target} that this compile no longer produces",
                 file=sys.stderr,
             )
+        print(f"corsc: {output.summary(plan, args.target)}", file=sys.stderr)
     except output.OutputError as error:
         print(f"corsc: error: {error}", file=sys.stderr)
         return EXIT_USAGE
