@@ -1,4 +1,4 @@
-"""The command line: ``corsc check | compile | explain | targets``.
+"""The command line: ``corsc check | compile | build | init | explain | targets | rule``.
 
 Each command is a module of :mod:`corsc.commands` with ``add_parser`` (its arguments) and
 ``run`` (what it does); this module builds the parser from them, runs the one asked for, and
@@ -19,12 +19,20 @@ import sys
 from collections.abc import Sequence
 
 from corsc import __version__
-from corsc.commands import check, compile, explain, targets
+from corsc.commands import build, check, compile, explain, init, rule, targets
 from corsc.commands.common import EXIT_BUG, EXIT_OK, EXIT_USAGE, UsageError
 from corsc.source import visible
 
 #: The commands, in the order ``corsc --help`` lists them.
-COMMANDS = {"check": check, "compile": compile, "explain": explain, "targets": targets}
+COMMANDS = {
+    "check": check,
+    "compile": compile,
+    "build": build,
+    "init": init,
+    "explain": explain,
+    "targets": targets,
+    "rule": rule,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
 
 #: Arguments that name files: any bytes the file system allows. Every other argument is text
 #: that may end up in an output or a message, so it must be UTF-8.
-_PATH_ARGUMENTS = frozenset({"files", "file", "output", "merge"})
+_PATH_ARGUMENTS = frozenset({"files", "file", "output", "merge", "project", "directory"})
 
 
 def _run(argv: Sequence[str] | None) -> int:

@@ -135,11 +135,11 @@ def _plan(destinations: Sequence[Destination]) -> Plan:
         if into_directory:
             _require_directory(named, named)
             directories.append(named)
-        for item in destination.files:
-            path = named / item.name if into_directory else named
+        for file in destination.files:
+            path = named / file.name if into_directory else named
             target = _final_target(path)
-            changed = _differs(target, item.content, destination.newline_tolerant)
-            planned.append(Planned(path, target, item, changed))
+            changed = _differs(target, file.content, destination.newline_tolerant)
+            planned.append(Planned(path, target, file, changed))
     seen: set[Path] = set()
     for item in planned:
         if item.target.absolute() in seen:
@@ -179,8 +179,10 @@ def unified_diff(plan: Plan) -> str:
         if path is None:
             return []
         try:
-            return read_bounded(str(path), _COMPARE_LIMIT).decode("utf-8", "replace").splitlines(
-                keepends=True
+            return (
+                read_bounded(str(path), _COMPARE_LIMIT)
+                .decode("utf-8", "replace")
+                .splitlines(keepends=True)
             )
         except OSError:
             return []

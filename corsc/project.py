@@ -107,7 +107,10 @@ class Project:
 
     def keeps(self, diagnostic: d.Diagnostic) -> bool:
         """Whether the project's rule selection reports ``diagnostic``: selected (every rule
-        when ``select`` is empty) and not ignored, by code or slug."""
+        when ``select`` is empty) and not ignored, by code or slug. Errors are always
+        reported: an error stops the output, and a failure nobody can see helps no one."""
+        if diagnostic.severity is d.Severity.ERROR:
+            return True
         names = {diagnostic.code, diagnostic.name}
         if self.select and not names & set(self.select):
             return False

@@ -17,6 +17,7 @@ from corsc.commands.common import (
     UsageError,
     add_diagnostics_format,
     add_set,
+    add_stdin_filename,
     backend_for,
     emit_diagnostics,
     emit_options,
@@ -63,6 +64,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="a target option (see `corsc targets`)",
     )
     add_set(sub)
+    add_stdin_filename(sub)
     add_diagnostics_format(sub)
 
 
@@ -78,9 +80,8 @@ def run(args: argparse.Namespace) -> int:
         )
     args.target = args.targets[0]
     backend = backend_for(args.target)
-    options = emit_options(
-        backend, args.target, visible(args.file), args.options, args.output or ""
-    )
+    name = args.stdin_filename if args.file == "-" and args.stdin_filename else args.file
+    options = emit_options(backend, args.target, visible(name), args.options, args.output or "")
     if args.check and not (args.output or args.merge):
         raise UsageError("--check compares with files on disk: give -o PATH or --merge PATH")
     if args.merge and args.output:
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     if args.merge and not isinstance(backend, MergingBackend):
         raise UsageError(f"target `{args.target}` cannot --merge; write with -o instead")
     try:
-        loaded = load(args.file, args.overrides)
+        loaded = load(args.file, args.overrides, args.stdin_filename)
     except Unreadable as error:
         emit_diagnostics([error.diagnostic], {}, args.format, sys.stderr)
         return EXIT_USAGE
