@@ -163,6 +163,8 @@ def summary(plan: Plan, what: str) -> str:
         return f"{state} {visible(str(item.path))} ({what})"
     places = sorted({visible(str(item.path.parent)) for item in plan.items})
     where = places[0] if len(places) == 1 else f"{len(places)} directories"
+    if not changed:
+        return f"up to date: {len(plan.items)} files in {where} ({what})"
     return (
         f"wrote {len(changed)} of {len(plan.items)} files in {where} ({what}); "
         f"{len(plan.items) - len(changed)} up to date"

@@ -199,7 +199,9 @@ class _Reader:
 
     def rules(self, where: str, value: object) -> tuple[str, ...]:
         names = self.strings(where, value, '["CORS602", "unlisted-reject-same-origin"]')
-        known = {code for code in d.CATALOGUE} | {kind.name for kind in d.CATALOGUE.values()}
+        from corsc.rules import catalogue
+
+        known = {*catalogue(), *(kind.name for kind in catalogue().values())}
         for name in names:
             if name not in known:
                 self.problem(where, f"`{visible(name)}` is no rule's code or slug (`corsc rule`)")
@@ -264,13 +266,15 @@ class _Reader:
         listed = self.strings("policies", data.get("policies"), '["cors/api.cors"]')
         policies = [self.root / item for item in listed] or [output.policy for output in read]
         explicit = self.strings("targets", data.get("targets"), '["nginx"]')
+        select = self.rules("select", data.get("select"))
+        ignore = self.rules("ignore", data.get("ignore"))
         return Project(
             path=path,
             targets=tuple(dict.fromkeys([*explicit, *(output.target for output in read)])),
             problems=tuple(self.problems),
             policies=tuple(dict.fromkeys(policies)),
-            select=self.rules("select", data.get("select")),
-            ignore=self.rules("ignore", data.get("ignore")),
+            select=select,
+            ignore=ignore,
             outputs=tuple(read),
             environments=tuple(sorted(environments)),
         )

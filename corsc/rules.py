@@ -45,13 +45,19 @@ class Rule:
         )
 
 
-def find(code_or_name: str) -> Rule:
-    """The rule with this code (any case) or slug; :class:`LookupError` naming the closest
-    one otherwise. Every backend is loaded first, so the targets' own rules are known."""
+def catalogue() -> dict[str, d.Kind]:
+    """Every rule: the catalogue with every backend loaded, so the targets' own are there."""
     from corsc.backends import MODULES, get
 
     for name in MODULES:
         get(name)
+    return d.CATALOGUE
+
+
+def find(code_or_name: str) -> Rule:
+    """The rule with this code (any case) or slug; :class:`LookupError` naming the closest
+    one otherwise."""
+    catalogue()
     wanted = code_or_name.strip()
     code = wanted.upper() if wanted.upper() in d.CATALOGUE else None
     if code is None:

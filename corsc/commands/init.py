@@ -24,8 +24,9 @@ let trusted = "https://app.example.com"
 
 policy api {
   origins     trusted
-  # What a script may send: the methods and request headers beyond the always-allowed ones.
-  methods     GET, POST, PUT, DELETE
+  # What a script may send beyond what browsers always allow (GET, HEAD, POST and the
+  # safelisted headers): the methods and request headers that need a preflight.
+  methods     PUT, DELETE
   headers     Content-Type, Authorization
   # Response headers scripts may read.
   expose      X-Request-Id
