@@ -30,6 +30,7 @@ from corsc.commands.common import (
 from corsc.source import visible
 
 if TYPE_CHECKING:
+    from corsc.frontend import Loaded
     from corsc.output import Destination
     from corsc.project import Output, Project
     from corsc.source import Source
@@ -87,8 +88,9 @@ def run(args: argparse.Namespace) -> int:
     sources: dict[str, Source] = {}
     destinations: list[Destination] = []
     failed = False
+    cache: dict[tuple[str, tuple[str, ...]], Loaded] = {}
     for item in project.outputs:
-        built = _build(item, args.env, project, diagnostics, sources)
+        built = _build(item, args.env, project, diagnostics, sources, cache)
         failed = failed or built is None
         if built is not None:
             destinations.append(built)
@@ -128,20 +130,25 @@ def _build(
     project: Project,
     diagnostics: list[d.Diagnostic],
     sources: dict[str, Source],
+    cache: dict[tuple[str, tuple[str, ...]], Loaded],
 ) -> Destination | None:
     """Compile one output: its destination, or ``None`` when it cannot be written (its
-    diagnostics are added to ``diagnostics`` either way, as the project selects them)."""
+    diagnostics are added to ``diagnostics`` either way, as the project selects them). A
+    policy file with the same ``--set`` values is loaded once for every output (``cache``)."""
     from corsc.backends import check
     from corsc.output import Destination, with_newlines
 
     backend = backend_for(item.target)
     policy = shown(item.policy)
     options = emit_options(backend, item.target, visible(policy), item.options, shown(item.path))
+    overrides = tuple(item.overrides(environment))
     try:
-        loaded = load(policy, item.overrides(environment))
+        loaded = cache.get((policy, overrides)) or load(policy, overrides)
     except Unreadable as error:
-        diagnostics.append(error.diagnostic)
+        if error.diagnostic not in diagnostics:
+            diagnostics.append(error.diagnostic)
         return None
+    cache[(policy, overrides)] = loaded
     sources.update(loaded.sources)
     found = list(loaded.diagnostics)
     if loaded.policy_set is not None and not d.fails(found):
