@@ -16,8 +16,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from bench_cold_start import timed  # run from the checkout's root, as this script's commands
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 2.5
@@ -29,14 +30,6 @@ OUTPUTS = {
     "django": "app/cors_django.py",
     "flask": "app/cors_flask.py",
 }
-
-
-def timed(command: list[str], cwd: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run(
-        command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd
-    )
-    return time.perf_counter() - start
 
 
 def main() -> int:

@@ -153,6 +153,15 @@ def _plan(destinations: Sequence[Destination]) -> Plan:
     return Plan(tuple(planned), tuple(stale))
 
 
+def drift_report(plan: Plan) -> list[str]:
+    """What ``--check`` says about a plan: one line per file to write or remove."""
+    return [
+        f"{visible(str(path))} is "
+        + ("no longer produced" if path in plan.stale else "out of date")
+        for path in plan.drift
+    ]
+
+
 def summary(plan: Plan, what: str) -> str:
     """The line that says what writing ``plan`` did (``what``: the target or the outputs):
     the file written, or how many of the set's files changed."""

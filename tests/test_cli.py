@@ -386,6 +386,8 @@ def test_check_takes_files_and_directories_each_once_sorted(capsys, tmp_path: Pa
     (tmp_path / "b" / "deeper").mkdir()
     (tmp_path / "b" / "deeper" / "a.cors").write_text(WARNS)
     (tmp_path / "b" / "notes.txt").write_text("not a policy")
+    (tmp_path / "b" / ".venv").mkdir()  # hidden directories are not searched
+    (tmp_path / "b" / ".venv" / "x.cors").write_text(BAD)
     (tmp_path / "a.cors").write_text(WARNS)
     named = [str(tmp_path / "b"), str(tmp_path / "a.cors"), str(tmp_path / "b" / "z.cors")]
     code, out, _ = run(capsys, "check", *named, "--format", "json")

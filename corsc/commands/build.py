@@ -103,9 +103,8 @@ def run(args: argparse.Namespace) -> int:
         if args.check or args.diff:
             if args.diff:
                 sys.stdout.write(output.unified_diff(plan))
-            for path in plan.drift:
-                what = "no longer produced" if path in plan.stale else "out of date"
-                print(f"corsc: {visible(str(path))} is {what}", file=sys.stderr)
+            for line in output.drift_report(plan):
+                print(f"corsc: {line}", file=sys.stderr)
             return EXIT_DRIFT if plan.drift else EXIT_OK
         for path in output.write_all(plan):
             print(

@@ -8,6 +8,7 @@ the project itself is checked: its policies, against the targets of its outputs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -53,11 +54,21 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def policy_files(named: list[str]) -> list[str]:
     """The files named, each directory replaced by the ``*.cors`` files below it (sorted), each
-    file once; a usage error for a directory that holds none."""
+    file once; a usage error for a directory that holds none. Hidden directories (``.git``,
+    ``.venv``) are not searched, symbolic links to directories are not followed, and a
+    directory that cannot be read or vanishes meanwhile is passed over."""
     files: list[str] = []
     for name in named:
         if name != "-" and Path(name).is_dir():
-            found = sorted(str(path) for path in Path(name).rglob("*.cors") if path.is_file())
+            found = []
+            for root, directories, names in os.walk(name):
+                directories[:] = [each for each in directories if not each.startswith(".")]
+                found.extend(
+                    os.path.join(root, each)
+                    for each in names
+                    if each.endswith(".cors") and os.path.isfile(os.path.join(root, each))
+                )
+            found.sort()
             if not found:
                 raise UsageError(f"{visible(name)} is a directory without any .cors file")
             files.extend(found)

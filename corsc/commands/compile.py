@@ -151,11 +151,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         plan = output.plan(files, destination, args.target)
         if args.check:
-            drift = plan.drift
-            for path in drift:
-                what = "no longer produced" if path in plan.stale else "out of date"
-                print(f"corsc: {visible(str(path))} is {what}", file=sys.stderr)
-            return EXIT_DRIFT if drift else EXIT_OK
+            for line in output.drift_report(plan):
+                print(f"corsc: {line}", file=sys.stderr)
+            return EXIT_DRIFT if plan.drift else EXIT_OK
         for path in output.write_all(plan):
             print(
                 f"corsc: removed {visible(str(path))}: an earlier output of "
