@@ -60,7 +60,7 @@ def policy_files(named: list[str]) -> list[str]:
     files: list[str] = []
     for name in named:
         if name != "-" and Path(name).is_dir():
-            found = []
+            found: list[str] = []
             for root, directories, names in os.walk(name):
                 directories[:] = [each for each in directories if not each.startswith(".")]
                 found.extend(
