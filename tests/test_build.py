@@ -175,6 +175,14 @@ def test_usage_errors(capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert "output 3: `path`: must be a path (relative to the project file)" in err
     (tmp_path / "corsc.toml").write_text(PROJECT)
     (tmp_path / "api.cors").write_text(POLICY)
+    (tmp_path / "corsc.toml").write_text(PROJECT.replace('"iis"', '"iss"'))
+    code, _, err = corsc(capsys, "build")
+    assert (code, err) == (
+        2,
+        f"corsc: error: {tmp_path / 'corsc.toml'}: output 3: unknown target `iss`; did you "
+        "mean `iis`? (`corsc targets` lists them)\n",
+    )
+    (tmp_path / "corsc.toml").write_text(PROJECT)
     code, _, err = corsc(capsys, "build", "--env", "prod")
     assert (code, err) == (
         2,

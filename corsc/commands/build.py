@@ -84,6 +84,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"no environment `{args.env}` in {visible(str(project.path))} (environments: {known})"
         )
+    for number, item in enumerate(project.outputs, start=1):
+        try:
+            backend_for(item.target)
+        except UsageError as error:
+            raise UsageError(f"{visible(str(project.path))}: output {number}: {error}") from None
     diagnostics: list[d.Diagnostic] = []
     sources: dict[str, Source] = {}
     destinations: list[Destination] = []
