@@ -17,7 +17,7 @@ from corsc.backends import EmitOptions, Option, OutputFile
 from corsc.capabilities import all_supported
 from corsc.diagnostics import Diagnostic
 from corsc.ir import OriginPattern, PatternKind, Policy, PolicySet, to_data
-from corsc.provenance import provenance
+from corsc.provenance import provenance, provenance_name
 from corsc.source import Span
 
 FORMAT_VERSION = 1
@@ -95,7 +95,10 @@ class JsonBackend:
             "file": policy_set.file,
             "policies": [policy_data(policy, policy_set.file) for policy in policy_set.policies],
         }
-        content = _dumps(document) + "\n"
+        # The file as the provenance names it, its base name: the bytes of the output must
+        # not depend on the directory corsc ran in or the path the policy was named by.
+        content = _dumps(_renamed(document, policy_set.file, provenance_name(policy_set.file)))
+        content += "\n"
         stem = policy_set.file.rsplit("/", 1)[-1].removesuffix(".cors") or "policy"
         return [OutputFile(f"{stem}.json", content, "anywhere a tool reads it", comment="")]
 
@@ -104,6 +107,18 @@ BACKEND = JsonBackend()
 
 
 _ONE_LINE = ("entries", "denies")
+
+
+def _renamed(data: Any, file: str, name: str) -> Any:
+    """``data`` with every ``"file": file`` field saying ``name`` instead."""
+    if isinstance(data, dict):
+        return {
+            key: name if key == "file" and value == file else _renamed(value, file, name)
+            for key, value in data.items()
+        }
+    if isinstance(data, list):
+        return [_renamed(item, file, name) for item in data]
+    return data
 
 
 def _dumps(document: dict[str, Any]) -> str:

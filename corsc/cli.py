@@ -1,5 +1,5 @@
-"""The command line: ``corsc check | compile | explain | import | probe | targets | fmt | lsp |
-completion``.
+"""The command line: ``corsc check | compile | build | init | explain | import | probe |
+targets | rule | fmt | lsp | completion``.
 
 Each command is a module of :mod:`corsc.commands` with ``add_parser`` (its arguments) and
 ``run`` (what it does); this module builds the parser from them, runs the one asked for, and
@@ -22,14 +22,17 @@ from collections.abc import Sequence
 
 from corsc import __version__
 from corsc.commands import (
+    build,
     check,
     compile,
     completion,
     explain,
     fmt,
     import_,
+    init,
     lsp,
     probe,
+    rule,
     targets,
 )
 from corsc.commands.common import EXIT_BUG, EXIT_OK, EXIT_USAGE, UsageError
@@ -39,10 +42,13 @@ from corsc.source import visible
 COMMANDS = {
     "check": check,
     "compile": compile,
+    "build": build,
+    "init": init,
     "explain": explain,
     "import": import_,
     "probe": probe,
     "targets": targets,
+    "rule": rule,
     "fmt": fmt,
     "lsp": lsp,
     "completion": completion,
@@ -95,7 +101,7 @@ def parser() -> argparse.ArgumentParser:
 
 #: Arguments that name files: any bytes the file system allows. Every other argument is text
 #: that may end up in an output or a message, so it must be UTF-8.
-PATH_ARGUMENTS = frozenset({"files", "file", "output", "merge"})
+PATH_ARGUMENTS = frozenset({"files", "file", "output", "merge", "project", "directory"})
 
 
 def _run(argv: Sequence[str] | None) -> int:

@@ -160,6 +160,9 @@ INVALID_OVERRIDE = kind(
     "CORS011", "invalid-override", E, "a `--set` that is malformed or names no binding"
 )
 TOO_MANY_ERRORS = kind("CORS012", "too-many-errors", E, "syntax errors stopped being reported")
+INVALID_PROJECT = kind(
+    "CORS030", "invalid-project", E, "a project file (corsc.toml) corsc cannot use"
+)
 
 # ---- 1xx: origins and patterns ---------------------------------------------------------
 NOT_AN_ORIGIN = kind("CORS101", "origin-not-an-origin", E, "not a scheme://host[:port] origin")

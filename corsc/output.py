@@ -80,32 +80,134 @@ _COMPARE_LIMIT = 64 * 1024 * 1024
 _HEADER_LIMIT = 4096
 
 
-def plan(files: Sequence[OutputFile], destination: str) -> Plan:
-    """Map output files to paths: a single file goes to ``destination`` unless it is an
-    existing directory; several always go into the directory ``destination``. Every path is
-    checked here, before anything is written: a target that is not a regular file (or a
-    symbolic link to one), a directory that is not one, or a path the system refuses (too
-    long, too deep) is an :class:`OutputError`."""
-    if not destination or "\0" in destination:
-        raise OutputError(destination, "not a usable path")
+@frozen
+class Destination:
+    """One output of a set: its files and where they go (``-o``, or a project output's
+    ``path``). ``target`` names the target in messages. ``newline_tolerant``: a file on disk
+    that differs from its output only in newline style (every line ending LF, or every one
+    CRLF) is up to date — set when the project declares the style, so that a checkout that
+    converts line endings is not drift."""
+
+    files: tuple[OutputFile, ...]
+    path: str
+    target: str = ""
+    newline_tolerant: bool = False
+
+
+def plan(files: Sequence[OutputFile], destination: str, target: str = "") -> Plan:
+    """The plan of one output: :func:`plan_set` of one destination."""
+    return plan_set([Destination(tuple(files), destination, target)])
+
+
+def plan_set(destinations: Sequence[Destination]) -> Plan:
+    """Map every output file of a set to its path and find the set's stale files. A single
+    file goes to its destination unless that is an existing directory or ends with ``/``;
+    several go into the directory it names, which must exist or end with ``/`` (a target that
+    writes several files never turns ``-o cors.conf`` into a directory). Every path is checked
+    here, before anything is written: a target that is not a regular file (or a symbolic link
+    to one), a directory that is not one, two outputs on one path, or a path the system
+    refuses (too long, too deep) is an :class:`OutputError`."""
+    for destination in destinations:
+        if not destination.path or "\0" in destination.path:
+            raise OutputError(destination.path, "not a usable path")
     try:
-        return _plan(files, destination)
+        return _plan(destinations)
     except OSError as error:
-        raise OutputError(error.filename or destination, error.strerror or str(error)) from None
+        raise OutputError(error.filename or "", error.strerror or str(error)) from None
 
 
-def _plan(files: Sequence[OutputFile], destination: str) -> Plan:
-    named = Path(destination)
-    into_directory = len(files) > 1 or named.is_dir() or destination.endswith(os.sep)
-    if into_directory:
-        _require_directory(named, named)
-    planned = []
-    for item in files:
-        path = named / item.name if into_directory else named
-        target = _final_target(path)
-        planned.append(Planned(path, target, item, _differs(target, item.content)))
-    stale = _stale(named, files, {item.path.name for item in planned}) if into_directory else ()
+def _plan(destinations: Sequence[Destination]) -> Plan:
+    planned: list[Planned] = []
+    directories: list[Path] = []
+    for destination in destinations:
+        named = Path(destination.path)
+        into_directory = named.is_dir() or destination.path.endswith(("/", os.sep))
+        if len(destination.files) > 1 and not into_directory:
+            _require_directory(named, named)  # an existing file: "it is a file, not a directory"
+            shown = visible(destination.path)
+            names = ", ".join(visible(item.name) for item in destination.files)
+            raise OutputError(
+                destination.path,
+                f"target {destination.target or 'this target'} writes "
+                f"{len(destination.files)} files ({names}), so the path names a directory: "
+                f"an existing one, or `{shown}/` to create it",
+            )
+        if into_directory:
+            _require_directory(named, named)
+            directories.append(named)
+        for file in destination.files:
+            path = named / file.name if into_directory else named
+            target = _final_target(path)
+            changed = _differs(target, file.content, destination.newline_tolerant)
+            planned.append(Planned(path, target, file, changed))
+    seen: set[Path] = set()
+    for item in planned:
+        if item.target.absolute() in seen:
+            raise OutputError(item.path, "two outputs of this set write it")
+        seen.add(item.target.absolute())
+    files = [item for destination in destinations for item in destination.files]
+    produced = seen | {item.path.absolute() for item in planned}
+    stale: list[Path] = []
+    for directory in dict.fromkeys(directories):
+        stale.extend(_stale(directory, files, produced))
     return Plan(tuple(planned), tuple(stale))
+
+
+def drift_report(plan: Plan) -> list[str]:
+    """What ``--check`` says about a plan: one line per file to write or remove."""
+    return [
+        f"{visible(str(path))} is "
+        + ("no longer produced" if path in plan.stale else "out of date")
+        for path in plan.drift
+    ]
+
+
+def summary(plan: Plan, what: str) -> str:
+    """The line that says what writing ``plan`` did (``what``: the target or the outputs):
+    the file written, or how many of the set's files changed."""
+    changed = [item for item in plan.items if item.changed]
+    if len(plan.items) == 1:
+        item = plan.items[0]
+        state = "wrote" if item.changed else "up to date:"
+        return f"{state} {visible(str(item.path))} ({what})"
+    places = sorted({visible(str(item.path.parent)) for item in plan.items})
+    where = places[0] if len(places) == 1 else f"{len(places)} directories"
+    if not changed:
+        return f"up to date: {len(plan.items)} files in {where} ({what})"
+    return (
+        f"wrote {len(changed)} of {len(plan.items)} files in {where} ({what}); "
+        f"{len(plan.items) - len(changed)} up to date"
+    )
+
+
+def unified_diff(plan: Plan) -> str:
+    """What writing ``plan`` would change, as one unified diff (``--diff``): each changed
+    file against what is on disk (nothing, for a new file), each stale file against
+    nothing."""
+    import difflib
+
+    def lines(path: Path | None) -> list[str]:
+        if path is None:
+            return []
+        try:
+            return (
+                read_bounded(str(path), _COMPARE_LIMIT)
+                .decode("utf-8", "replace")
+                .splitlines(keepends=True)
+            )
+        except OSError:
+            return []
+
+    parts: list[str] = []
+    for item in plan.items:
+        if item.changed:
+            shown = visible(str(item.path))
+            new = item.file.content.splitlines(keepends=True)
+            parts.extend(difflib.unified_diff(lines(item.target), new, shown, shown))
+    for path in plan.stale:
+        shown = visible(str(path))
+        parts.extend(difflib.unified_diff(lines(path), [], shown, "/dev/null"))
+    return "".join(part if part.endswith("\n") else part + "\n" for part in parts)
 
 
 def _require_directory(directory: Path, path: Path) -> None:
@@ -144,20 +246,38 @@ def _final_target(path: Path) -> Path:
     return target
 
 
-def _differs(path: Path, content: str) -> bool:
+def _differs(path: Path, content: str, newline_tolerant: bool = False) -> bool:
     try:
         # Bytes, then decode: read_text would turn CRLF into LF, so a merged CRLF file (IIS
         # web.config) would always look out of date.
         existing = read_bounded(str(path), _COMPARE_LIMIT).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return True
-    return comparable(existing) != comparable(content)
+    if comparable(existing) == comparable(content):
+        return False
+    return not (newline_tolerant and _one_style(existing) and _lf(existing) == _lf(content))
 
 
-def _stale(directory: Path, files: Sequence[OutputFile], produced: set[str]) -> list[Path]:
+def _lf(text: str) -> str:
+    return comparable(text).replace("\r\n", "\n")
+
+
+def _one_style(text: str) -> bool:
+    """Every line of ``text`` ends the same way: all LF, or all CRLF (a conversion made by a
+    checkout, never a file edited in two styles)."""
+    crlf = text.count("\r\n")
+    return crlf in (0, text.count("\n")) and text.count("\r") == crlf
+
+
+def with_newlines(content: str, newline: str) -> str:
+    """``content`` (LF, as every backend writes) in the newline style ``lf`` or ``crlf``."""
+    return content.replace("\n", "\r\n") if newline == "crlf" else content
+
+
+def _stale(directory: Path, files: Sequence[OutputFile], produced: set[Path]) -> list[Path]:
     """Regular files in ``directory`` (not symbolic links, not corsc's temporaries) whose
-    header names the same source and target as this compile's, and which it does not
-    produce. A file without that exact header is never touched."""
+    header names the same source and target as one of this set's files, and which the set
+    does not produce. A file without such a header is never touched."""
     own = {header for item in files if (header := header_of(item.content)) is not None}
     if not own:
         return []
@@ -171,7 +291,7 @@ def _stale(directory: Path, files: Sequence[OutputFile], produced: set[str]) -> 
     stale = []
     for entry in entries:
         if (
-            entry.name in produced
+            Path(entry.path).absolute() in produced
             or entry.name.startswith(".")
             or _extension(entry.name) not in extensions
         ):

@@ -101,8 +101,9 @@ def test_unreadable_input_exit_2(capsys, tmp_path: Path, content, expected) -> N
 
 
 def test_directory_input_exit_2(capsys, tmp_path: Path) -> None:
-    code, out, _ = run(capsys, "check", str(tmp_path))
-    assert code == 2 and "is a directory" in out
+    # A directory stands for its policies; one without any is a usage error.
+    code, _, err = run(capsys, "check", str(tmp_path))
+    assert code == 2 and "is a directory without any .cors file" in err
 
 
 def test_byte_order_mark_is_accepted(capsys, tmp_path: Path) -> None:
@@ -394,3 +395,155 @@ def test_target_notes_are_one_line_unless_verbose(capsys: pytest.CaptureFixture[
         capsys, "compile", example, "--target", "fastapi", "--policy", "public", "--format", "json"
     )
     assert [item["code"] for item in json.loads(document)["diagnostics"]].count("CORS602") == 6
+
+
+# ---- the CLI contract: several inputs, one target per compile, -o, explain --expect ---------
+
+
+def test_check_takes_files_and_directories_each_once_sorted(capsys, tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "z.cors").write_text(WARNS)
+    (tmp_path / "b" / "deeper").mkdir()
+    (tmp_path / "b" / "deeper" / "a.cors").write_text(WARNS)
+    (tmp_path / "b" / "notes.txt").write_text("not a policy")
+    (tmp_path / "b" / ".venv").mkdir()  # hidden directories are not searched
+    (tmp_path / "b" / ".venv" / "x.cors").write_text(BAD)
+    (tmp_path / "a.cors").write_text(WARNS)
+    named = [str(tmp_path / "b"), str(tmp_path / "a.cors"), str(tmp_path / "b" / "z.cors")]
+    code, out, _ = run(capsys, "check", *named, "--format", "json")
+    assert code == 0
+    files = [item["file"] for item in json.loads(out)["diagnostics"]]
+    assert files == [
+        str(tmp_path / "a.cors"),
+        str(tmp_path / "b" / "deeper" / "a.cors"),
+        str(tmp_path / "b" / "z.cors"),
+    ]
+    (tmp_path / "empty").mkdir()
+    code, _, err = run(capsys, "check", str(tmp_path / "empty"))
+    assert (code, err) == (
+        2,
+        f"corsc: error: {tmp_path / 'empty'} is a directory without any .cors file\n",
+    )
+
+
+def test_stdin_filename_names_the_policy_read_from_dash(
+    capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(WARNS.encode())))
+    code, out, _ = run(capsys, "check", "-", "--stdin-filename", "cors/api.cors")
+    assert code == 0
+    assert "--> cors/api.cors:2:11" in out
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(GOOD.encode())))
+    code, out, _ = run(capsys, "compile", "-", "--target", "json", "--stdin-filename", "a.cors")
+    assert code == 0
+    assert '"generated_by": "corsc ' in out and " from a.cors for target json;" in out
+    assert '"file": "a.cors"' in out
+
+
+def test_several_targets_on_compile_point_to_build(capsys, policy) -> None:
+    code, out, err = run(
+        capsys, "compile", str(policy(GOOD)), "--target", "nginx", "--target", "iis"
+    )
+    assert (code, out) == (2, "")
+    assert err == (
+        "corsc: error: compile writes one target, and --target was given 2 times (nginx, iis); "
+        "to write several, list them as outputs in corsc.toml and run `corsc build` "
+        "(`corsc init` writes a starter project)\n"
+    )
+
+
+def test_o_is_a_file_for_one_file_targets_and_a_directory_for_several(
+    capsys, policy, tmp_path: Path
+) -> None:
+    path = str(policy(GOOD))
+    code, _, err = run(
+        capsys, "compile", path, "--target", "nginx", "-o", str(tmp_path / "cors.conf")
+    )
+    assert code == 2
+    assert err.splitlines()[-1] == (
+        f"corsc: error: cannot write {tmp_path / 'cors.conf'}: target nginx writes 2 files "
+        "(corsc-api.http.conf, corsc-api.conf), so the path names a directory: an existing "
+        f"one, or `{tmp_path / 'cors.conf'}/` to create it"
+    )
+    assert not (tmp_path / "cors.conf").exists()
+    code, _, err = run(capsys, "compile", path, "--target", "nginx", "-o", f"{tmp_path / 'conf'}/")
+    assert code == 0
+    assert err.splitlines()[-1] == (
+        f"corsc: wrote 2 of 2 files in {tmp_path / 'conf'} (nginx); 0 up to date"
+    )
+    code, _, err = run(capsys, "compile", path, "--target", "iis", "-o", str(tmp_path / "w.config"))
+    assert (code, err.splitlines()[-1]) == (0, f"corsc: wrote {tmp_path / 'w.config'} (iis)")
+    code, _, err = run(capsys, "compile", path, "--target", "iis", "-o", str(tmp_path / "w.config"))
+    assert err.splitlines()[-1] == f"corsc: up to date: {tmp_path / 'w.config'} (iis)"
+
+
+def test_json_bytes_do_not_depend_on_the_working_directory(
+    capsys, policy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = policy(GOOD)
+    outputs = []
+    for cwd, named in ((tmp_path, "api.cors"), (tmp_path.parent, f"{tmp_path.name}/api.cors")):
+        monkeypatch.chdir(cwd)
+        outputs.append(run(capsys, "compile", named, "--target", "json")[1])
+    outputs.append(run(capsys, "compile", str(path), "--target", "json")[1])
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert '"file": "api.cors"' in outputs[0]
+
+
+def test_targets_name_shows_only_that_target(capsys) -> None:
+    code, out, _ = run(capsys, "targets", "fastapi", "--format", "json")
+    assert code == 0
+    assert [row["names"] for row in json.loads(out)["targets"]] == [["starlette", "fastapi"]]
+    code, text, _ = run(capsys, "targets", "nginx")
+    assert code == 0 and text.startswith("nginx\n") and "\niis" not in text
+    code, _, err = run(capsys, "targets", "ngnix")
+    assert code == 2 and "did you mean `nginx`?" in err
+
+
+EXPECT = 'policy api {\n  origins "https://app.example.com"\n}\n'
+
+
+@pytest.mark.parametrize(
+    ("origin", "expect", "code"),
+    [
+        ("https://app.example.com", "allow", 0),
+        ("https://app.example.com", "block", 1),
+        ("https://evil.example", "block", 0),
+        ("https://evil.example", "allow", 1),
+    ],
+)
+def test_explain_expect(capsys, policy, origin: str, expect: str, code: int) -> None:
+    result = run(capsys, "explain", str(policy(EXPECT)), "--origin", origin, "--expect", expect)
+    assert result[0] == code
+    if code:
+        assert result[2].startswith(f"corsc: expected {expect}, but the browser's verdict is: ")
+
+
+@pytest.mark.parametrize(
+    ("origin", "warning"),
+    [
+        (
+            "app.example.com",
+            'no browser sends the Origin `app.example.com`: "app.example.com" has no scheme; '
+            'write the scheme browsers use, for example "https://app.example.com"',
+        ),
+        (
+            "https://app.example.com:443",
+            "no browser sends the Origin `https://app.example.com:443` (browsers never send "
+            "the default port 443); it sends `https://app.example.com`",
+        ),
+        (
+            "https://*.example.com",
+            "no browser sends the Origin `https://*.example.com`: it is a pattern, and a "
+            "browser sends one origin",
+        ),
+    ],
+)
+def test_explain_warns_on_an_origin_no_browser_sends(capsys, policy, origin, warning) -> None:
+    code, out, err = run(capsys, "explain", str(policy(EXPECT)), "--origin", origin)
+    assert code == 0 and "verdict: blocked" in out
+    assert err == f"corsc: warning: {warning}\n"
+    assert run(capsys, "explain", str(policy(EXPECT)), "--origin", "null")[2] == ""
+    assert run(capsys, "explain", str(policy(EXPECT)), "--origin", "https://a.example")[2] == ""

@@ -74,10 +74,17 @@ def test_plan_single_file_and_directory(tmp_path: Path) -> None:
     assert output.plan(one, str(tmp_path / "out.config")).items[0].path == tmp_path / "out.config"
     assert output.plan(one, str(tmp_path)).items[0].path == tmp_path / "web.config"
     two = [OutputFile("a", "1", ""), OutputFile("b", "2", "")]
-    assert [p.path for p in output.plan(two, str(tmp_path / "new")).items] == [
+    assert [p.path for p in output.plan(two, f"{tmp_path / 'new'}/").items] == [
         tmp_path / "new" / "a",
         tmp_path / "new" / "b",
     ]
+    # Several files never turn a name that does not exist yet into a directory.
+    with pytest.raises(output.OutputError) as raised:
+        output.plan(two, str(tmp_path / "cors.conf"), "nginx")
+    assert str(raised.value) == (
+        f"cannot write {tmp_path / 'cors.conf'}: target nginx writes 2 files (a, b), so the "
+        f"path names a directory: an existing one, or `{tmp_path / 'cors.conf'}/` to create it"
+    )
 
 
 def write(path: Path, content: str) -> None:
@@ -266,7 +273,7 @@ def test_a_failure_while_staging_removes_every_temporary(
         real(descriptor)
 
     monkeypatch.setattr(os, "fsync", fsync)
-    code, _, err = corsc(capsys, "compile", source(NGINX_TWO), "--target", "nginx", "-o", str(out))
+    code, _, err = corsc(capsys, "compile", source(NGINX_TWO), "--target", "nginx", "-o", f"{out}/")
     assert code == 2
     assert "No space left on device" in err
     assert not out.exists()  # the directory it created is gone too
@@ -416,7 +423,7 @@ def test_merge_refuses_what_is_not_a_regular_file(capsys, source, tmp_path: Path
 def test_a_renamed_policy_leaves_no_stale_snippet(capsys, source, tmp_path: Path) -> None:
     out = tmp_path / "conf"
     path = source(NGINX_TWO)
-    assert corsc(capsys, "compile", path, "--target", "nginx", "-o", str(out))[0] == 0
+    assert corsc(capsys, "compile", path, "--target", "nginx", "-o", f"{out}/")[0] == 0
     assert sorted(os.listdir(out)) == [
         "corsc-api.conf",
         "corsc-api.http.conf",

@@ -171,14 +171,28 @@ class Unreadable(Exception):
         self.diagnostic = diagnostic
 
 
-def load(path: str, overrides: Sequence[str]) -> Loaded:
-    """The policy file at ``path``, loaded; :class:`Unreadable` when it cannot be read."""
+def add_stdin_filename(sub: argparse.ArgumentParser) -> None:
+    """``--stdin-filename NAME``: what to call the policy read from ``-``."""
+    sub.add_argument(
+        "--stdin-filename",
+        metavar="NAME",
+        help="the file name to report for a policy read from `-` (editors, pre-commit)",
+    )
+
+
+def load(path: str, overrides: Sequence[str], stdin_name: str | None = None) -> Loaded:
+    """The policy file at ``path``, loaded; :class:`Unreadable` when it cannot be read. A
+    policy read from ``-`` is called ``stdin_name`` when given (in diagnostics, outputs and
+    their provenance), ``-`` otherwise."""
     from corsc.frontend import load, read_source
+    from corsc.source import Source, visible
 
     source, problem = read_source(path)
     if problem is not None:
         raise Unreadable(problem)
     assert source is not None
+    if path == "-" and stdin_name:
+        source = Source(visible(stdin_name), source.text)
     return load(source, overrides)
 
 

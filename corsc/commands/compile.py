@@ -18,6 +18,7 @@ from corsc.commands.common import (
     UsageError,
     add_diagnostics_format,
     add_set,
+    add_stdin_filename,
     backend_for,
     emit_options,
     load,
@@ -31,9 +32,22 @@ if TYPE_CHECKING:
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub = commands.add_parser("compile", help="compile a policy for a target")
     sub.add_argument("file", metavar="FILE")
-    sub.add_argument("--target", required=True, metavar="T")
+    sub.add_argument(
+        "--target",
+        dest="targets",
+        action="append",
+        required=True,
+        metavar="T",
+        help="the target (once: several outputs are a project's, see `corsc build`)",
+    )
     sub.add_argument("--policy", metavar="NAME", help="compile only this policy")
-    sub.add_argument("-o", "--output", metavar="PATH", help="write here (a file or a directory)")
+    sub.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="write here: the file, for a target that writes one; a directory (existing, or "
+        "ending in /) for one that writes several",
+    )
     sub.add_argument(
         "--merge", metavar="PATH", help="update this existing file in place (targets that merge)"
     )
@@ -50,6 +64,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="a target option (see `corsc targets`)",
     )
     add_set(sub)
+    add_stdin_filename(sub)
     add_diagnostics_format(sub)
 
 
@@ -57,11 +72,17 @@ def run(args: argparse.Namespace) -> int:
     from corsc import output
     from corsc.backends import Merged, MergingBackend, check
 
+    if len(args.targets) > 1:
+        raise UsageError(
+            f"compile writes one target, and --target was given {len(args.targets)} times "
+            f"({', '.join(args.targets)}); to write several, list them as outputs in corsc.toml "
+            "and run `corsc build` (`corsc init` writes a starter project)"
+        )
+    args.target = args.targets[0]
     report = Reporting(args)
     backend = backend_for(args.target)
-    options = emit_options(
-        backend, args.target, visible(args.file), args.options, args.output or ""
-    )
+    name = args.stdin_filename if args.file == "-" and args.stdin_filename else args.file
+    options = emit_options(backend, args.target, visible(name), args.options, args.output or "")
     if args.check and not (args.output or args.merge):
         raise UsageError("--check compares with files on disk: give -o PATH or --merge PATH")
     if args.merge and args.output:
@@ -69,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     if args.merge and not isinstance(backend, MergingBackend):
         raise UsageError(f"target `{args.target}` cannot --merge; write with -o instead")
     try:
-        loaded = load(args.file, args.overrides)
+        loaded = load(args.file, args.overrides, args.stdin_filename)
     except Unreadable as error:
         report.emit([error.diagnostic], {}, sys.stderr)
         return EXIT_USAGE
@@ -127,19 +148,18 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(output.render_stdout(files))
         return EXIT_OK
     try:
-        plan = output.plan(files, destination)
+        plan = output.plan(files, destination, args.target)
         if args.check:
-            drift = plan.drift
-            for path in drift:
-                what = "no longer produced" if path in plan.stale else "out of date"
-                print(f"corsc: {visible(str(path))} is {what}", file=sys.stderr)
-            return EXIT_DRIFT if drift else EXIT_OK
+            for line in output.drift_report(plan):
+                print(f"corsc: {line}", file=sys.stderr)
+            return EXIT_DRIFT if plan.drift else EXIT_OK
         for path in output.write_all(plan):
             print(
                 f"corsc: removed {visible(str(path))}: an earlier output of "
                 f"{visible(args.file)} for {args.target} that this compile no longer produces",
                 file=sys.stderr,
             )
+        print(f"corsc: {output.summary(plan, args.target)}", file=sys.stderr)
     except output.OutputError as error:
         print(f"corsc: error: {error}", file=sys.stderr)
         return EXIT_USAGE

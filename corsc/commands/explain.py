@@ -8,6 +8,7 @@ import sys
 
 from corsc.commands.common import (
     EXIT_OK,
+    EXIT_POLICY,
     Reporting,
     UsageError,
     add_diagnostic_controls,
@@ -31,6 +32,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     sub.add_argument("--path", default="/", help="the request path (default /)")
     sub.add_argument("--credentials", action="store_true", help="the script sends credentials")
+    sub.add_argument(
+        "--expect",
+        choices=("allow", "block"),
+        help="exit 1 unless the browser's verdict is this (a policy test in CI)",
+    )
     add_set(sub)
     sub.add_argument("--format", choices=("text", "json"), default="text")
     add_diagnostic_controls(sub)
@@ -53,8 +59,43 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as error:
         raise UsageError(str(error)) from None
+    warning = unsendable(args.origin)
+    if warning is not None:
+        print(f"corsc: warning: {warning}", file=sys.stderr)
     if args.format == "json":
         sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
     else:
         sys.stdout.write(report.to_text())
+    verdict = "allow" if report.verdict.startswith("allowed") else "block"
+    if args.expect is not None and verdict != args.expect:
+        print(
+            f"corsc: expected {args.expect}, but the browser's verdict is: {report.verdict}",
+            file=sys.stderr,
+        )
+        return EXIT_POLICY
     return EXIT_OK
+
+
+def unsendable(origin: str) -> str | None:
+    """Why no browser would send ``origin`` as an Origin header (``None`` when one could):
+    browsers send ``null`` or a serialised origin — lowercase scheme and host, no default
+    port, nothing after the port — so any other text is refused by every policy, and a
+    "blocked" verdict for it says nothing about the policy."""
+    from corsc.origins import PatternKind, parse_pattern
+    from corsc.source import Source, visible
+
+    parsed = parse_pattern(origin, Source("--origin", origin).span(0))
+    pattern = parsed.pattern
+    if pattern is not None and pattern.kind in (PatternKind.EXACT, PatternKind.NULL):
+        if parsed.canonical_text is None:
+            return None
+        return (
+            f"no browser sends the Origin `{visible(origin)}` ({parsed.why_not_canonical}); "
+            f"it sends `{parsed.canonical_text}`"
+        )
+    if pattern is not None:
+        reason = "it is a pattern, and a browser sends one origin"
+    else:
+        assert parsed.problem is not None
+        reason = f"{parsed.problem.message}; {parsed.problem.help}"
+    return f"no browser sends the Origin `{visible(origin)}`: {reason}"

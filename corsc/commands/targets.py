@@ -1,4 +1,5 @@
-"""``corsc targets``: every target with its capability table, declared deviations and options."""
+"""``corsc targets [NAME…]``: every target (or the ones named) with its capability table,
+declared deviations and options."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import json
 import sys
 from typing import Any
 
-from corsc.commands.common import EXIT_OK
+from corsc.commands.common import EXIT_OK, backend_for
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub = commands.add_parser("targets", help="list the targets and what they can express")
+    sub.add_argument(
+        "names", nargs="*", metavar="NAME", help="show only these targets (aliases too)"
+    )
     sub.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -19,8 +23,11 @@ def run(args: argparse.Namespace) -> int:
     from corsc.backends import backends
     from corsc.capabilities import Feature
 
+    chosen = [backend_for(name) for name in args.names]
     rows: list[dict[str, Any]] = []
     for backend in backends():
+        if chosen and backend not in chosen:
+            continue
         rows.append(
             {
                 "names": list(backend.names),
