@@ -557,8 +557,9 @@ DOCS: dict[str, tuple[str, str, str]] = {
         "fine when clients never send such paths; otherwise compile for a middleware target.",
     ),
     "CORS631": (
-        "the Python CORS library cannot reproduce this construct's verdicts.",
-        'policy api {\n  origins "https://a.example"\n  deny "https://b.example"\n}',
+        "the Python CORS library would change this value (flask-cors uppercases methods and "
+        "reads some header names as regexes), so its verdicts would differ.",
+        'policy api {\n  origins "https://a.example", "https://b.example"\n  methods patch\n}',
         "compile for `python` (corsc.runtime), which expresses everything.",
     ),
     "CORS632": (
@@ -576,5 +577,118 @@ DOCS: dict[str, tuple[str, str, str]] = {
         "behaviour.",
         "corsc compile api.cors --target iis --merge web.config",
         "remove that handling by hand, then merge again.",
+    ),
+    "CORS633": (
+        "Starlette's CORSMiddleware always allows Accept, Accept-Language, Content-Language and "
+        "Content-Type on preflights; for ordinary values browsers never preflight them, so only "
+        "a non-safelisted value of one of them is granted beyond the policy.",
+        'policy api {\n  origins "https://app.example.com", "https://admin.example.com"\n  '
+        "headers X-Token\n}",
+        "nothing, if that difference is acceptable; otherwise compile with `--target python`, "
+        "which grants exactly what the policy lists.",
+    ),
+    # ---- 7xx: corsc import (at lines of the imported file)
+    "CORS700": (
+        "import reads a web.config, an nginx configuration or Python settings, and could not "
+        "tell which this file is.",
+        "corsc import settings.conf",
+        "name the format with `--from iis|nginx|starlette|django|flask`.",
+    ),
+    "CORS701": (
+        "the file does not parse as the format it was read as, so nothing in it can be trusted.",
+        "corsc import web.config   # with an unclosed element",
+        "repair the file so that the server itself would accept it, then import again.",
+    ),
+    "CORS702": (
+        "the file sets no CORS header, handler or module, so there is no policy to import.",
+        "corsc import nginx.conf   # without any Access-Control-* header",
+        "import the file (or the `nginx -T` output) that holds the CORS handling.",
+    ),
+    "CORS703": (
+        "a setting has no equivalent in the policy language (or depends on values computed at "
+        "run time), so the imported policy cannot carry it over.",
+        "corsc import settings.py   # CORS_ALLOWED_ORIGINS = load_origins()",
+        "write that part of the policy by hand; the message names the setting.",
+    ),
+    "CORS704": (
+        "Access-Control-Allow-Origin holds one origin or `*`; a list of origins in it is refused "
+        "by every browser.",
+        'corsc import web.config   # <add name="Access-Control-Allow-Origin" value="a, b"/>',
+        "keep the imported policy, which lists the origins and answers each with its own.",
+    ),
+    "CORS705": (
+        "sending back whatever Origin the request carries, without checking it, lets every "
+        "site read the responses, with credentials when they are allowed.",
+        "corsc import nginx.conf   # add_header Access-Control-Allow-Origin $http_origin;",
+        "list the origins that may read the responses in the imported policy.",
+    ),
+    "CORS706": (
+        "an origin regex without anchors matches anywhere in the Origin, so "
+        "`https://example.com.evil.net` passes a test for `example\\.com`.",
+        "corsc import nginx.conf   # if ($http_origin ~ example\\.com)",
+        "anchor the regex, or list the origins; the imported policy keeps what nginx really "
+        "matched until then.",
+    ),
+    "CORS707": (
+        "nginx's `add_header` inside `if` replaces every header set outside it, and `if` in a "
+        "location behaves in ways nginx's own documentation warns about.",
+        "corsc import nginx.conf   # if ($request_method = OPTIONS) { add_header … }",
+        "compile the imported policy with `--target nginx`, which uses maps instead.",
+    ),
+    "CORS708": (
+        "answering every OPTIONS request also answers the application's own OPTIONS requests, "
+        "which are not preflights.",
+        "corsc import nginx.conf   # if ($request_method = OPTIONS) { return 204; }",
+        "let corsc's output answer preflights only (OPTIONS with Origin and "
+        "Access-Control-Request-Method).",
+    ),
+    "CORS709": (
+        "runAllManagedModulesForAllRequests sends every request through every managed module; "
+        "CORS never needs it, and it costs each request.",
+        'corsc import web.config   # <modules runAllManagedModulesForAllRequests="true"/>',
+        "remove the attribute unless something else needs it.",
+    ),
+    "CORS710": (
+        "two mechanisms (custom headers and the CORS Module, or two add_header lines) each send "
+        "the header, and browsers refuse a response with two Allow-Origin values.",
+        "corsc import web.config   # customHeaders and <cors> both set Allow-Origin",
+        "keep one mechanism: the output corsc compiles from the imported policy.",
+    ),
+    "CORS711": (
+        "browsers refuse `Access-Control-Allow-Origin: *` on a request with credentials, so "
+        "the configuration never worked for them.",
+        "corsc import web.config   # Allow-Origin * and Allow-Credentials true",
+        "list the origins that need credentials in the imported policy.",
+    ),
+    "CORS712": (
+        "the value is one the server or browsers cannot use (a method that is not a token, a "
+        "max-age that is not a number), so it was left out.",
+        'corsc import web.config   # maxAge="ten"',
+        "write the intended value in the imported policy.",
+    ),
+    "CORS713": (
+        "removing or replacing the OPTIONS handler hands preflights to the application or to "
+        "another module, which may answer them without CORS headers.",
+        'corsc import web.config   # <remove name="OPTIONSVerbHandler"/>',
+        "let corsc's output answer preflights; restore the handler unless something needs it.",
+    ),
+    "CORS714": (
+        "static custom headers give every origin the same answer, so they cannot serve two "
+        "origins or refuse one.",
+        "corsc import web.config   # customHeaders with Access-Control-Allow-Origin",
+        "nothing for one origin or `*`; for more, compile the policy with `--target iis`.",
+    ),
+    # ---- 9xx: suppression comments
+    "CORS901": (
+        "a `# corsc: allow` that suppresses nothing hides nothing today, but will silently hide "
+        "the finding if it ever appears there.",
+        'policy api {\n  origins "https://app.example.com"  # corsc: allow CORS407\n}',
+        "remove the comment, or move it to the statement it was meant for.",
+    ),
+    "CORS902": (
+        "corsc reads `# corsc:` comments as suppressions; one it cannot read (an unknown code, "
+        "an error's code, a word other than `allow`) suppresses nothing.",
+        'policy api {\n  origins "https://app.example.com"  # corsc: allow CORS9999\n}',
+        "write `# corsc: allow CODE` with a warning's or an info's code or slug.",
     ),
 }

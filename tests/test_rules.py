@@ -40,16 +40,16 @@ def test_rule_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["rule", "cors407"]) == 0
     text = capsys.readouterr().out
     assert text.startswith(
-        "CORS407 unlisted-reject-same-origin (warning)\n\n"
+        "CORS407 unlisted-reject-same-origin (info)\n\n"
         "What: `unlisted reject` also refuses same-origin requests with Origin.\n\nWhy: "
     )
     assert "Example:\n\n    policy api {\n      origins" in text
     assert cli.main(["rule", "nginx-path-normalisation", "--format", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
-    assert (document["code"], document["severity"]) == ("CORS622", "warning")
+    assert (document["code"], document["severity"]) == ("CORS622", "info")
     assert set(document) == {"code", "name", "severity", "what", "why", "example", "fix"}
     assert cli.main(["rule", "CORS999"]) == 2
     assert capsys.readouterr().err == (
-        "corsc: error: no rule `CORS999`; did you mean `CORS509`? (codes are listed in the "
+        "corsc: error: no rule `CORS999`; did you mean `CORS902`? (codes are listed in the "
         "README)\n"
     )
