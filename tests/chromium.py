@@ -216,6 +216,22 @@ def _has(headers: dict[str, str], name: str) -> bool:
     return any(key.lower() == name.lower() for key in headers)
 
 
+def _settled(events: list[dict[str, Any]], url: str) -> bool:
+    """Whether ``events`` hold the end of the request to ``url`` (not its preflight)."""
+    ids = {
+        event["params"]["requestId"]
+        for event in events
+        if event["method"] == "Network.requestWillBeSent"
+        and event["params"]["request"]["url"] == url
+        and not _has(event["params"]["request"]["headers"], "Access-Control-Request-Method")
+    }
+    return any(
+        event["method"] in ("Network.loadingFinished", "Network.loadingFailed")
+        and event["params"]["requestId"] in ids
+        for event in events
+    )
+
+
 def _failure(events: list[dict[str, Any]]) -> str:
     """Chromium's reasons for the CORS failures among ``events``: ``corsError(parameter)``."""
     return " ".join(
@@ -289,8 +305,8 @@ class Tab:
         result = self.evaluate(_FETCH % json.dumps([url, init, xhr]))
         events = self.cdp.events(self.session)
         deadline = time.monotonic() + 2
-        while not result["shared"] and not _failure(events) and time.monotonic() < deadline:
-            # Chromium may report why a request failed after the script saw it fail.
+        while not _settled(events, url) and time.monotonic() < deadline:
+            # Chromium's network events may come after the script has its answer.
             self.evaluate("0")
             events += self.cdp.events(self.session)
         sent = {
@@ -314,7 +330,8 @@ class Tab:
         return Seen(
             shared=bool(result["shared"]),
             exposed=frozenset(result.get("headers", ())),
-            preflighted=bool(preflights),
+            # A preflight that failed early may be reported by its error only.
+            preflighted=bool(preflights) or "Preflight" in _failure(events),
             cors_error=_failure(events),
             sent=tuple((name.lower(), value) for name, value in (wire[-1] if wire else {}).items()),
         )
