@@ -6,10 +6,12 @@ protocol (CDP) by a small synchronous client, and a page server that gives a scr
   ``Content-Security-Policy: sandbox allow-scripts``, so a script there has an opaque origin and
   sends ``Origin: null``.
 - :class:`Chromium` starts the browser with ``--host-resolver-rules`` that send the API host
-  :data:`API_HOST` (and every name under ``.test`` written with a port of the servers under test)
-  to 127.0.0.1 and every other host name, whatever its port, to the page server. So a page opened
+  :data:`API_HOST` to 127.0.0.1 (its port is the port of the server under test) and every other
+  host name, whatever its port, to the page server. So a page opened
   at ``https://app.example.com`` really has that origin, and a ``fetch()`` from it to
-  ``http://api.test:<port>`` is a cross-origin request to a real server on a real port. The
+  ``http://api.test:<port>`` is a cross-origin request to a real server on a real port. Pages
+  under :data:`PUBLIC_SUFFIX` come from a second page server that Chromium is told is in the
+  public address space (``--ip-address-space-overrides``), for Private Network Access. The
   certificate of the page server is self-signed (``--ignore-certificate-errors``), and a page on
   ``https`` may call the API on ``http`` (``--allow-running-insecure-content``).
 - :class:`Tab` is one page: :meth:`Tab.open` navigates it to an origin, :meth:`Tab.fetch`
@@ -44,6 +46,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 #: The host name every server under test is reached by, with its own port.
 API_HOST = "api.test"
+
+#: Pages on host names under this suffix are served as if from the public internet.
+PUBLIC_SUFFIX = "public.example"
 
 #: How long one CDP command may take (a navigation or a fetch included).
 TIMEOUT = 20.0
@@ -173,14 +178,17 @@ class Seen:
     network error; ``exposed`` the response header names it could read (lowercase; empty on a
     network error); ``preflighted`` whether Chromium sent a preflight; ``cors_error`` Chromium's
     reason for a network error (``corsErrorStatus`` of CDP, e.g. ``MissingAllowOriginHeader``);
-    ``sent`` the request headers Chromium sent with the actual request (lowercase names, as
-    CDP reports them, cookies included)."""
+    ``sent`` the request headers Chromium sent with the actual request and ``received`` the
+    headers of its response (lowercase names, as CDP reports them, cookies included);
+    ``from_cache`` whether the response came from Chromium's HTTP cache."""
 
     shared: bool
     exposed: frozenset[str] = frozenset()
     preflighted: bool = False
     cors_error: str = ""
     sent: tuple[tuple[str, str], ...] = field(default=(), eq=False)
+    received: tuple[tuple[str, str], ...] = field(default=(), eq=False)
+    from_cache: bool = False
 
     def header(self, name: str) -> str | None:
         return next((value for key, value in self.sent if key == name.lower()), None)
@@ -327,6 +335,24 @@ class Tab:
             if event["method"] == "Network.requestWillBeSentExtraInfo"
             and event["params"]["requestId"] in sent.keys() - preflights
         ]
+        responses = [
+            event["params"]["response"]
+            for event in events
+            if event["method"] == "Network.responseReceived"
+            and event["params"]["requestId"] in sent.keys() - preflights
+        ]
+        # As received, Set-Cookie included (none when the cache answered).
+        raw = [
+            event["params"]["headers"]
+            for event in events
+            if event["method"] == "Network.responseReceivedExtraInfo"
+            and event["params"]["requestId"] in sent.keys() - preflights
+        ]
+        cached = any(
+            event["method"] == "Network.requestServedFromCache"
+            and event["params"]["requestId"] in sent.keys() - preflights
+            for event in events
+        ) or any(response.get("fromDiskCache") for response in responses)
         return Seen(
             shared=bool(result["shared"]),
             exposed=frozenset(result.get("headers", ())),
@@ -334,6 +360,13 @@ class Tab:
             preflighted=bool(preflights) or "Preflight" in _failure(events),
             cors_error=_failure(events),
             sent=tuple((name.lower(), value) for name, value in (wire[-1] if wire else {}).items()),
+            received=tuple(
+                (name.lower(), value)
+                for name, value in (raw[-1] if raw else responses[-1]["headers"]).items()
+            )
+            if raw or responses
+            else (),
+            from_cache=cached,
         )
 
     def screenshot(self, width: int, height: int) -> bytes:
@@ -364,10 +397,16 @@ class Chromium:
 
     def __init__(self, binary: str, root: Path) -> None:
         self.root = root
-        self.pages = PageServer(self_signed(root))
-        threading.Thread(target=self.pages.serve_forever, daemon=True).start()
+        context = self_signed(root)
+        self.pages = PageServer(context)
+        self.public_pages = PageServer(context)
+        for server in (self.pages, self.public_pages):
+            threading.Thread(target=server.serve_forever, daemon=True).start()
         profile = root / "profile"
-        rules = f"MAP {API_HOST} 127.0.0.1, MAP * 127.0.0.1:{self.pages.port}"
+        rules = (
+            f"MAP {API_HOST} 127.0.0.1, MAP *.{PUBLIC_SUFFIX} 127.0.0.1:{self.public_pages.port}, "
+            f"MAP * 127.0.0.1:{self.pages.port}"
+        )
         self.process = subprocess.Popen(
             [
                 binary,
@@ -384,6 +423,9 @@ class Chromium:
                 # A page opened on http stays on http (no automatic upgrade to https).
                 "--disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable",
                 f"--host-resolver-rules={rules}",
+                # Pages under PUBLIC_SUFFIX count as the public address space (Private Network
+                # Access / Local Network Access), every other page as loopback, as it is.
+                f"--ip-address-space-overrides=127.0.0.1:{self.public_pages.port}=public",
                 f"--user-data-dir={profile}",
                 "--remote-debugging-port=0",
                 "about:blank",
@@ -426,8 +468,9 @@ class Chromium:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(10)
-        self.pages.shutdown()
-        self.pages.server_close()
+        for server in (self.pages, self.public_pages):
+            server.shutdown()
+            server.server_close()
 
 
 @contextlib.contextmanager
