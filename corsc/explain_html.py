@@ -152,7 +152,9 @@ def render(
                 classes = cell.meaning
                 if isinstance(seen, str) and seen != cell.meaning:
                     classes += " differs"
-                browser = f"<small>browser: {html.escape(seen)}</small>" if seen else ""
+                browser = (
+                    f"<small>browser: {html.escape(seen)}</small>" if isinstance(seen, str) else ""
+                )
                 parts.append(
                     f"<td class='{classes}' title='{html.escape(cell.why)}'>"
                     f"{html.escape(cell.meaning)}{browser}</td>"

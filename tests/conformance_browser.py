@@ -28,8 +28,8 @@ import re
 import socket
 import tempfile
 import threading
-import urllib.parse
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -53,7 +53,7 @@ from tests.conformance_python import (
     script_for,
     table_set,
 )
-from tests.conformance_runner import OUTSIDE, REFUSED, Outcome
+from tests.conformance_runner import REFUSED, Outcome
 from tests.conformance_table import ConformanceCase, ConformanceTable
 from tests.nginx_launcher import NGINX, Nginx
 from tests.python_harness import asgi_app, django_wsgi, flask_app, options_of
@@ -280,8 +280,7 @@ def nginx_served(variant: str) -> Serving:
             nginx = Nginx(Path(directory))
             ports = dict(zip(compiled, nginx.serve(build, len(compiled)), strict=True))
             endpoints = {
-                name: Endpoint(ports[name], Evaluator(c.policy_set))
-                for name, c in compiled.items()
+                name: Endpoint(ports[name], Evaluator(c.policy_set)) for name, c in compiled.items()
             }
 
             def route(case: ConformanceCase) -> Endpoint | Outcome:

@@ -111,7 +111,8 @@ def disagreement(judged: Judged) -> str | None:
     seen = judged.seen
     if judged.chromium == judged.model and seen.preflighted == judged.model_preflighted:
         return None
-    chromium = f"Chromium: {judged.chromium}, preflight {'sent' if seen.preflighted else 'not sent'}"
+    sent = "sent" if seen.preflighted else "not sent"
+    chromium = f"Chromium: {judged.chromium}, preflight {sent}"
     if seen.cors_error:
         chromium += f" ({seen.cors_error})"
     model = (

@@ -40,14 +40,16 @@ policy api {
 #: Every shape of a static-mode policy (a fixed Allow-Origin: `*`, or one exact origin with
 #: credentials), each exposing headers: the responses a cache may hand to a CORS request.
 STATIC = {
-    "static-star": 'policy p { origins *\n expose X-Request-Id, X-Total-Count }',
+    "static-star": "policy p { origins *\n expose X-Request-Id, X-Total-Count }",
     "static-exact": (
         'policy p { origins "http://app.api.test"\n credentials true\n expose X-Request-Id }'
     ),
 }
 
 #: A policy whose Allow-Origin depends on the Origin (the contrast to static mode).
-DYNAMIC = 'policy p { origins "http://app.api.test", "http://other.api.test"\n expose X-Request-Id }'
+DYNAMIC = (
+    'policy p { origins "http://app.api.test", "http://other.api.test"\n expose X-Request-Id }'
+)
 
 #: Private Network Access: a page on the public internet calls this API on loopback.
 PRIVATE = (
@@ -198,9 +200,7 @@ def test_a_response_that_varies_on_origin_is_not_taken_from_the_cache_of_another
     assert seen.shared and "x-request-id" in seen.exposed, (served[0], seen)
 
 
-def test_private_network_access_from_a_public_page(
-    served: tuple[str, Route], fresh: Tab
-) -> None:
+def test_private_network_access_from_a_public_page(served: tuple[str, Route], fresh: Tab) -> None:
     """Chromium 156 replaced Private Network Access preflights by Local Network Access: a page
     in the public address space gets a network error for a loopback API (the permission is
     denied to a headless browser), with nothing sent to the API, whatever the policy allows; a
