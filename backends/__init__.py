@@ -12,6 +12,10 @@ A backend is data plus small functions, with one contract (:class:`Backend`):
   ``corsc targets`` and in the target's docs page);
 - ``serves``: whether the output answers requests (a server configuration or middleware), so
   that it may be offered as the target to use instead;
+- ``platform``: the server family (``iis``, ``nginx``, ``python``; ``any`` for the IR), so that
+  the target offered instead is first one its users already run;
+- ``docs``: its page under ``docs/``; ``runs_on`` and ``verified``: where its output runs and
+  how the tests verify it here (the README's table of targets is written from these);
 - ``options``: the ``-O KEY=VALUE`` options it takes (:class:`Option`) — the output's format
   among them, never guessed from the ``-o`` file name;
 - ``check(policy_set, options)``: the diagnostics only this target can give (what its table
@@ -42,16 +46,16 @@ from corsc.source import Source
 
 #: Target name → ``module`` (its ``BACKEND``) or ``module:NAME``. One line per target name.
 MODULES: dict[str, str] = {
-    "json": "corsc.backends.jsonir",
     "iis": "corsc.backends.iis_module",
     "iis-headers": "corsc.backends.iis_headers",
     "iis-rewrite": "corsc.backends.iis_rewrite",
-    "python": "corsc.backends.python",
     "nginx": "corsc.backends.nginx",
+    "python": "corsc.backends.python",
     "starlette": "corsc.backends.starlette:STARLETTE",
     "fastapi": "corsc.backends.starlette:STARLETTE",
     "django": "corsc.backends.django:DJANGO",
     "flask": "corsc.backends.flask:FLASK",
+    "json": "corsc.backends.jsonir",
 }
 
 
@@ -114,6 +118,18 @@ class Backend(Protocol):
 
     @property
     def serves(self) -> bool: ...
+
+    @property
+    def platform(self) -> str: ...
+
+    @property
+    def docs(self) -> str: ...
+
+    @property
+    def runs_on(self) -> str: ...
+
+    @property
+    def verified(self) -> str: ...
 
     @property
     def options(self) -> tuple[Option, ...]: ...
@@ -226,8 +242,8 @@ def validate_options(backend: Backend, raw: Sequence[str]) -> tuple[dict[str, st
 def alternatives(backend: Backend, policy_set: PolicySet) -> Callable[[Feature | None], list[str]]:
     """For a feature ``backend`` cannot express (``None`` for a condition finer than a
     feature, which only the backend's own check knows): up to two other serving targets that
-    can express it, preferring those that can express everything the policy set uses, in
-    registry order."""
+    can express it, preferring those that can express everything the policy set uses, then
+    those of the same platform (an IIS user is offered IIS targets first), in registry order."""
     used = {use.feature for use in capabilities.uses(policy_set)}
 
     def instead(feature: Feature | None) -> list[str]:
@@ -246,7 +262,8 @@ def alternatives(backend: Backend, policy_set: PolicySet) -> Callable[[Feature |
             for other in able
             if all(other.capabilities[each].support is not Support.NO for each in used)
         ]
-        return [other.names[0] for other in complete or able][:2]
+        offered = sorted(complete or able, key=lambda other: other.platform != backend.platform)
+        return [other.names[0] for other in offered][:2]
 
     return instead
 

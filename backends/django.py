@@ -84,6 +84,10 @@ class DjangoBackend(LibraryBackend):
     """Settings for django-cors-headers (4.9.0) on Django (5.2)."""
 
     names = ("django",)
+    platform = "python"
+    docs = "python.md"
+    runs_on = "Django"
+    verified = "in-process in real Django"
     summary = "settings for django-cors-headers: a Python module, or TOML with -O format=toml"
     capabilities = CAPABILITIES
     deviations = (

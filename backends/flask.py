@@ -152,6 +152,10 @@ class FlaskBackend(LibraryBackend):
     """Options for flask-cors (6.0.5) on Flask (3.1)."""
 
     names = ("flask",)
+    platform = "python"
+    docs = "python.md"
+    runs_on = "Flask"
+    verified = "in-process in real Flask"
     summary = "options for flask-cors, with init_cors(app): a Python module"
     capabilities = CAPABILITIES
     deviations = (

@@ -112,6 +112,10 @@ class IisHeadersBackend(MergesWebConfig):
     """``iis-headers``: static ``httpProtocol/customHeaders`` plus OPTIONS handling."""
 
     names = ("iis-headers",)
+    platform = "iis"
+    docs = "iis.md"
+    runs_on = "any IIS (static-mode policies only)"
+    verified = "structure and an interpreter"
     summary = "web.config with static custom headers (one Allow-Origin for everyone)"
     capabilities = CAPABILITIES
     deviations = (

@@ -138,6 +138,13 @@ class IisBackend(MergesWebConfig):
     """``iis``: ``system.webServer/cors`` for the IIS CORS Module."""
 
     names = ("iis",)
+    platform = "iis"
+    docs = "iis.md"
+    runs_on = "IIS with the IIS CORS Module"
+    verified = (
+        "structure, and an interpreter of Microsoft's documented module behaviour "
+        "(IIS does not run on Linux)"
+    )
     summary = "web.config for the IIS CORS Module (system.webServer/cors)"
     capabilities = CAPABILITIES
     deviations = (

@@ -231,6 +231,13 @@ class IisRewriteBackend(MergesWebConfig):
     """``iis-rewrite``: URL Rewrite inbound and outbound rules, without the CORS Module."""
 
     names = ("iis-rewrite",)
+    platform = "iis"
+    docs = "iis.md"
+    runs_on = "IIS with URL Rewrite 2.x"
+    verified = (
+        "structure, an interpreter, and every origin condition against adversarial "
+        "look-alike origins"
+    )
     summary = "web.config with URL Rewrite rules (several origins without the CORS Module)"
     capabilities = CAPABILITIES
     deviations = (

@@ -73,6 +73,10 @@ class JsonBackend:
     """The resolved IR for other tools: every feature is written, nothing answers requests."""
 
     names = ("json",)
+    platform = "any"
+    docs = "python.md"
+    runs_on = "— (for other tools)"
+    verified = "golden files"
     summary = "the resolved policy as JSON, for other tools"
     capabilities = all_supported()
     deviations: tuple[str, ...] = ()

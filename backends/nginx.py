@@ -188,6 +188,10 @@ class NginxBackend:
     :meth:`check` for what only nginx needs, :meth:`emit` for the files."""
 
     names = (TARGET,)
+    platform = "nginx"
+    docs = "nginx.md"
+    runs_on = "nginx"
+    verified = "a real nginx on 127.0.0.1"
     summary = "maps for http {} and a snippet for server/location (or a server-level variant)"
     capabilities = CAPABILITIES
     deviations = DEVIATIONS

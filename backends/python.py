@@ -85,6 +85,13 @@ class PythonBackend:
     """corsc's own middleware: every feature as the evaluator answers it, no deviation."""
 
     names = ("python",)
+    platform = "python"
+    docs = "python.md"
+    runs_on = "any ASGI or WSGI app"
+    verified = (
+        "in-process and under uvicorn, gunicorn and waitress, with FastAPI, Starlette, "
+        "Django and Flask"
+    )
     summary = "TOML for corsc's own ASGI/WSGI middleware (corsc.runtime): every feature, exactly"
     capabilities = all_supported()
     deviations: tuple[str, ...] = ()

@@ -75,6 +75,10 @@ class StarletteBackend(LibraryBackend):
     """Keyword arguments for ``starlette.middleware.cors.CORSMiddleware`` (1.10.0)."""
 
     names = ("starlette", "fastapi")
+    platform = "python"
+    docs = "python.md"
+    runs_on = "Starlette, FastAPI"
+    verified = "in-process in real Starlette"
     summary = (
         "keyword arguments for Starlette's CORSMiddleware (FastAPI's is the same class): "
         "a Python module, or TOML with -O format=toml"

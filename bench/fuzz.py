@@ -251,7 +251,7 @@ class Runner:
         rng = self.rng
         text = self.mutator.text()
         command = rng.choices(
-            ["check", "compile", "explain", "targets", "--version"], [30, 50, 12, 2, 1]
+            ["check", "compile", "explain", "fmt", "targets", "--version"], [30, 50, 12, 8, 2, 1]
         )[0]
         argv: list[str] = []
         fs: list[str] = []
@@ -278,6 +278,11 @@ class Runner:
         elif command == "compile":
             argv += ["--target", target]
             self.compile_options(argv, target, text, fs)
+        elif command == "fmt":  # rewrites the file, or with these writes nothing
+            argv += rng.sample(["--check", "--diff"], rng.choice((0, 1, 1, 2)))
+            if rng.random() < 0.1:
+                argv.append(rng.choice(("@/", "@/missing.cors")))  # a directory: its *.cors
+            return {"argv": argv, "text": text, "fs": fs, "stdin": not use_file}
         else:
             argv += ["--origin", rng.choice(ORIGINS)]
             if rng.random() < 0.5:

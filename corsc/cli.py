@@ -1,4 +1,4 @@
-"""The command line: ``corsc check | compile | explain | targets``.
+"""The command line: ``corsc check | compile | explain | targets | fmt | lsp``.
 
 Each command is a module of :mod:`corsc.commands` with ``add_parser`` (its arguments) and
 ``run`` (what it does); this module builds the parser from them, runs the one asked for, and
@@ -19,12 +19,19 @@ import sys
 from collections.abc import Sequence
 
 from corsc import __version__
-from corsc.commands import check, compile, explain, targets
+from corsc.commands import check, compile, explain, fmt, lsp, targets
 from corsc.commands.common import EXIT_BUG, EXIT_OK, EXIT_USAGE, UsageError
 from corsc.source import visible
 
 #: The commands, in the order ``corsc --help`` lists them.
-COMMANDS = {"check": check, "compile": compile, "explain": explain, "targets": targets}
+COMMANDS = {
+    "check": check,
+    "compile": compile,
+    "explain": explain,
+    "targets": targets,
+    "fmt": fmt,
+    "lsp": lsp,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

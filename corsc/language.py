@@ -8,7 +8,6 @@ as terminals (tests hold the two together).
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from typing import Literal
@@ -80,8 +79,12 @@ KIND_OF_STATEMENT: dict[str, ValueKind] = {
     rule.name: rule.kind for rule in STATEMENT_RULES if rule.kind is not None
 }
 
+#: Words that begin a statement or a block: after a trailing comma and a newline, one of these
+#: ends the list (anything else continues it, ``regex "…"`` included).
+STATEMENT_STARTS = frozenset({*STATEMENTS, "let", "policy", "origin"})
+
 #: Reserved words: a value spelled like one must be quoted.
-KEYWORDS = frozenset({*STATEMENTS, "let", "policy", "origin", "regex"})
+KEYWORDS = STATEMENT_STARTS | {"regex"}
 
 #: The grammar's terminal for each keyword (Lark names a keyword's terminal by upper-casing
 #: it; the grammar names those with a `-` itself, with `_` in its place).
@@ -113,5 +116,7 @@ def name_problem(what: str, name: str, span: Span) -> d.Diagnostic | None:
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str:
     """``"did you mean `x`?"`` for the closest choice, or an empty string."""
+    import difflib  # only a misspelt name needs it: a clean compile starts without it
+
     matches = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"did you mean `{matches[0]}`?" if matches else ""

@@ -25,7 +25,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.parsers.lalr_interactive_parser import InteractiveParser
 
 from corsc import diagnostics as d
-from corsc.language import KEYWORDS, SEPARATOR_TERMINALS
+from corsc.language import SEPARATOR_TERMINALS, STATEMENT_STARTS
 from corsc.source import Source
 from corsc.syntax_errors import describe, open_blocks, unclosed_string, unexpected_character
 
@@ -60,7 +60,7 @@ class _ListContinuation:
                 pending_newline = pending_newline or token
                 continue
             if pending_newline is not None:
-                if token.value in KEYWORDS or token.type in {"RBRACE", "SEMICOLON"}:
+                if token.value in STATEMENT_STARTS or token.type in {"RBRACE", "SEMICOLON"}:
                     self.separators_seen += 1
                     yield pending_newline
                 pending_newline = None

@@ -38,7 +38,7 @@ def test_module_cannot_express_patterns_and_wildcard_methods() -> None:
     assert len(policy.entries) == 4
     helps = {item.help for item in found if item.code == "CORS601"}
     assert helps == {
-        "compile with `--target iis-rewrite` or `--target python`, which can, or change the policy"
+        "compile with `--target iis-rewrite` or `--target nginx`, which can, or change the policy"
     }
 
 

@@ -108,6 +108,46 @@ def test_multi_line_lists_with_comments_blank_lines_and_a_trailing_comma() -> No
     assert [token.value for token in api.grant.methods.value.items] == ["PUT", "DELETE"]
 
 
+@pytest.mark.parametrize(
+    ("item", "canonical"),
+    [
+        ('regex "https://[a-z]+\\.b\\.example"', "regex:https://[a-z]+\\.b\\.example"),
+        ('"https://b.example"', "https://b.example"),
+        ("partners", "https://p.example"),
+    ],
+)
+def test_a_list_continues_on_the_next_line_after_a_comma_whatever_the_item(
+    item: str, canonical: str
+) -> None:
+    policy_set = lowered(
+        'let partners = "https://p.example"\n'
+        "policy api {\n"
+        '  origins "https://a.example",\n'
+        f"          {item}\n"
+        "  methods PUT\n"
+        "}\n"
+    )
+    api = policy_set.policies[0]
+    assert [entry.pattern.canonical for entry in api.entries] == ["https://a.example", canonical]
+
+
+@pytest.mark.parametrize(
+    ("start", "entries", "methods"),
+    [
+        ('origin "https://b.example" { methods PUT }', 2, ["GET", "HEAD", "POST"]),
+        ("methods PUT", 1, ["PUT"]),
+    ],
+)
+def test_a_statement_after_a_trailing_comma_ends_the_list(
+    start: str, entries: int, methods: list[str]
+) -> None:
+    policy_set = lowered(f'policy api {{\n  origins "https://a.example",\n  {start}\n}}\n')
+    api = policy_set.policies[0]
+    assert api.entries[0].pattern.canonical == "https://a.example"
+    assert len(api.entries) == entries
+    assert [token.value for token in api.grant.methods.value.items] == methods
+
+
 def test_crlf_line_endings() -> None:
     policy_set = lowered('policy api {\r\n  origins "https://a.example"\r\n  methods PUT\r\n}\r\n')
     assert [token.value for token in policy_set.policies[0].grant.methods.value.items] == ["PUT"]

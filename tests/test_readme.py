@@ -24,26 +24,51 @@ def diagnostics_table() -> str:
     return "\n".join(rows)
 
 
-def test_diagnostics_table_is_the_catalogue() -> None:
+def generated(begin: str, end: str, content: str) -> None:
+    """The README's text between ``begin`` and ``end`` is ``content``; with
+    ``CORSC_UPDATE_README=1`` it is rewritten so (then read the diff)."""
     text = README.read_text("utf-8")
-    begin, end = "<!-- diagnostics:begin -->\n", "<!-- diagnostics:end -->"
-    expected = begin + diagnostics_table() + "\n" + end
+    expected = begin + content + end
     current = re.search(re.escape(begin) + r".*?" + re.escape(end), text, re.S)
-    assert current is not None
+    assert current is not None, begin
     if os.environ.get("CORSC_UPDATE_README") == "1":
         README.write_text(text.replace(current.group(0), expected), "utf-8")
         return
     assert current.group(0) == expected, "run with CORSC_UPDATE_README=1 and read the diff"
 
 
-#: The README's section per target family, kept in docs/ and included verbatim.
-TARGET_DOCS = ("iis.md", "nginx.md", "python.md")
+def test_diagnostics_table_is_the_catalogue() -> None:
+    generated("<!-- diagnostics:begin -->\n", "\n<!-- diagnostics:end -->", diagnostics_table())
+
+
+def targets_table() -> str:
+    """One row per target, from the registry: names, output, where it runs, how it is
+    verified here."""
+    rows = [
+        "| target | output | where it runs | how it is verified here |",
+        "|---|---|---|---|",
+    ]
+    for backend in backends():
+        name, *aliases = backend.names
+        shown = f"`{name}`" + "".join(f" (alias `{alias}`)" for alias in aliases)
+        rows.append(f"| {shown} | {backend.summary} | {backend.runs_on} | {backend.verified} |")
+    return "\n".join(rows)
+
+
+def test_targets_table_is_the_registry() -> None:
+    generated("<!-- target-table:begin -->\n", "\n<!-- target-table:end -->", targets_table())
+
+
+def target_docs() -> list[str]:
+    """The targets' docs pages, in registry order, each once."""
+    return list(dict.fromkeys(backend.docs for backend in backends()))
 
 
 def targets_section() -> str:
-    """The docs, one heading level down (they sit under the README's "Targets")."""
+    """The targets' docs pages, one heading level down (they sit under the README's
+    "Targets")."""
     docs = ROOT / "docs"
-    parts = [_demoted((docs / name).read_text("utf-8").strip()) for name in TARGET_DOCS]
+    parts = [_demoted((docs / name).read_text("utf-8").strip()) for name in target_docs()]
     return "\n\n".join(parts)
 
 
@@ -56,22 +81,9 @@ def _demoted(markdown: str) -> str:
     return "\n".join(lines)
 
 
-#: Docs pages of their own, which the README links to instead of including.
-OTHER_DOCS = ("browser.md",)
-
-
 def test_target_sections_are_the_docs() -> None:
-    pages = sorted(path.name for path in (ROOT / "docs").glob("*.md"))
-    assert pages == sorted(TARGET_DOCS + OTHER_DOCS)
-    text = README.read_text("utf-8")
-    begin, end = "<!-- targets:begin -->\n", "\n<!-- targets:end -->"
-    expected = begin + targets_section() + end
-    current = re.search(re.escape(begin) + r".*?" + re.escape(end), text, re.S)
-    assert current is not None
-    if os.environ.get("CORSC_UPDATE_README") == "1":
-        README.write_text(text.replace(current.group(0), expected), "utf-8")
-        return
-    assert current.group(0) == expected, "run with CORSC_UPDATE_README=1 and read the diff"
+    assert all((ROOT / "docs" / name).is_file() for name in target_docs())
+    generated("<!-- targets:begin -->\n", "\n<!-- targets:end -->", targets_section())
 
 
 def test_every_target_is_documented() -> None:
