@@ -22,23 +22,26 @@ from collections.abc import Iterator
 import pytest
 from attrs import frozen
 
-from tests.chromium import Tab
+from tests.chromium import Seen, Tab
 from tests.conformance_browser import (
     LISTING,
+    NO_PNA,
     SERVED,
     Judged,
     Route,
+    Verdict,
     browser_cases,
     browser_script,
     judge,
 )
 from tests.conformance_nginx import DECODED_PATH, UNSERVED_METHOD
-from tests.conformance_python import DECODED_PATHS
+from tests.conformance_python import DECODED_PATHS, script_for
 from tests.conformance_runner import DEVIATES, Outcome
 from tests.conformance_table import ConformanceCase, load_tables
 from tests.test_conformance import listed, problem
 
 TABLES = load_tables()
+TABLES_CASES = [case for table in TABLES for case in table.cases]
 CASES = browser_cases(TABLES)
 
 #: Where Chromium is known to depart from the Fetch Standard, by Chromium's CORS error name:
@@ -148,6 +151,43 @@ def test_the_browser_part_of_the_table_is_most_of_it() -> None:
     assert {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"} <= kinds
     assert any(case.credentials == "include" for case in CASES)
     assert any(case.origin == "null" for case in CASES)
+    # Asked for Private Network Access: every one in the table a script could make, none sent.
+    private = [
+        case for case in TABLES_CASES if script_for(case) and script_for(case).private_network
+    ]
+    assert private and not set(private) & set(CASES), NO_PNA
+
+
+def judged(chromium: Verdict, model: Verdict, cors_error: str = "") -> Judged:
+    return Judged(
+        chromium=chromium,
+        seen=Seen(chromium.shared, chromium.exposed, cors_error=cors_error),
+        model=model,
+        model_preflighted=False,
+        model_reason="" if model.shared else "CORS check failed: no Access-Control-Allow-Origin",
+        meaning=model,
+    )
+
+
+def test_a_disagreement_names_the_one_that_is_wrong() -> None:
+    shared, blocked = Verdict(True, frozenset({"x-request-id"})), Verdict(False)
+    assert disagreement(judged(shared, shared)) is None
+    found = disagreement(judged(shared, blocked))
+    assert found == (
+        "Chromium: shared, reads x-request-id, preflight not sent; tests/browser.py: blocked, "
+        "preflight not sent (CORS check failed: no Access-Control-Allow-Origin). "
+        "tests/browser.py is wrong: its reading of the Fetch Standard does not give what "
+        "Chromium does (or record in CHROMIUM_DEPARTURES where Chromium departs from it)"
+    )
+    assert disagreement(judged(shared, Verdict(True)))
+    CHROMIUM_DEPARTURES["InvalidResponse"] = "the standard says otherwise"
+    try:
+        found = disagreement(judged(blocked, shared, "InvalidResponse()"))
+    finally:
+        del CHROMIUM_DEPARTURES["InvalidResponse"]
+    assert found is not None and found.endswith(
+        "Chromium is wrong relative to the Fetch Standard: the standard says otherwise"
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
