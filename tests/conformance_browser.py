@@ -3,12 +3,12 @@ that runs here, each served by a real server a browser can reach.
 
 - :data:`SERVED` brings a target up for a list of tables: nginx in both variants (one nginx,
   one ``server`` per table), corsc's runtime as ASGI under uvicorn and as WSGI under waitress,
-  Starlette's ``CORSMiddleware`` under uvicorn, Django with django-cors-headers and Flask with
-  flask-cors under waitress (one configuration per policy for Starlette and Django, as
-  tests/conformance_python.py runs them). Every server of a target listens on its own port of
-  127.0.0.1; one uvicorn or one waitress serves all of a target's ports, choosing the
-  application by the port in ``Host``. Behind every CORS layer the application answers ``200``
-  with the browser model's ``APP_HEADERS``.
+  Starlette's ``CORSMiddleware`` in a FastAPI application under uvicorn, Django with
+  django-cors-headers and Flask with flask-cors under waitress (one configuration per policy
+  for Starlette and Django, as tests/conformance_python.py runs them). Every server of a
+  target listens on its own port of 127.0.0.1; one uvicorn or one waitress serves all of a
+  target's ports, choosing the application by the port in ``Host``. Behind every CORS layer
+  the application answers ``200`` with the browser model's ``APP_HEADERS``.
 - :func:`browser_cases` is the part of the table a browser can send: derived once, for every
   target alike, from what a script can ask for (tests/conformance_python.py's ``script_for``:
   its own canonical Origin, a method ``fetch()`` allows, no forbidden header, a path without dot
@@ -56,7 +56,13 @@ from tests.conformance_python import (
 from tests.conformance_runner import REFUSED, Outcome
 from tests.conformance_table import ConformanceCase, ConformanceTable
 from tests.nginx_launcher import NGINX, Nginx
-from tests.python_harness import asgi_app, django_wsgi, flask_app, options_of
+from tests.python_harness import (
+    APP_BODY,
+    APP_STATUS,
+    django_wsgi,
+    flask_app,
+    options_of,
+)
 
 #: Why no case of the table that asks for Private Network Access is sent by this Chromium:
 #: what tests/test_browser_scenarios.py asserts of it.
@@ -202,9 +208,27 @@ def library_app(run: Run) -> Any:
     options = options_of(text, f"cors_{run.library}")
     if run.library == "django":
         return django_wsgi(options)
-    from starlette.middleware.cors import CORSMiddleware
+    return fastapi_app(options)
 
-    return CORSMiddleware(asgi_app, **options)
+
+def fastapi_app(options: dict[str, Any]) -> Any:
+    """A FastAPI application answering every path and method as the stub application does,
+    with Starlette's ``CORSMiddleware`` (what ``fastapi.middleware.cors`` is) set up by
+    ``options``, as the compiled module tells FastAPI users to."""
+    from fastapi import FastAPI
+    from fastapi.middleware.cors import CORSMiddleware
+    from fastapi.responses import Response
+
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app.add_middleware(CORSMiddleware, **options)
+    headers = {name: value for name, value in browser.APP_HEADERS if name != "Content-Length"}
+
+    def answer() -> Response:
+        return Response(APP_BODY, APP_STATUS, headers=headers)
+
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PROPFIND"]
+    app.add_api_route("/{path:path}", answer, methods=methods)
+    return app
 
 
 def library_served(library: str) -> Serving:
