@@ -240,6 +240,25 @@ def _settled(events: list[dict[str, Any]], url: str) -> bool:
     )
 
 
+def _preflight_seen(events: list[dict[str, Any]], url: str) -> bool:
+    """Whether any other event than the preflight's own start shows a preflight: its headers
+    on the wire (the page sends nothing else meanwhile), its response, or its failure."""
+    return (
+        any(
+            event["method"] == "Network.requestWillBeSentExtraInfo"
+            and _has(event["params"]["headers"], "Access-Control-Request-Method")
+            for event in events
+        )
+        or any(
+            event["method"] == "Network.responseReceived"
+            and event["params"].get("type") == "Preflight"
+            and event["params"]["response"]["url"] == url
+            for event in events
+        )
+        or "Preflight" in _failure(events)
+    )
+
+
 def _failure(events: list[dict[str, Any]]) -> str:
     """Chromium's reasons for the CORS failures among ``events``: ``corsError(parameter)``."""
     return " ".join(
@@ -317,6 +336,9 @@ class Tab:
             # Chromium's network events may come after the script has its answer.
             self.evaluate("0")
             events += self.cdp.events(self.session)
+        # Those of the preflight may come even after the request's end.
+        self.evaluate("0")
+        events += self.cdp.events(self.session)
         sent = {
             event["params"]["requestId"]: event["params"]["request"]
             for event in events
@@ -357,7 +379,7 @@ class Tab:
             shared=bool(result["shared"]),
             exposed=frozenset(result.get("headers", ())),
             # A preflight that failed early may be reported by its error only.
-            preflighted=bool(preflights) or "Preflight" in _failure(events),
+            preflighted=bool(preflights) or _preflight_seen(events, url),
             cors_error=_failure(events),
             sent=tuple((name.lower(), value) for name, value in (wire[-1] if wire else {}).items()),
             received=tuple(

@@ -122,8 +122,9 @@ def test_a_cookie_the_api_sets_is_sent_back_with_credentials_only(
     assert again.shared and again.header("cookie") == "session=1", again.sent
     xhr = fresh.fetch(PAGE, url(api, "/me/xhr"), credentials="include", xhr=True)
     assert xhr.shared and xhr.header("cookie") == "session=1", xhr.sent
-    anonymous = fresh.fetch(PAGE, url(api, "/anonymous"), credentials="omit")
-    assert anonymous.shared and anonymous.header("cookie") is None
+    for xhr in (False, True):
+        anonymous = fresh.fetch(PAGE, url(api, f"/anonymous/{xhr}"), credentials="omit", xhr=xhr)
+        assert anonymous.shared and anonymous.header("cookie") is None, anonymous.sent
 
 
 @pytest.mark.parametrize("xhr", [False, True], ids=["fetch", "xhr"])
