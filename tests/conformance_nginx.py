@@ -82,9 +82,11 @@ def compile_policy(name: str, text: str, *options: str) -> Compiled:
     return compiled
 
 
-def compile_or_refuse(name: str, text: str, *options: str) -> Compiled | list[Diagnostic]:
+def compile_or_refuse(
+    name: str, text: str, *options: str, app: str = APP
+) -> Compiled | list[Diagnostic]:
     """``name.cors`` compiled for nginx with ``options`` (``key=value``), or the errors that
-    refuse it."""
+    refuse it; ``app`` is what every location answers as the application."""
     loaded = load(Source(f"{name}.cors", text))
     assert loaded.policy_set is not None, loaded.diagnostics
     backend = get("nginx")
@@ -98,10 +100,10 @@ def compile_or_refuse(name: str, text: str, *options: str) -> Compiled | list[Di
     if errors:
         return errors
     files = {item.name: item.content for item in backend.emit(loaded.policy_set, emit_options)}
-    return Compiled(loaded.policy_set, files, locations(loaded.policy_set, files))
+    return Compiled(loaded.policy_set, files, locations(loaded.policy_set, files, app))
 
 
-def locations(policy_set: PolicySet, files: dict[str, str]) -> str:
+def locations(policy_set: PolicySet, files: dict[str, str], app: str = APP) -> str:
     """``location`` blocks as the CORS604 layout says: segment-boundary locations for each
     path prefix, the fallback policy in ``location /``, every location answering as the
     application; an ``.http.conf`` is included at http level by the caller."""
@@ -109,10 +111,10 @@ def locations(policy_set: PolicySet, files: dict[str, str]) -> str:
         name.removesuffix(".conf").split("-", 1)[1]: name for name in files if name.count(".") == 1
     }
     blocks = []
-    fallback = "location / { " + APP + " }"
+    fallback = "location / { " + app + " }"
     for policy in policy_set.policies:
         snippet = snippets[policy.name]
-        include = f"include {snippet}; {APP}"
+        include = f"include {snippet}; {app}"
         if not policy.paths or any(prefix.value == "/" for prefix in policy.paths):
             fallback = f"location / {{ {include} }}"
         # Written as the snippet's opening comment tells the user to.

@@ -333,6 +333,20 @@ AMBIGUOUS = (
 )
 
 
+def run_for(mine: Sequence[Run], full: Evaluator, case: ConformanceCase) -> Run | Outcome:
+    """The run of ``mine`` that answers ``case`` (``full`` is the evaluator of the case's
+    whole table: it chooses the policy), or the outcome when none does."""
+    request = Request(case.method, case.path, case.headers)
+    chosen = full.respond(request)
+    run = next(
+        (r for r in mine if r.table.name == case.table and r.policy in (None, chosen.policy)),
+        None,
+    )
+    if run is None:
+        return Outcome(OUTSIDE, UNGOVERNED if chosen.status is None else AMBIGUOUS)
+    return run
+
+
 def library_harness(library: str) -> Harness:
     """One library over every table: each case judged by the run its policy belongs to."""
 
@@ -351,18 +365,9 @@ def library_harness(library: str) -> Harness:
         full = {table.name: Evaluator(table_set(table)) for table in tables}
 
         def judge(case: ConformanceCase) -> Outcome:
-            request = Request(case.method, case.path, case.headers)
-            chosen = full[case.table].respond(request)
-            run = next(
-                (
-                    r
-                    for r in mine
-                    if r.table.name == case.table and r.policy in (None, chosen.policy)
-                ),
-                None,
-            )
-            if run is None:
-                return Outcome(OUTSIDE, UNGOVERNED if chosen.status is None else AMBIGUOUS)
+            run = run_for(mine, full[case.table], case)
+            if isinstance(run, Outcome):
+                return run
             return run_outcome(run, case, refusals[run.id], servers.get(run.id, []))
 
         def run_outcome(

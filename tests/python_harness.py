@@ -309,6 +309,22 @@ def _django_setup() -> None:
 urlpatterns: list[Any] = []
 
 
+def django_wsgi(cors_settings: dict[str, Any]) -> Callable[..., Iterable[bytes]]:
+    """Django's WSGI handler with django-cors-headers set up by ``cors_settings``, for a real
+    WSGI server that calls it from one thread (the settings are overridden per request)."""
+    _django_setup()
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import override_settings
+
+    handler = WSGIHandler()
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        with override_settings(**cors_settings):
+            return handler(environ, start_response)  # type: ignore[no-any-return]
+
+    return app
+
+
 def django_server(cors_settings: dict[str, Any]) -> Server:
     """django-cors-headers with ``cors_settings`` (``override_settings`` per request, as the
     library re-reads its settings on every request)."""
@@ -326,7 +342,7 @@ def django_server(cors_settings: dict[str, Any]) -> Server:
     return serve
 
 
-def flask_server(module_text: str) -> Server:
+def flask_app(module_text: str) -> Any:
     """A Flask application with a route for every path (Flask answers OPTIONS itself), set
     up with the compiled module's ``init_cors``."""
     from flask import Flask
@@ -340,7 +356,12 @@ def flask_server(module_text: str) -> Server:
     app.add_url_rule("/", "root", view, methods=methods)
     app.add_url_rule("/<path:path>", "any", view, methods=methods)
     load_module(module_text, "cors_flask")["init_cors"](app)
-    client = app.test_client()
+    return app
+
+
+def flask_server(module_text: str) -> Server:
+    """:func:`flask_app` through Flask's test client."""
+    client = flask_app(module_text).test_client()
 
     def serve(request: Request) -> Reply:
         response = client.open(request.path, method=request.method, headers=list(request.headers))

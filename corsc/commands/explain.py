@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from corsc.commands.common import (
     EXIT_OK,
@@ -15,12 +16,13 @@ from corsc.commands.common import (
     add_set,
     load_usable,
 )
+from corsc.ir import PolicySet
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub = commands.add_parser("explain", help="show how a request is answered, and why")
     sub.add_argument("file", metavar="FILE")
-    sub.add_argument("--origin", required=True, help='the Origin, e.g. "https://a.example"')
+    sub.add_argument("--origin", help='the Origin, e.g. "https://a.example" (not with --html)')
     sub.add_argument("--method", default="GET", help="the script's method (default GET)")
     sub.add_argument(
         "--header",
@@ -39,6 +41,16 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_set(sub)
     sub.add_argument("--format", choices=("text", "json"), default="text")
+    sub.add_argument(
+        "--html",
+        action="store_true",
+        help="write an HTML page: every policy's matrix of origins × request kinds",
+    )
+    sub.add_argument(
+        "--verdicts",
+        metavar="JSON",
+        help="with --html: a browser's verdicts from the last test run, shown in each cell",
+    )
     add_diagnostic_controls(sub)
 
 
@@ -48,6 +60,12 @@ def run(args: argparse.Namespace) -> int:
     policy_set = load_usable(args.file, args.overrides, Reporting(args, "text"))
     if isinstance(policy_set, int):
         return policy_set
+    if args.html:
+        return _html(policy_set, args.verdicts)
+    if args.verdicts is not None:
+        raise UsageError("--verdicts goes with --html")
+    if args.origin is None:
+        raise UsageError("--origin is required (or --html for the whole matrix)")
     try:
         report = explain.explain(
             policy_set,
@@ -99,3 +117,17 @@ def unsendable(origin: str) -> str | None:
         assert parsed.problem is not None
         reason = f"{parsed.problem.message}; {parsed.problem.help}"
     return f"no browser sends the Origin `{visible(origin)}`: {reason}"
+
+
+def _html(policy_set: PolicySet, verdicts_path: str | None) -> int:
+    from corsc import explain_html
+
+    if verdicts_path is None:
+        verdicts = None
+    else:
+        try:
+            verdicts = explain_html.read_verdicts(Path(verdicts_path))
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+    sys.stdout.write(explain_html.render(policy_set, verdicts))
+    return EXIT_OK
