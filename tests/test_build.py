@@ -206,9 +206,7 @@ def test_init_writes_a_project_that_builds_and_refuses_to_overwrite(
     capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    # starlette and fastapi refuse the starter policy (CORS631: Starlette grants four
-    # safelisted headers whatever it is told) until that target declares it a deviation.
-    for server in ("iis", "nginx", "python", "django", "flask"):
+    for server in ("iis", "nginx", "python", "starlette", "fastapi", "django", "flask"):
         code, _, err = corsc(capsys, "init", server, "--server", server)
         assert code == 0, err
         assert err == (
