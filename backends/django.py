@@ -87,7 +87,7 @@ class DjangoBackend(LibraryBackend):
     platform = "python"
     docs = "python.md"
     runs_on = "Django"
-    verified = "in-process in real Django"
+    verified = "in real Django, in-process and under waitress, and through a real Chromium"
     summary = "settings for django-cors-headers: a Python module, or TOML with -O format=toml"
     capabilities = CAPABILITIES
     deviations = (

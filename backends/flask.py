@@ -155,7 +155,7 @@ class FlaskBackend(LibraryBackend):
     platform = "python"
     docs = "python.md"
     runs_on = "Flask"
-    verified = "in-process in real Flask"
+    verified = "in real Flask, in-process and under waitress, and through a real Chromium"
     summary = "options for flask-cors, with init_cors(app): a Python module"
     capabilities = CAPABILITIES
     deviations = (

@@ -193,7 +193,7 @@ class NginxBackend:
     platform = "nginx"
     docs = "nginx.md"
     runs_on = "nginx"
-    verified = "a real nginx on 127.0.0.1"
+    verified = "a real nginx on 127.0.0.1, and through a real Chromium"
     summary = "maps for http {} and a snippet for server/location (or a server-level variant)"
     capabilities = CAPABILITIES
     deviations = DEVIATIONS

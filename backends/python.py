@@ -90,7 +90,7 @@ class PythonBackend:
     runs_on = "any ASGI or WSGI app"
     verified = (
         "in-process and under uvicorn, gunicorn and waitress, with FastAPI, Starlette, "
-        "Django and Flask"
+        "Django and Flask, and through a real Chromium"
     )
     summary = "TOML for corsc's own ASGI/WSGI middleware (corsc.runtime): every feature, exactly"
     capabilities = all_supported()

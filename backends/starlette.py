@@ -89,7 +89,7 @@ class StarletteBackend(LibraryBackend):
     platform = "python"
     docs = "python.md"
     runs_on = "Starlette, FastAPI"
-    verified = "in-process in real Starlette"
+    verified = "in real Starlette and FastAPI, and through a real Chromium under uvicorn"
     summary = (
         "keyword arguments for Starlette's CORSMiddleware (FastAPI's is the same class): "
         "a Python module, or TOML with -O format=toml"
