@@ -106,15 +106,12 @@ class Project:
         ]
 
     def keeps(self, diagnostic: d.Diagnostic) -> bool:
-        """Whether the project's rule selection reports ``diagnostic``: selected (every rule
-        when ``select`` is empty) and not ignored, by code or slug. Errors are always
-        reported: an error stops the output, and a failure nobody can see helps no one."""
-        if diagnostic.severity is d.Severity.ERROR:
-            return True
-        names = {diagnostic.code, diagnostic.name}
-        if self.select and not names & set(self.select):
-            return False
-        return not names & set(self.ignore)
+        """Whether the project's rule selection reports ``diagnostic``: the same selection as
+        ``--select``/``--ignore`` (:mod:`corsc.selection`: codes, slugs or families; the most
+        specific decides; errors are always reported)."""
+        from corsc.selection import Selection
+
+        return Selection(self.select, self.ignore).selects(diagnostic)
 
 
 def find_project(start: Path) -> Path | None:
@@ -199,12 +196,13 @@ class _Reader:
 
     def rules(self, where: str, value: object) -> tuple[str, ...]:
         names = self.strings(where, value, '["CORS602", "unlisted-reject-same-origin"]')
-        from corsc.rules import catalogue
+        from corsc.selection import Selection, SelectionError
 
-        known = {*catalogue(), *(kind.name for kind in catalogue().values())}
         for name in names:
-            if name not in known:
-                self.problem(where, f"`{visible(name)}` is no rule's code or slug (`corsc rule`)")
+            try:
+                Selection(ignore=[name]) if where == "ignore" else Selection(select=[name])
+            except SelectionError as error:
+                self.problem(where, str(error))
         return names
 
     def newline(self, where: str, value: object, default: str) -> str:

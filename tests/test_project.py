@@ -74,17 +74,19 @@ def test_the_policies_default_to_the_outputs(tmp_path: Path) -> None:
     assert project.policies == (tmp_path / "cors" / "api.cors",)
 
 
-def test_selection_keeps_errors_and_reads_codes_and_slugs(tmp_path: Path) -> None:
+def test_selection_keeps_errors_and_reads_codes_slugs_and_families(tmp_path: Path) -> None:
     project = read_project(
-        write(tmp_path, 'select = ["CORS407", "CORS301"]\nignore = ["wildcard-with-credentials"]\n')
+        write(tmp_path, 'select = ["CORS4", "CORS301"]\nignore = ["max-age-over-webkit-cap"]\n')
     )
+    assert project.problems == ()
     span = Source("x.cors", "").span(0)
     warning = d.UNLISTED_REJECT.at(span, "m", "h")
     other = d.DUPLICATE_ORIGIN.at(span, "m", "h")
     error = d.WILDCARD_WITH_CREDENTIALS.at(span, "m", "h")
     assert project.keeps(warning)
     assert not project.keeps(other)  # not selected
-    assert project.keeps(error)  # ignored, but an error is always reported
+    assert project.keeps(error)  # errors are always reported
+    assert not project.keeps(d.MAX_AGE_SAFARI_CAP.at(span, "m", "h"))  # in CORS4, but ignored
 
 
 def test_pyproject_tool_table(tmp_path: Path) -> None:
@@ -128,13 +130,18 @@ def test_problems_name_the_file_and_the_key(tmp_path: Path) -> None:
     )
 
 
-def test_rules_must_exist(tmp_path: Path) -> None:
-    path = write(tmp_path, 'select = ["CORS1"]\nignore = "CORS602"\n')
+def test_rules_are_read_as_the_command_line_reads_them(tmp_path: Path) -> None:
+    path = write(tmp_path, 'select = ["CORS8", "CORS1"]\nignore = "CORS602"\n')
     project = read_project(path)
     assert project.problems == (
-        f"{path}: select: `CORS1` is no rule's code or slug (`corsc rule`)",
+        f"{path}: select: `CORS8` names no family: no corsc code starts with CORS8",
     )
     assert project.ignore == ("CORS602",)  # one string is a list of one
+    errors = read_project(write(tmp_path, 'ignore = ["CORS301"]\n'))
+    assert errors.problems == (
+        f"{errors.path}: ignore: CORS301 (wildcard-with-credentials) is an error and cannot be "
+        "ignored: an error means the output would be wrong; fix the policy instead",
+    )
 
 
 def test_two_outputs_on_one_path(tmp_path: Path) -> None:
