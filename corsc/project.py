@@ -23,15 +23,19 @@ naming the file), and what could be read is still there, so that the language se
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
 from corsc import diagnostics as d
 from corsc.source import Source, read_bounded, visible
+
+if TYPE_CHECKING:
+    from corsc.selection import Selection
 
 #: The name of a project file.
 PROJECT_FILE = "corsc.toml"
@@ -109,9 +113,15 @@ class Project:
         """Whether the project's rule selection reports ``diagnostic``: the same selection as
         ``--select``/``--ignore`` (:mod:`corsc.selection`: codes, slugs or families; the most
         specific decides; errors are always reported)."""
-        from corsc.selection import Selection
+        return _selection(self.select, self.ignore).selects(diagnostic)
 
-        return Selection(self.select, self.ignore).selects(diagnostic)
+
+@functools.cache
+def _selection(select: tuple[str, ...], ignore: tuple[str, ...]) -> Selection:
+    """A project's selection, built once (``keeps`` runs for every finding of a build)."""
+    from corsc.selection import Selection
+
+    return Selection(select, ignore)
 
 
 def find_project(start: Path) -> Path | None:

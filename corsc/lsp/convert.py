@@ -12,11 +12,8 @@ from corsc import diagnostics as d
 from corsc.lsp.analysis import Analysis
 from corsc.lsp.outline import Statement
 from corsc.lsp.positions import LineIndex
+from corsc.render import RULES_URL
 from corsc.source import Span
-
-#: Where each code is documented: the README's catalogue of diagnostics (there is no
-#: per-code page; the table lists every code with its name and meaning).
-RULES_URL = "https://pypi.org/project/corsc/#diagnostics"
 
 _SEVERITY = {
     d.Severity.ERROR: types.DiagnosticSeverity.Error,
