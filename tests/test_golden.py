@@ -5,11 +5,13 @@ are compared (version and policy digest masked) is tests/goldens.py's."""
 
 from __future__ import annotations
 
+import io
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
 
-from corsc import __version__, render
+from corsc import __version__, cli, render
 from corsc.backends import EmitOptions, backends, check, validate_options
 from corsc.diagnostics import Diagnostic, fails
 from corsc.frontend import load
@@ -75,3 +77,18 @@ def test_same_input_same_bytes(target: str) -> None:
     assert EXAMPLES
     for example in EXAMPLES:
         assert compile_example(example, target) == compile_example(example, target)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.stem)
+def test_an_example_a_target_expresses_compiles_there_under_strict(
+    example: Path, target: str
+) -> None:
+    """The examples are what people copy: where a target can express one, nothing in it is
+    likely a mistake, so ``corsc compile --strict`` succeeds (exit 0, no warning)."""
+    if any(name.endswith(".diagnostics.txt") for name in compile_example(example, target)):
+        return  # the target refuses it: its golden holds the error diagnostics
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = cli.main(["compile", str(example), "--target", target, "--strict", "--quiet"])
+    assert code == 0, err.getvalue()

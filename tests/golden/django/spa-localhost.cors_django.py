@@ -1,4 +1,4 @@
-# corsc 0.1.0 from spa-localhost.cors for target django; policy sha256:dcfb148455badded; generated — edit the policy, not this file
+# corsc 0.1.0 from spa-localhost.cors for target django; policy sha256:a60bce05d53f0955; generated — edit the policy, not this file
 """django-cors-headers settings, compiled by corsc.
 
 In settings.py::
@@ -23,12 +23,10 @@ CORS_ALLOW_METHODS = [
     "POST",
     "PUT",
     "DELETE",
-    "OPTIONS",
 ]
 CORS_ALLOW_HEADERS = [
     "Content-Type",
     "Accept",
-    "Origin",
     "X-Requested-With",
 ]
 CORS_EXPOSE_HEADERS = []

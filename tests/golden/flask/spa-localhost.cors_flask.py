@@ -1,4 +1,4 @@
-# corsc 0.1.0 from spa-localhost.cors for target flask; policy sha256:dcfb148455badded; generated — edit the policy, not this file
+# corsc 0.1.0 from spa-localhost.cors for target flask; policy sha256:a60bce05d53f0955; generated — edit the policy, not this file
 """flask-cors options, compiled by corsc.
 
     from cors_flask import init_cors
@@ -28,12 +28,10 @@ CORS_OPTIONS = {
                 "POST",
                 "PUT",
                 "DELETE",
-                "OPTIONS",
             ],
             "allow_headers": [
                 "Content-Type",
                 "Accept",
-                "Origin",
                 "X-Requested-With",
             ],
             "expose_headers": [],

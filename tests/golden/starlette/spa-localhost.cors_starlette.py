@@ -1,4 +1,4 @@
-# corsc 0.1.0 from spa-localhost.cors for target starlette; policy sha256:dcfb148455badded; generated — edit the policy, not this file
+# corsc 0.1.0 from spa-localhost.cors for target starlette; policy sha256:a60bce05d53f0955; generated — edit the policy, not this file
 """Keyword arguments for Starlette's CORSMiddleware, compiled by corsc.
 
 FastAPI's fastapi.middleware.cors.CORSMiddleware is the same class. Wrap the whole application,
@@ -23,12 +23,10 @@ CORS_OPTIONS = {
         "POST",
         "PUT",
         "DELETE",
-        "OPTIONS",
     ],
     "allow_headers": [
         "Content-Type",
         "Accept",
-        "Origin",
         "X-Requested-With",
     ],
     "allow_credentials": True,
