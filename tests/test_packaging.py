@@ -97,3 +97,5 @@ def test_install_and_compile(tmp_path: Path, editable: bool) -> None:
         installed = Path(located.stdout.strip()).parent
         assert (installed / "grammar" / "cors.lark").is_file()
         assert (installed / "backends" / "__init__.py").is_file()
+        assert (installed / "schema" / "diagnostics.schema.json").is_file()
+        assert (installed / "py.typed").is_file()
