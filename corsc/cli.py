@@ -16,43 +16,38 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import os
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from corsc import __version__
-from corsc.commands import (
-    build,
-    check,
-    compile,
-    completion,
-    explain,
-    fmt,
-    import_,
-    init,
-    lsp,
-    probe,
-    rule,
-    targets,
-)
 from corsc.commands.common import EXIT_BUG, EXIT_OK, EXIT_USAGE, UsageError
 from corsc.source import visible
 
-#: The commands, in the order ``corsc --help`` lists them.
+#: The commands, in the order ``corsc --help`` lists them, and the module of each. A command's
+#: module is imported only when it is needed (see :func:`parser`), so a ``compile`` never pays
+#: for importing what ``import``, ``probe`` or ``lsp`` read.
 COMMANDS = {
-    "check": check,
-    "compile": compile,
-    "build": build,
-    "init": init,
-    "explain": explain,
-    "import": import_,
-    "probe": probe,
-    "targets": targets,
-    "rule": rule,
-    "fmt": fmt,
-    "lsp": lsp,
-    "completion": completion,
+    "check": "check",
+    "compile": "compile",
+    "build": "build",
+    "init": "init",
+    "explain": "explain",
+    "import": "import_",
+    "probe": "probe",
+    "targets": "targets",
+    "rule": "rule",
+    "fmt": "fmt",
+    "lsp": "lsp",
+    "completion": "completion",
 }
+
+
+def command_module(name: str) -> ModuleType:
+    """The module of the command ``name`` (one of :data:`COMMANDS`)."""
+    return importlib.import_module(f"corsc.commands.{COMMANDS[name]}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,17 +81,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             gc.enable()
 
 
-def parser() -> argparse.ArgumentParser:
-    """corsc's argument parser, built from :data:`COMMANDS` (shell completion reads it)."""
+def parser(only: str | None = None) -> argparse.ArgumentParser:
+    """corsc's argument parser, built from :data:`COMMANDS` (shell completion reads it); with
+    ``only``, the parser of that one command, which parses its arguments exactly as the whole
+    parser does (the others' modules are then not imported)."""
     built = argparse.ArgumentParser(
         prog="corsc",
         description="A compiler for CORS policy: check a policy file and compile it for a server.",
     )
     built.add_argument("--version", action="version", version=f"corsc {__version__}")
     commands = built.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS.values():
-        command.add_parser(commands)
+    for name in [only] if only is not None else COMMANDS:
+        command_module(name).add_parser(commands)
     return built
+
+
+def _command_named(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` runs, when its first argument names one (``None`` for
+    ``--help``, ``--version``, an unknown command, …: the whole parser answers those)."""
+    first = argv[0] if argv else ""
+    return first if first in COMMANDS else None
 
 
 #: Arguments that name files: any bytes the file system allows. Every other argument is text
@@ -105,7 +109,8 @@ PATH_ARGUMENTS = frozenset({"files", "file", "output", "merge", "project", "dire
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    args = parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    args = parser(_command_named(arguments)).parse_args(arguments)
     for key, value in vars(args).items():
         if key in PATH_ARGUMENTS:
             continue
@@ -115,4 +120,4 @@ def _run(argv: Sequence[str] | None) -> int:
                     f"the argument `{visible(item)}` is not UTF-8 text; corsc reads option "
                     "values as UTF-8 (file names may be any bytes)"
                 )
-    return COMMANDS[args.command].run(args)
+    return command_module(args.command).run(args)

@@ -97,7 +97,9 @@ class Selection:
     def __init__(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> None:
         self.select = tuple(resolve(text) for text in select)
         self.ignore = tuple(resolve(text) for text in ignore)
-        known = catalogue()
+        # Only a selector needs the whole catalogue (every backend imported): a run without
+        # one never pays for it.
+        known = catalogue() if self.ignore else {}
         for rule in self.ignore:
             kind = known.get(rule.prefix)
             if kind is not None and kind.severity is d.Severity.ERROR:

@@ -547,3 +547,37 @@ def test_explain_warns_on_an_origin_no_browser_sends(capsys, policy, origin, war
     assert err == f"corsc: warning: {warning}\n"
     assert run(capsys, "explain", str(policy(EXPECT)), "--origin", "null")[2] == ""
     assert run(capsys, "explain", str(policy(EXPECT)), "--origin", "https://a.example")[2] == ""
+
+
+def test_a_compile_imports_only_its_command_and_its_target() -> None:
+    """A cold ``corsc compile --target json`` imports neither the other commands' modules nor
+    the other backends (the start-up time a build step pays on every run, bench/
+    bench_cold_start.py), while ``corsc --help`` still lists every command."""
+    probe = (
+        "import contextlib, io, json, sys\n"
+        "from corsc import cli\n"
+        "quiet = io.StringIO()\n"
+        "with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):\n"
+        "    code = cli.main(sys.argv[1:])\n"
+        "print(code, json.dumps(sorted(m for m in sys.modules if m.startswith(('corsc.commands.', "
+        "'corsc.backends.', 'corsc.imports', 'corsc.probe', 'corsc.lsp')))))\n"
+    )
+    example = str(ROOT / "examples" / "api.cors")
+    ran = subprocess.run(
+        [sys.executable, "-c", probe, "compile", example, "--target", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    code, loaded = ran.stdout.split(" ", 1)
+    assert code == "0"
+    assert json.loads(loaded) == [
+        "corsc.backends.jsonir",
+        "corsc.commands.common",
+        "corsc.commands.compile",
+    ]
+    listed = subprocess.run(
+        [sys.executable, "-m", "corsc", "--help"], capture_output=True, text=True, check=True
+    )
+    for name in cli.COMMANDS:
+        assert name in listed.stdout, name
