@@ -1,0 +1,210 @@
+"""The express target in a real Node.js with Express and the cors package (installed by
+``npm ci`` in tests/express_app): every golden passes ``node --check``, and a compiled policy
+served by Express answers as the policy says — look-alike origins get no CORS headers."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from corsc import backends
+from tests.chromium import IN_CI
+
+ROOT = Path(__file__).resolve().parent
+APP = ROOT / "express_app"
+MODULES = APP / "node_modules"
+GOLDENS = sorted((ROOT / "golden" / "express").glob("*.js"))
+
+POLICY = """
+policy api {
+  paths       "/api"
+  origins     "https://app.example.com", "https://*.example.org"
+  deny        "https://bad.example.org"
+  methods     GET, PUT
+  headers     Content-Type
+  expose      X-Request-Id
+  credentials true
+  max-age     10m
+  unlisted    reject
+  origin "https://ro.example.org" {
+    methods GET
+    credentials false
+  }
+}
+
+policy public {
+  origins *
+  methods GET
+}
+"""
+
+LOOK_ALIKES = [
+    "https://APP.example.com",
+    "http://app.example.com",
+    "https://app.example.com:8443",
+    "https://app.example.com.",
+    "https://app.example.com/",
+    "https://app.example.com.evil.com",
+    "https://evilapp.example.com",
+    "https://a.example.org.evil.com",
+    "https://evil.com/.example.org",
+    "https://example.org",
+    "https://.example.org",
+    "null",
+    "xhttps://app.example.com",
+    "https://a.example.org:443",
+    "HTTPS://A.EXAMPLE.ORG",
+    "https://bad.example.org",
+    "https://bad.example.org.",
+    "https://evilexample.org",
+    "https://" + "a" * 300 + ".example.org",
+]
+
+
+def _node_missing() -> str | None:
+    if shutil.which("node") is None:
+        return "node is not installed"
+    if not (MODULES / "express").is_dir() or not (MODULES / "cors").is_dir():
+        return "express and cors are not installed (npm ci in tests/express_app)"
+    return None
+
+
+def _require_node() -> None:
+    reason = _node_missing()
+    if reason is not None:
+        if IN_CI:
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(f"EXPRESS TESTS NOT RUN: {reason}")
+
+
+@pytest.mark.parametrize("golden", GOLDENS, ids=[path.name for path in GOLDENS])
+def test_every_golden_is_valid_javascript(golden: Path) -> None:
+    if shutil.which("node") is None:
+        if IN_CI:
+            pytest.fail("CI=true but node is not installed")
+        pytest.skip("node is not installed")
+    checked = subprocess.run(["node", "--check", str(golden)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_the_goldens_cover_every_example() -> None:
+    assert len(GOLDENS) == len(list((ROOT.parent / "examples").glob("*.cors")))
+
+
+@pytest.fixture(scope="module")
+def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    _require_node()
+    directory = tmp_path_factory.mktemp("express")
+    source = directory / "api.cors"
+    source.write_text(POLICY, encoding="utf-8")
+    module = directory / "cors_express.js"
+    compiled = subprocess.run(
+        [sys.executable, "-m", "corsc", "compile", str(source), "--target", "express"],
+        capture_output=True,
+        text=True,
+    )
+    assert compiled.returncode == 0, compiled.stderr
+    module.write_text(compiled.stdout, encoding="utf-8")
+    server = subprocess.Popen(
+        ["node", str(APP / "smoke.js"), str(module)],
+        cwd=APP,
+        env={**os.environ, "NODE_PATH": str(MODULES)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        yield int(server.stdout.readline())
+    finally:
+        server.kill()
+        server.wait()
+
+
+def ask(
+    port: int, path: str, origin: str | None, method: str = "GET", **headers: str
+) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    sent = {name.replace("_", "-"): value for name, value in headers.items()}
+    if origin is not None:
+        sent["Origin"] = origin
+    connection.request(method, path, headers=sent)
+    reply = connection.getresponse()
+    reply.read()
+    connection.close()
+    return reply
+
+
+def cors_names(reply: http.client.HTTPResponse) -> list[str]:
+    return sorted(
+        name.lower() for name, _ in reply.getheaders() if name.lower().startswith("access-control-")
+    )
+
+
+def test_an_allowed_origin_is_echoed_with_its_grant(port: int) -> None:
+    reply = ask(port, "/api/x", "https://a.b.example.org")
+    assert reply.status == 200
+    assert reply.getheader("Access-Control-Allow-Origin") == "https://a.b.example.org"
+    assert reply.getheader("Access-Control-Allow-Credentials") == "true"
+    assert reply.getheader("Access-Control-Expose-Headers") == "X-Request-Id"
+    assert reply.getheader("Vary") == "Origin"
+
+
+def test_errors_written_by_the_application_keep_cors_headers(port: int) -> None:
+    reply = ask(port, "/api/err", "https://app.example.com")
+    assert reply.status == 500
+    assert reply.getheader("Access-Control-Allow-Origin") == "https://app.example.com"
+
+
+def test_an_accepted_preflight_is_answered_with_the_policy_status(port: int) -> None:
+    reply = ask(
+        port,
+        "/api/x",
+        "https://app.example.com",
+        "OPTIONS",
+        Access_Control_Request_Method="PUT",
+        Access_Control_Request_Headers="content-type",
+    )
+    assert reply.status == 204
+    assert reply.getheader("Access-Control-Allow-Methods") == "GET, PUT"
+    assert reply.getheader("Access-Control-Allow-Headers") == "Content-Type"
+    assert reply.getheader("Access-Control-Max-Age") == "600"
+
+
+def test_an_origin_block_has_its_own_grant(port: int) -> None:
+    reply = ask(
+        port, "/api/x", "https://ro.example.org", "OPTIONS", Access_Control_Request_Method="PUT"
+    )
+    assert (reply.status, cors_names(reply)) == (403, [])
+    reply = ask(port, "/api/x", "https://ro.example.org")
+    assert reply.getheader("Access-Control-Allow-Credentials") is None
+
+
+@pytest.mark.parametrize("origin", LOOK_ALIKES)
+def test_look_alikes_get_no_cors_headers(port: int, origin: str) -> None:
+    reply = ask(port, "/api/x", origin)
+    assert (reply.status, cors_names(reply)) == (403, [])  # unlisted reject
+    reply = ask(port, "/api/x", origin, "OPTIONS", Access_Control_Request_Method="GET")
+    assert (reply.status, cors_names(reply)) == (403, [])
+    assert reply.getheader("Vary") == "Origin"
+
+
+def test_the_fallback_sends_a_fixed_star(port: int) -> None:
+    reply = ask(port, "/other", None)
+    assert reply.getheader("Access-Control-Allow-Origin") == "*"
+
+
+@pytest.mark.parametrize("path", ["/api%2Fx", "//api/x", "/other/../api"])
+def test_an_ambiguous_path_is_refused(port: int, path: str) -> None:
+    reply = ask(port, path, "https://app.example.com")
+    assert (reply.status, cors_names(reply)) == (400, [])
+
+
+def test_the_backend_is_registered() -> None:
+    assert backends.get("express").platform == "node"
