@@ -5,10 +5,8 @@ served by Express answers as the policy says — look-alike origins get no CORS 
 from __future__ import annotations
 
 import http.client
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 
 from corsc import backends
 from tests.chromium import IN_CI
+from tests.conformance_express import compile_or_refuse, serving
 
 ROOT = Path(__file__).resolve().parent
 APP = ROOT / "express_app"
@@ -68,22 +67,6 @@ LOOK_ALIKES = [
 ]
 
 
-def _node_missing() -> str | None:
-    if shutil.which("node") is None:
-        return "node is not installed"
-    if not (MODULES / "express").is_dir() or not (MODULES / "cors").is_dir():
-        return "express and cors are not installed (npm ci in tests/express_app)"
-    return None
-
-
-def _require_node() -> None:
-    reason = _node_missing()
-    if reason is not None:
-        if IN_CI:
-            pytest.fail(f"CI=true but {reason}")
-        pytest.skip(f"EXPRESS TESTS NOT RUN: {reason}")
-
-
 @pytest.mark.parametrize("golden", GOLDENS, ids=[path.name for path in GOLDENS])
 def test_every_golden_is_valid_javascript(golden: Path) -> None:
     if shutil.which("node") is None:
@@ -99,32 +82,15 @@ def test_the_goldens_cover_every_example() -> None:
 
 
 @pytest.fixture(scope="module")
-def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    _require_node()
-    directory = tmp_path_factory.mktemp("express")
-    source = directory / "api.cors"
-    source.write_text(POLICY, encoding="utf-8")
-    module = directory / "cors_express.js"
-    compiled = subprocess.run(
-        [sys.executable, "-m", "corsc", "compile", str(source), "--target", "express"],
-        capture_output=True,
-        text=True,
-    )
-    assert compiled.returncode == 0, compiled.stderr
-    module.write_text(compiled.stdout, encoding="utf-8")
-    server = subprocess.Popen(
-        ["node", str(APP / "smoke.js"), str(module)],
-        cwd=APP,
-        env={**os.environ, "NODE_PATH": str(MODULES)},
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        yield int(server.stdout.readline())
-    finally:
-        server.kill()
-        server.wait()
+def port() -> Iterator[int]:
+    with serving([compile_policy("api", POLICY)]) as ports:
+        yield ports[0]
+
+
+def compile_policy(name: str, text: str) -> str:
+    compiled = compile_or_refuse(name, text)
+    assert isinstance(compiled, str), compiled
+    return compiled
 
 
 def ask(
@@ -157,7 +123,7 @@ def test_an_allowed_origin_is_echoed_with_its_grant(port: int) -> None:
 
 
 def test_errors_written_by_the_application_keep_cors_headers(port: int) -> None:
-    reply = ask(port, "/api/err", "https://app.example.com")
+    reply = ask(port, "/api/x", "https://app.example.com", X_App_Status="500")
     assert reply.status == 500
     assert reply.getheader("Access-Control-Allow-Origin") == "https://app.example.com"
 

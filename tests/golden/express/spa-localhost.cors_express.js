@@ -18,6 +18,26 @@ const POLICIES = [
       ]
     ],
     "deny": null,
+    "staticPreflight": [
+      [
+        "Access-Control-Allow-Origin",
+        "https://localhost:3000"
+      ],
+      [
+        "Access-Control-Allow-Credentials",
+        "true"
+      ]
+    ],
+    "staticActual": [
+      [
+        "Access-Control-Allow-Origin",
+        "https://localhost:3000"
+      ],
+      [
+        "Access-Control-Allow-Credentials",
+        "true"
+      ]
+    ],
     "reject": false,
     "preflightStatus": 204,
     "vary": [],
@@ -159,83 +179,104 @@ function corsMiddleware() {
     return null;
   }
 
-  function granted(grant, req) {
-    const method = req.headers["access-control-request-method"];
-    if (grant.methods !== null && !grant.preflightMethods.includes(method)) return false;
-    if (grant.headerKeys === null) return true;
-    const requested = String(req.headers["access-control-request-headers"] || "")
+  const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+  function trimmed(value) {
+    return String(value).replace(/^[ \t]+|[ \t]+$/g, "");
+  }
+
+  function send(res, status, headers, members) {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    refuse(res, status, members);
+  }
+
+  // The preflight answer is corsc's: cors would accept every OPTIONS request, write
+  // Expose-Headers on it and reflect request headers unchecked.
+  function preflight(policy, grant, origin, req, res) {
+    const refused = () => send(res, 403, policy.staticPreflight, policy.vary);
+    if (grant === null) return refused();
+    const method = trimmed(req.headers["access-control-request-method"]);
+    if (!TOKEN.test(method)) return refused();
+    if (grant.methods !== null && !grant.preflightMethods.includes(method)) return refused();
+    const asked = String(req.headers["access-control-request-headers"] || "")
       .split(",")
-      .map((name) => name.trim().toLowerCase())
+      .map(trimmed)
       .filter((name) => name !== "");
-    return requested.every((name) => grant.headerKeys.includes(name));
+    for (const name of asked) {
+      if (!TOKEN.test(name)) return refused();
+      if (grant.headerKeys !== null && !grant.headerKeys.includes(name.toLowerCase())) {
+        return refused();
+      }
+    }
+    const headers = [...policy.staticPreflight];
+    if (policy.static === null) {
+      headers.push(["Access-Control-Allow-Origin", origin]);
+      if (grant.credentials) headers.push(["Access-Control-Allow-Credentials", "true"]);
+    }
+    const methods = grant.methods === null ? method : grant.methods.join(", ");
+    headers.push(["Access-Control-Allow-Methods", methods]);
+    if (asked.length > 0) {
+      const names = grant.headers === null ? asked : grant.headers;
+      headers.push(["Access-Control-Allow-Headers", names.join(", ")]);
+    }
+    if (grant.maxAge !== null) headers.push(["Access-Control-Max-Age", String(grant.maxAge)]);
+    const network = req.headers["access-control-request-private-network"];
+    if (grant.privateNetwork && network !== undefined && trimmed(network) === "true") {
+      headers.push(["Access-Control-Allow-Private-Network", "true"]);
+    }
+    const members = [...policy.vary];
+    if (grant.methods === null) members.push("Access-Control-Request-Method");
+    if (grant.headers === null) members.push("Access-Control-Request-Headers");
+    return send(res, policy.preflightStatus, headers, members);
   }
 
   function echo(origin, callback) {
     callback(null, origin);
   }
 
-  // A plain OPTIONS request is no preflight: cors writes its headers and passes it on.
-  function handler(index, number, req, preflight) {
-    const policy = compiled[index];
-    const grant = policy.grants[number];
-    const options = {
-      // Handlers are shared between requests: the Origin (checked above) is given to cors
-      // per request, never kept in the options.
-      origin: policy.static === null ? echo : policy.static,
-      methods:
-        grant.methods === null
-          ? req.headers["access-control-request-method"] || ""
-          : grant.methods.join(", "),
-      credentials: grant.credentials,
-      preflightContinue: !preflight,
-      optionsSuccessStatus: policy.preflightStatus,
-    };
-    // An empty array, not "": cors would reflect the requested headers for a falsy value.
-    if (grant.headers !== null) {
-      options.allowedHeaders = grant.headers.length > 0 ? grant.headers.join(", ") : [];
+  // cors writes an allowed actual request's headers: the Origin (checked above) echoed,
+  // credentials and Expose-Headers. Handlers are shared, so the Origin is never kept in them.
+  function handler(index, number) {
+    const key = `${index} ${number}`;
+    if (!handlers.has(key)) {
+      const grant = compiled[index].grants[number];
+      const options = { origin: echo, credentials: grant.credentials };
+      if (grant.expose !== null) options.exposedHeaders = grant.expose;
+      handlers.set(key, cors(options));
     }
-    if (grant.expose !== null) options.exposedHeaders = grant.expose;
-    if (grant.maxAge !== null) options.maxAge = grant.maxAge;
-    if (grant.methods === null) return cors(options);
-    const key = `${index} ${number} ${preflight}`;
-    if (!handlers.has(key)) handlers.set(key, cors(options));
     return handlers.get(key);
   }
 
   return function corscCors(req, res, next) {
     const index = policyOf(req.originalUrl || req.url);
-    if (index === "ambiguous") {
-      res.statusCode = 400;
-      res.setHeader("Content-Length", "0");
-      res.end();
-      return;
-    }
+    if (index === "ambiguous") return refuse(res, 400, []);
     if (index === null) return next();
     const policy = compiled[index];
     const origin = req.headers.origin;
-    const asked = req.headers["access-control-request-method"];
-    const preflight = req.method === "OPTIONS" && origin !== undefined && asked !== undefined;
     const number = origin === undefined ? null : grantOf(policy, origin);
-    if (preflight) {
-      const grant = number === null ? null : policy.grants[number];
-      if (grant === null || !granted(grant, req)) return refuse(res, 403, policy.vary);
-      const members = [...policy.vary];
-      if (grant.methods === null) members.push("Access-Control-Request-Method");
-      if (grant.headers === null) members.push("Access-Control-Request-Headers");
-      vary(res, members);
-      const network = req.headers["access-control-request-private-network"];
-      if (grant.privateNetwork && network === "true") {
-        res.setHeader("Access-Control-Allow-Private-Network", "true");
-      }
-      return handler(index, number, req, true)(req, res, next);
+    const grant = number === null ? null : policy.grants[number];
+    if (
+      req.method === "OPTIONS" &&
+      origin !== undefined &&
+      req.headers["access-control-request-method"] !== undefined
+    ) {
+      return preflight(policy, grant, origin, req, res);
     }
-    if (policy.static !== null) return handler(index, 0, req, false)(req, res, next);
+    if (policy.static !== null) {
+      for (const [name, value] of policy.staticActual) res.setHeader(name, value);
+      return next();
+    }
     vary(res, policy.vary);
-    if (number === null) {
+    if (grant === null) {
       if (origin !== undefined && policy.reject) return refuse(res, 403, []);
       return next();
     }
-    return handler(index, number, req, false)(req, res, next);
+    if (req.method !== "OPTIONS") return handler(index, number)(req, res, next);
+    // cors takes every OPTIONS request for a preflight: a plain one gets its headers here.
+    res.setHeader("Access-Control-Allow-Origin", origin);
+    if (grant.credentials) res.setHeader("Access-Control-Allow-Credentials", "true");
+    if (grant.expose !== null) res.setHeader("Access-Control-Expose-Headers", grant.expose);
+    return next();
   };
 }
 

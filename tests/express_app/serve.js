@@ -1,0 +1,25 @@
+// The test application: one Express app per compiled module named on the command line, each
+// on an ephemeral port on 127.0.0.1, corsc's middleware first. The application answers every
+// request 200 "{}" (or the status an X-App-Status header asks for, to test error responses).
+// Prints the ports as one JSON line, then serves until it is killed.
+"use strict";
+
+const express = require("express");
+
+const modules = process.argv.slice(2);
+const ports = new Array(modules.length);
+let listening = 0;
+modules.forEach((path, index) => {
+  const app = express();
+  app.disable("x-powered-by");
+  app.disable("etag");
+  app.use(require(path).corsMiddleware());
+  app.all("*", (req, res) => {
+    res.status(Number(req.headers["x-app-status"] || 200)).type("application/json").send("{}");
+  });
+  const server = app.listen(0, "127.0.0.1", () => {
+    ports[index] = server.address().port;
+    listening += 1;
+    if (listening === modules.length) console.log(JSON.stringify(ports));
+  });
+});
