@@ -20,9 +20,12 @@ from corsc.backends import EmitOptions, Option, OutputFile
 from corsc.backends.express_js import MIDDLEWARE
 from corsc.capabilities import Capability, Feature, Support, table
 from corsc.diagnostics import Diagnostic
-from corsc.ir import PolicySet
-from corsc.plan import GrantPlan, Plan, PolicyPlan
+from corsc.ir import PatternKind, PolicySet
+from corsc.plan import EntryPlan, GrantPlan, Plan, PolicyPlan
 from corsc.provenance import provenance
+
+#: Patterns that admit one origin, their canonical form: a table lookup in the middleware.
+_LOOKED_UP = (PatternKind.EXACT, PatternKind.NULL)
 
 #: What corsc's middleware adds to the cors package, in the table's words.
 OWN = "corsc's middleware (the cors package has no option for it)"
@@ -94,16 +97,42 @@ def _grant(grant: GrantPlan) -> dict[str, Any]:
     }
 
 
+def _runs(plan: PolicyPlan) -> list[dict[str, Any]]:
+    """The reachable entries, most specific first, as runs the middleware tries in order:
+    consecutive exact origins as one table (``[origin, grant]`` pairs, looked up, not scanned;
+    the first of an origin wins), consecutive other patterns of one grant as one anchored
+    union. Either way the first entry admitting an Origin decides its grant, as in the Plan."""
+    runs: list[dict[str, Any]] = []
+    pending: list[EntryPlan] = []
+
+    def close() -> None:
+        if pending:
+            patterns = [entry.pattern for entry in pending]
+            regex = origin_regex.render_union(patterns, "ecmascript")
+            runs.append({"regex": regex, "grant": pending[0].grant.number - 1})
+            pending.clear()
+
+    for entry in plan.reachable:
+        if entry.pattern.kind in _LOOKED_UP:
+            close()
+            if not runs or "exact" not in runs[-1]:
+                runs.append({"exact": []})
+            runs[-1]["exact"].append([entry.pattern.canonical, entry.grant.number - 1])
+            continue
+        if pending and pending[0].grant is not entry.grant:
+            close()
+        pending.append(entry)
+    close()
+    return runs
+
+
 def _policy(plan: PolicyPlan) -> dict[str, Any]:
     policy = plan.policy
     return {
         "name": plan.name,
         "prefixes": [paths.selection_prefix(prefix.value) for prefix in policy.paths],
         "static": policy.static_origin,
-        "allow": [
-            [origin_regex.render_pattern(entry.pattern, "ecmascript"), entry.grant.number - 1]
-            for entry in plan.reachable
-        ],
+        "allow": _runs(plan),
         "deny": origin_regex.render_union(policy.denies, "ecmascript") if policy.denies else None,
         "staticPreflight": [list(header) for header in plan.static_preflight],
         "staticActual": [list(header) for header in plan.static_actual],

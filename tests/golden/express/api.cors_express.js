@@ -15,26 +15,26 @@ const POLICIES = [
     ],
     "static": null,
     "allow": [
-      [
-        "^(?:https://reports\\.example\\.com)$",
-        0
-      ],
-      [
-        "^(?:https://app\\.example\\.com)$",
-        1
-      ],
-      [
-        "^(?:https://partner\\.example\\.net)$",
-        1
-      ],
-      [
-        "^(?:https://(?:[\\-0-9_a-z]+\\.)+partner\\.example\\.org)$",
-        1
-      ],
-      [
-        "^(?:http://localhost(?::(?:[1-9]|[1-7][0-9]|8[1-9]|9[0-9]|[1-9][0-9]{2}|[1-9][0-9]{3}|[1-5][0-9]{4}|6(?:[0-4][0-9]{3}|5(?:[0-4][0-9]{2}|5(?:[0-2][0-9]|3[0-5])))))?)$",
-        1
-      ]
+      {
+        "exact": [
+          [
+            "https://reports.example.com",
+            0
+          ],
+          [
+            "https://app.example.com",
+            1
+          ],
+          [
+            "https://partner.example.net",
+            1
+          ]
+        ]
+      },
+      {
+        "regex": "^(?:https://(?:[\\-0-9_a-z]+\\.)+partner\\.example\\.org|http://localhost(?::(?:[1-9]|[1-7][0-9]|8[1-9]|9[0-9]|[1-9][0-9]{2}|[1-9][0-9]{3}|[1-5][0-9]{4}|6(?:[0-4][0-9]{3}|5(?:[0-4][0-9]{2}|5(?:[0-2][0-9]|3[0-5])))))?)$",
+        "grant": 1
+      }
     ],
     "deny": "^(?:https://legacy\\.partner\\.example\\.org)$",
     "staticPreflight": [],
@@ -101,10 +101,10 @@ const POLICIES = [
     "prefixes": [],
     "static": "*",
     "allow": [
-      [
-        "^(?:[\\s\\S]+)$",
-        0
-      ]
+      {
+        "regex": "^(?:[\\s\\S]+)$",
+        "grant": 0
+      }
     ],
     "deny": null,
     "staticPreflight": [
@@ -146,7 +146,12 @@ const POLICIES = [
 function corsMiddleware() {
   const compiled = POLICIES.map((policy) => ({
     ...policy,
-    allow: policy.allow.map(([source, grant]) => [new RegExp(source), grant]),
+    // A Map, never an object: no origin can be mistaken for a property such as __proto__.
+    allow: policy.allow.map((run) =>
+      "exact" in run
+        ? { exact: new Map([...run.exact].reverse()) }
+        : { regex: new RegExp(run.regex), grant: run.grant },
+    ),
     deny: policy.deny === null ? null : new RegExp(policy.deny),
   }));
   const handlers = new Map();
@@ -236,8 +241,13 @@ function corsMiddleware() {
       const plain = undotted(origin);
       if (policy.deny.test(origin) || (plain !== null && policy.deny.test(plain))) return null;
     }
-    for (const [pattern, grant] of policy.allow) {
-      if (pattern.test(origin)) return grant;
+    for (const run of policy.allow) {
+      if (run.exact !== undefined) {
+        const grant = run.exact.get(origin);
+        if (grant !== undefined) return grant;
+      } else if (run.regex.test(origin)) {
+        return run.grant;
+      }
     }
     return null;
   }

@@ -12,14 +12,18 @@ const POLICIES = [
     "prefixes": [],
     "static": null,
     "allow": [
-      [
-        "^(?:https://app\\.example\\.com)$",
-        0
-      ],
-      [
-        "^(?:https://staging\\.example\\.com)$",
-        1
-      ]
+      {
+        "exact": [
+          [
+            "https://app.example.com",
+            0
+          ],
+          [
+            "https://staging.example.com",
+            1
+          ]
+        ]
+      }
     ],
     "deny": null,
     "staticPreflight": [],
@@ -75,7 +79,12 @@ const POLICIES = [
 function corsMiddleware() {
   const compiled = POLICIES.map((policy) => ({
     ...policy,
-    allow: policy.allow.map(([source, grant]) => [new RegExp(source), grant]),
+    // A Map, never an object: no origin can be mistaken for a property such as __proto__.
+    allow: policy.allow.map((run) =>
+      "exact" in run
+        ? { exact: new Map([...run.exact].reverse()) }
+        : { regex: new RegExp(run.regex), grant: run.grant },
+    ),
     deny: policy.deny === null ? null : new RegExp(policy.deny),
   }));
   const handlers = new Map();
@@ -165,8 +174,13 @@ function corsMiddleware() {
       const plain = undotted(origin);
       if (policy.deny.test(origin) || (plain !== null && policy.deny.test(plain))) return null;
     }
-    for (const [pattern, grant] of policy.allow) {
-      if (pattern.test(origin)) return grant;
+    for (const run of policy.allow) {
+      if (run.exact !== undefined) {
+        const grant = run.exact.get(origin);
+        if (grant !== undefined) return grant;
+      } else if (run.regex.test(origin)) {
+        return run.grant;
+      }
     }
     return null;
   }
