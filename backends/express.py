@@ -156,7 +156,9 @@ class ExpressBackend:
     platform = "node"
     docs = "express.md"
     runs_on = "Node.js 20 (Express 4/5, Connect) with the cors package"
-    verified = "node --check on every golden; in real Express with cors"
+    verified = (
+        "node --check on every golden; in real Express with cors, and through a real Chromium"
+    )
     summary = "options for the cors npm package, with corsc's Express middleware: a JS module"
     capabilities = CAPABILITIES
     deviations = (

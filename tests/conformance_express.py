@@ -68,8 +68,11 @@ def compile_or_refuse(name: str, text: str) -> str | list[str]:
 
 
 @contextlib.contextmanager
-def serving(modules: Sequence[str]) -> Iterator[list[int]]:
-    """One Node.js process serving each module's text on its own port."""
+def serving(
+    modules: Sequence[str], app_headers: Sequence[tuple[str, str]] | None = None
+) -> Iterator[list[int]]:
+    """One Node.js process serving each module's text on its own port; the application sends
+    ``app_headers`` when given (the browser tests'), else a JSON ``{}``."""
     require_express()
     with tempfile.TemporaryDirectory() as directory:
         paths = []
@@ -80,7 +83,11 @@ def serving(modules: Sequence[str]) -> Iterator[list[int]]:
         server = subprocess.Popen(
             ["node", str(APP / "serve.js"), *paths],
             cwd=APP,
-            env={**os.environ, "NODE_PATH": str(MODULES)},
+            env={
+                **os.environ,
+                "NODE_PATH": str(MODULES),
+                "CORSC_APP_HEADERS": json.dumps(None if app_headers is None else list(app_headers)),
+            },
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -92,8 +99,11 @@ def serving(modules: Sequence[str]) -> Iterator[list[int]]:
             server.wait()
 
 
-@contextlib.contextmanager
-def express_harness(tables: Sequence[ConformanceTable]) -> Iterator[Judge]:
+def compiled_tables(
+    tables: Sequence[ConformanceTable],
+) -> tuple[dict[str, str | list[str]], dict[str, str], dict[str, Evaluator]]:
+    """Every table compiled (the module's text, or its error codes), the modules that compiled,
+    and the evaluator of each of those."""
     built = {table.name: compile_or_refuse(table.name, table.policy_text) for table in tables}
     compiled = {name: text for name, text in built.items() if isinstance(text, str)}
     evaluators = {}
@@ -102,7 +112,12 @@ def express_harness(tables: Sequence[ConformanceTable]) -> Iterator[Judge]:
             loaded = load(Source(f"{table.name}.cors", table.policy_text))
             assert loaded.policy_set is not None
             evaluators[table.name] = Evaluator(loaded.policy_set)
+    return built, compiled, evaluators
 
+
+@contextlib.contextmanager
+def express_harness(tables: Sequence[ConformanceTable]) -> Iterator[Judge]:
+    built, compiled, evaluators = compiled_tables(tables)
     with serving(list(compiled.values())) as port_list:
         ports = dict(zip(compiled, port_list, strict=True))
 

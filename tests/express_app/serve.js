@@ -7,6 +7,8 @@
 const express = require("express");
 
 const modules = process.argv.slice(2);
+// The browser tests' application headers (a JSON list of [name, value]), when given.
+const appHeaders = JSON.parse(process.env.CORSC_APP_HEADERS || "null");
 const ports = new Array(modules.length);
 let listening = 0;
 modules.forEach((path, index) => {
@@ -15,7 +17,10 @@ modules.forEach((path, index) => {
   app.disable("etag");
   app.use(require(path).corsMiddleware());
   app.all("*", (req, res) => {
-    res.status(Number(req.headers["x-app-status"] || 200)).type("application/json").send("{}");
+    res.status(Number(req.headers["x-app-status"] || 200));
+    if (appHeaders === null) return res.type("application/json").send("{}");
+    for (const [name, value] of appHeaders) res.append(name, value);
+    return res.end("{}");
   });
   const server = app.listen(0, "127.0.0.1", () => {
     ports[index] = server.address().port;
