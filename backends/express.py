@@ -162,9 +162,9 @@ class ExpressBackend:
     summary = "options for the cors npm package, with corsc's Express middleware: a JS module"
     capabilities = CAPABILITIES
     deviations = (
-        "Express's default error handler (finalhandler) drops the headers set before an error: "
-        "an error page from it has no CORS headers (an error handler of the application's "
-        "own, or a response it writes with a 4xx/5xx status, keeps them)",
+        "Node.js's HTTP parser answers 400 to a method it does not know (a lowercase `patch`) "
+        "before any middleware: with `methods *` its preflight is accepted and the request "
+        "itself fails",
     )
     serves = True
     options: tuple[Option, ...] = ()

@@ -117,6 +117,13 @@ def test_errors_written_by_the_application_keep_cors_headers(port: int) -> None:
     assert reply.getheader("Access-Control-Allow-Origin") == "https://app.example.com"
 
 
+def test_express_default_error_handler_keeps_cors_headers(port: int) -> None:
+    reply = ask(port, "/api/x", "https://app.example.com", X_App_Throw="1")
+    assert reply.status == 500
+    assert reply.getheader("Access-Control-Allow-Origin") == "https://app.example.com"
+    assert reply.getheader("Vary") == "Origin"
+
+
 def test_an_accepted_preflight_is_answered_with_the_policy_status(port: int) -> None:
     reply = ask(
         port,

@@ -1,6 +1,7 @@
 // The test application: one Express app per compiled module named on the command line, each
 // on an ephemeral port on 127.0.0.1, corsc's middleware first. The application answers every
-// request 200 "{}" (or the status an X-App-Status header asks for, to test error responses).
+// request 200 "{}" (or the status an X-App-Status header asks for, or throws for X-App-Throw,
+// to test error responses).
 // Prints the ports as one JSON line, then serves until it is killed.
 "use strict";
 
@@ -17,6 +18,8 @@ modules.forEach((path, index) => {
   app.disable("etag");
   app.use(require(path).corsMiddleware());
   app.all("*", (req, res) => {
+    // Express's own error handler answers a thrown error (500).
+    if (req.headers["x-app-throw"] !== undefined) throw new Error("the application failed");
     res.status(Number(req.headers["x-app-status"] || 200));
     if (appHeaders === null) return res.type("application/json").send("{}");
     for (const [name, value] of appHeaders) res.append(name, value);
