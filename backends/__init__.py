@@ -56,6 +56,7 @@ MODULES: dict[str, str] = {
     "django": "corsc.backends.django:DJANGO",
     "flask": "corsc.backends.flask:FLASK",
     "json": "corsc.backends.jsonir",
+    "express": "corsc.backends.express",
 }
 
 

@@ -47,7 +47,7 @@ _PROVENANCE_ESCAPED = frozenset(';"\\')
 #: A provenance line at the start of a comment (or of the JSON ``generated_by`` string): the
 #: header of a file corsc wrote. The source and target fields cannot hold ``;`` or ``"``.
 _HEADER = re.compile(
-    r'^(?:#|<!--|\s*"generated_by":\s*")\s*corsc [^ ;"]+ from (?P<source>[^;"\n]*) '
+    r'^(?:#|//|<!--|\s*"generated_by":\s*")\s*corsc [^ ;"]+ from (?P<source>[^;"\n]*) '
     r"for target (?P<target>[^ ;\"\n]+); policy sha256:[0-9a-f]+; generated",
     re.MULTILINE,
 )

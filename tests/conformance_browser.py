@@ -42,6 +42,7 @@ from waitress.server import create_server
 from corsc.evaluate import Evaluator, Request
 from tests import browser
 from tests.chromium import API_HOST, Seen, Tab
+from tests.conformance_express import compiled_tables, serving
 from tests.conformance_nginx import APP as NGINX_APP
 from tests.conformance_nginx import Compiled, compile_or_refuse, http_includes, server_includes
 from tests.conformance_python import (
@@ -321,6 +322,22 @@ def nginx_served(variant: str) -> Serving:
     return served
 
 
+@contextlib.contextmanager
+def express_served(tables: Sequence[ConformanceTable]) -> Iterator[Route]:
+    """Real Express with the cors package, one Node.js process, one port per table."""
+    built, compiled, evaluators = compiled_tables(tables)
+    with serving(list(compiled.values()), browser.APP_HEADERS) as port_list:
+        ports = dict(zip(compiled, port_list, strict=True))
+
+        def route(case: ConformanceCase) -> Endpoint | Outcome:
+            refusal = built[case.table]
+            if not isinstance(refusal, str):
+                return Outcome(REFUSED, ", ".join(sorted(set(refusal))))
+            return Endpoint(ports[case.table], evaluators[case.table])
+
+        yield route
+
+
 #: Every target the browser judges, and how it is served; ``nginx-a2`` shares nginx's listing
 #: in tests/conformance_expected.py.
 SERVED: dict[str, Serving] = {
@@ -331,6 +348,7 @@ SERVED: dict[str, Serving] = {
     "starlette": library_served("starlette"),
     "django": library_served("django"),
     "flask": library_served("flask"),
+    "express": express_served,
 }
 LISTING: dict[str, str] = {"nginx-a2": "nginx"}
 

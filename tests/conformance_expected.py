@@ -290,6 +290,7 @@ EXPECTED: dict[str, dict[str, Listed]] = {
             "CORS601: URL Rewrite rules cannot express `private-network true`", "private-network"
         ),
     ),
+    "express": listing(),
     "nginx": listing(
         deviates(
             DECODED_PATH,

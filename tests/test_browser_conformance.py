@@ -52,6 +52,7 @@ CHROMIUM_DEPARTURES: dict[str, str] = {}
 #: whose method is not uppercase, so the application (and corsc's WSGI middleware) never sees
 #: the lowercase `patch` a script may send after its preflight was accepted.
 WAITRESS_METHOD = "waitress answers 400 to a method that is not uppercase, before the application"
+NODE_METHOD = "Node.js's HTTP parser answers 400 to a method it does not know (lowercase ones)"
 
 
 @frozen
@@ -105,8 +106,11 @@ VISIBLE_DEVIATIONS: dict[str, dict[str, Visible]] = {
         "blocked", WAITRESS_METHOD, "wildcards: a lowercase method is reflected as sent"
     ),
 }
+VISIBLE_DEVIATIONS["express"] = _visible(
+    "blocked", NODE_METHOD, "wildcards: a lowercase method is reflected as sent"
+)
 #: The reasons of the servers themselves, which no listing of corsc's targets names.
-SERVER_REASONS = frozenset({WAITRESS_METHOD})
+SERVER_REASONS = frozenset({WAITRESS_METHOD, NODE_METHOD})
 
 
 def disagreement(judged: Judged) -> str | None:

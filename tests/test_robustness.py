@@ -362,6 +362,8 @@ def test_hostile_file_names_cannot_break_a_provenance_comment(
             tomllib.loads(content)
         elif target in {"starlette", "fastapi", "django", "flask"}:
             ast.parse(content)
+        elif target == "express":
+            assert content.split("\n", 1)[0].startswith("// ")  # one JavaScript line comment
         else:
             assert all(line.startswith("#") for line in content.splitlines()[:1])
 
