@@ -1,4 +1,4 @@
-// corsc 0.1.0 from spa-localhost.cors for target express; policy sha256:dcfb148455badded; generated — edit the policy, not this file
+// corsc 0.1.0 from spa-localhost.cors for target express; policy sha256:a60bce05d53f0955; generated — edit the policy, not this file
 // Express/Connect: app.use(require("./cors_express").corsMiddleware());
 "use strict";
 
@@ -52,27 +52,23 @@ const POLICIES = [
           "HEAD",
           "POST",
           "PUT",
-          "DELETE",
-          "OPTIONS"
+          "DELETE"
         ],
         "preflightMethods": [
           "GET",
           "HEAD",
           "POST",
           "PUT",
-          "DELETE",
-          "OPTIONS"
+          "DELETE"
         ],
         "headers": [
           "Content-Type",
           "Accept",
-          "Origin",
           "X-Requested-With"
         ],
         "headerKeys": [
           "accept",
           "content-type",
-          "origin",
           "x-requested-with"
         ],
         "expose": null,
