@@ -181,3 +181,38 @@ def test_what_the_cors_module_does_not_document_is_reported() -> None:
         ("CORS703", 2, "<allowHeader> inside <add origin> is nothing the CORS Module documents"),
     ]
     assert result.policy is not None and "credentials false" in result.policy
+
+
+STARLETTE_OPTIONS = """
+from starlette.middleware.cors import CORSMiddleware
+
+CORS_OPTIONS = {
+    "allow_origins": ["https://app.example.com"],
+    "allow_methods": ["GET", "PUT"],
+    "allow_credentials": True,
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("usage", "policies"),
+    [
+        ("", 1),  # a dict of keywords alone (corsc's starlette output) is the call it is for
+        ("app = CORSMiddleware(app, **CORS_OPTIONS)\n", 1),  # spread: one policy, not two
+        ("app.add_middleware(CORSMiddleware, **CORS_OPTIONS, max_age=60)\n", 1),
+    ],
+)
+def test_starlette_keywords_in_a_dict_are_read_as_the_call(usage: str, policies: int) -> None:
+    result = import_source(Source("app.py", STARLETTE_OPTIONS + usage), "starlette")
+    assert result.policy is not None, result.diagnostics
+    assert result.policy.count("policy ") == policies, result.policy
+    assert '"https://app.example.com"' in result.policy
+    assert "methods     GET, PUT" in result.policy and "credentials true" in result.policy
+    assert ("max-age     60\n" in result.policy) == ("max_age=60" in usage), result.policy
+
+
+def test_a_dict_with_other_keys_is_not_starlette_options() -> None:
+    text = 'SETTINGS = {"allow_origins": ["https://a.example"], "DEBUG": True}\n'
+    result = import_source(Source("settings.py", text), "starlette")
+    assert result.policy is None
+    assert codes(result) == ["CORS702"]

@@ -21,7 +21,7 @@ GOLDEN = ROOT / "tests" / "golden"
 #: Every golden output corsc writes that import reads (nginx's are not yet: see docs).
 OUTPUTS = sorted(
     path
-    for pattern in ("iis*/*.web.config", "django/*.py", "flask/*.py")
+    for pattern in ("iis*/*.web.config", "starlette/*.py", "django/*.py", "flask/*.py")
     for path in GOLDEN.glob(pattern)
 )
 ORIGINS = (
@@ -52,7 +52,9 @@ HEADERS = (
 def evaluators(output: Path) -> tuple[Evaluator, Evaluator]:
     stem = output.name.split(".")[0]
     original = load(Source(f"{stem}.cors", (ROOT / "examples" / f"{stem}.cors").read_text()))
-    family = {"django": "django", "flask": "flask"}.get(output.parent.name, "iis")
+    family = {"starlette": "starlette", "django": "django", "flask": "flask"}.get(
+        output.parent.name, "iis"
+    )
     result = import_source(Source(output.name, output.read_text("utf-8")), family)
     assert result.policy is not None, result.diagnostics
     back = load(Source("imported.cors", result.policy))
@@ -62,7 +64,14 @@ def evaluators(output: Path) -> tuple[Evaluator, Evaluator]:
 
 def test_every_golden_output_is_covered() -> None:
     assert len(OUTPUTS) >= 8
-    assert {path.parent.name for path in OUTPUTS} >= {"iis", "iis-headers", "iis-rewrite"}
+    assert {path.parent.name for path in OUTPUTS} >= {
+        "iis",
+        "iis-headers",
+        "iis-rewrite",
+        "starlette",
+        "django",
+        "flask",
+    }
 
 
 @pytest.mark.parametrize("output", OUTPUTS, ids=lambda path: f"{path.parent.name}/{path.name}")

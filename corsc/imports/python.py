@@ -118,6 +118,8 @@ class _Reader:
 
     def starlette(self, tree: ast.AST) -> list[Draft]:
         drafts: list[Draft] = []
+        spread = _options_dicts(tree)
+        used: set[str] = set()
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
@@ -129,11 +131,36 @@ class _Reader:
             )
             if not named:
                 continue
-            options = {k.arg: (self.value(k.value, k.arg), k.value) for k in node.keywords if k.arg}
+            options: dict[str, tuple[Any, ast.AST]] = {}
+            for keyword in node.keywords:
+                if keyword.arg is not None:
+                    options[keyword.arg] = (self.value(keyword.value, keyword.arg), keyword.value)
+                elif isinstance(keyword.value, ast.Name) and keyword.value.id in spread:
+                    # `CORSMiddleware(app, **CORS_OPTIONS)`: the dict's items are keywords.
+                    used.add(keyword.value.id)
+                    options.update(self._dict_options(spread[keyword.value.id]))
             drafts.append(self._starlette(options, node, [draft.name for draft in drafts]))
+        # A dict of CORSMiddleware keywords that no call in the file spreads (corsc's own
+        # starlette output, a settings module) is read as the call it is written for.
+        for name, options_dict in spread.items():
+            if name not in used:
+                drafts.append(
+                    self._starlette(
+                        self._dict_options(options_dict),
+                        options_dict,
+                        [draft.name for draft in drafts],
+                    )
+                )
         return drafts
 
-    def _starlette(self, options: dict[str, Any], call: ast.Call, taken: list[str]) -> Draft:
+    def _dict_options(self, options: ast.Dict) -> dict[str, tuple[Any, ast.AST]]:
+        return {
+            key.value: (self.value(value, key.value), value)
+            for key, value in zip(options.keys, options.values, strict=True)
+            if isinstance(key, ast.Constant) and isinstance(key.value, str)
+        }
+
+    def _starlette(self, options: dict[str, Any], call: ast.AST, taken: list[str]) -> Draft:
         draft = self._draft(call, taken)
         origins = self._names(options.get("allow_origins", ([], call))[0]) or []
         draft.origins = [exact(origin) for origin in origins]
@@ -303,6 +330,44 @@ class _Regex:
 def _probably_regex(text: str) -> bool:
     """Whether flask-cors reads an origin string as a regex (its ``probably_regex``)."""
     return any(char in text for char in "*\\]?$^[()")
+
+
+#: The keyword arguments of Starlette's CORSMiddleware.
+_STARLETTE_KEYWORDS = frozenset(
+    {
+        "allow_origins",
+        "allow_origin_regex",
+        "allow_methods",
+        "allow_headers",
+        "allow_credentials",
+        "allow_private_network",
+        "expose_headers",
+        "max_age",
+    }
+)
+
+
+def _options_dicts(tree: ast.AST) -> dict[str, ast.Dict]:
+    """Module-level dict literals of CORSMiddleware keywords (every key one of them, origins
+    among them), by the name they are assigned to."""
+    found: dict[str, ast.Dict] = {}
+    for statement in getattr(tree, "body", []):
+        if not (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+            and isinstance(statement.value, ast.Dict)
+        ):
+            continue
+        keys = [
+            key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+            for key in statement.value.keys
+        ]
+        named = {key for key in keys if key is not None}
+        origins = named & {"allow_origins", "allow_origin_regex"}
+        if len(named) == len(keys) and named <= _STARLETTE_KEYWORDS and origins:
+            found[statement.targets[0].id] = statement.value
+    return found
 
 
 def _called(node: ast.AST) -> str:
