@@ -216,3 +216,61 @@ def test_a_dict_with_other_keys_is_not_starlette_options() -> None:
     result = import_source(Source("settings.py", text), "starlette")
     assert result.policy is None
     assert codes(result) == ["CORS702"]
+
+
+def _rewrite_preflight_rule(name: str, status: str, origin: str) -> str:
+    return f"""
+        <rule name="{name}" stopProcessing="true">
+          <match url=".*" />
+          <conditions>
+            <add input="{{REQUEST_METHOD}}" pattern="^OPTIONS$" />
+            <add input="{{HTTP_ORIGIN}}" pattern="^https://{origin}\\.example\\.com$" />
+          </conditions>
+          <action type="CustomResponse" statusCode="{status}" statusReason="OK" />
+        </rule>"""
+
+
+def _rewrite_config(*rules: str) -> str:
+    return f"""<configuration><system.webServer><rewrite>
+      <rules>{"".join(rules)}</rules>
+      <outboundRules>
+        <rule name="acao">
+          <match serverVariable="RESPONSE_Access_Control_Allow_Origin" pattern=".*" />
+          <conditions>
+            <add input="{{HTTP_ORIGIN}}" pattern="^https://(app|admin)\\.example\\.com$" />
+          </conditions>
+          <action type="Rewrite" value="{{HTTP_ORIGIN}}" />
+        </rule>
+      </outboundRules>
+    </rewrite></system.webServer></configuration>"""
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [(("200",), 200), (("204",), None), (("200", "200"), 200), (("204", "204"), None)],
+)
+def test_the_inbound_preflight_status_is_carried(
+    statuses: tuple[str, ...], expected: int | None
+) -> None:
+    rules = [
+        _rewrite_preflight_rule(f"preflight-{n}", status, ("app", "admin")[n])
+        for n, status in enumerate(statuses)
+    ]
+    result = import_source(Source("web.config", _rewrite_config(*rules)), "iis")
+    assert result.policy is not None, result.diagnostics
+    assert ("preflight-status 200" in result.policy) == (expected == 200), result.policy
+    assert "CORS703" not in codes(result)
+
+
+def test_preflights_answered_with_two_statuses_are_reported() -> None:
+    rules = [
+        _rewrite_preflight_rule("preflight-app", "200", "app"),
+        _rewrite_preflight_rule("preflight-admin", "204", "admin"),
+    ]
+    result = import_source(Source("web.config", _rewrite_config(*rules)), "iis")
+    assert "CORS703" in codes(result)
+    found = next(item for item in result.diagnostics if item.code == "CORS703")
+    assert found.message == (
+        "the rewrite rule `preflight-app` answers preflights with 200 where others answer "
+        "204; a policy answers all of its preflights alike"
+    )

@@ -532,6 +532,42 @@ class _Reader:
         self._assign(draft, entries)
         if self._rejects_unlisted(scope):
             draft.unlisted = "reject"
+        self._preflight_status(scope, draft)
+
+    def _preflight_status(self, scope: _Scope, draft: Draft) -> None:
+        """The status of the inbound rules that answer an allowed origin's preflights (a
+        CustomResponse on OPTIONS with an origin condition): 200 is ``preflight-status 200``,
+        204 the default; rules answering with both cannot be one policy's."""
+        answering: dict[str, Node] = {}
+        for node in walk(scope.server):
+            action = node.find("action") if node.tag == "rule" else None
+            if action is None or action.get("type").strip().lower() != "customresponse":
+                continue
+            conditions = _conditions(node)
+            inputs = {c.get("input").strip().upper(): c for c in conditions}
+            method = inputs.get("{REQUEST_METHOD}")
+            admits = [
+                c
+                for c in conditions
+                if c.get("input").strip().upper() == "{HTTP_ORIGIN}"
+                and not _true(c.get("negate"))
+                and c.get("pattern") not in _EVERY_ORIGIN
+            ]
+            if method is not None and "OPTIONS" in method.get("pattern").upper() and admits:
+                status = action.get("statusCode").strip()
+                if status in ("200", "204"):
+                    answering.setdefault(status, node)
+        if len(answering) > 1:
+            self.flag(
+                d.IMPORT_NOT_EXPRESSED,
+                answering["200"],
+                f"the rewrite rule `{answering['200'].get('name')}` answers preflights with 200 "
+                "where others answer 204; a policy answers all of its preflights alike",
+                "the imported policy keeps 204; say `preflight-status 200` if every preflight "
+                "should get 200",
+            )
+        elif "200" in answering:
+            draft.preflight_status = 200
 
     def _regex(self, pattern: str, rule: Node) -> str:
         """A URL Rewrite origin pattern (ECMAScript, searched) as a full-match entry."""
