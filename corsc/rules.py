@@ -678,6 +678,20 @@ DOCS: dict[str, tuple[str, str, str]] = {
         "corsc import web.config   # customHeaders with Access-Control-Allow-Origin",
         "nothing for one origin or `*`; for more, compile the policy with `--target iis`.",
     ),
+    "CORS715": (
+        "`corsc import` reads the one file it is given; CORS headers in a file an `include` "
+        "brings in are not in the imported policy.",
+        "corsc import server.conf   # server { include snippets/cors.conf; }",
+        "import `nginx -T` output (every file in one), or import the included file as well and "
+        "merge the policies by hand.",
+    ),
+    "CORS716": (
+        "`location = /api` answers /api only, but a policy's paths are prefixes: the imported "
+        "policy also governs /api/… .",
+        "corsc import server.conf   # location = /api { add_header Access-Control-… }",
+        "check that the paths below it may share the policy, or narrow them with another "
+        "policy of their own.",
+    ),
     # ---- 9xx: suppression comments
     "CORS901": (
         "a `# corsc: allow` that suppresses nothing hides nothing today, but will silently hide "

@@ -274,3 +274,48 @@ def test_preflights_answered_with_two_statuses_are_reported() -> None:
         "the rewrite rule `preflight-app` answers preflights with 200 where others answer "
         "204; a policy answers all of its preflights alike"
     )
+
+
+ALLOW = 'add_header Access-Control-Allow-Origin "https://app.example.com" always;'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"server {{ include snippets/cors.conf; {ALLOW} }}",
+        f"server {{ {ALLOW} location /api {{ include cors/*.conf; }} }}",
+        f"include /etc/nginx/cors.conf;\n{ALLOW}",  # a snippet's top level
+    ],
+)
+def test_an_include_is_reported_as_not_read(text: str) -> None:
+    result = import_source(Source("site.conf", text), "nginx")
+    found = [item for item in result.diagnostics if item.code == "CORS715"]
+    assert len(found) == 1, result.diagnostics
+    assert found[0].message.startswith("include ") and found[0].message.endswith(
+        "is not read: CORS headers in the files it brings in are not imported"
+    )
+
+
+@pytest.mark.parametrize(
+    ("location", "reported"),
+    [("= /api", True), ("/api", False), ("^~ /api", False)],
+)
+def test_an_exact_location_is_reported_as_a_prefix(location: str, reported: bool) -> None:
+    text = f"server {{ location {location} {{ {ALLOW} }} }}"
+    result = import_source(Source("site.conf", text), "nginx")
+    assert result.policy is not None and 'paths       "/api"' in result.policy
+    found = [item.message for item in result.diagnostics if item.code == "CORS716"]
+    assert found == (
+        [
+            "location = /api answers /api only; a policy's paths are prefixes, so the imported "
+            "policy also governs the paths below /api"
+        ]
+        if reported
+        else []
+    )
+
+
+def test_an_exact_location_without_cors_headers_is_not_reported() -> None:
+    text = f"server {{ {ALLOW} location = /health {{ return 200; }} }}"
+    result = import_source(Source("site.conf", text), "nginx")
+    assert "CORS716" not in codes(result)

@@ -303,6 +303,15 @@ class _Reader:
                     "not read",
                     "write them as add_header, or add them to the imported policy by hand",
                 )
+            elif name == "include":
+                self.flag(
+                    d.IMPORT_INCLUDE_NOT_READ,
+                    directive["line"],
+                    f"include {' '.join(args)} is not read: CORS headers in the files it brings "
+                    "in are not imported",
+                    "import `nginx -T` output (the whole configuration in one file), or import "
+                    "the included file too",
+                )
             elif name == "set" and len(args) == 2 and args[1].lower() in _REFLECTIONS:
                 self.origin_variables[args[0]] = (condition, directive["line"])
             elif name == "if":
@@ -393,6 +402,15 @@ class _Reader:
             and item["args"][0].lower() in _HEADER
             for item in _walk(block)
         )
+        if has_cors and args[0] == "=" and path is not None:
+            self.flag(
+                d.IMPORT_EXACT_LOCATION,
+                directive["line"],
+                f"location = {path} answers {path} only; a policy's paths are prefixes, so the "
+                f"imported policy also governs the paths below {path}",
+                "check that the paths below it may share this policy, or give them a policy of "
+                "their own",
+            )
         if path is None or not path.startswith("/"):
             if has_cors:
                 self.flag(
