@@ -55,6 +55,7 @@ MODULES: dict[str, str] = {
     "fastapi": "corsc.backends.starlette:STARLETTE",
     "django": "corsc.backends.django:DJANGO",
     "flask": "corsc.backends.flask:FLASK",
+    "caddy": "corsc.backends.caddy",
     "json": "corsc.backends.jsonir",
 }
 
