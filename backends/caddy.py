@@ -49,8 +49,10 @@ CAPABILITIES = capabilities.table(
 )
 
 DEVIATIONS = (
-    "headers set by `header` before the handler are kept on the handler's own error "
-    "responses (an upstream's 4xx/5xx); Caddy's `handle_errors` responses are not covered",
+    "headers set by `header` before the handler are kept on the handler's own responses, an "
+    "upstream's 4xx/5xx included; a response written by `handle_errors` (an error Caddy raises "
+    "itself, such as `error` or a failed `reverse_proxy` dial) carries no CORS headers in Caddy "
+    "2.6.2, and the snippet cannot be imported there too (its matchers would be defined twice)",
 )
 
 

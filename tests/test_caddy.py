@@ -41,7 +41,8 @@ POLICY = """policy p {
 def _caddyfile(snippet: str, name: str, port: int) -> str:
     return (
         "{\n\tadmin off\n\tauto_https off\n}\n"
-        f'{snippet}\nhttp://127.0.0.1:{port} {{\n\timport corsc-{name}\n\trespond "ok" 200\n}}\n'
+        f"{snippet}\nhttp://127.0.0.1:{port} {{\n\timport corsc-{name}\n\t"
+        'respond /fail "no" 500\n\trespond "ok" 200\n}\n'
     )
 
 
@@ -165,3 +166,14 @@ def test_preflight_accepted_and_refused(caddy_port: int) -> None:
         status, headers = _request(caddy_port, "OPTIONS", refused)
         assert status == 403
         assert "access-control-allow-methods" not in headers
+
+
+def test_error_status_from_the_handler_keeps_the_cors_headers(caddy_port: int) -> None:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{caddy_port}/fail", headers={"Origin": "https://app.example.com"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(request, timeout=10)
+    assert raised.value.code == 500
+    assert raised.value.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert "Origin" in raised.value.headers["Vary"]
