@@ -19,7 +19,6 @@ plain one's or its CPU per request above 1.15 × the plain one's.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import shutil
@@ -33,35 +32,26 @@ from pathlib import Path
 
 from corsc import __version__
 from corsc.backends import EmitOptions, get
-from corsc.evaluate import Evaluator, Request
 from corsc.frontend import load
 from corsc.source import Source
 
-TARGET_RATIO = 0.95
-TARGET_CPU_RATIO = 1.15
-EXACT = [f"https://app{n}.example.com" for n in range(500)]
-WILDCARDS = [f"https://*.site{n}.example.net" for n in range(500)]
-MIX = [
-    ("GET", EXACT[0], None),
-    ("GET", EXACT[-1], None),
-    ("GET", "https://a.site250.example.net", None),
-    ("GET", "https://evil.example.org", None),
-    ("OPTIONS", EXACT[0], "PUT"),
-]
-POLICY = (
-    "policy api {\n  origins "
-    + ",\n    ".join(f'"{origin}"' for origin in EXACT + WILDCARDS)
-    + "\n  methods GET, POST, PUT, DELETE\n  headers Content-Type, Authorization\n"
-    "  credentials true\n  max-age 600\n}\n"
+# The policy, the mix and the wrk driver are nginx's benchmark's (run as
+# `python bench/bench_caddy.py`, the repository root is not on the path by itself).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.bench_nginx import (
+    EXACT,
+    LUA,
+    MIX,
+    POLICY,
+    TARGET_RATIO,
+    WILDCARDS,
+    check_answers,
+    lua_request,
+    pinned,
+    run_wrk,
 )
-LUA = """
-local mix = {%s}
-local n = 0
-request = function()
-  n = n %% #mix + 1
-  return mix[n]
-end
-"""
+
+TARGET_CPU_RATIO = 1.15
 #: One side's Caddyfile: no admin endpoint, no certificates, access logs off (Caddy's default),
 #: the snippet (if any) in front of a small response.
 CADDYFILE = """{{
@@ -73,20 +63,6 @@ http://127.0.0.1:{port} {{
 {imports}\trespond "ok" 200
 }}
 """
-
-
-def mix_headers(origin: str, requested: str | None) -> dict[str, str]:
-    """The header fields of one request of the mix."""
-    return {"Origin": origin, **({"Access-Control-Request-Method": requested} if requested else {})}
-
-
-def lua_request(method: str, origin: str, requested: str | None) -> str:
-    """One request of the mix as wrk's Lua writes it."""
-    fields = ", ".join(
-        f"[{json.dumps(name)}] = {json.dumps(value)}"
-        for name, value in mix_headers(origin, requested).items()
-    )
-    return f"wrk.format({json.dumps(method)}, nil, {{{fields}}})"
 
 
 def compile_policy() -> tuple[dict[str, str], float]:
@@ -105,14 +81,6 @@ def compile_policy() -> tuple[dict[str, str], float]:
         files = {item.name: item.content for item in backend.emit(loaded.policy_set, options)}
         times.append(time.perf_counter() - start)
     return files, statistics.median(times)
-
-
-def pinned(cpu: int) -> list[str]:
-    """The prefix that pins a command to one CPU when taskset exists and there are two CPUs at
-    least (nothing otherwise)."""
-    if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
-        return ["taskset", "-c", str(cpu)]
-    return []
 
 
 def free_port() -> int:
@@ -162,62 +130,6 @@ def start_caddy(
                 process.kill()
                 raise SystemExit("caddy did not start") from None
             time.sleep(0.1)
-
-
-def check_answers(port: int) -> None:
-    """The CORS server answers the mix as the evaluator does (Allow-Origin and status)."""
-    loaded = load(Source("bench.cors", POLICY))
-    assert loaded.policy_set is not None
-    evaluator = Evaluator(loaded.policy_set)
-    for method, origin, requested in MIX:
-        headers = mix_headers(origin, requested)
-        want = evaluator.respond(Request.of(method, "/", headers=headers))
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        connection.request(method, "/", headers=headers)
-        reply = connection.getresponse()
-        reply.read()
-        connection.close()
-        assert reply.getheader("Access-Control-Allow-Origin") == want.header(
-            "Access-Control-Allow-Origin"
-        ), (method, origin)
-        assert reply.status == (want.status or 200), (method, origin, reply.status)
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def run_wrk(
-    wrk: str, port: int, script: Path, seconds: int, connections: int, pid: int
-) -> tuple[float, float]:
-    """(requests per second, Caddy CPU microseconds per request) of one wrk run."""
-    before = cpu_seconds(pid)
-    result = subprocess.run(
-        [
-            *pinned(1),
-            wrk,
-            "-t1",
-            f"-c{connections}",
-            f"-d{seconds}s",
-            "-s",
-            str(script),
-            f"http://127.0.0.1:{port}/",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    used = cpu_seconds(pid) - before
-    total = next(
-        int(line.split()[0]) for line in result.stdout.splitlines() if "requests in" in line
-    )
-    rate = next(
-        float(line.split()[1])
-        for line in result.stdout.splitlines()
-        if line.startswith("Requests/sec")
-    )
-    return rate, used * 1e6 / total
 
 
 def main() -> int:
