@@ -55,8 +55,9 @@ MODULES: dict[str, str] = {
     "fastapi": "corsc.backends.starlette:STARLETTE",
     "django": "corsc.backends.django:DJANGO",
     "flask": "corsc.backends.flask:FLASK",
-    "json": "corsc.backends.jsonir",
     "express": "corsc.backends.express",
+    "caddy": "corsc.backends.caddy",
+    "json": "corsc.backends.jsonir",
 }
 
 

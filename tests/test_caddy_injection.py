@@ -1,0 +1,105 @@
+"""Hostile policy values against the caddy target: method, header and expose names made of
+every character RFC 9110 allows in a token (`#`, `|`, `^`, `'`, `.`, `*`, `+`, backquote…)
+either are refused with a diagnostic or come out as exactly the intended header values and
+matchers once Caddy 2.6 itself has parsed the snippet (`caddy adapt`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from corsc import __version__
+from corsc.backends import EmitOptions, backends
+from corsc.diagnostics import fails
+from corsc.frontend import load
+from corsc.source import Source
+
+CADDY = shutil.which("caddy")
+if CADDY is None:
+    if os.environ.get("CI") == "true":
+        raise RuntimeError("caddy is not installed; .ci/run installs Debian's caddy")
+    pytest.skip("caddy is not installed", allow_module_level=True)
+
+TCHAR = "!#$%&'*+-.^_`|~" + "abcXYZ09"
+TOKENS = st.text(alphabet=TCHAR, min_size=1, max_size=8).filter(lambda t: t != "*")
+
+
+def _adapted(snippet: str, home: Path) -> object:
+    config = home / "Caddyfile"
+    config.write_text(
+        "{\n\tadmin off\n\tauto_https off\n}\n"
+        f"{snippet}\nhttp://127.0.0.1:1 {{\n\timport corsc-p\n}}\n",
+        "utf-8",
+    )
+    done = subprocess.run(
+        [CADDY, "adapt", "--adapter", "caddyfile", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home)},
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def _walk(node: object) -> Iterator[tuple[str, object]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key, value
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def _set_values(document: object, header: str) -> set[str]:
+    return {
+        value
+        for key, values in _walk(document)
+        if key == header and isinstance(values, list)
+        for value in values
+        if isinstance(value, str)
+    }
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(method=TOKENS, header=TOKENS, expose=TOKENS)
+def test_hostile_names_are_exactly_what_caddy_reads(
+    method: str, header: str, expose: str, tmp_path: Path
+) -> None:
+    text = (
+        'policy p {\n  origins "https://a.example.com", "https://b.example.com"\n'
+        f'  methods "{method}"\n  headers "{header}"\n  expose "{expose}"\n}}\n'
+    )
+    loaded = load(Source("t.cors", text))
+    assume(loaded.policy_set is not None and not fails(loaded.diagnostics))
+    assert loaded.policy_set is not None
+    backend = next(b for b in backends() if b.names[0] == "caddy")
+    options = EmitOptions(__version__, "t.cors", "caddy", {})
+    snippet = backend.emit(loaded.policy_set, options)[0].content
+    document = _adapted(snippet, tmp_path)
+    assert _set_values(document, "Access-Control-Allow-Methods") == {method}
+    assert _set_values(document, "Access-Control-Allow-Headers") == {header}
+    assert _set_values(document, "Access-Control-Expose-Headers") == {expose}
+    patterns = {
+        value.get("pattern")
+        for key, value in _walk(document)
+        if key == "Access-Control-Request-Method" and isinstance(value, dict)
+    }
+    assert len(patterns) == 1
+    (pattern,) = patterns
+    assert isinstance(pattern, str)
+    compiled = re.compile(pattern.replace("\\z", "\\Z"))
+    assert compiled.fullmatch(method) and compiled.fullmatch("GET")
+    assert not compiled.fullmatch(method + "x") and not compiled.fullmatch("x" + method)
