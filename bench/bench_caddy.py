@@ -30,11 +30,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from corsc import __version__
-from corsc.backends import EmitOptions, get
-from corsc.frontend import load
-from corsc.source import Source
-
 # The policy, the mix and the wrk driver are nginx's benchmark's (run as
 # `python bench/bench_caddy.py`, the repository root is not on the path by itself).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -42,13 +37,13 @@ from bench.bench_nginx import (
     EXACT,
     LUA,
     MIX,
-    POLICY,
     TARGET_RATIO,
     WILDCARDS,
+    abba_rounds,
     check_answers,
+    compile_policy,
     lua_request,
     pinned,
-    run_wrk,
 )
 
 TARGET_CPU_RATIO = 1.15
@@ -63,24 +58,6 @@ http://127.0.0.1:{port} {{
 {imports}\trespond "ok" 200
 }}
 """
-
-
-def compile_policy() -> tuple[dict[str, str], float]:
-    """The compiled files and the median time of load, check and emit."""
-    times, files = [], {}
-    backend = get("caddy")
-    for _ in range(5):
-        start = time.perf_counter()
-        loaded = load(Source("bench.cors", POLICY))
-        assert loaded.policy_set is not None
-        options = EmitOptions(__version__, "bench.cors", "caddy", {})
-        problems = [
-            d for d in backend.check(loaded.policy_set, options) if d.severity.value == "error"
-        ]
-        assert not problems, problems
-        files = {item.name: item.content for item in backend.emit(loaded.policy_set, options)}
-        times.append(time.perf_counter() - start)
-    return files, statistics.median(times)
 
 
 def free_port() -> int:
@@ -141,10 +118,8 @@ def main() -> int:
     wrk, caddy = shutil.which("wrk"), shutil.which("caddy")
     if caddy is None or wrk is None:
         raise SystemExit("needs caddy and wrk (Debian: apt-get install caddy wrk)")
-    files, compile_time = compile_policy()
+    files, compile_time = compile_policy("caddy")
     lua = ", ".join(lua_request(*request) for request in MIX)
-    rates: dict[str, list[float]] = {"plain": [], "cors": []}
-    cpu: dict[str, list[float]] = {"plain": [], "cors": []}
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
         script = root / "mix.lua"
@@ -159,17 +134,7 @@ def main() -> int:
         try:
             check_answers(cors_port)
             sides = {"plain": (plain_port, plain.pid), "cors": (cors_port, cors.pid)}
-            for port, pid in sides.values():  # warm up
-                run_wrk(wrk, port, script, 1, args.connections, pid)
-            for round_number in range(args.rounds):
-                order = ["plain", "cors"] if round_number % 2 == 0 else ["cors", "plain"]
-                for side in order:
-                    port, pid = sides[side]
-                    rate, per_request = run_wrk(
-                        wrk, port, script, args.seconds, args.connections, pid
-                    )
-                    rates[side].append(rate)
-                    cpu[side].append(per_request)
+            rates, cpu = abba_rounds(wrk, script, sides, args)
         finally:
             for process in (plain, cors):
                 process.terminate()

@@ -29,7 +29,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from bench_nginx import LUA, MIX, POLICY, TARGET_RATIO, check_answers, lua_request, pinned, run_wrk
+from bench_nginx import (
+    LUA,
+    MIX,
+    POLICY,
+    TARGET_RATIO,
+    abba_rounds,
+    check_answers,
+    lua_request,
+    pinned,
+)
 
 from tests.conformance_express import APP, MODULES, compile_or_refuse, missing
 
@@ -74,19 +83,7 @@ def main() -> int:
         try:
             check_answers(cors_port)
             sides = {"plain": (plain_port, plain.pid), "cors": (cors_port, cors.pid)}
-            for port, pid in sides.values():  # warm up (the JIT too)
-                run_wrk(wrk, port, script, 2, args.connections, pid)
-            rates: dict[str, list[float]] = {"plain": [], "cors": []}
-            cpu: dict[str, list[float]] = {"plain": [], "cors": []}
-            for round_number in range(args.rounds):
-                order = ["plain", "cors"] if round_number % 2 == 0 else ["cors", "plain"]
-                for side in order:
-                    port, pid = sides[side]
-                    rate, per_request = run_wrk(
-                        wrk, port, script, args.seconds, args.connections, pid
-                    )
-                    rates[side].append(rate)
-                    cpu[side].append(per_request)
+            rates, cpu = abba_rounds(wrk, script, sides, args, warm_up=2)  # the JIT too
         finally:
             for server in (plain, cors):
                 server.kill()

@@ -90,15 +90,16 @@ def lua_request(method: str, origin: str, requested: str | None) -> str:
     return f"wrk.format({json.dumps(method)}, nil, {{{fields}}})"
 
 
-def compile_policy() -> tuple[dict[str, str], float]:
-    """The compiled files and the median time of load, check and emit."""
+def compile_policy(target: str = "nginx") -> tuple[dict[str, str], float]:
+    """The benchmark policy's files for ``target`` and the median time of load, check and
+    emit (the benchmarks of the other servers compile the same policy)."""
     times, files = [], {}
-    backend = get("nginx")
+    backend = get(target)
     for _ in range(5):
         start = time.perf_counter()
         loaded = load(Source("bench.cors", POLICY))
         assert loaded.policy_set is not None
-        options = EmitOptions(__version__, "bench.cors", "nginx", {})
+        options = EmitOptions(__version__, "bench.cors", target, {})
         problems = [
             d for d in backend.check(loaded.policy_set, options) if d.severity.value == "error"
         ]
@@ -161,6 +162,30 @@ def check_answers(port: int) -> None:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def abba_rounds(
+    wrk: str,
+    script: Path,
+    sides: dict[str, tuple[int, int]],
+    args: argparse.Namespace,
+    warm_up: int = 1,
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Each side (name → port, server pid) warmed up for ``warm_up`` seconds, then
+    ``args.rounds`` rounds of ``args.seconds`` each, the order alternating (ABBA): every
+    run's requests per second and server CPU microseconds per request, by side."""
+    for port, pid in sides.values():
+        run_wrk(wrk, port, script, warm_up, args.connections, pid)
+    rates: dict[str, list[float]] = {side: [] for side in sides}
+    cpu: dict[str, list[float]] = {side: [] for side in sides}
+    names = list(sides)
+    for round_number in range(args.rounds):
+        for side in names if round_number % 2 == 0 else names[::-1]:
+            port, pid = sides[side]
+            rate, per_request = run_wrk(wrk, port, script, args.seconds, args.connections, pid)
+            rates[side].append(rate)
+            cpu[side].append(per_request)
+    return rates, cpu
 
 
 def run_wrk(
@@ -265,19 +290,7 @@ def main() -> int:
         try:
             check_answers(cors_port)
             sides = {"plain": (plain_port, pid_of(plain)), "cors": (cors_port, pid_of(cors))}
-            for port, pid in sides.values():  # warm up
-                run_wrk(wrk, port, script, 1, args.connections, pid)
-            rates: dict[str, list[float]] = {"plain": [], "cors": []}
-            cpu: dict[str, list[float]] = {"plain": [], "cors": []}
-            for round_number in range(args.rounds):
-                order = ["plain", "cors"] if round_number % 2 == 0 else ["cors", "plain"]
-                for side in order:
-                    port, pid = sides[side]
-                    rate, per_request = run_wrk(
-                        wrk, port, script, args.seconds, args.connections, pid
-                    )
-                    rates[side].append(rate)
-                    cpu[side].append(per_request)
+            rates, cpu = abba_rounds(wrk, script, sides, args)
         finally:
             plain.stop()
             cors.stop()

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -14,17 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from corsc import __version__
-from corsc.backends import EmitOptions, backends
-from corsc.frontend import load
-from corsc.source import Source
+from tests.caddy_launcher import caddy_cli, caddy_or_skip, emit_snippet
 from tests.goldens import GOLDEN
 
-CADDY = shutil.which("caddy")
-if CADDY is None:
-    if os.environ.get("CI") == "true":
-        raise RuntimeError("caddy is not installed; .ci/run installs Debian's caddy")
-    pytest.skip("caddy is not installed", allow_module_level=True)
+CADDY = caddy_or_skip()
 
 SNIPPETS = sorted((GOLDEN / "caddy").glob("*.caddy"))
 
@@ -61,23 +53,8 @@ def test_caddy_validates_every_golden(golden: Path, tmp_path: Path) -> None:
     name = golden.name.split(".corsc-")[1].removesuffix(".caddy")
     config = tmp_path / "Caddyfile"
     config.write_text(_caddyfile(golden.read_text("utf-8"), name, _free_port()), "utf-8")
-    done = subprocess.run(
-        [CADDY, "validate", "--adapter", "caddyfile", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)},
-    )
+    done = caddy_cli(CADDY, "validate", config, tmp_path)
     assert done.returncode == 0, done.stderr
-
-
-def _emit(text: str) -> str:
-    loaded = load(Source("t.cors", text))
-    assert loaded.policy_set is not None
-    backend = next(b for b in backends() if b.names[0] == "caddy")
-    return backend.emit(loaded.policy_set, EmitOptions(__version__, "t.cors", "caddy", {}))[
-        0
-    ].content
 
 
 def _request(port: int, method: str, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
@@ -94,7 +71,7 @@ def caddy_port(tmp_path_factory: pytest.TempPathFactory) -> object:
     home = tmp_path_factory.mktemp("caddy")
     port = _free_port()
     config = home / "Caddyfile"
-    config.write_text(_caddyfile(_emit(POLICY), "p", port), "utf-8")
+    config.write_text(_caddyfile(emit_snippet(POLICY), "p", port), "utf-8")
     env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home)}
     server = subprocess.Popen(
         [CADDY, "run", "--adapter", "caddyfile", "--config", str(config)],

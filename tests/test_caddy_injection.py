@@ -6,28 +6,19 @@ matchers once Caddy 2.6 itself has parsed the snippet (`caddy adapt`)."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from corsc import __version__
-from corsc.backends import EmitOptions, backends
 from corsc.diagnostics import fails
 from corsc.frontend import load
 from corsc.source import Source
+from tests.caddy_launcher import caddy_cli, caddy_or_skip, emit_snippet
 
-CADDY = shutil.which("caddy")
-if CADDY is None:
-    if os.environ.get("CI") == "true":
-        raise RuntimeError("caddy is not installed; .ci/run installs Debian's caddy")
-    pytest.skip("caddy is not installed", allow_module_level=True)
+CADDY = caddy_or_skip()
 
 TCHAR = "!#$%&'*+-.^_`|~" + "abcXYZ09"
 TOKENS = st.text(alphabet=TCHAR, min_size=1, max_size=8).filter(lambda t: t != "*")
@@ -40,13 +31,7 @@ def _adapted(snippet: str, home: Path) -> object:
         f"{snippet}\nhttp://127.0.0.1:1 {{\n\timport corsc-p\n}}\n",
         "utf-8",
     )
-    done = subprocess.run(
-        [CADDY, "adapt", "--adapter", "caddyfile", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home)},
-    )
+    done = caddy_cli(CADDY, "adapt", config, home)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -84,10 +69,7 @@ def test_hostile_names_are_exactly_what_caddy_reads(
     )
     loaded = load(Source("t.cors", text))
     assume(loaded.policy_set is not None and not fails(loaded.diagnostics))
-    assert loaded.policy_set is not None
-    backend = next(b for b in backends() if b.names[0] == "caddy")
-    options = EmitOptions(__version__, "t.cors", "caddy", {})
-    snippet = backend.emit(loaded.policy_set, options)[0].content
+    snippet = emit_snippet(text)
     document = _adapted(snippet, tmp_path)
     assert _set_values(document, "Access-Control-Allow-Methods") == {method}
     assert _set_values(document, "Access-Control-Allow-Headers") == {header}

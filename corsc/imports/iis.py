@@ -473,9 +473,7 @@ class _Reader:
                 )
                 continue
             allowed: list[str] = []
-            for condition in _conditions(rule):
-                if condition.get("input").strip().upper() != "{HTTP_ORIGIN}":
-                    continue
+            for condition in _origin_conditions(_conditions(rule)):
                 pattern = condition.get("pattern")
                 if _TOO_LONG.match(pattern) or pattern in _EVERY_ORIGIN:
                     continue
@@ -539,24 +537,19 @@ class _Reader:
         CustomResponse on OPTIONS with an origin condition): 200 is ``preflight-status 200``,
         204 the default; rules answering with both cannot be one policy's."""
         answering: dict[str, Node] = {}
-        for node in walk(scope.server):
-            action = node.find("action") if node.tag == "rule" else None
-            if action is None or action.get("type").strip().lower() != "customresponse":
-                continue
-            conditions = _conditions(node)
-            inputs = {c.get("input").strip().upper(): c for c in conditions}
-            method = inputs.get("{REQUEST_METHOD}")
+        for rule, status, conditions in _custom_responses(scope):
+            method = next(
+                (c for c in conditions if c.get("input").strip().upper() == "{REQUEST_METHOD}"),
+                None,
+            )
             admits = [
                 c
-                for c in conditions
-                if c.get("input").strip().upper() == "{HTTP_ORIGIN}"
-                and not _true(c.get("negate"))
-                and c.get("pattern") not in _EVERY_ORIGIN
+                for c in _origin_conditions(conditions)
+                if not _true(c.get("negate")) and c.get("pattern") not in _EVERY_ORIGIN
             ]
-            if method is not None and "OPTIONS" in method.get("pattern").upper() and admits:
-                status = action.get("statusCode").strip()
-                if status in ("200", "204"):
-                    answering.setdefault(status, node)
+            answers_preflights = method is not None and "OPTIONS" in method.get("pattern").upper()
+            if answers_preflights and admits and status in ("200", "204"):
+                answering.setdefault(status, rule)
         if len(answering) > 1:
             self.flag(
                 d.IMPORT_NOT_EXPRESSED,
@@ -583,22 +576,28 @@ class _Reader:
 
     def _rejects_unlisted(self, scope: _Scope) -> bool:
         """Whether an inbound rule answers 403 to every Origin its conditions do not admit."""
-        for node in walk(scope.server):
-            if node.tag != "rule" or node.find("action") is None:
-                continue
-            action = node.find("action")
-            assert action is not None
-            conditions = [
-                c for c in _conditions(node) if c.get("input").strip().upper() == "{HTTP_ORIGIN}"
-            ]
+        for _, status, conditions in _custom_responses(scope):
+            origin = _origin_conditions(conditions)
             if (
-                action.get("type").strip().lower() == "customresponse"
-                and action.get("statusCode").strip() == "403"
-                and any(_true(c.get("negate")) for c in conditions)
-                and any(c.get("pattern") in _EVERY_ORIGIN for c in conditions)
+                status == "403"
+                and any(_true(c.get("negate")) for c in origin)
+                and any(c.get("pattern") in _EVERY_ORIGIN for c in origin)
             ):
                 return True
         return False
+
+
+def _custom_responses(scope: _Scope) -> Iterator[tuple[Node, str, list[Node]]]:
+    """The rewrite rules of ``scope`` that answer themselves (a CustomResponse action): each
+    rule, its status code and its conditions."""
+    for node in walk(scope.server):
+        action = node.find("action") if node.tag == "rule" else None
+        if action is not None and action.get("type").strip().lower() == "customresponse":
+            yield node, action.get("statusCode").strip(), _conditions(node)
+
+
+def _origin_conditions(conditions: list[Node]) -> list[Node]:
+    return [c for c in conditions if c.get("input").strip().upper() == "{HTTP_ORIGIN}"]
 
 
 def _reflected(values: list[str], request_header: str) -> list[str]:
