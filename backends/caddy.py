@@ -53,6 +53,7 @@ DEVIATIONS = (
     "upstream's 4xx/5xx included; a response written by `handle_errors` (an error Caddy raises "
     "itself, such as `error` or a failed `reverse_proxy` dial) carries no CORS headers in Caddy "
     "2.6.2, and the snippet cannot be imported there too (its matchers would be defined twice)",
+    "header fields are written sorted by name (Go's net/http), not in the order corsc lists them",
 )
 
 
@@ -139,7 +140,10 @@ def _snippet(plan: PolicyPlan) -> list[str]:
         lines += [f"\t\thandle @{name}_preflight_{matcher} {{"]
         lines += _header_lines(tuple(preflight_headers + extra), "\t\t\t")
         lines += [f"\t\t\trespond {plan.preflight_status}", "\t\t}"]
-    lines += [f"\t\thandle @{name}_refused {{", "\t\t\trespond 403", "\t\t}"]
+    # A refused preflight keeps static mode's fixed Allow-Origin (and Allow-Credentials).
+    lines += [f"\t\thandle @{name}_refused {{"]
+    lines += _header_lines(plan.static_preflight, "\t\t\t")
+    lines += ["\t\t\trespond 403", "\t\t}"]
     if plan.static:
         lines += _header_lines(tuple(actual), "\t\t")
     else:
