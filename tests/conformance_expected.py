@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tests.conformance_caddy import SORTED_FIELDS
 from tests.conformance_nginx import DECODED_PATH, REFLECTED_LIST, UNSERVED_METHOD
 from tests.conformance_python import AMBIGUOUS, DECODED_PATHS, UNGOVERNED
 from tests.conformance_runner import DEVIATES, OUTSIDE, REFUSED, UNDETERMINED, Listed
@@ -288,6 +289,54 @@ EXPECTED: dict[str, dict[str, Listed]] = {
         *LOCATION_PATHS,
         refused(
             "CORS601: URL Rewrite rules cannot express `private-network true`", "private-network"
+        ),
+    ),
+    "caddy": listing(
+        refused(
+            "CORS601: the caddy target does not write `paths` or several policies in one file yet",
+            "deny",
+            "encoded-paths",
+            "expose",
+            "long-origin",
+            "paths",
+            "paths-no-fallback",
+            "static-expose",
+            "trailing-dot",
+        ),
+        refused(
+            "CORS601: the caddy target does not write `paths`, several policies or "
+            "`private-network` yet",
+            "private-network",
+        ),
+        refused(
+            "CORS601: the caddy target does not write origin blocks or `headers *` yet",
+            "origin-blocks",
+        ),
+        refused(
+            "CORS601: the caddy target does not write `methods *` or `headers *` yet", "wildcards"
+        ),
+        deviates(
+            SORTED_FIELDS,
+            "exact-origins: preflight for PUT",
+            "null-and-case: preflight from null",
+            "refused-preflights: PATCH is granted",
+            "refused-preflights: HEAD needs no grant",
+            "refused-preflights: header names compare case-insensitively",
+            "refused-preflights: POST with a granted header",
+            "static-any: preflight for PUT with a granted header",
+            "static-any: preflight without request headers has no Allow-Headers",
+            "static-origin-credentials: credentialed GET from the origin",
+            "static-origin-credentials: GET without Origin gets the fixed headers",
+            "static-origin-credentials: GET from another origin gets the fixed headers, which do "
+            "not name it",
+            "static-origin-credentials: preflight for PUT with granted headers",
+            "static-origin-credentials: refused preflight for PATCH",
+            "static-origin-credentials: refused preflight from the http twin",
+            "subdomain-wildcard: one label deep",
+            "subdomain-wildcard: two labels deep",
+            "subdomain-wildcard: a label with an underscore",
+            "subdomain-wildcard: preflight asking for Authorization",
+            "unlisted-reject: preflight from the allowed origin",
         ),
     ),
     "nginx": listing(
