@@ -139,7 +139,10 @@ def _snippet(plan: PolicyPlan) -> list[str]:
         lines += [f"\t\thandle @{name}_preflight_{matcher} {{"]
         lines += _header_lines(tuple(preflight_headers + extra), "\t\t\t")
         lines += [f"\t\t\trespond {plan.preflight_status}", "\t\t}"]
-    lines += [f"\t\thandle @{name}_refused {{", "\t\t\trespond 403", "\t\t}"]
+    # A refused preflight keeps static mode's fixed Allow-Origin (and Allow-Credentials).
+    lines += [f"\t\thandle @{name}_refused {{"]
+    lines += _header_lines(plan.static_preflight, "\t\t\t")
+    lines += ["\t\t\trespond 403", "\t\t}"]
     if plan.static:
         lines += _header_lines(tuple(actual), "\t\t")
     else:

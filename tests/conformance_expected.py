@@ -291,6 +291,31 @@ EXPECTED: dict[str, dict[str, Listed]] = {
         ),
     ),
     "express": listing(),
+    "caddy": listing(
+        refused(
+            "CORS601: the caddy target does not write `paths` or several policies in one file yet",
+            "deny",
+            "encoded-paths",
+            "expose",
+            "long-origin",
+            "paths",
+            "paths-no-fallback",
+            "static-expose",
+            "trailing-dot",
+        ),
+        refused(
+            "CORS601: the caddy target does not write `paths`, several policies or "
+            "`private-network` yet",
+            "private-network",
+        ),
+        refused(
+            "CORS601: the caddy target does not write origin blocks or `headers *` yet",
+            "origin-blocks",
+        ),
+        refused(
+            "CORS601: the caddy target does not write `methods *` or `headers *` yet", "wildcards"
+        ),
+    ),
     "nginx": listing(
         deviates(
             DECODED_PATH,

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conformance_caddy import caddy_harness
 from tests.conformance_expected import EXPECTED
 from tests.conformance_express import express_harness
 from tests.conformance_iis import TARGETS as IIS_TARGETS
@@ -46,6 +47,7 @@ HARNESSES: dict[str, Harness] = {
     **{target: iis_harness(target) for target in IIS_TARGETS},
     "nginx": nginx_harness,
     "express": express_harness,
+    "caddy": caddy_harness,
     **{library: library_harness(library) for library in ("starlette", "django", "flask")},
 }
 

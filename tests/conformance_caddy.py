@@ -1,0 +1,139 @@
+"""The conformance harness of the caddy target: one Caddy (``admin off``, ``auto_https off``)
+for the whole table, each table's snippet imported by its own site on its own 127.0.0.1 port.
+
+The application behind each snippet is ``respond "{}" 200`` (tests/python_harness.py's stub
+answer), so a response with another status or body came from the CORS layer. A table's
+snippet is renamed after the table (``(t<n>-corsc-<policy>)``), since several tables name
+their policy alike and a Caddyfile defines each snippet once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from corsc import __version__
+from corsc.backends import EmitOptions, check, get
+from corsc.diagnostics import Diagnostic
+from corsc.evaluate import Evaluator, Request
+from corsc.frontend import load
+from corsc.ir import PolicySet
+from corsc.source import Source
+from tests.conformance_nginx import send, with_vary
+from tests.conformance_runner import FAIL, PASS, REFUSED, Judge, Outcome
+from tests.conformance_table import ConformanceCase, ConformanceTable
+from tests.python_harness import APP_BODY, CorsPart, cors_part, expected_part, same_part
+
+CADDY = shutil.which("caddy")
+
+
+def by_name(part: CorsPart) -> CorsPart:
+    """``part`` with its header fields in Go's order: sorted by name (stable for repeats)."""
+    return CorsPart(part.status, tuple(sorted(part.headers, key=lambda h: h[0])), part.vary)
+
+
+def compile_or_refuse(name: str, text: str) -> tuple[PolicySet, str] | list[Diagnostic]:
+    """``name.cors`` compiled for caddy (the policy set and its one snippet), or the errors
+    that refuse it."""
+    loaded = load(Source(f"{name}.cors", text))
+    assert loaded.policy_set is not None, loaded.diagnostics
+    backend = get("caddy")
+    options = EmitOptions(__version__, f"{name}.cors", "caddy", {})
+    errors = [
+        item
+        for item in [*loaded.diagnostics, *check(backend, loaded.policy_set, options)]
+        if item.severity.value == "error"
+    ]
+    if errors:
+        return errors
+    (snippet,) = backend.emit(loaded.policy_set, options)
+    return loaded.policy_set, snippet.content
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def caddyfile(snippets: dict[str, str], ports: dict[str, int]) -> str:
+    """One site per table, importing its renamed snippet in front of the stub application."""
+    sites = []
+    for index, (table, snippet) in enumerate(snippets.items()):
+        name = f"t{index}-corsc"
+        sites.append(snippet.replace("\n(corsc-", f"\n({name}-", 1))
+        policy = snippet.split("\n(corsc-", 1)[1].split(")", 1)[0]
+        sites.append(
+            f"http://127.0.0.1:{ports[table]} {{\n\timport {name}-{policy}\n"
+            f'\trespond "{APP_BODY.decode()}" 200\n}}\n'
+        )
+    return "{\n\tadmin off\n\tauto_https off\n}\n" + "\n".join(sites)
+
+
+@contextlib.contextmanager
+def caddy_harness(tables: Sequence[ConformanceTable]) -> Iterator[Judge]:
+    """Real Caddy, one site per table. A case conforms when Caddy sends the evaluator's CORS
+    part and that answer is the table's. Caddy (Go's net/http) writes header fields sorted by
+    name; fields of different names are compared in that order on both sides, since HTTP gives
+    their order no meaning (RFC 9110, section 5.3), while repeats of one field keep theirs."""
+    if CADDY is None:
+        if os.environ.get("CI") == "true":
+            raise RuntimeError("caddy is not installed; .ci/run installs Debian's caddy")
+        pytest.skip("caddy is not installed (Debian: apt-get install caddy)")
+    built = {table.name: compile_or_refuse(table.name, table.policy_text) for table in tables}
+    compiled = {name: c for name, c in built.items() if isinstance(c, tuple)}
+    evaluators = {name: Evaluator(c[0]) for name, c in compiled.items()}
+    ports = {name: _free_port() for name in compiled}
+
+    def judge(case: ConformanceCase) -> Outcome:
+        refusal = built[case.table]
+        if not isinstance(refusal, tuple):
+            return Outcome(REFUSED, ", ".join(sorted({d.code for d in refusal})))
+        request = Request(case.method, case.path, case.headers)
+        got = cors_part(send(ports[case.table], request))
+        want = expected_part(evaluators[case.table].respond(request))
+        if not same_part(by_name(got), by_name(want)):
+            return Outcome(FAIL, f"caddy {got}, evaluator {want}")
+        problems = case.mismatches(got.status, with_vary(got))
+        if problems:
+            return Outcome(FAIL, "; ".join(problems))
+        return Outcome(PASS)
+
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        config, log = root / "Caddyfile", root / "caddy.log"
+        config.write_text(caddyfile({n: c[1] for n, c in compiled.items()}, ports), "utf-8")
+        env = {**os.environ, "HOME": directory, "XDG_DATA_HOME": directory}
+        env["XDG_CONFIG_HOME"] = directory
+        with log.open("wb") as errors:  # Caddy holds its own copy of the descriptor
+            server = subprocess.Popen(
+                [CADDY, "run", "--adapter", "caddyfile", "--config", str(config)],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+            )
+        try:
+            deadline = time.monotonic() + 60
+            for port in ports.values():
+                while True:
+                    try:
+                        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                        break
+                    except OSError:
+                        if server.poll() is not None or time.monotonic() > deadline:
+                            server.kill()
+                            raise AssertionError(log.read_text()) from None
+                        time.sleep(0.1)
+            yield judge
+        finally:
+            server.terminate()
+            server.wait(10)
