@@ -42,6 +42,7 @@ from corsc import capabilities
 from corsc.capabilities import Capability, Feature, Support
 from corsc.diagnostics import Diagnostic, Severity
 from corsc.ir import PolicySet
+from corsc.records import fields_repr
 from corsc.source import Source
 
 #: Target name → ``module`` (its ``BACKEND``) or ``module:NAME``. One line per target name.
@@ -65,6 +66,8 @@ MODULES: dict[str, str] = {
 class Option:
     """A backend option, set with ``-O KEY=VALUE``."""
 
+    __repr__ = fields_repr
+
     key: str
     help: str
     default: str = ""
@@ -76,6 +79,8 @@ class EmitOptions:
     """What every backend receives: the tool version, the source's base name (for the
     provenance comment), the ``-O`` options after validation, and ``output``, the ``-o`` path
     as given (``""`` for stdout), from which a backend may choose its output's format."""
+
+    __repr__ = fields_repr
 
     version: str
     source_name: str
@@ -92,6 +97,8 @@ class OutputFile:
     """One emitted file. ``name`` is its default file name; ``placement`` says where it goes
     (shown on stdout and in ``--format json`` listings); ``comment`` is the line-comment
     prefix of its language, ``""`` for formats without comments (JSON)."""
+
+    __repr__ = fields_repr
 
     name: str
     content: str
@@ -149,6 +156,8 @@ class Backend(Protocol):
 class Merged:
     """What ``--merge`` gives: the merged text (``None`` when the existing file is refused),
     the diagnostics about the existing file, and that file (for excerpts)."""
+
+    __repr__ = fields_repr
 
     text: str | None
     diagnostics: tuple[Diagnostic, ...]

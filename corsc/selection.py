@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from attrs import frozen
 
 from corsc import diagnostics as d
+from corsc.records import fields_repr
 
 #: A family: ``CORS`` and one or two digits of a code (three digits are a code).
 _FAMILY = re.compile(r"CORS[0-9]{1,2}")
@@ -37,6 +38,8 @@ class SelectionError(ValueError):
 class Rule:
     """One selector, resolved: ``prefix`` is a whole code or a family prefix; ``specificity``
     is how many of a code's characters it fixes (a whole code: all of them)."""
+
+    __repr__ = fields_repr
 
     text: str
     prefix: str
