@@ -31,7 +31,6 @@ Adding a target: write its module (with its docs page and tests) and add one lin
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
@@ -201,6 +200,8 @@ def get(name: str) -> Backend:
     """The backend for a target name."""
     location = MODULES.get(name)
     if location is None:
+        import difflib  # only a misspelt name needs it: a clean compile starts without it
+
         matches = difflib.get_close_matches(name, target_names(), n=1, cutoff=0.5)
         raise UnknownTarget(name, matches[0] if matches else "")
     return _load(location)
@@ -236,6 +237,8 @@ def validate_options(backend: Backend, raw: Sequence[str]) -> tuple[dict[str, st
             problems.append(f"-O {item}: give a value, as -O {key}=VALUE{shown}")
             continue
         if option is None:
+            import difflib  # only a misspelt name needs it: a clean compile starts without it
+
             hint = difflib.get_close_matches(key, list(known), n=1)
             problems.append(
                 f"-O {item}: {backend.names[0]} has no option `{key}`"

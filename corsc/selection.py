@@ -16,7 +16,6 @@ What always holds:
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Iterable
@@ -84,6 +83,8 @@ def resolve(text: str) -> Rule:
             return Rule(wanted, upper)
         raise SelectionError(f"`{wanted}` names no family: no corsc code starts with {upper}")
     # A close cutoff: a code one digit off is a typo; a code merely sharing digits is not.
+    import difflib  # only a misspelt name needs it: a clean compile starts without it
+
     close = difflib.get_close_matches(
         upper, list(known), n=1, cutoff=0.85
     ) or difflib.get_close_matches(wanted.lower(), list(by_name), n=1, cutoff=0.85)

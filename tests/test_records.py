@@ -66,8 +66,6 @@ def frozen_records() -> list[type]:
     found = []
     for package in (corsc, backends):
         for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
-            if info.name.endswith(".__main__"):  # runs the command line
-                continue
             module = importlib.import_module(info.name)
             found += [
                 value
