@@ -31,7 +31,6 @@ Adding a target: write its module (with its docs page and tests) and add one lin
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
@@ -42,6 +41,7 @@ from corsc import capabilities
 from corsc.capabilities import Capability, Feature, Support
 from corsc.diagnostics import Diagnostic, Severity
 from corsc.ir import PolicySet
+from corsc.records import fields_repr
 from corsc.source import Source
 
 #: Target name → ``module`` (its ``BACKEND``) or ``module:NAME``. One line per target name.
@@ -65,6 +65,8 @@ MODULES: dict[str, str] = {
 class Option:
     """A backend option, set with ``-O KEY=VALUE``."""
 
+    __repr__ = fields_repr
+
     key: str
     help: str
     default: str = ""
@@ -76,6 +78,8 @@ class EmitOptions:
     """What every backend receives: the tool version, the source's base name (for the
     provenance comment), the ``-O`` options after validation, and ``output``, the ``-o`` path
     as given (``""`` for stdout), from which a backend may choose its output's format."""
+
+    __repr__ = fields_repr
 
     version: str
     source_name: str
@@ -92,6 +96,8 @@ class OutputFile:
     """One emitted file. ``name`` is its default file name; ``placement`` says where it goes
     (shown on stdout and in ``--format json`` listings); ``comment`` is the line-comment
     prefix of its language, ``""`` for formats without comments (JSON)."""
+
+    __repr__ = fields_repr
 
     name: str
     content: str
@@ -150,6 +156,8 @@ class Merged:
     """What ``--merge`` gives: the merged text (``None`` when the existing file is refused),
     the diagnostics about the existing file, and that file (for excerpts)."""
 
+    __repr__ = fields_repr
+
     text: str | None
     diagnostics: tuple[Diagnostic, ...]
     source: Source
@@ -192,6 +200,8 @@ def get(name: str) -> Backend:
     """The backend for a target name."""
     location = MODULES.get(name)
     if location is None:
+        import difflib  # only a misspelt name needs it: a clean compile starts without it
+
         matches = difflib.get_close_matches(name, target_names(), n=1, cutoff=0.5)
         raise UnknownTarget(name, matches[0] if matches else "")
     return _load(location)
@@ -227,6 +237,8 @@ def validate_options(backend: Backend, raw: Sequence[str]) -> tuple[dict[str, st
             problems.append(f"-O {item}: give a value, as -O {key}=VALUE{shown}")
             continue
         if option is None:
+            import difflib  # only a misspelt name needs it: a clean compile starts without it
+
             hint = difflib.get_close_matches(key, list(known), n=1)
             problems.append(
                 f"-O {item}: {backend.names[0]} has no option `{key}`"

@@ -36,6 +36,7 @@ from corsc.diagnostics import Diagnostic
 from corsc.ir import Policy, PolicySet
 from corsc.plan import PolicyPlan
 from corsc.provenance import provenance
+from corsc.records import fields_repr
 from corsc.source import Span
 
 LOCATION_PATH_CASE = d.kind(
@@ -75,6 +76,8 @@ def element(tag: str, /, *children: ET.Element, **attributes: str) -> ET.Element
 class Scope:
     """One place a policy's settings are written: the site root (``location`` is ``None``) or
     ``<location path="…">`` for a ``paths`` prefix (``location`` without the leading ``/``)."""
+
+    __repr__ = fields_repr
 
     plan: PolicyPlan
     location: str | None
@@ -144,6 +147,8 @@ def comment_text(text: str) -> str:
 @frozen
 class ScopeConfig:
     """What one scope's ``system.webServer`` gets: its regions (:data:`Part`), in order."""
+
+    __repr__ = fields_repr
 
     scope: Scope
     parts: tuple[Part, ...]

@@ -18,6 +18,7 @@ from corsc import http, origin_regex, origins, regex
 from corsc.backends.iis_document import boolean, element
 from corsc.ir import OriginPattern, PatternKind, Policy
 from corsc.plan import GrantPlan, PolicyPlan
+from corsc.records import fields_repr
 
 #: Characters of an HTTP token (:data:`corsc.http.TOKEN`) as a character class valid in .NET,
 #: ECMAScript and Python alike: its final ``-`` escaped, so that it cannot read as a range.
@@ -56,6 +57,8 @@ def headers_pattern(grant: GrantPlan) -> str:
 class Condition:
     """One ``<conditions><add>``; ``ignoreCase`` is always written (URL Rewrite defaults it to
     true, and origins and methods compare byte for byte)."""
+
+    __repr__ = fields_repr
 
     input: str
     pattern: str
@@ -105,6 +108,8 @@ def origin_union(patterns: Sequence[OriginPattern]) -> str:
 class Group:
     """Allow entries that share a grant and the same more specific entries to exclude: one
     set of rules. ``earlier`` are the patterns of more specific entries with another grant."""
+
+    __repr__ = fields_repr
 
     grant: GrantPlan
     patterns: tuple[OriginPattern, ...]

@@ -17,6 +17,8 @@ from xml.parsers import expat
 
 from attrs import define, field, frozen
 
+from corsc.records import fields_repr
+
 BOM = "\ufeff"
 
 _TOKEN = re.compile(
@@ -178,6 +180,8 @@ def scan(text: str) -> Node:
 class Layout:
     """How the file writes itself: its newline and its indentation unit."""
 
+    __repr__ = fields_repr
+
     text: str
     newline: str
     unit: str
@@ -250,6 +254,8 @@ def walk(node: Node) -> Iterator[Node]:
 class Edit:
     """Replace ``[start, end)`` with ``text``; ``order`` keeps insertions at one offset in the
     order they were planned."""
+
+    __repr__ = fields_repr
 
     start: int
     end: int

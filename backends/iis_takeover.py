@@ -16,6 +16,7 @@ from attrs import frozen
 
 from corsc.backends.iis_regions import scope_key, user_children
 from corsc.backends.iis_scan import Node
+from corsc.records import fields_repr
 
 _ACCESS_CONTROL_HEADER = "access-control-"
 _ACCESS_CONTROL_VARIABLE = "RESPONSE_ACCESS_CONTROL_"
@@ -29,6 +30,8 @@ _ANSWERING_ACTIONS = frozenset({"", "none", "customresponse", "abortrequest"})
 class Finding:
     """Hand-written CORS handling at ``node``: removed (``refuse`` false) or the reason the
     merge is refused."""
+
+    __repr__ = fields_repr
 
     node: Node
     what: str

@@ -35,6 +35,7 @@ from corsc.backends.nginx_text import (
 )
 from corsc.ir import PatternKind
 from corsc.plan import GrantPlan
+from corsc.records import fields_repr
 
 
 def _map(
@@ -71,6 +72,8 @@ class Stage:
     ``kind`` is ``exact`` (a hash; a hit is confirmed without uppercase letters), ``https`` or
     ``http`` (a ``hostnames`` hash of subdomain masks; a hit is confirmed by the shape) or
     ``regex``. ``rows`` maps a key to the value of its tier."""
+
+    __repr__ = fields_repr
 
     name: str
     kind: str

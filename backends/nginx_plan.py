@@ -33,6 +33,7 @@ from corsc import http, origin_regex
 from corsc.backends.nginx_text import ACRH, ACRM, ORIGIN, text
 from corsc.ir import OriginPattern, PatternKind
 from corsc.plan import GrantPlan, PolicyPlan
+from corsc.records import fields_repr
 
 #: The origin's value when it is not allowed (denied, unlisted or too long).
 DENIED = "0"
@@ -68,6 +69,8 @@ class Tier:
     that lead to the same value: :data:`DENIED` for ``deny``, else a grant number. Within a
     tier the order does not matter, so each pattern goes where nginx finds it fastest: exact
     origins and fixed-port subdomain wildcards in a hash, the other kinds in regexes."""
+
+    __repr__ = fields_repr
 
     value: str
     patterns: tuple[OriginPattern, ...]
@@ -128,6 +131,8 @@ class Output:
     quoted text or a variable), any other state gives ``default``. ``header`` is the response
     header it feeds, ``""`` for the snippet's ``answer``."""
 
+    __repr__ = fields_repr
+
     name: str
     header: str = ""
     default: str = '""'
@@ -146,6 +151,8 @@ class Decision:
     """Everything the files of one policy are written from. ``var`` starts every variable
     (``corsc_<policy>`` by default); ``tiers`` end at the first one holding ``*``, whose value
     is then ``fallback`` (else :data:`DENIED`)."""
+
+    __repr__ = fields_repr
 
     plan: PolicyPlan
     var: str

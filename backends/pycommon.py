@@ -38,6 +38,7 @@ from corsc.diagnostics import Diagnostic
 from corsc.ir import OriginPattern, PatternKind, Policy, PolicySet
 from corsc.plan import GrantPlan, Plan, PolicyPlan
 from corsc.provenance import provenance
+from corsc.records import fields_repr
 
 LIBRARY_CANNOT_EXPRESS = d.kind(
     "CORS631",
@@ -93,6 +94,8 @@ def wants_toml(options: EmitOptions) -> bool:
 class Compiled:
     """A regex the output writes compiled (``re.compile(r"…")``), because the library would
     misread it as a string."""
+
+    __repr__ = fields_repr
 
     source: str
 

@@ -22,6 +22,7 @@ from corsc.language import (
     name_problem,
 )
 from corsc.parse import terminal_regex
+from corsc.records import fields_repr
 from corsc.source import Source, Span, visible
 from corsc.syntax import LetBinding, Statement, Value, decode_string
 
@@ -34,6 +35,8 @@ MAX_EXPANDED = 1_000_000
 class Override:
     """A ``--set NAME=VALUE[,VALUE…]`` from the command line, with its own source for spans:
     ``span`` is the name's, ``values`` is never empty."""
+
+    __repr__ = fields_repr
 
     name: str
     values: tuple[Value, ...]

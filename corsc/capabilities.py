@@ -27,6 +27,7 @@ from attrs import frozen
 from corsc import diagnostics as d
 from corsc.diagnostics import Diagnostic
 from corsc.ir import Grant, OriginPattern, PatternKind, Policy, PolicySet, Unlisted
+from corsc.records import fields_repr
 from corsc.source import Span
 
 
@@ -68,6 +69,8 @@ class Capability:
     """One row of a capability table: ``note`` says how the target does it, why it cannot, or
     what its deviation or open question is (the CORS602/603 message for those)."""
 
+    __repr__ = fields_repr
+
     feature: Feature
     support: Support
     note: str = ""
@@ -78,6 +81,8 @@ class Use:
     """One place a policy uses a feature: ``what`` names the construct for a message
     (``the origin pattern "http://localhost:*"``), ``span`` covers it, ``policy`` is the
     name of the policy it is in."""
+
+    __repr__ = fields_repr
 
     feature: Feature
     what: str

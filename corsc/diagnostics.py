@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from attrs import frozen
 
+from corsc.records import fields_repr
 from corsc.source import Span
 
 
@@ -35,6 +36,8 @@ class Severity(enum.Enum):
 class TextEdit:
     """Replace the text in ``span`` with ``new_text``."""
 
+    __repr__ = fields_repr
+
     span: Span
     new_text: str
 
@@ -45,6 +48,8 @@ class TextEdit:
 @frozen
 class Fix:
     """A suggested change: a title a person reads and the edits that make it."""
+
+    __repr__ = fields_repr
 
     message: str
     edits: tuple[TextEdit, ...]
@@ -57,6 +62,8 @@ class Fix:
 class Related:
     """Another location that explains a diagnostic ("credentials enabled here")."""
 
+    __repr__ = fields_repr
+
     span: Span
     message: str
 
@@ -67,6 +74,8 @@ class Related:
 @frozen
 class Diagnostic:
     """One finding. ``span`` is where it is reported; ``help`` says what to do instead."""
+
+    __repr__ = fields_repr
 
     code: str
     name: str
@@ -97,6 +106,8 @@ class Diagnostic:
 @frozen
 class Kind:
     """A catalogue entry: the stable identity of a diagnostic."""
+
+    __repr__ = fields_repr
 
     code: str
     name: str

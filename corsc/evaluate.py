@@ -21,6 +21,7 @@ from attrs import frozen
 from corsc import http, origins, paths
 from corsc.ir import AllowEntry, PatternKind, PolicySet
 from corsc.plan import EntryPlan, GrantPlan, HeaderList, Plan, PolicyPlan
+from corsc.records import fields_repr
 
 _DEFAULT_PORT_SUFFIX = {"http": ":80", "https": ":443"}
 
@@ -34,6 +35,8 @@ class Request:
     removed when choosing the policy. ``headers`` keeps every field in order, repeats included;
     names compare case-insensitively.
     """
+
+    __repr__ = fields_repr
 
     method: str
     path: str = "/"
@@ -85,6 +88,8 @@ class Response:
       request's origin allowed).
     - ``reason``: one sentence for a person, saying why.
     """
+
+    __repr__ = fields_repr
 
     status: int | None
     headers: HeaderList

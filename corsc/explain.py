@@ -16,12 +16,15 @@ from attrs import frozen
 from corsc import http, origins
 from corsc.evaluate import Evaluator, Request, Response
 from corsc.ir import PatternKind, PolicySet
+from corsc.records import fields_repr
 from corsc.source import Position, Span
 
 
 @frozen
 class Exchange:
     """One request a browser sends and how the reference evaluator answers it."""
+
+    __repr__ = fields_repr
 
     request: Request
     response: Response
@@ -51,6 +54,8 @@ class Report:
     is never sent after a refused preflight), and the browser's verdict. ``origin_note`` is
     set when no browser sends the Origin asked about (``app.example.com``, without a scheme):
     what a browser sends instead, and that origin's verdict."""
+
+    __repr__ = fields_repr
 
     policy: str | None
     preflight_reasons: tuple[str, ...]

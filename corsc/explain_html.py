@@ -23,11 +23,14 @@ from attrs import frozen
 
 from corsc import explain
 from corsc.ir import PatternKind, Policy, PolicySet
+from corsc.records import fields_repr
 
 
 @frozen
 class Kind:
     """A request kind: what the script asks for (``headers`` as ``--header`` texts)."""
+
+    __repr__ = fields_repr
 
     label: str
     method: str
@@ -80,6 +83,8 @@ def cell_key(policy: str, origin: str, kind: Kind) -> str:
 class Cell:
     """One cell: the evaluator's verdict (``allowed`` / ``blocked``) and why, and the browser's
     verdict from the last run (``None``: not in the verdicts file)."""
+
+    __repr__ = fields_repr
 
     meaning: str
     why: str

@@ -38,6 +38,7 @@ from lark.lexer import BasicLexer, LexerThread
 from corsc import diagnostics as d
 from corsc.language import STATEMENTS, VALUE_TERMINALS
 from corsc.parse import parse
+from corsc.records import fields_repr
 from corsc.source import Source
 
 #: The column a list is continued before passing (the value that would pass it begins the
@@ -58,6 +59,8 @@ class Formatted:
     """The outcome of formatting one text: the formatted text, or ``None`` when the text has
     syntax errors and was not formatted; then ``diagnostics`` holds them (it is empty
     whenever ``text`` is a string)."""
+
+    __repr__ = fields_repr
 
     text: str | None
     diagnostics: tuple[d.Diagnostic, ...]

@@ -18,6 +18,7 @@ from corsc.checks import check
 from corsc.ir import PolicySet
 from corsc.lower import lower
 from corsc.parse import parse
+from corsc.records import fields_repr
 from corsc.source import (
     MAX_SOURCE_BYTES,
     NotAFile,
@@ -35,6 +36,8 @@ class Loaded:
     sources of ``--set`` values) to their text, for rendering excerpts. ``diagnostics`` already
     leave out what the policy's ``# corsc: allow`` comments cover; :meth:`allowed` applies the
     same comments to what a target's check reports."""
+
+    __repr__ = fields_repr
 
     policy_set: PolicySet | None
     diagnostics: tuple[d.Diagnostic, ...]

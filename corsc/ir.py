@@ -22,6 +22,7 @@ from typing import Generic, TypeVar
 import attrs
 from attrs import frozen
 
+from corsc.records import fields_repr
 from corsc.source import Span
 
 T = TypeVar("T")
@@ -55,6 +56,8 @@ class OriginPattern:
     ``text`` is the pattern as written (without quotes); ``span`` covers it in the source.
     """
 
+    __repr__ = fields_repr
+
     kind: PatternKind
     text: str
     span: Span
@@ -87,6 +90,8 @@ class OriginPattern:
 class Token:
     """A method or header name exactly as written (case preserved)."""
 
+    __repr__ = fields_repr
+
     value: str
     span: Span
 
@@ -95,6 +100,8 @@ class Token:
 class TokenList:
     """The value of ``methods``, ``headers`` or ``expose``: names in the order written, or
     ``wildcard`` (``*``), in which case ``items`` is empty."""
+
+    __repr__ = fields_repr
 
     items: tuple[Token, ...] = ()
     wildcard: bool = False
@@ -117,6 +124,8 @@ class Setting(Generic[T]):
     """A statement's value. ``written`` is false for a default, whose ``span`` is the name of
     the policy it applies to."""
 
+    __repr__ = fields_repr
+
     value: T
     span: Span
     written: bool
@@ -130,6 +139,8 @@ class Unlisted(enum.Enum):
 @frozen
 class Grant:
     """What an allowed origin is granted: the statements an ``origin`` block may override."""
+
+    __repr__ = fields_repr
 
     methods: Setting[TokenList]
     headers: Setting[TokenList]
@@ -147,6 +158,8 @@ class AllowEntry:
     ``origin "…"``), false for an ``origins`` list item (whose ``span`` is the item's).
     """
 
+    __repr__ = fields_repr
+
     pattern: OriginPattern
     grant: Grant
     block: bool
@@ -157,6 +170,8 @@ class AllowEntry:
 class PathPrefix:
     """A ``paths`` item: ``value`` is normalised (README: Paths — dot segments removed, no
     trailing slash except for ``/`` itself); ``text`` is as written."""
+
+    __repr__ = fields_repr
 
     value: str
     text: str
@@ -173,6 +188,8 @@ class Policy:
     ``origins_refused`` is true when lowering refused some written origin (an invalid pattern,
     an undefined name) and reported it; an empty ``entries`` is then already explained.
     """
+
+    __repr__ = fields_repr
 
     name: str
     span: Span
@@ -193,6 +210,8 @@ class Policy:
 @frozen
 class PolicySet:
     """Every policy of one file, in source order. ``file`` is the source's name."""
+
+    __repr__ = fields_repr
 
     file: str
     policies: tuple[Policy, ...]

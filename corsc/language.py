@@ -15,6 +15,7 @@ from typing import Literal
 from attrs import frozen
 
 from corsc import diagnostics as d
+from corsc.records import fields_repr
 from corsc.source import Span
 
 #: What the values of a list statement name.
@@ -37,6 +38,8 @@ class StatementRule:
     `methods`"); ``example`` is such a value as a person writes it. ``kind`` is what the values
     of a list statement name, and ``None`` for a statement of one value. ``in_origin_block`` is
     true for the statements an ``origin`` block may override."""
+
+    __repr__ = fields_repr
 
     name: str
     takes: str

@@ -15,6 +15,7 @@ import re
 from attrs import frozen
 
 from corsc.ir import OriginPattern, PatternKind
+from corsc.records import fields_repr
 from corsc.source import Span
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -41,6 +42,8 @@ class OriginProblem:
     """Why a written pattern is not usable. ``code`` is ``not-an-origin`` or
     ``wildcard-not-leading-label``; the lowering turns it into a diagnostic."""
 
+    __repr__ = fields_repr
+
     code: str
     message: str
     help: str
@@ -53,6 +56,8 @@ class ParsedPattern:
     ``canonical_text`` is what the user should have written when it differs from the text
     (the fix of ``origin-not-canonical``); ``None`` when the text is already canonical.
     """
+
+    __repr__ = fields_repr
 
     pattern: OriginPattern | None
     problem: OriginProblem | None = None

@@ -21,6 +21,7 @@ from attrs import frozen
 
 from corsc.backends import OutputFile
 from corsc.provenance import comparable, header_of
+from corsc.records import fields_repr
 from corsc.source import file_kind, read_bounded, visible
 
 
@@ -52,6 +53,8 @@ class Planned:
     path as named (shown to the user); ``target`` the regular file actually replaced — the
     final target when ``path`` is a symbolic link, so the link stays a link."""
 
+    __repr__ = fields_repr
+
     path: Path
     target: Path
     file: OutputFile
@@ -63,6 +66,8 @@ class Plan:
     """Every file of one compile, and ``stale``: files corsc wrote earlier into the same
     directory, from the same source and for the same target, that this compile no longer
     produces (a renamed policy's snippets, which an ``include`` would still pick up)."""
+
+    __repr__ = fields_repr
 
     items: tuple[Planned, ...]
     stale: tuple[Path, ...]
@@ -87,6 +92,8 @@ class Destination:
     that differs from its output only in newline style (every line ending LF, or every one
     CRLF) is up to date — set when the project declares the style, so that a checkout that
     converts line endings is not drift."""
+
+    __repr__ = fields_repr
 
     files: tuple[OutputFile, ...]
     path: str

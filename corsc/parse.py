@@ -26,6 +26,7 @@ from lark.parsers.lalr_interactive_parser import InteractiveParser
 
 from corsc import diagnostics as d
 from corsc.language import SEPARATOR_TERMINALS, STATEMENT_STARTS
+from corsc.records import fields_repr
 from corsc.source import Source
 from corsc.syntax_errors import describe, open_blocks, unclosed_string, unexpected_character
 
@@ -37,6 +38,8 @@ _MAX_SYNTAX_ERRORS = 100
 @frozen
 class ParseResult:
     """The syntax tree (``None`` only if nothing could be parsed) and the syntax diagnostics."""
+
+    __repr__ = fields_repr
 
     tree: Tree[Token] | None
     diagnostics: tuple[d.Diagnostic, ...]

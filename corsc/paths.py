@@ -25,6 +25,8 @@ from typing import Generic, TypeVar
 
 from attrs import frozen
 
+from corsc.records import fields_repr
+
 #: A percent-escape, or a ``%`` that starts none (kept as the escape ``%25``).
 _ESCAPE = re.compile(rb"%(?:([0-9A-Fa-f]{2}))?")
 #: Escapes that stay encoded in the selection form: ``/`` and ``%`` itself.
@@ -145,6 +147,8 @@ class Choice(Generic[T]):
     fully decoded path ``decoded`` (:func:`decoded_path`, how servers route) would choose
     another policy (``decoded_policy``); the request must then be refused.
     """
+
+    __repr__ = fields_repr
 
     policy: T | None
     path: str

@@ -27,6 +27,7 @@ from attrs import field, frozen
 
 from corsc import http, origin_regex, origins, paths
 from corsc.ir import AllowEntry, Grant, OriginPattern, PatternKind, Policy, PolicySet, Unlisted
+from corsc.records import fields_repr
 
 HeaderList = tuple[tuple[str, str], ...]
 
@@ -45,6 +46,8 @@ class GrantPlan:
     - ``expose``: the Expose-Headers value, ``"*"`` for ``expose *``, ``None`` when nothing is
       exposed. ``max_age``: the Max-Age value, ``None`` when not sent.
     """
+
+    __repr__ = fields_repr
 
     number: int
     grant: Grant
@@ -126,6 +129,8 @@ def _exposed(grant: Grant) -> tuple[str, ...]:
 class EntryPlan:
     """An allow entry in specificity order: ``position`` is its index in
     :attr:`PolicyPlan.entries`, ``grant`` its distinct grant."""
+
+    __repr__ = fields_repr
 
     entry: AllowEntry
     grant: GrantPlan
@@ -215,6 +220,8 @@ class PolicyPlan:
       the policy's Expose-Headers, sent on every other response whatever its Origin.
     - ``vary``: ``("Origin",)`` exactly when Allow-Origin echoes the Origin, else ``()``.
     """
+
+    __repr__ = fields_repr
 
     policy: Policy
     entries: tuple[EntryPlan, ...]
@@ -326,6 +333,8 @@ class PolicyPlan:
 class Plan:
     """Every policy of a file, prepared, in source order, and the choice of policy by path
     (:class:`corsc.paths.Selector`)."""
+
+    __repr__ = fields_repr
 
     policy_set: PolicySet
     policies: tuple[PolicyPlan, ...]

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from attrs import field, frozen
 
 from corsc import diagnostics as d
+from corsc.records import fields_repr
 from corsc.source import Source, read_bounded, visible
 
 if TYPE_CHECKING:
@@ -61,6 +62,8 @@ class Output:
     checkout that converts line endings is the only thing that changes a style the project
     fixed (docs/projects.md)."""
 
+    __repr__ = fields_repr
+
     target: str
     policy: Path
     path: Path
@@ -86,6 +89,8 @@ class Project:
     names are the caller's to report, with the registry at hand); ``problems`` are one-line
     messages about the file itself, each naming it; ``policies`` the files and directories
     ``corsc check`` checks (the outputs' policy files when the project names none)."""
+
+    __repr__ = fields_repr
 
     path: Path
     targets: tuple[str, ...]

@@ -75,6 +75,7 @@ from corsc.diagnostics import (
     Severity,
     TextEdit,
 )
+from corsc.records import fields_repr
 from corsc.source import CODE_POINTS, UTF16, Source, Span, visible
 
 #: The ``version`` of the ``--format json`` document; bump it when its shape changes.
@@ -212,6 +213,8 @@ def use_color(
 
 @frozen
 class _Paint:
+    __repr__ = fields_repr
+
     color: bool
 
     def __call__(self, text: str, sgr: str) -> str:
@@ -227,6 +230,8 @@ def _cells(char: str) -> int:
 
 @frozen
 class _Excerpt:
+    __repr__ = fields_repr
+
     line: int
     text: str
     carets: str

@@ -11,12 +11,15 @@ import difflib
 from attrs import frozen
 
 from corsc import diagnostics as d
+from corsc.records import fields_repr
 
 
 @frozen
 class Rule:
     """One rule: its catalogue entry and its documentation. ``example`` is policy text (or a
     command) that triggers it; ``fix`` what to change."""
+
+    __repr__ = fields_repr
 
     kind: d.Kind
     why: str

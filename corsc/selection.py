@@ -16,7 +16,6 @@ What always holds:
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Iterable
@@ -24,6 +23,7 @@ from collections.abc import Iterable
 from attrs import frozen
 
 from corsc import diagnostics as d
+from corsc.records import fields_repr
 
 #: A family: ``CORS`` and one or two digits of a code (three digits are a code).
 _FAMILY = re.compile(r"CORS[0-9]{1,2}")
@@ -37,6 +37,8 @@ class SelectionError(ValueError):
 class Rule:
     """One selector, resolved: ``prefix`` is a whole code or a family prefix; ``specificity``
     is how many of a code's characters it fixes (a whole code: all of them)."""
+
+    __repr__ = fields_repr
 
     text: str
     prefix: str
@@ -81,6 +83,8 @@ def resolve(text: str) -> Rule:
             return Rule(wanted, upper)
         raise SelectionError(f"`{wanted}` names no family: no corsc code starts with {upper}")
     # A close cutoff: a code one digit off is a typo; a code merely sharing digits is not.
+    import difflib  # only a misspelt name needs it: a clean compile starts without it
+
     close = difflib.get_close_matches(
         upper, list(known), n=1, cutoff=0.85
     ) or difflib.get_close_matches(wanted.lower(), list(by_name), n=1, cutoff=0.85)

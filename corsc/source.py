@@ -17,6 +17,8 @@ from typing import Protocol
 
 from attrs import field, frozen
 
+from corsc.records import fields_repr
+
 #: Largest policy file corsc reads, in bytes (a policy with 100,000 origins is about 4.5 MB);
 #: larger inputs get CORS010 and exit 2 instead of a long wait.
 MAX_SOURCE_BYTES = 8 * 1024 * 1024
@@ -116,6 +118,8 @@ def read_stream(stream: _Readable, path: str, limit: int, *, head: bool = False)
 class Position:
     """A point in a source: 1-based line and column (in characters), 0-based offset."""
 
+    __repr__ = fields_repr
+
     line: int
     column: int
     offset: int
@@ -124,6 +128,8 @@ class Position:
 @frozen
 class Span:
     """A half-open range ``[start, end)`` in the file named ``file``."""
+
+    __repr__ = fields_repr
 
     file: str
     start: Position
@@ -157,6 +163,8 @@ def utf16_length(text: str) -> int:
 @frozen
 class Source:
     """The text of one policy file, with a line index for offset → position."""
+
+    __repr__ = fields_repr
 
     name: str
     text: str

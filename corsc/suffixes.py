@@ -12,19 +12,23 @@ before a lookup.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
+from pathlib import Path
 
 
 class _Rules:
     """The rules bundled with the ``publicsuffixlist`` package, as written there (one per
-    line). A compile asks about a few hosts: those lookups search the text, which costs less
-    than reading ten thousand rules into a set; past a few dozen lookups the set is built
-    once. (The package's own parser costs more than the rest of a compile.)"""
+    line), kept as the file's UTF-8 bytes. A compile asks about a few hosts: those lookups
+    search the bytes (UTF-8 never puts a newline byte inside a character, so a rule between two
+    newlines is found exactly), which costs less than decoding the file, let alone reading ten
+    thousand rules into a set; past a few dozen lookups the set is built once. (The package's
+    own parser costs more than the rest of a compile.)"""
 
     _LOOKUPS_BEFORE_A_SET = 64
 
-    def __init__(self, text: str) -> None:
-        self._text = "\n" + text.replace("\r", "") + "\n"
+    def __init__(self, data: bytes) -> None:
+        self._data = b"\n" + data.replace(b"\r", b"") + b"\n"
         self._lookups = 0
         self._rules: frozenset[str] | None = None
         self._top_level: frozenset[str] | None = None
@@ -35,14 +39,14 @@ class _Rules:
         if self._rules is None:
             self._lookups += 1
             if self._lookups <= self._LOOKUPS_BEFORE_A_SET:
-                return f"\n{rule}\n" in self._text
-            self._rules = frozenset(re.findall(r"^[^/\s]\S*", self._text, re.MULTILINE))
+                return _utf8(f"\n{rule}\n") in self._data
+            self._rules = frozenset(re.findall(r"^[^/\s]\S*", self._text(), re.MULTILINE))
         return rule in self._rules
 
     def knows_top_level_domain(self, label: str) -> bool:
         """Whether some rule ends in ``label``."""
         if self._rules is None:
-            return f"\n{label}\n" in self._text or f".{label}\n" in self._text
+            return _utf8(f"\n{label}\n") in self._data or _utf8(f".{label}\n") in self._data
         if self._top_level is None:
             self._top_level = frozenset(rule.rsplit(".", 1)[-1] for rule in self._rules)
         return label in self._top_level
@@ -50,7 +54,7 @@ class _Rules:
     def first_below(self, name: str) -> str | None:
         """The first normal or wildcard rule, as written, for a name strictly under ``name``
         (``*.name`` included). Exception rules never stand alone: each carves one name out of
-        a wildcard, which is found instead. Like rule lookups, a few search the text and
+        a wildcard, which is found instead. Like rule lookups, a few search the bytes and
         many build an index of every name with a rule below it."""
         if self._below is None:
             self._below_lookups += 1
@@ -58,31 +62,50 @@ class _Rules:
                 self._below = self._index_below()
         if self._below is not None:
             return self._below.get(name)
-        needle = f".{name}\n"
-        index = self._text.find(needle)
+        needle = _utf8(f".{name}\n")
+        index = self._data.find(needle)
         while index != -1:
-            start = self._text.rfind("\n", 0, index) + 1
-            line = self._text[start : index + len(needle) - 1]
-            if not line.startswith(("//", "!")) and " " not in line:
-                return line
-            index = self._text.find(needle, index + 1)
+            start = self._data.rfind(b"\n", 0, index) + 1
+            line = self._data[start : index + len(needle) - 1]
+            if not line.startswith((b"//", b"!")) and b" " not in line:
+                return line.decode()
+            index = self._data.find(needle, index + 1)
         return None
+
+    def _text(self) -> str:
+        return self._data.decode("utf-8")
 
     def _index_below(self) -> dict[str, str]:
         below: dict[str, str] = {}
-        for rule in re.findall(r"^[^/\s!]\S*", self._text, re.MULTILINE):
+        for rule in re.findall(r"^[^/\s!]\S*", self._text(), re.MULTILINE):
             labels = rule.split(".")
             for start in range(1, len(labels)):
                 below.setdefault(".".join(labels[start:]), rule)
         return below
 
 
+def _utf8(text: str) -> bytes:
+    # A label decoded from punycode may hold a lone surrogate, which no rule in the (valid
+    # UTF-8) file contains: encoded as is, it simply matches nothing.
+    return text.encode("utf-8", "surrogatepass")
+
+
+def list_file() -> Path:
+    """Where the ``publicsuffixlist`` package keeps the list (its ``PSLFILE``), found without
+    running the package, whose import costs more than the few lookups a compile makes."""
+    spec = importlib.util.find_spec("publicsuffixlist")
+    for directory in (spec.submodule_search_locations or []) if spec is not None else []:
+        candidate = Path(directory) / "public_suffix_list.dat"
+        if candidate.is_file():
+            return candidate
+    from publicsuffixlist import PSLFILE  # a package laid out otherwise says where
+
+    return Path(PSLFILE)
+
+
 @functools.cache
 def rules() -> _Rules:
-    from publicsuffixlist import PSLFILE
-
-    with open(PSLFILE, encoding="utf-8") as stream:
-        return _Rules(stream.read())
+    return _Rules(list_file().read_bytes())
 
 
 def public_suffix(host: str, *, default_rule: bool = False) -> str | None:

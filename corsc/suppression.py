@@ -34,6 +34,7 @@ from attrs import frozen
 
 from corsc import diagnostics as d
 from corsc.language import KEYWORDS
+from corsc.records import fields_repr
 from corsc.selection import Rule, SelectionError, catalogue, resolve
 from corsc.source import Source, Span
 
@@ -53,6 +54,8 @@ class Allowed:
     """One selector of one comment: ``rule`` where it is written (``span``), covering the
     diagnostics that start on ``lines`` (1-based, inclusive range)."""
 
+    __repr__ = fields_repr
+
     rule: Rule
     span: Span
     lines: range
@@ -69,6 +72,8 @@ class Allowed:
 @frozen
 class Suppressions:
     """The suppression comments of one source, and what is wrong with any of them."""
+
+    __repr__ = fields_repr
 
     allowed: tuple[Allowed, ...] = ()
     problems: tuple[d.Diagnostic, ...] = ()

@@ -15,6 +15,7 @@ from typing import Literal
 from attrs import frozen
 from lark import Token, Transformer_NonRecursive
 
+from corsc.records import fields_repr
 from corsc.source import Position, Span
 
 
@@ -23,6 +24,8 @@ class Value:
     """One item of a value list as written, before ``let`` names are resolved. ``form`` is
     how it was written: a quoted string, ``regex "…"``, a bare word or ``*``; ``text`` is what
     it says (a string's quotes and escapes removed). A regex's span is its string's."""
+
+    __repr__ = fields_repr
 
     form: Literal["string", "regex", "word", "star"]
     text: str
@@ -34,6 +37,8 @@ class Statement:
     """``NAME VALUE, …`` for a statement name the grammar knows: ``span`` runs from the name
     to the last value; ``values`` is never empty."""
 
+    __repr__ = fields_repr
+
     name: str
     name_span: Span
     span: Span
@@ -44,6 +49,8 @@ class Statement:
 class UnknownStatement:
     """A statement that starts with a word no statement is named; ``span`` is the word's."""
 
+    __repr__ = fields_repr
+
     word: str
     span: Span
 
@@ -52,6 +59,8 @@ class UnknownStatement:
 class OriginBlock:
     """``origin PATTERN { … }``: ``header`` runs from ``origin`` to the pattern, ``target`` is
     the pattern as written (a string, a regex or ``*``)."""
+
+    __repr__ = fields_repr
 
     header: Span
     target: Value
@@ -62,6 +71,8 @@ class OriginBlock:
 class PolicyBlock:
     """``policy NAME { … }``; ``name_span`` is the name's."""
 
+    __repr__ = fields_repr
+
     name: str
     name_span: Span
     body: tuple[BodyItem, ...]
@@ -70,6 +81,8 @@ class PolicyBlock:
 @frozen
 class LetBinding:
     """``let NAME = VALUE, …``; ``span`` is the name's."""
+
+    __repr__ = fields_repr
 
     name: str
     span: Span

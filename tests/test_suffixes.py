@@ -81,9 +81,42 @@ def test_rules_below_agree_between_text_search_and_index() -> None:
         "a.b.c",
         "jp",
     ]
-    text = Path(PSLFILE).read_text("utf-8")
-    searched = suffixes._Rules(text)
-    indexed = suffixes._Rules(text)
+    data = Path(PSLFILE).read_bytes()
+    searched = suffixes._Rules(data)
+    indexed = suffixes._Rules(data)
     indexed._below = indexed._index_below()
     for name in names:
         assert searched.first_below(name) == indexed.first_below(name), name
+
+
+def test_the_list_is_the_file_the_package_names() -> None:
+    from publicsuffixlist import PSLFILE
+
+    from corsc import suffixes
+
+    assert suffixes.list_file() == Path(PSLFILE)
+
+
+def test_rule_lookups_agree_between_bytes_search_and_set() -> None:
+    """A few lookups search the file's bytes, many build a set of the decoded rules: both
+    answer alike, for ASCII, Unicode, exception and wildcard rules, and for a label punycode
+    decodes to a lone surrogate."""
+    from publicsuffixlist import PSLFILE
+
+    from corsc import suffixes
+
+    questions = ["com", "co.uk", "рф", "*.nagoya.jp", "!city.nagoya.jp", "example.com"]
+    questions += ["github.io", "*.ck", "!www.ck", "\ud800", "uk", "nope.invalid"]
+    data = Path(PSLFILE).read_bytes()
+    searched = suffixes._Rules(data)
+    indexed = suffixes._Rules(data)
+    for _ in range(suffixes._Rules._LOOKUPS_BEFORE_A_SET + 1):
+        "com" in indexed  # noqa: B015 - past the threshold the set is built
+    assert indexed._rules is not None
+    for question in questions:
+        assert (question in searched) == (question in indexed), question
+        label = question.rsplit(".", 1)[-1]
+        assert searched.knows_top_level_domain(label) == indexed.knows_top_level_domain(label)
+    assert searched._rules is None
+    assert [q in searched for q in questions[:5]] == [True, True, True, True, True]
+    assert "example.com" not in searched and "\ud800" not in searched

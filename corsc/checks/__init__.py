@@ -30,6 +30,7 @@ from corsc.checks import blocks, deny, grants, origins, policies, regexes
 from corsc.checks.compiled import Regexes
 from corsc.checks.context import PolicyContext, SetContext
 from corsc.ir import PolicySet
+from corsc.records import fields_repr
 
 S = TypeVar("S", SetContext, PolicyContext)
 
@@ -38,6 +39,8 @@ S = TypeVar("S", SetContext, PolicyContext)
 class Rule(Generic[S]):
     """One check: a stable ``name``, the catalogue ``kinds`` it may report (and no others),
     and the function that runs it over ``S`` (the policy set, or one policy)."""
+
+    __repr__ = fields_repr
 
     name: str
     kinds: tuple[d.Kind, ...]

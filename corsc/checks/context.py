@@ -16,6 +16,7 @@ from attrs import frozen
 from corsc import diagnostics as d
 from corsc.checks.reach import Reach, reach
 from corsc.ir import AllowEntry, Grant, OriginPattern, PatternKind, Policy, PolicySet
+from corsc.records import fields_repr
 from corsc.source import Span
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ Report = Callable[[d.Diagnostic], None]
 @frozen
 class SetContext:
     """The whole policy set, for the checks that compare policies with one another."""
+
+    __repr__ = fields_repr
 
     policy_set: PolicySet
     report: Report

@@ -15,6 +15,7 @@ from attrs import field, frozen
 
 from corsc.checks.index import Index
 from corsc.ir import AllowEntry, OriginPattern, PatternKind, Policy
+from corsc.records import fields_repr
 
 if TYPE_CHECKING:
     from corsc.checks.compiled import Regexes
@@ -28,6 +29,8 @@ class DeniedRegex:
     ``deniers`` the positions of the denies that explain it: for each sample the first deny
     the index finds matching it (an exact deny before a wildcard over it), each once, in the
     order found."""
+
+    __repr__ = fields_repr
 
     position: int
     samples: tuple[str, ...]
@@ -44,6 +47,8 @@ class Reach:
     whose overlap with a deny the index cannot decide (a regex entry with a wildcard deny; a
     wildcard or regex entry with a regex deny): such denies are given the benefit of the
     doubt. With no entries or no denies, everything is empty."""
+
+    __repr__ = fields_repr
 
     denied: dict[int, int] = field(factory=dict)
     used: frozenset[int] = frozenset()

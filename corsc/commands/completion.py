@@ -15,6 +15,8 @@ import sys
 
 from attrs import frozen
 
+from corsc.records import fields_repr
+
 SHELLS = ("bash", "zsh", "fish")
 
 
@@ -35,6 +37,8 @@ class Argument:
     positional; ``values`` are the words it takes (``None``: free text or, with ``files``, a
     file name); ``takes_value`` is false for a flag such as ``--strict``."""
 
+    __repr__ = fields_repr
+
     flags: tuple[str, ...]
     help: str
     takes_value: bool
@@ -45,6 +49,8 @@ class Argument:
 
 @frozen
 class Command:
+    __repr__ = fields_repr
+
     name: str
     help: str
     arguments: tuple[Argument, ...]

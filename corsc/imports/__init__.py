@@ -20,6 +20,7 @@ from attrs import frozen
 
 from corsc import diagnostics as d
 from corsc.imports.draft import Draft, render
+from corsc.records import fields_repr
 from corsc.source import Source
 
 #: The formats ``--from`` accepts: the three Python libraries share one reader.
@@ -29,6 +30,8 @@ FORMATS = ("iis", "nginx", "starlette", "django", "flask")
 @frozen
 class Imported:
     """One import: the policy text (``None`` when nothing could be read) and the findings."""
+
+    __repr__ = fields_repr
 
     policy: str | None
     diagnostics: tuple[d.Diagnostic, ...]

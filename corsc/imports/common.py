@@ -15,6 +15,7 @@ import re
 from attrs import frozen
 
 from corsc.imports.draft import Entry, exact, quote, regex
+from corsc.records import fields_repr
 
 
 def names(value: str) -> list[str]:
@@ -69,6 +70,8 @@ def _ends_with_anchor(text: str) -> int:
 class Searched:
     """A searched regex as a full-match one: ``body`` for a ``regex`` entry; ``unanchored``
     names the sides (``start``, ``end``) some alternative left open."""
+
+    __repr__ = fields_repr
 
     body: str
     unanchored: tuple[str, ...]

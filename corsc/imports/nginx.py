@@ -32,6 +32,7 @@ from corsc.imports.common import (
     unanchored_help,
 )
 from corsc.imports.draft import Draft, Entry, Findings, Grant, policy_name
+from corsc.records import fields_repr
 from corsc.source import Source
 
 Directive = dict[str, Any]
@@ -52,6 +53,8 @@ _REFLECTIONS = ("$http_origin",)
 class _Test:
     """The ``if`` an origin is read under: ``$http_origin ~ key`` (``key`` with its ``~`` or
     ``~*``) at ``line``, or (``key`` empty) a test of a variable corsc does not follow."""
+
+    __repr__ = fields_repr
 
     key: str
     line: int

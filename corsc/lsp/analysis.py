@@ -17,6 +17,7 @@ from corsc import diagnostics as d
 from corsc.frontend import Loaded, load
 from corsc.lsp.outline import Outline, outline
 from corsc.project import Project, project_for
+from corsc.records import fields_repr
 from corsc.source import Source, visible
 
 #: A byte order mark is not part of the policy (``corsc check`` drops it); the editor counts
@@ -29,6 +30,8 @@ class Analysis:
     """One version of a document: its text, the front end's and the project's targets'
     diagnostics (sorted by position), the outline, and problems with the project file itself
     (each one line naming it)."""
+
+    __repr__ = fields_repr
 
     text: str
     source: Source

@@ -16,6 +16,7 @@ from corsc.ir import Grant
 from corsc.lsp.analysis import Analysis
 from corsc.lsp.hover import KEYWORD_HELP, VALUE_HELP
 from corsc.lsp.outline import Statement, statement_names
+from corsc.records import fields_repr
 
 #: Statements an ``origin`` block may override: those of a :class:`~corsc.ir.Grant`.
 _BLOCK_STATEMENTS = tuple(field.name.replace("_", "-") for field in attrs.fields(Grant))
@@ -55,6 +56,8 @@ _LISTS = ("paths", "origins", "deny", "methods", "headers", "expose")
 class Completion:
     """One proposal: ``label`` is inserted; ``kind`` is ``keyword``, ``value`` or
     ``binding``; ``detail`` says what it is."""
+
+    __repr__ = fields_repr
 
     label: str
     kind: str

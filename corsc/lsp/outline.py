@@ -23,6 +23,8 @@ from typing import Literal
 from attrs import frozen
 from lark import Lark
 
+from corsc.records import fields_repr
+
 #: A token's kind: ``word`` (the grammar's WORD, ``*`` included), ``string`` (``"…"``, or an
 #: unclosed ``"…`` to the end of the line), ``punct`` (``{ } = , ;``), ``newline``,
 #: ``comment`` or ``other`` (a character no token uses).
@@ -31,6 +33,8 @@ TokenKind = Literal["word", "string", "punct", "newline", "comment", "other"]
 
 @frozen
 class Token:
+    __repr__ = fields_repr
+
     kind: TokenKind
     text: str
     start: int
@@ -42,6 +46,8 @@ class Item:
     """One value of a list as written: ``form`` is ``string`` (``text`` keeps its quotes),
     ``regex`` (``text`` is the quoted string after ``regex``; ``start`` is the keyword's),
     ``word`` or ``star``."""
+
+    __repr__ = fields_repr
 
     form: Literal["string", "regex", "word", "star"]
     text: str
@@ -56,6 +62,8 @@ class Statement:
     ``policy``; ``items`` its values (an ``origin`` block's pattern); ``children`` a block's
     statements. ``[start, end)`` runs from the keyword to the separator that ends the
     statement (for a block, through its ``}``; to the end of the text if it is unclosed)."""
+
+    __repr__ = fields_repr
 
     keyword: Token
     name: Token | None
@@ -73,6 +81,8 @@ class Statement:
 @frozen
 class Outline:
     """The tokens and the top-level statements of a text."""
+
+    __repr__ = fields_repr
 
     text: str
     tokens: tuple[Token, ...]

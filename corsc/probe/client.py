@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from attrs import frozen
 
 from corsc.probe.plan import Fields, Probe
+from corsc.records import fields_repr
 
 
 class ProbeError(Exception):
@@ -33,6 +34,8 @@ class ProbeError(Exception):
 class Reply:
     """The server's answer: status and header fields in the order received."""
 
+    __repr__ = fields_repr
+
     status: int
     headers: tuple[tuple[str, str], ...]
 
@@ -42,6 +45,8 @@ class Server:
     """Where and how to send: ``scheme`` ``http`` or ``https``, ``host`` as named in ``Host``
     and TLS, ``port``; ``address`` the IP to connect to instead of resolving ``host``
     (``--resolve``); ``extra`` header fields sent with every request (``--header``)."""
+
+    __repr__ = fields_repr
 
     scheme: str
     host: str

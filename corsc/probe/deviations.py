@@ -24,6 +24,7 @@ from attrs import frozen
 
 from corsc.probe.judge import Aspect, Mismatch
 from corsc.probe.plan import Probe
+from corsc.records import fields_repr
 
 Test = Callable[[Probe], bool]
 
@@ -32,6 +33,8 @@ Test = Callable[[Probe], bool]
 class Declared:
     """One declared difference: the mismatch ``aspect`` it causes, the probes whose answer it
     changes (``applies``), and the text that says so."""
+
+    __repr__ = fields_repr
 
     aspect: Aspect
     applies: Test

@@ -27,6 +27,7 @@ from attrs import frozen
 from corsc import http
 from corsc.evaluate import Evaluator, Request, Response
 from corsc.probe.plan import Fields, Probe
+from corsc.records import fields_repr
 
 Headers = Sequence[tuple[str, str]]
 
@@ -50,6 +51,8 @@ class Verdict:
       script may read beyond the safelisted ones; ``"*"`` among them means every header.
     - ``vary``: the ``Vary`` members of the answer, lowercase (``*`` for everything).
     """
+
+    __repr__ = fields_repr
 
     allowed: bool | None
     why: str
@@ -153,6 +156,8 @@ def expected(evaluator: Evaluator, probe: Probe) -> tuple[Response, int, Fields]
 @frozen
 class Mismatch:
     """One way the server's verdict differs from the policy's, in a sentence."""
+
+    __repr__ = fields_repr
 
     aspect: Aspect
     text: str

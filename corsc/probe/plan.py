@@ -27,6 +27,7 @@ from corsc import http, origins
 from corsc.evaluate import Evaluator
 from corsc.ir import OriginPattern, PatternKind
 from corsc.plan import EntryPlan, GrantPlan, PolicyPlan
+from corsc.records import fields_repr
 from corsc.source import Position, Span
 
 #: The cookie a credentialed actual request carries: made up, so that no real session is sent.
@@ -64,6 +65,8 @@ class Probe:
       ``Access-Control-Allow-Credentials: true``); an actual request then carries
       :data:`COOKIE`, a preflight never does.
     """
+
+    __repr__ = fields_repr
 
     policy: str | None
     path: str

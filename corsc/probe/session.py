@@ -16,11 +16,14 @@ from corsc.probe import judge
 from corsc.probe.client import Reply, Sender
 from corsc.probe.deviations import declared_for
 from corsc.probe.plan import Probe
+from corsc.records import fields_repr
 
 
 @frozen
 class Deviation:
     """A difference the target declares: the difference and the declaration's text."""
+
+    __repr__ = fields_repr
 
     mismatch: judge.Mismatch
     declared: str
@@ -29,6 +32,8 @@ class Deviation:
 @frozen
 class Result:
     """A probe, the server's reply, and how it compares with the policy's answer."""
+
+    __repr__ = fields_repr
 
     probe: Probe
     reply: Reply
