@@ -15,6 +15,7 @@ rules are :mod:`corsc.backends.haproxy_rules`'s, their syntax
 from __future__ import annotations
 
 import re
+import urllib.parse
 
 from corsc import capabilities, http, paths
 from corsc import diagnostics as d
@@ -243,21 +244,34 @@ class HaproxyBackend:
         return files
 
 
+def _unwritable_prefix(prefix: str) -> str:
+    """Why a path prefix cannot be compared with HAProxy's decoded path, or ``""``."""
+    try:
+        # HAProxy compares bytes: escapes that are no UTF-8 would match other bytes than the
+        # text corsc reads them as.
+        urllib.parse.unquote_to_bytes(prefix).decode("utf-8")
+    except UnicodeDecodeError:
+        return "decoded, it is not UTF-8, and HAProxy compares the decoded bytes"
+    if "\ufffd" in prefix:
+        return "U+FFFD stands for bytes that are no UTF-8, and HAProxy compares bytes"
+    try:
+        t.path_word(paths.decoded_path(prefix))
+    except t.Unwritable:
+        return "decoded, it holds a control character"
+    return ""
+
+
 def _check_policy(policy: Policy, instead: list[str]) -> list[Diagnostic]:
     """What HAProxy cannot be told: a path prefix that decodes to a control character, a regex
     longer than a pattern-file line or with characters no line holds; and a warning when a
     grant's headers outgrow the space HAProxy keeps for adding headers."""
     problems = []
     for prefix in policy.paths:
-        try:
-            t.path_word(paths.selection_prefix(prefix.value))
-        except t.Unwritable:
+        problem = _unwritable_prefix(prefix.value)
+        if problem:
             problems.append(
                 capabilities.cannot_express(
-                    TARGET,
-                    f"the path prefix `{prefix.value}`: decoded, it holds a control character",
-                    prefix.span,
-                    instead,
+                    TARGET, f"the path prefix `{prefix.value}`: {problem}", prefix.span, instead
                 )
             )
     patterns = [(entry.pattern, False) for entry in policy.entries]

@@ -133,7 +133,9 @@ class Writer:
     def choose_policy(self) -> None:
         chosen = self.var("p")
         prefixes = [
-            (paths.selection_prefix(prefix.value), policy.name)
+            # HAProxy compares with the path fully decoded (`%25` and `%2F` too), so the
+            # prefix is written decoded the same way.
+            (paths.decoded_path(prefix.value).rstrip("/") or "/", policy.name)
             for policy in self.plan.policies
             for prefix in policy.policy.paths
         ]
@@ -142,6 +144,10 @@ class Writer:
             next((name for prefix, name in prefixes if prefix == "/"), None),
         )
         self.lines.append(self.comment("Which policy governs the path: the longest prefix wins."))
+        # The path decoded once, a `%` that starts no escape kept as it is (url_dec alone
+        # would fail on it, and the path would get no policy).
+        decoded = self.var("path")
+        self.request(f'set-var({decoded}) "{t.DECODED_PATH}"')
         for prefix, name in sorted(prefixes, key=lambda item: -len(item[0].encode())):
             if prefix == "/":
                 continue
@@ -149,7 +155,7 @@ class Writer:
                 self.request(
                     f"set-var({chosen}) str({name})",
                     f"!{self.found('p')}",
-                    f"{{ path,url_dec -m {method} {t.path_word(value)} }}",
+                    f"{{ var({decoded}) -m {method} {t.path_word(value)} }}",
                 )
         if fallback is not None:
             self.request(f"set-var({chosen}) str({fallback})", f"!{self.found('p')}")

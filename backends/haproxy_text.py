@@ -44,6 +44,10 @@ ACRH = "req.fhdr(access-control-request-headers)"
 #: an occurrence would try every line).
 ACRPN_LAST = "req.fhdr(access-control-request-private-network,-1)"
 
+#: The request path percent-decoded once, as a sample expression (written in double quotes:
+#: it holds no `$`, `\\` or `"`); a `%` that starts no escape is kept, as corsc reads it.
+DECODED_PATH = "path,regsub('%(?![0-9A-Fa-f]{2})',%25,g),url_dec"
+
 #: One token character, as a PCRE class (`#`, `'` and the backtick as \xHH).
 _TOKEN_CHAR = r"[!\x23$%&\x27*+.^_\x60|~0-9A-Za-z-]"
 #: HTTP's optional whitespace as a PCRE class.

@@ -62,11 +62,12 @@ class Compiled:
 
 
 def compile_or_refuse(
-    name: str, text: str, directory: Path, *options: str
+    name: str, text: str, directory: Path, *options: str, overrides: Sequence[str] = ()
 ) -> Compiled | list[Diagnostic]:
     """``name.cors`` compiled for HAProxy (its pattern files read from ``directory``, its
-    section inheriting the launcher's ``base``), or the errors that refuse it."""
-    loaded = load(Source(f"{name}.cors", text))
+    section inheriting the launcher's ``base``; ``overrides`` as ``--set``), or the errors
+    that refuse it."""
+    loaded = load(Source(f"{name}.cors", text), overrides)
     assert loaded.policy_set is not None, loaded.diagnostics
     backend = get("haproxy")
     values = {"from": "base", "pattern-dir": str(directory)}

@@ -104,8 +104,9 @@ def test_options_name_the_section_its_parent_and_the_pattern_files(tmp_path: Pat
     assert result.returncode == 0, result.stderr
 
 
-def test_a_path_prefix_decoding_to_a_control_character_cannot_be_expressed() -> None:
-    text = 'policy p {\n  paths "/a%0Ab"\n  origins "https://a.example.com"\n}\n'
+@pytest.mark.parametrize("prefix", ["/a%0Ab", "/caf%E9", "/x\ufffd"])
+def test_a_path_prefix_haproxy_cannot_compare_cannot_be_expressed(prefix: str) -> None:
+    text = f'policy p {{\n  paths "{prefix}"\n  origins "https://a.example.com"\n}}\n'
     found, files = compiled(text)
     assert "CORS601" in codes(found) and files == {}
 
