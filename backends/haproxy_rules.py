@@ -37,8 +37,20 @@ from corsc.backends import haproxy_text as t
 from corsc.ir import OriginPattern, PatternKind, PolicySet
 from corsc.plan import GrantPlan, Plan, PolicyPlan
 
-#: The grant value of an origin that is not allowed.
-DENIED = "0"
+#: The value of ``g`` for an origin that is not allowed (an integer, as every variable the
+#: rules test: HAProxy stores integers in the variable itself, strings in memory it allocates).
+DENIED = 0
+#: ``g`` of an accepted preflight: ``ACCEPTED`` + its grant's number; of a refused one,
+#: ``REFUSED`` (HAProxy's ``-m int`` patterns are not negative).
+ACCEPTED = 1_000_000
+REFUSED = ACCEPTED - 1
+#: The values of ``g`` that send Allow-Origin: an allowed origin's grant, an accepted preflight.
+ALLOWED = (f"1:{REFUSED - 1}", f"{ACCEPTED}:")
+
+
+def accepted(grant: GrantPlan) -> int:
+    return ACCEPTED + grant.number
+
 
 _LABELLED_HOST = re.compile(rf"{origins.LABEL}(?:\.{origins.LABEL})*")
 
@@ -48,19 +60,19 @@ class Tier:
     """Patterns consecutive in the evaluator's order that lead to one value (a grant number,
     or :data:`DENIED` for ``deny``)."""
 
-    value: str
+    value: int
     patterns: tuple[OriginPattern, ...]
 
 
-def tiers(plan: PolicyPlan) -> tuple[list[Tier], str]:
+def tiers(plan: PolicyPlan) -> tuple[list[Tier], int]:
     """The tiers of a policy (``deny`` first, then its ordered entries grouped by grant, up to
     the first tier holding ``*``) and the value of an origin no tier admits: that ``*``
     tier's, else :data:`DENIED`."""
-    runs: list[tuple[str, list[OriginPattern]]] = []
+    runs: list[tuple[int, list[OriginPattern]]] = []
     if plan.policy.denies:
         runs.append((DENIED, list(plan.policy.denies)))
     for entry in plan.entries:
-        value = str(entry.grant.number)
+        value = entry.grant.number
         if runs and runs[-1][0] == value:
             runs[-1][1].append(entry.pattern)
         else:
@@ -135,30 +147,35 @@ class Writer:
         prefixes = [
             # HAProxy compares with the path fully decoded (`%25` and `%2F` too), so the
             # prefix is written decoded the same way.
-            (paths.decoded_path(prefix.value).rstrip("/") or "/", policy.name)
-            for policy in self.plan.policies
+            (paths.decoded_path(prefix.value).rstrip("/") or "/", number)
+            for number, policy in enumerate(self.plan.policies, 1)
             for prefix in policy.policy.paths
         ]
+        # A "/" prefix matches every path, and any prefix wins over the fallback.
         fallback = next(
-            (plan.name for plan in self.plan.policies if not plan.policy.paths),
-            next((name for prefix, name in prefixes if prefix == "/"), None),
+            (number for prefix, number in prefixes if prefix == "/"),
+            next(
+                (n for n, plan in enumerate(self.plan.policies, 1) if not plan.policy.paths), None
+            ),
         )
-        self.lines.append(self.comment("Which policy governs the path: the longest prefix wins."))
+        names = ", ".join(f"{n} {plan.name}" for n, plan in enumerate(self.plan.policies, 1))
+        self.lines.append(self.comment(f"Which policy governs the path ({names}): the longest"))
+        self.lines.append(self.comment("prefix wins."))
         # The path decoded once, a `%` that starts no escape kept as it is (url_dec alone
         # would fail on it, and the path would get no policy).
         decoded = self.var("path")
         self.request(f'set-var({decoded}) "{t.DECODED_PATH}"')
-        for prefix, name in sorted(prefixes, key=lambda item: -len(item[0].encode())):
+        for prefix, number in sorted(prefixes, key=lambda item: -len(item[0].encode())):
             if prefix == "/":
                 continue
             for method, value in (("str", prefix), ("beg", prefix + "/")):
                 self.request(
-                    f"set-var({chosen}) str({name})",
+                    f"set-var({chosen}) int({number})",
                     f"!{self.found('p')}",
                     f"{{ var({decoded}) -m {method} {t.path_word(value)} }}",
                 )
         if fallback is not None:
-            self.request(f"set-var({chosen}) str({fallback})", f"!{self.found('p')}")
+            self.request(f"set-var({chosen}) int({fallback})", f"!{self.found('p')}")
 
     # ---- one policy -----------------------------------------------------------------------
 
@@ -167,16 +184,21 @@ class Writer:
         self.lines += ["", self.comment(f'Policy "{name}": the origin\'s grant (0: not allowed).')]
         o, g = self.var("o"), self.var("g")
         undecided = (*guard, f"!{self.found('g')}")
-        self.request(f"set-var({o}) {t.ORIGIN}", *guard, "{ req.fhdr_cnt(origin) eq 1 }")
-        self.request(f"set-var({g}) str({DENIED})", *guard, "{ req.fhdr_cnt(origin) gt 1 }")
-        self.request(f"set-var({g}) str({DENIED})", *guard, f"{{ var({o}) -m len {t.TOO_LONG} }}")
+        # Only one Origin line, neither empty nor longer than any origin (so no regex runs on
+        # an unbounded value); any other Origin gets 0 by the last rule.
+        self.request(
+            f"set-var({o}) {t.ORIGIN}",
+            *guard,
+            "{ req.fhdr_cnt(origin) eq 1 }",
+            f"{{ {t.ORIGIN} -m len {t.ORIGIN_LENGTHS} }}",
+        )
         ordered, fallback = tiers(plan)
         for number, tier in enumerate(ordered, 1):
             for test in self.tier_tests(tier, f"{self.prefix}-{name}-t{number}"):
-                self.request(f"set-var({g}) str({tier.value})", *undecided, *test)
+                self.request(f"set-var({g}) int({tier.value})", *undecided, *test)
         if fallback != DENIED:
-            self.request(f"set-var({g}) str({fallback})", *undecided, f"{{ var({o}) -m len 1: }}")
-        self.request(f"set-var({g}) str({DENIED})", *undecided, "{ req.fhdr_cnt(origin) gt 0 }")
+            self.request(f"set-var({g}) int({fallback})", *undecided, self.found("o"))
+        self.request(f"set-var({g}) int({DENIED})", *undecided, "{ req.fhdr_cnt(origin) gt 0 }")
         self.states(plan, guard)
         self.headers(plan, guard)
 
@@ -216,29 +238,22 @@ class Writer:
             tests.append((self.test(o, "reg", others, f"{stem}-regex.lst"),))
         return tests
 
+    def int_test(self, name: str, values: Sequence[int | str]) -> str:
+        return f"{{ var({self.var(name)}) -m int {' '.join(str(v) for v in values)} }}"
+
     def states(self, plan: PolicyPlan, guard: tuple[str, ...]) -> None:
-        s = self.var("s")
-        m, rh = self.var("m"), self.var("rh")
-        preflight = f"{{ var({self.var('pf')}) -m bool }}"
-        actual = f"!{preflight}"
-        self.lines += ["", self.comment(f'Policy "{plan.name}": the request\'s state.')]
-        self.request(
-            f"set-var({self.var('pf')}) bool(1)",
-            *guard,
-            "METH_OPTIONS",
-            "{ req.fhdr_cnt(origin) gt 0 }",
-            "{ req.fhdr_cnt(access-control-request-method) gt 0 }",
-        )
-        self.request(f"set-var({s}) str(U)", *guard, actual, self.equals("g", DENIED))
-        for grant in plan.grants:
-            self.request(
-                f"set-var({s}) str(A{grant.number})",
-                *guard,
-                actual,
-                self.equals("g", str(grant.number)),
-            )
-        self.request(f"set-var({m}) {t.ACRM}", *guard, preflight)
-        self.request(f"set-var({rh}) {t.ACRH}", *guard, preflight)
+        """Preflights: ``g`` becomes :data:`REFUSED`, or :func:`accepted` of its grant."""
+        g, m, rh = self.var("g"), self.var("m"), self.var("rh")
+        # A preflight is an OPTIONS with an Origin (``g`` is set) and the method it asks for
+        # (``m``, which only preflights set); ``rh`` is the headers it asks for, "" for none.
+        preflight = self.found("m")
+        self.lines += [
+            "",
+            self.comment(f'Policy "{plan.name}": a preflight is accepted ({ACCEPTED} + its grant)'),
+            self.comment(f"or refused ({REFUSED})."),
+        ]
+        self.request(f"set-var({m}) {t.ACRM}", *guard, "METH_OPTIONS", self.found("g"))
+        self.request(f'set-var-fmt({rh}) "%[{t.ACRH}]"', *guard, preflight)
         self.request(
             f"set-var({self.var('h')}) bool(1)",
             *guard,
@@ -252,23 +267,34 @@ class Writer:
                 preflight,
                 f"{{ {t.ACRPN_LAST} -m str true }}",
             )
-        self.request(f"set-var({s}) str(R)", *guard, preflight)
         for grant in plan.grants:
             if grant.methods is None:
                 method_ok = f"{{ var({m}) -m reg {t.word(t.METHOD_TOKEN)} }}"
             else:
                 method_ok = self.equals("m", *(grant.preflight_methods or ()))
-            head = (*guard, preflight, self.equals("g", str(grant.number)), method_ok)
-            accept = f"set-var({s}) str(P{grant.number})"
-            self.request(accept, *head, f"!{self.found('h')}")
             regex = t.headers_regex(grant.headers)
-            self.request(accept, *head, f"{{ var({rh}) -m reg {t.word(regex)} }}")
-        refused = ("R", "U") if plan.reject else ("R",)
-        self.request(f"return status {plan.preflight_status}", *guard, f"{{ var({s}) -m beg P }}")
-        self.request("return status 403", *guard, self.equals("s", *refused))
+            self.request(
+                f"set-var({g}) int({accepted(grant)})",
+                *guard,
+                preflight,
+                self.int_test("g", [grant.number]),
+                method_ok,
+                f"{{ var({rh}) -m reg {t.word(regex)} }}",
+            )
+        self.request(
+            f"set-var({g}) int({REFUSED})",
+            *guard,
+            preflight,
+            self.int_test("g", [f"0:{REFUSED - 1}"]),
+        )
+        refused = (REFUSED, DENIED) if plan.reject else (REFUSED,)
+        self.request(
+            f"return status {plan.preflight_status}", *guard, self.int_test("g", [f"{ACCEPTED}:"])
+        )
+        self.request("return status 403", *guard, self.int_test("g", refused))
 
     def headers(self, plan: PolicyPlan, guard: tuple[str, ...]) -> None:
-        """The ``http-after-response`` rules: every header from the state, in the order the
+        """The ``http-after-response`` rules: every header from ``g``, in the order the
         evaluator sends them."""
         self.after += [
             "",
@@ -279,50 +305,50 @@ class Writer:
                 self.response(f"del-header {name}", *guard)
         grants = plan.grants
 
-        def states(prefix: str, chosen: Sequence[GrantPlan]) -> list[str]:
-            return [f"{prefix}{grant.number}" for grant in chosen]
-
         def by_value(
-            name: str, values: Sequence[tuple[str, str | None]], *extra: str, add: bool = False
+            name: str, values: Sequence[tuple[int, str | None]], *extra: str, add: bool = False
         ) -> None:
-            groups: dict[str, list[str]] = {}
+            groups: dict[str, list[int]] = {}
             for state, value in values:
                 if value is not None:
                     groups.setdefault(value, []).append(state)
+            action = "add-header" if add else "set-header"
             for value, chosen in groups.items():
-                action = "add-header" if add else "set-header"
-                self.response(f"{action} {name} {value}", *guard, self.equals("s", *chosen), *extra)
+                self.response(
+                    f"{action} {name} {value}", *guard, self.int_test("g", chosen), *extra
+                )
 
-        preflight_or_refused = f"!{{ var({self.var('s')}) -m beg P R }}"
+        actual = f"!{self.found('m')}"
         if plan.static:
             for name, value in plan.static_preflight:
                 self.response(f"set-header {name} {t.fixed(value)}", *guard)
         else:
-            allowed = states("A", grants) + states("P", grants)
             self.response(
                 f"set-header {http.ALLOW_ORIGIN} {t.word('%[var(' + self.var('o') + ')]')}",
                 *guard,
-                self.equals("s", *allowed),
+                self.int_test("g", ALLOWED),
             )
             credentialed = [g for g in grants if g.credentials]
             if credentialed:
-                chosen = states("A", credentialed) + states("P", credentialed)
+                chosen = [g.number for g in credentialed] + [accepted(g) for g in credentialed]
                 self.response(
-                    f"set-header {http.ALLOW_CREDENTIALS} 'true'", *guard, self.equals("s", *chosen)
+                    f"set-header {http.ALLOW_CREDENTIALS} 'true'",
+                    *guard,
+                    self.int_test("g", chosen),
                 )
         reflect_method = t.word(f"%[var({self.var('m')})]")
         reflect_headers = t.word(f"%[var({self.var('rh')})]")
         by_value(
             http.ALLOW_METHODS,
             [
-                (f"P{g.number}", reflect_method if g.methods is None else t.fixed(g.allow_methods))
+                (accepted(g), reflect_method if g.methods is None else t.fixed(g.allow_methods))
                 for g in grants
             ],
         )
         by_value(
             http.ALLOW_HEADERS,
             [
-                (f"P{g.number}", reflect_headers if g.headers is None else t.fixed(g.allow_headers))
+                (accepted(g), reflect_headers if g.headers is None else t.fixed(g.allow_headers))
                 for g in grants
                 if g.headers != ()
             ],
@@ -330,35 +356,30 @@ class Writer:
         )
         by_value(
             http.MAX_AGE,
-            [(f"P{g.number}", None if g.max_age is None else t.fixed(g.max_age)) for g in grants],
+            [(accepted(g), None if g.max_age is None else t.fixed(g.max_age)) for g in grants],
         )
         by_value(
             http.ALLOW_PRIVATE_NETWORK,
-            [(f"P{g.number}", "'true'") for g in grants if g.private_network],
+            [(accepted(g), "'true'") for g in grants if g.private_network],
             f"{{ var({self.var('n')}) -m bool }}",
         )
         if plan.static:
             expose = dict(plan.static_actual).get(http.EXPOSE_HEADERS)
             if expose is not None:
-                self.response(
-                    f"set-header {http.EXPOSE_HEADERS} {t.fixed(expose)}",
-                    *guard,
-                    preflight_or_refused,
-                )
+                self.response(f"set-header {http.EXPOSE_HEADERS} {t.fixed(expose)}", *guard, actual)
         else:
             by_value(
                 http.EXPOSE_HEADERS,
-                [(f"A{g.number}", None if g.expose is None else t.fixed(g.expose)) for g in grants],
+                [(g.number, None if g.expose is None else t.fixed(g.expose)) for g in grants],
             )
         own = [g for g in grants if plan.preflight_vary(g) != plan.vary]
         if plan.vary:
-            exceptions = (f"!{self.equals('s', *states('P', own))}",) if own else ()
-            self.response(
-                f"add-header {http.VARY} {t.fixed(', '.join(plan.vary))}", *guard, *exceptions
-            )
+            exceptions = (f"!{self.int_test('g', [accepted(g) for g in own])}",) if own else ()
+            vary = t.fixed(", ".join(plan.vary))
+            self.response(f"add-header {http.VARY} {vary}", *guard, *exceptions)
         by_value(
             http.VARY,
-            [(f"P{g.number}", t.fixed(", ".join(plan.preflight_vary(g)))) for g in own],
+            [(accepted(g), t.fixed(", ".join(plan.preflight_vary(g)))) for g in own],
             add=True,
         )
 
@@ -376,8 +397,8 @@ def section(
     chosen = any(policy.policy.paths for policy in plan.policies)
     if chosen:
         writer.choose_policy()
-    for policy in plan.policies:
-        guard = (writer.equals("p", policy.name),) if chosen else ()
+    for number, policy in enumerate(plan.policies, 1):
+        guard = (writer.int_test("p", [number]),) if chosen else ()
         writer.policy(policy, guard)
     head = f"defaults {prefix}" + (f" from {parent}" if parent else "")
     return [head, "    mode http", *writer.lines, *writer.after], writer.files

@@ -143,9 +143,5 @@ def proxy_name(value: str) -> bool:
     return re.fullmatch(r"[A-Za-z0-9_.:-]+", value) is not None
 
 
-def length_at_least(count: int) -> str:
-    """The ``-m len`` range of a value of ``count`` characters or more."""
-    return f"{count}:"
-
-
-TOO_LONG = length_at_least(origins.MAX_ORIGIN_LENGTH + 1)
+#: The ``-m len`` range of an Origin that may be allowed: not empty, no longer than an origin.
+ORIGIN_LENGTHS = f"1:{origins.MAX_ORIGIN_LENGTH}"
