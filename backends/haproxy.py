@@ -172,7 +172,9 @@ class HaproxyBackend:
     platform = "haproxy"
     docs = "haproxy.md"
     runs_on = "HAProxy 2.6"
-    verified = "`haproxy -c` on every golden, and a real HAProxy on 127.0.0.1"
+    verified = (
+        "`haproxy -c` on every golden; a real HAProxy on 127.0.0.1, and through a real Chromium"
+    )
     summary = "a defaults section for `frontend … from corsc`, and pattern files"
     capabilities = CAPABILITIES
     deviations = DEVIATIONS

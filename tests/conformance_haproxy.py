@@ -30,7 +30,7 @@ from tests.chromium import IN_CI
 from tests.conformance_nginx import as_browser_reads, send, with_vary
 from tests.conformance_runner import DEVIATES, FAIL, PASS, REFUSED, Judge, Outcome
 from tests.conformance_table import ConformanceCase, ConformanceTable
-from tests.haproxy_launcher import BASE, HAPROXY, Haproxy, free_ports, frontend
+from tests.haproxy_launcher import HAPROXY, Haproxy, base, free_ports, frontend
 from tests.python_harness import CorsPart, cors_part, expected_part, same_part
 
 
@@ -85,13 +85,18 @@ def compile_or_refuse(
 
 
 @contextlib.contextmanager
-def serving(compiled: Sequence[Compiled], directory: Path) -> Iterator[list[int]]:
-    """One HAProxy serving each compiled file behind its own frontend; yields their ports."""
+def serving(
+    compiled: Sequence[Compiled],
+    directory: Path,
+    app_headers: Sequence[tuple[str, str]] = (),
+) -> Iterator[list[int]]:
+    """One HAProxy serving each compiled file behind its own frontend (the application also
+    sending ``app_headers``); yields their ports."""
     require_haproxy()
     server = Haproxy(directory)
     for _ in range(5):
         ports = free_ports(len(compiled))
-        configs = [("base.cfg", BASE)] + [c.config for c in compiled]
+        configs = [("base.cfg", base(app_headers))] + [c.config for c in compiled]
         fronts = [
             frontend(f"fe{number}", port, c.defaults)
             for number, (port, c) in enumerate(zip(ports, compiled, strict=True))

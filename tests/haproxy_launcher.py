@@ -22,7 +22,7 @@ from pathlib import Path
 
 from tests.nginx_launcher import free_ports
 
-__all__ = ["HAPROXY", "Haproxy", "free_ports", "frontend"]
+__all__ = ["BASE", "HAPROXY", "Haproxy", "base", "free_ports", "frontend"]
 
 #: The haproxy binary (Debian installs it in /usr/sbin, often not on PATH), or ``None``.
 HAPROXY = shutil.which("haproxy") or next(
@@ -31,7 +31,7 @@ HAPROXY = shutil.which("haproxy") or next(
 
 #: The user's own part: a global section, a defaults section the generated one may inherit
 #: (``-O from=base``), and the stub application.
-BASE = """\
+BASE_TEMPLATE = """\
 global
     maxconn 4096
 defaults base
@@ -40,8 +40,21 @@ defaults base
     timeout server 10s
     timeout connect 5s
 backend app from base
-    http-request return status 200 content-type application/json string "{}"
+    http-request return status 200 content-type application/json string "{{}}"{headers}
 """
+BASE = BASE_TEMPLATE.format(headers="")
+
+
+def base(app_headers: Sequence[tuple[str, str]]) -> str:
+    """The user's part with an application that also sends ``app_headers`` (plain names and
+    values, as the browser tests' application sends; Content-Type and -Length are its own)."""
+    extra = "".join(
+        f" hdr {name} '{value}'"
+        for name, value in app_headers
+        if name.lower() not in {"content-type", "content-length"}
+    )
+    return BASE_TEMPLATE.format(headers=extra)
+
 
 APP_BODY = b"{}"
 
