@@ -121,10 +121,10 @@ CAPABILITIES = capabilities.table(
         ),
         Capability(
             Feature.PATHS,
-            Support.DEVIATION,
-            "the policy is chosen on the path with every %XX decoded (`path,url_dec`), %2F "
-            "included, dot segments and doubled slashes kept: a path whose forms choose "
-            "different policies, which corsc refuses with 400, gets that path's policy",
+            Support.YES,
+            "the longest prefix of the path decoded as corsc reads it; a path whose decoded "
+            "forms (%2F decoded, slashes merged, dot segments removed or not) choose another "
+            "policy is answered 400",
         ),
         Capability(
             Feature.SEVERAL_POLICIES,
@@ -138,6 +138,8 @@ DEVIATIONS = (
     "of repeated Access-Control-Request-* header lines, HAProxy reads the last only; a "
     "request with repeated Origin lines is taken as from an origin that is not allowed "
     "(browsers send each once)",
+    "a path whose dot segments are more than three `..` deep is answered 400 even where "
+    "its forms all choose one policy (browsers remove dot segments before sending)",
     "an error HAProxy answers while parsing a request, before any rule (a malformed request "
     "line), has no CORS headers: HAProxy runs no http-after-response rule on it",
 )

@@ -44,9 +44,29 @@ ACRH = "req.fhdr(access-control-request-headers)"
 #: an occurrence would try every line).
 ACRPN_LAST = "req.fhdr(access-control-request-private-network,-1)"
 
-#: The request path percent-decoded once, as a sample expression (written in double quotes:
-#: it holds no `$`, `\\` or `"`); a `%` that starts no escape is kept, as corsc reads it.
-DECODED_PATH = "path,regsub('%(?![0-9A-Fa-f]{2})',%25,g),url_dec"
+# The request path in the forms corsc's meaning compares (README: Paths), as HAProxy sample
+# expressions, each written as one single-quoted word (their converter arguments are
+# double-quoted, and hold no `'`). A `%` that starts no escape is kept as it is (``url_dec``
+# alone would fail on it, and the path would get no policy); no regex here uses a backslash.
+_LENIENT = 'regsub("%(?![0-9A-Fa-f]{2})",%25,g)'
+#: Dot segments removed (RFC 3986 5.2.4): single dots, then up to three levels of ``..``,
+#: then ``..`` at the root; a ``..`` left over is refused as ambiguous (:data:`DOT_DOT`).
+_NO_DOTS = ",".join(
+    [
+        'regsub("/[.](?=/|$)","",g)',
+        *['regsub("/(?![.][.](?:/|$))[^/]+/[.][.](?=/|$)","",g)'] * 3,
+        'regsub("^(?:/[.][.](?=/|$))+","")',
+    ]
+)
+#: Decoded once with ``%2F`` kept as the text ``%2F`` (data, not a boundary), dots removed:
+#: the path a policy is chosen by.
+KEPT_PATH = f'path,{_LENIENT},regsub("%2[Ff]",%252F,g),url_dec,{_NO_DOTS}'
+#: Every escape decoded, ``%2F`` too: how servers may route it.
+DECODED_PATH = f"path,{_LENIENT},url_dec"
+MERGE_SLASHES = 'regsub("/+",/,g)'
+NO_DOTS = _NO_DOTS
+#: A ``..`` segment.
+DOT_DOT = "(?:^|/)[.][.](?:/|$)"
 
 #: One token character, as a PCRE class (`#`, `'` and the backtick as \xHH).
 _TOKEN_CHAR = r"[!\x23$%&\x27*+.^_\x60|~0-9A-Za-z-]"

@@ -293,7 +293,6 @@ EXPECTED: dict[str, dict[str, Listed]] = {
     ),
     "express": listing(),
     "haproxy": listing(
-        deviates(haproxy.DECODED_PATH, *AMBIGUOUS_PATHS),
         deviates(
             haproxy.REFLECTED_LIST,
             "origin-blocks: preflight from production for DELETE with headers",

@@ -34,7 +34,6 @@ from tests.conformance_browser import (
     browser_script,
     judge,
 )
-from tests.conformance_haproxy import DECODED_PATH as HAPROXY_DECODED_PATH
 from tests.conformance_nginx import DECODED_PATH, UNSERVED_METHOD
 from tests.conformance_python import DECODED_PATHS, script_for
 from tests.conformance_runner import DEVIATES, Outcome
@@ -109,14 +108,6 @@ VISIBLE_DEVIATIONS: dict[str, dict[str, Visible]] = {
 }
 VISIBLE_DEVIATIONS["express"] = _visible(
     "blocked", NODE_METHOD, "wildcards: a lowercase method is reflected as sent"
-)
-VISIBLE_DEVIATIONS["haproxy"] = _visible(
-    DECODED,
-    HAPROXY_DECODED_PATH,
-    "encoded-paths: lowercase %2f too",
-    "encoded-paths: a preflight on an ambiguous path is refused with 400",
-    "encoded-paths: encoded slashes and dots that decode into /api are refused",
-    "encoded-paths: a doubled slash that servers merge into /api is refused",
 )
 #: The reasons of the servers themselves, which no listing of corsc's targets names.
 SERVER_REASONS = frozenset({WAITRESS_METHOD, NODE_METHOD})

@@ -95,8 +95,6 @@ def test_hostile_path_prefixes_choose_exactly_their_policy(prefix: str) -> None:
         f'policy p {{\n  paths {_quoted(written)}\n  origins "https://p.example.com"\n}}\n'
         'policy f {\n  origins "https://f.example.com"\n}\n'
     )
-    # Doubled slashes and dot segments are a declared deviation (docs/haproxy.md).
-    assume("//" not in written and "/." not in written)
     loaded = load(Source("t.cors", text))
     assume(loaded.policy_set is not None and not fails(loaded.diagnostics))
     compiled = compile_or_refuse("t", text, Path("/nonexistent"))
@@ -154,3 +152,47 @@ def test_hostile_set_values_are_served_as_the_evaluator_answers() -> None:
     origins = ["https://q'%#$.example.com", "https://w.example.com", "https://z.example.com"]
     requests = [Request("GET", "/", (("Origin", origin),)) for origin in origins]
     _served_as_the_evaluator_answers(text, requests, overrides)
+
+
+PATHS_POLICY = (
+    'policy api {\n  paths "/api"\n  origins "https://a.example.com"\n  credentials true\n}\n'
+    "policy public {\n  origins *\n}\n"
+)
+
+
+def test_paths_servers_may_route_elsewhere_are_refused_as_the_evaluator_refuses() -> None:
+    require_haproxy()
+    targets = [
+        "/api/a/../b",
+        "/x/../api/y",
+        "/api/../x",
+        "/a/b/../../api/x",
+        "/api%2F..%2Fx",
+        "//api/x",
+        "/api//x",
+        "/api/./x",
+        "/./api/x",
+        "/api%2fx",
+        "/api/x%2Fy",
+        "/%2e%2e/api",
+        "/api/%",
+        "/%/api",
+    ]
+    requests = [Request("GET", path, (("Origin", "https://a.example.com"),)) for path in targets]
+    _served_as_the_evaluator_answers(PATHS_POLICY, requests)
+
+
+def test_dot_segments_too_deep_to_remove_are_refused() -> None:
+    """The declared deviation: four levels of `..` are refused even where every form chooses
+    one policy (the evaluator serves this path under the fallback)."""
+    require_haproxy()
+    with tempfile.TemporaryDirectory() as temporary:
+        directory = Path(temporary)
+        compiled = compile_or_refuse("t", PATHS_POLICY, directory)
+        assert isinstance(compiled, Compiled)
+        with serving([compiled], directory) as (port,):
+            deep = Request("GET", "/a/b/c/d/../../../../x", (("Origin", "https://a.example.com"),))
+            got = cors_part(send(port, deep))
+            assert (got.status, got.headers, got.vary) == (400, (), ())
+            want = expected_part(Evaluator(compiled.policy_set).respond(deep))
+            assert want.status is None
