@@ -102,9 +102,9 @@ CAPABILITIES = capabilities.table(
         ),
         Capability(
             Feature.HEADERS_ANY,
-            Support.DEVIATION,
-            "`headers *` reflects Access-Control-Request-Headers as HAProxy received it, not "
-            "re-joined with `, ` (a browser reads the same list)",
+            Support.YES,
+            "Access-Control-Request-Headers reflected once every item is checked to be a "
+            "token, re-joined with `, `",
         ),
         Capability(Feature.EXPOSE_ANY, Support.YES, "Expose-Headers `*`"),
         Capability(Feature.CREDENTIALS, Support.YES, "Allow-Credentials `true`"),

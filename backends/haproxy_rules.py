@@ -392,7 +392,7 @@ class Writer:
                     self.int_test("g", chosen),
                 )
         reflect_method = t.word(f"%[var({self.var('m')})]")
-        reflect_headers = t.word(f"%[var({self.var('rh')})]")
+        reflect_headers = t.word(f"%[var({self.var('rh')}),{t.LIST_AS_REFLECTED}]")
         by_value(
             http.ALLOW_METHODS,
             [

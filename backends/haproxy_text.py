@@ -65,6 +65,16 @@ KEPT_PATH = f'path,{_LENIENT},regsub("%2[Ff]",%252F,g),url_dec,{_NO_DOTS}'
 DECODED_PATH = f"path,{_LENIENT},url_dec"
 MERGE_SLASHES = 'regsub("/+",/,g)'
 NO_DOTS = _NO_DOTS
+#: Converters that write a request header list as the evaluator reflects it: items trimmed,
+#: empty ones dropped, joined by ``, ``.
+LIST_AS_REFLECTED = ",".join(
+    [
+        'regsub("[[:blank:]]*,[[:blank:]]*",",",g)',
+        'regsub(",+",",",g)',
+        'regsub("^,|,$","",g)',
+        'regsub(",",", ",g)',
+    ]
+)
 #: A ``..`` segment.
 DOT_DOT = "(?:^|/)[.][.](?:/|$)"
 

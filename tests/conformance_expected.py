@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests import conformance_haproxy as haproxy
 from tests.conformance_nginx import DECODED_PATH, REFLECTED_LIST, UNSERVED_METHOD
 from tests.conformance_python import AMBIGUOUS, DECODED_PATHS, UNGOVERNED
 from tests.conformance_runner import DEVIATES, OUTSIDE, REFUSED, UNDETERMINED, Listed
@@ -292,14 +291,7 @@ EXPECTED: dict[str, dict[str, Listed]] = {
         ),
     ),
     "express": listing(),
-    "haproxy": listing(
-        deviates(
-            haproxy.REFLECTED_LIST,
-            "origin-blocks: preflight from production for DELETE with headers",
-            "wildcards: PATCH with Authorization and a custom header",
-            "wildcards: empty list items are ignored",
-        ),
-    ),
+    "haproxy": listing(),
     "nginx": listing(
         deviates(
             DECODED_PATH,
