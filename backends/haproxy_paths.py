@@ -17,15 +17,15 @@ if TYPE_CHECKING:
     from corsc.backends.haproxy_rules import Writer
 
 
-def choose_policy(self: Writer) -> None:
+def choose_policy(writer: Writer) -> None:
     """``p``: the policy whose longest prefix matches the path as corsc reads it, 0 for
     none; a path that, decoded as servers may route it, chooses another policy (or whose
     dot segments are too deep to remove here) is answered 400 with no CORS headers."""
-    numbered = list(enumerate(self.plan.policies, 1))
+    numbered = list(enumerate(writer.plan.policies, 1))
     names = ", ".join(f"{n} {plan.name}" for n, plan in numbered)
-    self.lines += [
-        self.comment(f"Which policy governs the path ({names}; 0: none): the longest"),
-        self.comment("prefix wins; a path whose decoded forms choose another is refused."),
+    writer.lines += [
+        writer.comment(f"Which policy governs the path ({names}; 0: none): the longest"),
+        writer.comment("prefix wins; a path whose decoded forms choose another is refused."),
     ]
     # The prefixes as each form writes them: %25 is `%` in both, %2F stays the text %2F
     # in the kept form.
@@ -44,39 +44,39 @@ def choose_policy(self: Writer) -> None:
         (number for prefix, number in decoded if prefix == "/"),
         next((n for n, plan in numbered if not plan.policy.paths), 0),
     )
-    suspicious = f"{{ var({self.var('sus')}) -m bool }}"
-    self.request(f"set-var({self.var('sus')}) bool(1)", "{ path -m sub % // /. }")
-    self.request(f"set-var({self.var('path')}) {t.word(t.KEPT_PATH)}")
-    choose(self, "path", "p", kept, fallback)
+    suspicious = f"{{ var({writer.var('sus')}) -m bool }}"
+    writer.request(f"set-var({writer.var('sus')}) bool(1)", "{ path -m sub % // /. }")
+    writer.request(f"set-var({writer.var('path')}) {t.word(t.KEPT_PATH)}")
+    choose(writer, "path", "p", kept, fallback)
     forms = {
         "d": t.DECODED_PATH,
-        "dm": f"var({self.var('d')}),{t.MERGE_SLASHES}",
-        "dr": f"var({self.var('d')}),{t.NO_DOTS}",
-        "dmr": f"var({self.var('dm')}),{t.NO_DOTS}",
+        "dm": f"var({writer.var('d')}),{t.MERGE_SLASHES}",
+        "dr": f"var({writer.var('d')}),{t.NO_DOTS}",
+        "dmr": f"var({writer.var('dm')}),{t.NO_DOTS}",
     }
-    ambiguous = self.var("amb")
+    ambiguous = writer.var("amb")
     for form, expression in forms.items():
-        self.request(f"set-var({self.var(form)}) {t.word(expression)}", suspicious)
+        writer.request(f"set-var({writer.var(form)}) {t.word(expression)}", suspicious)
     for form in forms:
-        choose(self, form, f"p{form}", decoded, fallback, suspicious)
-        self.request(
+        choose(writer, form, f"p{form}", decoded, fallback, suspicious)
+        writer.request(
             f"set-var({ambiguous}) bool(1)",
             suspicious,
-            f"!{{ var({self.var('p')}),sub({self.var('p' + form)}) eq 0 }}",
+            f"!{{ var({writer.var('p')}),sub({writer.var('p' + form)}) eq 0 }}",
         )
     for form in ("path", "dr", "dmr"):
-        self.request(
+        writer.request(
             f"set-var({ambiguous}) bool(1)",
             suspicious,
-            f"{{ var({self.var(form)}) -m reg {t.word(t.DOT_DOT)} }}",
+            f"{{ var({writer.var(form)}) -m reg {t.word(t.DOT_DOT)} }}",
         )
     refused = f"{{ var({ambiguous}) -m bool }}"
-    self.request(f"set-var({self.var('p')}) int(0)", refused)
-    self.request("return status 400", refused)
+    writer.request(f"set-var({writer.var('p')}) int(0)", refused)
+    writer.request("return status 400", refused)
 
 
 def choose(
-    self: Writer,
+    writer: Writer,
     form: str,
     target: str,
     prefixes: Sequence[tuple[str, int]],
@@ -84,15 +84,15 @@ def choose(
     *first: str,
 ) -> None:
     """``target`` = the number of the policy whose longest prefix matches ``form``."""
-    chosen = self.var(target)
+    chosen = writer.var(target)
     for prefix, number in sorted(prefixes, key=lambda item: -len(item[0].encode())):
         if prefix == "/":
             continue
         for method, value in (("str", prefix), ("beg", prefix + "/")):
-            self.request(
+            writer.request(
                 f"set-var({chosen}) int({number})",
                 *first,
-                f"!{self.found(target)}",
-                f"{{ var({self.var(form)}) -m {method} {t.path_word(value)} }}",
+                f"!{writer.found(target)}",
+                f"{{ var({writer.var(form)}) -m {method} {t.path_word(value)} }}",
             )
-    self.request(f"set-var({chosen}) int({fallback})", *first, f"!{self.found(target)}")
+    writer.request(f"set-var({chosen}) int({fallback})", *first, f"!{writer.found(target)}")
