@@ -57,6 +57,7 @@ MODULES: dict[str, str] = {
     "flask": "corsc.backends.flask:FLASK",
     "express": "corsc.backends.express",
     "caddy": "corsc.backends.caddy",
+    "haproxy": "corsc.backends.haproxy",
     "json": "corsc.backends.jsonir",
 }
 

@@ -570,6 +570,32 @@ DOCS: dict[str, tuple[str, str, str]] = {
         "corsc compile api.cors --target flask -O format=toml",
         "use the default Python module output.",
     ),
+    "CORS670": (
+        "the prefix names the HAProxy defaults section, its variables and its pattern files.",
+        "corsc compile api.cors --target haproxy -O prefix=My-Cors",
+        "use a lowercase letter, then lowercase letters, digits and `_`.",
+    ),
+    "CORS671": (
+        "-O from= names a defaults section of yours that HAProxy must find by that name.",
+        "corsc compile api.cors --target haproxy -O from='my defaults'",
+        "name the section with letters, digits, `-`, `_`, `.` and `:`.",
+    ),
+    "CORS672": (
+        "the pattern files' directory is written into HAProxy's configuration as a file path.",
+        "corsc compile api.cors --target haproxy -O pattern-dir='/etc/ha proxy'",
+        "use a path of letters, digits and `/._+~-`.",
+    ),
+    "CORS673": (
+        "HAProxy reads a pattern-file line into one buffer; a longer regex cannot be loaded.",
+        "a policy with one regex of thousands of alternatives",
+        "split the regex into several patterns or `origin` blocks.",
+    ),
+    "CORS674": (
+        "HAProxy keeps a fixed space (tune.maxrewrite) for the headers it adds to a response; "
+        "larger CORS headers can make a large response fail.",
+        "a policy with a hundred long header names",
+        "raise tune.maxrewrite in HAProxy's global section, or shorten the lists.",
+    ),
     "CORS640": (
         "the merged web.config had its own CORS handling, which corsc replaced with the policy's.",
         "corsc compile api.cors --target iis --merge web.config",

@@ -41,6 +41,7 @@ from waitress.server import create_server
 
 from corsc.evaluate import Evaluator, Request
 from tests import browser
+from tests import conformance_haproxy as haproxy
 from tests.chromium import API_HOST, Seen, Tab
 from tests.conformance_express import compiled_tables, serving
 from tests.conformance_nginx import APP as NGINX_APP
@@ -338,6 +339,33 @@ def express_served(tables: Sequence[ConformanceTable]) -> Iterator[Route]:
         yield route
 
 
+@contextlib.contextmanager
+def haproxy_served(tables: Sequence[ConformanceTable]) -> Iterator[Route]:
+    """Real HAProxy, one process, one frontend per table."""
+    with tempfile.TemporaryDirectory() as temporary:
+        directory = Path(temporary)
+        built = {
+            table.name: haproxy.compile_or_refuse(
+                table.name, table.policy_text, directory, f"prefix=b{n}"
+            )
+            for n, table in enumerate(tables)
+        }
+        compiled = {name: c for name, c in built.items() if isinstance(c, haproxy.Compiled)}
+        with haproxy.serving(list(compiled.values()), directory, browser.APP_HEADERS) as ports:
+            endpoints = {
+                name: Endpoint(port, Evaluator(c.policy_set))
+                for (name, c), port in zip(compiled.items(), ports, strict=True)
+            }
+
+            def route(case: ConformanceCase) -> Endpoint | Outcome:
+                refusal = built[case.table]
+                if not isinstance(refusal, haproxy.Compiled):
+                    return Outcome(REFUSED, ", ".join(sorted({d.code for d in refusal})))
+                return endpoints[case.table]
+
+            yield route
+
+
 #: Every target the browser judges, and how it is served; ``nginx-a2`` shares nginx's listing
 #: in tests/conformance_expected.py.
 SERVED: dict[str, Serving] = {
@@ -349,6 +377,7 @@ SERVED: dict[str, Serving] = {
     "django": library_served("django"),
     "flask": library_served("flask"),
     "express": express_served,
+    "haproxy": haproxy_served,
 }
 LISTING: dict[str, str] = {"nginx-a2": "nginx"}
 

@@ -316,6 +316,7 @@ EXPECTED: dict[str, dict[str, Listed]] = {
             "CORS601: the caddy target does not write `methods *` or `headers *` yet", "wildcards"
         ),
     ),
+    "haproxy": listing(),
     "nginx": listing(
         deviates(
             DECODED_PATH,

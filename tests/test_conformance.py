@@ -17,6 +17,7 @@ import pytest
 from tests.conformance_caddy import caddy_harness
 from tests.conformance_expected import EXPECTED
 from tests.conformance_express import express_harness
+from tests.conformance_haproxy import haproxy_harness
 from tests.conformance_iis import TARGETS as IIS_TARGETS
 from tests.conformance_iis import iis_harness
 from tests.conformance_nginx import nginx_harness
@@ -48,6 +49,7 @@ HARNESSES: dict[str, Harness] = {
     "nginx": nginx_harness,
     "express": express_harness,
     "caddy": caddy_harness,
+    "haproxy": haproxy_harness,
     **{library: library_harness(library) for library in ("starlette", "django", "flask")},
 }
 

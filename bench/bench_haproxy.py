@@ -1,0 +1,179 @@
+"""HAProxy serving a small response with a compiled 1,000-origin policy against the same
+HAProxy without it.
+
+The policy: 500 exact origins and 500 subdomain wildcards, credentials, methods and headers
+(the policy of ``bench_nginx.py``); its lists go into pattern files. Two HAProxy processes run
+side by side (one thread each, ``nbthread 1``, a frontend on an ephemeral 127.0.0.1 port whose
+backend answers ``ok`` itself), both pinned to CPU 0, while wrk runs pinned to CPU 1, on
+loopback with keep-alive. Each request of wrk's mix is, in turn: the first exact origin, the
+last exact origin, a wildcard match, a refused origin, and a preflight. Runs alternate between
+the two servers (ABBA order per round); each side's rate is its median run. Also reported:
+HAProxy's CPU time per request (user + system, from /proc), which the other processes on a
+busy machine disturb less than the rate does; and the compile time of the policy (load, check
+and emit, median of 5).
+
+Prints one JSON line; exit status 1 when the CORS server's median rate is below 95 % of the
+plain one's or its CPU per request above 1.15 × the plain one's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from corsc import __version__
+from corsc.backends import EmitOptions, get
+from corsc.frontend import load
+from corsc.source import Source
+
+# The policy, the mix and the wrk driver are nginx's benchmark's; the launcher is the tests'
+# (run as `python bench/bench_haproxy.py`, the repository root is not on the path by itself).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.bench_nginx import (
+    EXACT,
+    LUA,
+    MIX,
+    POLICY,
+    TARGET_RATIO,
+    WILDCARDS,
+    check_answers,
+    lua_request,
+    pinned,
+    run_wrk,
+)
+from tests.haproxy_launcher import HAPROXY, Haproxy, free_ports
+
+TARGET_CPU_RATIO = 1.15
+#: One side's own configuration: one thread, no logs, a backend answering by itself.
+BASE = """\
+global
+    nbthread 1
+    maxconn 4096
+defaults base
+    mode http
+    timeout client 30s
+    timeout server 30s
+    timeout connect 5s
+backend app from base
+    http-request return status 200 content-type text/plain string "ok"
+"""
+
+
+def compile_policy(directory: Path) -> tuple[dict[str, str], float]:
+    """The compiled files (pattern files read from ``directory``) and the median time of load,
+    check and emit."""
+    times, files = [], {}
+    backend = get("haproxy")
+    values = {"from": "base", "pattern-dir": str(directory)}
+    for _ in range(5):
+        start = time.perf_counter()
+        loaded = load(Source("bench.cors", POLICY))
+        assert loaded.policy_set is not None
+        options = EmitOptions(__version__, "bench.cors", "haproxy", values)
+        problems = [
+            d for d in backend.check(loaded.policy_set, options) if d.severity.value == "error"
+        ]
+        assert not problems, problems
+        files = {item.name: item.content for item in backend.emit(loaded.policy_set, options)}
+        times.append(time.perf_counter() - start)
+    return files, statistics.median(times)
+
+
+def start(root: Path, files: dict[str, str]) -> tuple[Haproxy, int]:
+    """An HAProxy pinned to CPU 0 serving ``files`` (none: the plain side), checked first.
+    taskset execs HAProxy, so the process's pid is HAProxy's."""
+    server = Haproxy(root, wrap=pinned(0))
+    (port,) = free_ports(1)
+    defaults = "corsc" if files else "base"
+    front = f"frontend www from {defaults}\n    bind 127.0.0.1:{port}\n    default_backend app\n"
+    configs = [("base.cfg", BASE)]
+    configs += [(name, text) for name, text in files.items() if name.endswith(".cfg")]
+    patterns = {name: text for name, text in files.items() if not name.endswith(".cfg")}
+    server.configure([*configs, ("www.cfg", front)], patterns)
+    checked = server.check()
+    if checked.returncode:
+        raise SystemExit(checked.stderr)
+    server.start([port])
+    return server, port
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    wrk = shutil.which("wrk")
+    if HAPROXY is None or wrk is None:
+        raise SystemExit("needs haproxy and wrk (Debian: apt-get install haproxy wrk)")
+    lua = ", ".join(lua_request(*request) for request in MIX)
+    rates: dict[str, list[float]] = {"plain": [], "cors": []}
+    cpu: dict[str, list[float]] = {"plain": [], "cors": []}
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        files, compile_time = compile_policy(root / "cors")
+        script = root / "mix.lua"
+        script.write_text(LUA % lua)
+        plain, plain_port = start(root / "plain", {})
+        try:
+            cors, cors_port = start(root / "cors", files)
+        except BaseException:
+            plain.stop()
+            raise
+        try:
+            check_answers(cors_port)
+            sides = {"plain": (plain_port, plain), "cors": (cors_port, cors)}
+            pids = {}
+            for side, (port, server) in sides.items():
+                assert server.process is not None
+                pids[side] = server.process.pid
+                run_wrk(wrk, port, script, 1, args.connections, pids[side])  # warm up
+            for round_number in range(args.rounds):
+                order = ["plain", "cors"] if round_number % 2 == 0 else ["cors", "plain"]
+                for side in order:
+                    port, _ = sides[side]
+                    rate, per_request = run_wrk(
+                        wrk, port, script, args.seconds, args.connections, pids[side]
+                    )
+                    rates[side].append(rate)
+                    cpu[side].append(per_request)
+        finally:
+            plain.stop()
+            cors.stop()
+    medians = {side: statistics.median(values) for side, values in rates.items()}
+    cpu_medians = {side: statistics.median(values) for side, values in cpu.items()}
+    ratio = medians["cors"] / medians["plain"]
+    cpu_ratio = cpu_medians["cors"] / cpu_medians["plain"]
+    summary = {
+        "benchmark": "haproxy",
+        "origins": len(EXACT) + len(WILDCARDS),
+        "compile_seconds": round(compile_time, 3),
+        "output_bytes": sum(len(text) for text in files.values()),
+        "rounds": args.rounds,
+        "seconds_per_run": args.seconds,
+        "rps_plain": [round(x) for x in rates["plain"]],
+        "rps_cors": [round(x) for x in rates["cors"]],
+        "rps_plain_median": round(medians["plain"]),
+        "rps_cors_median": round(medians["cors"]),
+        "ratio": round(ratio, 3),
+        "cpu_us_per_request_plain": round(cpu_medians["plain"], 2),
+        "cpu_us_per_request_cors": round(cpu_medians["cors"], 2),
+        "cpu_ratio": round(cpu_ratio, 3),
+        # Below 1, HAProxy waited for the load generator, whose rate then bounds both sides.
+        "haproxy_cpu_share_plain": round(medians["plain"] * cpu_medians["plain"] / 1e6, 2),
+        "target_ratio": TARGET_RATIO,
+        "target_cpu_ratio": TARGET_CPU_RATIO,
+        "met": ratio >= TARGET_RATIO and cpu_ratio <= TARGET_CPU_RATIO,
+    }
+    print(json.dumps(summary))
+    return 0 if summary["met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
