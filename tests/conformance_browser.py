@@ -37,6 +37,7 @@ from typing import Any, Final
 
 import uvicorn
 from attrs import frozen
+from waitress import wasyncore
 from waitress.server import create_server
 
 from corsc.evaluate import Evaluator, Request
@@ -99,6 +100,25 @@ def browser_script(case: ConformanceCase) -> browser.ScriptRequest | None:
 def browser_cases(tables: Sequence[ConformanceTable]) -> list[ConformanceCase]:
     """Every case of ``tables`` a browser here sends (:func:`browser_script`)."""
     return [case for table in tables for case in table.cases if browser_script(case)]
+
+
+def probe_case(table: str, path: str, origin: str) -> ConformanceCase:
+    """A simple ``GET`` of ``path`` from ``origin``: what a route is asked to find where a
+    target answers ``table`` for that path."""
+    return ConformanceCase(
+        table=table,
+        policy_text="",
+        name="probe",
+        method="GET",
+        path=path,
+        origin=origin,
+        request_headers=(),
+        credentials="omit",
+        status=None,
+        expect=(),
+        absent=(),
+        vary=(),
+    )
 
 
 # ---- the targets as servers --------------------------------------------------------------
@@ -173,13 +193,26 @@ def wsgi_served(apps: Sequence[Any]) -> Iterator[list[int]]:
     def dispatch(environ: dict[str, Any], start_response: Any) -> Any:
         return by_port[_port_of(environ.get("HTTP_HOST", ""))](environ, start_response)
 
-    server = create_server(dispatch, sockets=sockets, threads=1, clear_untrusted_proxy_headers=True)
-    thread = threading.Thread(target=server.run, daemon=True)
+    # The loop runs in steps and closes every channel in its own thread when told to stop:
+    # closing them from this thread would race with the select() the loop is blocked in.
+    channels: dict[int, Any] = {}
+    server = create_server(
+        dispatch, map=channels, sockets=sockets, threads=1, clear_untrusted_proxy_headers=True
+    )
+    stopping = threading.Event()
+
+    def run() -> None:
+        while not stopping.is_set():
+            wasyncore.loop(timeout=0.05, map=channels, count=1)
+        server.task_dispatcher.shutdown()
+        wasyncore.close_all(channels)
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
         yield ports
     finally:
-        server.close()
+        stopping.set()
         thread.join(10)
 
 
