@@ -40,8 +40,12 @@ from attrs import frozen
 from waitress import wasyncore
 from waitress.server import create_server
 
+from corsc import backends
+from corsc.capabilities import Support, uses
 from corsc.evaluate import Evaluator, Request
+from corsc.ir import PolicySet
 from tests import browser
+from tests import conformance_caddy as caddy
 from tests import conformance_haproxy as haproxy
 from tests.chromium import API_HOST, Seen, Tab
 from tests.conformance_express import compiled_tables, serving
@@ -399,6 +403,24 @@ def haproxy_served(tables: Sequence[ConformanceTable]) -> Iterator[Route]:
             yield route
 
 
+@contextlib.contextmanager
+def caddy_served(tables: Sequence[ConformanceTable]) -> Iterator[Route]:
+    """Real Caddy, one process, one site per table."""
+    built = {table.name: caddy.compile_or_refuse(table.name, table.policy_text) for table in tables}
+    compiled = {name: c for name, c in built.items() if isinstance(c, tuple)}
+    app = [(name, value) for name, value in browser.APP_HEADERS if name != "Content-Length"]
+    with caddy.serving({name: c[1] for name, c in compiled.items()}, app) as ports:
+        endpoints = {name: Endpoint(ports[name], Evaluator(c[0])) for name, c in compiled.items()}
+
+        def route(case: ConformanceCase) -> Endpoint | Outcome:
+            refusal = built[case.table]
+            if not isinstance(refusal, tuple):
+                return Outcome(REFUSED, ", ".join(sorted({d.code for d in refusal})))
+            return endpoints[case.table]
+
+        yield route
+
+
 #: Every target the browser judges, and how it is served; ``nginx-a2`` shares nginx's listing
 #: in tests/conformance_expected.py.
 SERVED: dict[str, Serving] = {
@@ -411,8 +433,27 @@ SERVED: dict[str, Serving] = {
     "flask": library_served("flask"),
     "express": express_served,
     "haproxy": haproxy_served,
+    "caddy": caddy_served,
 }
 LISTING: dict[str, str] = {"nginx-a2": "nginx"}
+
+
+#: The registered backend each served target compiles with, where the names differ.
+BACKEND: dict[str, str] = {
+    "nginx-a2": "nginx",
+    "runtime-asgi": "python",
+    "runtime-wsgi": "python",
+}
+
+
+def refused_as_declared(target: str, policy_set: PolicySet, outcome: Outcome) -> bool:
+    """Whether ``outcome`` is the capability contract's refusal: CORS601 alone, for a policy
+    set that uses a feature the target's capability table marks unsupported."""
+    table = backends.get(BACKEND.get(target, target)).capabilities
+    unsupported = {
+        use.feature for use in uses(policy_set) if table[use.feature].support is Support.NO
+    }
+    return outcome.kind == REFUSED and outcome.detail == "CORS601" and bool(unsupported)
 
 
 # ---- one case, three ways ------------------------------------------------------------------

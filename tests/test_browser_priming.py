@@ -22,14 +22,19 @@ from pathlib import Path
 import pytest
 from attrs import frozen
 
-from corsc import backends
-from corsc.capabilities import Support, uses
 from corsc.evaluate import Evaluator, Request
 from corsc.plan import GrantPlan
 from tests import browser
 from tests.chromium import API_HOST, Chromium
-from tests.conformance_browser import SERVED, Endpoint, Route, probe_case, verdict
-from tests.conformance_runner import REFUSED, Outcome, loaded_set
+from tests.conformance_browser import (
+    SERVED,
+    Endpoint,
+    Route,
+    probe_case,
+    refused_as_declared,
+    verdict,
+)
+from tests.conformance_runner import Outcome, loaded_set
 from tests.conformance_table import ConformanceTable, load_tables
 
 PAGE = f"http://app.{API_HOST}"
@@ -135,19 +140,6 @@ def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, Route]]:
         yield request.param, route
 
 
-#: The registered backend each served target compiles with.
-BACKEND = {"nginx-a2": "nginx", "runtime-asgi": "python", "runtime-wsgi": "python"}
-
-
-def _refusal_declared(target: str, primed: Primed, refusal: Outcome) -> bool:
-    """A refusal is declared when it is the capability contract's (CORS601) and the target's
-    table says it cannot express a feature the policy set uses."""
-    table = backends.get(BACKEND.get(target, target)).capabilities
-    refused = {use.feature for use in uses(loaded_set(primed.table))}
-    refused = {feature for feature in refused if table[feature].support is Support.NO}
-    return refusal.kind == REFUSED and refusal.detail == "CORS601" and bool(refused)
-
-
 @pytest.mark.parametrize("name", sorted(BY_NAME))
 def test_a_static_response_primed_without_origin_is_read_as_the_policy_means(
     served: tuple[str, Route], browser_process: Chromium, name: str
@@ -156,7 +148,7 @@ def test_a_static_response_primed_without_origin_is_read_as_the_policy_means(
     primed = BY_NAME[name]
     found = route(probe_case(primed.table.name, primed.path, PAGE))
     if isinstance(found, Outcome):
-        assert _refusal_declared(target, primed, found), (target, found)
+        assert refused_as_declared(target, loaded_set(primed.table), found), (target, found)
         return
     assert isinstance(found, Endpoint)
     resource = f"http://{API_HOST}:{found.port}{primed.path}"
