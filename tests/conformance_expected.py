@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tests.conformance_caddy import DECODED_PATH as CADDY_DECODED_PATH
 from tests.conformance_nginx import DECODED_PATH, REFLECTED_LIST, UNSERVED_METHOD
 from tests.conformance_python import AMBIGUOUS, DECODED_PATHS, UNGOVERNED
 from tests.conformance_runner import DEVIATES, OUTSIDE, REFUSED, UNDETERMINED, Listed
@@ -291,31 +292,7 @@ EXPECTED: dict[str, dict[str, Listed]] = {
         ),
     ),
     "express": listing(),
-    "caddy": listing(
-        refused(
-            "CORS601: the caddy target does not write `paths` or several policies in one file yet",
-            "deny",
-            "encoded-paths",
-            "expose",
-            "long-origin",
-            "paths",
-            "paths-no-fallback",
-            "static-expose",
-            "trailing-dot",
-        ),
-        refused(
-            "CORS601: the caddy target does not write `paths`, several policies or "
-            "`private-network` yet",
-            "private-network",
-        ),
-        refused(
-            "CORS601: the caddy target does not write origin blocks or `headers *` yet",
-            "origin-blocks",
-        ),
-        refused(
-            "CORS601: the caddy target does not write `methods *` or `headers *` yet", "wildcards"
-        ),
-    ),
+    "caddy": listing(deviates(CADDY_DECODED_PATH, *AMBIGUOUS_PATHS)),
     "haproxy": listing(),
     "nginx": listing(
         deviates(

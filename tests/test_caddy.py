@@ -33,7 +33,7 @@ POLICY = """policy p {
 def _caddyfile(snippet: str, name: str, port: int) -> str:
     return (
         "{\n\tadmin off\n\tauto_https off\n}\n"
-        f"{snippet}\nhttp://127.0.0.1:{port} {{\n\timport corsc-{name}\n\t"
+        f"{snippet}\nhttp://127.0.0.1:{port} {{\n\timport {name}\n\t"
         'respond /fail "no" 500\n\trespond "ok" 200\n}\n'
     )
 
@@ -50,7 +50,7 @@ def test_there_are_snippets() -> None:
 
 @pytest.mark.parametrize("golden", SNIPPETS, ids=lambda path: path.name)
 def test_caddy_validates_every_golden(golden: Path, tmp_path: Path) -> None:
-    name = golden.name.split(".corsc-")[1].removesuffix(".caddy")
+    name = golden.name.split(".", 1)[1].removesuffix(".caddy")
     config = tmp_path / "Caddyfile"
     config.write_text(_caddyfile(golden.read_text("utf-8"), name, _free_port()), "utf-8")
     done = caddy_cli(CADDY, "validate", config, tmp_path)
@@ -71,7 +71,7 @@ def caddy_port(tmp_path_factory: pytest.TempPathFactory) -> object:
     home = tmp_path_factory.mktemp("caddy")
     port = _free_port()
     config = home / "Caddyfile"
-    config.write_text(_caddyfile(emit_snippet(POLICY), "p", port), "utf-8")
+    config.write_text(_caddyfile(emit_snippet(POLICY), "corsc-p", port), "utf-8")
     env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home)}
     server = subprocess.Popen(
         [CADDY, "run", "--adapter", "caddyfile", "--config", str(config)],
