@@ -12,9 +12,9 @@ the value is a quoted Caddyfile token.
 
 from __future__ import annotations
 
-from corsc import capabilities, paths
-from corsc.backends import EmitOptions, OutputFile
-from corsc.backends.caddy_policy import PolicyWriter, quoted
+from corsc import capabilities
+from corsc.backends import EmitOptions, OutputFile, caddy_paths
+from corsc.backends.caddy_policy import PolicyWriter
 from corsc.capabilities import Capability, Feature, Support
 from corsc.diagnostics import Diagnostic
 from corsc.ir import PolicySet
@@ -22,13 +22,13 @@ from corsc.plan import Plan
 from corsc.provenance import provenance
 
 TARGET = "caddy"
-#: The variable holding the number of the policy chosen for the path.
-_VAR = "corsc_policy"
 
 _DECODED_PATH = (
-    "chosen on the path as Caddy routes it (every escape decoded, `%2F` too, slashes merged, "
-    "dot segments removed): a path whose raw and decoded forms choose different policies, "
-    "which corsc refuses with 400, is answered by the decoded path's policy"
+    "`path_regexp` and `vars_regexp` choose the policy, and a path whose decoded, merged and "
+    "raw forms choose different ones is answered 400; a path whose dot segments and doubled "
+    "slashes change only the form with dot segments removed and slashes kept (which Caddy "
+    "does not expose), such as `/api/..//api`, is answered by the policy of its cleaned path "
+    "where corsc refuses it"
 )
 
 CAPABILITIES = capabilities.table(
@@ -73,19 +73,6 @@ DEVIATIONS = (
 )
 
 
-def _path_regex(prefix: str) -> str:
-    """A ``paths`` prefix as RE2 text matching the paths it governs on segment boundaries, in
-    the form Caddy's ``path_regexp`` reads them (decoded, slashes merged, dot segments
-    removed): every ASCII character but a letter, digit, ``-`` or ``/`` as ``\\xHH``."""
-    decoded = paths.decoded_path(prefix).rstrip("/") or "/"
-    if decoded == "/":
-        return "^/"
-    body = "".join(
-        c if c.isalnum() or c in "-/" or ord(c) > 0x7F else f"\\x{ord(c):02x}" for c in decoded
-    )
-    return f"^{body}(?:/|\\z)"
-
-
 def _route(writer: PolicyWriter, indent: str) -> list[str]:
     return [f"{indent}route {{", *(f"{indent}\t{line}" for line in writer.body), f"{indent}}}"]
 
@@ -101,22 +88,11 @@ def _snippet(plan: Plan) -> tuple[str, list[str]]:
         lines += writer.matchers
     if only is not None and not only.policy.paths:
         return name, [*lines, *_route(writers[0], "\t"), "}"]
-    prefixes = sorted(
-        (
-            (_path_regex(prefix.value), number)
-            for number, policy in enumerate(plan.policies, 1)
-            for prefix in policy.policy.paths
-        ),
-        key=lambda item: len(item[0]),
-    )
-    # Longer prefixes are set later and win; the regexes grow with their prefixes.
-    choose = [f"vars {_VAR} {n}" for n, p in enumerate(plan.policies, 1) if not p.policy.paths][:1]
-    for index, (regex, number) in enumerate(prefixes, 1):
-        lines.append(f"\t@corsc_path{index} path_regexp {quoted(regex)}")
-        choose.append(f"vars @corsc_path{index} {_VAR} {number}")
+    matchers, choose = caddy_paths.choose(plan)
+    lines += matchers
     route = ["\troute {", *(f"\t\t{line}" for line in choose)]
     for number, writer in enumerate(writers, 1):
-        lines.append(f"\t@{writer.name}_chosen vars {_VAR} {number}")
+        lines.append(f"\t@{writer.name}_chosen vars {caddy_paths.VAR} {number}")
         route += [f"\t\thandle @{writer.name}_chosen {{", *_route(writer, "\t\t\t"), "\t\t}"]
     return name, [*lines, *route, "\t}", "}"]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.conformance_caddy import DECODED_PATH as CADDY_DECODED_PATH
 from tests.conformance_nginx import DECODED_PATH, REFLECTED_LIST, UNSERVED_METHOD
 from tests.conformance_python import AMBIGUOUS, DECODED_PATHS, UNGOVERNED
 from tests.conformance_runner import DEVIATES, OUTSIDE, REFUSED, UNDETERMINED, Listed
@@ -292,7 +291,7 @@ EXPECTED: dict[str, dict[str, Listed]] = {
         ),
     ),
     "express": listing(),
-    "caddy": listing(deviates(CADDY_DECODED_PATH, *AMBIGUOUS_PATHS)),
+    "caddy": listing(),
     "haproxy": listing(),
     "nginx": listing(
         deviates(

@@ -9,12 +9,21 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from corsc.backends import get
+from corsc.capabilities import Feature, Support
+from corsc.evaluate import Evaluator, Request
+from corsc.frontend import load
+from corsc.source import Source
 from tests.caddy_launcher import caddy_cli, caddy_or_skip, emit_snippet
+from tests.conformance_caddy import compile_or_refuse, serving
+from tests.conformance_nginx import send
 from tests.goldens import GOLDEN
+from tests.python_harness import CorsPart, cors_part, expected_part
 
 CADDY = caddy_or_skip()
 
@@ -154,3 +163,62 @@ def test_error_status_from_the_handler_keeps_the_cors_headers(caddy_port: int) -
     assert raised.value.code == 500
     assert raised.value.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
     assert "Origin" in raised.value.headers["Vary"]
+
+
+PATHS_POLICY = """policy api {
+  paths   "/api"
+  origins "https://app.example.com"
+  methods GET, PUT
+}
+
+policy other {
+  origins "https://other.example.com"
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def paths_port() -> Iterator[int]:
+    snippet = compile_or_refuse("t", PATHS_POLICY)
+    assert isinstance(snippet, tuple)
+    with serving({"t": snippet[1]}) as ports:
+        yield ports["t"]
+
+
+def _answers(port: int, target: str, origin: str) -> tuple[CorsPart, CorsPart]:
+    """Caddy's CORS part for a GET of ``target`` and the evaluator's."""
+    loaded = load(Source("t.cors", PATHS_POLICY))
+    assert loaded.policy_set is not None
+    request = Request("GET", target, (("Origin", origin),))
+    got = cors_part(send(port, request))
+    return got, expected_part(Evaluator(loaded.policy_set).respond(request))
+
+
+@pytest.mark.parametrize(
+    ("target", "origin"),
+    [
+        ("/api/x", "https://app.example.com"),
+        ("/apix", "https://other.example.com"),
+        ("/%61pi/x", "https://app.example.com"),
+        ("/api%2Fx", "https://other.example.com"),
+        ("/x/../api", "https://app.example.com"),
+        ("/api/../x", "https://app.example.com"),
+        ("//api", "https://app.example.com"),
+        ("/x%2F..%2Fapi", "https://app.example.com"),
+    ],
+)
+def test_the_policy_is_chosen_by_path_as_the_evaluator_chooses(
+    paths_port: int, target: str, origin: str
+) -> None:
+    got, want = _answers(paths_port, target, origin)
+    assert got == want
+
+
+def test_the_declared_path_deviation(paths_port: int) -> None:
+    """Dot segments and a doubled slash that change only the form with dot segments removed
+    and slashes kept: corsc refuses the path (400), Caddy answers for its cleaned path."""
+    got, want = _answers(paths_port, "/api/..//api", "https://app.example.com")
+    assert want.status == 400
+    assert got.status is None
+    assert dict(got.headers)["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert get("caddy").capabilities[Feature.PATHS].support is Support.DEVIATION
