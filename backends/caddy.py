@@ -39,7 +39,7 @@ CAPABILITIES = capabilities.table(
         Capability(Feature.REGEX_ORIGIN, Support.YES, "RE2, from corsc's origins module"),
         Capability(Feature.NULL_ORIGIN, Support.YES, "`header_regexp Origin ^null$`"),
         Capability(Feature.ANY_ORIGIN, Support.YES, "a fixed `*` in static mode, else reflected"),
-        Capability(Feature.SEVERAL_ORIGINS, Support.YES, "one anchored RE2 union; `Vary: Origin`"),
+        Capability(Feature.SEVERAL_ORIGINS, Support.YES, "anchored RE2 unions; `Vary: Origin`"),
         Capability(Feature.DENY, Support.YES, "`not header_regexp Origin` before the allow"),
         Capability(
             Feature.ORIGIN_BLOCKS,

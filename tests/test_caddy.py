@@ -22,6 +22,7 @@ from corsc.source import Source
 from tests.caddy_launcher import caddy_cli, caddy_or_skip, emit_snippet
 from tests.conformance_caddy import compile_or_refuse, serving
 from tests.conformance_nginx import send
+from tests.docs_tables import check_docs_table
 from tests.goldens import GOLDEN
 from tests.python_harness import CorsPart, cors_part, expected_part
 
@@ -222,3 +223,7 @@ def test_the_declared_path_deviation(paths_port: int) -> None:
     assert got.status is None
     assert dict(got.headers)["Access-Control-Allow-Origin"] == "https://app.example.com"
     assert get("caddy").capabilities[Feature.PATHS].support is Support.DEVIATION
+
+
+def test_the_docs_table_is_corsc_targets(capsys: pytest.CaptureFixture[str]) -> None:
+    check_docs_table("caddy", GOLDEN.parent.parent / "docs" / "caddy.md", capsys)
