@@ -40,7 +40,7 @@ CAPABILITIES = capabilities.table(
         Capability(Feature.NULL_ORIGIN, Support.YES, "`header_regexp Origin ^null$`"),
         Capability(Feature.ANY_ORIGIN, Support.YES, "a fixed `*` in static mode, else reflected"),
         Capability(Feature.SEVERAL_ORIGINS, Support.YES, "anchored RE2 unions; `Vary: Origin`"),
-        Capability(Feature.DENY, Support.YES, "`not header_regexp Origin` before the allow"),
+        Capability(Feature.DENY, Support.YES, "a `header_regexp Origin` that unsets the grant"),
         Capability(
             Feature.ORIGIN_BLOCKS,
             Support.YES,

@@ -2,8 +2,10 @@
 
 Consumes :class:`corsc.plan.PolicyPlan`: its entries in specificity order are cut into runs of
 consecutive entries sharing a grant, and run ``k`` gets one anchored ``header_regexp Origin``
-matcher that also excludes every deny (and its trailing-dot twin) and every earlier run, so an
-origin is answered with the grant of the first entry admitting it, as the evaluator answers.
+matcher. The route first sets a variable to the number of the run whose grant applies: the
+runs are tried last first, so the first entry admitting the Origin decides, and a deny (or
+its trailing-dot twin), or an Origin longer than any origin, sets it back to 0 — as the
+evaluator answers. Every preflight and header matcher then reads that variable.
 Request lists are matched as the evaluator reads them: items split on ``,``, blanks around
 them ignored, empty items dropped; ``methods *`` and ``headers *`` reflect the request's
 values (a reflected header list is rewritten into that form by two regex replacements).
@@ -95,18 +97,13 @@ class PolicyWriter:
         self.name = f"corsc_{plan.name}"
         self.runs = runs(plan.reachable)
         self.denies = _denies(plan)
+        self.var = f"{self.name}_run"
         self.matchers: list[str] = []
         self.body: list[str] = []
 
-    def _origin(self, run: Run) -> list[str]:
-        """The Origin conditions of ``run``: its regex, no deny, no earlier run."""
-        lines = [f"header_regexp {self.name}_o{run.number} Origin {quoted(run.regex)}"]
-        lines += [f"not header_regexp Origin {quoted(deny)}" for deny in self.denies]
-        lines += [
-            f"not header_regexp Origin {quoted(earlier.regex)}"
-            for earlier in self.runs[: run.number - 1]
-        ]
-        return lines
+    def _origin(self, run: Run) -> str:
+        """The condition that ``run`` supplies the grant."""
+        return f"vars {self.var} {run.number}"
 
     def _matcher(self, name: str, lines: Sequence[str]) -> None:
         self.matchers += [f"\t@{name} {{", *(f"\t\t{line}" for line in lines), "\t}"]
@@ -115,6 +112,7 @@ class PolicyWriter:
         plan = self.plan
         if plan.vary:
             self.body.append(f'header +Vary "{", ".join(plan.vary)}"')
+        self._choose_run()
         for run in self.runs:
             self._preflights(run)
         self._matcher(
@@ -129,24 +127,27 @@ class PolicyWriter:
             self.body += header_lines(plan.static_actual, "")
         else:
             for run in self.runs:
-                self._matcher(f"{self.name}_o{run.number}", self._origin(run))
-                self.body += [f"header @{self.name}_o{run.number} {{"]
+                self.matchers.append(f"\t@{self.name}_r{run.number} {self._origin(run)}")
+                self.body += [f"header @{self.name}_r{run.number} {{"]
                 self.body += [f"\t{k} {quoted(v)}" for k, v in self._actual(run.grant)]
                 self.body += ["}"]
         if plan.reject:
-            allowed = origin_regex.render_union([e.pattern for e in plan.reachable], "pcre")
-            self._matcher(
-                f"{self.name}_unlisted",
-                [
-                    "header Origin *",
-                    "not {",
-                    f"\theader_regexp Origin {quoted(allowed)}",
-                    *(f"\tnot header_regexp Origin {quoted(deny)}" for deny in self.denies),
-                    "}",
-                ],
-            )
+            self._matcher(f"{self.name}_unlisted", ["header Origin *", f"vars {self.var} 0"])
             self.body.append(f"respond @{self.name}_unlisted 403")
         return self
+
+    def _choose_run(self) -> None:
+        """Set :attr:`var` to the number of the run whose grant applies, 0 for none: the runs
+        are tried last first, so the first admitting the Origin sets it last; a denied
+        Origin, or one longer than any origin, sets it back to 0."""
+        self.body.append(f"vars {self.var} 0")
+        for run in reversed(self.runs):
+            name = f"{self.name}_o{run.number}"
+            self.matchers.append(f"\t@{name} header_regexp {name} Origin {quoted(run.regex)}")
+            self.body.append(f"vars @{name} {self.var} {run.number}")
+        denied = "|".join(f"(?:{deny})" for deny in self.denies)
+        self.matchers.append(f"\t@{self.name}_denied header_regexp Origin {quoted(denied)}")
+        self.body.append(f"vars @{self.name}_denied {self.var} 0")
 
     def _allow_origin(self, grant: GrantPlan) -> list[tuple[str, str]]:
         if self.plan.static:
@@ -181,7 +182,7 @@ class PolicyWriter:
             heads_regex = None
         preflight = [
             "method OPTIONS",
-            *self._origin(run),
+            self._origin(run),
             f"header_regexp {prefix}_method Access-Control-Request-Method {quoted(method_regex)}",
         ]
         # No header asked for: the field is absent, or holds only blanks and commas.
