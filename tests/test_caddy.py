@@ -20,7 +20,7 @@ from corsc.evaluate import Evaluator, Request
 from corsc.frontend import load
 from corsc.source import Source
 from tests.caddy_launcher import caddy_cli, caddy_or_skip, emit_snippet
-from tests.conformance_caddy import compile_or_refuse, serving
+from tests.conformance_caddy import by_name, compile_or_refuse, serving
 from tests.conformance_nginx import send
 from tests.docs_tables import check_docs_table
 from tests.goldens import GOLDEN
@@ -178,21 +178,79 @@ policy other {
 """
 
 
+#: One policy with `paths` (its own snippet chooses by path) whose entries, in specificity
+#: order, use one grant, another, then the first again: three runs of two distinct grants,
+#: then the policy's own grant for the rest.
+RUNS_POLICY = """policy runs {
+  paths   "/r"
+  origins "https://*.z.example.com"
+  headers *
+
+  origin "https://a.example.com" {
+    methods PUT
+  }
+  origin "https://b.example.com" {
+    methods DELETE
+    headers X-B
+    private-network true
+  }
+  origin "https://c.example.com" {
+    methods PUT
+  }
+}
+"""
+
+
 @pytest.fixture(scope="module")
-def paths_port() -> Iterator[int]:
-    snippet = compile_or_refuse("t", PATHS_POLICY)
-    assert isinstance(snippet, tuple)
-    with serving({"t": snippet[1]}) as ports:
-        yield ports["t"]
+def caddy_ports() -> Iterator[dict[str, int]]:
+    """One Caddy serving :data:`PATHS_POLICY` (``t``) and :data:`RUNS_POLICY` (``runs``)."""
+    policies = {"t": PATHS_POLICY, "runs": RUNS_POLICY}
+    snippets = {name: compile_or_refuse(name, text) for name, text in policies.items()}
+    with serving({name: s[1] for name, s in snippets.items() if isinstance(s, tuple)}) as ports:
+        assert len(ports) == 2
+        yield ports
 
 
-def _answers(port: int, target: str, origin: str) -> tuple[CorsPart, CorsPart]:
-    """Caddy's CORS part for a GET of ``target`` and the evaluator's."""
-    loaded = load(Source("t.cors", PATHS_POLICY))
+def _answers(
+    port: int, target: str, origin: str, text: str = PATHS_POLICY, method: str = "GET", **asked: str
+) -> tuple[CorsPart, CorsPart]:
+    """Caddy's CORS part for a request and the evaluator's."""
+    loaded = load(Source("t.cors", text))
     assert loaded.policy_set is not None
-    request = Request("GET", target, (("Origin", origin),))
+    headers = (("Origin", origin), *((name.replace("_", "-"), v) for name, v in asked.items()))
+    request = Request(method, target, headers)
     got = cors_part(send(port, request))
     return got, expected_part(Evaluator(loaded.policy_set).respond(request))
+
+
+@pytest.mark.parametrize(
+    ("origin", "method", "asked"),
+    [
+        ("https://a.example.com", "PUT", " ,x-a,, X-B "),
+        ("https://a.example.com", "DELETE", ""),
+        ("https://b.example.com", "DELETE", "x-b"),
+        ("https://b.example.com", "DELETE", "x-c"),
+        ("https://b.example.com", "PUT", ""),
+        ("https://c.example.com", "PUT", "x-d"),
+        ("https://q.z.example.com", "PATCH", ""),
+        ("https://w.example.com", "PUT", ""),
+    ],
+)
+def test_each_origin_gets_the_grant_of_its_first_entry(
+    caddy_ports: dict[str, int], origin: str, method: str, asked: str
+) -> None:
+    port = caddy_ports["runs"]
+    fields = {
+        "Access_Control_Request_Method": method,
+        "Access_Control_Request_Private_Network": "true",
+    }
+    if asked:
+        fields["Access_Control_Request_Headers"] = asked
+    for path in ("/r/x", "/other"):
+        got, want = _answers(port, path, origin, RUNS_POLICY, "OPTIONS", **fields)
+        assert by_name(got) == by_name(want), (path, origin, method)
+    got, want = _answers(port, "/r", origin, RUNS_POLICY)
+    assert by_name(got) == by_name(want)
 
 
 @pytest.mark.parametrize(
@@ -209,16 +267,16 @@ def _answers(port: int, target: str, origin: str) -> tuple[CorsPart, CorsPart]:
     ],
 )
 def test_the_policy_is_chosen_by_path_as_the_evaluator_chooses(
-    paths_port: int, target: str, origin: str
+    caddy_ports: dict[str, int], target: str, origin: str
 ) -> None:
-    got, want = _answers(paths_port, target, origin)
+    got, want = _answers(caddy_ports["t"], target, origin)
     assert got == want
 
 
-def test_the_declared_path_deviation(paths_port: int) -> None:
+def test_the_declared_path_deviation(caddy_ports: dict[str, int]) -> None:
     """Dot segments and a doubled slash that change only the form with dot segments removed
     and slashes kept: corsc refuses the path (400), Caddy answers for its cleaned path."""
-    got, want = _answers(paths_port, "/api/..//api", "https://app.example.com")
+    got, want = _answers(caddy_ports["t"], "/api/..//api", "https://app.example.com")
     assert want.status == 400
     assert got.status is None
     assert dict(got.headers)["Access-Control-Allow-Origin"] == "https://app.example.com"
