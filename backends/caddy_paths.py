@@ -14,6 +14,10 @@ reads four forms:
   itself or its percent-escapes, ``%2F`` as data: the path as corsc reads it, dot segments
   aside.
 
+Caddy 2.6's ``vars_regexp`` with a placeholder for its key first tests the variable of that
+name, which is unset and reads as the text ``<nil>``: every regex here starts with ``^/``, which
+that text never matches, so only the placeholder's value decides.
+
 A request whose forms do not all choose the same policy is answered 400, as the evaluator
 answers a path it finds ambiguous. The evaluator also compares the path with dot segments
 removed and runs of slashes kept, which no Caddy placeholder holds: a path whose dot

@@ -285,3 +285,24 @@ def test_the_declared_path_deviation(caddy_ports: dict[str, int]) -> None:
 
 def test_the_docs_table_is_corsc_targets(capsys: pytest.CaptureFixture[str]) -> None:
     check_docs_table("caddy", GOLDEN.parent.parent / "docs" / "caddy.md", capsys)
+
+
+def test_the_declared_repeated_field_deviation(caddy_ports: dict[str, int]) -> None:
+    """Access-Control-Request-Headers sent twice: Caddy accepts the preflight because one of
+    the values is granted; corsc reads `x-b, x-c` and refuses x-c."""
+    loaded = load(Source("t.cors", RUNS_POLICY))
+    assert loaded.policy_set is not None
+    request = Request(
+        "OPTIONS",
+        "/r/x",
+        (
+            ("Origin", "https://b.example.com"),
+            ("Access-Control-Request-Method", "DELETE"),
+            ("Access-Control-Request-Headers", "x-b"),
+            ("Access-Control-Request-Headers", "x-c"),
+        ),
+    )
+    got = cors_part(send(caddy_ports["runs"], request))
+    assert Evaluator(loaded.policy_set).respond(request).status == 403
+    assert got.status == 204
+    assert any("more than once" in deviation for deviation in get("caddy").deviations)

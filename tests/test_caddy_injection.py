@@ -120,6 +120,8 @@ def test_hostile_path_prefixes_are_only_regexes_caddy_reads(prefix: str, tmp_pat
     ]
     assert len(patterns) == 4, patterns
     path_regexp, unmerged, merged, raw = (re.compile(p.replace("\\z", "\\Z")) for p in patterns)
+    # vars_regexp also tests the unset variable its placeholder names, which reads "<nil>".
+    assert not any(compiled.match("<nil>") for compiled in (unmerged, merged, raw))
     for compiled in (path_regexp, unmerged, merged):
         assert compiled.match(decoded) and compiled.match(decoded + "/x")
         assert not compiled.match(decoded + "x") and not compiled.match("/x" + decoded)
