@@ -70,10 +70,10 @@ DEVIATIONS = (
     "upstream's 4xx/5xx included; a response written by `handle_errors` (an error Caddy raises "
     "itself, such as `error` or a failed `reverse_proxy` dial) carries no CORS headers in Caddy "
     "2.6.2, and the snippet cannot be imported there too (its matchers would be defined twice)",
-    "a request field sent more than once (Origin, Access-Control-Request-Method or -Headers) is "
-    "matched by `header_regexp` one value at a time, so a preflight that one of its repeats "
-    "would have made acceptable is accepted, where corsc reads the repeats joined as one list "
-    "and may refuse it; browsers send each of these fields once",
+    "an Origin field sent more than once is matched by `header_regexp` one value at a time, "
+    "so a request is answered for an allowed origin when one of its repeats is one, where "
+    "corsc reads the repeats joined as one value, which no pattern admits; browsers send one "
+    "Origin",
 )
 
 

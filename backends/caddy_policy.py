@@ -27,6 +27,10 @@ _SEP = "[ \\t,]*"
 #: A reflected request-header list as the evaluator sends it: items trimmed, empty ones
 #: dropped, joined by ``", "`` — two replacements applied in order to the reflected value.
 _REFLECTED_LIST = (("^[ \\t,]*(.*?)[ \\t,]*$", "$1"), ("[ \\t]*,[ \\t,]*", ", "))
+#: The requested method and headers as the evaluator reads them, repeats joined (Caddy joins
+#: them with `,`, a list separator like the evaluator's `, `), matched by ``vars_regexp``.
+#: Caddy 2.6 first tests the unset variable the placeholder names, which reads `<nil>`: no
+#: method or header-list regex here matches it, since `<` is no token character.
 _REQUESTED_METHOD = "{http.request.header.Access-Control-Request-Method}"
 _REQUESTED_HEADERS = "{http.request.header.Access-Control-Request-Headers}"
 
@@ -183,9 +187,10 @@ class PolicyWriter:
         preflight = [
             "method OPTIONS",
             self._origin(run),
-            f"header_regexp {prefix}_method Access-Control-Request-Method {quoted(method_regex)}",
+            f"vars_regexp {_REQUESTED_METHOD} {quoted(method_regex)}",
         ]
-        # No header asked for: the field is absent, or holds only blanks and commas.
+        # No header asked for: the field is absent, or every value holds only blanks and
+        # commas (`header_regexp` admits a request when any one value matches).
         self._matcher(
             f"{prefix}_preflight_plain",
             [*preflight, 'not header_regexp Access-Control-Request-Headers "[^ \\t,]"'],
@@ -195,8 +200,12 @@ class PolicyWriter:
                 f"{prefix}_preflight_headers",
                 [
                     *preflight,
-                    f"header_regexp {prefix}_headers Access-Control-Request-Headers "
-                    f"{quoted(heads_regex)}",
+                    # A second placeholder in one `vars_regexp` would be an alternative (any
+                    # one matching admits the request): as its own matcher, doubly negated,
+                    # it is a condition of its own.
+                    "not {",
+                    f"\tnot vars_regexp {_REQUESTED_HEADERS} {quoted(heads_regex)}",
+                    "}",
                 ],
             )
         headers = self._allow_origin(grant)
