@@ -317,6 +317,21 @@ EXPECTED: dict[str, dict[str, Listed]] = {
         ),
     ),
     "haproxy": listing(),
+    "apache": listing(
+        refused(
+            "CORS601: the apache target does not write `paths` or several policies in one file "
+            "yet",
+            "deny",
+            "encoded-paths",
+            "expose",
+            "long-origin",
+            "paths",
+            "private-network",
+            "static-expose",
+            "trailing-dot",
+        ),
+        refused("CORS601: the apache target does not write `paths` yet", "paths-no-fallback"),
+    ),
     "nginx": listing(
         deviates(
             DECODED_PATH,

@@ -1,0 +1,189 @@
+"""The ``apache`` target (Apache httpd 2.4): one file per policy of mod_setenvif, mod_rewrite
+(or ``<If>``) and mod_headers directives, to ``Include`` inside a ``<VirtualHost>`` or a
+``<Location>``, or to use as a directory's ``.htaccess`` (``-O placement=``). docs/apache.md
+describes it for users.
+
+Facts about Apache come from its manual (https://httpd.apache.org/docs/2.4/mod/mod_headers.html:
+``Header always`` applies to every response, errors included, and takes ``expr=`` values and
+conditions; https://httpd.apache.org/docs/2.4/mod/mod_setenvif.html; https://httpd.apache.org/
+docs/2.4/expr.html; https://httpd.apache.org/docs/2.4/mod/mod_rewrite.html: a ``[R=…]`` outside
+300–399 ends rewriting with that status, and rules in ``<Location>`` are unsupported) and were
+observed with Apache 2.4 (Debian's package): ``<If>`` in a ``<Location>`` or ``.htaccess`` is
+decided before the ``SetEnvIf`` lines there run; an ap_expr regex holds at most 8 KB. This
+module holds the target's data; the directives are :mod:`corsc.backends.apache_rules`'s.
+"""
+
+from __future__ import annotations
+
+from corsc import capabilities
+from corsc import diagnostics as d
+from corsc.backends import EmitOptions, Option, OutputFile
+from corsc.backends.apache_rules import HTACCESS, LOCATION, PLACEMENTS, VIRTUALHOST, directives
+from corsc.capabilities import Capability, Feature, Support
+from corsc.diagnostics import Diagnostic
+from corsc.ir import PolicySet
+from corsc.plan import Plan
+from corsc.provenance import provenance
+
+TARGET = "apache"
+
+AFTER_AUTHENTICATION = d.kind(
+    "CORS650",
+    "apache-preflight-after-auth",
+    d.Severity.INFO,
+    "in a <Location> or .htaccess, Apache authenticates a preflight before corsc answers it",
+)
+
+_UNSUPPORTED = (
+    "not written by this target yet: include one file per policy in the <Location> of its "
+    "paths, or compile for nginx or haproxy"
+)
+
+CAPABILITIES = capabilities.table(
+    [
+        Capability(Feature.EXACT_ORIGIN, Support.YES, "`SetEnvIf Origin`, an anchored PCRE"),
+        Capability(Feature.SUBDOMAIN_ORIGIN, Support.YES, "`SetEnvIf Origin`, an anchored PCRE"),
+        Capability(Feature.PORT_ORIGIN, Support.YES, "`SetEnvIf Origin`, an anchored PCRE"),
+        Capability(
+            Feature.REGEX_ORIGIN,
+            Support.YES,
+            "PCRE from corsc's origins module; an Origin longer than 267 characters is refused",
+        ),
+        Capability(Feature.NULL_ORIGIN, Support.YES, "`SetEnvIf Origin ^(?:null)\\z`"),
+        Capability(Feature.ANY_ORIGIN, Support.YES, "a fixed `*` in static mode, else reflected"),
+        Capability(
+            Feature.SEVERAL_ORIGINS,
+            Support.YES,
+            "one anchored union per run of entries with one grant, the most specific last so "
+            "that it wins; `Vary: Origin`",
+        ),
+        Capability(
+            Feature.DENY,
+            Support.YES,
+            "`SetEnvIf Origin … !var` after every allow entry, with each pattern's "
+            "trailing-dot twin",
+        ),
+        Capability(Feature.ORIGIN_BLOCKS, Support.YES, "a grant of their own, matched last"),
+        Capability(
+            Feature.UNLISTED_REJECT,
+            Support.YES,
+            "`RewriteRule ^ - [R=403,L]` (`Redirect 403` in a <Location> or .htaccess)",
+        ),
+        Capability(
+            Feature.METHODS_ANY,
+            Support.YES,
+            "Access-Control-Request-Method reflected once it is checked to be a token",
+        ),
+        Capability(
+            Feature.HEADERS_ANY,
+            Support.YES,
+            "Access-Control-Request-Headers reflected once every item is checked to be a "
+            "token, re-joined with `, ` by `Header edit*`",
+        ),
+        Capability(Feature.EXPOSE_ANY, Support.YES, "Expose-Headers `*`"),
+        Capability(Feature.CREDENTIALS, Support.YES, "Allow-Credentials `true`"),
+        Capability(Feature.MAX_AGE, Support.YES, "Max-Age on the accepted preflights"),
+        Capability(
+            Feature.PRIVATE_NETWORK,
+            Support.YES,
+            "Access-Control-Request-Private-Network compared with `true`",
+        ),
+        Capability(
+            Feature.PREFLIGHT_STATUS,
+            Support.DEVIATION,
+            "`preflight-status 200` is answered with a one-space body (text/html), since "
+            "Apache answers a status set by a rule with its ErrorDocument, which cannot be "
+            "empty; 204 has no body. Browsers ignore the body of a preflight",
+        ),
+        Capability(Feature.PATHS, Support.NO, _UNSUPPORTED),
+        Capability(Feature.SEVERAL_POLICIES, Support.NO, _UNSUPPORTED),
+    ]
+)
+
+DEVIATIONS = (
+    "an empty Origin or Access-Control-Request-Method header is taken as absent: Apache's "
+    "expressions read a header that is not sent as empty (browsers never send either empty)",
+    "an error Apache answers before the directives apply (a malformed request line or header "
+    "field) has no CORS headers",
+)
+
+OPTIONS = (
+    Option(
+        "placement",
+        "where the file goes: virtualhost (Include it inside a <VirtualHost>), location "
+        "(inside a <Location>) or htaccess (a directory's .htaccess, AllowOverride FileInfo)",
+        VIRTUALHOST,
+        PLACEMENTS,
+    ),
+)
+
+_ABOUT = {
+    VIRTUALHOST: [
+        "Include it inside the <VirtualHost> that serves the policy, before your own",
+        "RewriteRules: it answers preflights before authentication.",
+    ],
+    LOCATION: [
+        "Include it inside the <Location> (or <Directory>) that serves the policy.",
+    ],
+    HTACCESS: [
+        "Use it as the .htaccess of the directory that serves the policy (AllowOverride",
+        "FileInfo).",
+    ],
+}
+
+
+class ApacheBackend:
+    """The ``apache`` target (:class:`corsc.backends.Backend`)."""
+
+    names = (TARGET,)
+    platform = "apache"
+    docs = "apache.md"
+    runs_on = "Apache httpd 2.4"
+    verified = "`apache2 -t` on every golden; a real Apache on 127.0.0.1"
+    summary = "mod_headers, mod_setenvif and mod_rewrite directives for a VirtualHost, Location or .htaccess"
+    capabilities = CAPABILITIES
+    deviations = DEVIATIONS
+    serves = True
+    options = OPTIONS
+
+    def check(self, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:
+        placement = options.get("placement", VIRTUALHOST)
+        if placement == VIRTUALHOST or not policy_set.policies:
+            return []
+        where = "<Location>" if placement == LOCATION else ".htaccess"
+        return [
+            AFTER_AUTHENTICATION.at(
+                policy.span,
+                f"in a {where}, Apache runs authentication and authorization before these "
+                f'directives answer a preflight: if policy "{policy.name}" governs a '
+                "protected path, its preflights (which carry no credentials) get 401 or 403",
+                "use -O placement=virtualhost (preflights are answered before authentication), "
+                "or exempt OPTIONS from the path's Require",
+            )
+            for policy in policy_set.policies
+        ]
+
+    def emit(self, policy_set: PolicySet, options: EmitOptions) -> list[OutputFile]:
+        placement = options.get("placement", VIRTUALHOST)
+        plan = Plan.of(policy_set)
+        files = []
+        for policy in plan.policies:
+            stamp = provenance(options.version, options.source_name, TARGET, policy.policy)
+            about = [
+                f'CORS for policy "{policy.name}" (placement: {placement}).',
+                *_ABOUT[placement],
+                "Needs mod_headers, mod_setenvif, mod_rewrite (a2enmod headers setenvif rewrite).",
+            ]
+            lines = [f"# {stamp}", *(f"# {line}" for line in about), ""]
+            lines += directives(policy, placement)
+            name = ".htaccess" if placement == HTACCESS else f"corsc-{policy.name}.conf"
+            where = {
+                VIRTUALHOST: "Include it inside the <VirtualHost>",
+                LOCATION: "Include it inside the <Location>",
+                HTACCESS: "the directory's .htaccess",
+            }[placement]
+            files.append(OutputFile(name, "\n".join(lines) + "\n", where))
+        return files
+
+
+BACKEND = ApacheBackend()

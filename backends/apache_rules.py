@@ -1,0 +1,427 @@
+"""The directives of the ``apache`` target: one policy's mod_setenvif, mod_rewrite (or
+``<If>``) and mod_headers lines, in the syntax of Apache httpd 2.4's configuration files.
+
+The decision is the evaluator's (README: What a policy means), kept in request environment
+variables named after the policy (``corsc_<policy>_*``):
+
+- ``g``: the number of the grant of the most specific entry admitting the Origin, unset when
+  it is not allowed. ``SetEnvIf Origin`` lines test the policy's *tiers* — entries consecutive
+  in the evaluator's order that give the same grant, as one anchored PCRE union from
+  :mod:`corsc.origin_regex` — least specific first, so the last one that matches wins; then
+  every ``deny`` pattern (and its trailing-dot twin) and an Origin longer than any browser
+  sends unset it.
+- ``p``: set on every preflight (``OPTIONS`` with an Origin and an
+  Access-Control-Request-Method): ``0`` when refused, the grant's number when accepted.
+- ``u``: an actual request from an origin that is not allowed (``unlisted reject`` only).
+
+Accepted preflights are answered ``preflight-status`` with no body (204) and refusals 403: in
+a ``<VirtualHost>`` by ``RewriteRule ^ - [R=…,L]`` (mod_rewrite at URL translation, before
+authentication); in a ``<Location>`` or ``.htaccess`` by ``Redirect`` inside ``<If>`` — there
+mod_rewrite is unsupported (``<Location>``) or needs ``Options FollowSymLinks``
+(``.htaccess``), and ``<If>`` is decided before mod_setenvif runs, so its expressions read the
+request headers themselves. Every header is set by ``Header always``, which applies to every
+response, errors included (https://httpd.apache.org/docs/2.4/mod/mod_headers.html#header).
+
+Every value written is one of: an anchored regex rendered by corsc (no whitespace, quote,
+``#``, ``$``, ``<`` or ``>``: those are ``\\xHH``), an RFC 9110 token (methods, header names:
+no quote, backslash or whitespace), or fixed text. :func:`quoted` refuses anything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from corsc import http, origin_regex, origins
+from corsc.ir import OriginPattern
+from corsc.plan import GrantPlan, PolicyPlan
+
+#: Where the directives go (``-O placement=``).
+VIRTUALHOST, LOCATION, HTACCESS = "virtualhost", "location", "htaccess"
+PLACEMENTS = (VIRTUALHOST, LOCATION, HTACCESS)
+
+#: ap_expr's regex literals are read into a buffer of this many bytes ("Regexp too long").
+MAX_EXPR_REGEX = 8000
+#: An Origin this long is refused before any pattern: longer than any browser sends.
+TOO_LONG = rf"^[\s\S]{{{origins.MAX_ORIGIN_LENGTH + 1}}}"
+#: A request header list that names something: an item with a character other than blanks.
+ASKED = r"[^ \x09,]"
+_TOKEN_CHAR = r"[!\x23\x24\x25&\x27*+.^_\x60|~0-9A-Za-z-]"
+_WS = r"[ \x09]"
+METHOD_TOKEN = rf"^{_TOKEN_CHAR}+\z"
+
+
+class Unwritable(ValueError):
+    """A value that cannot be written into Apache's configuration (a bug: the backend's
+    check refuses such policies first)."""
+
+
+def quoted(value: str) -> str:
+    """``value`` as one double-quoted configuration argument that Apache reads back as
+    written: nothing that ends the argument or the line, starts a ``${…}`` define or is a
+    control character."""
+    if (
+        '"' in value
+        or "\\" + '"' in value
+        or value.endswith("\\")
+        or "${" in value
+        or any(not " " <= char <= "~" for char in value)
+    ):
+        raise Unwritable(f"no Apache argument for {value!r}")
+    return f'"{value}"'
+
+
+def fixed(value: str) -> str:
+    """A header value mod_headers sends as written (``%`` is its format character)."""
+    return quoted(value.replace("%", "%%"))
+
+
+def token_regex(token: str) -> str:
+    """An RFC 9110 token as PCRE text: every character but a letter or digit as ``\\xHH``."""
+    return "".join(c if c.isascii() and c.isalnum() else f"\\x{ord(c):02x}" for c in token)
+
+
+def headers_regex(granted: Sequence[str] | None) -> str:
+    """A caseless PCRE for an Access-Control-Request-Headers value (``""`` when none is sent)
+    whose every item is granted, items split at commas, blanks and empty items ignored, as the
+    evaluator reads them; ``None`` (``headers *``) grants every token."""
+    if granted is None:
+        name = f"{_TOKEN_CHAR}+"
+    elif granted:
+        name = "(?:" + "|".join(token_regex(header.lower()) for header in granted) + ")"
+    else:
+        name = ""
+    item = f"{_WS}*" + (f"(?:{name}{_WS}*)?" if name else "")
+    return f"(?i)^{item}(?:,{item})*\\z"
+
+
+def methods_regex(grant: GrantPlan) -> str:
+    if grant.preflight_methods is None:
+        return METHOD_TOKEN
+    return "^(?:" + "|".join(token_regex(m) for m in grant.preflight_methods) + ")\\z"
+
+
+def matches(header: str, regex: str) -> str:
+    """An ap_expr test of a request header against a rendered regex (``#`` never occurs in
+    one), split into alternatives of at most :data:`MAX_EXPR_REGEX` bytes."""
+    return "(" + " || ".join(f"req_novary('{header}') =~ m#{part}#" for part in chunks(regex)) + ")"
+
+
+def chunks(regex: str) -> list[str]:
+    """A regex rendered as ``^(?:a|b|…)\\z`` cut at its top-level ``|`` into anchored regexes
+    of at most :data:`MAX_EXPR_REGEX` bytes whose union is the same language."""
+    if len(regex) <= MAX_EXPR_REGEX:
+        return [regex]
+    opening, closing = "^(?:", ")\\z"
+    assert regex.startswith(opening) and regex.endswith(closing), regex
+    body = regex[len(opening) : -len(closing)]
+    parts, depth, start, index = [], 0, 0, 0
+    while index < len(body):
+        char = body[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "[":
+            index = _class_end(body, index)
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(body[start:index])
+            start = index + 1
+        index += 1
+    parts.append(body[start:])
+    found: list[str] = []
+    current: list[str] = []
+    for part in parts:
+        if current and len(opening + "|".join([*current, part]) + closing) > MAX_EXPR_REGEX:
+            found.append(opening + "|".join(current) + closing)
+            current = []
+        current.append(part)
+    found.append(opening + "|".join(current) + closing)
+    return found
+
+
+def _class_end(body: str, index: int) -> int:
+    """The index after the class opening at ``index`` (corsc escapes `]` and `\\` in one)."""
+    index += 1
+    while body[index] != "]":
+        index += 2 if body[index] == "\\" else 1
+    return index + 1
+
+
+def tiers(plan: PolicyPlan) -> list[tuple[int, tuple[OriginPattern, ...]]]:
+    """The policy's reachable entries grouped into runs that give one grant, in the
+    evaluator's order (the most specific first)."""
+    runs: list[tuple[int, list[OriginPattern]]] = []
+    for entry in plan.reachable:
+        if runs and runs[-1][0] == entry.grant.number:
+            runs[-1][1].append(entry.pattern)
+        else:
+            runs.append((entry.grant.number, [entry.pattern]))
+    return [(number, tuple(patterns)) for number, patterns in runs]
+
+
+def deny_regexes(plan: PolicyPlan) -> list[str]:
+    """Each deny pattern's anchored PCRE and its trailing-dot twin."""
+    found = []
+    for pattern in plan.policy.denies:
+        found.append(origin_regex.render_pattern(pattern, "pcre"))
+        twin = origin_regex.render_dotted(pattern, "pcre")
+        if twin is not None:
+            found.append(twin)
+    return found
+
+
+class Writer:
+    """The lines of one policy for one placement."""
+
+    def __init__(self, plan: PolicyPlan, placement: str) -> None:
+        self.plan = plan
+        self.placement = placement
+        self.lines: list[str] = []
+        self.prefix = f"corsc_{plan.name}_"
+
+    def var(self, name: str) -> str:
+        return self.prefix + name
+
+    def env(self, name: str) -> str:
+        return f"reqenv('{self.var(name)}')"
+
+    def comment(self, text: str) -> None:
+        if any(not " " <= char <= "~" for char in text if char.isascii()) or "\n" in text:
+            raise Unwritable(f"no comment for {text!r}")
+        self.lines.append(f"# {text}")
+
+    def write(self) -> list[str]:
+        self.decide()
+        self.answer()
+        self.headers()
+        return self.lines
+
+    # ---- the decision ----------------------------------------------------------------------
+
+    def decide(self) -> None:
+        g, p = self.var("g"), self.var("p")
+        self.comment(f"{g}: the grant of the most specific entry admitting the Origin (the")
+        self.comment("entries least specific first: the last match wins); unset: not allowed.")
+        for number, patterns in reversed(tiers(self.plan)):
+            regex = origin_regex.render_union(patterns, "pcre")
+            self.lines.append(f"SetEnvIf Origin {quoted(regex)} {g}={number}")
+        denies = deny_regexes(self.plan)
+        self.comment(
+            "Denied, as sent or with the host's trailing dot; longer than any browser sends."
+            if denies
+            else "An Origin longer than any browser sends is not allowed."
+        )
+        for regex in denies:
+            self.lines.append(f"SetEnvIf Origin {quoted(regex)} !{g}")
+        self.lines.append(f"SetEnvIf Origin {quoted(TOO_LONG)} !{g}")
+        self.comment(f"{p}: a preflight, 0 when refused, else the number of its grant.")
+        self.lines.append(f"SetEnvIfExpr {quoted(PREFLIGHT)} {p}=0")
+        for grant in self.plan.grants:
+            condition = " && ".join(
+                [
+                    f"{self.env('p')} == '0'",
+                    f"{self.env('g')} == '{grant.number}'",
+                    f"req_novary('{http.REQUEST_METHOD}') =~ m#{methods_regex(grant)}#",
+                    f"req_novary('{http.REQUEST_HEADERS}') =~ m#{headers_regex(grant.headers)}#",
+                ]
+            )
+            self.lines.append(f"SetEnvIfExpr {quoted(condition)} {p}={grant.number}")
+
+    # ---- the answers -----------------------------------------------------------------------
+
+    def answer(self) -> None:
+        status = self.plan.preflight_status
+        if self.placement == VIRTUALHOST:
+            self.answer_by_rewrite(status)
+        else:
+            self.answer_by_if(status)
+        if status == 200:
+            self.comment("An answer of 200 by the rules above has a one-space body, not a page.")
+            self.lines.append('ErrorDocument 200 " "')
+
+    def answer_by_rewrite(self, status: int) -> None:
+        self.comment(f"Accepted preflights are answered {status}, refused ones 403.")
+        self.lines += [
+            "RewriteEngine On",
+            f"RewriteCond %{{ENV:{self.var('p')}}} ^[1-9]",
+            f"RewriteRule ^ - [R={status},L]",
+        ]
+        refused = [f"RewriteCond %{{ENV:{self.var('p')}}} =0"]
+        if self.plan.reject:
+            self.comment("unlisted reject: an actual request from an origin not allowed, 403.")
+            unlisted = " && ".join(
+                [
+                    f"-n req_novary('{http.ORIGIN}')",
+                    f"-z {self.env('g')}",
+                    f"-z {self.env('p')}",
+                ]
+            )
+            self.lines.append(f"SetEnvIfExpr {quoted(unlisted)} {self.var('u')}=1")
+            refused = [refused[0] + " [OR]", f"RewriteCond %{{ENV:{self.var('u')}}} =1"]
+        self.lines += [*refused, "RewriteRule ^ - [R=403,L]"]
+
+    def answer_by_if(self, status: int) -> None:
+        """``<If>`` runs before mod_setenvif in these contexts, so it decides from the request
+        headers: the same tiers, denies and grants as expressions."""
+        self.comment(f"Accepted preflights are answered {status}, refused ones 403 (these")
+        self.comment("expressions are decided before SetEnvIf runs, from the request itself).")
+        ordered = tiers(self.plan)
+        denies = deny_regexes(self.plan)
+        allowed = [f"req_novary('{http.ORIGIN}') !~ m#{TOO_LONG}#"]
+        allowed += [f"!{matches(http.ORIGIN, regex)}" for regex in denies]
+        tier_tests = [matches(http.ORIGIN, origin_regex.render_union(p, "pcre")) for _, p in ordered]
+        accepted = []
+        for grant in self.plan.grants:
+            chosen = [
+                " && ".join([*(f"!{test}" for test in tier_tests[:index]), tier_tests[index]])
+                for index, (number, _) in enumerate(ordered)
+                if number == grant.number
+            ]
+            accepted.append(
+                " && ".join(
+                    [
+                        "(" + " || ".join(f"({c})" for c in chosen) + ")",
+                        f"req_novary('{http.REQUEST_METHOD}') =~ m#{methods_regex(grant)}#",
+                        f"req_novary('{http.REQUEST_HEADERS}') =~ m#{headers_regex(grant.headers)}#",
+                    ]
+                )
+            )
+        condition = " && ".join(
+            [PREFLIGHT, *allowed, "(" + " || ".join(f"({a})" for a in accepted) + ")"]
+        )
+        self.lines += [f"<If {quoted(condition)}>", f"    Redirect {status}", "</If>"]
+        refused = PREFLIGHT
+        if self.plan.reject:
+            anyone = "(" + " || ".join(tier_tests) + ")"
+            refused = (
+                f"({PREFLIGHT}) || (-n req_novary('{http.ORIGIN}') && "
+                f"!({' && '.join([*allowed, anyone])}))"
+            )
+        self.lines += [f"<ElseIf {quoted(refused)}>", "    Redirect 403", "</ElseIf>"]
+
+    # ---- the headers -----------------------------------------------------------------------
+
+    def header(self, action: str, name: str, value: str, condition: str = "") -> None:
+        when = f" {quoted('expr=' + condition)}" if condition else ""
+        self.lines.append(f"Header always {action} {name} {value}{when}")
+
+    def in_grants(self, name: str, grants: Sequence[int]) -> str:
+        return f"{self.env(name)} -in {{{', '.join(repr(str(n)) for n in grants)}}}"
+
+    def headers(self) -> None:
+        plan = self.plan
+        grants = plan.grants
+        self.comment("The CORS headers, on every response (errors too), in the evaluator's order.")
+        not_refused = f"{self.env('p')} != '0'"
+        if plan.static:
+            for name, value in plan.static_preflight:
+                self.header("set", name, fixed(value))
+        else:
+            self.header(
+                "set",
+                http.ALLOW_ORIGIN,
+                quoted(f"expr=%{{req_novary:{http.ORIGIN}}}"),
+                f"-n {self.env('g')} && {not_refused}",
+            )
+            credentialed = [g.number for g in grants if g.credentials]
+            if credentialed:
+                self.header(
+                    "set",
+                    http.ALLOW_CREDENTIALS,
+                    '"true"',
+                    f"{self.in_grants('g', credentialed)} && {not_refused}",
+                )
+
+        def by_value(
+            name: str, values: Sequence[tuple[int, str | None]], extra: str = ""
+        ) -> None:
+            groups: dict[str, list[int]] = {}
+            for number, value in values:
+                if value is not None:
+                    groups.setdefault(value, []).append(number)
+            for value, chosen in groups.items():
+                self.header("set", name, value, self.in_grants("p", chosen) + extra)
+
+        reflect_method = quoted(f"expr=%{{req_novary:{http.REQUEST_METHOD}}}")
+        reflect_headers = quoted(f"expr=%{{req_novary:{http.REQUEST_HEADERS}}}")
+        by_value(
+            http.ALLOW_METHODS,
+            [(g.number, reflect_method if g.methods is None else fixed(g.allow_methods)) for g in grants],
+        )
+        asked = f" && req_novary('{http.REQUEST_HEADERS}') =~ m#{ASKED}#"
+        by_value(
+            http.ALLOW_HEADERS,
+            [
+                (g.number, reflect_headers if g.headers is None else fixed(g.allow_headers))
+                for g in grants
+                if g.headers != ()
+            ],
+            asked,
+        )
+        reflected = [g.number for g in grants if g.headers is None]
+        if reflected:
+            # The reflected list as the evaluator writes it: items trimmed, empty ones
+            # dropped, joined by ", ".
+            when = self.in_grants("p", reflected)
+            for regex, replacement in (
+                (f"{_WS}*,{_WS}*", ","),
+                (",+", ","),
+                (r"^,|,\z", ""),
+                (",", ", "),
+            ):
+                self.lines.append(
+                    f"Header always edit* {http.ALLOW_HEADERS} {quoted(regex)} "
+                    f"{quoted(replacement)} {quoted('expr=' + when)}"
+                )
+        by_value(
+            http.MAX_AGE,
+            [(g.number, None if g.max_age is None else fixed(g.max_age)) for g in grants],
+        )
+        private = f" && req_novary('{http.REQUEST_PRIVATE_NETWORK}') == 'true'"
+        by_value(
+            http.ALLOW_PRIVATE_NETWORK,
+            [(g.number, '"true"') for g in grants if g.private_network],
+            private,
+        )
+        actual = f"-z {self.env('p')}"
+        if plan.static:
+            expose = dict(plan.static_actual).get(http.EXPOSE_HEADERS)
+            if expose is not None:
+                self.header("set", http.EXPOSE_HEADERS, fixed(expose), actual)
+        else:
+            exposed: dict[str, list[int]] = {}
+            for g in grants:
+                if g.expose is not None:
+                    exposed.setdefault(g.expose, []).append(g.number)
+            for value, chosen in exposed.items():
+                self.header(
+                    "set",
+                    http.EXPOSE_HEADERS,
+                    fixed(value),
+                    f"{self.in_grants('g', chosen)} && {actual}",
+                )
+        if plan.vary:
+            self.header("merge", http.VARY, fixed(", ".join(plan.vary)))
+        for member, chosen in (
+            (http.REQUEST_METHOD, [g.number for g in grants if g.methods is None]),
+            (http.REQUEST_HEADERS, [g.number for g in grants if g.headers is None]),
+        ):
+            if chosen:
+                self.header("merge", http.VARY, fixed(member), self.in_grants("p", chosen))
+
+
+#: A preflight: OPTIONS with an Origin and an Access-Control-Request-Method.
+PREFLIGHT = (
+    f"%{{REQUEST_METHOD}} == 'OPTIONS' && -n req_novary('{http.ORIGIN}') && "
+    f"-n req_novary('{http.REQUEST_METHOD}')"
+)
+
+
+def directives(plan: PolicyPlan, placement: str) -> list[str]:
+    """The lines of one policy for ``placement``."""
+    return Writer(plan, placement).write()
+
