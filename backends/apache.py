@@ -18,7 +18,14 @@ from __future__ import annotations
 from corsc import capabilities
 from corsc import diagnostics as d
 from corsc.backends import EmitOptions, Option, OutputFile
-from corsc.backends.apache_rules import HTACCESS, LOCATION, PLACEMENTS, VIRTUALHOST, directives
+from corsc.backends.apache_rules import (
+    HTACCESS,
+    LOCATION,
+    PLACEMENTS,
+    VIRTUALHOST,
+    directives,
+    virtual_host,
+)
 from corsc.capabilities import Capability, Feature, Support
 from corsc.diagnostics import Diagnostic
 from corsc.ir import PolicySet
@@ -34,9 +41,12 @@ AFTER_AUTHENTICATION = d.kind(
     "in a <Location> or .htaccess, Apache authenticates a preflight before corsc answers it",
 )
 
-_UNSUPPORTED = (
-    "not written by this target yet: include one file per policy in the <Location> of its "
-    "paths, or compile for nginx or haproxy"
+PATHS_IN_PLACE = d.kind(
+    "CORS651",
+    "apache-paths-in-place",
+    d.Severity.ERROR,
+    "`paths` or several policies with -O placement=location or htaccess, where the "
+    "placement's own path chooses",
 )
 
 CAPABILITIES = capabilities.table(
@@ -95,8 +105,20 @@ CAPABILITIES = capabilities.table(
             "Apache answers a status set by a rule with its ErrorDocument, which cannot be "
             "empty; 204 has no body. Browsers ignore the body of a preflight",
         ),
-        Capability(Feature.PATHS, Support.NO, _UNSUPPORTED),
-        Capability(Feature.SEVERAL_POLICIES, Support.NO, _UNSUPPORTED),
+        Capability(
+            Feature.PATHS,
+            Support.DEVIATION,
+            "the policy is chosen (in a <VirtualHost> only: CORS651) by `RewriteRule` on the "
+            "path as Apache routes it, every escape decoded, dot segments removed and "
+            "slashes merged: a path whose forms choose different policies gets the policy of "
+            "that form, not 400, and one with an encoded slash is answered 404 by Apache "
+            "(AllowEncodedSlashes Off) with no CORS headers",
+        ),
+        Capability(
+            Feature.SEVERAL_POLICIES,
+            Support.YES,
+            "one file for the <VirtualHost>; the path chooses the policy (CORS651 elsewhere)",
+        ),
     ]
 )
 
@@ -151,6 +173,22 @@ class ApacheBackend:
         if placement == VIRTUALHOST or not policy_set.policies:
             return []
         where = "<Location>" if placement == LOCATION else ".htaccess"
+        problems = []
+        several = len(policy_set.policies) > 1
+        for policy in policy_set.policies:
+            if policy.paths or several:
+                span = policy.paths[0].span if policy.paths else policy.span
+                problems.append(
+                    PATHS_IN_PLACE.at(
+                        span,
+                        f"in a {where}, the {where}'s own path chooses the policy, so a file "
+                        "for it holds one policy without `paths`",
+                        "use -O placement=virtualhost, where the path chooses the policy, or "
+                        f"compile one policy without `paths` for each {where}",
+                    )
+                )
+        if problems:
+            return problems
         return [
             AFTER_AUTHENTICATION.at(
                 policy.span,
@@ -166,24 +204,29 @@ class ApacheBackend:
     def emit(self, policy_set: PolicySet, options: EmitOptions) -> list[OutputFile]:
         placement = options.get("placement", VIRTUALHOST)
         plan = Plan.of(policy_set)
-        files = []
-        for policy in plan.policies:
-            stamp = provenance(options.version, options.source_name, TARGET, policy.policy)
-            about = [
-                f'CORS for policy "{policy.name}" (placement: {placement}).',
-                *_ABOUT[placement],
-                "Needs mod_headers, mod_setenvif, mod_rewrite (a2enmod headers setenvif rewrite).",
-            ]
-            lines = [f"# {stamp}", *(f"# {line}" for line in about), ""]
-            lines += directives(policy, placement)
-            name = ".htaccess" if placement == HTACCESS else f"corsc-{policy.name}.conf"
-            where = {
-                VIRTUALHOST: "Include it inside the <VirtualHost>",
-                LOCATION: "Include it inside the <Location>",
-                HTACCESS: "the directory's .htaccess",
-            }[placement]
-            files.append(OutputFile(name, "\n".join(lines) + "\n", where))
-        return files
+        names = ", ".join(f'"{policy.name}"' for policy in plan.policies)
+        about = [
+            f"CORS for {'policy' if len(plan.policies) == 1 else 'policies'} {names} "
+            f"(placement: {placement}).",
+            *_ABOUT[placement],
+            "Needs mod_headers, mod_setenvif, mod_rewrite (a2enmod headers setenvif rewrite).",
+        ]
+        stamp = provenance(options.version, options.source_name, TARGET, policy_set)
+        lines = [f"# {stamp}", *(f"# {line}" for line in about), ""]
+        if placement == VIRTUALHOST:
+            lines += virtual_host(plan)
+            return [OutputFile("corsc.conf", "\n".join(lines) + "\n", _WHERE[placement])]
+        (policy,) = plan.policies
+        lines += directives(policy, placement)
+        name = ".htaccess" if placement == HTACCESS else f"corsc-{policy.name}.conf"
+        return [OutputFile(name, "\n".join(lines) + "\n", _WHERE[placement])]
+
+
+_WHERE = {
+    VIRTUALHOST: "Include it inside the <VirtualHost>",
+    LOCATION: "Include it inside the <Location>",
+    HTACCESS: "the directory's .htaccess",
+}
 
 
 BACKEND = ApacheBackend()

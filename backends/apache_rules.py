@@ -31,9 +31,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from corsc import http, origin_regex, origins
+from corsc import http, origin_regex, origins, paths
 from corsc.ir import OriginPattern
-from corsc.plan import GrantPlan, PolicyPlan
+from corsc.plan import GrantPlan, Plan, PolicyPlan
 
 #: Where the directives go (``-O placement=``).
 VIRTUALHOST, LOCATION, HTACCESS = "virtualhost", "location", "htaccess"
@@ -177,11 +177,21 @@ def deny_regexes(plan: PolicyPlan) -> list[str]:
 class Writer:
     """The lines of one policy for one placement."""
 
-    def __init__(self, plan: PolicyPlan, placement: str) -> None:
+    def __init__(self, plan: PolicyPlan, placement: str, chosen: bool = False) -> None:
         self.plan = plan
         self.placement = placement
         self.lines: list[str] = []
         self.prefix = f"corsc_{plan.name}_"
+        #: Whether the path chooses the policy (``corsc_policy``, set by :func:`choose`).
+        self.chosen = chosen
+
+    def guarded(self, *tests: str) -> str:
+        """An expression: the policy governs the path, and ``tests``."""
+        chosen = [f"reqenv('{POLICY}') == '{self.plan.name}'"] if self.chosen else []
+        return " && ".join([*chosen, *tests])
+
+    def rewrite_guard(self) -> list[str]:
+        return [f"RewriteCond %{{ENV:{POLICY}}} ={self.plan.name}"] if self.chosen else []
 
     def var(self, name: str) -> str:
         return self.prefix + name
@@ -230,6 +240,12 @@ class Writer:
                 ]
             )
             self.lines.append(f"SetEnvIfExpr {quoted(condition)} {p}={grant.number}")
+        if self.plan.reject and self.placement == VIRTUALHOST:
+            self.comment(f"{self.var('u')}: unlisted reject, an actual request from an origin not allowed.")
+            unlisted = " && ".join(
+                [f"-n req_novary('{http.ORIGIN}')", f"-z {self.env('g')}", f"-z {self.env('p')}"]
+            )
+            self.lines.append(f"SetEnvIfExpr {quoted(unlisted)} {self.var('u')}=1")
 
     # ---- the answers -----------------------------------------------------------------------
 
@@ -239,29 +255,20 @@ class Writer:
             self.answer_by_rewrite(status)
         else:
             self.answer_by_if(status)
-        if status == 200:
-            self.comment("An answer of 200 by the rules above has a one-space body, not a page.")
-            self.lines.append('ErrorDocument 200 " "')
+        if status == 200 and self.placement != VIRTUALHOST:
+            self.lines += ONE_SPACE_200
 
     def answer_by_rewrite(self, status: int) -> None:
-        self.comment(f"Accepted preflights are answered {status}, refused ones 403.")
+        self.comment(f'Policy "{self.plan.name}": accepted preflights {status}, refused ones 403.')
         self.lines += [
-            "RewriteEngine On",
+            *self.rewrite_guard(),
             f"RewriteCond %{{ENV:{self.var('p')}}} ^[1-9]",
             f"RewriteRule ^ - [R={status},L]",
         ]
-        refused = [f"RewriteCond %{{ENV:{self.var('p')}}} =0"]
+        refused = [*self.rewrite_guard(), f"RewriteCond %{{ENV:{self.var('p')}}} =0"]
         if self.plan.reject:
-            self.comment("unlisted reject: an actual request from an origin not allowed, 403.")
-            unlisted = " && ".join(
-                [
-                    f"-n req_novary('{http.ORIGIN}')",
-                    f"-z {self.env('g')}",
-                    f"-z {self.env('p')}",
-                ]
-            )
-            self.lines.append(f"SetEnvIfExpr {quoted(unlisted)} {self.var('u')}=1")
-            refused = [refused[0] + " [OR]", f"RewriteCond %{{ENV:{self.var('u')}}} =1"]
+            refused[-1] += " [OR]"
+            refused.append(f"RewriteCond %{{ENV:{self.var('u')}}} =1")
         self.lines += [*refused, "RewriteRule ^ - [R=403,L]"]
 
     def answer_by_if(self, status: int) -> None:
@@ -306,6 +313,7 @@ class Writer:
     # ---- the headers -----------------------------------------------------------------------
 
     def header(self, action: str, name: str, value: str, condition: str = "") -> None:
+        condition = self.guarded(*([condition] if condition else []))
         when = f" {quoted('expr=' + condition)}" if condition else ""
         self.lines.append(f"Header always {action} {name} {value}{when}")
 
@@ -375,7 +383,7 @@ class Writer:
             ):
                 self.lines.append(
                     f"Header always edit* {http.ALLOW_HEADERS} {quoted(regex)} "
-                    f"{quoted(replacement)} {quoted('expr=' + when)}"
+                    f"{quoted(replacement)} {quoted('expr=' + self.guarded(when))}"
                 )
         by_value(
             http.MAX_AGE,
@@ -421,7 +429,79 @@ PREFLIGHT = (
 )
 
 
+#: The request's policy (its name), chosen by the path.
+POLICY = "corsc_policy"
+
+ONE_SPACE_200 = [
+    "# An answer of 200 by the rules here has a one-space body, not Apache's error page.",
+    'ErrorDocument 200 " "',
+]
+
+
 def directives(plan: PolicyPlan, placement: str) -> list[str]:
-    """The lines of one policy for ``placement``."""
+    """The lines of one policy in a ``<Location>`` or ``.htaccess``."""
     return Writer(plan, placement).write()
+
+
+def path_regex(prefix: str) -> str:
+    """A PCRE matching a decoded path on a segment boundary below ``prefix`` (decoded, no
+    trailing slash): its UTF-8 bytes, all but letters and digits as ``\\xHH``."""
+    body = "".join(
+        chr(byte) if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) in "/-_")
+        else f"\\x{byte:02x}"
+        for byte in prefix.encode("utf-8")
+    )
+    return f"^{body}(?:/|\\z)"
+
+
+def choose(plan: Plan) -> list[str]:
+    """mod_rewrite lines setting ``corsc_policy`` to the policy whose longest prefix matches
+    the path as Apache routes it (decoded, dot segments removed, slashes merged); the
+    fallback's name otherwise."""
+    numbered = [
+        (paths.decoded_path(prefix.value).rstrip("/") or "/", policy.name)
+        for policy in plan.policies
+        for prefix in policy.policy.paths
+    ]
+    fallback = next(
+        (name for prefix, name in numbered if prefix == "/"),
+        next((p.name for p in plan.policies if not p.policy.paths), None),
+    )
+    lines = [
+        f"# {POLICY}: the policy of the longest prefix of the path as Apache routes it.",
+    ]
+    unset = f"RewriteCond %{{ENV:{POLICY}}} ^$"
+    for prefix, name in sorted(numbered, key=lambda item: -len(item[0].encode())):
+        if prefix == "/":
+            continue
+        lines += [unset, f"RewriteRule {quoted(path_regex(prefix))} - [E={POLICY}:{name}]"]
+    if fallback is not None:
+        lines += [unset, f"RewriteRule ^ - [E={POLICY}:{fallback}]"]
+    return lines
+
+
+def virtual_host(plan: Plan) -> list[str]:
+    """Every policy's lines for a ``<VirtualHost>``: the decisions, the choice of policy by
+    path (when some policy has ``paths``), the answers, the headers."""
+    chosen = any(policy.policy.paths for policy in plan.policies)
+    writers = [Writer(policy, VIRTUALHOST, chosen) for policy in plan.policies]
+    lines: list[str] = []
+    for writer in writers:
+        writer.lines.append(f'# Policy "{writer.plan.name}".')
+        writer.decide()
+        lines += writer.lines
+    lines += ["", "RewriteEngine On"]
+    if chosen:
+        lines += choose(plan)
+    for writer in writers:
+        writer.lines = []
+        writer.answer()
+        lines += writer.lines
+    if any(policy.preflight_status == 200 for policy in plan.policies):
+        lines += ONE_SPACE_200
+    for writer in writers:
+        writer.lines = [""]
+        writer.headers()
+        lines += writer.lines
+    return lines
 

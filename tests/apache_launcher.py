@@ -199,5 +199,5 @@ class Upstream:
         self.server.server_close()
 
     def proxy(self) -> str:
-        """The directives that send a virtual host's requests to it, the path as sent."""
-        return f"    ProxyPass / http://127.0.0.1:{self.port}/ nocanon\n"
+        """The directives that send a virtual host's requests to it, the path as Apache routes it (no ``nocanon``)."""
+        return f"    ProxyPass / http://127.0.0.1:{self.port}/\n"
