@@ -39,7 +39,8 @@ from corsc.plan import GrantPlan, Plan, PolicyPlan
 VIRTUALHOST, LOCATION, HTACCESS = "virtualhost", "location", "htaccess"
 PLACEMENTS = (VIRTUALHOST, LOCATION, HTACCESS)
 
-#: ap_expr's regex literals are read into a buffer of this many bytes ("Regexp too long").
+#: ap_expr's regex literals are read into a buffer of 8 KB ("Regexp too long"), and PCRE
+#: refuses to compile a regex past its size limit: unions are cut into pieces this long.
 MAX_EXPR_REGEX = 8000
 #: An Origin this long is refused before any pattern: longer than any browser sends.
 TOO_LONG = rf"^[\s\S]{{{origins.MAX_ORIGIN_LENGTH + 1}}}"
@@ -217,8 +218,9 @@ class Writer:
         self.comment(f"{g}: the grant of the most specific entry admitting the Origin (the")
         self.comment("entries least specific first: the last match wins); unset: not allowed.")
         for number, patterns in reversed(tiers(self.plan)):
-            regex = origin_regex.render_union(patterns, "pcre")
-            self.lines.append(f"SetEnvIf Origin {quoted(regex)} {g}={number}")
+            # Cut into pieces: PCRE refuses to compile a regex past its size limit.
+            for regex in chunks(origin_regex.render_union(patterns, "pcre")):
+                self.lines.append(f"SetEnvIf Origin {quoted(regex)} {g}={number}")
         denies = deny_regexes(self.plan)
         self.comment(
             "Denied, as sent or with the host's trailing dot; longer than any browser sends."
@@ -228,6 +230,8 @@ class Writer:
         for regex in denies:
             self.lines.append(f"SetEnvIf Origin {quoted(regex)} !{g}")
         self.lines.append(f"SetEnvIf Origin {quoted(TOO_LONG)} !{g}")
+        if self.placement != VIRTUALHOST:
+            return  # preflights are decided in their <If>
         self.comment(f"{p}: a preflight, 0 when refused, else the number of its grant.")
         self.lines.append(f"SetEnvIfExpr {quoted(PREFLIGHT)} {p}=0")
         for grant in self.plan.grants:
@@ -281,26 +285,33 @@ class Writer:
         allowed = [f"req_novary('{http.ORIGIN}') !~ m#{TOO_LONG}#"]
         allowed += [f"!{matches(http.ORIGIN, regex)}" for regex in denies]
         tier_tests = [matches(http.ORIGIN, origin_regex.render_union(p, "pcre")) for _, p in ordered]
-        accepted = []
+        keyword = "If"
         for grant in self.plan.grants:
             chosen = [
                 " && ".join([*(f"!{test}" for test in tier_tests[:index]), tier_tests[index]])
                 for index, (number, _) in enumerate(ordered)
                 if number == grant.number
             ]
-            accepted.append(
-                " && ".join(
-                    [
-                        "(" + " || ".join(f"({c})" for c in chosen) + ")",
-                        f"req_novary('{http.REQUEST_METHOD}') =~ m#{methods_regex(grant)}#",
-                        f"req_novary('{http.REQUEST_HEADERS}') =~ m#{headers_regex(grant.headers)}#",
-                    ]
-                )
+            condition = " && ".join(
+                [
+                    PREFLIGHT,
+                    *allowed,
+                    "(" + " || ".join(f"({c})" for c in chosen) + ")",
+                    f"req_novary('{http.REQUEST_METHOD}') =~ m#{methods_regex(grant)}#",
+                    f"req_novary('{http.REQUEST_HEADERS}') =~ m#{headers_regex(grant.headers)}#",
+                ]
             )
-        condition = " && ".join(
-            [PREFLIGHT, *allowed, "(" + " || ".join(f"({a})" for a in accepted) + ")"]
-        )
-        self.lines += [f"<If {quoted(condition)}>", f"    Redirect {status}", "</If>"]
+            self.lines.append(f"<{keyword} {quoted(condition)}>")
+            self.indent = "    "
+            if not self.plan.static:
+                self.header("set", http.ALLOW_ORIGIN, REFLECTED_ORIGIN)
+                if grant.credentials:
+                    self.header("set", http.ALLOW_CREDENTIALS, '"true"')
+            self.preflight_headers([grant], by_state=False)
+            self.preflight_vary([grant], by_state=False)
+            self.indent = ""
+            self.lines += [f"    Redirect {status}", f"</{keyword}>"]
+            keyword = "ElseIf"
         refused = PREFLIGHT
         if self.plan.reject:
             anyone = "(" + " || ".join(tier_tests) + ")"
@@ -312,19 +323,34 @@ class Writer:
 
     # ---- the headers -----------------------------------------------------------------------
 
-    def header(self, action: str, name: str, value: str, condition: str = "") -> None:
-        condition = self.guarded(*([condition] if condition else []))
+    def header(self, action: str, name: str, value: str, *tests: str) -> None:
+        condition = self.guarded(*(test for test in tests if test))
         when = f" {quoted('expr=' + condition)}" if condition else ""
-        self.lines.append(f"Header always {action} {name} {value}{when}")
+        self.lines.append(f"{self.indent}Header always {action} {name} {value}{when}")
 
     def in_grants(self, name: str, grants: Sequence[int]) -> str:
         return f"{self.env(name)} -in {{{', '.join(repr(str(n)) for n in grants)}}}"
 
+    indent = ""
+
     def headers(self) -> None:
+        """Every CORS header. In a ``<VirtualHost>`` each is conditioned on the state
+        variables; in a ``<Location>`` or ``.htaccess`` these are the headers of actual
+        requests only (a preflight's are inside its ``<If>``, :meth:`preflight_headers`)."""
         plan = self.plan
         grants = plan.grants
+        per_dir = self.placement != VIRTUALHOST
         self.comment("The CORS headers, on every response (errors too), in the evaluator's order.")
-        not_refused = f"{self.env('p')} != '0'"
+        # Not a refused preflight: in the virtual host, by the state; elsewhere, not a
+        # preflight at all (their headers are set in their <If>).
+        not_refused = f"!({PREFLIGHT})" if per_dir else f"{self.env('p')} != '0'"
+        actual = f"!({PREFLIGHT})" if per_dir else f"-z {self.env('p')}"
+        # The server's own CORS headers (in the table `Header always` does not touch) go:
+        # under a policy, corsc's are the only ones.
+        condition = self.guarded()
+        for name in http.RESPONSE_HEADERS:
+            when = f" {quoted('expr=' + condition)}" if condition else ""
+            self.lines.append(f"Header unset {name}{when}")
         if plan.static:
             for name, value in plan.static_preflight:
                 self.header("set", name, fixed(value))
@@ -332,7 +358,7 @@ class Writer:
             self.header(
                 "set",
                 http.ALLOW_ORIGIN,
-                quoted(f"expr=%{{req_novary:{http.ORIGIN}}}"),
+                REFLECTED_ORIGIN,
                 f"-n {self.env('g')} && {not_refused}",
             )
             credentialed = [g.number for g in grants if g.credentials]
@@ -343,59 +369,8 @@ class Writer:
                     '"true"',
                     f"{self.in_grants('g', credentialed)} && {not_refused}",
                 )
-
-        def by_value(
-            name: str, values: Sequence[tuple[int, str | None]], extra: str = ""
-        ) -> None:
-            groups: dict[str, list[int]] = {}
-            for number, value in values:
-                if value is not None:
-                    groups.setdefault(value, []).append(number)
-            for value, chosen in groups.items():
-                self.header("set", name, value, self.in_grants("p", chosen) + extra)
-
-        reflect_method = quoted(f"expr=%{{req_novary:{http.REQUEST_METHOD}}}")
-        reflect_headers = quoted(f"expr=%{{req_novary:{http.REQUEST_HEADERS}}}")
-        by_value(
-            http.ALLOW_METHODS,
-            [(g.number, reflect_method if g.methods is None else fixed(g.allow_methods)) for g in grants],
-        )
-        asked = f" && req_novary('{http.REQUEST_HEADERS}') =~ m#{ASKED}#"
-        by_value(
-            http.ALLOW_HEADERS,
-            [
-                (g.number, reflect_headers if g.headers is None else fixed(g.allow_headers))
-                for g in grants
-                if g.headers != ()
-            ],
-            asked,
-        )
-        reflected = [g.number for g in grants if g.headers is None]
-        if reflected:
-            # The reflected list as the evaluator writes it: items trimmed, empty ones
-            # dropped, joined by ", ".
-            when = self.in_grants("p", reflected)
-            for regex, replacement in (
-                (f"{_WS}*,{_WS}*", ","),
-                (",+", ","),
-                (r"^,|,\z", ""),
-                (",", ", "),
-            ):
-                self.lines.append(
-                    f"Header always edit* {http.ALLOW_HEADERS} {quoted(regex)} "
-                    f"{quoted(replacement)} {quoted('expr=' + self.guarded(when))}"
-                )
-        by_value(
-            http.MAX_AGE,
-            [(g.number, None if g.max_age is None else fixed(g.max_age)) for g in grants],
-        )
-        private = f" && req_novary('{http.REQUEST_PRIVATE_NETWORK}') == 'true'"
-        by_value(
-            http.ALLOW_PRIVATE_NETWORK,
-            [(g.number, '"true"') for g in grants if g.private_network],
-            private,
-        )
-        actual = f"-z {self.env('p')}"
+        if not per_dir:
+            self.preflight_headers(grants, by_state=True)
         if plan.static:
             expose = dict(plan.static_actual).get(http.EXPOSE_HEADERS)
             if expose is not None:
@@ -414,13 +389,83 @@ class Writer:
                 )
         if plan.vary:
             self.header("merge", http.VARY, fixed(", ".join(plan.vary)))
+        if not per_dir:
+            self.preflight_vary(grants, by_state=True)
+
+    def preflight_headers(self, grants: Sequence[GrantPlan], by_state: bool) -> None:
+        """The grant headers of accepted preflights: chosen by ``p`` (``by_state``), or of the
+        one grant whose ``<If>`` holds them."""
+
+        def state(chosen: Sequence[int]) -> str:
+            return self.in_grants("p", chosen) if by_state else ""
+
+        def by_value(name: str, values: Sequence[tuple[int, str | None]], *extra: str) -> None:
+            groups: dict[str, list[int]] = {}
+            for number, value in values:
+                if value is not None:
+                    groups.setdefault(value, []).append(number)
+            for value, chosen in groups.items():
+                self.header("set", name, value, state(chosen), *extra)
+
+        by_value(
+            http.ALLOW_METHODS,
+            [
+                (g.number, REFLECTED_METHOD if g.methods is None else fixed(g.allow_methods))
+                for g in grants
+            ],
+        )
+        asked = f"req_novary('{http.REQUEST_HEADERS}') =~ m#{ASKED}#"
+        by_value(
+            http.ALLOW_HEADERS,
+            [
+                (g.number, REFLECTED_HEADERS if g.headers is None else fixed(g.allow_headers))
+                for g in grants
+                if g.headers != ()
+            ],
+            asked,
+        )
+        reflected = [g.number for g in grants if g.headers is None]
+        if reflected:
+            # The reflected list as the evaluator writes it: items trimmed, empty ones
+            # dropped, joined by ", ".
+            condition = self.guarded(*(t for t in [state(reflected)] if t))
+            when = f" {quoted('expr=' + condition)}" if condition else ""
+            for regex, replacement in (
+                (f"{_WS}*,{_WS}*", ","),
+                (",+", ","),
+                (r"^,|,\z", ""),
+                (",", ", "),
+            ):
+                self.lines.append(
+                    f"{self.indent}Header always edit* {http.ALLOW_HEADERS} {quoted(regex)} "
+                    f"{quoted(replacement)}{when}"
+                )
+        by_value(
+            http.MAX_AGE,
+            [(g.number, None if g.max_age is None else fixed(g.max_age)) for g in grants],
+        )
+        private = f"req_novary('{http.REQUEST_PRIVATE_NETWORK}') == 'true'"
+        by_value(
+            http.ALLOW_PRIVATE_NETWORK,
+            [(g.number, '"true"') for g in grants if g.private_network],
+            private,
+        )
+
+    def preflight_vary(self, grants: Sequence[GrantPlan], by_state: bool) -> None:
+        """The Vary members a reflecting preflight adds."""
         for member, chosen in (
             (http.REQUEST_METHOD, [g.number for g in grants if g.methods is None]),
             (http.REQUEST_HEADERS, [g.number for g in grants if g.headers is None]),
         ):
             if chosen:
-                self.header("merge", http.VARY, fixed(member), self.in_grants("p", chosen))
+                state = self.in_grants("p", chosen) if by_state else ""
+                self.header("merge", http.VARY, fixed(member), state)
 
+
+#: Header values reflecting the request (mod_headers' ``expr=`` values).
+REFLECTED_ORIGIN = quoted(f"expr=%{{req_novary:{http.ORIGIN}}}")
+REFLECTED_METHOD = quoted(f"expr=%{{req_novary:{http.REQUEST_METHOD}}}")
+REFLECTED_HEADERS = quoted(f"expr=%{{req_novary:{http.REQUEST_HEADERS}}}")
 
 #: A preflight: OPTIONS with an Origin and an Access-Control-Request-Method.
 PREFLIGHT = (

@@ -1,0 +1,219 @@
+"""The apache target in a real Apache httpd 2.4 on 127.0.0.1, in each placement: look-alike
+origins get no CORS headers; error responses (the upstream's 500, Apache's own 404 and 503)
+keep them and the server's own CORS headers give way; a <Location> and a .htaccess answer as
+the evaluator does; a 1,000-origin policy answers as the evaluator does in a <VirtualHost>
+and (its unions cut for ap_expr) in a <Location>. One Apache serves every host of this module.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from corsc.evaluate import Evaluator, Request
+from tests.apache_launcher import Apache, Upstream, free_ports
+from tests.conformance_apache import Compiled, compile_or_refuse, require_apache, virtual_host
+from tests.conformance_nginx import send
+from tests.python_harness import APP_BODY, Reply, cors_part, expected_part, same_part
+from tests.test_haproxy_live import LARGE
+from tests.test_haproxy_live import LOOK_ALIKES as HAPROXY_LOOK_ALIKES
+
+POLICY = """
+policy api {
+  origins     "https://app.example.com", "http://localhost:3000", "https://*.example.org"
+  deny        "https://bad.example.org"
+  methods     GET, POST, PUT, DELETE
+  headers     Content-Type, Authorization, X-Requested-With
+  expose      X-Request-Id
+  credentials true
+  max-age     600
+}
+"""
+
+#: HAProxy's look-alike matrix (nginx's, the deny and its trailing-dot twin, suffix
+#: look-alikes, an Origin longer than any browser sends), and two repeated-Origin forms.
+LOOK_ALIKES = [*HAPROXY_LOOK_ALIKES, "https://app.example.com, https://evil.com", " "]
+ALLOWED = ["https://app.example.com", "https://a.example.org", "https://a.b.example.org"]
+PLACEMENTS = ("virtualhost", "location", "htaccess")
+
+
+def _compiled(name: str, text: str, *options: str) -> Compiled:
+    compiled = compile_or_refuse(name, text, *options)
+    assert isinstance(compiled, Compiled), compiled
+    return compiled
+
+
+@pytest.fixture(scope="module")
+def ports() -> Iterator[dict[str, int]]:
+    """Hosts ``virtualhost`` (the policy in the host, the upstream behind it: every path but
+    ``/static/`` and ``/down/``), ``location`` (the policy in ``<Location /api>``, static
+    files) and ``htaccess`` (the policy as ``www/api/.htaccess``), and ``big`` and
+    ``big-location`` for the 1,000-origin policy."""
+    require_apache()
+    with tempfile.TemporaryDirectory() as temporary, Upstream() as upstream:
+        server = Apache(Path(temporary))
+        server.write("www/api/index.json", "{}")
+        names = ["virtualhost", "location", "htaccess", "big", "big-location"]
+        chosen = dict(zip(names, free_ports(len(names)), strict=True))
+        vhost = server.write("policies/api.conf", _compiled("api", POLICY).text)
+        location = _compiled("api", POLICY, "placement=location")
+        located = server.write("policies/api-location.conf", location.text)
+        server.write("www/api/.htaccess", _compiled("api", POLICY, "placement=htaccess").text)
+        big = server.write("policies/big.conf", _compiled("big", LARGE).text)
+        big_location = _compiled("big", LARGE, "placement=location")
+        big_located = server.write("policies/big-location.conf", big_location.text)
+        proxied = (
+            "    ProxyPass /static/ !\n    ProxyPass /down/ http://127.0.0.1:1/\n"
+            f"    ProxyPass / http://127.0.0.1:{upstream.port}/\n"
+        )
+        static = f"    DocumentRoot {temporary}/www\n    DirectoryIndex index.json\n"
+        hosts = [
+            virtual_host(chosen["virtualhost"], f"    Include {vhost}\n{proxied}"),
+            virtual_host(
+                chosen["location"],
+                f"{static}    <Location /api>\n        Include {located}\n    </Location>\n",
+            ),
+            virtual_host(chosen["htaccess"], static),
+            virtual_host(chosen["big"], f"    Include {big}\n{upstream.proxy()}"),
+            virtual_host(
+                chosen["big-location"],
+                f"    <Location />\n        Include {big_located}\n    </Location>\n"
+                + upstream.proxy(),
+            ),
+        ]
+        server.configure(list(chosen.values()), "".join(hosts))
+        checked = server.check()
+        assert checked.returncode == 0, checked.stderr
+        server.start(list(chosen.values()))
+        try:
+            yield chosen
+        finally:
+            server.stop()
+
+
+#: Where each placement serves the policy.
+PATH = {"virtualhost": "/ok", "location": "/api/", "htaccess": "/api/"}
+
+
+def ask(port: int, path: str, origin: str | None, method: str = "GET", **headers: str) -> Reply:
+    fields = ([("Origin", origin)] if origin is not None else []) + [
+        (name.replace("_", "-"), value) for name, value in headers.items()
+    ]
+    return send(port, Request(method, path, tuple(fields)))
+
+
+def cors_names(reply: Reply) -> list[str]:
+    return [name.lower() for name, _ in reply.headers if name.lower().startswith("access-control")]
+
+
+@pytest.mark.parametrize("placement", PLACEMENTS)
+@pytest.mark.parametrize("origin", LOOK_ALIKES)
+def test_look_alikes_get_no_cors_headers_but_vary(
+    ports: dict[str, int], origin: str, placement: str
+) -> None:
+    for method, headers in (("GET", {}), ("OPTIONS", {"Access_Control_Request_Method": "PUT"})):
+        reply = ask(ports[placement], PATH[placement], origin, method, **headers)
+        assert cors_names(reply) == [], (origin, method)
+        assert reply.values("Vary") == ["Origin"], reply.headers
+        if origin.strip():
+            assert reply.status == (403 if method == "OPTIONS" else 200), (origin, method)
+
+
+@pytest.mark.parametrize("placement", PLACEMENTS)
+@pytest.mark.parametrize("origin", ALLOWED)
+def test_allowed_origins_are_echoed_with_the_grant(
+    ports: dict[str, int], origin: str, placement: str
+) -> None:
+    port, path = ports[placement], PATH[placement]
+    reply = ask(port, path, origin)
+    assert (reply.status, reply.body) == (200, APP_BODY)
+    assert reply.values("Access-Control-Allow-Origin") == [origin]
+    assert reply.values("Access-Control-Allow-Credentials") == ["true"]
+    assert reply.values("Access-Control-Expose-Headers") == ["X-Request-Id"]
+    preflight = ask(
+        port,
+        path,
+        origin,
+        "OPTIONS",
+        Access_Control_Request_Method="PUT",
+        Access_Control_Request_Headers="content-type, x-requested-with",
+    )
+    assert (preflight.status, preflight.body) == (204, b"")
+    assert preflight.values("Access-Control-Allow-Origin") == [origin]
+    assert preflight.values("Access-Control-Allow-Methods") == ["GET, POST, PUT, DELETE"]
+    assert preflight.values("Access-Control-Allow-Headers") == [
+        "Content-Type, Authorization, X-Requested-With"
+    ]
+    assert preflight.values("Access-Control-Max-Age") == ["600"]
+    assert preflight.values("Access-Control-Expose-Headers") == []
+    refused = ask(port, path, origin, "OPTIONS", Access_Control_Request_Method="PATCH")
+    assert refused.status == 403 and cors_names(refused) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/status/500", 500), ("/static/missing", 404), ("/down/x", 503), ("/x", 200)],
+)
+def test_every_status_keeps_cors_and_exactly_one_allow_origin(
+    ports: dict[str, int], path: str, status: int
+) -> None:
+    reply = ask(ports["virtualhost"], path, "https://app.example.com")
+    assert reply.status == status
+    assert reply.values("Access-Control-Allow-Origin") == ["https://app.example.com"]
+    assert reply.values("Access-Control-Allow-Credentials") == ["true"]
+    assert reply.values("Vary") == ["Origin"]
+
+
+@pytest.mark.parametrize("placement", ["location", "htaccess"])
+def test_a_missing_file_under_a_placement_keeps_cors(ports: dict[str, int], placement: str) -> None:
+    reply = ask(ports[placement], "/api/missing", "https://app.example.com")
+    assert reply.status == 404
+    assert reply.values("Access-Control-Allow-Origin") == ["https://app.example.com"]
+
+
+@pytest.mark.parametrize("placement", PLACEMENTS)
+def test_options_without_request_method_reaches_the_application(
+    ports: dict[str, int], placement: str
+) -> None:
+    reply = ask(ports[placement], PATH[placement], "https://app.example.com", "OPTIONS")
+    assert reply.status == 200 and reply.values("Access-Control-Allow-Origin") == [
+        "https://app.example.com"
+    ]
+
+
+BIG_ORIGINS = [
+    "https://app0.example.com",
+    "https://app499.example.com",
+    "https://app500.example.com",
+    "https://x.tenant0.example.net",
+    "https://a.b.tenant499.example.net",
+    "https://tenant499.example.net",
+    "https://x.tenant500.example.net",
+    "https://x.tenant1.example.net.evil.com",
+    "https://xtenant1.example.net",
+    "http://x.tenant1.example.net",
+    "https://X.tenant1.example.net",
+    "https://x.tenant1.example.net:443",
+    None,
+]
+
+
+@pytest.fixture(scope="module")
+def big_evaluator() -> Evaluator:
+    return Evaluator(_compiled("big", LARGE).policy_set)
+
+
+@pytest.mark.parametrize("host", ["big", "big-location"])
+@pytest.mark.parametrize("origin", BIG_ORIGINS)
+def test_a_thousand_origin_policy_answers_as_the_evaluator(
+    ports: dict[str, int], big_evaluator: Evaluator, origin: str | None, host: str
+) -> None:
+    for method, headers in (("GET", ()), ("OPTIONS", (("Access-Control-Request-Method", "PUT"),))):
+        fields = ((("Origin", origin),) if origin is not None else ()) + headers
+        request = Request(method, "/x", fields)
+        got = cors_part(send(ports[host], request))
+        want = expected_part(big_evaluator.respond(request))
+        assert same_part(got, want), (origin, method, got, want)
