@@ -38,7 +38,7 @@ AFTER_AUTHENTICATION = d.kind(
     "CORS650",
     "apache-preflight-after-auth",
     d.Severity.INFO,
-    "in a <Location> or .htaccess, Apache authenticates a preflight before corsc answers it",
+    "in a .htaccess, Apache authenticates a preflight before corsc answers it",
 )
 
 PATHS_IN_PLACE = d.kind(
@@ -77,7 +77,7 @@ CAPABILITIES = capabilities.table(
         Capability(
             Feature.UNLISTED_REJECT,
             Support.YES,
-            "`RewriteRule ^ - [R=403,L]` (`Redirect 403` in a <Location> or .htaccess)",
+            "`RewriteRule ^ - [R=403,L]` (`Redirect 403` in a `<Location>` or `.htaccess`)",
         ),
         Capability(
             Feature.METHODS_ANY,
@@ -108,16 +108,16 @@ CAPABILITIES = capabilities.table(
         Capability(
             Feature.PATHS,
             Support.DEVIATION,
-            "the policy is chosen (in a <VirtualHost> only: CORS651) by `RewriteRule` on the "
+            "the policy is chosen (in a `<VirtualHost>` only: CORS651) by `RewriteRule` on the "
             "path as Apache routes it, every escape decoded, dot segments removed and "
             "slashes merged: a path whose forms choose different policies gets the policy of "
             "that form, not 400, and one with an encoded slash is answered 404 by Apache "
-            "(AllowEncodedSlashes Off) with no CORS headers",
+            "(`AllowEncodedSlashes Off`) with no CORS headers",
         ),
         Capability(
             Feature.SEVERAL_POLICIES,
             Support.YES,
-            "one file for the <VirtualHost>; the path chooses the policy (CORS651 elsewhere)",
+            "one file for the `<VirtualHost>`; the path chooses the policy (CORS651 elsewhere)",
         ),
     ]
 )
@@ -187,16 +187,17 @@ class ApacheBackend:
                         f"compile one policy without `paths` for each {where}",
                     )
                 )
-        if problems:
+        if problems or placement != HTACCESS:
             return problems
         return [
             AFTER_AUTHENTICATION.at(
                 policy.span,
-                f"in a {where}, Apache runs authentication and authorization before these "
+                "in a .htaccess, Apache runs authentication and authorization before these "
                 f'directives answer a preflight: if policy "{policy.name}" governs a '
-                "protected path, its preflights (which carry no credentials) get 401 or 403",
-                "use -O placement=virtualhost (preflights are answered before authentication), "
-                "or exempt OPTIONS from the path's Require",
+                "protected directory, its preflights (which carry no credentials) get 401 or "
+                "403",
+                "use -O placement=virtualhost or location (preflights are answered before "
+                "authentication there), or exempt OPTIONS from the directory's Require",
             )
             for policy in policy_set.policies
         ]

@@ -4,7 +4,7 @@
 Each :class:`Apache` has its own ServerRoot (configuration, PidFile, ErrorLog, document
 roots) in a directory of its own, loads only the modules it needs from Debian's
 /usr/lib/apache2/modules (mpm_event, authz_core, headers, setenvif, rewrite, alias, dir,
-mime, proxy, proxy_http), runs in the foreground (``-DFOREGROUND``) as a direct child and is
+mime, proxy, proxy_http, and basic authentication), runs in the foreground (``-DFOREGROUND``) as a direct child and is
 stopped by its own pid — never by name. Its application is either static files (``{}`` in
 ``app.json``) or :class:`Upstream`, a small HTTP server in this process that answers every
 method ``200 {}`` (and ``500`` under ``/status/500``), behind ``mod_proxy``. It imports nothing
@@ -45,6 +45,10 @@ MODULES = (
     ("mime", "mod_mime.so"),
     ("proxy", "mod_proxy.so"),
     ("proxy_http", "mod_proxy_http.so"),
+    ("auth_basic", "mod_auth_basic.so"),
+    ("authn_core", "mod_authn_core.so"),
+    ("authn_file", "mod_authn_file.so"),
+    ("authz_user", "mod_authz_user.so"),
 )
 
 APP_BODY = b"{}"
@@ -69,8 +73,9 @@ def main_config(root: Path, ports: Sequence[int], body: str, threads: int = 25) 
         f"Mutex file:{root} default\nDefaultRuntimeDir {root}\n"
         f"StartServers 1\nServerLimit 1\nThreadsPerChild {threads}\nMaxRequestWorkers {threads}\n"
         "KeepAlive On\nTimeout 10\n"
+        "<Directory />\n    AllowOverride None\n</Directory>\n"
         f"DocumentRoot {root}/www\n<Directory {root}/www>\n    Require all granted\n"
-        "    AllowOverride FileInfo\n    Options FollowSymLinks\n</Directory>\n"
+        "    AllowOverride FileInfo AuthConfig\n    Options FollowSymLinks\n</Directory>\n"
         "TypesConfig /dev/null\n" + body
     )
 

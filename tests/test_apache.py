@@ -1,6 +1,6 @@
 """The apache target without requests: its goldens pass ``apache2 -t`` in a <VirtualHost>, and
 its <Location> output in a <Location>; the placements refuse what they cannot hold (CORS651)
-and say when preflights meet authentication first (CORS650); long origin lists fit ap_expr's
+and a .htaccess says that preflights meet authentication first (CORS650); long origin lists fit ap_expr's
 regex buffer; the docs page's capability table is ``corsc targets``'."""
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ ONE = 'policy p {\n  origins "https://a.example.com", "https://b.example.com"\n 
 def test_apache_accepts_the_location_output_in_a_location(text: str, tmp_path: Path) -> None:
     require_apache()
     found, files = compiled(text, placement="location")
-    assert [item.code for item in found if item.code.startswith("CORS65")] == ["CORS650"]
+    assert not [item.code for item in found if item.code.startswith("CORS65")]
     ((name, content),) = files.items()
     assert name.startswith("corsc-") and name.endswith(".conf")
     inside = "    <Location /api>\n        Include {" + name + "}\n    </Location>\n"

@@ -217,3 +217,48 @@ def test_a_thousand_origin_policy_answers_as_the_evaluator(
         got = cors_part(send(ports[host], request))
         want = expected_part(big_evaluator.respond(request))
         assert same_part(got, want), (origin, method, got, want)
+
+
+def test_preflights_meet_authentication_only_in_a_htaccess() -> None:
+    """A path behind Basic authentication: in a <VirtualHost> (mod_rewrite at URL translation)
+    and in a <Location> (its <If>) the preflight is answered before authentication; in a
+    .htaccess authentication comes first and the preflight gets 401 (CORS650 says so)."""
+    require_apache()
+    with tempfile.TemporaryDirectory() as temporary:
+        _authenticated(Path(temporary))
+
+
+def _authenticated(tmp_path: Path) -> None:
+    server = Apache(tmp_path)
+    server.write("www/private/x", "{}")
+    server.write("htpasswd", "someone:$apr1$xxxxxxxx$xxxxxxxxxxxxxxxxxxxxxx\n")
+    auth = (
+        f"AuthType Basic\nAuthName corsc\nAuthUserFile {tmp_path}/htpasswd\nRequire valid-user\n"
+    )
+    server.write("www/htaccess/x", "{}")
+    server.write("www/htaccess/.htaccess", _compiled("api", POLICY, "placement=htaccess").text + auth)
+    vhost = server.write("policies/v.conf", _compiled("api", POLICY).text)
+    located = server.write("policies/l.conf", _compiled("api", POLICY, "placement=location").text)
+    protected = "    <Location /private>\n" + auth + "    </Location>\n"
+    first, second, third = free_ports(3)
+    server.configure(
+        [first, second, third],
+        virtual_host(first, f"    Include {vhost}\n{protected}")
+        + virtual_host(second, protected.replace("</Location>", f"Include {located}\n</Location>"))
+        + virtual_host(third, ""),
+    )
+    checked = server.check()
+    assert checked.returncode == 0, checked.stderr
+    server.start([first, second, third])
+    try:
+        origin = "https://app.example.com"
+        for port, path, status in ((first, "/private/x", 204), (second, "/private/x", 204)):
+            reply = ask(port, path, origin, "OPTIONS", Access_Control_Request_Method="PUT")
+            assert reply.status == status, (port, reply)
+            assert reply.values("Access-Control-Allow-Origin") == [origin]
+            actual = ask(port, path, origin)
+            assert actual.status == 401 and actual.values("Access-Control-Allow-Origin") == [origin]
+        reply = ask(third, "/htaccess/x", origin, "OPTIONS", Access_Control_Request_Method="PUT")
+        assert reply.status == 401
+    finally:
+        server.stop()
