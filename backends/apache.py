@@ -15,9 +15,9 @@ module holds the target's data; the directives are :mod:`corsc.backends.apache_r
 
 from __future__ import annotations
 
-from corsc import capabilities
+from corsc import capabilities, paths
 from corsc import diagnostics as d
-from corsc.backends import EmitOptions, Option, OutputFile
+from corsc.backends import EmitOptions, Option, OutputFile, alternatives
 from corsc.backends.apache_rules import (
     HTACCESS,
     LOCATION,
@@ -170,7 +170,9 @@ class ApacheBackend:
 
     def check(self, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:
         placement = options.get("placement", VIRTUALHOST)
-        if placement == VIRTUALHOST or not policy_set.policies:
+        if placement == VIRTUALHOST:
+            return _check_prefixes(self, policy_set)
+        if not policy_set.policies:
             return []
         where = "<Location>" if placement == LOCATION else ".htaccess"
         problems = []
@@ -221,6 +223,29 @@ class ApacheBackend:
         lines += directives(policy, placement)
         name = ".htaccess" if placement == HTACCESS else f"corsc-{policy.name}.conf"
         return [OutputFile(name, "\n".join(lines) + "\n", _WHERE[placement])]
+
+
+def _check_prefixes(backend: ApacheBackend, policy_set: PolicySet) -> list[Diagnostic]:
+    """CORS601 for a path prefix Apache cannot compare: Apache routes on the path with every
+    escape decoded and slashes merged (an encoded slash is refused), so a prefix that means
+    something else once so normalised (`//x`, `/a%2Fb`) would be matched by other paths."""
+    instead = alternatives(backend, policy_set)(None)
+    problems = []
+    for policy in policy_set.policies:
+        for prefix in policy.paths:
+            routed = paths.decoded_path(prefix.value).rstrip("/") or "/"
+            if routed != paths.selection_prefix(prefix.value):
+                problems.append(
+                    capabilities.cannot_express(
+                        TARGET,
+                        f"the path prefix `{prefix.value}`: Apache routes the path with every "
+                        "escape decoded and slashes merged, where it means another path "
+                        f"(`{routed}`)",
+                        prefix.span,
+                        instead,
+                    )
+                )
+    return problems
 
 
 _WHERE = {

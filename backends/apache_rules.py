@@ -59,16 +59,16 @@ class Unwritable(ValueError):
 def quoted(value: str) -> str:
     """``value`` as one double-quoted configuration argument that Apache reads back as
     written: nothing that ends the argument or the line, starts a ``${…}`` define or is a
-    control character."""
+    control character. Apache reads ``\\\\`` in an argument as one backslash, so each pair
+    of backslashes is written twice."""
     if (
         '"' in value
-        or "\\" + '"' in value
         or value.endswith("\\")
         or "${" in value
         or any(not " " <= char <= "~" for char in value)
     ):
         raise Unwritable(f"no Apache argument for {value!r}")
-    return f'"{value}"'
+    return '"' + value.replace("\\\\", "\\\\\\\\") + '"'
 
 
 def fixed(value: str) -> str:
