@@ -32,7 +32,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from corsc import http, origin_regex, origins, paths
-from corsc.ir import OriginPattern
+from corsc import regex as portable
+from corsc.ir import OriginPattern, PatternKind
 from corsc.plan import GrantPlan, Plan, PolicyPlan
 
 #: Where the directives go (``-O placement=``).
@@ -152,6 +153,68 @@ def _class_end(body: str, index: int) -> int:
     return index + 1
 
 
+#: Origins (or wildcard bases) per trie: each trie is one top-level alternative, so a union
+#: can still be cut into pieces of :data:`MAX_EXPR_REGEX` bytes.
+TRIE_SIZE = 100
+
+
+def union(patterns: Sequence[OriginPattern]) -> str:
+    """One anchored PCRE admitting exactly the origins some pattern admits (as
+    :func:`corsc.origin_regex.render_union`), written so that PCRE reads an Origin once
+    rather than once per pattern: exact origins as a trie of their characters, fixed-port
+    subdomain wildcards of one scheme and port as one label loop before a trie of their bases,
+    the other patterns as :mod:`corsc.origin_regex` renders them."""
+    if any(pattern.kind is PatternKind.ANY for pattern in patterns):
+        return origin_regex.render_union(patterns, "pcre")
+    exact = sorted(
+        {p.canonical for p in patterns if p.kind in (PatternKind.EXACT, PatternKind.NULL)}
+    )
+    bases: dict[tuple[str, str], set[str]] = {}
+    others: list[OriginPattern] = []
+    for pattern in patterns:
+        if pattern.kind is PatternKind.SUBDOMAIN and not pattern.any_port:
+            port = "" if pattern.port is None else f":{pattern.port}"
+            bases.setdefault((pattern.scheme, port), set()).add(pattern.host)
+        elif pattern.kind not in (PatternKind.EXACT, PatternKind.NULL):
+            others.append(pattern)
+    found: list[str] = []
+    for start in range(0, len(exact), TRIE_SIZE):
+        found.append(_trie(exact[start : start + TRIE_SIZE]))
+    for (scheme, port), hosts in bases.items():
+        ordered = sorted(hosts)
+        for start in range(0, len(ordered), TRIE_SIZE):
+            found.append(
+                portable.escape(f"{scheme}://")
+                + rf"(?:{origins.LABEL}\.)+(?:"
+                + _trie(ordered[start : start + TRIE_SIZE])
+                + ")"
+                + portable.escape(port)
+            )
+    opening, closing = "^(?:", ")\\z"
+    for pattern in others:
+        rendered = origin_regex.render_pattern(pattern, "pcre")
+        found.append(rendered[len(opening) : -len(closing)])
+    return opening + "|".join(dict.fromkeys(found)) + closing
+
+
+def _trie(words: Sequence[str]) -> str:
+    """A regex body matching exactly ``words`` (distinct, sorted, ASCII): shared prefixes
+    written once, so that matching reads each character once."""
+    if len(words) == 1:
+        return portable.escape(words[0])
+    groups: dict[str, list[str]] = {}
+    ends = False
+    for word in words:
+        if word:
+            groups.setdefault(word[0], []).append(word[1:])
+        else:
+            ends = True
+    alternation = "|".join(portable.escape(first) + _trie(rest) for first, rest in groups.items())
+    if ends:  # a word that is a prefix of the others
+        return f"(?:{alternation})?"
+    return alternation if len(groups) == 1 else f"(?:{alternation})"
+
+
 def tiers(plan: PolicyPlan) -> list[tuple[int, tuple[OriginPattern, ...]]]:
     """The policy's reachable entries grouped into runs that give one grant, in the
     evaluator's order (the most specific first)."""
@@ -219,8 +282,8 @@ class Writer:
         self.comment("entries least specific first: the last match wins); unset: not allowed.")
         for number, patterns in reversed(tiers(self.plan)):
             # Cut into pieces: PCRE refuses to compile a regex past its size limit.
-            for regex in chunks(origin_regex.render_union(patterns, "pcre")):
-                self.lines.append(f"SetEnvIf Origin {quoted(regex)} {g}={number}")
+            for piece in chunks(union(patterns)):
+                self.lines.append(f"SetEnvIf Origin {quoted(piece)} {g}={number}")
         denies = deny_regexes(self.plan)
         self.comment(
             "Denied, as sent or with the host's trailing dot; longer than any browser sends."
@@ -284,7 +347,7 @@ class Writer:
         denies = deny_regexes(self.plan)
         allowed = [f"req_novary('{http.ORIGIN}') !~ m#{TOO_LONG}#"]
         allowed += [f"!{matches(http.ORIGIN, regex)}" for regex in denies]
-        tier_tests = [matches(http.ORIGIN, origin_regex.render_union(p, "pcre")) for _, p in ordered]
+        tier_tests = [matches(http.ORIGIN, union(p)) for _, p in ordered]
         keyword = "If"
         for grant in self.plan.grants:
             chosen = [

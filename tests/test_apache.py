@@ -168,3 +168,48 @@ def test_the_docs_table_is_corsc_targets(capsys: pytest.CaptureFixture[str]) -> 
         DOCS.write_text(text.replace(current.group(0), expected), "utf-8")
         return
     assert current.group(0) == expected, "run with CORSC_UPDATE_README=1 and read the diff"
+
+
+UNION = (
+    'policy p {\n  origins "https://a.example.com", "https://ab.example.com", '
+    '"https://a.example.com:8443", "https://*.x.example.com", "https://*.y.example.com:444", '
+    '"http://*.x.example.com", "http://localhost:*", "null", '
+    'regex "^https://pr-[0-9]+\\\\.z\\\\.com$"\n}\n'
+)
+SAMPLES = [
+    "https://a.example.com",
+    "https://ab.example.com",
+    "https://a.example.com:8443",
+    "https://abc.example.com",
+    "https://a.example.co",
+    "https://q.x.example.com",
+    "https://q.r.y.example.com:444",
+    "https://q.y.example.com",
+    "https://x.example.com",
+    "https://q.x.example.com.evil.net",
+    "http://q.x.example.com",
+    "http://localhost:3000",
+    "http://localhost:0",
+    "null",
+    "https://pr-12.z.com",
+    "https://pr-.z.com",
+]
+
+
+def test_the_factored_union_admits_exactly_what_the_patterns_admit() -> None:
+    """Exact origins as a trie, wildcard bases after one label loop: the same language as
+    corsc's origins module's union, and the trie reads shared prefixes once."""
+    from corsc import origin_regex
+
+    loaded = load(Source("t.cors", UNION))
+    assert loaded.policy_set is not None
+    patterns = [entry.pattern for entry in loaded.policy_set.policies[0].entries]
+    factored = rules.union(patterns).replace("\\z", "\\Z")
+    plain = origin_regex.render_union(patterns, "pcre").replace("\\z", "\\Z")
+    for origin in SAMPLES:
+        assert (re.fullmatch(factored, origin) is None) == (re.fullmatch(plain, origin) is None)
+    assert factored.count("https://a") == 1
+    words = sorted(f"https://app{n}.example.com" for n in range(300))
+    trie = rules._trie(words)
+    assert all(re.fullmatch(trie, word) for word in words)
+    assert not re.fullmatch(trie, "https://app3000.example.com")
