@@ -162,7 +162,10 @@ class ApacheBackend:
     docs = "apache.md"
     runs_on = "Apache httpd 2.4"
     verified = "`apache2 -t` on every golden; a real Apache on 127.0.0.1"
-    summary = "mod_headers, mod_setenvif and mod_rewrite directives for a VirtualHost, Location or .htaccess"
+    summary = (
+        "mod_headers, mod_setenvif and mod_rewrite directives for a VirtualHost, Location "
+        "or .htaccess"
+    )
     capabilities = CAPABILITIES
     deviations = DEVIATIONS
     serves = True

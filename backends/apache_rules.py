@@ -308,7 +308,9 @@ class Writer:
             )
             self.lines.append(f"SetEnvIfExpr {quoted(condition)} {p}={grant.number}")
         if self.plan.reject and self.placement == VIRTUALHOST:
-            self.comment(f"{self.var('u')}: unlisted reject, an actual request from an origin not allowed.")
+            self.comment(
+                f"{self.var('u')}: unlisted reject, an actual request from an origin not allowed."
+            )
             unlisted = " && ".join(
                 [f"-n req_novary('{http.ORIGIN}')", f"-z {self.env('g')}", f"-z {self.env('p')}"]
             )
@@ -555,7 +557,8 @@ def path_regex(prefix: str) -> str:
     """A PCRE matching a decoded path on a segment boundary below ``prefix`` (decoded, no
     trailing slash): its UTF-8 bytes, all but letters and digits as ``\\xHH``."""
     body = "".join(
-        chr(byte) if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) in "/-_")
+        chr(byte)
+        if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) in "/-_")
         else f"\\x{byte:02x}"
         for byte in prefix.encode("utf-8")
     )
@@ -612,4 +615,3 @@ def virtual_host(plan: Plan) -> list[str]:
         writer.headers()
         lines += writer.lines
     return lines
-

@@ -4,11 +4,12 @@
 Each :class:`Apache` has its own ServerRoot (configuration, PidFile, ErrorLog, document
 roots) in a directory of its own, loads only the modules it needs from Debian's
 /usr/lib/apache2/modules (mpm_event, authz_core, headers, setenvif, rewrite, alias, dir,
-mime, proxy, proxy_http, and basic authentication), runs in the foreground (``-DFOREGROUND``) as a direct child and is
-stopped by its own pid — never by name. Its application is either static files (``{}`` in
-``app.json``) or :class:`Upstream`, a small HTTP server in this process that answers every
-method ``200 {}`` (and ``500`` under ``/status/500``), behind ``mod_proxy``. It imports nothing
-of corsc and nothing of pytest, so the benchmarks can use it.
+mime, proxy, proxy_http, and basic authentication), runs in the foreground
+(``-DFOREGROUND``) as a direct child and is stopped by its own pid — never by name. Its
+application is either static files (``{}`` in ``app.json``) or :class:`Upstream`, a small
+HTTP server in this process that answers every method ``200 {}`` (and ``500`` under
+``/status/500``), behind ``mod_proxy``. It imports nothing of corsc and nothing of pytest, so
+the benchmarks can use it.
 """
 
 from __future__ import annotations
@@ -164,7 +165,7 @@ class Apache:
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def answer(self) -> None:
@@ -204,5 +205,6 @@ class Upstream:
         self.server.server_close()
 
     def proxy(self) -> str:
-        """The directives that send a virtual host's requests to it, the path as Apache routes it (no ``nocanon``)."""
+        """The directive that sends a virtual host's requests to it, the path as Apache
+        routes it (no ``nocanon``)."""
         return f"    ProxyPass / http://127.0.0.1:{self.port}/\n"

@@ -1,7 +1,7 @@
 """The apache target without requests: its goldens pass ``apache2 -t`` in a <VirtualHost>, and
 its <Location> output in a <Location>; the placements refuse what they cannot hold (CORS651)
-and a .htaccess says that preflights meet authentication first (CORS650); long origin lists fit ap_expr's
-regex buffer; the docs page's capability table is ``corsc targets``'."""
+and a .htaccess says that preflights meet authentication first (CORS650); long origin lists
+fit ap_expr's regex buffer; the docs page's capability table is ``corsc targets``'."""
 
 from __future__ import annotations
 
@@ -38,7 +38,9 @@ def compiled(text: str, **options: str) -> tuple[list[Diagnostic], dict[str, str
     found = [*loaded.diagnostics, *check(BACKEND, loaded.policy_set, emit_options)]
     if any(item.severity.value == "error" for item in found):
         return found, {}
-    return found, {item.name: item.content for item in BACKEND.emit(loaded.policy_set, emit_options)}
+    return found, {
+        item.name: item.content for item in BACKEND.emit(loaded.policy_set, emit_options)
+    }
 
 
 def configtest(directory: Path, inside: str, files: dict[str, str]) -> Apache:
@@ -74,7 +76,7 @@ def test_apache_accepts_the_location_output_in_a_location(text: str, tmp_path: P
     require_apache()
     found, files = compiled(text, placement="location")
     assert not [item.code for item in found if item.code.startswith("CORS65")]
-    ((name, content),) = files.items()
+    (name,) = files
     assert name.startswith("corsc-") and name.endswith(".conf")
     inside = "    <Location /api>\n        Include {" + name + "}\n    </Location>\n"
     result = configtest(tmp_path, inside, files).check()
@@ -119,7 +121,9 @@ def test_long_unions_are_cut_to_fit_ap_expr_s_regex_buffer() -> None:
         expected = re.fullmatch(whole.replace("\\z", ""), origin) is not None
         assert any(re.fullmatch(p.replace("\\z", ""), origin) for p in pieces) is expected
     # Alternatives inside groups and classes are never cut.
-    nested = "^(?:" + "|".join(f"https://(?:x|y){n}[|a]\\.example\\.com" for n in range(900)) + ")\\z"
+    nested = (
+        "^(?:" + "|".join(f"https://(?:x|y){n}[|a]\\.example\\.com" for n in range(900)) + ")\\z"
+    )
     for piece in rules.chunks(nested):
         assert re.compile(piece.replace("\\z", "")) and piece.count("(") == piece.count(")")
 

@@ -45,12 +45,14 @@ def _served_as_the_evaluator_answers(
     evaluator = Evaluator(loaded.policy_set)
     compiled = compile_or_refuse("t", text, overrides=overrides)
     assert isinstance(compiled, Compiled), compiled
-    with tempfile.TemporaryDirectory() as temporary:
-        with serving([compiled], Path(temporary)) as (port,):
-            for request in requests:
-                outcome = judged(cors_part(send(port, request)), request, evaluator)
-                allowed = (PASS, DEVIATES) if paths else (PASS,)
-                assert outcome.kind in allowed, (request, outcome)
+    allowed = (PASS, DEVIATES) if paths else (PASS,)
+    with (
+        tempfile.TemporaryDirectory() as temporary,
+        serving([compiled], Path(temporary)) as (port,),
+    ):
+        for request in requests:
+            outcome = judged(cors_part(send(port, request)), request, evaluator)
+            assert outcome.kind in allowed, (request, outcome)
 
 
 def _preflight(origin: str, path: str, method: str, headers: str) -> Request:

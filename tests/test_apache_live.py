@@ -232,11 +232,11 @@ def _authenticated(tmp_path: Path) -> None:
     server = Apache(tmp_path)
     server.write("www/private/x", "{}")
     server.write("htpasswd", "someone:$apr1$xxxxxxxx$xxxxxxxxxxxxxxxxxxxxxx\n")
-    auth = (
-        f"AuthType Basic\nAuthName corsc\nAuthUserFile {tmp_path}/htpasswd\nRequire valid-user\n"
-    )
+    auth = f"AuthType Basic\nAuthName corsc\nAuthUserFile {tmp_path}/htpasswd\nRequire valid-user\n"
     server.write("www/htaccess/x", "{}")
-    server.write("www/htaccess/.htaccess", _compiled("api", POLICY, "placement=htaccess").text + auth)
+    server.write(
+        "www/htaccess/.htaccess", _compiled("api", POLICY, "placement=htaccess").text + auth
+    )
     vhost = server.write("policies/v.conf", _compiled("api", POLICY).text)
     located = server.write("policies/l.conf", _compiled("api", POLICY, "placement=location").text)
     protected = "    <Location /private>\n" + auth + "    </Location>\n"
