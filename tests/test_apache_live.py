@@ -262,3 +262,52 @@ def _authenticated(tmp_path: Path) -> None:
         assert reply.status == 401
     finally:
         server.stop()
+
+
+def test_the_conformance_table_in_a_location() -> None:
+    """Every table a ``<Location>`` can hold (one policy without ``paths``; the others are
+    CORS651, listed here) answered in ``<Location />`` of its own host, in front of the
+    upstream: every case exactly as the evaluator answers."""
+    from tests.conformance_table import load_tables
+
+    require_apache()
+    tables = load_tables()
+    built = {t.name: compile_or_refuse(t.name, t.policy_text, "placement=location") for t in tables}
+    refused = sorted(name for name, c in built.items() if not isinstance(c, Compiled))
+    for name in refused:
+        found = built[name]
+        assert isinstance(found, list) and {d.code for d in found} == {"CORS651"}, name
+    assert refused == [
+        "deny",
+        "encoded-paths",
+        "expose",
+        "long-origin",
+        "paths",
+        "paths-no-fallback",
+        "private-network",
+        "static-expose",
+        "trailing-dot",
+    ]
+    compiled = {name: c for name, c in built.items() if isinstance(c, Compiled)}
+    with tempfile.TemporaryDirectory() as temporary, Upstream() as upstream:
+        server = Apache(Path(temporary))
+        ports = dict(zip(compiled, free_ports(len(compiled)), strict=True))
+        hosts = []
+        for name, item in compiled.items():
+            path = server.write(f"policies/{name}.conf", item.text)
+            inside = f"    <Location />\n        Include {path}\n    </Location>\n"
+            hosts.append(virtual_host(ports[name], inside + upstream.proxy()))
+        server.configure(list(ports.values()), "".join(hosts))
+        checked = server.check()
+        assert checked.returncode == 0, checked.stderr
+        server.start(list(ports.values()))
+        try:
+            cases = [case for table in tables if table.name in compiled for case in table.cases]
+            assert len(cases) > 80
+            for case in cases:
+                request = Request(case.method, case.path, case.headers)
+                got = cors_part(send(ports[case.table], request))
+                want = expected_part(Evaluator(compiled[case.table].policy_set).respond(request))
+                assert same_part(got, want), (case.id, got, want)
+        finally:
+            server.stop()
