@@ -7,9 +7,9 @@ roots) in a directory of its own, loads only the modules it needs from Debian's
 mime, proxy, proxy_http, and basic authentication), runs in the foreground
 (``-DFOREGROUND``) as a direct child and is stopped by its own pid — never by name. Its
 application is either static files (``{}`` in ``app.json``) or :class:`Upstream`, a small
-HTTP server in this process that answers every method ``200 {}`` (and ``500`` under
-``/status/500``), behind ``mod_proxy``. It imports nothing of corsc and nothing of pytest, so
-the benchmarks can use it.
+HTTP server in this process that answers every method ``200 {}`` (``500`` under
+``/status/500``, with CORS headers of its own under ``/own-cors``), behind ``mod_proxy``. It
+imports nothing of corsc and nothing of pytest, so the benchmarks can use it.
 """
 
 from __future__ import annotations
@@ -176,6 +176,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = b"" if self.command == "HEAD" else APP_BODY
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
+        if self.path.startswith("/own-cors"):
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.send_header("Access-Control-Expose-Headers", "X-Upstream")
         self.send_header("Content-Length", str(len(APP_BODY)))
         self.end_headers()
         self.wfile.write(body)

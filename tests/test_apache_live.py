@@ -167,6 +167,16 @@ def test_every_status_keeps_cors_and_exactly_one_allow_origin(
     assert reply.values("Vary") == ["Origin"]
 
 
+def test_the_servers_own_cors_headers_give_way(ports: dict[str, int]) -> None:
+    """Under a policy corsc's headers are the only ones: the upstream's own Allow-Origin and
+    Expose-Headers are removed, for an allowed origin (which gets corsc's) and another."""
+    allowed = ask(ports["virtualhost"], "/own-cors", "https://app.example.com")
+    assert allowed.values("Access-Control-Allow-Origin") == ["https://app.example.com"]
+    assert allowed.values("Access-Control-Expose-Headers") == ["X-Request-Id"]
+    other = ask(ports["virtualhost"], "/own-cors", "https://other.example")
+    assert cors_names(other) == []
+
+
 @pytest.mark.parametrize("placement", ["location", "htaccess"])
 def test_a_missing_file_under_a_placement_keeps_cors(ports: dict[str, int], placement: str) -> None:
     reply = ask(ports[placement], "/api/missing", "https://app.example.com")
