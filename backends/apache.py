@@ -15,20 +15,22 @@ module holds the target's data; the directives are :mod:`corsc.backends.apache_r
 
 from __future__ import annotations
 
-from corsc import capabilities, paths
+from corsc import capabilities, origin_regex, paths
 from corsc import diagnostics as d
 from corsc.backends import EmitOptions, Option, OutputFile, alternatives
 from corsc.backends.apache_rules import (
     HTACCESS,
     LOCATION,
+    MAX_EXPR_REGEX,
     PLACEMENTS,
     VIRTUALHOST,
+    chunks,
     directives,
     virtual_host,
 )
 from corsc.capabilities import Capability, Feature, Support
 from corsc.diagnostics import Diagnostic
-from corsc.ir import PolicySet
+from corsc.ir import PatternKind, PolicySet
 from corsc.plan import Plan
 from corsc.provenance import provenance
 
@@ -47,6 +49,13 @@ PATHS_IN_PLACE = d.kind(
     d.Severity.ERROR,
     "`paths` or several policies with -O placement=location or htaccess, where the "
     "placement's own path chooses",
+)
+
+REGEX_TOO_LONG = d.kind(
+    "CORS652",
+    "apache-regex-too-long",
+    d.Severity.ERROR,
+    "a regex longer than Apache reads in one regular expression",
 )
 
 CAPABILITIES = capabilities.table(
@@ -173,8 +182,9 @@ class ApacheBackend:
 
     def check(self, policy_set: PolicySet, options: EmitOptions) -> list[Diagnostic]:
         placement = options.get("placement", VIRTUALHOST)
+        too_long = _check_regexes(policy_set)
         if placement == VIRTUALHOST:
-            return _check_prefixes(self, policy_set)
+            return too_long + _check_prefixes(self, policy_set)
         if not policy_set.policies:
             return []
         where = "<Location>" if placement == LOCATION else ".htaccess"
@@ -192,6 +202,7 @@ class ApacheBackend:
                         f"compile one policy without `paths` for each {where}",
                     )
                 )
+        problems = too_long + problems
         if problems or placement != HTACCESS:
             return problems
         return [
@@ -246,6 +257,35 @@ def _check_prefixes(backend: ApacheBackend, policy_set: PolicySet) -> list[Diagn
                         f"(`{routed}`)",
                         prefix.span,
                         instead,
+                    )
+                )
+    return problems
+
+
+def _check_regexes(policy_set: PolicySet) -> list[Diagnostic]:
+    """CORS652 for a regex pattern (or a deny's trailing-dot twin) longer than Apache reads:
+    ap_expr keeps a regex in 8 KB and PCRE refuses larger ones, and a single regex cannot be
+    cut into alternatives the way a union of patterns is."""
+    problems = []
+    for policy in policy_set.policies:
+        patterns = [(entry.pattern, False) for entry in policy.entries]
+        patterns += [(pattern, True) for pattern in policy.denies]
+        for pattern, deny in patterns:
+            if pattern.kind is not PatternKind.REGEX:
+                continue
+            try:
+                sources = [origin_regex.render_pattern(pattern, "pcre")]
+                twin = origin_regex.render_dotted(pattern, "pcre") if deny else None
+            except ValueError:  # a regex the front end refused, already reported
+                continue
+            sources += [] if twin is None else [twin]
+            if any(len(piece) > MAX_EXPR_REGEX for s in sources for piece in chunks(s)):
+                problems.append(
+                    REGEX_TOO_LONG.at(
+                        pattern.span,
+                        f"this regex is longer than the {MAX_EXPR_REGEX} bytes Apache reads "
+                        "in one regex, once rendered for it",
+                        "split it into several patterns (each one regex) or shorten it",
                     )
                 )
     return problems

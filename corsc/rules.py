@@ -585,6 +585,12 @@ DOCS: dict[str, tuple[str, str, str]] = {
         "use -O placement=virtualhost, where the path chooses among the policies, or compile "
         "one policy without `paths` for each <Location>.",
     ),
+    "CORS652": (
+        "Apache's expressions keep a regex in 8 KB and PCRE refuses larger ones; a union of "
+        "patterns is cut into pieces, but one regex cannot be.",
+        "a policy with one regex of thousands of alternatives",
+        "split the regex into several patterns, or shorten it.",
+    ),
     "CORS670": (
         "the prefix names the HAProxy defaults section, its variables and its pattern files.",
         "corsc compile api.cors --target haproxy -O prefix=My-Cors",

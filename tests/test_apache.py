@@ -217,3 +217,14 @@ def test_the_factored_union_admits_exactly_what_the_patterns_admit() -> None:
     trie = rules._trie(words)
     assert all(re.fullmatch(trie, word) for word in words)
     assert not re.fullmatch(trie, "https://app3000.example.com")
+
+
+def test_a_regex_longer_than_apache_reads_is_refused() -> None:
+    host = "\\\\.".join(["a" * 60] * 140)  # one literal host of 140 labels: 8,707 bytes
+    text = f'policy p {{\n  origins regex "^https://{host}\\\\.example\\\\.com$"\n}}\n'
+    for placement in ("virtualhost", "location"):
+        found, files = compiled(text, placement=placement)
+        assert "CORS652" in {item.code for item in found} and files == {}, found
+    shorter = text.replace("a" * 60 + "\\\\.", "", 70)
+    found, files = compiled(shorter)
+    assert "CORS652" not in {item.code for item in found} and files
