@@ -17,6 +17,7 @@ from corsc.evaluate import Evaluator, Request
 from tests.apache_launcher import Apache, Upstream, free_ports
 from tests.conformance_apache import Compiled, compile_or_refuse, require_apache, virtual_host
 from tests.conformance_nginx import send
+from tests.probing import probe, problems
 from tests.python_harness import APP_BODY, Reply, cors_part, expected_part, same_part
 from tests.test_haproxy_live import LARGE
 from tests.test_haproxy_live import LOOK_ALIKES as HAPROXY_LOOK_ALIKES
@@ -38,6 +39,7 @@ policy api {
 LOOK_ALIKES = [*HAPROXY_LOOK_ALIKES, "https://app.example.com, https://evil.com", " "]
 ALLOWED = ["https://app.example.com", "https://a.example.org", "https://a.b.example.org"]
 PLACEMENTS = ("virtualhost", "location", "htaccess")
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "api.cors"
 
 
 def _compiled(name: str, text: str, *options: str) -> Compiled:
@@ -56,13 +58,14 @@ def ports() -> Iterator[dict[str, int]]:
     with tempfile.TemporaryDirectory() as temporary, Upstream() as upstream:
         server = Apache(Path(temporary))
         server.write("www/api/index.json", "{}")
-        names = ["virtualhost", "location", "htaccess", "big", "big-location"]
+        names = ["virtualhost", "location", "htaccess", "big", "big-location", "example"]
         chosen = dict(zip(names, free_ports(len(names)), strict=True))
         vhost = server.write("policies/api.conf", _compiled("api", POLICY).text)
         location = _compiled("api", POLICY, "placement=location")
         located = server.write("policies/api-location.conf", location.text)
         server.write("www/api/.htaccess", _compiled("api", POLICY, "placement=htaccess").text)
         big = server.write("policies/big.conf", _compiled("big", LARGE).text)
+        example = server.write("policies/example.conf", _compiled("api", EXAMPLE.read_text()).text)
         big_location = _compiled("big", LARGE, "placement=location")
         big_located = server.write("policies/big-location.conf", big_location.text)
         proxied = (
@@ -78,6 +81,7 @@ def ports() -> Iterator[dict[str, int]]:
             ),
             virtual_host(chosen["htaccess"], static),
             virtual_host(chosen["big"], f"    Include {big}\n{upstream.proxy()}"),
+            virtual_host(chosen["example"], f"    Include {example}\n{upstream.proxy()}"),
             virtual_host(
                 chosen["big-location"],
                 f"    <Location />\n        Include {big_located}\n    </Location>\n"
@@ -165,6 +169,29 @@ def test_every_status_keeps_cors_and_exactly_one_allow_origin(
     assert reply.values("Access-Control-Allow-Origin") == ["https://app.example.com"]
     assert reply.values("Access-Control-Allow-Credentials") == ["true"]
     assert reply.values("Vary") == ["Origin"]
+
+
+def test_corsc_probe_finds_every_verdict_as_the_policy_says(
+    ports: dict[str, int], tmp_path: Path
+) -> None:
+    """``corsc probe`` (allowed origins of every kind, look-alikes, null, denied, preflights
+    inside and outside the grant) against the virtual host: every verdict matches."""
+    policy = tmp_path / "api.cors"
+    policy.write_text(POLICY, "utf-8")
+    code, report = probe(ports["virtualhost"], policy)
+    assert (code, problems(report)) == (0, [])
+    assert report["summary"]["probes"] > 20
+
+
+def test_corsc_probe_accepts_the_declared_deviations_of_the_example(
+    ports: dict[str, int],
+) -> None:
+    """examples/api.cors (two policies, paths, deny, an origin block, unlisted reject) in a
+    virtual host: ``corsc probe --target apache`` finds every verdict as the policy says, or
+    as the target declares."""
+    code, report = probe(ports["example"], EXAMPLE, "--target", "apache")
+    assert (code, problems(report)) == (0, [])
+    assert report["summary"]["probes"] > 40
 
 
 def test_the_servers_own_cors_headers_give_way(ports: dict[str, int]) -> None:
