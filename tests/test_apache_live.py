@@ -348,3 +348,42 @@ def test_the_conformance_table_in_a_location() -> None:
                 assert same_part(got, want), (case.id, got, want)
         finally:
             server.stop()
+
+
+def test_preflight_status_200_has_a_one_space_body_in_every_placement() -> None:
+    """The declared deviation of `preflight-status 200`: Apache's page for a status set by a
+    rule is replaced by one space (an ErrorDocument cannot be empty), in every placement."""
+    require_apache()
+    text = POLICY.replace("max-age     600", "max-age     600\n  preflight-status 200")
+    with tempfile.TemporaryDirectory() as temporary:
+        server = Apache(Path(temporary))
+        server.write("www/api/index.json", "{}")
+        server.write("www/api/.htaccess", _compiled("s", text, "placement=htaccess").text)
+        vhost = server.write("policies/v.conf", _compiled("s", text).text)
+        located = server.write("policies/l.conf", _compiled("s", text, "placement=location").text)
+        first, second, third = free_ports(3)
+        static = f"    DocumentRoot {temporary}/www\n    DirectoryIndex index.json\n"
+        server.configure(
+            [first, second, third],
+            virtual_host(first, f"    Include {vhost}\n{static}")
+            + virtual_host(
+                second, f"{static}    <Location /api>\n    Include {located}\n    </Location>\n"
+            )
+            + virtual_host(third, static),
+        )
+        checked = server.check()
+        assert checked.returncode == 0, checked.stderr
+        server.start([first, second, third])
+        try:
+            for port in (first, second, third):
+                reply = ask(
+                    port,
+                    "/api/",
+                    "https://app.example.com",
+                    "OPTIONS",
+                    Access_Control_Request_Method="PUT",
+                )
+                assert (reply.status, reply.body) == (200, b" "), port
+                assert reply.values("Access-Control-Allow-Methods") == ["GET, POST, PUT, DELETE"]
+        finally:
+            server.stop()
