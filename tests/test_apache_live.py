@@ -387,3 +387,38 @@ def test_preflight_status_200_has_a_one_space_body_in_every_placement() -> None:
                 assert reply.values("Access-Control-Allow-Methods") == ["GET, POST, PUT, DELETE"]
         finally:
             server.stop()
+
+
+def test_a_local_error_document_keeps_cors_only_where_the_directives_cover_it() -> None:
+    """``ErrorDocument 404 /err.html``: the page keeps the CORS headers in a <VirtualHost>; a
+    <Location /api> does not cover /err.html, so there the page has none (docs/apache.md)."""
+    require_apache()
+    with tempfile.TemporaryDirectory() as temporary:
+        server = Apache(Path(temporary))
+        server.write("www/err.html", "oops")
+        server.write("www/api/index.json", "{}")
+        vhost = server.write("policies/v.conf", _compiled("api", POLICY).text)
+        located = server.write(
+            "policies/l.conf", _compiled("api", POLICY, "placement=location").text
+        )
+        first, second = free_ports(2)
+        error = "    ErrorDocument 404 /err.html\n"
+        server.configure(
+            [first, second],
+            virtual_host(first, f"    Include {vhost}\n{error}")
+            + virtual_host(
+                second, f"{error}    <Location /api>\n    Include {located}\n</Location>\n"
+            ),
+        )
+        checked = server.check()
+        assert checked.returncode == 0, checked.stderr
+        server.start([first, second])
+        try:
+            origin = "https://app.example.com"
+            kept = ask(first, "/api/missing", origin)
+            assert (kept.status, kept.body) == (404, b"oops")
+            assert kept.values("Access-Control-Allow-Origin") == [origin]
+            lost = ask(second, "/api/missing", origin)
+            assert (lost.status, lost.body) == (404, b"oops") and cors_names(lost) == []
+        finally:
+            server.stop()
