@@ -226,7 +226,7 @@ class ApacheBackend:
             f"CORS for {'policy' if len(plan.policies) == 1 else 'policies'} {names} "
             f"(placement: {placement}).",
             *_ABOUT[placement],
-            "Needs mod_headers, mod_setenvif, mod_rewrite (a2enmod headers setenvif rewrite).",
+            _NEEDS[placement],
         ]
         stamp = provenance(options.version, options.source_name, TARGET, policy_set)
         lines = [f"# {stamp}", *(f"# {line}" for line in about), ""]
@@ -290,6 +290,12 @@ def _check_regexes(policy_set: PolicySet) -> list[Diagnostic]:
                 )
     return problems
 
+
+_NEEDS = {
+    VIRTUALHOST: "Needs mod_headers, mod_setenvif, mod_rewrite (a2enmod headers setenvif rewrite).",
+    LOCATION: "Needs mod_headers, mod_setenvif, mod_alias (a2enmod headers setenvif alias).",
+    HTACCESS: "Needs mod_headers, mod_setenvif, mod_alias (a2enmod headers setenvif alias).",
+}
 
 _WHERE = {
     VIRTUALHOST: "Include it inside the <VirtualHost>",
