@@ -170,7 +170,10 @@ class ApacheBackend:
     platform = "apache"
     docs = "apache.md"
     runs_on = "Apache httpd 2.4"
-    verified = "`apache2 -t` on every golden; a real Apache on 127.0.0.1"
+    verified = (
+        "`apache2 -t` on every golden; a real Apache on 127.0.0.1 in each placement, and "
+        "through a real Chromium"
+    )
     summary = (
         "mod_headers, mod_setenvif and mod_rewrite directives for a VirtualHost, Location "
         "or .htaccess"
