@@ -422,3 +422,53 @@ def test_a_local_error_document_keeps_cors_only_where_the_directives_cover_it() 
             assert (lost.status, lost.body) == (404, b"oops") and cors_names(lost) == []
         finally:
             server.stop()
+
+
+def test_the_conformance_table_in_a_htaccess() -> None:
+    """Every table a ``.htaccess`` can hold, each in the directory its host maps every path
+    to (a static file): the cases a static file answers as the stub application does (GET and
+    HEAD) and the preflights, exactly as the evaluator answers."""
+    from tests.conformance_table import load_tables
+
+    require_apache()
+    tables = load_tables()
+    built = {t.name: compile_or_refuse(t.name, t.policy_text, "placement=htaccess") for t in tables}
+    compiled = {name: c for name, c in built.items() if isinstance(c, Compiled)}
+    with tempfile.TemporaryDirectory() as temporary:
+        server = Apache(Path(temporary))
+        ports = dict(zip(compiled, free_ports(len(compiled)), strict=True))
+        hosts = []
+        for number, (name, item) in enumerate(compiled.items()):
+            server.write(f"h{number}/app.json", "{}")
+            server.write(f"h{number}/.htaccess", item.text)
+            directory = f"{temporary}/h{number}"
+            hosts.append(
+                virtual_host(
+                    ports[name],
+                    f'    AliasMatch "^/" "{directory}/app.json"\n'
+                    f"    <Directory {directory}>\n        AllowOverride FileInfo\n"
+                    "        Require all granted\n    </Directory>\n",
+                )
+            )
+        server.configure(list(ports.values()), "".join(hosts))
+        checked = server.check()
+        assert checked.returncode == 0, checked.stderr
+        server.start(list(ports.values()))
+        try:
+            cases = [
+                case
+                for table in tables
+                if table.name in compiled
+                for case in table.cases
+                if case.method in ("GET", "HEAD")
+                or (case.method == "OPTIONS" and dict(case.headers).get("Origin") is not None)
+                and any(n.lower() == "access-control-request-method" for n, _ in case.headers)
+            ]
+            assert len(cases) > 60
+            for case in cases:
+                request = Request(case.method, case.path, case.headers)
+                got = cors_part(send(ports[case.table], request))
+                want = expected_part(Evaluator(compiled[case.table].policy_set).respond(request))
+                assert same_part(got, want), (case.id, got, want)
+        finally:
+            server.stop()
