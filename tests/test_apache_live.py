@@ -15,7 +15,13 @@ import pytest
 
 from corsc.evaluate import Evaluator, Request
 from tests.apache_launcher import Apache, Upstream, free_ports
-from tests.conformance_apache import Compiled, compile_or_refuse, require_apache, virtual_host
+from tests.conformance_apache import (
+    Compiled,
+    compile_or_refuse,
+    require_apache,
+    serving,
+    virtual_host,
+)
 from tests.conformance_nginx import send
 from tests.probing import probe, problems
 from tests.python_harness import APP_BODY, Reply, cors_part, expected_part, same_part
@@ -475,3 +481,31 @@ def test_the_conformance_table_in_a_htaccess() -> None:
 def _is_preflight(method: str, headers: tuple[tuple[str, str], ...]) -> bool:
     names = {name.lower() for name, _ in headers}
     return method == "OPTIONS" and {"origin", "access-control-request-method"} <= names
+
+
+def test_an_empty_origin_or_requested_method_is_taken_as_absent() -> None:
+    """The declared deviation: Apache's expressions read an empty header as a missing one.
+    An empty Origin under `unlisted reject` reaches the application (the evaluator: 403), and
+    an OPTIONS with an empty Access-Control-Request-Method is no preflight (the evaluator:
+    a refused one); browsers send neither."""
+    require_apache()
+    text = 'policy p {\n  origins "https://a.example.com"\n  unlisted reject\n}\n'
+    compiled = _compiled("p", text)
+    evaluator = Evaluator(compiled.policy_set)
+    with (
+        tempfile.TemporaryDirectory() as temporary,
+        serving([compiled], Path(temporary)) as (port,),
+    ):
+        empty_origin = Request("GET", "/x", (("Origin", ""),))
+        assert expected_part(evaluator.respond(empty_origin)).status == 403
+        got = cors_part(send(port, empty_origin))
+        assert (got.status, got.headers, got.vary) == (None, (), ("Origin",))
+        empty_method = Request(
+            "OPTIONS",
+            "/x",
+            (("Origin", "https://a.example.com"), ("Access-Control-Request-Method", "")),
+        )
+        assert expected_part(evaluator.respond(empty_method)).status == 403
+        got = cors_part(send(port, empty_method))
+        assert got.status is None
+        assert got.headers == (("Access-Control-Allow-Origin", "https://a.example.com"),)
