@@ -7,6 +7,7 @@ and (its unions cut for ap_expr) in a <Location>. One Apache serves every host o
 
 from __future__ import annotations
 
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -509,3 +510,19 @@ def test_an_empty_origin_or_requested_method_is_taken_as_absent() -> None:
         got = cors_part(send(port, empty_method))
         assert got.status is None
         assert got.headers == (("Access-Control-Allow-Origin", "https://a.example.com"),)
+
+
+def test_an_error_before_the_directives_has_no_cors_headers(ports: dict[str, int]) -> None:
+    """The declared deviation: a request Apache refuses while reading it (a header field
+    without a colon) is answered 400 before any directive runs, without CORS headers."""
+    with socket.create_connection(("127.0.0.1", ports["virtualhost"]), timeout=10) as sock:
+        sock.sendall(
+            b"GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://app.example.com\r\n"
+            b"Broken header line\r\nConnection: close\r\n\r\n"
+        )
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    assert head.startswith("HTTP/1.1 400 "), head
+    assert "access-control-" not in head.lower(), head
