@@ -274,10 +274,18 @@ class Tab:
     """One page of the browser, reused from case to case: it navigates only when the origin
     changes."""
 
-    def __init__(self, cdp: CDP, session: str) -> None:
+    def __init__(self, cdp: CDP, session: str, target: str = "", context: str = "") -> None:
         self.cdp = cdp
         self.session = session
+        self.target = target
+        self.context = context
         self.origin: str | None = None
+
+    def close(self) -> None:
+        """Close the page and dispose of its browser context: its renderer, its cache and the
+        connections it keeps alive to the servers under test."""
+        self.cdp.call("Target.closeTarget", targetId=self.target)
+        self.cdp.call("Target.disposeBrowserContext", browserContextId=self.context)
 
     def open(self, origin: str) -> None:
         """Show an empty page whose origin is ``origin`` (``null``: an opaque one)."""
@@ -477,9 +485,18 @@ class Chromium:
         context = self.cdp.call("Target.createBrowserContext")["browserContextId"]
         target = self.cdp.call("Target.createTarget", url="about:blank", browserContextId=context)
         session = self.cdp.call("Target.attachToTarget", targetId=target["targetId"], flatten=True)
-        tab = Tab(self.cdp, session["sessionId"])
+        tab = Tab(self.cdp, session["sessionId"], target["targetId"], context)
         self.cdp.call("Network.enable", tab.session)
         return tab
+
+    @contextlib.contextmanager
+    def fresh_tab(self) -> Iterator[Tab]:
+        """A tab of its own (:meth:`tab`), closed with its context afterwards."""
+        tab = self.tab()
+        try:
+            yield tab
+        finally:
+            tab.close()
 
     def stop(self) -> None:
         with contextlib.suppress(Exception):

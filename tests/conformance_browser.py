@@ -37,11 +37,16 @@ from typing import Any, Final
 
 import uvicorn
 from attrs import frozen
+from waitress import wasyncore
 from waitress.server import create_server
 
+from corsc import backends
+from corsc.capabilities import Support, uses
 from corsc.evaluate import Evaluator, Request
+from corsc.ir import PolicySet
 from tests import browser
 from tests import conformance_apache as apache
+from tests import conformance_caddy as caddy
 from tests import conformance_haproxy as haproxy
 from tests.chromium import API_HOST, Seen, Tab
 from tests.conformance_express import compiled_tables, serving
@@ -100,6 +105,25 @@ def browser_script(case: ConformanceCase) -> browser.ScriptRequest | None:
 def browser_cases(tables: Sequence[ConformanceTable]) -> list[ConformanceCase]:
     """Every case of ``tables`` a browser here sends (:func:`browser_script`)."""
     return [case for table in tables for case in table.cases if browser_script(case)]
+
+
+def probe_case(table: str, path: str, origin: str) -> ConformanceCase:
+    """A simple ``GET`` of ``path`` from ``origin``: what a route is asked to find where a
+    target answers ``table`` for that path."""
+    return ConformanceCase(
+        table=table,
+        policy_text="",
+        name="probe",
+        method="GET",
+        path=path,
+        origin=origin,
+        request_headers=(),
+        credentials="omit",
+        status=None,
+        expect=(),
+        absent=(),
+        vary=(),
+    )
 
 
 # ---- the targets as servers --------------------------------------------------------------
@@ -174,13 +198,26 @@ def wsgi_served(apps: Sequence[Any]) -> Iterator[list[int]]:
     def dispatch(environ: dict[str, Any], start_response: Any) -> Any:
         return by_port[_port_of(environ.get("HTTP_HOST", ""))](environ, start_response)
 
-    server = create_server(dispatch, sockets=sockets, threads=1, clear_untrusted_proxy_headers=True)
-    thread = threading.Thread(target=server.run, daemon=True)
+    # The loop runs in steps and closes every channel in its own thread when told to stop:
+    # closing them from this thread would race with the select() the loop is blocked in.
+    channels: dict[int, Any] = {}
+    server = create_server(
+        dispatch, map=channels, sockets=sockets, threads=1, clear_untrusted_proxy_headers=True
+    )
+    stopping = threading.Event()
+
+    def run() -> None:
+        while not stopping.is_set():
+            wasyncore.loop(timeout=0.05, map=channels, count=1)
+        server.task_dispatcher.shutdown()
+        wasyncore.close_all(channels)
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
         yield ports
     finally:
-        server.close()
+        stopping.set()
         thread.join(10)
 
 
@@ -392,6 +429,24 @@ def apache_served(tables: Sequence[ConformanceTable]) -> Iterator[Route]:
         yield route
 
 
+@contextlib.contextmanager
+def caddy_served(tables: Sequence[ConformanceTable]) -> Iterator[Route]:
+    """Real Caddy, one process, one site per table."""
+    built = {table.name: caddy.compile_or_refuse(table.name, table.policy_text) for table in tables}
+    compiled = {name: c for name, c in built.items() if isinstance(c, tuple)}
+    app = [(name, value) for name, value in browser.APP_HEADERS if name != "Content-Length"]
+    with caddy.serving({name: c[1] for name, c in compiled.items()}, app) as ports:
+        endpoints = {name: Endpoint(ports[name], Evaluator(c[0])) for name, c in compiled.items()}
+
+        def route(case: ConformanceCase) -> Endpoint | Outcome:
+            refusal = built[case.table]
+            if not isinstance(refusal, tuple):
+                return Outcome(REFUSED, ", ".join(sorted({d.code for d in refusal})))
+            return endpoints[case.table]
+
+        yield route
+
+
 #: Every target the browser judges, and how it is served; ``nginx-a2`` shares nginx's listing
 #: in tests/conformance_expected.py.
 SERVED: dict[str, Serving] = {
@@ -405,8 +460,27 @@ SERVED: dict[str, Serving] = {
     "express": express_served,
     "haproxy": haproxy_served,
     "apache": apache_served,
+    "caddy": caddy_served,
 }
 LISTING: dict[str, str] = {"nginx-a2": "nginx"}
+
+
+#: The registered backend each served target compiles with, where the names differ.
+BACKEND: dict[str, str] = {
+    "nginx-a2": "nginx",
+    "runtime-asgi": "python",
+    "runtime-wsgi": "python",
+}
+
+
+def refused_as_declared(target: str, policy_set: PolicySet, outcome: Outcome) -> bool:
+    """Whether ``outcome`` is the capability contract's refusal: CORS601 alone, for a policy
+    set that uses a feature the target's capability table marks unsupported."""
+    table = backends.get(BACKEND.get(target, target)).capabilities
+    unsupported = {
+        use.feature for use in uses(policy_set) if table[use.feature].support is Support.NO
+    }
+    return outcome.kind == REFUSED and outcome.detail == "CORS601" and bool(unsupported)
 
 
 # ---- one case, three ways ------------------------------------------------------------------

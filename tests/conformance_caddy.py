@@ -65,58 +65,49 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def caddyfile(snippets: dict[str, str], ports: dict[str, int]) -> str:
-    """One site per table, importing its renamed snippet in front of the stub application."""
+def caddyfile(
+    snippets: dict[str, str], ports: dict[str, int], app_headers: Sequence[tuple[str, str]] = ()
+) -> str:
+    """One site per table, importing its renamed snippet in front of the stub application
+    (which also sends ``app_headers``)."""
     sites = []
+    sent = "".join(f'\theader {name} "{value}"\n' for name, value in app_headers)
     for index, (table, snippet) in enumerate(snippets.items()):
         name = f"t{index}-corsc"
         sites.append(snippet.replace("\n(corsc-", f"\n({name}-", 1))
         policy = snippet.split("\n(corsc-", 1)[1].split(")", 1)[0]
         sites.append(
-            f"http://127.0.0.1:{ports[table]} {{\n\timport {name}-{policy}\n"
+            f"http://:{ports[table]} {{\n{sent}\timport {name}-{policy}\n"
             f'\trespond "{APP_BODY.decode()}" 200\n}}\n'
         )
     return "{\n\tadmin off\n\tauto_https off\n}\n" + "\n".join(sites)
 
 
-@contextlib.contextmanager
-def caddy_harness(tables: Sequence[ConformanceTable]) -> Iterator[Judge]:
-    """Real Caddy, one site per table. A case conforms when Caddy sends the evaluator's CORS
-    part and that answer is the table's. Caddy (Go's net/http) writes header fields sorted by
-    name; fields of different names are compared in that order on both sides, since HTTP gives
-    their order no meaning (RFC 9110, section 5.3), while repeats of one field keep theirs."""
+def require_caddy() -> str:
+    """Caddy's path: a failure under ``CI=true`` when it is missing, a skip otherwise."""
     if CADDY is None:
         if os.environ.get("CI") == "true":
             raise RuntimeError("caddy is not installed; .ci/run installs Debian's caddy")
         pytest.skip("caddy is not installed (Debian: apt-get install caddy)")
-    built = {table.name: compile_or_refuse(table.name, table.policy_text) for table in tables}
-    compiled = {name: c for name, c in built.items() if isinstance(c, tuple)}
-    evaluators = {name: Evaluator(c[0]) for name, c in compiled.items()}
-    ports = {name: _free_port() for name in compiled}
+    return CADDY
 
-    def judge(case: ConformanceCase) -> Outcome:
-        refusal = built[case.table]
-        if not isinstance(refusal, tuple):
-            return Outcome(REFUSED, ", ".join(sorted({d.code for d in refusal})))
-        request = Request(case.method, case.path, case.headers)
-        got = cors_part(send(ports[case.table], request))
-        want = expected_part(evaluators[case.table].respond(request))
-        if not same_part(by_name(got), by_name(want)):
-            return Outcome(FAIL, f"caddy {got}, evaluator {want}")
-        problems = case.mismatches(got.status, with_vary(got))
-        if problems:
-            return Outcome(FAIL, "; ".join(problems))
-        return Outcome(PASS)
 
+@contextlib.contextmanager
+def serving(
+    snippets: dict[str, str], app_headers: Sequence[tuple[str, str]] = ()
+) -> Iterator[dict[str, int]]:
+    """One Caddy serving each table's snippet on its own port; yields the ports by table."""
+    caddy = require_caddy()
+    ports = {name: _free_port() for name in snippets}
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
         config, log = root / "Caddyfile", root / "caddy.log"
-        config.write_text(caddyfile({n: c[1] for n, c in compiled.items()}, ports), "utf-8")
+        config.write_text(caddyfile(snippets, ports, app_headers), "utf-8")
         env = {**os.environ, "HOME": directory, "XDG_DATA_HOME": directory}
         env["XDG_CONFIG_HOME"] = directory
         with log.open("wb") as errors:  # Caddy holds its own copy of the descriptor
             server = subprocess.Popen(
-                [CADDY, "run", "--adapter", "caddyfile", "--config", str(config)],
+                [caddy, "run", "--adapter", "caddyfile", "--config", str(config)],
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=errors,
@@ -133,7 +124,37 @@ def caddy_harness(tables: Sequence[ConformanceTable]) -> Iterator[Judge]:
                             server.kill()
                             raise AssertionError(log.read_text()) from None
                         time.sleep(0.1)
-            yield judge
+            yield ports
         finally:
             server.terminate()
             server.wait(10)
+
+
+@contextlib.contextmanager
+def caddy_harness(tables: Sequence[ConformanceTable]) -> Iterator[Judge]:
+    """Real Caddy, one site per table. A case conforms when Caddy sends the evaluator's CORS
+    part and that answer is the table's. Caddy (Go's net/http) writes header fields sorted by
+    name; fields of different names are compared in that order on both sides, since HTTP gives
+    their order no meaning (RFC 9110, section 5.3), while repeats of one field keep theirs."""
+    require_caddy()
+    built = {table.name: compile_or_refuse(table.name, table.policy_text) for table in tables}
+    compiled = {name: c for name, c in built.items() if isinstance(c, tuple)}
+    evaluators = {name: Evaluator(c[0]) for name, c in compiled.items()}
+
+    with serving({n: c[1] for n, c in compiled.items()}) as ports:
+
+        def judge(case: ConformanceCase) -> Outcome:
+            refusal = built[case.table]
+            if not isinstance(refusal, tuple):
+                return Outcome(REFUSED, ", ".join(sorted({d.code for d in refusal})))
+            request = Request(case.method, case.path, case.headers)
+            got = cors_part(send(ports[case.table], request))
+            want = expected_part(evaluators[case.table].respond(request))
+            if not same_part(by_name(got), by_name(want)):
+                return Outcome(FAIL, f"caddy {got}, evaluator {want}")
+            problems = case.mismatches(got.status, with_vary(got))
+            if problems:
+                return Outcome(FAIL, "; ".join(problems))
+            return Outcome(PASS)
+
+        yield judge

@@ -23,6 +23,7 @@ def browser_process() -> Iterator[Chromium]:
 
 
 @pytest.fixture(scope="module")
-def tab(browser_process: Chromium) -> Tab:
+def tab(browser_process: Chromium) -> Iterator[Tab]:
     """A page of its own for each test module."""
-    return browser_process.tab()
+    with browser_process.fresh_tab() as page:
+        yield page

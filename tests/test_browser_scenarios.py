@@ -1,8 +1,8 @@
 """What a real Chromium does with corsc's output beyond one request at a time, on every target
 that runs here (tests/conformance_browser.py serves them): cookies set and sent, ``PUT`` and
 ``DELETE`` with a header that forces a preflight, exposed headers read by ``fetch()`` and
-``XMLHttpRequest``, a response primed into the HTTP cache by a same-origin request and then
-read cross-origin, and Private Network Access.
+``XMLHttpRequest``, a response that varies on Origin kept apart in the HTTP cache, and Private
+Network Access (every static-mode policy primed into the cache: tests/test_browser_priming.py).
 
 The page is ``http://app.api.test``: cross-origin to the API (``http://api.test:<port>``) but
 on the same site, so the cookie the API sets (``SameSite`` defaults to ``Lax``) is sent back, and
@@ -15,12 +15,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from corsc.evaluate import Evaluator
-from tests import browser
 from tests.chromium import API_HOST, PUBLIC_SUFFIX, Chromium, Tab
-from tests.conformance_browser import SERVED, Endpoint, Route
-from tests.conformance_python import LIBRARIES
-from tests.conformance_runner import REFUSED, Outcome, loaded_set
+from tests.conformance_browser import SERVED, Endpoint, Route, probe_case, refused_as_declared
+from tests.conformance_runner import Outcome, loaded_set
 from tests.conformance_table import ConformanceCase, ConformanceTable
 
 PAGE = f"http://app.{API_HOST}"
@@ -36,15 +33,6 @@ policy api {
   credentials true
 }
 """
-
-#: Every shape of a static-mode policy (a fixed Allow-Origin: `*`, or one exact origin with
-#: credentials), each exposing headers: the responses a cache may hand to a CORS request.
-STATIC = {
-    "static-star": "policy p { origins *\n expose X-Request-Id, X-Total-Count }",
-    "static-exact": (
-        'policy p { origins "http://app.api.test"\n credentials true\n expose X-Request-Id }'
-    ),
-}
 
 #: A policy whose Allow-Origin depends on the Origin (the contrast to static mode).
 DYNAMIC = (
@@ -64,7 +52,6 @@ def table(name: str, text: str) -> ConformanceTable:
 
 TABLES = [
     table("scenarios", SCENARIOS),
-    *(table(name, text) for name, text in STATIC.items()),
     table("dynamic", DYNAMIC),
     table("private", PRIVATE),
 ]
@@ -72,20 +59,7 @@ TABLES = [
 
 def probe(table_name: str, origin: str = PAGE) -> ConformanceCase:
     """A simple request from ``origin`` under ``/``: where a target answers a table."""
-    return ConformanceCase(
-        table=table_name,
-        policy_text="",
-        name="probe",
-        method="GET",
-        path="/",
-        origin=origin,
-        request_headers=(),
-        credentials="omit",
-        status=None,
-        expect=(),
-        absent=(),
-        vary=(),
-    )
+    return probe_case(table_name, "/", origin)
 
 
 @pytest.fixture(scope="module", params=sorted(SERVED))
@@ -95,9 +69,10 @@ def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, Route]]:
 
 
 @pytest.fixture
-def fresh(browser_process: Chromium) -> Tab:
+def fresh(browser_process: Chromium) -> Iterator[Tab]:
     """A page in a browser context of its own: no cookies, no cache from other tests."""
-    return browser_process.tab()
+    with browser_process.fresh_tab() as tab:
+        yield tab
 
 
 def endpoint(served: tuple[str, Route], table_name: str, origin: str = PAGE) -> Endpoint:
@@ -161,35 +136,6 @@ def test_a_header_nothing_grants_is_refused_by_the_preflight(
     }, seen.cors_error
 
 
-def meaning(text: str, origin: str) -> frozenset[str]:
-    """The header names the evaluator lets a script at ``origin`` read on a simple GET."""
-    evaluator = Evaluator(loaded_set(table("meaning", text)))
-    script = browser.script_request("GET", "/", origin=origin, credentials="same-origin")
-    outcome = browser.fetch(browser.evaluator_server(evaluator), script)
-    assert outcome.shared
-    return outcome.exposed
-
-
-@pytest.mark.parametrize("name", sorted(STATIC))
-def test_a_response_primed_by_a_same_origin_request_is_read_right_from_the_cache(
-    served: tuple[str, Route], fresh: Tab, name: str
-) -> None:
-    """A same-origin request (no Origin) puts the response in the cache; the cross-origin
-    request that follows takes it from there (``cache: "force-cache"``): it must carry what
-    the CORS request needs — the issue a static-mode Expose-Headers without Vary once had."""
-    assert loaded_set(table(name, STATIC[name])).policies[0].static_origin is not None
-    api = endpoint(served, name)
-    resource = url(api, "/primed")
-    primed = fresh.fetch(resource.rsplit("/", 1)[0], resource, cache="default")
-    assert primed.shared and not primed.from_cache
-    seen = fresh.fetch(PAGE, resource, cache="force-cache")
-    vary = {m.strip().lower() for k, v in primed.received if k == "vary" for m in v.split(",")}
-    assert seen.from_cache or "origin" in vary, (served[0], primed.received)
-    assert seen.shared, (served[0], seen.cors_error, primed.received)
-    want = meaning(STATIC[name], PAGE) & {n.lower() for n, _ in browser.APP_HEADERS}
-    assert seen.exposed & want == want, (served[0], seen.exposed, want)
-
-
 def test_a_response_that_varies_on_origin_is_not_taken_from_the_cache_of_another(
     served: tuple[str, Route], fresh: Tab
 ) -> None:
@@ -210,8 +156,9 @@ def test_private_network_access_from_a_public_page(served: tuple[str, Route], fr
     public = f"https://www.{PUBLIC_SUFFIX}"
     found = route(probe("private", public))
     if isinstance(found, Outcome):
-        # The libraries cannot express `private-network` (their capability tables).
-        assert name in LIBRARIES and found.kind == REFUSED, (name, found)
+        # Where the capability table says the target cannot express `private-network`.
+        policy_set = loaded_set(table("private", PRIVATE))
+        assert refused_as_declared(name, policy_set, found), (name, found)
         return
     for method in ("GET", "PUT"):
         seen = fresh.fetch(public, url(found, f"/private/{method}"), method=method)
