@@ -154,7 +154,8 @@ _ABOUT = {
         "RewriteRules: it answers preflights before authentication.",
     ],
     LOCATION: [
-        "Include it inside the <Location> (or <Directory>) that serves the policy.",
+        "Include it inside the <Location> that serves the policy (in a <Directory>, as in a",
+        ".htaccess, Apache authenticates preflights before these directives answer them).",
     ],
     HTACCESS: [
         "Use it as the .htaccess of the directory that serves the policy (AllowOverride",
