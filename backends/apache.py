@@ -154,7 +154,8 @@ _ABOUT = {
         "RewriteRules: it answers preflights before authentication.",
     ],
     LOCATION: [
-        "Include it inside the <Location> (or <Directory>) that serves the policy.",
+        "Include it inside the <Location> that serves the policy (in a <Directory>, as in a",
+        ".htaccess, Apache authenticates preflights before these directives answer them).",
     ],
     HTACCESS: [
         "Use it as the .htaccess of the directory that serves the policy (AllowOverride",
@@ -170,7 +171,10 @@ class ApacheBackend:
     platform = "apache"
     docs = "apache.md"
     runs_on = "Apache httpd 2.4"
-    verified = "`apache2 -t` on every golden; a real Apache on 127.0.0.1"
+    verified = (
+        "`apache2 -t` on every golden; a real Apache on 127.0.0.1 in each placement, and "
+        "through a real Chromium"
+    )
     summary = (
         "mod_headers, mod_setenvif and mod_rewrite directives for a VirtualHost, Location "
         "or .htaccess"

@@ -406,7 +406,10 @@ class Writer:
         plan = self.plan
         grants = plan.grants
         per_dir = self.placement != VIRTUALHOST
-        self.comment("The CORS headers, on every response (errors too), in the evaluator's order.")
+        self.comment(
+            f'Policy "{plan.name}": the CORS headers of every response (errors too), in the '
+            "evaluator's order."
+        )
         # Not a refused preflight: in the virtual host, by the state; elsewhere, not a
         # preflight at all (their headers are set in their <If>).
         not_refused = f"!({PREFLIGHT})" if per_dir else f"{self.env('p')} != '0'"

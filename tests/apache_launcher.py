@@ -164,6 +164,8 @@ class Apache:
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    #: More header fields the application sends (the browser tests' exposure probes).
+    extra: tuple[tuple[str, str], ...] = ()
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -176,6 +178,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = b"" if self.command == "HEAD" else APP_BODY
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
+        for name, value in self.extra:
+            self.send_header(name, value)
         if self.path.startswith("/own-cors"):
             self.send_header("Access-Control-Allow-Origin", "*")
             self.send_header("Access-Control-Expose-Headers", "X-Upstream")
@@ -191,10 +195,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 class Upstream:
     """The application behind ``mod_proxy``: every method answered ``200 {}`` (``500 {}``
-    under ``/status/500``), on a free 127.0.0.1 port, in a thread of this process."""
+    under ``/status/500``) with ``app_headers`` too (but its own Content-Type and -Length), on
+    a free 127.0.0.1 port, in a thread of this process."""
 
-    def __init__(self) -> None:
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    def __init__(self, app_headers: Sequence[tuple[str, str]] = ()) -> None:
+        extra = tuple(
+            (name, value)
+            for name, value in app_headers
+            if name.lower() not in {"content-type", "content-length"}
+        )
+        handler = type("Handler", (_Handler,), {"extra": extra})
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
         self.port = int(self.server.server_address[1])
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

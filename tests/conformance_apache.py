@@ -76,12 +76,14 @@ def virtual_host(port: int, inside: str) -> str:
 
 
 @contextlib.contextmanager
-def serving(compiled: Sequence[Compiled], directory: Path) -> Iterator[list[int]]:
+def serving(
+    compiled: Sequence[Compiled], directory: Path, app_headers: Sequence[tuple[str, str]] = ()
+) -> Iterator[list[int]]:
     """One Apache serving each compiled (virtualhost-placed) file in its own virtual host in
-    front of the upstream; yields their ports."""
+    front of the upstream (which also sends ``app_headers``); yields their ports."""
     require_apache()
     server = Apache(directory)
-    with Upstream() as upstream:
+    with Upstream(app_headers) as upstream:
         ports = free_ports(len(compiled))
         hosts = []
         for number, (port, item) in enumerate(zip(ports, compiled, strict=True)):

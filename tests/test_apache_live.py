@@ -7,6 +7,7 @@ and (its unions cut for ap_expr) in a <Location>. One Apache serves every host o
 
 from __future__ import annotations
 
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,13 @@ import pytest
 
 from corsc.evaluate import Evaluator, Request
 from tests.apache_launcher import Apache, Upstream, free_ports
-from tests.conformance_apache import Compiled, compile_or_refuse, require_apache, virtual_host
+from tests.conformance_apache import (
+    Compiled,
+    compile_or_refuse,
+    require_apache,
+    serving,
+    virtual_host,
+)
 from tests.conformance_nginx import send
 from tests.probing import probe, problems
 from tests.python_harness import APP_BODY, Reply, cors_part, expected_part, same_part
@@ -422,3 +429,100 @@ def test_a_local_error_document_keeps_cors_only_where_the_directives_cover_it() 
             assert (lost.status, lost.body) == (404, b"oops") and cors_names(lost) == []
         finally:
             server.stop()
+
+
+def test_the_conformance_table_in_a_htaccess() -> None:
+    """Every table a ``.htaccess`` can hold, each in the directory its host maps every path
+    to (a static file): the cases a static file answers as the stub application does (GET and
+    HEAD) and the preflights, exactly as the evaluator answers."""
+    from tests.conformance_table import load_tables
+
+    require_apache()
+    tables = load_tables()
+    built = {t.name: compile_or_refuse(t.name, t.policy_text, "placement=htaccess") for t in tables}
+    compiled = {name: c for name, c in built.items() if isinstance(c, Compiled)}
+    with tempfile.TemporaryDirectory() as temporary:
+        server = Apache(Path(temporary))
+        ports = dict(zip(compiled, free_ports(len(compiled)), strict=True))
+        hosts = []
+        for number, (name, item) in enumerate(compiled.items()):
+            server.write(f"h{number}/app.json", "{}")
+            server.write(f"h{number}/.htaccess", item.text)
+            directory = f"{temporary}/h{number}"
+            hosts.append(
+                virtual_host(
+                    ports[name],
+                    f'    AliasMatch "^/" "{directory}/app.json"\n'
+                    f"    <Directory {directory}>\n        AllowOverride FileInfo\n"
+                    "        Require all granted\n    </Directory>\n",
+                )
+            )
+        server.configure(list(ports.values()), "".join(hosts))
+        checked = server.check()
+        assert checked.returncode == 0, checked.stderr
+        server.start(list(ports.values()))
+        try:
+            cases = [
+                case
+                for table in tables
+                if table.name in compiled
+                for case in table.cases
+                if case.method in ("GET", "HEAD") or _is_preflight(case.method, case.headers)
+            ]
+            assert len(cases) > 60
+            for case in cases:
+                request = Request(case.method, case.path, case.headers)
+                got = cors_part(send(ports[case.table], request))
+                want = expected_part(Evaluator(compiled[case.table].policy_set).respond(request))
+                assert same_part(got, want), (case.id, got, want)
+        finally:
+            server.stop()
+
+
+def _is_preflight(method: str, headers: tuple[tuple[str, str], ...]) -> bool:
+    names = {name.lower() for name, _ in headers}
+    return method == "OPTIONS" and {"origin", "access-control-request-method"} <= names
+
+
+def test_an_empty_origin_or_requested_method_is_taken_as_absent() -> None:
+    """The declared deviation: Apache's expressions read an empty header as a missing one.
+    An empty Origin under `unlisted reject` reaches the application (the evaluator: 403), and
+    an OPTIONS with an empty Access-Control-Request-Method is no preflight (the evaluator:
+    a refused one); browsers send neither."""
+    require_apache()
+    text = 'policy p {\n  origins "https://a.example.com"\n  unlisted reject\n}\n'
+    compiled = _compiled("p", text)
+    evaluator = Evaluator(compiled.policy_set)
+    with (
+        tempfile.TemporaryDirectory() as temporary,
+        serving([compiled], Path(temporary)) as (port,),
+    ):
+        empty_origin = Request("GET", "/x", (("Origin", ""),))
+        assert expected_part(evaluator.respond(empty_origin)).status == 403
+        got = cors_part(send(port, empty_origin))
+        assert (got.status, got.headers, got.vary) == (None, (), ("Origin",))
+        empty_method = Request(
+            "OPTIONS",
+            "/x",
+            (("Origin", "https://a.example.com"), ("Access-Control-Request-Method", "")),
+        )
+        assert expected_part(evaluator.respond(empty_method)).status == 403
+        got = cors_part(send(port, empty_method))
+        assert got.status is None
+        assert got.headers == (("Access-Control-Allow-Origin", "https://a.example.com"),)
+
+
+def test_an_error_before_the_directives_has_no_cors_headers(ports: dict[str, int]) -> None:
+    """The declared deviation: a request Apache refuses while reading it (a header field
+    without a colon) is answered 400 before any directive runs, without CORS headers."""
+    with socket.create_connection(("127.0.0.1", ports["virtualhost"]), timeout=10) as sock:
+        sock.sendall(
+            b"GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://app.example.com\r\n"
+            b"Broken header line\r\nConnection: close\r\n\r\n"
+        )
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    assert head.startswith("HTTP/1.1 400 "), head
+    assert "access-control-" not in head.lower(), head
