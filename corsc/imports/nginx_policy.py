@@ -1,0 +1,595 @@
+"""The policy a level of an nginx configuration means, read from what it answers.
+
+Used where the headers a level sends depend on variables the plain reading cannot follow: an
+Origin map whose values pick different header sets (several grants), deny rows, chains of maps,
+maps of several variables, ``set``/``if`` state machines (corsc's own nginx output, both
+variants, is of this kind). The reading has three steps:
+
+1. **The origin tests.** Every row of a ``map`` of the Origin (or of a variable ``set`` to it)
+   and every ``if`` on it is a candidate entry: an exact key is that origin, a ``hostnames``
+   mask ``*.example.com`` a subdomain wildcard of each scheme, a regex the full-match regex of
+   the same meaning (each top-level alternative an entry of its own). Each candidate gets a few
+   origins it admits (its witnesses); an unlisted origin stands for every other one.
+2. **The answers.** :class:`~corsc.imports.nginx_machine.Machine` runs the level for each
+   witness: an actual request, a preflight per method and per header the configuration names,
+   one asking for private network access. A candidate whose witnesses are all answered alike
+   is an entry with the grant those answers show; refused candidates that the allowed ones
+   would admit are ``deny`` entries.
+3. **The check.** The policy written is evaluated on every witness and request; an origin it
+   answers differently from nginx is CORS703 at the line of the test it came from, so a
+   configuration the policy does not mean is never imported silently.
+"""
+
+from __future__ import annotations
+
+import re
+import re._parser as sre  # type: ignore[import-not-found]
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from attrs import define, field, frozen
+
+from corsc.imports.common import full_match, literal, names, split_alternatives
+from corsc.imports.draft import Draft, Entry, Findings, Grant, exact, regex, render
+from corsc.imports.nginx_machine import Answer, MapBlock
+from corsc.records import fields_repr
+from corsc.source import Source
+
+Directive = dict[str, Any]
+Run = Callable[[Mapping[str, str]], Answer]
+#: Builds a draft's policy and answers requests with it (``None``: it does not load).
+Check = Callable[[Draft], Run | None]
+
+#: Origins no configuration names: what they get is what every unlisted origin gets.
+UNLISTED = ("https://unlisted.corsc.invalid", "http://unlisted.corsc.invalid:8080")
+_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
+_PROBE_HEADER = "x-corsc-probe"
+_TOKEN = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
+_LISTS = (
+    "access-control-allow-methods",
+    "access-control-allow-headers",
+    "access-control-expose-headers",
+)
+
+
+@frozen
+class Candidate:
+    """One origin test as a policy entry, with the origins it admits and where it is."""
+
+    __repr__ = fields_repr
+
+    entry: Entry | None
+    witnesses: tuple[str, ...]
+    line: int
+    #: The searched regex and its open sides, for CORS706 when the entry is used.
+    unanchored: tuple[str, Any] | None = None
+
+
+# ---- witnesses -------------------------------------------------------------------------------
+
+
+def _char(items: list[tuple[Any, Any]], negate: bool) -> str:
+    """A character of a class (lowercase letters, then digits, then other printables)."""
+    pool = "abcdefghijklmnopqrstuvwxyz0123456789-._:/ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def inside(char: str) -> bool:
+        code = ord(char)
+        for op, arg in items:
+            name = str(op)
+            if name == "LITERAL" and arg == code:
+                return True
+            if name == "RANGE" and arg[0] <= code <= arg[1]:
+                return True
+            if name == "CATEGORY":
+                kind = str(arg)
+                tests = {
+                    "CATEGORY_DIGIT": char.isdigit(),
+                    "CATEGORY_NOT_DIGIT": not char.isdigit(),
+                    "CATEGORY_SPACE": char.isspace(),
+                    "CATEGORY_NOT_SPACE": not char.isspace(),
+                    "CATEGORY_WORD": char.isalnum() or char == "_",
+                    "CATEGORY_NOT_WORD": not (char.isalnum() or char == "_"),
+                }
+                if tests.get(kind, False):
+                    return True
+        return False
+
+    for char in pool:
+        if inside(char) != negate:
+            return char
+    raise ValueError("empty class")
+
+
+def _generate(tokens: Any, choice: int, extra: int) -> str:
+    out: list[str] = []
+    for op, arg in tokens:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(arg))
+        elif name == "NOT_LITERAL":
+            out.append("a" if arg != ord("a") else "b")
+        elif name == "ANY":
+            out.append("a")
+        elif name == "IN":
+            negate = bool(arg) and str(arg[0][0]) == "NEGATE"
+            out.append(_char(arg[1:] if negate else arg, negate))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, high, body = arg
+            count = low + extra if high is sre.MAXREPEAT or low + extra <= high else low
+            out.append(_generate(body, choice, extra) * count)
+        elif name == "SUBPATTERN":
+            out.append(_generate(arg[-1], choice, extra))
+        elif name == "BRANCH":
+            branches = arg[1]
+            out.append(_generate(branches[choice % len(branches)], choice, extra))
+        elif name in ("AT",):
+            continue
+        else:
+            raise ValueError(name)
+    return "".join(out)
+
+
+def witnesses(body: str, limit: int = 4) -> tuple[str, ...]:
+    """A few strings the full-match regex ``body`` matches (none when it cannot be read)."""
+    try:
+        compiled = re.compile(body)
+        tokens = sre.parse(body)
+    except (re.error, RecursionError, OverflowError):
+        return ()
+    found: list[str] = []
+    for choice in range(3):
+        for extra in (0, 1):
+            try:
+                text = _generate(tokens, choice, extra)
+            except (ValueError, RecursionError):
+                continue
+            if text not in found and compiled.fullmatch(text):
+                found.append(text)
+    return tuple(found[:limit])
+
+
+def _origin_shaped(text: str) -> bool:
+    return "://" in text or text == "null"
+
+
+def regex_candidates(pattern: str, ignore_case: bool, line: int) -> list[Candidate]:
+    """A searched origin regex as entries: one per top-level alternative of its full-match
+    form (an exact origin when the alternative admits one text)."""
+    searched = full_match(pattern, ignore_case=ignore_case)
+    body = searched.body
+    while body.startswith("(?:") and body.endswith(")") and split_alternatives(body[3:-1]):
+        inner = body[3:-1]
+        if _balanced(inner):
+            body = inner
+        else:
+            break
+    found = []
+    for alternative in split_alternatives(body):
+        text = literal(alternative) if not searched.unanchored else None
+        if text is None and not searched.unanchored:
+            text = corsc_pattern(alternative)
+        entry = exact(text) if text is not None else regex(alternative)
+        shown = witnesses(alternative) if text is None or "*" in text else (text,)
+        note = (pattern, searched) if searched.unanchored else None
+        found.append(Candidate(entry, shown, line, note))
+    return found
+
+
+def _unwrapped(body: str) -> str:
+    """``body`` without the non-capturing groups around all of it."""
+    while body.startswith("(?:") and body.endswith(")") and _balanced(body[3:-1]):
+        body = body[3:-1]
+    return body
+
+
+def corsc_pattern(alternative: str) -> str | None:
+    """The wildcard pattern (``https://*.example.com``, ``http://localhost:*``) whose nginx
+    rendering by corsc is the regex ``alternative``, ``None`` when it is no such rendering."""
+    from corsc import regex as regexes
+    from corsc.origin_regex import _body
+    from corsc.origins import parse_pattern
+
+    guess = alternative.replace("(?:[\\-0-9_a-z]+\\.)+", "\0", 1)
+    guess, port, _ = guess.partition("(?::(?:")
+    text = literal(guess)
+    if text is None or guess == alternative:
+        return None
+    text = text.replace("\0", "*.") + (":*" if port else "")
+    parsed = parse_pattern(text, Source("guess", text).span(0, len(text)))
+    if parsed.pattern is None or parsed.canonical_text is not None:
+        return None
+    try:
+        rendered = regexes.render(_body(parsed.pattern), "pcre")
+    except ValueError:
+        return None
+    return text if _unwrapped(full_match(rendered).body) == _unwrapped(alternative) else None
+
+
+def _balanced(text: str) -> bool:
+    try:
+        re.compile(text)
+    except re.error:
+        return False
+    return True
+
+
+def candidates(
+    directives: Iterable[Directive], maps: Mapping[str, MapBlock]
+) -> tuple[list[Candidate], set[str]]:
+    """Every origin test of the configuration as candidates, and the variables that hold the
+    Origin (``$http_origin`` and those ``set`` to it)."""
+    every = list(directives)
+    holders = {"$http_origin"}
+    for directive in every:
+        args = directive["args"]
+        if directive["directive"] == "set" and len(args) == 2 and args[1] == "$http_origin":
+            holders.add(args[0])
+    found: list[Candidate] = []
+    for directive in every:
+        name, args, line = directive["directive"], directive["args"], directive["line"]
+        if name == "map" and len(args) == 2 and args[0] in holders:
+            block = maps[args[1]]
+            for key in block.exact:
+                if _origin_shaped(key):
+                    found.append(Candidate(exact(key), (key,), _row_line(directive, key)))
+            for mask, _, row in block.masks:
+                found += _mask_candidates(mask, row)
+            for _, _, row, key in block.regexes:
+                ignore_case = key.startswith("~*")
+                found += regex_candidates(key[2:] if ignore_case else key[1:], ignore_case, row)
+        elif name == "if" and len(args) == 3 and args[0] in holders:
+            if args[1] == "=" and _origin_shaped(args[2]):
+                found.append(Candidate(exact(args[2].lower()), (args[2].lower(),), line))
+            elif args[1] in ("~", "~*", "!~", "!~*"):
+                found += regex_candidates(args[2], "*" in args[1], line)
+    return found, holders
+
+
+def _row_line(directive: Directive, key: str) -> int:
+    for row in directive.get("block") or []:
+        if row["directive"].removeprefix("\\").lower() == key:
+            return int(row["line"])
+    return int(directive["line"])
+
+
+def _mask_candidates(mask: str, line: int) -> list[Candidate]:
+    """A ``hostnames`` mask as the subdomain wildcard of each scheme."""
+    if not mask.startswith(("*.", ".")):
+        return [Candidate(None, (f"https://{mask[:-2]}.example",), line)]
+    suffix = mask.removeprefix("*").removeprefix(".")
+    return [
+        Candidate(
+            exact(f"{scheme}://*.{suffix}"),
+            (f"{scheme}://a.{suffix}", f"{scheme}://a.b.{suffix}"),
+            line,
+        )
+        for scheme in ("https", "http")
+    ]
+
+
+# ---- answers ---------------------------------------------------------------------------------
+
+
+@frozen
+class Probes:
+    """The requests every origin is asked with: methods and headers the configuration names."""
+
+    __repr__ = fields_repr
+
+    methods: tuple[str, ...]
+    headers: tuple[str, ...]
+
+    @classmethod
+    def of(cls, values: Iterable[str]) -> Probes:
+        methods, headers = list(_METHODS), list[str]()
+        for value in values:
+            for item in names(value):
+                if item.isupper() and _TOKEN.match(item) and item not in methods:
+                    methods.append(item)
+                elif _TOKEN.match(item) and item.lower() not in {h.lower() for h in headers}:
+                    headers.append(item)
+        return cls(tuple(methods), (*headers[:24], _PROBE_HEADER))
+
+    def requests(self, origin: str) -> Iterator[tuple[str, dict[str, str]]]:
+        yield "get", {"$request_method": "GET", "$http_origin": origin}
+        for method in self.methods:
+            yield f"m:{method}", _preflight(origin, method)
+        for header in self.headers:
+            yield f"h:{header}", _preflight(origin, "GET", header)
+        yield (
+            "pn",
+            {
+                **_preflight(origin, "GET"),
+                "$http_access_control_request_private_network": "true",
+            },
+        )
+
+
+def _preflight(origin: str, method: str, headers: str = "") -> dict[str, str]:
+    return {
+        "$request_method": "OPTIONS",
+        "$http_origin": origin,
+        "$http_access_control_request_method": method,
+        "$http_access_control_request_headers": headers,
+    }
+
+
+Profile = tuple[tuple[str, tuple[Any, ...]], ...]
+
+
+def normal(answer: Answer, request: Mapping[str, str]) -> tuple[Any, ...]:
+    """An answer as what a browser reads of it: the status class and the CORS headers, lists
+    as sets, the Origin sent back as itself."""
+    status = answer.status if answer.status is not None else 200
+    kept: list[tuple[str, Any]] = []
+    for name in (
+        "access-control-allow-origin",
+        "access-control-allow-credentials",
+        "access-control-allow-methods",
+        "access-control-allow-headers",
+        "access-control-max-age",
+        "access-control-expose-headers",
+        "access-control-allow-private-network",
+    ):
+        value = answer.header(name)
+        if value is None:
+            continue
+        if name == "access-control-allow-origin" and value == request.get("$http_origin"):
+            value = "=origin"
+        if name in _LISTS:
+            kept.append((name, tuple(sorted({item.lower() for item in names(value)}))))
+        else:
+            kept.append((name, value))
+    return ("ok" if 200 <= status < 300 else str(status), tuple(kept))
+
+
+def profile(run: Run, probes: Probes, origin: str) -> Profile:
+    return tuple((key, normal(run(request), request)) for key, request in probes.requests(origin))
+
+
+def _allowed(profile: Profile) -> bool:
+    headers = dict(dict(profile)["get"][1])
+    return headers.get("access-control-allow-origin") in ("=origin", "*")
+
+
+# ---- a grant from answers ------------------------------------------------------------------
+
+
+def grant_of(run: Run, probes: Probes, origin: str) -> tuple[Grant, int | None]:
+    """The grant ``origin``'s answers show, and the status of its accepted preflights."""
+    grant = Grant(credentials=False)
+    get = run({"$request_method": "GET", "$http_origin": origin})
+    if get.header("access-control-allow-credentials") == "true":
+        grant.credentials = True
+    expose = get.header("access-control-expose-headers")
+    grant.expose = names(expose) if expose else None
+    methods: list[str] = []
+    status: int | None = None
+    max_age: str | None = None
+    for method in probes.methods:
+        answer = run(_preflight(origin, method))
+        if not _accepts(answer, origin):
+            continue
+        status = status if status is not None else (answer.status or 200)
+        max_age = max_age or answer.header("access-control-max-age")
+        for item in names(answer.header("access-control-allow-methods") or ""):
+            if item not in methods:
+                methods.append(item)
+    grant.methods = methods or None
+    headers: list[str] = []
+    for header in probes.headers:
+        answer = run(_preflight(origin, "GET", header))
+        if not _accepts(answer, origin):
+            continue
+        sent = names(answer.header("access-control-allow-headers") or "")
+        if header == _PROBE_HEADER and (sent == ["*"] or sent == [header]):
+            headers = ["*"]
+            break
+        headers += [item for item in sent if item.lower() not in {h.lower() for h in headers}]
+    grant.headers = headers or None
+    if max_age is not None and max_age.isdigit():
+        grant.max_age = int(max_age)
+    asked = run(
+        {**_preflight(origin, "GET"), "$http_access_control_request_private_network": "true"}
+    )
+    if _accepts(asked, origin) and asked.header("access-control-allow-private-network"):
+        grant.private_network = True
+    return grant, status
+
+
+def _accepts(answer: Answer, origin: str) -> bool:
+    return (answer.status or 200) < 300 and answer.header("access-control-allow-origin") in (
+        origin,
+        "*",
+    )
+
+
+# ---- the policy ------------------------------------------------------------------------------
+
+
+@define
+class Reading:
+    """The policy of one level read from its answers, and the origins that showed it."""
+
+    draft: Draft
+    findings: list[tuple[int, str]] = field(factory=list)
+    #: The candidates the policy's entries and denies come from.
+    used: list[Candidate] = field(factory=list)
+
+
+def read_level(
+    draft: Draft, run: Run, tests: list[Candidate], probes: Probes, check: Check
+) -> Reading:
+    """Fill ``draft`` with the origins and grants ``run`` answers, then check it against them:
+    the reading's findings are (line, message) pairs for what the policy cannot say."""
+    reading = Reading(draft)
+    seen: dict[str, Profile] = {}
+
+    def of(origin: str) -> Profile:
+        if origin not in seen:
+            seen[origin] = profile(run, probes, origin)
+        return seen[origin]
+
+    grants: dict[Profile, tuple[Grant, int | None]] = {}
+
+    def grant(found: Profile, origin: str) -> Grant:
+        if found not in grants:
+            grants[found] = grant_of(run, probes, origin)
+        return grants[found][0]
+
+    default = of(UNLISTED[0])
+    if dict(default)["get"][0] == "403" and not _allowed(default):
+        draft.unlisted = "reject"
+    # Candidates whose witnesses are all answered alike, by what they are answered.
+    groups: dict[Profile, list[Candidate]] = {}
+    for test in tests:
+        shown = [of(origin) for origin in test.witnesses]
+        if not shown:
+            reading.findings.append((test.line, "corsc finds no origin this test admits"))
+        elif test.entry is not None and all(item == shown[0] for item in shown):
+            groups.setdefault(shown[0], []).append(test)
+    allowed = {key: value for key, value in groups.items() if _allowed(key)}
+    refused = [test for key, value in groups.items() if not _allowed(key) for test in value]
+    if _allowed(default):
+        main, draft.origins = default, ["*"]
+        draft.grant = grant(default, UNLISTED[0])
+    elif allowed:
+        main = max(allowed, key=lambda key: len(allowed[key]))
+        draft.grant = grant(main, allowed[main][0].witnesses[0])
+        draft.origins = _unique(_entry(test) for test in allowed[main])
+        reading.used += allowed[main]
+    blocks: list[tuple[Entry, Grant]] = []
+    for found, members in allowed.items():
+        if draft.origins and found != main:
+            blocks += [(_entry(test), grant(found, test.witnesses[0])) for test in members]
+            reading.used += members
+    if any(grants[key][1] == 200 for key in grants):
+        draft.preflight_status = 200
+    draft.grant = _plain(draft.grant)
+    draft.blocks = [(entry, _over(draft.grant, found)) for entry, found in _unique_blocks(blocks)]
+    evaluator = check(draft)
+    if evaluator is None:
+        return reading  # the policy does not load: `corsc check` reports why
+    # A refused origin the entries would admit is denied.
+    for test in refused:
+        admitted = any(_allowed(profile(evaluator, probes, o)) for o in test.witnesses)
+        if admitted and _entry(test) not in draft.denies:
+            draft.denies.append(_entry(test))
+            reading.used.append(test)
+    evaluator = check(draft) if draft.denies else evaluator
+    if evaluator is None:
+        return reading
+    reported: set[int] = set()
+    for test in [*tests, Candidate(None, UNLISTED, draft.span.start.line)]:
+        for origin in test.witnesses:
+            theirs, ours = of(origin), profile(evaluator, probes, origin)
+            if theirs != ours and test.line not in reported:
+                reported.add(test.line)
+                reading.findings.append((test.line, _difference(origin, theirs, ours)))
+    return reading
+
+
+_FIELDS = ("methods", "headers", "expose", "credentials", "max_age", "private_network")
+
+
+def _plain(grant: Grant) -> Grant:
+    """``grant`` with ``false`` settings left to the language's default."""
+    return Grant(
+        grant.methods,
+        grant.headers,
+        grant.expose,
+        grant.credentials or None,
+        grant.max_age,
+        grant.private_network or None,
+    )
+
+
+def _over(policy: Grant, block: Grant) -> Grant:
+    """What an origin block writes: the settings of ``block`` that differ from the policy's
+    (a block inherits the rest)."""
+    plain = _plain(block)
+    kept = {
+        name: getattr(plain, name)
+        for name in _FIELDS
+        if getattr(plain, name) != getattr(policy, name)
+    }
+    if "credentials" in kept and kept["credentials"] is None:
+        kept["credentials"] = False
+    if "private_network" in kept and kept["private_network"] is None:
+        kept["private_network"] = False
+    return Grant(**kept)
+
+
+def _entry(test: Candidate) -> Entry:
+    assert test.entry is not None
+    return test.entry
+
+
+def _unique(entries: Iterable[Entry]) -> list[Entry]:
+    return list(dict.fromkeys(entries))
+
+
+def _unique_blocks(blocks: list[tuple[Entry, Grant]]) -> list[tuple[Entry, Grant]]:
+    seen: dict[Entry, Grant] = {}
+    for entry, grant in blocks:
+        seen.setdefault(entry, grant)
+    return list(seen.items())
+
+
+def _difference(origin: str, theirs: Profile, ours: Profile) -> str:
+    for (key, nginx), (_, policy) in zip(theirs, ours, strict=True):
+        if nginx != policy:
+            request = {"get": "an actual GET", "pn": "a private network preflight"}.get(
+                key, f"a preflight asking {key[2:]}"
+            )
+            return (
+                f"nginx answers Origin {origin} differently from any policy corsc can write "
+                f"(for {request}: nginx sends {_shown(nginx)}, the imported policy "
+                f"{_shown(policy)})"
+            )
+    return f"nginx answers Origin {origin} differently from the imported policy"
+
+
+def _shown(normal: tuple[Any, ...]) -> str:
+    status, headers = normal
+    sent = "; ".join(
+        f"{name}: {', '.join(value) if isinstance(value, tuple) else value}"
+        for name, value in headers
+    )
+    return f"status {status}" + (f" with {sent}" if sent else " and no CORS header")
+
+
+def evaluator_for(findings: Findings) -> Check:
+    """Builds, for a draft, the corsc evaluator of the policy it renders as a ``Run``."""
+    from corsc.evaluate import Evaluator, Request
+    from corsc.frontend import load
+
+    def build(draft: Draft) -> Run | None:
+        text = render([draft], findings.source, "nginx")
+        loaded = load(Source("imported.cors", text))
+        if loaded.policy_set is None:
+            return None
+        evaluator = Evaluator(loaded.policy_set)
+        path = draft.paths[0] if draft.paths else "/"
+
+        def run(request: Mapping[str, str]) -> Answer:
+            headers = [("Origin", request["$http_origin"])]
+            for name, field_name in (
+                ("$http_access_control_request_method", "Access-Control-Request-Method"),
+                ("$http_access_control_request_headers", "Access-Control-Request-Headers"),
+                (
+                    "$http_access_control_request_private_network",
+                    "Access-Control-Request-Private-Network",
+                ),
+            ):
+                if request.get(name):
+                    headers.append((field_name, request[name]))
+            response = evaluator.respond(Request(request["$request_method"], path, tuple(headers)))
+            return Answer(
+                response.status,
+                tuple((name.lower(), value) for name, value in response.headers),
+            )
+
+        return run
+
+    return build
