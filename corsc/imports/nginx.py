@@ -142,6 +142,17 @@ def _walk(directives: list[Directive]) -> Iterator[Directive]:
         stack.extend(reversed(directive.get("block") or []))
 
 
+def _chosen(key: str, value: str) -> bool:
+    """Whether a row of a ``map $http_origin`` is more than an origin sent back or named:
+    a variable (another map, a grant's number) or, on a key other than the default, a value
+    that refuses the origins it matches before the rows after it are tried."""
+    if value.lower() in _REFLECTIONS:
+        return False
+    if "$" in value:
+        return True
+    return key not in ("default", "hostnames", "volatile") and "://" not in value
+
+
 class _Reader:
     def __init__(self, findings: Findings, top: list[Directive]) -> None:
         self.findings = findings
@@ -506,6 +517,8 @@ class _Reader:
         whose values are not origins, a map of another map, ``set`` under tests — anything but
         one origin test with one grant, which the plain reading follows."""
         for header in level.headers:
+            if header.condition is not None and header.condition.opaque:
+                return True  # under `if ($var)`: what the variable holds decides
             for variable in re.findall(r"\$\w+", header.value):
                 if variable.lower() in _REFLECTIONS or variable in self.constants:
                     continue
@@ -515,9 +528,9 @@ class _Reader:
                     continue
                 block = self.origin_maps.get(variable)
                 if block is None or any(
-                    "$" in value and value.lower() not in _REFLECTIONS
+                    _chosen(row["directive"], value)
                     for row in block.get("block") or []
-                    for value in row["args"][:1]
+                    for value in row["args"][:1] or [""]
                 ):
                     return True
         return False
@@ -562,7 +575,8 @@ class _Reader:
                 d.IMPORT_NOT_EXPRESSED,
                 line,
                 message,
-                "the imported policy leaves this out; write what you mean into it by hand",
+                "the imported policy answers that origin as it says, not as nginx does; "
+                "change the configuration or the policy so they agree",
             )
         for test in reading.used:
             if test.unanchored is not None:

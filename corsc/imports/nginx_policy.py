@@ -70,7 +70,7 @@ class Candidate:
 
 def _char(items: list[tuple[Any, Any]], negate: bool) -> str:
     """A character of a class (lowercase letters, then digits, then other printables)."""
-    pool = "abcdefghijklmnopqrstuvwxyz0123456789-._:/ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    pool = "abcdefghijklmnopqrstuvwxyz1234567890-._:/ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
     def inside(char: str) -> bool:
         code = ord(char)
@@ -292,6 +292,8 @@ class Probes:
 
     def requests(self, origin: str) -> Iterator[tuple[str, dict[str, str]]]:
         yield "get", {"$request_method": "GET", "$http_origin": origin}
+        for method in self.methods[1:]:
+            yield f"a:{method}", {"$request_method": method, "$http_origin": origin}
         for method in self.methods:
             yield f"m:{method}", _preflight(origin, method)
         for header in self.headers:
@@ -317,30 +319,53 @@ def _preflight(origin: str, method: str, headers: str = "") -> dict[str, str]:
 Profile = tuple[tuple[str, tuple[Any, ...]], ...]
 
 
+_SIMPLE = ("GET", "HEAD", "POST")
+
+
 def normal(answer: Answer, request: Mapping[str, str]) -> tuple[Any, ...]:
-    """An answer as what a browser reads of it: the status class and the CORS headers, lists
-    as sets, the Origin sent back as itself."""
+    """An answer as a browser reads it. An actual request: its status class and, when the
+    Allow-Origin admits the origin, how (``*`` or the origin itself), Allow-Credentials and the
+    exposed headers. A preflight: whether a script without and with credentials may go on (the
+    Allow-Origin, the method and every header asked for granted; ``*`` counts only without
+    credentials), and the cache lifetime and private-network answer that go with it."""
     status = answer.status if answer.status is not None else 200
-    kept: list[tuple[str, Any]] = []
-    for name in (
-        "access-control-allow-origin",
-        "access-control-allow-credentials",
-        "access-control-allow-methods",
-        "access-control-allow-headers",
-        "access-control-max-age",
-        "access-control-expose-headers",
-        "access-control-allow-private-network",
-    ):
-        value = answer.header(name)
-        if value is None:
-            continue
-        if name == "access-control-allow-origin" and value == request.get("$http_origin"):
-            value = "=origin"
-        if name in _LISTS:
-            kept.append((name, tuple(sorted({item.lower() for item in names(value)}))))
-        else:
-            kept.append((name, value))
-    return ("ok" if 200 <= status < 300 else str(status), tuple(kept))
+    origin = request.get("$http_origin")
+    allow_origin = answer.header("access-control-allow-origin")
+    admitted = allow_origin in (origin, "*")
+    credentials = answer.header("access-control-allow-credentials") == "true"
+    if request.get("$request_method") != "OPTIONS":
+        shown = "ok" if 200 <= status < 300 else str(status)
+        if not admitted:
+            return (shown,)
+        expose = answer.header("access-control-expose-headers") or ""
+        exposed = tuple(sorted({item.lower() for item in names(expose)}))
+        return (shown, "*" if allow_origin == "*" else "=origin", credentials, exposed)
+    if not admitted or not 200 <= status < 300:
+        return ("refused",)
+    method = request.get("$http_access_control_request_method", "")
+    asked = [
+        item.lower() for item in names(request.get("$http_access_control_request_headers", ""))
+    ]
+    methods = names(answer.header("access-control-allow-methods") or "")
+    allowed_headers = {
+        item.lower() for item in names(answer.header("access-control-allow-headers") or "")
+    }
+
+    def passes(with_credentials: bool) -> bool:
+        if with_credentials and (allow_origin == "*" or not credentials):
+            return False
+        wildcard = not with_credentials
+        method_ok = method in _SIMPLE or method in methods or (wildcard and "*" in methods)
+        headers_ok = all(
+            item in allowed_headers or (wildcard and "*" in allowed_headers) for item in asked
+        )
+        return method_ok and headers_ok
+
+    passing = (passes(False), passes(True))
+    if passing == (False, False):
+        return ("refused",)
+    private = answer.header("access-control-allow-private-network")
+    return ("accepted", *passing, answer.header("access-control-max-age"), private)
 
 
 def profile(run: Run, probes: Probes, origin: str) -> Profile:
@@ -348,8 +373,9 @@ def profile(run: Run, probes: Probes, origin: str) -> Profile:
 
 
 def _allowed(profile: Profile) -> bool:
-    headers = dict(dict(profile)["get"][1])
-    return headers.get("access-control-allow-origin") in ("=origin", "*")
+    """Whether an actual request of this origin may be read (by a script without
+    credentials at least)."""
+    return len(dict(profile)["get"]) > 1
 
 
 # ---- a grant from answers ------------------------------------------------------------------
@@ -370,7 +396,7 @@ def grant_of(run: Run, probes: Probes, origin: str) -> tuple[Grant, int | None]:
         answer = run(_preflight(origin, method))
         if not _accepts(answer, origin):
             continue
-        status = status if status is not None else (answer.status or 200)
+        status = status if status is not None else answer.status
         max_age = max_age or answer.header("access-control-max-age")
         for item in names(answer.header("access-control-allow-methods") or ""):
             if item not in methods:
@@ -438,7 +464,7 @@ def read_level(
         return grants[found][0]
 
     default = of(UNLISTED[0])
-    if dict(default)["get"][0] == "403" and not _allowed(default):
+    if dict(default)["get"] == ("403",):
         draft.unlisted = "reject"
     # Candidates whose witnesses are all answered alike, by what they are answered.
     groups: dict[Profile, list[Candidate]] = {}
@@ -454,19 +480,37 @@ def read_level(
         main, draft.origins = default, ["*"]
         draft.grant = grant(default, UNLISTED[0])
     elif allowed:
-        main = max(allowed, key=lambda key: len(allowed[key]))
-        draft.grant = grant(main, allowed[main][0].witnesses[0])
-        draft.origins = _unique(_entry(test) for test in allowed[main])
-        reading.used += allowed[main]
+        for found, members in allowed.items():
+            grant(found, members[0].witnesses[0])
+        # The grant most entries share is the policy's, unless another would have to unset
+        # one of its settings; then every grant is an origin block.
+        fitting = [
+            key
+            for key in sorted(allowed, key=lambda key: -len(allowed[key]))
+            if all(_expressible(grants[key][0], grants[other][0]) for other in allowed)
+        ]
+        if fitting:
+            main = fitting[0]
+            draft.grant = grants[main][0]
+            draft.origins = _unique(_entry(test) for test in allowed[main])
+            reading.used += allowed[main]
+        else:
+            main = None
+            draft.grant = _common([grants[key][0] for key in allowed])
     blocks: list[tuple[Entry, Grant]] = []
     for found, members in allowed.items():
-        if draft.origins and found != main:
+        if found != main:
             blocks += [(_entry(test), grant(found, test.witnesses[0])) for test in members]
             reading.used += members
     if any(grants[key][1] == 200 for key in grants):
         draft.preflight_status = 200
     draft.grant = _plain(draft.grant)
-    draft.blocks = [(entry, _over(draft.grant, found)) for entry, found in _unique_blocks(blocks)]
+    for entry, settings in _unique_blocks(blocks):
+        over = _over(draft.grant, settings)
+        if over.key() == Grant().key() and draft.origins:
+            draft.origins.append(entry)  # nothing of its own: one more of the policy's origins
+        else:
+            draft.blocks.append((entry, over))
     evaluator = check(draft)
     if evaluator is None:
         return reading  # the policy does not load: `corsc check` reports why
@@ -504,6 +548,26 @@ def _plain(grant: Grant) -> Grant:
     )
 
 
+def _expressible(policy: Grant, block: Grant) -> bool:
+    """Whether an origin block can say ``block`` under a policy that says ``policy``: a block
+    overrides settings, it cannot unset one."""
+    under, over = _plain(policy), _plain(block)
+    return all(
+        getattr(over, name) is not None or getattr(under, name) is None
+        for name in ("methods", "headers", "expose", "max_age")
+    )
+
+
+def _common(grants: list[Grant]) -> Grant:
+    """The settings every grant has alike (the rest is left to the blocks)."""
+    shared = {
+        name: getattr(grants[0], name)
+        for name in _FIELDS
+        if all(getattr(item, name) == getattr(grants[0], name) for item in grants)
+    }
+    return Grant(**shared)
+
+
 def _over(policy: Grant, block: Grant) -> Grant:
     """What an origin block writes: the settings of ``block`` that differ from the policy's
     (a block inherits the rest)."""
@@ -539,24 +603,44 @@ def _unique_blocks(blocks: list[tuple[Entry, Grant]]) -> list[tuple[Entry, Grant
 def _difference(origin: str, theirs: Profile, ours: Profile) -> str:
     for (key, nginx), (_, policy) in zip(theirs, ours, strict=True):
         if nginx != policy:
-            request = {"get": "an actual GET", "pn": "a private network preflight"}.get(
-                key, f"a preflight asking {key[2:]}"
-            )
+            if key == "get" or key.startswith("a:"):
+                request = f"an actual {'GET' if key == 'get' else key[2:]}"
+            elif key == "pn":
+                request = "a preflight asking for private network access"
+            elif key.startswith("h:"):
+                request = f"a preflight asking for the header {key[2:]}"
+            else:
+                request = f"a preflight asking for {key[2:]}"
             return (
-                f"nginx answers Origin {origin} differently from any policy corsc can write "
-                f"(for {request}: nginx sends {_shown(nginx)}, the imported policy "
-                f"{_shown(policy)})"
+                f"no policy says what nginx answers Origin {origin}: to {request} nginx "
+                f"gives {_shown(nginx)}, the imported policy gives {_shown(policy)}"
             )
-    return f"nginx answers Origin {origin} differently from the imported policy"
+    return f"no policy says what nginx answers Origin {origin}"
 
 
 def _shown(normal: tuple[Any, ...]) -> str:
-    status, headers = normal
-    sent = "; ".join(
-        f"{name}: {', '.join(value) if isinstance(value, tuple) else value}"
-        for name, value in headers
+    if normal[0] == "refused":
+        return "a refusal"
+    if normal[0] == "accepted":
+        _, plain, credentialed, max_age, private = normal
+        if plain and credentialed:
+            mode = "with and without credentials"
+        else:
+            mode = "with credentials only" if credentialed else "without credentials only"
+        extras = (f", max-age {max_age}" if max_age else "") + (
+            f", private network {private}" if private else ""
+        )
+        return f"an acceptance ({mode}{extras})"
+    status = "2xx" if normal[0] == "ok" else normal[0]
+    if len(normal) == 1:
+        return f"no access (status {status}, no Allow-Origin for it)"
+    _, how, credentials, exposed = normal
+    return (
+        f"access (status {status}, Allow-Origin {'*' if how == '*' else 'the origin'}"
+        + (", credentials" if credentials else "")
+        + (f", exposing {', '.join(exposed)}" if exposed else "")
+        + ")"
     )
-    return f"status {status}" + (f" with {sent}" if sent else " and no CORS header")
 
 
 def evaluator_for(findings: Findings) -> Check:
