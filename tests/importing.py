@@ -9,6 +9,7 @@ from corsc.imports import Imported, import_source
 from corsc.source import Source
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 def imported(path: Path, family: str | None = None) -> Imported:
@@ -26,3 +27,23 @@ def policy_of(result: Imported) -> Loaded:
     loaded = load(Source("imported.cors", result.policy))
     assert loaded.policy_set is not None, result.policy
     return loaded
+
+
+def nginx_outputs() -> list[tuple[str, Path, Path]]:
+    """Each nginx output per policy, as (policy name, the part nginx reads in http{} or
+    server{}, the part included where the policy applies), both variants."""
+    found = []
+    for first in sorted(GOLDEN.glob("nginx/*.http.conf")) + sorted(
+        GOLDEN.glob("nginx/a2/*.server.conf")
+    ):
+        second = first.with_name(first.name.rsplit(".", 2)[0] + ".conf")
+        found.append((first.name.split(".")[1].removeprefix("corsc-"), first, second))
+    return found
+
+
+def assembled(first: Path, second: Path) -> str:
+    """The configuration nginx assembles from the two includes: the maps variant's first part
+    at http level, the a2 variant's in the server block, the second in the server block."""
+    if first.name.endswith(".http.conf"):
+        return f"{first.read_text()}\nserver {{\n{second.read_text()}\n}}\n"
+    return f"server {{\n{first.read_text()}\n{second.read_text()}\n}}\n"

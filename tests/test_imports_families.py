@@ -101,7 +101,11 @@ EXPECTED: dict[str, tuple[list[str], list[int], list[str]]] = {
     "nginx/map-chain.conf": (["CORS708"], [30], ['deny        "https://blocked.partner']),
     "nginx/map-by-host.conf": (["CORS703"], [2], []),
     "nginx/map-by-method.conf": (["CORS703", "CORS708"], [5, 18], ["methods     GET, PUT"]),
-    "nginx/if-variable.conf": (["CORS707", "CORS708"], [11, 17], ['deny        "https://old']),
+    "nginx/if-variable.conf": (
+        ["CORS703", "CORS703", "CORS707", "CORS708"],
+        [6, 8, 13, 19],
+        ['deny        "https://old'],
+    ),
     "nginx/broken.conf": (["CORS701"], [3], []),
     "python/fastapi_app.py": ([], [], ["expose      X-Request-Id", "max-age     3600"]),
     "python/fastapi_env.py": (["CORS703"], [8], []),

@@ -1,7 +1,8 @@
 """nginx configurations whose CORS headers hang on maps, ``set`` and ``if``: several grants
 chosen by one map, deny rows, chains of maps, ``if ($var)``. The policy import writes, to the
 byte, and the findings for what no policy says, to the word; then the imported policy is
-checked against what nginx answers, origin by origin (a real nginx, when one is installed)."""
+checked against what nginx answers, origin by origin (tests/test_imports_nginx_live.py
+holds the machine that reads nginx to what a real nginx answers)."""
 
 from __future__ import annotations
 
@@ -73,15 +74,32 @@ def test_a_chain_of_maps_with_a_deny_in_the_second() -> None:
 
 
 def test_headers_under_if_of_a_variable_the_map_fills() -> None:
+    # Actual requests are read back; preflights, which the second `if` answers without the
+    # first one's headers, are refused by nginx and the finding says so at each origin test.
     assert body("if-variable.conf") == (
-        "# from line 10\n"
+        "# from line 12\n"
         "policy site {\n"
         '  origins     "https://app.example.com", regex "https://[a-z]+\\.example\\.net"\n'
         '  deny        "https://old.example.net"\n'
-        "  methods     GET, POST\n"
-        "  max-age     300\n"
         "}\n"
     )
+    result = imported(FIXTURES / "nginx" / "if-variable.conf")
+    assert [(d.code, d.span.start.line, d.message) for d in result.diagnostics][:2] == [
+        (
+            "CORS703",
+            6,
+            "no policy says what nginx answers Origin https://app.example.com: to a preflight "
+            "asking for GET nginx gives a refusal, the imported policy gives an acceptance "
+            "(without credentials only)",
+        ),
+        (
+            "CORS703",
+            8,
+            "no policy says what nginx answers Origin https://a.example.net: to a preflight "
+            "asking for GET nginx gives a refusal, the imported policy gives an acceptance "
+            "(without credentials only)",
+        ),
+    ]
 
 
 def test_what_no_policy_says_is_reported_at_its_line() -> None:

@@ -9,6 +9,7 @@ import pytest
 from browser import evaluator_server, fetch, script_request
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from importing import GOLDEN, assembled, nginx_outputs
 
 from corsc.evaluate import Evaluator
 from corsc.frontend import load
@@ -17,7 +18,6 @@ from corsc.ir import PatternKind
 from corsc.source import Source
 
 ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = ROOT / "tests" / "golden"
 #: Every golden output corsc writes in one file that import reads (nginx's, two files per
 #: policy, are assembled below).
 OUTPUTS = sorted(
@@ -97,26 +97,6 @@ def test_import_of_corsc_output_keeps_every_verdict(output: Path) -> None:
         ), (origin, path, method, headers, credentials)
 
     same()
-
-
-def nginx_outputs() -> list[tuple[str, Path, Path]]:
-    """Each nginx output per policy, as (policy name, the part nginx reads in http{} or
-    server{}, the part included where the policy applies), both variants."""
-    found = []
-    for first in sorted(GOLDEN.glob("nginx/*.http.conf")) + sorted(
-        GOLDEN.glob("nginx/a2/*.server.conf")
-    ):
-        second = first.with_name(first.name.rsplit(".", 2)[0] + ".conf")
-        found.append((first.name.split(".")[1].removeprefix("corsc-"), first, second))
-    return found
-
-
-def assembled(first: Path, second: Path) -> str:
-    """The configuration nginx assembles from the two includes: the maps variant's first part
-    at http level, the a2 variant's in the server block, the second in the server block."""
-    if first.name.endswith(".http.conf"):
-        return f"{first.read_text()}\nserver {{\n{second.read_text()}\n}}\n"
-    return f"server {{\n{first.read_text()}\n{second.read_text()}\n}}\n"
 
 
 @pytest.mark.parametrize(

@@ -205,36 +205,36 @@ class Machine:
 
     def rewrite(self, block: list[Directive]) -> tuple[int | None, list[Directive] | None]:
         """The rewrite phase of one level: a ``return`` status, and the block of the last
-        ``if`` that matched with ``add_header`` of its own (nginx sends only those)."""
-        headers_from: list[Directive] | None = None
+        ``if`` that matched (nginx answers with its configuration: its own add_header, or
+        else the level's — never those of an earlier ``if``)."""
+        matched: list[Directive] | None = None
         for directive in block:
             name, args, line = directive["directive"], directive["args"], directive["line"]
             if name == "set" and len(args) == 2:
                 self.assigned[args[0]] = self.text(args[1], line)
             elif name == "return" and args:
-                return _status(args[0], line), headers_from
+                return _status(args[0], line), matched
             elif name == "if" and self.condition(args, line):
-                inner = directive.get("block") or []
-                status, _ = self.rewrite([item for item in inner if item["directive"] != "if"])
-                if any(item["directive"] == "add_header" for item in inner):
-                    headers_from = inner
+                matched = directive.get("block") or []
+                status, _ = self.rewrite([item for item in matched if item["directive"] != "if"])
                 if status is not None:
-                    return status, headers_from
+                    return status, matched
             elif name in ("rewrite", "break"):
                 raise Opaque(line, f"{name} changes the request before corsc can tell its answer")
-        return None, headers_from
+        return None, matched
 
     def answer(self, levels: list[list[Directive]]) -> Answer:
         """What the request gets through ``levels`` (outermost first): the rewrite phase of
-        each, then the add_header of the innermost level that has any."""
+        each, then the add_header of the innermost level that has any (an ``if`` that matched
+        being the innermost level)."""
         status: int | None = None
         headers_block: list[Directive] | None = None
         for block in levels:
-            status, from_if = self.rewrite(block)
-            if from_if is not None:
-                headers_block = from_if
-            elif any(item["directive"] == "add_header" for item in block):
+            status, matched = self.rewrite(block)
+            if any(item["directive"] == "add_header" for item in block):
                 headers_block = block
+            if matched is not None and any(item["directive"] == "add_header" for item in matched):
+                headers_block = matched
             if status is not None:
                 break
         sent: list[tuple[str, str]] = []

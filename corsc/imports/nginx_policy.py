@@ -43,6 +43,7 @@ Check = Callable[[Draft], Run | None]
 #: Origins no configuration names: what they get is what every unlisted origin gets.
 UNLISTED = ("https://unlisted.corsc.invalid", "http://unlisted.corsc.invalid:8080")
 _METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
+_KNOWN_METHODS = {*_METHODS, "HEAD", "OPTIONS"}
 _PROBE_HEADER = "x-corsc-probe"
 _TOKEN = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
 _LISTS = (
@@ -283,10 +284,16 @@ class Probes:
     def of(cls, values: Iterable[str]) -> Probes:
         methods, headers = list(_METHODS), list[str]()
         for value in values:
-            for item in names(value):
-                if item.isupper() and _TOKEN.match(item) and item not in methods:
-                    methods.append(item)
-                elif _TOKEN.match(item) and item.lower() not in {h.lower() for h in headers}:
+            listed = names(value)
+            # A method list names one of the usual methods; its other names are methods too.
+            in_methods = any(item in _KNOWN_METHODS for item in listed)
+            for item in listed:
+                if not _TOKEN.match(item):
+                    continue
+                if in_methods:
+                    if item not in methods and re.fullmatch("[A-Z][A-Z_-]*", item):
+                        methods.append(item)
+                elif item.lower() not in {h.lower() for h in headers}:
                     headers.append(item)
         return cls(tuple(methods), (*headers[:24], _PROBE_HEADER))
 
