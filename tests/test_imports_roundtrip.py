@@ -176,3 +176,43 @@ def test_several_grants_and_deny_read_back_as_written() -> None:
         "  }\n"
         "}\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "second"),
+    nginx_outputs(),
+    ids=lambda v: f"{v.parent.name}/{v.name}" if isinstance(v, Path) else v,
+)
+def test_nginx_output_in_its_locations_reads_back_per_location(
+    name: str, first: Path, second: Path
+) -> None:
+    """The snippet included where its comment says, in ``location /api/ { … }`` and
+    ``location /v2/ { … }`` (``location / { … }`` for the paths no other policy governs):
+    each location is a policy for its prefix, with the original's verdicts there."""
+    stem = first.name.split(".")[0]
+    original = load(Source(f"{stem}.cors", (ROOT / "examples" / f"{stem}.cors").read_text()))
+    assert original.policy_set is not None
+    policy = next(p for p in original.policy_set.policies if p.name == name)
+    prefixes = [prefix.value.rstrip("/") + "/" for prefix in policy.paths] or ["/"]
+    locations = "".join(f"location {p} {{\n{second.read_text()}\n}}\n" for p in prefixes)
+    if first.name.endswith(".http.conf"):
+        text = f"{first.read_text()}\nserver {{\n{locations}}}\n"
+    else:
+        text = f"server {{\n{first.read_text()}\n{locations}}}\n"
+    result = import_source(Source("nginx.conf", text), "nginx")
+    assert [item.code for item in result.diagnostics] == [], result.diagnostics
+    back = load(Source("imported.cors", result.policy or ""))
+    assert back.policy_set is not None, result.policy
+    assert sorted(p for q in back.policy_set.policies for p in (x.value for x in q.paths)) == (
+        sorted(p.rstrip("/") for p in prefixes if p != "/")
+    )
+    before = evaluator_server(Evaluator(original.policy_set))
+    after = evaluator_server(Evaluator(back.policy_set))
+    for prefix in prefixes:
+        for origin in ORIGINS:
+            for method in METHODS:
+                for headers in HEADERS:
+                    request = script_request(
+                        method, prefix + "x", origin=origin, headers=headers, credentials="include"
+                    )
+                    assert fetch(after, request) == fetch(before, request), (prefix, origin)
