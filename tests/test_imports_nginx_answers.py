@@ -10,8 +10,8 @@ import pytest
 from importing import FIXTURES, imported
 
 from corsc.imports import import_source
-from corsc.imports.nginx_machine import Machine, MapBlock, Opaque, maps_of
-from corsc.imports.nginx_policy import corsc_pattern, regex_candidates, witnesses
+from corsc.imports.answers import Opaque, corsc_pattern, regex_candidates, witnesses
+from corsc.imports.nginx_machine import Machine, MapBlock, maps_of
 from corsc.source import Source
 
 

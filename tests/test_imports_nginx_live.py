@@ -17,9 +17,9 @@ import pytest
 from importing import assembled, nginx_outputs
 
 from corsc.evaluate import Request
+from corsc.imports.answers import UNLISTED, Probes
 from corsc.imports.nginx import _parse, _walk
-from corsc.imports.nginx_machine import Machine, maps_of
-from corsc.imports.nginx_policy import UNLISTED, Probes, candidates
+from corsc.imports.nginx_machine import Machine, candidates, maps_of
 from tests.conformance_nginx import send
 from tests.nginx_launcher import NGINX, Nginx, free_port
 

@@ -24,6 +24,7 @@ import crossplane  # type: ignore[import-untyped]
 from attrs import define, field, frozen
 
 from corsc import diagnostics as d
+from corsc.imports.answers import Answer, Opaque, Probes, evaluator_for, read_level
 from corsc.imports.common import (
     full_match,
     names,
@@ -32,8 +33,7 @@ from corsc.imports.common import (
     unanchored_help,
 )
 from corsc.imports.draft import Draft, Entry, Findings, Grant, policy_name
-from corsc.imports.nginx_machine import Answer, Machine, MapBlock, Opaque, maps_of
-from corsc.imports.nginx_policy import Probes, candidates, evaluator_for, read_level
+from corsc.imports.nginx_machine import Machine, MapBlock, candidates, maps_of
 from corsc.records import fields_repr
 from corsc.source import Source
 

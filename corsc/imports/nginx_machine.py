@@ -18,6 +18,8 @@ from typing import Any
 
 from attrs import frozen
 
+from corsc.imports.answers import Answer, Candidate, Opaque, origin_shaped, pcre, regex_candidates
+from corsc.imports.draft import exact
 from corsc.records import fields_repr
 
 Directive = dict[str, Any]
@@ -33,41 +35,6 @@ REQUEST = (
 #: Statuses nginx sends add_header (without ``always``) with.
 _ADD_HEADER_STATUSES = {200, 201, 204, 206, 301, 302, 303, 304, 307, 308}
 _VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
-
-
-class Opaque(Exception):
-    """The answer depends on something the machine cannot know; ``line`` is where."""
-
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(reason)
-        self.line = line
-        self.reason = reason
-
-
-@frozen
-class Answer:
-    """What nginx sends: ``status`` (``None``: the request goes on to the content handler)
-    and the CORS headers it adds, by lowercase name."""
-
-    __repr__ = fields_repr
-
-    status: int | None
-    headers: tuple[tuple[str, str], ...]
-
-    def header(self, name: str) -> str | None:
-        values = [value for key, value in self.headers if key == name]
-        return ", ".join(values) if values else None
-
-
-def pcre(pattern: str, ignore_case: bool, line: int) -> re.Pattern[str]:
-    """A PCRE regex of nginx as Python's: ``\\z`` is ``\\Z``; what Python would not read as
-    PCRE does (``\\K``, ``\\G``, recursion, subroutine calls) is refused."""
-    if re.search(r"\\[KGRX]|\(\?(?:[R0-9&]|P>)", pattern):
-        raise Opaque(line, f"the regex `{pattern}` uses PCRE syntax corsc does not follow")
-    try:
-        return re.compile(pattern.replace("\\z", "\\Z"), re.I if ignore_case else 0)
-    except (re.error, RecursionError, OverflowError) as error:
-        raise Opaque(line, f"the regex `{pattern}` is not one corsc reads ({error})") from error
 
 
 @frozen
@@ -255,3 +222,60 @@ def _status(text: str, line: int) -> int:
     if not text.isdigit():
         raise Opaque(line, f"return {text} is a redirect corsc does not follow")
     return int(text)
+
+
+# ---- the origin tests -------------------------------------------------------------------
+
+
+def candidates(
+    directives: Iterable[Directive], maps: Mapping[str, MapBlock]
+) -> tuple[list[Candidate], set[str]]:
+    """Every origin test of the configuration as candidates, and the variables that hold the
+    Origin (``$http_origin`` and those ``set`` to it)."""
+    every = list(directives)
+    holders = {"$http_origin"}
+    for directive in every:
+        args = directive["args"]
+        if directive["directive"] == "set" and len(args) == 2 and args[1] == "$http_origin":
+            holders.add(args[0])
+    found: list[Candidate] = []
+    for directive in every:
+        name, args, line = directive["directive"], directive["args"], directive["line"]
+        if name == "map" and len(args) == 2 and args[0] in holders:
+            block = maps[args[1]]
+            for key in block.exact:
+                if origin_shaped(key):
+                    found.append(Candidate(exact(key), (key,), _row_line(directive, key)))
+            for mask, _, row in block.masks:
+                found += _mask_candidates(mask, row)
+            for _, _, row, key in block.regexes:
+                ignore_case = key.startswith("~*")
+                found += regex_candidates(key[2:] if ignore_case else key[1:], ignore_case, row)
+        elif name == "if" and len(args) == 3 and args[0] in holders:
+            if args[1] == "=" and origin_shaped(args[2]):
+                found.append(Candidate(exact(args[2].lower()), (args[2].lower(),), line))
+            elif args[1] in ("~", "~*", "!~", "!~*"):
+                found += regex_candidates(args[2], "*" in args[1], line)
+    return found, holders
+
+
+def _row_line(directive: Directive, key: str) -> int:
+    for row in directive.get("block") or []:
+        if row["directive"].removeprefix("\\").lower() == key:
+            return int(row["line"])
+    return int(directive["line"])
+
+
+def _mask_candidates(mask: str, line: int) -> list[Candidate]:
+    """A ``hostnames`` mask as the subdomain wildcard of each scheme."""
+    if not mask.startswith(("*.", ".")):
+        return [Candidate(None, (f"https://{mask[:-2]}.example",), line)]
+    suffix = mask.removeprefix("*").removeprefix(".")
+    return [
+        Candidate(
+            exact(f"{scheme}://*.{suffix}"),
+            (f"{scheme}://a.{suffix}", f"{scheme}://a.b.{suffix}"),
+            line,
+        )
+        for scheme in ("https", "http")
+    ]

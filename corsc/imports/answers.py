@@ -1,23 +1,23 @@
-"""The policy a level of an nginx configuration means, read from what it answers.
+"""A policy read from what a server answers: the part of ``corsc import`` that the
+configurations whose CORS decision is computed (nginx ``map``/``set``/``if``, Caddy matchers)
+share.
 
-Used where the headers a level sends depend on variables the plain reading cannot follow: an
-Origin map whose values pick different header sets (several grants), deny rows, chains of maps,
-maps of several variables, ``set``/``if`` state machines (corsc's own nginx output, both
-variants, is of this kind). The reading has three steps:
+An importer gives a *run* (a request, as a mapping of nginx's names of its parts —
+``$http_origin``, ``$request_method``, ``$http_access_control_request_method``, … — to what
+the server sends: :class:`Answer`) and the configuration's origin tests as
+:class:`Candidate` entries. :func:`read_level` then works in three steps:
 
-1. **The origin tests.** Every row of a ``map`` of the Origin (or of a variable ``set`` to it)
-   and every ``if`` on it is a candidate entry: an exact key is that origin, a ``hostnames``
-   mask ``*.example.com`` a subdomain wildcard of each scheme, a regex the full-match regex of
-   the same meaning (each top-level alternative an entry of its own). Each candidate gets a few
-   origins it admits (its witnesses); an unlisted origin stands for every other one.
-2. **The answers.** :class:`~corsc.imports.nginx_machine.Machine` runs the level for each
-   witness: an actual request, a preflight per method and per header the configuration names,
-   one asking for private network access. A candidate whose witnesses are all answered alike
-   is an entry with the grant those answers show; refused candidates that the allowed ones
-   would admit are ``deny`` entries.
-3. **The check.** The policy written is evaluated on every witness and request; an origin it
-   answers differently from nginx is CORS703 at the line of the test it came from, so a
-   configuration the policy does not mean is never imported silently.
+1. **The origins asked about.** Each candidate gets a few origins it admits (its witnesses,
+   :func:`witnesses` for a regex); an unlisted origin stands for every other one.
+2. **The answers.** Each witness is asked an actual request per method, a preflight per method
+   and per header the configuration names, one asking for private network access
+   (:class:`Probes`). A candidate whose witnesses are all answered alike is an entry with the
+   grant those answers show; refused candidates that the allowed ones would admit are ``deny``
+   entries.
+3. **The check.** The policy written is evaluated on every witness and request and compared
+   with the server's answers as a browser reads them (:func:`normal`); an origin answered
+   differently is a finding at the line of the test it came from, so a configuration the
+   policy does not mean is never imported silently.
 """
 
 from __future__ import annotations
@@ -31,14 +31,8 @@ from attrs import define, field, frozen
 
 from corsc.imports.common import full_match, literal, names, split_alternatives
 from corsc.imports.draft import Draft, Entry, Findings, Grant, exact, regex, render
-from corsc.imports.nginx_machine import Answer, MapBlock
 from corsc.records import fields_repr
 from corsc.source import Source
-
-Directive = dict[str, Any]
-Run = Callable[[Mapping[str, str]], Answer]
-#: Builds a draft's policy and answers requests with it (``None``: it does not load).
-Check = Callable[[Draft], Run | None]
 
 #: Origins no configuration names: what they get is what every unlisted origin gets.
 UNLISTED = ("https://unlisted.corsc.invalid", "http://unlisted.corsc.invalid:8080")
@@ -64,6 +58,47 @@ class Candidate:
     line: int
     #: The searched regex and its open sides, for CORS706 when the entry is used.
     unanchored: tuple[str, Any] | None = None
+
+
+class Opaque(Exception):
+    """The answer depends on something the machine cannot know; ``line`` is where."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
+@frozen
+class Answer:
+    """What nginx sends: ``status`` (``None``: the request goes on to the content handler)
+    and the CORS headers it adds, by lowercase name."""
+
+    __repr__ = fields_repr
+
+    status: int | None
+    headers: tuple[tuple[str, str], ...]
+
+    def header(self, name: str) -> str | None:
+        values = [value for key, value in self.headers if key == name]
+        return ", ".join(values) if values else None
+
+
+def pcre(pattern: str, ignore_case: bool, line: int) -> re.Pattern[str]:
+    """A PCRE regex of nginx as Python's: ``\\z`` is ``\\Z``; what Python would not read as
+    PCRE does (``\\K``, ``\\G``, recursion, subroutine calls) is refused."""
+    if re.search(r"\\[KGRX]|\(\?(?:[R0-9&]|P>)", pattern):
+        raise Opaque(line, f"the regex `{pattern}` uses PCRE syntax corsc does not follow")
+    try:
+        return re.compile(pattern.replace("\\z", "\\Z"), re.I if ignore_case else 0)
+    except (re.error, RecursionError, OverflowError) as error:
+        raise Opaque(line, f"the regex `{pattern}` is not one corsc reads ({error})") from error
+
+
+#: A request (nginx's names of its parts) to what the server answers.
+Run = Callable[[Mapping[str, str]], Answer]
+#: Builds a draft's policy and answers requests with it (``None``: it does not load).
+Check = Callable[[Draft], Run | None]
 
 
 # ---- witnesses -------------------------------------------------------------------------------
@@ -149,7 +184,7 @@ def witnesses(body: str, limit: int = 4) -> tuple[str, ...]:
     return tuple(found[:limit])
 
 
-def _origin_shaped(text: str) -> bool:
+def origin_shaped(text: str) -> bool:
     return "://" in text or text == "null"
 
 
@@ -212,60 +247,6 @@ def _balanced(text: str) -> bool:
     except re.error:
         return False
     return True
-
-
-def candidates(
-    directives: Iterable[Directive], maps: Mapping[str, MapBlock]
-) -> tuple[list[Candidate], set[str]]:
-    """Every origin test of the configuration as candidates, and the variables that hold the
-    Origin (``$http_origin`` and those ``set`` to it)."""
-    every = list(directives)
-    holders = {"$http_origin"}
-    for directive in every:
-        args = directive["args"]
-        if directive["directive"] == "set" and len(args) == 2 and args[1] == "$http_origin":
-            holders.add(args[0])
-    found: list[Candidate] = []
-    for directive in every:
-        name, args, line = directive["directive"], directive["args"], directive["line"]
-        if name == "map" and len(args) == 2 and args[0] in holders:
-            block = maps[args[1]]
-            for key in block.exact:
-                if _origin_shaped(key):
-                    found.append(Candidate(exact(key), (key,), _row_line(directive, key)))
-            for mask, _, row in block.masks:
-                found += _mask_candidates(mask, row)
-            for _, _, row, key in block.regexes:
-                ignore_case = key.startswith("~*")
-                found += regex_candidates(key[2:] if ignore_case else key[1:], ignore_case, row)
-        elif name == "if" and len(args) == 3 and args[0] in holders:
-            if args[1] == "=" and _origin_shaped(args[2]):
-                found.append(Candidate(exact(args[2].lower()), (args[2].lower(),), line))
-            elif args[1] in ("~", "~*", "!~", "!~*"):
-                found += regex_candidates(args[2], "*" in args[1], line)
-    return found, holders
-
-
-def _row_line(directive: Directive, key: str) -> int:
-    for row in directive.get("block") or []:
-        if row["directive"].removeprefix("\\").lower() == key:
-            return int(row["line"])
-    return int(directive["line"])
-
-
-def _mask_candidates(mask: str, line: int) -> list[Candidate]:
-    """A ``hostnames`` mask as the subdomain wildcard of each scheme."""
-    if not mask.startswith(("*.", ".")):
-        return [Candidate(None, (f"https://{mask[:-2]}.example",), line)]
-    suffix = mask.removeprefix("*").removeprefix(".")
-    return [
-        Candidate(
-            exact(f"{scheme}://*.{suffix}"),
-            (f"{scheme}://a.{suffix}", f"{scheme}://a.b.{suffix}"),
-            line,
-        )
-        for scheme in ("https", "http")
-    ]
 
 
 # ---- answers ---------------------------------------------------------------------------------
