@@ -6,25 +6,22 @@ Caddyfile is checked against a real Caddy, request by request."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 from browser import evaluator_server, fetch, script_request
-from importing import FIXTURES, imported
+from importing import FIXTURES
 
 from corsc.evaluate import Evaluator
 from corsc.frontend import load
 from corsc.imports import guess, import_source
-from corsc.imports.answers import UNLISTED, Probes
-from corsc.imports.caddy import Machine, _origin_tests, _walk, parse
+from corsc.imports.answers import UNLISTED
+from corsc.imports.caddy import parse, prepare, snippets_of
 from corsc.source import Source
-from tests.caddy_launcher import caddy_or_skip, emit_snippet
+from tests.caddy_launcher import caddy_or_skip, emit_snippet, running
 from tests.goldens import GOLDEN
 
 POLICIES = {
@@ -136,3 +133,100 @@ def test_import_of_caddy_output_keeps_every_verdict(
                     )
                     verdicts.add(expected.shared)
     assert verdicts == {True, False}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _ask(
+    port: int, method: str, fields: list[tuple[str, str]]
+) -> tuple[int, list[tuple[str, str]]]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/x", method=method)
+    for name, value in fields:
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status, headers = response.status, response.headers.items()
+    except urllib.error.HTTPError as error:
+        status, headers = error.code, error.headers.items()
+    cors = sorted((k.lower(), v) for k, v in headers if k.lower().startswith("access-control-"))
+    return status, cors
+
+
+def live_configurations() -> list[tuple[str, str]]:
+    found = [(name, site(snippet, 0)) for name, _, snippet in outputs()]
+    found += [
+        (path.name, path.read_text())
+        for path in sorted((FIXTURES / "caddy").glob("*"))
+        if path.name != "path-matcher.Caddyfile"  # nothing the machine answers: CORS703
+    ]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("name", "text"), live_configurations(), ids=[n for n, _ in live_configurations()]
+)
+def test_caddy_answers_as_the_machine_reads(name: str, text: str, tmp_path: Path) -> None:
+    """Caddy 2.6 serving the configuration (its sites on one local port) answers every origin
+    the configuration tests, and unlisted ones, as the machine import reads it with does."""
+    caddy = caddy_or_skip()
+    port = _free_port()
+    served = _local(text, port)
+    top = parse(served)
+    snippets = snippets_of(top)
+    sites = [node for node in top if node.block is not None and node.name.startswith("http://")]
+    assert len(sites) == 1, served
+    prepared = prepare(sites[0], snippets)
+    assert prepared is not None
+    run, tests, probes = prepared
+    config = tmp_path / "Caddyfile"
+    config.write_text(served, "utf-8")
+    with running(caddy, config, tmp_path, port):
+        origins = dict.fromkeys([o for t in tests for o in t.witnesses] + [*UNLISTED, "null"])
+        asked = 0
+        for origin in origins:
+            for _, request in probes.requests(origin):
+                expected = run(request)
+                fields = [
+                    (header, request[variable])
+                    for header, variable in (
+                        ("Origin", "$http_origin"),
+                        ("Access-Control-Request-Method", "$http_access_control_request_method"),
+                        ("Access-Control-Request-Headers", "$http_access_control_request_headers"),
+                        (
+                            "Access-Control-Request-Private-Network",
+                            "$http_access_control_request_private_network",
+                        ),
+                    )
+                    if request.get(variable)
+                ]
+                assert _ask(port, request["$request_method"], fields) == (
+                    expected.status or 200,
+                    sorted(h for h in expected.headers if h[0].startswith("access-control-")),
+                ), request
+                asked += 1
+        assert asked > 30
+
+
+def _local(text: str, port: int) -> str:
+    """``text`` with its one site on 127.0.0.1:``port``, without TLS or the admin endpoint."""
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if (
+            line
+            and not line[0].isspace()
+            and stripped.endswith("{")
+            and not stripped.startswith(("(", "{", "@"))
+        ):
+            line = f"http://127.0.0.1:{port} {{"
+        if stripped.startswith("reverse_proxy "):
+            line = '\trespond "ok" 200'  # the application
+        lines.append(line)
+    body = "\n".join(lines)
+    if not body.lstrip().startswith("{"):
+        body = "{\n\tadmin off\n\tauto_https off\n}\n" + body
+    return body + "\n"

@@ -107,6 +107,13 @@ EXPECTED: dict[str, tuple[list[str], list[int], list[str]]] = {
         ['deny        "https://old'],
     ),
     "nginx/broken.conf": (["CORS701"], [3], []),
+    "caddy/preflight-handle.Caddyfile": (
+        [],
+        [],
+        ['origins     "https://app.example.com", "https://admin.example.com"', "max-age     3600"],
+    ),
+    "caddy/snippet-unanchored.Caddyfile": (["CORS706"], [3], [r'regex ".*example\.com.*"']),
+    "caddy/path-matcher.Caddyfile": (["CORS703"], [3], []),
     "python/fastapi_app.py": ([], [], ["expose      X-Request-Id", "max-age     3600"]),
     "python/fastapi_env.py": (["CORS703"], [8], []),
     "python/starlette_wildcard.py": ([], [], ["methods     *", "headers     *"]),

@@ -29,7 +29,8 @@ from typing import Any
 
 from attrs import define, field, frozen
 
-from corsc.imports.common import full_match, literal, names, split_alternatives
+from corsc import diagnostics as d
+from corsc.imports.common import full_match, literal, names, split_alternatives, unanchored_help
 from corsc.imports.draft import Draft, Entry, Findings, Grant, exact, regex, render
 from corsc.records import fields_repr
 from corsc.source import Source
@@ -499,6 +500,15 @@ def read_level(
             draft.origins.append(entry)  # nothing of its own: one more of the policy's origins
         else:
             draft.blocks.append((entry, over))
+    if draft.empty:
+        reading.findings.append(
+            (
+                draft.span.start.line,
+                "these Access-Control-* headers allow no origin corsc can find: none of the "
+                "origins the configuration tests gets access",
+            )
+        )
+        return reading
     evaluator = check(draft)
     if evaluator is None:
         return reading  # the policy does not load: `corsc check` reports why
@@ -665,3 +675,25 @@ def evaluator_for(findings: Findings) -> Check:
         return run
 
     return build
+
+
+def report(findings: Findings, reading: Reading, server: str) -> None:
+    """The findings of a reading: each origin the policy answers otherwise than ``server``
+    (CORS703), each unanchored regex an entry or deny came from (CORS706)."""
+    for line, message in reading.findings:
+        findings.at_line(
+            d.IMPORT_NOT_EXPRESSED,
+            line,
+            message,
+            f"the imported policy answers that origin as it says, not as {server} does; "
+            "change the configuration or the policy so they agree",
+        )
+    for test in reading.used:
+        if test.unanchored is not None:
+            pattern, searched = test.unanchored
+            findings.at_line(
+                d.IMPORT_UNANCHORED_REGEX,
+                test.line,
+                f"the origin regex `{pattern}` is not anchored",
+                unanchored_help(searched, server),
+            )

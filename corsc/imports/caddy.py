@@ -28,13 +28,14 @@ from corsc.imports.answers import (
     Candidate,
     Opaque,
     Probes,
+    Run,
     evaluator_for,
     origin_shaped,
     pcre,
     read_level,
     regex_candidates,
+    report,
 )
-from corsc.imports.common import unanchored_help
 from corsc.imports.draft import Draft, Findings, exact, policy_name
 from corsc.source import Source
 
@@ -184,7 +185,7 @@ class Machine:
         name, args = node.name, node.args
         if name == "not":
             if node.block is not None:
-                return not all(self.matcher(item) for item in node.block)
+                return not self.all_of(node.block)
             return not self.matcher(Node(args[0], args[1:], node.line)) if args else True
         if name == "method":
             return self.request.get("$request_method", "") in {a.upper() for a in args}
@@ -208,8 +209,19 @@ class Machine:
         if definition is None:
             raise Opaque(line, f"the matcher {token} is not defined in this file")
         if definition.block is not None:
-            return all(self.matcher(item) for item in definition.block)
+            return self.all_of(definition.block)
         return self.matcher(Node(definition.args[0], definition.args[1:], definition.line))
+
+    def all_of(self, lines: list[Node]) -> bool:
+        """A matcher set: its matchers AND-ed, the values of one header field OR-ed."""
+        fields: dict[str, bool] = {}
+        for item in lines:
+            if item.name == "header" and len(item.args) >= 2:
+                key = item.args[0].lower()
+                fields[key] = fields.get(key, False) or self.matcher(item)
+            elif not self.matcher(item):
+                return False
+        return all(fields.values())
 
     # ---- handlers ----------------------------------------------------------------------
 
@@ -329,11 +341,7 @@ class _Reader:
     drafts: list[Draft] = field(factory=list)
 
     def read(self) -> list[Draft]:
-        snippets = {
-            node.name[1:-1]: node.block or []
-            for node in self.top
-            if node.name.startswith("(") and node.name.endswith(")")
-        }
+        snippets = snippets_of(self.top)
         imported = {node.args[0] for node in _walk(self.top) if node.name == "import" and node.args}
         for node in self.top:
             if node.block is None:
@@ -351,32 +359,15 @@ class _Reader:
         return self.drafts
 
     def level(self, node: Node, label: str, snippets: dict[str, list[Node]]) -> None:
-        block = node.block or []
-        expanded = list(_walk(block))
-        seen_imports = {n.args[0] for n in expanded if n.name == "import" and n.args}
-        for name in seen_imports & set(snippets):
-            expanded += list(_walk(snippets[name]))
-        if not any(_sets_cors(item) for item in expanded):
+        found = prepare(node, snippets)
+        if found is None:
             return
-        matchers = {item.name[1:]: item for item in expanded if item.name.startswith("@")}
-        tests: list[Candidate] = []
-        for item in expanded:
-            tests += _origin_tests(item)
-        values = [arg for item in expanded if item.name != "header_regexp" for arg in item.args]
-        values += [arg for item in expanded for arg in item.args[1:] if item.name == "header"]
-        probes = Probes.of(value for value in values if "{" not in value)
+        run, tests, probes = found
         start = self.findings.line_offset(node.line)
         draft = Draft(
             policy_name(label, [draft.name for draft in self.drafts]),
             self.findings.source.span(start, start),
         )
-
-        def run(request: Mapping[str, str]) -> Answer:
-            machine = Machine(matchers, snippets, request)
-            outcome = machine.run(block, ordered=True)
-            status = outcome if isinstance(outcome, int) and not isinstance(outcome, bool) else None
-            return Answer(status, tuple(machine.headers))
-
         try:
             run({"$request_method": "GET", "$http_origin": UNLISTED[0]})
             reading = read_level(draft, run, tests, probes, evaluator_for(self.findings))
@@ -388,25 +379,46 @@ class _Reader:
                 "write the policy's origins and settings by hand",
             )
             return
-        for line, message in reading.findings:
-            self.findings.at_line(
-                d.IMPORT_NOT_EXPRESSED,
-                line,
-                message,
-                "the imported policy answers that origin as it says, not as Caddy does; "
-                "change the configuration or the policy so they agree",
-            )
-        for test in reading.used:
-            if test.unanchored is not None:
-                pattern, searched = test.unanchored
-                self.findings.at_line(
-                    d.IMPORT_UNANCHORED_REGEX,
-                    test.line,
-                    f"the origin regex `{pattern}` is not anchored",
-                    unanchored_help(searched, "Caddy"),
-                )
+        report(self.findings, reading, "Caddy")
         if not draft.empty:
             self.drafts.append(draft)
+
+
+def snippets_of(top: list[Node]) -> dict[str, list[Node]]:
+    """The snippets ``(name) { … }`` of a Caddyfile, by name."""
+    return {
+        node.name[1:-1]: node.block or []
+        for node in top
+        if node.name.startswith("(") and node.name.endswith(")")
+    }
+
+
+def prepare(
+    node: Node, snippets: Mapping[str, list[Node]]
+) -> tuple[Run, list[Candidate], Probes] | None:
+    """For a site block or snippet that sets CORS headers: what it answers a request, its
+    origin tests and the requests to ask (``None`` when it sets none)."""
+    block = node.block or []
+    expanded = list(_walk(block))
+    seen_imports = {n.args[0] for n in expanded if n.name == "import" and n.args}
+    for name in seen_imports & set(snippets):
+        expanded += list(_walk(snippets[name]))
+    if not any(_sets_cors(item) for item in expanded):
+        return None
+    matchers = {item.name[1:]: item for item in expanded if item.name.startswith("@")}
+    tests: list[Candidate] = []
+    for item in expanded:
+        tests += _origin_tests(item)
+    values = [arg for item in expanded if item.name != "header_regexp" for arg in item.args]
+    probes = Probes.of(value for value in values if "{" not in value)
+
+    def run(request: Mapping[str, str]) -> Answer:
+        machine = Machine(matchers, snippets, request)
+        outcome = machine.run(block, ordered=True)
+        status = outcome if not isinstance(outcome, bool) else None
+        return Answer(status, tuple(machine.headers))
+
+    return run, tests, probes
 
 
 def _sets_cors(node: Node) -> bool:
@@ -420,6 +432,8 @@ def _sets_cors(node: Node) -> bool:
 def _origin_tests(node: Node) -> list[Candidate]:
     """The origins a matcher line tests, as candidates (``not`` ones too: a deny)."""
     args = node.args
+    if node.name.startswith("@") and args:  # a matcher defined on one line
+        return _origin_tests(Node(args[0], args[1:], node.line))
     if node.name == "not" and args:
         return _origin_tests(Node(args[0], args[1:], node.line))
     if node.name == "header_regexp" and len(args) in (2, 3) and args[-2].lower() == "origin":

@@ -24,7 +24,7 @@ import crossplane  # type: ignore[import-untyped]
 from attrs import define, field, frozen
 
 from corsc import diagnostics as d
-from corsc.imports.answers import Answer, Opaque, Probes, evaluator_for, read_level
+from corsc.imports.answers import Answer, Opaque, Probes, evaluator_for, read_level, report
 from corsc.imports.common import (
     full_match,
     names,
@@ -570,23 +570,7 @@ class _Reader:
                 "write the policy's origins and settings by hand",
             )
             return
-        for line, message in reading.findings:
-            self.flag(
-                d.IMPORT_NOT_EXPRESSED,
-                line,
-                message,
-                "the imported policy answers that origin as it says, not as nginx does; "
-                "change the configuration or the policy so they agree",
-            )
-        for test in reading.used:
-            if test.unanchored is not None:
-                pattern, searched = test.unanchored
-                self.flag(
-                    d.IMPORT_UNANCHORED_REGEX,
-                    test.line,
-                    f"the origin regex `{pattern}` is not anchored",
-                    unanchored_help(searched, "nginx"),
-                )
+        report(self.findings, reading, "nginx")
         for header in level.headers:
             if header.name == "access-control-allow-origin" and not header.always:
                 self.flag(
