@@ -230,3 +230,74 @@ def _local(text: str, port: int) -> str:
     if not body.lstrip().startswith("{"):
         body = "{\n\tadmin off\n\tauto_https off\n}\n" + body
     return body + "\n"
+
+
+def caddy_fixture(name: str) -> tuple[str | None, list[tuple[str, int, str]]]:
+    result = import_source(Source(name, (FIXTURES / "caddy" / name).read_text()))
+    assert result.family == "caddy"
+    body = result.policy.split("\n", 3)[3] if result.policy else None
+    return body, [(d.code, d.span.start.line, d.message) for d in result.diagnostics]
+
+
+def test_a_hand_written_site_with_a_handle_for_preflights() -> None:
+    assert caddy_fixture("preflight-handle.Caddyfile") == (
+        "# from line 2\n"
+        "policy site {\n"
+        '  origins     "https://app.example.com", "https://admin.example.com"\n'
+        "  methods     GET, POST, PUT\n"
+        "  headers     Content-Type, Authorization\n"
+        "  expose      X-Request-Id\n"
+        "  credentials true\n"
+        "  max-age     3600\n"
+        "}\n",
+        [],
+    )
+
+
+def test_an_unanchored_header_regexp_in_an_imported_snippet() -> None:
+    assert caddy_fixture("snippet-unanchored.Caddyfile") == (
+        '# from line 11\npolicy site {\n  origins     regex ".*example\\.com.*"\n'
+        "  methods     GET, POST\n}\n",
+        [("CORS706", 3, "the origin regex `example\\.com` is not anchored")],
+    )
+
+
+def test_a_path_matcher_is_not_imported() -> None:
+    assert caddy_fixture("path-matcher.Caddyfile") == (
+        None,
+        [
+            (
+                "CORS703",
+                3,
+                "the matcher /api/* selects paths; a policy's paths are prefixes, so corsc "
+                "cannot tell which origins this block allows",
+            )
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ('example.com {\n\theader Access-Control-Allow-Origin "*\n}\n', 2, "never closed"),
+        ("example.com {\n\trespond 200\n", 1, "never closed"),
+        ("}\n", 1, "closes no block"),
+    ],
+)
+def test_an_unreadable_caddyfile_is_cors701(text: str, line: int, message: str) -> None:
+    result = import_source(Source("Caddyfile", text), "caddy")
+    assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS701", line)]
+    assert message in result.diagnostics[0].message
+
+
+def test_what_the_machine_cannot_know_is_cors703_at_its_line() -> None:
+    text = (
+        "example.com {\n"
+        "\t@local remote_ip 10.0.0.0/8\n"
+        '\theader @local Access-Control-Allow-Origin "*"\n'
+        "\theader Access-Control-Allow-Methods {http.request.host}\n"
+        "}\n"
+    )
+    result = import_source(Source("Caddyfile", text), "caddy")
+    assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS703", 2)]
+    assert "`remote_ip`" in result.diagnostics[0].message
