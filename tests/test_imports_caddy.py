@@ -301,3 +301,15 @@ def test_what_the_machine_cannot_know_is_cors703_at_its_line() -> None:
     result = import_source(Source("Caddyfile", text), "caddy")
     assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS703", 2)]
     assert "`remote_ip`" in result.diagnostics[0].message
+
+
+def test_a_matcher_on_another_request_header_is_cors703() -> None:
+    text = (
+        "example.com {\n"
+        "\t@api header X-Api-Version 2\n"
+        '\theader @api Access-Control-Allow-Origin "*"\n'
+        "}\n"
+    )
+    result = import_source(Source("Caddyfile", text), "caddy")
+    assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS703", 2)]
+    assert "request header X-Api-Version" in result.diagnostics[0].message

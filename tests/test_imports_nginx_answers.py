@@ -159,6 +159,13 @@ def test_an_unanchored_regex_row_used_as_an_entry_is_reported() -> None:
     ("text", "line", "reason"),
     [
         (
+            'map $http_x_forwarded_host $g { default ""; api.example.com 1; }\n'
+            "map $g $a { 1 $http_origin; }\n"
+            "server { add_header Access-Control-Allow-Origin $a always; }",
+            1,
+            "depends on $http_x_forwarded_host",
+        ),
+        (
             'map $uri $x { default ""; }\nserver { add_header Access-Control-Allow-Origin $x; }',
             1,
             "depends on $uri",

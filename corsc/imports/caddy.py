@@ -162,16 +162,18 @@ class Machine:
         self.headers: list[tuple[str, str]] = []
         self.depth = 0
 
-    def field(self, name: str) -> str:
+    def field(self, name: str, line: int) -> str:
         variable = _REQUEST_HEADERS.get(name.lower())
-        return self.request.get(variable, "") if variable else ""
+        if variable is None:
+            raise Opaque(line, f"the answer depends on the request header {name}")
+        return self.request.get(variable, "")
 
     def text(self, value: str, line: int) -> str:
         def fill(found: re.Match[str]) -> str:
             key = found.group(1)
             for prefix in ("http.request.header.", "header."):
                 if key.startswith(prefix):
-                    return self.field(key[len(prefix) :])
+                    return self.field(key[len(prefix) :], line)
             if key in ("http.request.method", "method"):
                 return self.request.get("$request_method", "")
             raise Opaque(line, f"the placeholder {{{key}}} is nothing corsc can know")
@@ -190,14 +192,14 @@ class Machine:
         if name == "method":
             return self.request.get("$request_method", "") in {a.upper() for a in args}
         if name == "header" and args:
-            value = self.field(args[0])
+            value = self.field(args[0], node.line)
             present = bool(value)
             if len(args) == 1:
                 return not present
             return any(_header_matches(value, present, wanted) for wanted in args[1:])
         if name == "header_regexp" and len(args) in (2, 3):
             header, pattern = args[-2], args[-1]
-            return pcre(pattern, False, node.line).search(self.field(header)) is not None
+            return pcre(pattern, False, node.line).search(self.field(header, node.line)) is not None
         raise Opaque(node.line, f"the matcher `{name}` is one corsc cannot decide from a request")
 
     def matches(self, token: str | None, line: int) -> bool:

@@ -138,8 +138,6 @@ class Machine:
             return self.values[name]
         block = self.maps.get(name)
         if block is None:
-            if name.startswith("$http_"):
-                return ""  # a request header the requests corsc asks about do not have
             raise Opaque(line, f"the answer depends on {name}, which corsc cannot know")
         self.depth += 1
         try:
