@@ -72,8 +72,8 @@ class Opaque(Exception):
 
 @frozen
 class Answer:
-    """What nginx sends: ``status`` (``None``: the request goes on to the content handler)
-    and the CORS headers it adds, by lowercase name."""
+    """What the server sends: ``status`` (``None``: the request goes on to the application)
+    and the headers it adds, by lowercase name."""
 
     __repr__ = fields_repr
 
@@ -86,8 +86,8 @@ class Answer:
 
 
 def pcre(pattern: str, ignore_case: bool, line: int) -> re.Pattern[str]:
-    """A PCRE regex of nginx as Python's: ``\\z`` is ``\\Z``; what Python would not read as
-    PCRE does (``\\K``, ``\\G``, recursion, subroutine calls) is refused."""
+    """A regex of nginx (PCRE) or Caddy (RE2) as Python's: ``\\z`` is ``\\Z``; what Python
+    would not read as PCRE does (``\\K``, ``\\G``, recursion, subroutine calls) is refused."""
     if re.search(r"\\[KGRX]|\(\?(?:[R0-9&]|P>)", pattern):
         raise Opaque(line, f"the regex `{pattern}` uses PCRE syntax corsc does not follow")
     try:
@@ -222,8 +222,7 @@ def _unwrapped(body: str) -> str:
 def corsc_pattern(alternative: str) -> str | None:
     """The wildcard pattern (``https://*.example.com``, ``http://localhost:*``) whose nginx
     rendering by corsc is the regex ``alternative``, ``None`` when it is no such rendering."""
-    from corsc import regex as regexes
-    from corsc.origin_regex import _body
+    from corsc.origin_regex import render_pattern
     from corsc.origins import parse_pattern
 
     guess = alternative.replace("(?:[\\-0-9_a-z]+\\.)+", "\0", 1)
@@ -236,7 +235,7 @@ def corsc_pattern(alternative: str) -> str | None:
     if parsed.pattern is None or parsed.canonical_text is not None:
         return None
     try:
-        rendered = regexes.render(_body(parsed.pattern), "pcre")
+        rendered = render_pattern(parsed.pattern, "pcre")
     except ValueError:
         return None
     return text if _unwrapped(full_match(rendered).body) == _unwrapped(alternative) else None
