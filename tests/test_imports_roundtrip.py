@@ -97,6 +97,21 @@ def test_import_of_corsc_output_keeps_every_verdict(output: Path) -> None:
         ), (origin, path, method, headers, credentials)
 
     same()
+    # Not vacuous: among the origins asked about, the policy allows some and refuses some,
+    # and every origin it names is one of them.
+    shared = {
+        fetch(evaluator_server(before), script_request("GET", path, origin=origin)).shared
+        for origin in ORIGINS
+        for path in PATHS
+    }
+    assert shared == {True, False}
+    named = {
+        entry.pattern.text
+        for policy in before.policy_set.policies
+        for entry in policy.entries
+        if entry.pattern.kind is PatternKind.EXACT
+    }
+    assert named <= set(ORIGINS), named - set(ORIGINS)
 
 
 @pytest.mark.parametrize(
