@@ -12,10 +12,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browser import evaluator_server, fetch, script_request
-from importing import FIXTURES
+from importing import FIXTURES, every, verdicts
 
-from corsc.evaluate import Evaluator
 from corsc.frontend import load
 from corsc.imports import guess, import_source
 from corsc.imports.answers import UNLISTED
@@ -114,25 +112,8 @@ def test_import_of_caddy_output_keeps_every_verdict(
     back = load(Source("imported.cors", result.policy))
     original = load(Source("p.cors", policy))
     assert back.policy_set is not None and original.policy_set is not None, result.policy
-    before = evaluator_server(Evaluator(original.policy_set))
-    after = evaluator_server(Evaluator(back.policy_set))
-    verdicts = set()
-    for origin in ORIGINS:
-        for method in METHODS:
-            for headers in HEADERS:
-                for credentials in ("include", "omit"):
-                    request = script_request(
-                        method, "/x", origin=origin, headers=headers, credentials=credentials
-                    )
-                    expected = fetch(before, request)
-                    assert fetch(after, request) == expected, (
-                        origin,
-                        method,
-                        headers,
-                        result.policy,
-                    )
-                    verdicts.add(expected.shared)
-    assert verdicts == {True, False}
+    requests = every(ORIGINS, METHODS, HEADERS)
+    assert verdicts(original.policy_set, back.policy_set, requests) == {True, False}
 
 
 def _free_port() -> int:

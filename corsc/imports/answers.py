@@ -32,6 +32,7 @@ from attrs import define, field, frozen
 from corsc import diagnostics as d
 from corsc.imports.common import full_match, literal, names, split_alternatives, unanchored_help
 from corsc.imports.draft import Draft, Entry, Findings, Grant, exact, regex, render
+from corsc.origins import MAX_ORIGIN_LENGTH
 from corsc.records import fields_repr
 from corsc.source import Source
 
@@ -205,8 +206,10 @@ def regex_candidates(pattern: str, ignore_case: bool, line: int) -> list[Candida
         text = literal(alternative) if not searched.unanchored else None
         if text is None and not searched.unanchored:
             text = corsc_pattern(alternative)
-        entry = exact(text) if text is not None else regex(alternative)
+        entry: Entry | None = exact(text) if text is not None else regex(alternative)
         shown = witnesses(alternative) if text is None or "*" in text else (text,)
+        if shown and all(len(origin) > MAX_ORIGIN_LENGTH for origin in shown):
+            entry = None  # only values no browser sends (a length check): asked, never an entry
         note = (pattern, searched) if searched.unanchored else None
         found.append(Candidate(entry, shown, line, note))
     return found
@@ -327,7 +330,8 @@ def normal(answer: Answer, request: Mapping[str, str]) -> tuple[Any, ...]:
             return (shown,)
         expose = answer.header("access-control-expose-headers") or ""
         exposed = tuple(sorted({item.lower() for item in names(expose)}))
-        return (shown, "*" if allow_origin == "*" else "=origin", credentials, exposed)
+        # Read without credentials always; with them only for the origin itself and `true`.
+        return (shown, allow_origin != "*" and credentials, exposed)
     if not admitted or not 200 <= status < 300:
         return ("refused",)
     method = request.get("$http_access_control_request_method", "")
@@ -452,8 +456,6 @@ def read_level(
         return grants[found][0]
 
     default = of(UNLISTED[0])
-    if dict(default)["get"] == ("403",):
-        draft.unlisted = "reject"
     # Candidates whose witnesses are all answered alike, by what they are answered.
     groups: dict[Profile, list[Candidate]] = {}
     for test in tests:
@@ -462,6 +464,9 @@ def read_level(
             reading.findings.append((test.line, "corsc finds no origin this test admits"))
         elif test.entry is not None and all(item == shown[0] for item in shown):
             groups.setdefault(shown[0], []).append(test)
+    # An origin refused with 403 to an actual request: `unlisted reject`.
+    if any(dict(found)["get"] == ("403",) for found in seen.values()):
+        draft.unlisted = "reject"
     allowed = {key: value for key, value in groups.items() if _allowed(key)}
     refused = [test for key, value in groups.items() if not _allowed(key) for test in value]
     if _allowed(default):
@@ -631,10 +636,10 @@ def _shown(normal: tuple[Any, ...]) -> str:
     status = "2xx" if normal[0] == "ok" else normal[0]
     if len(normal) == 1:
         return f"no access (status {status}, no Allow-Origin for it)"
-    _, how, credentials, exposed = normal
+    _, credentials, exposed = normal
     return (
-        f"access (status {status}, Allow-Origin {'*' if how == '*' else 'the origin'}"
-        + (", credentials" if credentials else "")
+        f"access (status {status}, "
+        + ("with and without credentials" if credentials else "without credentials only")
         + (f", exposing {', '.join(exposed)}" if exposed else "")
         + ")"
     )
@@ -642,13 +647,14 @@ def _shown(normal: tuple[Any, ...]) -> str:
 
 def evaluator_for(findings: Findings) -> Check:
     """Builds, for a draft, the corsc evaluator of the policy it renders as a ``Run``."""
+    from corsc.diagnostics import fails
     from corsc.evaluate import Evaluator, Request
     from corsc.frontend import load
 
     def build(draft: Draft) -> Run | None:
         text = render([draft], findings.source, "nginx")
         loaded = load(Source("imported.cors", text))
-        if loaded.policy_set is None:
+        if loaded.policy_set is None or fails(loaded.diagnostics):
             return None
         evaluator = Evaluator(loaded.policy_set)
         path = draft.paths[0] if draft.paths else "/"

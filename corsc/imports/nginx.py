@@ -525,6 +525,9 @@ class _Reader:
                 if header.name != "access-control-allow-origin":
                     return True
                 if variable in self.origin_variables:
+                    test = self.origin_variables[variable][0]
+                    if test is not None and test.opaque:
+                        return True  # `set $v $http_origin` under a test of another variable
                     continue
                 block = self.origin_maps.get(variable)
                 if block is None or any(
