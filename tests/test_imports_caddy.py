@@ -12,8 +12,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from generated_policies import ORIGINS as GENERATED_ORIGINS
+from generated_policies import policies as generated_policies
+from hypothesis import HealthCheck, assume, given, settings
 from importing import FIXTURES, every, verdicts
 
+from corsc import __version__
+from corsc.backends import EmitOptions, check, get
+from corsc.diagnostics import fails
 from corsc.frontend import load
 from corsc.imports import guess, import_source
 from corsc.imports.answers import UNLISTED
@@ -294,3 +300,43 @@ def test_a_matcher_on_another_request_header_is_cors703() -> None:
     result = import_source(Source("Caddyfile", text), "caddy")
     assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS703", 2)]
     assert "request header X-Api-Version" in result.diagnostics[0].message
+
+
+@settings(
+    max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(text=generated_policies())
+def test_generated_policies_round_trip_through_caddy(text: str) -> None:
+    """Any policy the caddy target compiles (those of the nginx round trip it can say)
+    imports back from its snippet with the same verdicts."""
+    loaded = load(Source("t.cors", text))
+    assert loaded.policy_set is not None
+    options = EmitOptions(__version__, "t.cors", "caddy", {})
+    diagnostics = list(loaded.diagnostics) + check(get("caddy"), loaded.policy_set, options)
+    assume(not fails(diagnostics))
+    # The caddy target answers a denied origin's request with the application's response
+    # under `unlisted reject`, where the policy says 403: import reports that (CORS703).
+    assume(not ("deny" in text and "unlisted reject" in text))
+    snippet = get("caddy").emit(loaded.policy_set, options)[0].content
+    result = import_source(Source("Caddyfile", site(snippet)), "caddy")
+    assert [item.code for item in result.diagnostics] == [], (text, result.diagnostics)
+    back = load(Source("imported.cors", result.policy or ""))
+    assert back.policy_set is not None, result.policy
+    requests = every(GENERATED_ORIGINS, METHODS, HEADERS)
+    verdicts(loaded.policy_set, back.policy_set, requests, reasons=False)
+
+
+def test_a_denied_origin_under_unlisted_reject_is_reported_as_caddy_answers_it() -> None:
+    """corsc's caddy output answers a denied origin with the application's response, not
+    403: what Caddy answers is reported, at each test of the origin, not imported as 403."""
+    text = (
+        'policy p {\n  origins "https://*.partner.example.org"\n'
+        '  deny "https://legacy.partner.example.org"\n  unlisted reject\n}\n'
+    )
+    result = import_source(Source("Caddyfile", site(emit_snippet(text))), "caddy")
+    messages = {d.message for d in result.diagnostics}
+    assert messages == {
+        "no policy says what Caddy answers Origin https://legacy.partner.example.org: to an "
+        "actual GET Caddy gives no access (status 2xx, no Allow-Origin for it), the imported "
+        "policy gives no access (status 403, no Allow-Origin for it)"
+    }

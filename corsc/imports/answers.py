@@ -436,10 +436,11 @@ class Reading:
 
 
 def read_level(
-    draft: Draft, run: Run, tests: list[Candidate], probes: Probes, check: Check
+    draft: Draft, run: Run, tests: list[Candidate], probes: Probes, check: Check, server: str
 ) -> Reading:
-    """Fill ``draft`` with the origins and grants ``run`` answers, then check it against them:
-    the reading's findings are (line, message) pairs for what the policy cannot say."""
+    """Fill ``draft`` with the origins and grants ``run`` (``server``'s answers) shows, then
+    check it against them: the reading's findings are (line, message) pairs for what the
+    policy cannot say."""
     reading = Reading(draft)
     seen: dict[str, Profile] = {}
 
@@ -531,7 +532,7 @@ def read_level(
             theirs, ours = of(origin), profile(evaluator, probes, origin)
             if theirs != ours and test.line not in reported:
                 reported.add(test.line)
-                reading.findings.append((test.line, _difference(origin, theirs, ours)))
+                reading.findings.append((test.line, _difference(server, origin, theirs, ours)))
     return reading
 
 
@@ -602,9 +603,9 @@ def _unique_blocks(blocks: list[tuple[Entry, Grant]]) -> list[tuple[Entry, Grant
     return list(seen.items())
 
 
-def _difference(origin: str, theirs: Profile, ours: Profile) -> str:
-    for (key, nginx), (_, policy) in zip(theirs, ours, strict=True):
-        if nginx != policy:
+def _difference(server: str, origin: str, theirs: Profile, ours: Profile) -> str:
+    for (key, answered), (_, policy) in zip(theirs, ours, strict=True):
+        if answered != policy:
             if key == "get" or key.startswith("a:"):
                 request = f"an actual {'GET' if key == 'get' else key[2:]}"
             elif key == "pn":
@@ -614,10 +615,10 @@ def _difference(origin: str, theirs: Profile, ours: Profile) -> str:
             else:
                 request = f"a preflight asking for {key[2:]}"
             return (
-                f"no policy says what nginx answers Origin {origin}: to {request} nginx "
-                f"gives {_shown(nginx)}, the imported policy gives {_shown(policy)}"
+                f"no policy says what {server} answers Origin {origin}: to {request} "
+                f"{server} gives {_shown(answered)}, the imported policy gives {_shown(policy)}"
             )
-    return f"no policy says what nginx answers Origin {origin}"
+    return f"no policy says what {server} answers Origin {origin}"
 
 
 def _shown(normal: tuple[Any, ...]) -> str:

@@ -372,7 +372,7 @@ class _Reader:
         )
         try:
             run({"$request_method": "GET", "$http_origin": UNLISTED[0]})
-            reading = read_level(draft, run, tests, probes, evaluator_for(self.findings))
+            reading = read_level(draft, run, tests, probes, evaluator_for(self.findings), "Caddy")
         except Opaque as problem:
             self.findings.at_line(
                 d.IMPORT_NOT_EXPRESSED,

@@ -564,7 +564,7 @@ class _Reader:
             def run(request: Mapping[str, str]) -> Answer:
                 return Machine(maps, request).answer(list(scopes))
 
-            reading = read_level(draft, run, tests, probes, evaluator_for(self.findings))
+            reading = read_level(draft, run, tests, probes, evaluator_for(self.findings), "nginx")
         except Opaque as problem:
             self.flag(
                 d.IMPORT_NOT_EXPRESSED,
