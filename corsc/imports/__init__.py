@@ -2,7 +2,8 @@
 
 One module per family reads its format into :class:`~corsc.imports.draft.Draft` policies and
 diagnostics (CORS700–CORS749) at spans of the imported file: :mod:`corsc.imports.iis`
-(web.config), :mod:`corsc.imports.nginx` (nginx configuration, parsed by crossplane) and
+(web.config), :mod:`corsc.imports.nginx` (nginx configuration, parsed by crossplane),
+:mod:`corsc.imports.caddy` (a Caddyfile, read as text, never run) and
 :mod:`corsc.imports.python` (Starlette/FastAPI, django-cors-headers and flask-cors settings,
 read with :mod:`ast`, never executed). :func:`import_source` picks the family (given, or
 guessed from the content by :func:`guess`) and renders the policy text.
@@ -24,7 +25,7 @@ from corsc.records import fields_repr
 from corsc.source import Source
 
 #: The formats ``--from`` accepts: the three Python libraries share one reader.
-FORMATS = ("iis", "nginx", "starlette", "django", "flask")
+FORMATS = ("iis", "nginx", "caddy", "starlette", "django", "flask")
 
 
 @frozen
@@ -49,6 +50,13 @@ def guess(text: str) -> str | None:
         return "django"
     if re.search(r"flask_cors|\bCORS\s*\(|cross_origin", text):
         return "flask"
+    if re.search(
+        r"^\s*(?:header_regexp\b|header\s+(?:@\S+\s+)?[+?]?Access-Control-|\(\S+\)\s*\{"
+        r"|respond\s|reverse_proxy\s|@\w+\s)",
+        text,
+        re.M,
+    ):
+        return "caddy"
     if re.search(r"\badd_header\b|\bserver\s*\{|\blocation\b[^{;]*\{|\bmap\s+\$", text):
         return "nginx"
     return None
@@ -63,6 +71,10 @@ def _reader(family: str) -> Callable[[Source], tuple[list[Draft], list[d.Diagnos
         from corsc.imports import nginx
 
         return nginx.read
+    if family == "caddy":
+        from corsc.imports import caddy
+
+        return caddy.read
     from corsc.imports import python
 
     return lambda source: python.read(source, family)
@@ -75,9 +87,9 @@ def import_source(source: Source, family: str | None = None) -> Imported:
         problem = d.IMPORT_UNKNOWN_FORMAT.at(
             source.span(0),
             "corsc cannot tell what this file configures: it is not XML (web.config), has no "
-            "nginx directive corsc knows, and names no CORS setting of Starlette, Django or "
-            "flask-cors",
-            "name the format: --from iis|nginx|starlette|django|flask",
+            "nginx or Caddyfile directive corsc knows, and names no CORS setting of Starlette, "
+            "Django or flask-cors",
+            "name the format: --from iis|nginx|caddy|starlette|django|flask",
         )
         return Imported(None, (problem,), None)
     drafts, diagnostics = _reader(chosen)(source)
