@@ -22,7 +22,13 @@ ROOT = Path(__file__).resolve().parent.parent
 #: policy, are assembled below).
 OUTPUTS = sorted(
     path
-    for pattern in ("iis*/*.web.config", "starlette/*.py", "django/*.py", "flask/*.py")
+    for pattern in (
+        "iis*/*.web.config",
+        "starlette/*.py",
+        "django/*.py",
+        "flask/*.py",
+        "python/*.toml",
+    )
     for path in GOLDEN.glob(pattern)
 )
 ORIGINS = (
@@ -53,9 +59,12 @@ HEADERS = (
 def evaluators(output: Path) -> tuple[Evaluator, Evaluator]:
     stem = output.name.split(".")[0]
     original = load(Source(f"{stem}.cors", (ROOT / "examples" / f"{stem}.cors").read_text()))
-    family = {"starlette": "starlette", "django": "django", "flask": "flask"}.get(
-        output.parent.name, "iis"
-    )
+    family = {
+        "starlette": "starlette",
+        "django": "django",
+        "flask": "flask",
+        "python": "python",
+    }.get(output.parent.name, "iis")
     result = import_source(Source(output.name, output.read_text("utf-8")), family)
     assert result.policy is not None, result.diagnostics
     back = load(Source("imported.cors", result.policy))
@@ -73,6 +82,7 @@ def test_every_golden_output_is_covered() -> None:
         "starlette",
         "django",
         "flask",
+        "python",
     }
 
 

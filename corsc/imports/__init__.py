@@ -25,7 +25,7 @@ from corsc.records import fields_repr
 from corsc.source import Source
 
 #: The formats ``--from`` accepts: the three Python libraries share one reader.
-FORMATS = ("iis", "nginx", "caddy", "starlette", "django", "flask")
+FORMATS = ("iis", "nginx", "caddy", "starlette", "django", "flask", "python")
 
 
 @frozen
@@ -44,6 +44,10 @@ def guess(text: str) -> str | None:
     head = text.lstrip("\ufeff \t\r\n")
     if head.startswith("<"):
         return "iis"
+    if re.search(r"^format\s*=\s*\d+\s*$", text, re.M) and re.search(
+        r"^\[\[policy\]\]", text, re.M
+    ):
+        return "python"
     if re.search(r"CORSMiddleware", text):
         return "starlette"
     if re.search(r"^\s*CORS_[A-Z_]+\s*=", text, re.M):
@@ -75,6 +79,10 @@ def _reader(family: str) -> Callable[[Source], tuple[list[Draft], list[d.Diagnos
         from corsc.imports import caddy
 
         return caddy.read
+    if family == "python":
+        from corsc.imports import compiled
+
+        return compiled.read
     from corsc.imports import python
 
     return lambda source: python.read(source, family)
@@ -87,9 +95,9 @@ def import_source(source: Source, family: str | None = None) -> Imported:
         problem = d.IMPORT_UNKNOWN_FORMAT.at(
             source.span(0),
             "corsc cannot tell what this file configures: it is not XML (web.config), has no "
-            "nginx or Caddyfile directive corsc knows, and names no CORS setting of Starlette, "
-            "Django or flask-cors",
-            "name the format: --from iis|nginx|caddy|starlette|django|flask",
+            "nginx or Caddyfile directive corsc knows, is no policy file corsc compiled, and "
+            "names no CORS setting of Starlette, Django or flask-cors",
+            "name the format: --from iis|nginx|caddy|starlette|django|flask|python",
         )
         return Imported(None, (problem,), None)
     drafts, diagnostics = _reader(chosen)(source)
