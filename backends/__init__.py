@@ -58,6 +58,7 @@ MODULES: dict[str, str] = {
     "express": "corsc.backends.express",
     "caddy": "corsc.backends.caddy",
     "haproxy": "corsc.backends.haproxy",
+    "apache": "corsc.backends.apache",
     "json": "corsc.backends.jsonir",
 }
 

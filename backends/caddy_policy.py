@@ -149,9 +149,10 @@ class PolicyWriter:
             name = f"{self.name}_o{run.number}"
             self.matchers.append(f"\t@{name} header_regexp {name} Origin {quoted(run.regex)}")
             self.body.append(f"vars @{name} {self.var} {run.number}")
-        denied = "|".join(f"(?:{deny})" for deny in self.denies)
-        self.matchers.append(f"\t@{self.name}_denied header_regexp Origin {quoted(denied)}")
-        self.body.append(f"vars @{self.name}_denied {self.var} 0")
+        for number, deny in enumerate(self.denies):
+            name = f"{self.name}_deny{number}"
+            self.matchers.append(f"\t@{name} header_regexp Origin {quoted(deny)}")
+            self.body.append(f"vars @{name} {self.var} 0")
 
     def _allow_origin(self, grant: GrantPlan) -> list[tuple[str, str]]:
         if self.plan.static:

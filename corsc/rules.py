@@ -570,6 +570,27 @@ DOCS: dict[str, tuple[str, str, str]] = {
         "corsc compile api.cors --target flask -O format=toml",
         "use the default Python module output.",
     ),
+    "CORS650": (
+        "a .htaccess is read after Apache's authentication and authorization, so a preflight "
+        "(which carries no credentials) to a protected directory is refused 401 or 403 before "
+        "these directives can answer it.",
+        "corsc compile api.cors --target apache -O placement=htaccess",
+        "use -O placement=virtualhost or location, which answer preflights first, or exempt "
+        "OPTIONS from the directory's Require.",
+    ),
+    "CORS651": (
+        "in a <Location> or a .htaccess the section's own path chooses the policy, so the file "
+        "for it holds one policy without `paths`.",
+        "corsc compile api.cors --target apache -O placement=location  # a policy with paths",
+        "use -O placement=virtualhost, where the path chooses among the policies, or compile "
+        "one policy without `paths` for each <Location>.",
+    ),
+    "CORS652": (
+        "Apache's expressions keep a regex in 8 KB and PCRE refuses larger ones; a union of "
+        "patterns is cut into pieces, but one regex cannot be.",
+        "a policy with one regex of thousands of alternatives",
+        "split the regex into several patterns, or shorten it.",
+    ),
     "CORS670": (
         "the prefix names the HAProxy defaults section, its variables and its pattern files.",
         "corsc compile api.cors --target haproxy -O prefix=My-Cors",
@@ -618,10 +639,10 @@ DOCS: dict[str, tuple[str, str, str]] = {
     ),
     # ---- 7xx: corsc import (at lines of the imported file)
     "CORS700": (
-        "import reads a web.config, an nginx configuration or Python settings, and could not "
-        "tell which this file is.",
+        "import reads a web.config, an nginx configuration, a Caddyfile or Python settings, and "
+        "could not tell which this file is.",
         "corsc import settings.conf",
-        "name the format with `--from iis|nginx|starlette|django|flask`.",
+        "name the format with `--from iis|nginx|caddy|starlette|django|flask|python`.",
     ),
     "CORS701": (
         "the file does not parse as the format it was read as, so nothing in it can be trusted.",

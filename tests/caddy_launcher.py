@@ -3,9 +3,13 @@ missing, a skip otherwise), its command line run on a Caddyfile, and a policy's 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import socket
 import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,3 +48,27 @@ def emit_snippet(text: str) -> str:
     assert loaded.policy_set is not None
     options = EmitOptions(__version__, "t.cors", "caddy", {})
     return get("caddy").emit(loaded.policy_set, options)[0].content
+
+
+@contextlib.contextmanager
+def running(caddy: str, config: Path, home: Path, port: int) -> Iterator[None]:
+    """Caddy serving ``config`` (state under ``home``) until the block ends, once ``port``
+    accepts connections (10 s at most); stopped by its own process, never by name."""
+    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home)}
+    server = subprocess.Popen(
+        [caddy, "run", "--adapter", "caddyfile", "--config", str(config)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -45,6 +45,7 @@ from corsc.capabilities import Support, uses
 from corsc.evaluate import Evaluator, Request
 from corsc.ir import PolicySet
 from tests import browser
+from tests import conformance_apache as apache
 from tests import conformance_caddy as caddy
 from tests import conformance_haproxy as haproxy
 from tests.chromium import API_HOST, Seen, Tab
@@ -404,6 +405,31 @@ def haproxy_served(tables: Sequence[ConformanceTable]) -> Iterator[Route]:
 
 
 @contextlib.contextmanager
+def apache_served(tables: Sequence[ConformanceTable]) -> Iterator[Route]:
+    """Real Apache, one process, one virtual host per table."""
+    built = {
+        table.name: apache.compile_or_refuse(table.name, table.policy_text) for table in tables
+    }
+    compiled = {name: c for name, c in built.items() if isinstance(c, apache.Compiled)}
+    with (
+        tempfile.TemporaryDirectory() as temporary,
+        apache.serving(list(compiled.values()), Path(temporary), browser.APP_HEADERS) as ports,
+    ):
+        endpoints = {
+            name: Endpoint(port, Evaluator(c.policy_set))
+            for (name, c), port in zip(compiled.items(), ports, strict=True)
+        }
+
+        def route(case: ConformanceCase) -> Endpoint | Outcome:
+            refusal = built[case.table]
+            if not isinstance(refusal, apache.Compiled):
+                return Outcome(REFUSED, ", ".join(sorted({d.code for d in refusal})))
+            return endpoints[case.table]
+
+        yield route
+
+
+@contextlib.contextmanager
 def caddy_served(tables: Sequence[ConformanceTable]) -> Iterator[Route]:
     """Real Caddy, one process, one site per table."""
     built = {table.name: caddy.compile_or_refuse(table.name, table.policy_text) for table in tables}
@@ -433,6 +459,7 @@ SERVED: dict[str, Serving] = {
     "flask": library_served("flask"),
     "express": express_served,
     "haproxy": haproxy_served,
+    "apache": apache_served,
     "caddy": caddy_served,
 }
 LISTING: dict[str, str] = {"nginx-a2": "nginx"}

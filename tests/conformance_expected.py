@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tests.conformance_apache import ENCODED_SLASH, ROUTED_PATH
 from tests.conformance_nginx import DECODED_PATH, REFLECTED_LIST, UNSERVED_METHOD
 from tests.conformance_python import AMBIGUOUS, DECODED_PATHS, UNGOVERNED
 from tests.conformance_runner import DEVIATES, OUTSIDE, REFUSED, UNDETERMINED, Listed
@@ -293,6 +294,27 @@ EXPECTED: dict[str, dict[str, Listed]] = {
     "express": listing(),
     "caddy": listing(),
     "haproxy": listing(),
+    "apache": listing(
+        deviates(
+            ENCODED_SLASH,
+            "encoded-paths: an encoded slash that decoding would move into /api is refused",
+            "encoded-paths: lowercase %2f too",
+            "encoded-paths: a preflight on an ambiguous path is refused with 400",
+            "encoded-paths: encoded slashes and dots that decode into /api are refused",
+            "encoded-paths: an encoded slash inside the policy's own paths is not ambiguous",
+            "encoded-paths: an encoded slash that makes a dot segment out of /api is refused",
+            "encoded-paths: a lowercase encoded slash and dots make one too",
+            "paths: an encoded slash that a decoding server would route elsewhere is refused",
+            "paths: an encoded slash that chooses the same policy either way",
+        ),
+        deviates(
+            ROUTED_PATH,
+            "encoded-paths: encoded dot segments that lead into /api are refused",
+            "encoded-paths: a doubled slash that servers merge into /api is refused",
+            "paths: dot segments that leave /api are refused: servers may route them unremoved",
+            "paths: dot segments that lead into /api are refused too",
+        ),
+    ),
     "nginx": listing(
         deviates(
             DECODED_PATH,

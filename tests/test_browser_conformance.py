@@ -23,6 +23,7 @@ import pytest
 from attrs import frozen
 
 from tests.chromium import Seen, Tab
+from tests.conformance_apache import ENCODED_SLASH
 from tests.conformance_browser import (
     LISTING,
     NO_PNA,
@@ -106,6 +107,12 @@ VISIBLE_DEVIATIONS: dict[str, dict[str, Visible]] = {
         "blocked", WAITRESS_METHOD, "wildcards: a lowercase method is reflected as sent"
     ),
 }
+VISIBLE_DEVIATIONS["apache"] = _visible(
+    "blocked",
+    ENCODED_SLASH,
+    "encoded-paths: an encoded slash inside the policy's own paths is not ambiguous",
+    "paths: an encoded slash that chooses the same policy either way",
+)
 VISIBLE_DEVIATIONS["express"] = _visible(
     "blocked", NODE_METHOD, "wildcards: a lowercase method is reflected as sent"
 )

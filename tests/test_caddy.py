@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -19,7 +16,7 @@ from corsc.capabilities import Feature, Support
 from corsc.evaluate import Evaluator, Request
 from corsc.frontend import load
 from corsc.source import Source
-from tests.caddy_launcher import caddy_cli, caddy_or_skip, emit_snippet
+from tests.caddy_launcher import caddy_cli, caddy_or_skip, emit_snippet, running
 from tests.conformance_caddy import by_name, compile_or_refuse, serving
 from tests.conformance_nginx import send
 from tests.docs_tables import check_docs_table
@@ -82,24 +79,8 @@ def caddy_port(tmp_path_factory: pytest.TempPathFactory) -> object:
     port = _free_port()
     config = home / "Caddyfile"
     config.write_text(_caddyfile(emit_snippet(POLICY), "corsc-p", port), "utf-8")
-    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home)}
-    server = subprocess.Popen(
-        [CADDY, "run", "--adapter", "caddyfile", "--config", str(config)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with running(CADDY, config, home, port):
         yield port
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def test_allowed_origin_is_echoed_with_vary(caddy_port: int) -> None:

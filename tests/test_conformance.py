@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conformance_apache import apache_harness
 from tests.conformance_caddy import caddy_harness
 from tests.conformance_expected import EXPECTED
 from tests.conformance_express import express_harness
@@ -50,6 +51,7 @@ HARNESSES: dict[str, Harness] = {
     "express": express_harness,
     "caddy": caddy_harness,
     "haproxy": haproxy_harness,
+    "apache": apache_harness,
     **{library: library_harness(library) for library in ("starlette", "django", "flask")},
 }
 

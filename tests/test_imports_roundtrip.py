@@ -9,19 +9,26 @@ import pytest
 from browser import evaluator_server, fetch, script_request
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from importing import GOLDEN, assembled, nginx_outputs
 
 from corsc.evaluate import Evaluator
 from corsc.frontend import load
 from corsc.imports import import_source
-from corsc.ir import Policy
+from corsc.ir import PatternKind
 from corsc.source import Source
 
 ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = ROOT / "tests" / "golden"
-#: Every golden output corsc writes that import reads (nginx's are not yet: see docs).
+#: Every golden output corsc writes in one file that import reads (nginx's, two files per
+#: policy, are assembled below).
 OUTPUTS = sorted(
     path
-    for pattern in ("iis*/*.web.config", "starlette/*.py", "django/*.py", "flask/*.py")
+    for pattern in (
+        "iis*/*.web.config",
+        "starlette/*.py",
+        "django/*.py",
+        "flask/*.py",
+        "python/*.toml",
+    )
     for path in GOLDEN.glob(pattern)
 )
 ORIGINS = (
@@ -52,9 +59,12 @@ HEADERS = (
 def evaluators(output: Path) -> tuple[Evaluator, Evaluator]:
     stem = output.name.split(".")[0]
     original = load(Source(f"{stem}.cors", (ROOT / "examples" / f"{stem}.cors").read_text()))
-    family = {"starlette": "starlette", "django": "django", "flask": "flask"}.get(
-        output.parent.name, "iis"
-    )
+    family = {
+        "starlette": "starlette",
+        "django": "django",
+        "flask": "flask",
+        "python": "python",
+    }.get(output.parent.name, "iis")
     result = import_source(Source(output.name, output.read_text("utf-8")), family)
     assert result.policy is not None, result.diagnostics
     back = load(Source("imported.cors", result.policy))
@@ -64,6 +74,7 @@ def evaluators(output: Path) -> tuple[Evaluator, Evaluator]:
 
 def test_every_golden_output_is_covered() -> None:
     assert len(OUTPUTS) >= 8
+    assert len(nginx_outputs()) == len(list(GOLDEN.glob("nginx/*.http.conf"))) * 2 >= 8
     assert {path.parent.name for path in OUTPUTS} >= {
         "iis",
         "iis-headers",
@@ -71,6 +82,7 @@ def test_every_golden_output_is_covered() -> None:
         "starlette",
         "django",
         "flask",
+        "python",
     }
 
 
@@ -95,26 +107,21 @@ def test_import_of_corsc_output_keeps_every_verdict(output: Path) -> None:
         ), (origin, path, method, headers, credentials)
 
     same()
-
-
-def nginx_outputs() -> list[tuple[str, Path, Path]]:
-    """Each nginx output per policy, as (policy name, the part nginx reads in http{} or
-    server{}, the part included where the policy applies), both variants."""
-    found = []
-    for first in sorted(GOLDEN.glob("nginx/*.http.conf")) + sorted(
-        GOLDEN.glob("nginx/a2/*.server.conf")
-    ):
-        second = first.with_name(first.name.rsplit(".", 2)[0] + ".conf")
-        found.append((first.name.split(".")[1].removeprefix("corsc-"), first, second))
-    return found
-
-
-def assembled(first: Path, second: Path) -> str:
-    """The configuration nginx assembles from the two includes: the maps variant's first part
-    at http level, the a2 variant's in the server block, the second in the server block."""
-    if first.name.endswith(".http.conf"):
-        return f"{first.read_text()}\nserver {{\n{second.read_text()}\n}}\n"
-    return f"server {{\n{first.read_text()}\n{second.read_text()}\n}}\n"
+    # Not vacuous: among the origins asked about, the policy allows some and refuses some,
+    # and every origin it names is one of them.
+    shared = {
+        fetch(evaluator_server(before), script_request("GET", path, origin=origin)).shared
+        for origin in ORIGINS
+        for path in PATHS
+    }
+    assert shared == {True, False}
+    named = {
+        entry.pattern.text
+        for policy in before.policy_set.policies
+        for entry in policy.entries
+        if entry.pattern.kind is PatternKind.EXACT
+    }
+    assert named <= set(ORIGINS), named - set(ORIGINS)
 
 
 @pytest.mark.parametrize(
@@ -122,42 +129,115 @@ def assembled(first: Path, second: Path) -> str:
     nginx_outputs(),
     ids=lambda v: f"{v.parent.name}/{v.name}" if isinstance(v, Path) else v,
 )
-def test_import_of_nginx_output_keeps_every_verdict_or_says_what_it_cannot_read(
-    name: str, first: Path, second: Path
-) -> None:
-    """corsc's nginx output answers several grants through state variables import does not
-    follow; then import says so (CORS703) rather than write a different policy."""
+def test_import_of_nginx_output_keeps_every_verdict(name: str, first: Path, second: Path) -> None:
+    """Every nginx output, both variants, one grant or several, with deny: import reads it
+    back (nothing it cannot express) to a policy with the same verdicts on every origin,
+    method, header set and credentials mode, at the policy's paths."""
     stem = first.name.split(".")[0]
     original = load(Source(f"{stem}.cors", (ROOT / "examples" / f"{stem}.cors").read_text()))
     assert original.policy_set is not None
     policy = next(p for p in original.policy_set.policies if p.name == name)
     result = import_source(Source("nginx.conf", assembled(first, second)), "nginx")
-    if any(item.code == "CORS703" for item in result.diagnostics):
-        assert len(_grants(policy)) > 1 or policy.denies
-        return
+    assert [item.code for item in result.diagnostics] == [], result.diagnostics
     assert result.policy is not None
     back = load(Source("imported.cors", result.policy))
-    assert back.policy_set is not None
-    before, after = Evaluator(original.policy_set), Evaluator(back.policy_set)
+    assert back.policy_set is not None, result.policy
+    # Each origin the policy names is asked about, so every grant and deny is exercised.
+    named = {e.pattern.text for e in policy.entries if e.pattern.kind is PatternKind.EXACT}
+    named |= {deny.text for deny in policy.denies}
+    assert named <= set(ORIGINS), named - set(ORIGINS)
+    before, after = (
+        evaluator_server(Evaluator(original.policy_set)),
+        evaluator_server(Evaluator(back.policy_set)),
+    )
     paths = [prefix.value + "/x" for prefix in policy.paths] or ["/other"]
+    verdicts = set()
     for origin in ORIGINS:
         for method in METHODS:
             for headers in HEADERS:
-                for path in paths:
+                for credentials in ("include", "omit"):
+                    for path in paths:
+                        request = script_request(
+                            method, path, origin=origin, headers=headers, credentials=credentials
+                        )
+                        expected = fetch(before, request)
+                        assert fetch(after, request) == expected, (
+                            origin,
+                            method,
+                            headers,
+                            credentials,
+                            path,
+                            result.policy,
+                        )
+                        verdicts.add((expected.shared, expected.preflighted))
+    # Not vacuous: some requests pass, some fail, some of them preflighted.
+    assert {shared for shared, _ in verdicts} == {True, False}
+    assert any(preflighted for _, preflighted in verdicts)
+
+
+def test_several_grants_and_deny_read_back_as_written() -> None:
+    """api.cors's policy with two grants and a deny reads back as the policy it was."""
+    first = GOLDEN / "nginx" / "api.corsc-api.http.conf"
+    result = import_source(
+        Source("nginx.conf", assembled(first, first.with_name("api.corsc-api.conf"))), "nginx"
+    )
+    assert result.policy is not None
+    body = result.policy.split("policy site {\n", 1)[1]
+    assert body == (
+        '  origins     "https://app.example.com", "https://partner.example.net", '
+        '"https://*.partner.example.org", "http://localhost:*"\n'
+        '  deny        "https://legacy.partner.example.org"\n'
+        "  methods     GET, POST, PUT, DELETE\n"
+        "  headers     Content-Type, Authorization\n"
+        "  expose      X-Request-Id\n"
+        "  credentials true\n"
+        "  max-age     7200\n"
+        "  unlisted    reject\n"
+        "\n"
+        '  origin "https://reports.example.com" {\n'
+        "    methods     GET\n"
+        "    credentials false\n"
+        "    max-age     600\n"
+        "  }\n"
+        "}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "second"),
+    nginx_outputs(),
+    ids=lambda v: f"{v.parent.name}/{v.name}" if isinstance(v, Path) else v,
+)
+def test_nginx_output_in_its_locations_reads_back_per_location(
+    name: str, first: Path, second: Path
+) -> None:
+    """The snippet included where its comment says, in ``location /api/ { … }`` and
+    ``location /v2/ { … }`` (``location / { … }`` for the paths no other policy governs):
+    each location is a policy for its prefix, with the original's verdicts there."""
+    stem = first.name.split(".")[0]
+    original = load(Source(f"{stem}.cors", (ROOT / "examples" / f"{stem}.cors").read_text()))
+    assert original.policy_set is not None
+    policy = next(p for p in original.policy_set.policies if p.name == name)
+    prefixes = [prefix.value.rstrip("/") + "/" for prefix in policy.paths] or ["/"]
+    locations = "".join(f"location {p} {{\n{second.read_text()}\n}}\n" for p in prefixes)
+    if first.name.endswith(".http.conf"):
+        text = f"{first.read_text()}\nserver {{\n{locations}}}\n"
+    else:
+        text = f"server {{\n{first.read_text()}\n{locations}}}\n"
+    result = import_source(Source("nginx.conf", text), "nginx")
+    assert [item.code for item in result.diagnostics] == [], result.diagnostics
+    back = load(Source("imported.cors", result.policy or ""))
+    assert back.policy_set is not None, result.policy
+    assert sorted(p for q in back.policy_set.policies for p in (x.value for x in q.paths)) == (
+        sorted(p.rstrip("/") for p in prefixes if p != "/")
+    )
+    before = evaluator_server(Evaluator(original.policy_set))
+    after = evaluator_server(Evaluator(back.policy_set))
+    for prefix in prefixes:
+        for origin in ORIGINS:
+            for method in METHODS:
+                for headers in HEADERS:
                     request = script_request(
-                        method, path, origin=origin, headers=headers, credentials="include"
+                        method, prefix + "x", origin=origin, headers=headers, credentials="include"
                     )
-                    assert fetch(evaluator_server(after), request) == fetch(
-                        evaluator_server(before), request
-                    ), (origin, method, headers, path)
-
-
-def _grants(policy: Policy) -> set[tuple[object, ...]]:
-    """The distinct grants of a policy's entries, by value."""
-    return {
-        tuple(getattr(entry.grant, name).value for name in _GRANT_FIELDS)
-        for entry in policy.entries
-    }
-
-
-_GRANT_FIELDS = ("methods", "headers", "expose", "credentials", "max_age", "private_network")
+                    assert fetch(after, request) == fetch(before, request), (prefix, origin)

@@ -33,8 +33,12 @@ def link_tree(destination: Path) -> Path:
     """The installed layout under ``destination``, as links to the repository's files."""
     package = destination / "corsc"
     package.mkdir()
+    mapped = {name.removeprefix("corsc/") for name in LAYOUT}
     for entry in sorted((ROOT / "corsc").iterdir()):
-        if entry.name != "__pycache__":
+        # A checkout may link corsc/backends and corsc/grammar itself, so that `import
+        # corsc.backends` finds its own files without an editable install: those are mapped
+        # below.
+        if entry.name != "__pycache__" and entry.name not in mapped:
             (package / entry.name).symlink_to(entry)
     for name, source in LAYOUT.items():
         if name != "corsc":

@@ -2,7 +2,8 @@
 
 One module per family reads its format into :class:`~corsc.imports.draft.Draft` policies and
 diagnostics (CORS700–CORS749) at spans of the imported file: :mod:`corsc.imports.iis`
-(web.config), :mod:`corsc.imports.nginx` (nginx configuration, parsed by crossplane) and
+(web.config), :mod:`corsc.imports.nginx` (nginx configuration, parsed by crossplane),
+:mod:`corsc.imports.caddy` (a Caddyfile, read as text, never run) and
 :mod:`corsc.imports.python` (Starlette/FastAPI, django-cors-headers and flask-cors settings,
 read with :mod:`ast`, never executed). :func:`import_source` picks the family (given, or
 guessed from the content by :func:`guess`) and renders the policy text.
@@ -24,7 +25,7 @@ from corsc.records import fields_repr
 from corsc.source import Source
 
 #: The formats ``--from`` accepts: the three Python libraries share one reader.
-FORMATS = ("iis", "nginx", "starlette", "django", "flask")
+FORMATS = ("iis", "nginx", "caddy", "starlette", "django", "flask", "python")
 
 
 @frozen
@@ -43,12 +44,23 @@ def guess(text: str) -> str | None:
     head = text.lstrip("\ufeff \t\r\n")
     if head.startswith("<"):
         return "iis"
+    if re.search(r"^format\s*=\s*\d+\s*$", text, re.M) and re.search(
+        r"^\[\[policy\]\]", text, re.M
+    ):
+        return "python"
     if re.search(r"CORSMiddleware", text):
         return "starlette"
     if re.search(r"^\s*CORS_[A-Z_]+\s*=", text, re.M):
         return "django"
     if re.search(r"flask_cors|\bCORS\s*\(|cross_origin", text):
         return "flask"
+    if re.search(
+        r"^\s*(?:header_regexp\b|header\s+(?:@\S+\s+)?[+?]?Access-Control-|\(\S+\)\s*\{"
+        r"|respond\s|reverse_proxy\s|@\w+\s)",
+        text,
+        re.M,
+    ):
+        return "caddy"
     if re.search(r"\badd_header\b|\bserver\s*\{|\blocation\b[^{;]*\{|\bmap\s+\$", text):
         return "nginx"
     return None
@@ -63,6 +75,14 @@ def _reader(family: str) -> Callable[[Source], tuple[list[Draft], list[d.Diagnos
         from corsc.imports import nginx
 
         return nginx.read
+    if family == "caddy":
+        from corsc.imports import caddy
+
+        return caddy.read
+    if family == "python":
+        from corsc.imports import compiled
+
+        return compiled.read
     from corsc.imports import python
 
     return lambda source: python.read(source, family)
@@ -75,9 +95,9 @@ def import_source(source: Source, family: str | None = None) -> Imported:
         problem = d.IMPORT_UNKNOWN_FORMAT.at(
             source.span(0),
             "corsc cannot tell what this file configures: it is not XML (web.config), has no "
-            "nginx directive corsc knows, and names no CORS setting of Starlette, Django or "
-            "flask-cors",
-            "name the format: --from iis|nginx|starlette|django|flask",
+            "nginx or Caddyfile directive corsc knows, is no policy file corsc compiled, and "
+            "names no CORS setting of Starlette, Django or flask-cors",
+            "name the format: --from iis|nginx|caddy|starlette|django|flask|python",
         )
         return Imported(None, (problem,), None)
     drafts, diagnostics = _reader(chosen)(source)

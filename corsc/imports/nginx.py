@@ -17,13 +17,14 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import crossplane  # type: ignore[import-untyped]
 from attrs import define, field, frozen
 
 from corsc import diagnostics as d
+from corsc.imports.answers import Answer, Opaque, Probes, evaluator_for, read_level, report
 from corsc.imports.common import (
     full_match,
     names,
@@ -32,6 +33,7 @@ from corsc.imports.common import (
     unanchored_help,
 )
 from corsc.imports.draft import Draft, Entry, Findings, Grant, policy_name
+from corsc.imports.nginx_machine import Machine, MapBlock, candidates, maps_of
 from corsc.records import fields_repr
 from corsc.source import Source
 
@@ -140,6 +142,17 @@ def _walk(directives: list[Directive]) -> Iterator[Directive]:
         stack.extend(reversed(directive.get("block") or []))
 
 
+def _chosen(key: str, value: str) -> bool:
+    """Whether a row of a ``map $http_origin`` is more than an origin sent back or named:
+    a variable (another map, a grant's number) or, on a key other than the default, a value
+    that refuses the origins it matches before the rows after it are tried."""
+    if value.lower() in _REFLECTIONS:
+        return False
+    if "$" in value:
+        return True
+    return key not in ("default", "hostnames", "volatile") and "://" not in value
+
+
 class _Reader:
     def __init__(self, findings: Findings, top: list[Directive]) -> None:
         self.findings = findings
@@ -153,9 +166,19 @@ class _Reader:
         #: ``map $http_origin $var`` blocks, read where Allow-Origin uses them.
         self.origin_maps: dict[str, Directive] = {}
         self.drafts: list[Draft] = []
+        self.maps: dict[str, MapBlock] | None = None
 
     def flag(self, kind: d.Kind, line: int, message: str, help: str) -> None:
         self.findings.at_line(kind, line, message, help)
+
+    def flag_without_always(self, header: _Header) -> None:
+        self.flag(
+            d.IMPORT_INVALID_VALUE,
+            header.line,
+            f"add_header {header.name} without `always`: nginx sends it only with "
+            "2xx and 3xx statuses, so scripts cannot read error responses",
+            "the imported policy sends CORS headers with every status, as corsc's output does",
+        )
 
     def read(self) -> list[Draft]:
         assigned: dict[str, set[str]] = {}
@@ -173,9 +196,10 @@ class _Reader:
         servers = [item for item in _walk(self.top) if item["directive"] == "server"]
         if servers:
             for server in servers:
-                self._level(server.get("block") or [], server["line"], None, _Level())
+                block = server.get("block") or []
+                self._level(block, server["line"], None, _Level(), scopes=(block,))
         else:  # a snippet: its top level is a server's or a location's contents
-            self._level(self.top, 1, None, _Level())
+            self._level(self.top, 1, None, _Level(), scopes=(self.top,))
         return self.drafts
 
     # ---- variables -----------------------------------------------------------------------
@@ -279,8 +303,10 @@ class _Reader:
         parent: _Level,
         condition: _Test | None = None,
         methods: tuple[str, ...] = (),
+        scopes: tuple[list[Directive], ...] = (),
     ) -> None:
-        """Read one level; a level whose CORS headers differ from its parent's is a policy."""
+        """Read one level (``scopes``: its block and those around it, outermost first); a
+        level whose CORS headers differ from its parent's is a policy."""
         own = _Level()
         for directive in block:
             name = directive["directive"]
@@ -321,10 +347,10 @@ class _Reader:
                 self._if(directive, own, condition, methods)
         effective = own if own.any_add_header else parent
         if effective.headers and (own.headers or path is None):
-            self._draft(effective, line, path)
+            self._draft(effective, line, path, scopes)
         for directive in block:
             if directive["directive"] == "location":
-                self._location(directive, effective)
+                self._location(directive, effective, scopes)
 
     def _if(
         self,
@@ -390,7 +416,9 @@ class _Reader:
                         "lists",
                     )
 
-    def _location(self, directive: Directive, parent: _Level) -> None:
+    def _location(
+        self, directive: Directive, parent: _Level, scopes: tuple[list[Directive], ...]
+    ) -> None:
         args = directive["args"]
         if len(args) == 1:
             path: str | None = args[0]
@@ -425,11 +453,13 @@ class _Reader:
                     "paths as prefixes in a policy of their own",
                 )
             return
-        self._level(block, directive["line"], path, parent)
+        self._level(block, directive["line"], path, parent, scopes=(*scopes, block))
 
     # ---- a level as a policy ---------------------------------------------------------------
 
-    def _draft(self, level: _Level, line: int, path: str | None) -> None:
+    def _draft(
+        self, level: _Level, line: int, path: str | None, scopes: tuple[list[Directive], ...]
+    ) -> None:
         taken = [draft.name for draft in self.drafts]
         start = self.findings.line_offset(line)
         draft = Draft(
@@ -437,6 +467,9 @@ class _Reader:
             self.findings.source.span(start, start),
             paths=[path] if path and path != "/" else [],
         )
+        if self._answered(level):
+            self._read_answers(draft, level, scopes)
+            return
         values: dict[str, str] = {}
         lines: dict[str, int] = {}
         condition: _Test | None = None
@@ -455,14 +488,7 @@ class _Reader:
             if key == "origin":
                 condition = header.condition
             if not header.always and not header.methods and key == "origin":
-                self.flag(
-                    d.IMPORT_INVALID_VALUE,
-                    header.line,
-                    f"add_header {header.name} without `always`: nginx sends it only with "
-                    "2xx and 3xx statuses, so scripts cannot read error responses",
-                    "the imported policy sends CORS headers with every status, as corsc's "
-                    "output does",
-                )
+                self.flag_without_always(header)
         if "origin" not in values:
             self.flag(
                 d.IMPORT_NOT_EXPRESSED,
@@ -485,6 +511,76 @@ class _Reader:
                 "name the origins trusted with credentials in the imported policy",
             )
         self.drafts.append(draft)
+
+    # ---- a level read from its answers ----------------------------------------------------
+
+    def _answered(self, level: _Level) -> bool:
+        """Whether the level's headers hang on variables only its answers tell: an Origin map
+        whose values are not origins, a map of another map, ``set`` under tests — anything but
+        one origin test with one grant, which the plain reading follows."""
+        for header in level.headers:
+            if header.condition is not None and header.condition.opaque:
+                return True  # under `if ($var)`: what the variable holds decides
+            for variable in re.findall(r"\$\w+", header.value):
+                if variable.lower() in _REFLECTIONS or variable in self.constants:
+                    continue
+                if header.name != "access-control-allow-origin":
+                    return True
+                if variable in self.origin_variables:
+                    test = self.origin_variables[variable][0]
+                    if test is not None and test.opaque:
+                        return True  # `set $v $http_origin` under a test of another variable
+                    continue
+                block = self.origin_maps.get(variable)
+                if block is None or any(
+                    _chosen(row["directive"], value)
+                    for row in block.get("block") or []
+                    for value in row["args"][:1] or [""]
+                ):
+                    return True
+        return False
+
+    def _read_answers(
+        self, draft: Draft, level: _Level, scopes: tuple[list[Directive], ...]
+    ) -> None:
+        """The policy of a level whose headers depend on what maps, ``set`` and ``if`` compute
+        (:mod:`corsc.imports.nginx_policy`)."""
+        every = list(_walk(self.top))
+        try:
+            if self.maps is None:
+                self.maps = maps_of(every)
+            maps = self.maps
+            tests, _ = candidates(every, maps)
+            values = [
+                arg
+                for directive in every
+                for arg in (
+                    directive["args"][1:]
+                    if directive["directive"] in ("add_header", "set")
+                    else directive["args"][:1]
+                )
+                if "$" not in arg
+            ]
+            probes = Probes.of(values)
+
+            def run(request: Mapping[str, str]) -> Answer:
+                return Machine(maps, request).answer(list(scopes))
+
+            reading = read_level(draft, run, tests, probes, evaluator_for(self.findings), "nginx")
+        except Opaque as problem:
+            self.flag(
+                d.IMPORT_NOT_EXPRESSED,
+                problem.line,
+                f"{problem.reason}, so corsc cannot tell which origins this level allows",
+                "write the policy's origins and settings by hand",
+            )
+            return
+        report(self.findings, reading, "nginx")
+        for header in level.headers:
+            if header.name == "access-control-allow-origin" and not header.always:
+                self.flag_without_always(header)
+        if not draft.empty:
+            self.drafts.append(draft)
 
     def _origins(self, value: str, line: int, condition: _Test | None) -> list[Entry]:
         if value.lower() in _REFLECTIONS:

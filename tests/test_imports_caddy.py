@@ -1,0 +1,354 @@
+"""``corsc import`` of Caddyfiles: corsc's own caddy output reads back to a policy with the same
+verdicts (the golden and policies compiled here: deny, credentials, unlisted reject, static
+``*``, expose, max-age, a regex, preflight-status 200), hand-written site blocks read to the
+policy they mean, and what no policy says is a finding at its line. The machine that reads a
+Caddyfile is checked against a real Caddy, request by request."""
+
+from __future__ import annotations
+
+import socket
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from generated_policies import ORIGINS as GENERATED_ORIGINS
+from generated_policies import policies as generated_policies
+from hypothesis import HealthCheck, assume, given, settings
+from importing import FIXTURES, every, verdicts
+
+from corsc import __version__
+from corsc.backends import EmitOptions, check, get
+from corsc.diagnostics import fails
+from corsc.frontend import load
+from corsc.imports import guess, import_source
+from corsc.imports.answers import UNLISTED
+from corsc.imports.caddy import parse, prepare, snippets_of
+from corsc.source import Source
+from tests.caddy_launcher import caddy_or_skip, emit_snippet, running
+from tests.goldens import GOLDEN
+
+POLICIES = {
+    "deny": """policy p {
+  origins "https://app.example.com", "https://*.partner.example.org"
+  deny    "https://legacy.partner.example.org"
+  methods GET, PUT
+  headers Content-Type
+  credentials true
+}
+""",
+    "reject": """policy p {
+  origins  "https://app.example.com", "http://localhost:*"
+  methods  GET, POST, DELETE
+  expose   X-Request-Id
+  max-age  600
+  unlisted reject
+}
+""",
+    "static": """policy p {
+  origins *
+  methods GET
+  headers X-Api-Key
+}
+""",
+    "regex": """policy p {
+  origins regex "^https://pr-[0-9]+\\.preview\\.example\\.com$", "https://staging.example.com"
+  headers Authorization
+  preflight-status 200
+}
+""",
+}
+ORIGINS = (
+    "https://app.example.com",
+    "https://staging.example.com",
+    "https://a.partner.example.org",
+    "https://legacy.partner.example.org",
+    "https://partner.example.org",
+    "https://pr-12.preview.example.com",
+    "https://pr-x.preview.example.com",
+    "http://localhost:3000",
+    "https://localhost:3000",
+    "http://localhost",
+    "https://evil.example",
+    "https://app.example.com.evil.example",
+    "null",
+)
+METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
+HEADERS = (
+    (),
+    (("Content-Type", "application/json"),),
+    (("Authorization", "Bearer x"),),
+    (("X-Api-Key", "1"),),
+)
+
+
+def outputs() -> list[tuple[str, str, str]]:
+    """(name, policy text, its caddy snippet): the golden and the policies above."""
+    found = []
+    for path in sorted((GOLDEN / "caddy").glob("*.caddy")):
+        if "path_regexp" in path.read_text("utf-8"):
+            continue  # chooses the policy by path: not imported (CORS703, tested below)
+        example = path.name.split(".")[0]
+        policy = (
+            Path(__file__).resolve().parent.parent / "examples" / f"{example}.cors"
+        ).read_text()
+        found.append((path.name, policy, path.read_text()))
+    for name, text in POLICIES.items():
+        found.append((name, text, emit_snippet(text)))
+    return found
+
+
+def site(snippet: str, port: int = 8080) -> str:
+    """The snippet imported in a site block whose application answers 200."""
+    name = snippet.split("\n(", 1)[1].split(")", 1)[0]
+    return (
+        "{\n\tadmin off\n\tauto_https off\n}\n"
+        f'{snippet}\nhttp://127.0.0.1:{port} {{\n\timport {name}\n\trespond "ok" 200\n}}\n'
+    )
+
+
+@pytest.mark.parametrize(("name", "policy", "snippet"), outputs(), ids=[o[0] for o in outputs()])
+@pytest.mark.parametrize("placement", ["snippet", "site"])
+def test_import_of_caddy_output_keeps_every_verdict(
+    name: str, policy: str, snippet: str, placement: str
+) -> None:
+    text = snippet if placement == "snippet" else site(snippet)
+    assert guess(text) == "caddy"
+    result = import_source(Source("Caddyfile", text))
+    assert [item.code for item in result.diagnostics] == [], result.diagnostics
+    assert result.policy is not None
+    back = load(Source("imported.cors", result.policy))
+    original = load(Source("p.cors", policy))
+    assert back.policy_set is not None and original.policy_set is not None, result.policy
+    requests = every(ORIGINS, METHODS, HEADERS)
+    assert verdicts(original.policy_set, back.policy_set, requests) == {True, False}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _ask(
+    port: int, method: str, fields: list[tuple[str, str]]
+) -> tuple[int, list[tuple[str, str]]]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/x", method=method)
+    for name, value in fields:
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status, headers = response.status, response.headers.items()
+    except urllib.error.HTTPError as error:
+        status, headers = error.code, error.headers.items()
+    cors = sorted((k.lower(), v) for k, v in headers if k.lower().startswith("access-control-"))
+    return status, cors
+
+
+def live_configurations() -> list[tuple[str, str]]:
+    found = [(name, site(snippet, 0)) for name, _, snippet in outputs()]
+    found += [
+        (path.name, path.read_text())
+        for path in sorted((FIXTURES / "caddy").glob("*"))
+        if path.name != "path-matcher.Caddyfile"  # nothing the machine answers: CORS703
+    ]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("name", "text"), live_configurations(), ids=[n for n, _ in live_configurations()]
+)
+def test_caddy_answers_as_the_machine_reads(name: str, text: str, tmp_path: Path) -> None:
+    """Caddy 2.6 serving the configuration (its sites on one local port) answers every origin
+    the configuration tests, and unlisted ones, as the machine import reads it with does."""
+    caddy = caddy_or_skip()
+    port = _free_port()
+    served = _local(text, port)
+    top = parse(served)
+    snippets = snippets_of(top)
+    sites = [node for node in top if node.block is not None and node.name.startswith("http://")]
+    assert len(sites) == 1, served
+    prepared = prepare(sites[0], snippets)
+    assert prepared is not None
+    run, tests, probes = prepared
+    config = tmp_path / "Caddyfile"
+    config.write_text(served, "utf-8")
+    with running(caddy, config, tmp_path, port):
+        origins = dict.fromkeys([o for t in tests for o in t.witnesses] + [*UNLISTED, "null"])
+        asked = 0
+        for origin in origins:
+            for _, request in probes.requests(origin):
+                expected = run(request)
+                fields = [
+                    (header, request[variable])
+                    for header, variable in (
+                        ("Origin", "$http_origin"),
+                        ("Access-Control-Request-Method", "$http_access_control_request_method"),
+                        ("Access-Control-Request-Headers", "$http_access_control_request_headers"),
+                        (
+                            "Access-Control-Request-Private-Network",
+                            "$http_access_control_request_private_network",
+                        ),
+                    )
+                    if request.get(variable)
+                ]
+                assert _ask(port, request["$request_method"], fields) == (
+                    expected.status or 200,
+                    sorted(h for h in expected.headers if h[0].startswith("access-control-")),
+                ), request
+                asked += 1
+        assert asked > 30
+
+
+def _local(text: str, port: int) -> str:
+    """``text`` with its one site on 127.0.0.1:``port``, without TLS or the admin endpoint."""
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if (
+            line
+            and not line[0].isspace()
+            and stripped.endswith("{")
+            and not stripped.startswith(("(", "{", "@"))
+        ):
+            line = f"http://127.0.0.1:{port} {{"
+        if stripped.startswith("reverse_proxy "):
+            line = '\trespond "ok" 200'  # the application
+        lines.append(line)
+    body = "\n".join(lines)
+    if not body.lstrip().startswith("{"):
+        body = "{\n\tadmin off\n\tauto_https off\n}\n" + body
+    return body + "\n"
+
+
+def caddy_fixture(name: str) -> tuple[str | None, list[tuple[str, int, str]]]:
+    result = import_source(Source(name, (FIXTURES / "caddy" / name).read_text()))
+    assert result.family == "caddy"
+    body = result.policy.split("\n", 3)[3] if result.policy else None
+    return body, [(d.code, d.span.start.line, d.message) for d in result.diagnostics]
+
+
+def test_a_hand_written_site_with_a_handle_for_preflights() -> None:
+    assert caddy_fixture("preflight-handle.Caddyfile") == (
+        "# from line 2\n"
+        "policy site {\n"
+        '  origins     "https://app.example.com", "https://admin.example.com"\n'
+        "  methods     GET, POST, PUT\n"
+        "  headers     Content-Type, Authorization\n"
+        "  expose      X-Request-Id\n"
+        "  credentials true\n"
+        "  max-age     3600\n"
+        "}\n",
+        [],
+    )
+
+
+def test_an_unanchored_header_regexp_in_an_imported_snippet() -> None:
+    assert caddy_fixture("snippet-unanchored.Caddyfile") == (
+        '# from line 11\npolicy site {\n  origins     regex ".*example\\.com.*"\n'
+        "  methods     GET, POST\n}\n",
+        [("CORS706", 3, "the origin regex `example\\.com` is not anchored")],
+    )
+
+
+def test_a_path_matcher_is_not_imported() -> None:
+    assert caddy_fixture("path-matcher.Caddyfile") == (
+        None,
+        [
+            (
+                "CORS703",
+                3,
+                "the matcher /api/* selects paths; a policy's paths are prefixes, so corsc "
+                "cannot tell which origins this block allows",
+            )
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ('example.com {\n\theader Access-Control-Allow-Origin "*\n}\n', 2, "never closed"),
+        ("example.com {\n\trespond 200\n", 1, "never closed"),
+        ("}\n", 1, "closes no block"),
+    ],
+)
+def test_an_unreadable_caddyfile_is_cors701(text: str, line: int, message: str) -> None:
+    result = import_source(Source("Caddyfile", text), "caddy")
+    assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS701", line)]
+    assert message in result.diagnostics[0].message
+
+
+def test_what_the_machine_cannot_know_is_cors703_at_its_line() -> None:
+    text = (
+        "example.com {\n"
+        "\t@local remote_ip 10.0.0.0/8\n"
+        '\theader @local Access-Control-Allow-Origin "*"\n'
+        "\theader Access-Control-Allow-Methods {http.request.host}\n"
+        "}\n"
+    )
+    result = import_source(Source("Caddyfile", text), "caddy")
+    assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS703", 2)]
+    assert "`remote_ip`" in result.diagnostics[0].message
+
+
+def test_a_matcher_on_another_request_header_is_cors703() -> None:
+    text = (
+        "example.com {\n"
+        "\t@api header X-Api-Version 2\n"
+        '\theader @api Access-Control-Allow-Origin "*"\n'
+        "}\n"
+    )
+    result = import_source(Source("Caddyfile", text), "caddy")
+    assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS703", 2)]
+    assert "request header X-Api-Version" in result.diagnostics[0].message
+
+
+@settings(
+    max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(text=generated_policies())
+def test_generated_policies_round_trip_through_caddy(text: str) -> None:
+    """Any policy the caddy target compiles (those of the nginx round trip it can say)
+    imports back from its snippet with the same verdicts."""
+    loaded = load(Source("t.cors", text))
+    assert loaded.policy_set is not None
+    options = EmitOptions(__version__, "t.cors", "caddy", {})
+    diagnostics = list(loaded.diagnostics) + check(get("caddy"), loaded.policy_set, options)
+    assume(not fails(diagnostics))
+    # The caddy target answers a denied origin's request with the application's response
+    # under `unlisted reject`, where the policy says 403: import reports that (CORS703).
+    assume(not ("deny" in text and "unlisted reject" in text))
+    snippet = get("caddy").emit(loaded.policy_set, options)[0].content
+    result = import_source(Source("Caddyfile", site(snippet)), "caddy")
+    assert [item.code for item in result.diagnostics] == [], (text, result.diagnostics)
+    back = load(Source("imported.cors", result.policy or ""))
+    assert back.policy_set is not None, result.policy
+    requests = every(GENERATED_ORIGINS, METHODS, HEADERS)
+    verdicts(loaded.policy_set, back.policy_set, requests, reasons=False)
+
+
+def test_a_denied_origin_under_unlisted_reject_imports_as_the_policy_says() -> None:
+    """corsc's caddy output answers a denied origin under `unlisted reject` with 403, as the
+    policy says: it reads back with nothing to report and the same verdicts."""
+    text = (
+        'policy p {\n  origins "https://*.partner.example.org"\n'
+        '  deny "https://legacy.partner.example.org"\n  unlisted reject\n}\n'
+    )
+    result = import_source(Source("Caddyfile", site(emit_snippet(text))), "caddy")
+    assert [item.code for item in result.diagnostics] == [], result.diagnostics
+    assert result.policy is not None
+    back = load(Source("imported.cors", result.policy))
+    original = load(Source("p.cors", text))
+    assert back.policy_set is not None and original.policy_set is not None
+    requests = every((*ORIGINS, "https://legacy.partner.example.org"), METHODS, HEADERS)
+    assert verdicts(original.policy_set, back.policy_set, requests) == {True, False}
+
+
+def test_caddy_output_choosing_by_path_is_not_imported() -> None:
+    """A file with `paths` or several policies chooses the policy with `path_regexp`, which
+    import does not read: CORS703 at the matcher."""
+    golden = (GOLDEN / "caddy" / "api.corsc.caddy").read_text("utf-8")
+    result = import_source(Source("Caddyfile", site(golden)), "caddy")
+    assert {item.code for item in result.diagnostics} == {"CORS703"}
+    assert any("path_regexp" in item.message for item in result.diagnostics)
