@@ -292,31 +292,7 @@ EXPECTED: dict[str, dict[str, Listed]] = {
         ),
     ),
     "express": listing(),
-    "caddy": listing(
-        refused(
-            "CORS601: the caddy target does not write `paths` or several policies in one file yet",
-            "deny",
-            "encoded-paths",
-            "expose",
-            "long-origin",
-            "paths",
-            "paths-no-fallback",
-            "static-expose",
-            "trailing-dot",
-        ),
-        refused(
-            "CORS601: the caddy target does not write `paths`, several policies or "
-            "`private-network` yet",
-            "private-network",
-        ),
-        refused(
-            "CORS601: the caddy target does not write origin blocks or `headers *` yet",
-            "origin-blocks",
-        ),
-        refused(
-            "CORS601: the caddy target does not write `methods *` or `headers *` yet", "wildcards"
-        ),
-    ),
+    "caddy": listing(),
     "haproxy": listing(),
     "apache": listing(
         deviates(

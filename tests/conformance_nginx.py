@@ -169,6 +169,12 @@ def conforms(got: CorsPart, want: CorsPart, policy_set: PolicySet) -> bool:
     return reflects and as_browser_reads(got) == as_browser_reads(want)
 
 
+def decoded_target(target: str) -> str:
+    """The request target of the path as servers route ``target``
+    (:func:`corsc.paths.decoded_path`), written so that a decoding server reads that path."""
+    return urllib.parse.quote(paths.decoded_path(target), safe="/:@!$&'()*+,;=-._~")
+
+
 def as_nginx_serves(request: Request) -> Request:
     """The request whose meaning nginx follows (its declared deviations):
 
@@ -179,8 +185,7 @@ def as_nginx_serves(request: Request) -> Request:
     - a preflight for a method nginx does not serve (a character other than A-Z, `_`, `-`,
       after trimming) is refused, as the evaluator refuses a requested method that is no token.
     """
-    # Written back as a request target that nginx decodes to exactly that path.
-    path = urllib.parse.quote(paths.decoded_path(request.path), safe="/:@!$&'()*+,;=-._~")
+    path = decoded_target(request.path)
     method = request.header("Access-Control-Request-Method")
     if method is None or r.NGINX_METHOD.fullmatch(method.strip(" \t")):
         return Request(request.method, path, request.headers)

@@ -5,18 +5,14 @@ files test the files; tests/test_nginx_live.py runs them in nginx)."""
 
 from __future__ import annotations
 
-import json
-import os
-import re
-from typing import Any
-
 import pytest
 
-from corsc import capabilities, cli
+from corsc import capabilities
 from corsc.backends import alternatives, get, validate_options
 from corsc.capabilities import Feature, Support
 from corsc.diagnostics import Diagnostic, Severity, fails
 from corsc.ir import PolicySet
+from tests.docs_tables import check_docs_table
 from tests.nginx_config import BACKEND, ROOT, compile_text, example_text
 
 # ---- diagnostics ------------------------------------------------------------------------------
@@ -287,37 +283,7 @@ def test_the_table_s_deviations_are_notes_that_say_what_differs() -> None:
 # ---- the docs page's table is `corsc targets`' ----------------------------------------------
 
 DOCS = ROOT / "docs" / "nginx.md"
-BEGIN, END = "<!-- nginx-capabilities:begin -->\n", "<!-- nginx-capabilities:end -->"
-
-
-def capability_section(row: dict[str, Any]) -> str:
-    """The docs page's table and declared differences, from ``corsc targets``' row."""
-
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|")
-
-    lines = ["| feature | support | how nginx does it, or what differs |", "|---|---|---|"]
-    lines += [
-        f"| {cell(item['description'])} | {item['support']} | {cell(item['note'])} |"
-        for item in row["capabilities"]
-    ]
-    lines += ["", "Declared differences, whatever the policy says:", ""]
-    lines += [f"- {deviation}" for deviation in row["deviations"]]
-    return BEGIN + "\n".join(lines) + "\n" + END
 
 
 def test_the_docs_table_is_corsc_targets(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["targets", "--format", "json"]) == 0
-    rows = json.loads(capsys.readouterr().out)["targets"]
-    (row,) = [row for row in rows if row["names"][0] == "nginx"]
-    assert [item["support"] for item in row["capabilities"]] == [
-        BACKEND.capabilities[feature].support.value for feature in Feature
-    ]
-    expected = capability_section(row)
-    text = DOCS.read_text("utf-8")
-    current = re.search(re.escape(BEGIN) + ".*?" + re.escape(END), text, re.S)
-    assert current is not None
-    if os.environ.get("CORSC_UPDATE_README") == "1":
-        DOCS.write_text(text.replace(current.group(0), expected), "utf-8")
-        return
-    assert current.group(0) == expected, "run with CORSC_UPDATE_README=1 and read the diff"
+    check_docs_table("nginx", DOCS, capsys)

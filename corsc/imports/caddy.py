@@ -4,10 +4,11 @@ never run: Caddy is not started and no adapter is called.
 The Caddyfile is split into tokens and blocks as Caddy does (quoted and backquoted tokens,
 comments, ``\\`` at a line's end, ``{``/``}``), then each site block — and each snippet no site
 of the file imports — that sets an ``Access-Control-*`` header is run request by request
-(:class:`Machine`): named matchers (``method``, ``header``, ``header_regexp``, ``not``),
-``route`` (its directives in the order written), ``handle`` (the first of a level that matches),
-``header`` (set, ``+`` add, ``-`` remove, ``?`` default, in one line or a block, with a
-matcher), ``respond`` with a status and ``import`` of a snippet of the same file. Outside
+(:class:`Machine`): named matchers (``method``, ``header``, ``header_regexp``, ``not``,
+``vars``, ``vars_regexp`` as Caddy 2.6 tests it), ``route`` (its directives in the order
+written), ``handle`` (the first of a level that matches), ``header`` (set, ``+`` add, ``-``
+remove, ``?`` default, a regex ``find replace``, in one line or a block, with a matcher),
+``vars``, ``respond`` with a status and ``import`` of a snippet of the same file. Outside
 ``route``, directives run in Caddy's directive order. The policy is read from the answers
 (:mod:`corsc.imports.answers`), and what the machine cannot know from the request — a ``path``
 or ``expression`` matcher, a placeholder other than the request's headers and method,
@@ -43,7 +44,7 @@ from corsc.source import Source
 #: here; an application handler ends the chain).
 _ORDER = ("header", "handle", "route", "respond")
 _APPLICATION = {"reverse_proxy", "file_server", "php_fastcgi", "static_response", "templates"}
-_IGNORED = {"encode", "log", "root", "tls", "handle_errors", "skip_log", "request_body", "vars"}
+_IGNORED = {"encode", "log", "root", "tls", "handle_errors", "skip_log", "request_body"}
 _OPAQUE = {"rewrite", "uri", "redir", "map", "try_files", "handle_path", "error", "abort"}
 _REQUEST_HEADERS = {
     "origin": "$http_origin",
@@ -160,6 +161,7 @@ class Machine:
         self.snippets = snippets
         self.request = request
         self.headers: list[tuple[str, str]] = []
+        self.vars: dict[str, str] = {}
         self.depth = 0
 
     def field(self, name: str, line: int) -> str:
@@ -176,6 +178,9 @@ class Machine:
                     return self.field(key[len(prefix) :], line)
             if key in ("http.request.method", "method"):
                 return self.request.get("$request_method", "")
+            for prefix in ("http.vars.", "vars."):
+                if key.startswith(prefix):
+                    return self.vars.get(key[len(prefix) :], "")
             raise Opaque(line, f"the placeholder {{{key}}} is nothing corsc can know")
 
         return _PLACEHOLDER.sub(fill, value)
@@ -200,6 +205,17 @@ class Machine:
         if name == "header_regexp" and len(args) in (2, 3):
             header, pattern = args[-2], args[-1]
             return pcre(pattern, False, node.line).search(self.field(header, node.line)) is not None
+        if name == "vars" and len(args) >= 2:
+            key = args[0]
+            found = self.text(key, node.line) if "{" in key else self.vars.get(key)
+            return found is not None and found in {self.text(a, node.line) for a in args[1:]}
+        if name == "vars_regexp" and len(args) in (2, 3):
+            key, pattern = args[-2], args[-1]
+            regex = pcre(pattern, False, node.line)
+            # Caddy 2.6 first tests the variable the key names; a placeholder names none,
+            # which reads as the text <nil>; then the key with its placeholders filled.
+            variable = self.vars.get(key, "<nil>")
+            return bool(regex.search(variable) or regex.search(self.text(key, node.line)))
         raise Opaque(node.line, f"the matcher `{name}` is one corsc cannot decide from a request")
 
     def matches(self, token: str | None, line: int) -> bool:
@@ -221,6 +237,9 @@ class Machine:
             if item.name == "header" and len(item.args) >= 2:
                 key = item.args[0].lower()
                 fields[key] = fields.get(key, False) or self.matcher(item)
+            elif item.name == "vars_regexp":
+                # One vars_regexp matcher of a set: any of its keys matching admits.
+                fields["vars_regexp"] = fields.get("vars_regexp", False) or self.matcher(item)
             elif not self.matcher(item):
                 return False
         return all(fields.values())
@@ -268,6 +287,13 @@ class Machine:
         matcher, rest = _split_matcher(args)
         if name in _IGNORED:
             return False
+        if name == "vars":
+            if self.matches(matcher, node.line):
+                pairs = [(rest[0], rest[1])] if len(rest) == 2 else []
+                pairs += [(item.name, item.args[0]) for item in node.block or [] if item.args]
+                for key, value in pairs:
+                    self.vars[key] = self.text(value, node.line)
+            return False
         if name in _APPLICATION:
             return self.matches(matcher, node.line)
         if name in _OPAQUE:
@@ -302,6 +328,14 @@ class Machine:
         field_name = name[len(operation) :].lower()
         if operation == "-":
             self.headers = [(k, v) for k, v in self.headers if k != field_name]
+            return
+        if len(values) == 2 and not operation:
+            # `Field find replace`: Go's regex replacement in the field's values.
+            regex = pcre(values[0], False, line)
+            replacement = re.sub(r"\$\{?(\d+)\}?", r"\\g<\1>", self.text(values[1], line))
+            self.headers = [
+                (k, regex.sub(replacement, v) if k == field_name else v) for k, v in self.headers
+            ]
             return
         if len(values) > 1:
             raise Opaque(line, f"header {name} replaces text in a value, which corsc does not read")
