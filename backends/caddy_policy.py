@@ -19,6 +19,7 @@ from attrs import frozen
 
 from corsc import http, origin_regex, origins
 from corsc.plan import EntryPlan, GrantPlan, PolicyPlan
+from corsc.records import fields_repr
 
 #: RFC 9110 tchar as an RE2 class, every punctuation character as ``\\xHH``.
 TCHAR = "[0-9A-Za-z\\x21\\x23-\\x27\\x2a\\x2b\\x2d\\x2e\\x5e-\\x60\\x7c\\x7e]"
@@ -62,6 +63,8 @@ def header_lines(headers: Sequence[tuple[str, str]], indent: str) -> list[str]:
 class Run:
     """Consecutive entries (in specificity order) sharing one grant: ``number`` counts runs
     from 1, ``regex`` admits exactly the origins some of its entries admit."""
+
+    __repr__ = fields_repr
 
     number: int
     grant: GrantPlan
