@@ -27,7 +27,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 # The policy, the mix and the wrk driver are nginx's benchmark's (run as
@@ -45,6 +44,7 @@ from bench.bench_nginx import (
     lua_request,
     pinned,
 )
+from tests.server_process import wait_for_ports
 
 TARGET_CPU_RATIO = 1.15
 #: One side's Caddyfile: no admin endpoint, no certificates, access logs off (Caddy's default),
@@ -97,16 +97,12 @@ def start_caddy(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return process, port
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise SystemExit("caddy did not start") from None
-            time.sleep(0.1)
+    try:
+        wait_for_ports(process, [port], 60)
+    except AssertionError as failure:
+        process.kill()
+        raise SystemExit(f"caddy did not start: {failure}") from None
+    return process, port
 
 
 def main() -> int:

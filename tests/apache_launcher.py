@@ -17,16 +17,14 @@ from __future__ import annotations
 import http.server
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from tests.nginx_launcher import free_ports
+from tests.server_process import Launched
 
 __all__ = ["APACHE", "Apache", "Upstream", "free_ports", "modules_available"]
 
@@ -81,16 +79,18 @@ def main_config(root: Path, ports: Sequence[int], body: str, threads: int = 25) 
     )
 
 
-class Apache:
+class Apache(Launched):
     """One Apache with its files in ``root``; ``wrap`` is put before its command line
-    (``taskset -c 1`` to pin it to a CPU)."""
+    (``taskset -c 1`` to pin it to a CPU); SIGTERM to its own pid stops its children too."""
+
+    name = "apache2"
+    stop_seconds = 10
 
     def __init__(self, root: Path, wrap: Sequence[str] = ()) -> None:
         assert APACHE is not None, "apache2 is not installed (Debian: apt-get install apache2)"
         self.binary = APACHE
         self.root = root
         self.wrap = tuple(wrap)
-        self.process: subprocess.Popen[bytes] | None = None
         root.mkdir(parents=True, exist_ok=True)
         (root / "www").mkdir(exist_ok=True)
         (root / "www" / "app.json").write_bytes(APP_BODY)
@@ -128,38 +128,15 @@ class Apache:
         """Start in the foreground and wait until every port accepts connections."""
         out = self.root / "stderr.log"
         with out.open("wb") as stream:
-            self.process = subprocess.Popen(
+            self.launch(
                 [*self.wrap, *self.command("-DFOREGROUND")],
+                ports,
+                15,
+                lambda: f"{out.read_text()}\n{self.log()}",
                 stdout=stream,
                 stderr=stream,
                 cwd=self.root,
             )
-        deadline = time.monotonic() + 15
-        waiting = list(ports)
-        while waiting:
-            if self.process.poll() is not None:
-                self.process = None
-                raise AssertionError(f"apache2 exited:\n{out.read_text()}\n{self.log()}")
-            try:
-                socket.create_connection(("127.0.0.1", waiting[0]), timeout=0.2).close()
-                waiting.pop(0)
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise AssertionError(f"apache2 did not listen:\n{self.log()}") from None
-                time.sleep(0.01)
-
-    def stop(self) -> None:
-        """SIGTERM to its own pid (Apache stops its children), SIGKILL after 10 s."""
-        if self.process is None:
-            return
-        process, self.process = self.process, None
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

@@ -6,9 +6,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
+import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from corsc import __version__
 from corsc.backends import EmitOptions, get
 from corsc.frontend import load
 from corsc.source import Source
+from tests.server_process import stop_process, wait_for_ports
 
 
 def caddy_or_skip() -> str:
@@ -51,24 +51,25 @@ def emit_snippet(text: str) -> str:
 
 
 @contextlib.contextmanager
-def running(caddy: str, config: Path, home: Path, port: int) -> Iterator[None]:
-    """Caddy serving ``config`` (state under ``home``) until the block ends, once ``port``
-    accepts connections (10 s at most); stopped by its own process, never by name."""
+def running(caddy: str, config: Path, home: Path, *ports: int) -> Iterator[None]:
+    """Caddy serving ``config`` (state under ``home``, its log in ``home/caddy.log``) until the
+    block ends, once every port accepts connections (60 s at most); stopped by its own
+    process, never by name."""
     env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home)}
-    server = subprocess.Popen(
-        [caddy, "run", "--adapter", "caddyfile", "--config", str(config)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    env["XDG_CONFIG_HOME"] = str(home)
+    log = home / "caddy.log"
+    with log.open("wb") as errors:  # Caddy holds its own copy of the descriptor
+        server = subprocess.Popen(
+            [caddy, "run", "--adapter", "caddyfile", "--config", str(config)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        try:
+            wait_for_ports(server, ports, 60)
+        except AssertionError as failure:
+            raise AssertionError(f"caddy: {failure}\n{log.read_text()}") from None
         yield
     finally:
-        server.terminate()
-        server.wait(10)
+        stop_process(server, signal.SIGTERM, 10)

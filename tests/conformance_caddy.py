@@ -12,10 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
-import subprocess
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -28,9 +25,11 @@ from corsc.evaluate import Evaluator, Request
 from corsc.frontend import load
 from corsc.ir import PolicySet
 from corsc.source import Source
+from tests.caddy_launcher import running
 from tests.conformance_nginx import decoded_target, send, with_vary
 from tests.conformance_runner import DEVIATES, FAIL, PASS, REFUSED, Judge, Outcome
 from tests.conformance_table import ConformanceCase, ConformanceTable
+from tests.nginx_launcher import free_ports
 from tests.python_harness import APP_BODY, CorsPart, cors_part, expected_part, same_part
 
 CADDY = shutil.which("caddy")
@@ -61,12 +60,6 @@ def compile_or_refuse(name: str, text: str) -> tuple[PolicySet, str] | list[Diag
         return errors
     (snippet,) = backend.emit(loaded.policy_set, options)
     return loaded.policy_set, snippet.content
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def caddyfile(
@@ -102,36 +95,13 @@ def serving(
 ) -> Iterator[dict[str, int]]:
     """One Caddy serving each table's snippet on its own port; yields the ports by table."""
     caddy = require_caddy()
-    ports = {name: _free_port() for name in snippets}
+    ports = dict(zip(snippets, free_ports(len(snippets)), strict=True))
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
-        config, log = root / "Caddyfile", root / "caddy.log"
+        config = root / "Caddyfile"
         config.write_text(caddyfile(snippets, ports, app_headers), "utf-8")
-        env = {**os.environ, "HOME": directory, "XDG_DATA_HOME": directory}
-        env["XDG_CONFIG_HOME"] = directory
-        with log.open("wb") as errors:  # Caddy holds its own copy of the descriptor
-            server = subprocess.Popen(
-                [caddy, "run", "--adapter", "caddyfile", "--config", str(config)],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=errors,
-            )
-        try:
-            deadline = time.monotonic() + 60
-            for port in ports.values():
-                while True:
-                    try:
-                        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                        break
-                    except OSError:
-                        if server.poll() is not None or time.monotonic() > deadline:
-                            server.kill()
-                            raise AssertionError(log.read_text()) from None
-                        time.sleep(0.1)
+        with running(caddy, config, root, *ports.values()):
             yield ports
-        finally:
-            server.terminate()
-            server.wait(10)
 
 
 @contextlib.contextmanager

@@ -14,13 +14,12 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tests.nginx_launcher import free_ports
+from tests.server_process import Launched
 
 __all__ = ["BASE", "HAPROXY", "Haproxy", "base", "free_ports", "frontend"]
 
@@ -68,16 +67,18 @@ def frontend(name: str, port: int, defaults: str, extra: str = "") -> str:
     )
 
 
-class Haproxy:
+class Haproxy(Launched):
     """One HAProxy with its files in ``root``; ``wrap`` is put before its command line
-    (``taskset -c 1`` to pin it to a CPU)."""
+    (``taskset -c 1`` to pin it to a CPU); SIGUSR1 is its soft stop."""
+
+    name = "haproxy"
+    stop_signal = signal.SIGUSR1
 
     def __init__(self, root: Path, wrap: Sequence[str] = ()) -> None:
         assert HAPROXY is not None, "haproxy is not installed (Debian: apt-get install haproxy)"
         self.binary = HAPROXY
         self.root = root
         self.wrap = tuple(wrap)
-        self.process: subprocess.Popen[bytes] | None = None
         self.configs: list[Path] = []
         root.mkdir(parents=True, exist_ok=True)
 
@@ -108,32 +109,12 @@ class Haproxy:
         """Start in the foreground and wait until every port accepts connections."""
         log = self.root / "haproxy.log"
         with log.open("wb") as out:
-            self.process = subprocess.Popen(
-                [*self.wrap, *self.command("-db")], stdout=out, stderr=out, cwd=self.root
+            self.launch(
+                [*self.wrap, *self.command("-db")],
+                ports,
+                5,
+                log.read_text,
+                stdout=out,
+                stderr=out,
+                cwd=self.root,
             )
-        deadline = time.monotonic() + 5
-        waiting = list(ports)
-        while waiting:
-            if self.process.poll() is not None:
-                self.process = None
-                raise AssertionError(f"haproxy exited:\n{log.read_text()}")
-            try:
-                socket.create_connection(("127.0.0.1", waiting[0]), timeout=0.2).close()
-                waiting.pop(0)
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise AssertionError(f"haproxy did not listen:\n{log.read_text()}") from None
-                time.sleep(0.005)
-
-    def stop(self) -> None:
-        """SIGUSR1 (soft stop), then SIGKILL if it does not end within 5 s."""
-        if self.process is None:
-            return
-        process, self.process = self.process, None
-        process.send_signal(signal.SIGUSR1)
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)

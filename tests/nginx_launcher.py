@@ -15,9 +15,10 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from tests.server_process import Launched, ServerExited
 
 #: The nginx binary (Debian's package installs it in /usr/sbin, often not on PATH), or ``None``.
 NGINX = shutil.which("nginx") or next(
@@ -45,16 +46,18 @@ class PortTaken(Exception):
     """nginx could not bind a port chosen as free (another process took it meanwhile)."""
 
 
-class Nginx:
+class Nginx(Launched):
     """One nginx with the private prefix ``root``; ``wrap`` is put before the command line that
-    runs it (``taskset -c 0`` to pin it to a CPU)."""
+    runs it (``taskset -c 0`` to pin it to a CPU); SIGQUIT stops it gracefully."""
+
+    name = "nginx"
+    stop_signal = signal.SIGQUIT
 
     def __init__(self, root: Path, wrap: Sequence[str] = ()) -> None:
         assert NGINX is not None, "nginx is not installed (Debian: apt-get install nginx)"
         self.binary = NGINX
         self.root = root
         self.wrap = tuple(wrap)
-        self.process: subprocess.Popen[bytes] | None = None
         for directory in ("conf", "logs", "temp"):
             (root / directory).mkdir(parents=True, exist_ok=True)
 
@@ -89,40 +92,14 @@ class Nginx:
         Raises :class:`PortTaken` when a port was taken meanwhile, ``AssertionError`` with the
         error log when nginx exits or does not listen."""
         self.error_log.write_text("")
-        self.process = subprocess.Popen(
-            [*self.wrap, *self.foreground()], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 5
-        waiting = list(ports)
-        while waiting:
-            if self.process.poll() is not None:
-                log = self.error_log.read_text()
-                self.process = None
-                if "Address already in use" in log:
-                    raise PortTaken(log)
-                raise AssertionError(f"nginx exited:\n{log}")
-            try:
-                socket.create_connection(("127.0.0.1", waiting[0]), timeout=0.2).close()
-                waiting.pop(0)
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise AssertionError(
-                        f"nginx did not listen:\n{self.error_log.read_text()}"
-                    ) from None
-                time.sleep(0.005)
-
-    def stop(self) -> None:
-        """SIGQUIT (graceful), then SIGKILL if it does not end within 5 s."""
-        if self.process is None:
-            return
-        process, self.process = self.process, None
-        process.send_signal(signal.SIGQUIT)
+        command = [*self.wrap, *self.foreground()]
+        streams = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+            self.launch(command, ports, 5, self.error_log.read_text, **streams)
+        except ServerExited as exited:
+            if "Address already in use" in str(exited):
+                raise PortTaken(str(exited)) from None
+            raise
 
     def serve(
         self, build: Callable[[list[int]], tuple[str, dict[str, str]]], count: int

@@ -17,7 +17,6 @@ import socket
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from corsc.backends import EmitOptions, get
 from corsc.evaluate import Evaluator, Request
 from corsc.frontend import load
 from corsc.source import Source
+from tests.server_process import wait_for_ports
 
 POLICY = """
 policy api {
@@ -132,16 +132,10 @@ def commands(port: int) -> dict[str, list[str]]:
 
 
 def wait_for(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited: {log.read_text('utf-8', 'replace')}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("server did not start")
+    try:
+        wait_for_ports(process, [port], 20)
+    except AssertionError as failure:
+        raise RuntimeError(f"server: {failure}: {log.read_text('utf-8', 'replace')}") from None
 
 
 @pytest.fixture(scope="module")
