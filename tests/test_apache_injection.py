@@ -8,12 +8,10 @@ same header values, nothing added (or, for a path, as the declared deviations sa
 from __future__ import annotations
 
 import tempfile
-import urllib.parse
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
 
 from corsc.diagnostics import fails
 from corsc.evaluate import Evaluator, Request
@@ -22,17 +20,19 @@ from corsc.source import Source
 from tests.conformance_apache import Compiled, compile_or_refuse, judged, require_apache, serving
 from tests.conformance_nginx import send
 from tests.conformance_runner import DEVIATES, PASS
+from tests.hostile_policies import (
+    HOSTILE_REGEXES,
+    PATH_TEXT,
+    SET_OVERRIDES,
+    SET_POLICY,
+    SET_REQUESTS,
+    TOKENS,
+    names_policy,
+    path_prefix_policy,
+    preflight,
+    regex_policy,
+)
 from tests.python_harness import cors_part
-
-TCHAR = "!#$%&'*+-.^_`|~" + "abXY09"
-TOKENS = st.text(alphabet=TCHAR, min_size=1, max_size=8).filter(lambda t: t != "*")
-#: Characters a path prefix may hold that mean something to Apache, a shell or a URL.
-PATH_TEXT = st.text(alphabet="ab'\"$%{}()!*+,;=@:~-._\\é/#<>", min_size=1, max_size=10)
-
-
-def _quoted(value: str) -> str:
-    """A string of the policy language."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _served_as_the_evaluator_answers(
@@ -55,40 +55,14 @@ def _served_as_the_evaluator_answers(
             assert outcome.kind in allowed, (request, outcome)
 
 
-def _preflight(origin: str, path: str, method: str, headers: str) -> Request:
-    return Request(
-        "OPTIONS",
-        path,
-        (
-            ("Origin", origin),
-            ("Access-Control-Request-Method", method),
-            ("Access-Control-Request-Headers", headers),
-        ),
-    )
-
-
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(method=TOKENS, header=TOKENS, expose=TOKENS)
 def test_hostile_names_are_sent_exactly_as_written(method: str, header: str, expose: str) -> None:
     require_apache()
-    text = (
-        'policy p {\n  origins "https://a.example.com", "https://b.example.com"\n'
-        f"  methods {_quoted(method)}\n  headers {_quoted(header)}\n"
-        f"  expose {_quoted(expose)}\n  max-age 5\n}}\n"
-    )
+    text, requests = names_policy(method, header, expose)
     loaded = load(Source("t.cors", text))
     assume(loaded.policy_set is not None and not fails(loaded.diagnostics))
-    origin = "https://a.example.com"
-    _served_as_the_evaluator_answers(
-        text,
-        [
-            _preflight(origin, "/x", method, header),
-            _preflight(origin, "/x", method + "x", header),
-            _preflight(origin, "/x", method, header + "x"),
-            _preflight(origin, "/x", method, f" {header} ,, {header}"),
-            Request("GET", "/x", (("Origin", origin),)),
-        ],
-    )
+    _served_as_the_evaluator_answers(text, requests)
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -98,14 +72,13 @@ def test_hostile_requests_are_reflected_only_as_tokens(method: str, header: str)
     is the evaluator's (a value that is no token list is refused)."""
     require_apache()
     text = 'policy p {\n  origins "https://a.example.com"\n  methods *\n  headers *\n}\n'
-    origin = "https://a.example.com"
     _served_as_the_evaluator_answers(
         text,
         [
-            _preflight(origin, "/x", method, header),
-            _preflight(origin, "/x", method, f"{header}, ,{header}x ,"),
-            _preflight(origin, "/x", f"{method} x", header),
-            _preflight(origin, "/x", method, f'{header} "x"'),
+            preflight("/x", method, header),
+            preflight("/x", method, f"{header}, ,{header}x ,"),
+            preflight("/x", f"{method} x", header),
+            preflight("/x", method, f'{header} "x"'),
         ],
     )
 
@@ -114,74 +87,27 @@ def test_hostile_requests_are_reflected_only_as_tokens(method: str, header: str)
 @given(prefix=PATH_TEXT)
 def test_hostile_path_prefixes_choose_exactly_their_policy(prefix: str) -> None:
     require_apache()
-    written = "/" + prefix
-    text = (
-        f'policy p {{\n  paths {_quoted(written)}\n  origins "https://p.example.com"\n}}\n'
-        'policy f {\n  origins "https://f.example.com"\n}\n'
-    )
+    text, requests = path_prefix_policy(prefix)
     loaded = load(Source("t.cors", text))
     assume(loaded.policy_set is not None and not fails(loaded.diagnostics))
     compiled = compile_or_refuse("t", text)
     if not isinstance(compiled, Compiled):
         assert {item.code for item in compiled} <= {"CORS601"}, compiled
         return
-    # As a browser sends it: every character outside the URL's own set percent-encoded.
-    sent = urllib.parse.quote(written, safe="/%!$&'()*+,;=:@~-._")
-    requests = [
-        Request("GET", path, (("Origin", origin),))
-        for path in (sent, sent + "/below", sent + "x")
-        for origin in ("https://p.example.com", "https://f.example.com")
-    ]
     _served_as_the_evaluator_answers(text, requests, paths=True)
-
-
-HOSTILE_REGEXES = [
-    r"^https://a'b\.example\.com$",
-    r"^https://(x|y)#\.example\.com$",
-    r"^https://[a-z]{1,3}%\.example\.com$",
-    r"^https://a\$b\.example\.com$",
-    r"^https://a\\b\.example\.com$",
-    r"^https://a\"b\.example\.com$",
-    r"^https://a\{b\}\.example\.com$",
-    r"^https://a<b>\.example\.com$",
-]
 
 
 @pytest.mark.parametrize("pattern", HOSTILE_REGEXES)
 def test_hostile_regexes_admit_exactly_what_they_say(pattern: str) -> None:
     require_apache()
-    text = (
-        f'let extra = "https://z.example.com"\npolicy p {{\n  origins regex {_quoted(pattern)}, '
-        'extra\n  deny regex "^https://x\'#\\\\.example\\\\.com$"\n}\n'
-    )
+    text, requests = regex_policy(pattern)
     loaded = load(Source("t.cors", text))
     assert loaded.policy_set is not None and not fails(loaded.diagnostics), loaded.diagnostics
-    origins = [
-        "https://a'b.example.com",
-        "https://x#.example.com",
-        "https://y#.example.com",
-        "https://ab%.example.com",
-        "https://a$b.example.com",
-        "https://a\\b.example.com",
-        'https://a"b.example.com',
-        "https://a{b}.example.com",
-        "https://a<b>.example.com",
-        "https://aXb.example.com",
-        "https://z.example.com",
-    ]
-    requests = [Request("GET", "/", (("Origin", origin),)) for origin in origins]
-    requests += [
-        _preflight(origin, "/", "GET", "") for origin in ("https://x#.example.com", origins[0])
-    ]
     _served_as_the_evaluator_answers(text, requests)
 
 
 def test_hostile_set_values_are_served_as_the_evaluator_answers() -> None:
     require_apache()
-    text = 'let extra = "https://z.example.com"\npolicy p {\n  origins extra\n}\n'
-    overrides = ("extra=regex:^https://q'%#\\$\\{x\\}\\.example\\.com$,https://w.example.com",)
-    loaded = load(Source("t.cors", text), overrides)
+    loaded = load(Source("t.cors", SET_POLICY), SET_OVERRIDES)
     assert loaded.policy_set is not None and not fails(loaded.diagnostics), loaded.diagnostics
-    origins = ["https://q'%#${x}.example.com", "https://w.example.com", "https://z.example.com"]
-    requests = [Request("GET", "/", (("Origin", origin),)) for origin in origins]
-    _served_as_the_evaluator_answers(text, requests, overrides)
+    _served_as_the_evaluator_answers(SET_POLICY, SET_REQUESTS, SET_OVERRIDES)
