@@ -19,10 +19,8 @@ plain one's or its CPU per request above 1.15 × the plain one's.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -35,13 +33,13 @@ from bench.bench_nginx import (
     EXACT,
     LUA,
     MIX,
-    TARGET_RATIO,
     WILDCARDS,
     abba_rounds,
     check_answers,
     compile_policy,
     lua_request,
     pinned,
+    report,
 )
 from tests.apache_launcher import APACHE, Apache, free_ports
 
@@ -121,33 +119,12 @@ def main() -> int:
         finally:
             plain.stop()
             cors.stop()
-    medians = {side: statistics.median(values) for side, values in rates.items()}
-    cpu_medians = {side: statistics.median(values) for side, values in cpu.items()}
-    ratio = medians["cors"] / medians["plain"]
-    cpu_ratio = cpu_medians["cors"] / cpu_medians["plain"]
-    summary = {
-        "benchmark": "apache",
+    facts = {
         "origins": len(EXACT) + len(WILDCARDS),
         "compile_seconds": round(compile_time, 3),
         "output_bytes": sum(len(text) for text in files.values()),
-        "rounds": args.rounds,
-        "seconds_per_run": args.seconds,
-        "rps_plain": [round(x) for x in rates["plain"]],
-        "rps_cors": [round(x) for x in rates["cors"]],
-        "rps_plain_median": round(medians["plain"]),
-        "rps_cors_median": round(medians["cors"]),
-        "ratio": round(ratio, 3),
-        "cpu_us_per_request_plain": round(cpu_medians["plain"], 2),
-        "cpu_us_per_request_cors": round(cpu_medians["cors"], 2),
-        "cpu_ratio": round(cpu_ratio, 3),
-        # Below 1, Apache waited for the load generator, whose rate then bounds both sides.
-        "apache_cpu_share_plain": round(medians["plain"] * cpu_medians["plain"] / 1e6, 2),
-        "target_ratio": TARGET_RATIO,
-        "target_cpu_ratio": TARGET_CPU_RATIO,
-        "met": ratio >= TARGET_RATIO and cpu_ratio <= TARGET_CPU_RATIO,
     }
-    print(json.dumps(summary))
-    return 0 if summary["met"] else 1
+    return report(args, "apache", rates, cpu, facts, TARGET_CPU_RATIO)
 
 
 if __name__ == "__main__":

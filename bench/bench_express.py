@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,11 +32,11 @@ from bench_nginx import (
     LUA,
     MIX,
     POLICY,
-    TARGET_RATIO,
     abba_rounds,
     check_answers,
     lua_request,
     pinned,
+    report,
 )
 
 from tests.conformance_express import APP, MODULES, compile_or_refuse, missing
@@ -88,30 +87,8 @@ def main() -> int:
             for server in (plain, cors):
                 server.kill()
                 server.wait()
-    medians = {side: statistics.median(values) for side, values in rates.items()}
-    cpu_medians = {side: statistics.median(values) for side, values in cpu.items()}
-    ratio = medians["cors"] / medians["plain"]
-    cpu_ratio = cpu_medians["cors"] / cpu_medians["plain"]
-    summary = {
-        "benchmark": "express",
-        "origins": 1000,
-        "output_bytes": len(compiled),
-        "rounds": args.rounds,
-        "seconds_per_run": args.seconds,
-        "rps_plain": [round(x) for x in rates["plain"]],
-        "rps_cors": [round(x) for x in rates["cors"]],
-        "rps_plain_median": round(medians["plain"]),
-        "rps_cors_median": round(medians["cors"]),
-        "ratio": round(ratio, 3),
-        "cpu_us_per_request_plain": round(cpu_medians["plain"], 2),
-        "cpu_us_per_request_cors": round(cpu_medians["cors"], 2),
-        "cpu_ratio": round(cpu_ratio, 3),
-        "target_ratio": TARGET_RATIO,
-        "target_cpu_ratio": TARGET_CPU_RATIO,
-        "met": ratio >= TARGET_RATIO and cpu_ratio <= TARGET_CPU_RATIO,
-    }
-    print(json.dumps(summary))
-    return 0 if summary["met"] else 1
+    facts = {"origins": 1000, "output_bytes": len(compiled)}
+    return report(args, "express", rates, cpu, facts, TARGET_CPU_RATIO)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ plain one's or its CPU per request above 1.15 × the plain one's.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
 import sys
@@ -40,12 +39,12 @@ from bench.bench_nginx import (
     LUA,
     MIX,
     POLICY,
-    TARGET_RATIO,
     WILDCARDS,
+    abba_rounds,
     check_answers,
     lua_request,
     pinned,
-    run_wrk,
+    report,
 )
 from tests.haproxy_launcher import HAPROXY, Haproxy, free_ports
 
@@ -113,8 +112,6 @@ def main() -> int:
     if HAPROXY is None or wrk is None:
         raise SystemExit("needs haproxy and wrk (Debian: apt-get install haproxy wrk)")
     lua = ", ".join(lua_request(*request) for request in MIX)
-    rates: dict[str, list[float]] = {"plain": [], "cors": []}
-    cpu: dict[str, list[float]] = {"plain": [], "cors": []}
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
         files, compile_time = compile_policy(root / "cors")
@@ -128,51 +125,21 @@ def main() -> int:
             raise
         try:
             check_answers(cors_port)
-            sides = {"plain": (plain_port, plain), "cors": (cors_port, cors)}
             pids = {}
-            for side, (port, server) in sides.items():
+            for side, server in (("plain", plain), ("cors", cors)):
                 assert server.process is not None
                 pids[side] = server.process.pid
-                run_wrk(wrk, port, script, 1, args.connections, pids[side])  # warm up
-            for round_number in range(args.rounds):
-                order = ["plain", "cors"] if round_number % 2 == 0 else ["cors", "plain"]
-                for side in order:
-                    port, _ = sides[side]
-                    rate, per_request = run_wrk(
-                        wrk, port, script, args.seconds, args.connections, pids[side]
-                    )
-                    rates[side].append(rate)
-                    cpu[side].append(per_request)
+            sides = {"plain": (plain_port, pids["plain"]), "cors": (cors_port, pids["cors"])}
+            rates, cpu = abba_rounds(wrk, script, sides, args)
         finally:
             plain.stop()
             cors.stop()
-    medians = {side: statistics.median(values) for side, values in rates.items()}
-    cpu_medians = {side: statistics.median(values) for side, values in cpu.items()}
-    ratio = medians["cors"] / medians["plain"]
-    cpu_ratio = cpu_medians["cors"] / cpu_medians["plain"]
-    summary = {
-        "benchmark": "haproxy",
+    facts = {
         "origins": len(EXACT) + len(WILDCARDS),
         "compile_seconds": round(compile_time, 3),
         "output_bytes": sum(len(text) for text in files.values()),
-        "rounds": args.rounds,
-        "seconds_per_run": args.seconds,
-        "rps_plain": [round(x) for x in rates["plain"]],
-        "rps_cors": [round(x) for x in rates["cors"]],
-        "rps_plain_median": round(medians["plain"]),
-        "rps_cors_median": round(medians["cors"]),
-        "ratio": round(ratio, 3),
-        "cpu_us_per_request_plain": round(cpu_medians["plain"], 2),
-        "cpu_us_per_request_cors": round(cpu_medians["cors"], 2),
-        "cpu_ratio": round(cpu_ratio, 3),
-        # Below 1, HAProxy waited for the load generator, whose rate then bounds both sides.
-        "haproxy_cpu_share_plain": round(medians["plain"] * cpu_medians["plain"] / 1e6, 2),
-        "target_ratio": TARGET_RATIO,
-        "target_cpu_ratio": TARGET_CPU_RATIO,
-        "met": ratio >= TARGET_RATIO and cpu_ratio <= TARGET_CPU_RATIO,
     }
-    print(json.dumps(summary))
-    return 0 if summary["met"] else 1
+    return report(args, "haproxy", rates, cpu, facts, TARGET_CPU_RATIO)
 
 
 if __name__ == "__main__":
