@@ -278,11 +278,13 @@ def _check_regexes(policy_set: PolicySet) -> list[Diagnostic]:
             if pattern.kind is not PatternKind.REGEX:
                 continue
             try:
-                sources = [origin_regex.render_pattern(pattern, "pcre")]
-                twin = origin_regex.render_dotted(pattern, "pcre") if deny else None
+                sources = (
+                    origin_regex.render_denied(pattern, "pcre")
+                    if deny
+                    else [origin_regex.render_pattern(pattern, "pcre")]
+                )
             except ValueError:  # a regex the front end refused, already reported
                 continue
-            sources += [] if twin is None else [twin]
             if any(len(piece) > MAX_EXPR_REGEX for s in sources for piece in chunks(s)):
                 problems.append(
                     REGEX_TOO_LONG.at(

@@ -43,8 +43,6 @@ PLACEMENTS = (VIRTUALHOST, LOCATION, HTACCESS)
 #: ap_expr's regex literals are read into a buffer of 8 KB ("Regexp too long"), and PCRE
 #: refuses to compile a regex past its size limit: unions are cut into pieces this long.
 MAX_EXPR_REGEX = 8000
-#: An Origin this long is refused before any pattern: longer than any browser sends.
-TOO_LONG = rf"^[\s\S]{{{origins.MAX_ORIGIN_LENGTH + 1}}}"
 #: A request header list that names something: an item with a character other than blanks.
 ASKED = r"[^ \x09,]"
 _TOKEN_CHAR = r"[!\x23\x24\x25&\x27*+.^_\x60|~0-9A-Za-z-]"
@@ -230,13 +228,11 @@ def tiers(plan: PolicyPlan) -> list[tuple[int, tuple[OriginPattern, ...]]]:
 
 def deny_regexes(plan: PolicyPlan) -> list[str]:
     """Each deny pattern's anchored PCRE and its trailing-dot twin."""
-    found = []
-    for pattern in plan.policy.denies:
-        found.append(origin_regex.render_pattern(pattern, "pcre"))
-        twin = origin_regex.render_dotted(pattern, "pcre")
-        if twin is not None:
-            found.append(twin)
-    return found
+    return [
+        source
+        for pattern in plan.policy.denies
+        for source in origin_regex.render_denied(pattern, "pcre")
+    ]
 
 
 class Writer:
@@ -293,7 +289,7 @@ class Writer:
         )
         for regex in denies:
             self.lines.append(f"SetEnvIf Origin {quoted(regex)} !{g}")
-        self.lines.append(f"SetEnvIf Origin {quoted(TOO_LONG)} !{g}")
+        self.lines.append(f"SetEnvIf Origin {quoted(origin_regex.TOO_LONG)} !{g}")
         if self.placement != VIRTUALHOST:
             return  # preflights are decided in their <If>
         self.comment(f"{p}: a preflight, 0 when refused, else the number of its grant.")
@@ -348,7 +344,7 @@ class Writer:
         self.comment("expressions are decided before SetEnvIf runs, from the request itself).")
         ordered = tiers(self.plan)
         denies = deny_regexes(self.plan)
-        allowed = [f"req_novary('{http.ORIGIN}') !~ m#{TOO_LONG}#"]
+        allowed = [f"req_novary('{http.ORIGIN}') !~ m#{origin_regex.TOO_LONG}#"]
         allowed += [f"!{matches(http.ORIGIN, regex)}" for regex in denies]
         tier_tests = [matches(http.ORIGIN, union(p)) for _, p in ordered]
         keyword = "If"

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from attrs import frozen
 
-from corsc import http, origin_regex, origins
+from corsc import http, origin_regex
 from corsc.plan import EntryPlan, GrantPlan, PolicyPlan
 from corsc.records import fields_repr
 
@@ -87,13 +87,8 @@ def runs(entries: Sequence[EntryPlan]) -> list[Run]:
 def _denies(plan: PolicyPlan) -> list[str]:
     """Every regex an Origin must not match: longer than any origin (refused before any
     pattern runs, as the evaluator refuses it), each deny and its trailing-dot twin."""
-    found = [f"^[\\s\\S]{{{origins.MAX_ORIGIN_LENGTH + 1}}}"]
-    for pattern in plan.policy.denies:
-        found.append(origin_regex.render_pattern(pattern, "pcre"))
-        dotted = origin_regex.render_dotted(pattern, "pcre")
-        if dotted is not None:
-            found.append(dotted)
-    return found
+    denied = (origin_regex.render_denied(pattern, "pcre") for pattern in plan.policy.denies)
+    return [origin_regex.TOO_LONG, *(source for sources in denied for source in sources)]
 
 
 class PolicyWriter:

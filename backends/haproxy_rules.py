@@ -101,9 +101,9 @@ def suffix_matched(pattern: OriginPattern) -> bool:
 
 def regexes(pattern: OriginPattern, *, deny: bool) -> list[str]:
     """The anchored PCRE of a pattern; for a deny also its trailing-dot twin."""
-    found = [origin_regex.render_pattern(pattern, "pcre")]
-    twin = origin_regex.render_dotted(pattern, "pcre") if deny else None
-    return found + ([] if twin is None else [twin])
+    if deny:
+        return origin_regex.render_denied(pattern, "pcre")
+    return [origin_regex.render_pattern(pattern, "pcre")]
 
 
 class Writer:

@@ -315,10 +315,9 @@ def _unserved_method(method: str, span: Span, instead: Sequence[str]) -> Diagnos
 
 def _regex_parameters(pattern: OriginPattern, deny: bool) -> list[str]:
     """The map keys of a regex pattern: its regex, and for a deny its trailing-dot twin."""
-    twin = origin_regex.render_dotted(pattern, "pcre") if deny else None
-    return ["~" + origin_regex.render_pattern(pattern, "pcre")] + (
-        [] if twin is None else ["~" + twin]
-    )
+    if deny:
+        return ["~" + source for source in origin_regex.render_denied(pattern, "pcre")]
+    return ["~" + origin_regex.render_pattern(pattern, "pcre")]
 
 
 def _fits(parameters: Callable[[], list[str]]) -> bool:

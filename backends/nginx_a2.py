@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from corsc import origin_regex
 from corsc.backends.nginx_plan import DENIED, Decision, gid, preflights
 from corsc.backends.nginx_text import (
     ACRH,
@@ -19,7 +20,6 @@ from corsc.backends.nginx_text import (
     ORIGIN,
     PREFLIGHT,
     PRIVATE_NETWORK_ASKED,
-    TOO_LONG,
     comment,
     headers_regex,
     literal,
@@ -56,7 +56,7 @@ def server_lines(decision: Decision) -> list[str]:
     lines += [
         _set(v("grant"), text(decision.fallback)),
         _set(v("long"), '""'),
-        _set(v("long"), text("1"), f"({ORIGIN} ~ {literal(TOO_LONG)})"),
+        _set(v("long"), text("1"), f"({ORIGIN} ~ {literal(origin_regex.TOO_LONG)})"),
         _set(origin, ORIGIN),
         _set(origin, '""', f'({v("long")} = "1")'),
     ]

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from attrs import frozen
 
-from corsc import origins
+from corsc import origin_regex, origins
 from corsc.backends.nginx_plan import DENIED, Decision, gid, preflights
 from corsc.backends.nginx_text import (
     ACRH,
@@ -23,7 +23,6 @@ from corsc.backends.nginx_text import (
     NOTHING_ASKED,
     ORIGIN,
     PRIVATE_NETWORK_ASKED,
-    TOO_LONG,
     comment,
     headers_regex,
     literal,
@@ -124,7 +123,7 @@ def _origin_maps(decision: Decision) -> list[str]:
     chain = [*names, text(decision.fallback)]
     # The head answers "" for no Origin, and refuses an Origin too long to be one before any
     # regex of the policy runs on it (a long value can exhaust PCRE's match limit).
-    head = [('""', '""'), (literal("~" + TOO_LONG), text(DENIED))]
+    head = [('""', '""'), (literal("~" + origin_regex.TOO_LONG), text(DENIED))]
     lines += _map(ORIGIN, v("grant"), chain[0], head)
     for index, stage in enumerate(stages):
         after = chain[index + 1]

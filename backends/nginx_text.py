@@ -49,9 +49,6 @@ _NGINX_ESCAPES = frozenset("\"'\\trn")
 #: character (a lowercase letter, a digit, a dot …) before a location is chosen, so a
 #: preflight granting one would lead to an actual request nginx refuses without CORS headers.
 NGINX_METHOD = re.compile(r"[A-Z_-]+")
-#: An Origin longer than any origin (origins.MAX_ORIGIN_LENGTH) is never allowed, and is
-#: refused by this length test before any regex of the policy runs on it.
-TOO_LONG = rf"^[\s\S]{{{origins.MAX_ORIGIN_LENGTH + 1}}}"
 #: An Origin that may be the dotted twin of a denied one: a dot before the port or the end.
 MAY_BE_DOTTED = r"\.(?::[0-9]+)?\z"
 

@@ -14,7 +14,11 @@ import re
 from collections.abc import Callable, Sequence
 
 from corsc.ir import OriginPattern, PatternKind
-from corsc.origins import DEFAULT_PORTS, LABEL
+from corsc.origins import DEFAULT_PORTS, LABEL, MAX_ORIGIN_LENGTH
+
+#: An Origin longer than any origin (``corsc.origins.MAX_ORIGIN_LENGTH``), in every PCRE-like
+#: dialect: refused by this test before any regex of a policy runs on it.
+TOO_LONG = rf"^[\s\S]{{{MAX_ORIGIN_LENGTH + 1}}}"
 
 
 def _same_length_range(low: str, high: str) -> str:
@@ -161,3 +165,10 @@ def render_dotted(pattern: OriginPattern, dialect: str) -> str | None:
     if pattern.kind in (PatternKind.ANY, PatternKind.NULL) or ":" in pattern.host:
         return None
     return regex.render(_body(pattern, dotted=True), dialect)
+
+
+def render_denied(pattern: OriginPattern, dialect: str) -> list[str]:
+    """What a ``deny`` of ``pattern`` refuses, as anchored regexes in ``dialect``: the pattern
+    and, when it has one, its trailing-dot twin (:func:`render_dotted`)."""
+    twin = render_dotted(pattern, dialect)
+    return [render_pattern(pattern, dialect)] + ([] if twin is None else [twin])
