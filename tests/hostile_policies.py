@@ -127,3 +127,33 @@ SET_REQUESTS = [
     get("/", origin)
     for origin in ("https://q'%#${x}.example.com", "https://w.example.com", "https://z.example.com")
 ]
+
+
+#: A policy of 1,000 origins (500 exact, 500 subdomain wildcards): the long lists a server
+#: holds in pattern files or tries.
+LARGE = (
+    "policy big {\n  origins "
+    + ", ".join(
+        [f'"https://app{n}.example.com"' for n in range(500)]
+        + [f'"https://*.tenant{n}.example.net"' for n in range(500)]
+    )
+    + "\n  methods GET, PUT\n}\n"
+)
+#: Origins :data:`LARGE` admits (first, last, wildcards at depth one and two), near-misses of
+#: them (the base itself, a suffix, no dot, another scheme, case, the default port written
+#: out) and no Origin: a server must answer each as the evaluator does.
+BIG_ORIGINS: list[str | None] = [
+    "https://app0.example.com",
+    "https://app499.example.com",
+    "https://app500.example.com",
+    "https://x.tenant0.example.net",
+    "https://a.b.tenant499.example.net",
+    "https://tenant499.example.net",
+    "https://x.tenant500.example.net",
+    "https://x.tenant1.example.net.evil.com",
+    "https://xtenant1.example.net",
+    "http://x.tenant1.example.net",
+    "https://X.tenant1.example.net",
+    "https://x.tenant1.example.net:443",
+    None,
+]

@@ -24,9 +24,9 @@ from tests.conformance_apache import (
     virtual_host,
 )
 from tests.conformance_nginx import send
+from tests.hostile_policies import BIG_ORIGINS, LARGE
 from tests.probing import probe, problems
 from tests.python_harness import APP_BODY, Reply, cors_part, expected_part, same_part
-from tests.test_haproxy_live import LARGE
 from tests.test_haproxy_live import LOOK_ALIKES as HAPROXY_LOOK_ALIKES
 
 POLICY = """
@@ -226,23 +226,6 @@ def test_options_without_request_method_reaches_the_application(
     assert reply.status == 200 and reply.values("Access-Control-Allow-Origin") == [
         "https://app.example.com"
     ]
-
-
-BIG_ORIGINS = [
-    "https://app0.example.com",
-    "https://app499.example.com",
-    "https://app500.example.com",
-    "https://x.tenant0.example.net",
-    "https://a.b.tenant499.example.net",
-    "https://tenant499.example.net",
-    "https://x.tenant500.example.net",
-    "https://x.tenant1.example.net.evil.com",
-    "https://xtenant1.example.net",
-    "http://x.tenant1.example.net",
-    "https://X.tenant1.example.net",
-    "https://x.tenant1.example.net:443",
-    None,
-]
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from corsc.evaluate import Evaluator, Request
 from tests.conformance_haproxy import Compiled, compile_or_refuse, require_haproxy
 from tests.conformance_nginx import send
 from tests.haproxy_launcher import BASE, Haproxy, free_ports
+from tests.hostile_policies import BIG_ORIGINS, LARGE
 from tests.python_harness import APP_BODY, Reply, cors_part, expected_part, same_part
 from tests.test_nginx_live import LOOK_ALIKES as NGINX_LOOK_ALIKES
 
@@ -46,14 +47,6 @@ LOOK_ALIKES = [
 ALLOWED = ["https://app.example.com", "https://a.example.org", "https://a.b.example.org"]
 
 #: 500 exact origins and 500 subdomain wildcards, as the benchmark's policy.
-LARGE = (
-    "policy big {\n  origins "
-    + ", ".join(
-        [f'"https://app{n}.example.com"' for n in range(500)]
-        + [f'"https://*.tenant{n}.example.net"' for n in range(500)]
-    )
-    + "\n  methods GET, PUT\n}\n"
-)
 
 
 class Upstream(http.server.BaseHTTPRequestHandler):
@@ -195,23 +188,6 @@ def test_hide_removes_the_servers_own_headers_where_corsc_sets_none(
     assert kept.values("Access-Control-Allow-Origin") == ["*"]
     hidden = ask(ports["hide"], "/upstream/x", "https://other.example")
     assert cors_names(hidden) == []
-
-
-BIG_ORIGINS = [
-    "https://app0.example.com",
-    "https://app499.example.com",
-    "https://app500.example.com",
-    "https://x.tenant0.example.net",
-    "https://a.b.tenant499.example.net",
-    "https://tenant499.example.net",
-    "https://x.tenant500.example.net",
-    "https://x.tenant1.example.net.evil.com",
-    "https://xtenant1.example.net",
-    "http://x.tenant1.example.net",
-    "https://X.tenant1.example.net",
-    "https://x.tenant1.example.net:443",
-    None,
-]
 
 
 @pytest.fixture(scope="module")
