@@ -8,14 +8,14 @@ refuse. Settings equal to the policy language's defaults are left out of the wri
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from corsc import diagnostics as d
 from corsc.imports.draft import Draft, Entry, Findings, Grant, exact, regex
 from corsc.ir import Grant as IrGrant
-from corsc.ir import OriginPattern, PatternKind, Policy, Setting, TokenList, Unlisted
+from corsc.ir import OriginPattern, PatternKind, Policy, Setting, TokenList
 from corsc.source import Source
-
-#: The status of an accepted preflight when the policy does not say.
-_DEFAULT_STATUS = 204
 
 
 def _entry(pattern: OriginPattern) -> Entry:
@@ -24,39 +24,66 @@ def _entry(pattern: OriginPattern) -> Entry:
     return exact(pattern.canonical)
 
 
-def _names(setting: Setting[TokenList], default: tuple[str, ...]) -> list[str] | None:
-    values = ["*"] if setting.value.wildcard else list(setting.value.values)
-    return None if tuple(values) == default else values
+@functools.cache
+def _defaults() -> Policy:
+    """What a policy that writes no statement gets: the language's own defaults, read from
+    the language rather than restated here."""
+    from corsc.frontend import load
+
+    loaded = load(Source("defaults.cors", "policy defaults {\n  origins *\n}\n"))
+    assert loaded.policy_set is not None
+    return loaded.policy_set.policies[0]
 
 
-def _grant(grant: IrGrant, *, full: bool) -> Grant:
-    """The statements of ``grant``: all of them for an origin block (it overrides every
-    setting), only those that differ from the language's defaults for a policy."""
-    methods = _names(grant.methods, () if full else ("GET", "HEAD", "POST"))
+def _names(setting: Setting[TokenList]) -> list[str]:
+    return ["*"] if setting.value.wildcard else list(setting.value.values)
+
+
+def _block_grant(grant: IrGrant) -> Grant:
+    """An origin block's statements, all of them: it overrides every setting."""
     return Grant(
-        methods=methods,
-        headers=_names(grant.headers, ()),
-        expose=_names(grant.expose, ()),
-        credentials=grant.credentials.value if full or grant.credentials.value else None,
+        methods=_names(grant.methods),
+        headers=_names(grant.headers) or None,
+        expose=_names(grant.expose) or None,
+        credentials=grant.credentials.value,
         max_age=grant.max_age.value,
-        private_network=(
-            grant.private_network.value if full or grant.private_network.value else None
-        ),
+        private_network=grant.private_network.value,
+    )
+
+
+def _policy_grant(grant: IrGrant) -> Grant:
+    """A policy's statements that differ from the language's defaults."""
+    default = _defaults().grant
+
+    def differing(mine: Setting[Any], theirs: Setting[Any]) -> Any:
+        return None if mine.value == theirs.value else mine.value
+
+    def listed(mine: Setting[TokenList], theirs: Setting[TokenList]) -> list[str] | None:
+        return None if _names(mine) == _names(theirs) else _names(mine)
+
+    return Grant(
+        methods=listed(grant.methods, default.methods),
+        headers=listed(grant.headers, default.headers),
+        expose=listed(grant.expose, default.expose),
+        credentials=differing(grant.credentials, default.credentials),
+        max_age=differing(grant.max_age, default.max_age),
+        private_network=differing(grant.private_network, default.private_network),
     )
 
 
 def _draft(policy: Policy, source: Source) -> Draft:
     draft = Draft(policy.name, source.span(0), paths=[prefix.text for prefix in policy.paths])
-    draft.grant = _grant(policy.grant, full=False)
+    draft.grant = _policy_grant(policy.grant)
     for entry in policy.entries:
         if entry.block:
-            draft.blocks.append((_entry(entry.pattern), _grant(entry.grant, full=True)))
+            draft.blocks.append((_entry(entry.pattern), _block_grant(entry.grant)))
         else:
             draft.origins.append(_entry(entry.pattern))
     draft.denies = [_entry(pattern) for pattern in policy.denies]
-    if policy.unlisted.value is Unlisted.REJECT:
-        draft.unlisted = Unlisted.REJECT.value
-    if policy.preflight_status.value != _DEFAULT_STATUS:
+    defaults = _defaults()
+    if policy.unlisted.value != defaults.unlisted.value:
+        draft.unlisted = policy.unlisted.value.value
+    if policy.preflight_status.value != defaults.preflight_status.value:
         draft.preflight_status = policy.preflight_status.value
     return draft
 
