@@ -7,22 +7,25 @@ variables (``txn.<prefix>_*``) by ``http-request set-var`` rules, in this order:
 - ``p``: the policy, chosen by the longest ``paths`` prefix on the percent-decoded path
   (``path,url_dec``), on segment boundaries; the fallback policy otherwise (only when the file
   has ``paths``);
-- ``o``: the Origin (only when exactly one Origin line was sent); ``g``: ``0`` when it is not
-  allowed (repeated, longer than any origin, denied as sent or with its host's trailing dot,
-  or admitted by no entry), else the number of the grant of the most specific entry. Entries
+- ``o``: the Origin (only when exactly one Origin line was sent); ``g``: the number of the
+  grant of the most specific entry; unset when the Origin is not allowed (repeated, longer than
+  any origin, or admitted by no entry), ``0`` when it is denied (as sent or with its host's
+  trailing dot) or, under ``unlisted reject``, not allowed. Entries
   consecutive in the evaluator's order that give the same grant form a *tier*, tested as one:
   exact origins by ``-m str`` (a tree look-up), fixed-port subdomain wildcards by the origin's
   shape and ``-m end`` of ``.<base>[:port]``, the other kinds by ``-m reg`` with the anchored
   PCRE of :mod:`corsc.origin_regex`;
-- ``s``: the state: ``U`` an actual request from an origin that is not allowed, ``A<g>`` one
-  from an allowed origin, ``R`` a refused preflight, ``P<g>`` an accepted one; ``h`` and ``n``
-  say a preflight asked for headers or for private network access.
+- for a preflight, ``q``: what it asks (:data:`~corsc.backends.haproxy_text.PREFLIGHT_QUESTION`),
+  and ``g`` becomes :data:`REFUSED` or :data:`ACCEPTED` + its grant; ``n``: it asked for
+  private network access.
 
-``http-request return`` answers accepted preflights (``preflight-status``) and refusals
-(403). Every response header is then set by ``http-after-response`` from the state alone,
-and those rules apply to every response HAProxy sends — the server's, errors HAProxy makes
-itself (a 503 when no server is up), and its own ``return`` — so errors keep the CORS headers
-(https://docs.haproxy.org/2.6/configuration.html#4.2-http-after-response).
+``http-request return`` answers accepted preflights (``preflight-status``) with their headers
+written in the answer, and refusals (403). The headers of every other response are set by
+``http-after-response`` from ``g``; those rules apply to every response HAProxy sends — the
+server's, errors HAProxy makes itself (a 503 when no server is up), and its own ``return`` —
+so errors keep the CORS headers
+(https://docs.haproxy.org/2.6/configuration.html#4.2-http-after-response). Every rule is a
+cost on every request, so each decision is as few rules as it can be.
 """
 
 from __future__ import annotations
@@ -46,8 +49,6 @@ DENIED = 0
 #: ``REFUSED`` (HAProxy's ``-m int`` patterns are not negative).
 ACCEPTED = 1_000_000
 REFUSED = ACCEPTED - 1
-#: The values of ``g`` that send Allow-Origin: an allowed origin's grant, an accepted preflight.
-ALLOWED = (f"1:{REFUSED - 1}", f"{ACCEPTED}:")
 
 
 def accepted(grant: GrantPlan) -> int:
@@ -127,9 +128,6 @@ class Writer:
     def found(self, name: str) -> str:
         return f"{{ var({self.var(name)}) -m found }}"
 
-    def equals(self, name: str, *values: str) -> str:
-        return f"{{ var({self.var(name)}) -m str {' '.join(t.word(v) for v in values)} }}"
-
     def test(self, fetch: str, method: str, values: Sequence[str], file_name: str) -> str:
         """An anonymous ACL; its values inline when few, else in a pattern file."""
         values = list(dict.fromkeys(values))
@@ -150,24 +148,33 @@ class Writer:
         name = plan.name
         self.lines += ["", self.comment(f'Policy "{name}": the origin\'s grant (0: not allowed).')]
         o, g = self.var("o"), self.var("g")
-        undecided = (*guard, f"!{self.found('g')}")
-        # Only one Origin line, neither empty nor longer than any origin (so no regex runs on
-        # an unbounded value); any other Origin gets 0 by the last rule.
-        self.request(
-            f"set-var({o}) {t.ORIGIN}",
-            *guard,
-            "{ req.fhdr_cnt(origin) eq 1 }",
-            f"{{ {t.ORIGIN} -m len {t.ORIGIN_LENGTHS} }}",
-        )
-        ordered, fallback = tiers(plan)
-        for number, tier in enumerate(ordered, 1):
-            for test in self.tier_tests(tier, f"{self.prefix}-{name}-t{number}"):
-                self.request(f"set-var({g}) int({tier.value})", *undecided, *test)
+        # Only one Origin line. Its length is tested only where a pattern could admit an empty
+        # or overlong one (a regex, a wildcard, `*`): an exact origin is never either, and
+        # the tests an allowed origin passes are each a cost on every request.
+        self.request(f"set-var({o}) {t.ORIGIN}", *guard, "{ req.fhdr_cnt(origin) eq 1 }")
+        tiers_found, fallback = tiers(plan)
+        decisions: list[tuple[int, tuple[str, ...]]] = [
+            (tier.value, test)
+            for number, tier in enumerate(tiers_found, 1)
+            for test in self.tier_tests(tier, f"{self.prefix}-{name}-t{number}")
+        ]
         if fallback != DENIED:
-            self.request(f"set-var({g}) int({fallback})", *undecided, self.found("o"))
-        self.request(f"set-var({g}) int({DENIED})", *undecided, "{ req.fhdr_cnt(origin) gt 0 }")
+            decisions.append((fallback, (self.bounded(),)))
+        if plan.reject:
+            # Only `unlisted reject` tells an Origin that is not allowed from no Origin; an
+            # unset ``g`` is not allowed everywhere else.
+            decisions.append((DENIED, ("{ req.fhdr_cnt(origin) gt 0 }",)))
+        for index, (value, test) in enumerate(decisions):
+            # The first decision of the policy is always still open (``g`` is the policy's).
+            undecided = (f"!{self.found('g')}",) if index else ()
+            self.request(f"set-var({g}) int({value})", *guard, *undecided, *test)
         self.states(plan, guard)
         self.headers(plan, guard)
+
+    def bounded(self) -> str:
+        """The Origin is neither empty nor longer than any origin (so no regex runs on an
+        unbounded value)."""
+        return f"{{ var({self.var('o')}) -m len {t.ORIGIN_LENGTHS} }}"
 
     def tier_tests(self, tier: Tier, stem: str) -> list[tuple[str, ...]]:
         """The conditions that admit an origin of the tier, one per kind of test."""
@@ -193,6 +200,7 @@ class Writer:
                     # seen, so the shape's regex runs only on an origin with a listed base.
                     f"{{ {o} -m beg {t.word(scheme + '://')} }}",
                     self.test(o, "end", ends, f"{stem}-{scheme}.lst"),
+                    self.bounded(),
                     f"{{ {o} -m reg {t.word(t.LABELLED)} }}",
                 )
             )
@@ -204,7 +212,7 @@ class Writer:
             for source in regexes(p, deny=deny)
         ]
         if others:
-            tests.append((self.test(o, "reg", others, f"{stem}-regex.lst"),))
+            tests.append((self.bounded(), self.test(o, "reg", others, f"{stem}-regex.lst")))
         return tests
 
     def int_test(self, name: str, values: Sequence[int | str]) -> str:
@@ -212,24 +220,24 @@ class Writer:
 
     def states(self, plan: PolicyPlan, guard: tuple[str, ...]) -> None:
         """Preflights: ``g`` becomes :data:`REFUSED`, or :func:`accepted` of its grant."""
-        g, m, rh = self.var("g"), self.var("m"), self.var("rh")
-        # A preflight is an OPTIONS with an Origin (``g`` is set) and the method it asks for
-        # (``m``, which only preflights set); ``rh`` is the headers it asks for, "" for none.
-        # METH_OPTIONS comes first: the method is read without the lock every variable takes,
-        # so other requests pass these rules at the cost of one comparison.
-        preflight = f"METH_OPTIONS {self.found('m')}"
+        g, q = self.var("g"), self.var("q")
+        # A preflight is an OPTIONS with an Origin and an Access-Control-Request-Method; ``q``
+        # (only preflights set it) is what it asks, tested by one regex per grant. Each rule
+        # is a cost on every request: METH_OPTIONS comes first, since the method is read
+        # without the lock every variable takes, so other requests pass these rules at the
+        # cost of one comparison.
+        preflight = f"METH_OPTIONS {self.found('q')}"
         self.lines += [
             "",
             self.comment(f'Policy "{plan.name}": a preflight is accepted ({ACCEPTED} + its grant)'),
             self.comment(f"or refused ({REFUSED})."),
         ]
-        self.request(f"set-var({m}) {t.ACRM}", *guard, "METH_OPTIONS", self.found("g"))
-        self.request(f'set-var-fmt({rh}) "%[{t.ACRH}]"', *guard, preflight)
         self.request(
-            f"set-var({self.var('h')}) bool(1)",
+            f"set-var-fmt({q}) {t.PREFLIGHT_QUESTION}",
             *guard,
-            preflight,
-            f"{{ var({rh}) -m reg {t.word(t.ASKED)} }}",
+            "METH_OPTIONS",
+            "{ req.fhdr_cnt(origin) gt 0 }",
+            "{ req.fhdr_cnt(access-control-request-method) gt 0 }",
         )
         if plan.private_network:
             self.request(
@@ -239,34 +247,73 @@ class Writer:
                 f"{{ {t.ACRPN_LAST} -m str true }}",
             )
         for grant in plan.grants:
-            if grant.methods is None:
-                method_ok = f"{{ var({m}) -m reg {t.word(t.METHOD_TOKEN)} }}"
-            else:
-                method_ok = self.equals("m", *(grant.preflight_methods or ()))
-            regex = t.headers_regex(grant.headers)
+            methods = None if grant.methods is None else grant.preflight_methods or ()
             self.request(
                 f"set-var({g}) int({accepted(grant)})",
                 *guard,
                 preflight,
                 self.int_test("g", [grant.number]),
-                method_ok,
-                f"{{ var({rh}) -m reg {t.word(regex)} }}",
+                f"{{ var({q}) -m reg {t.word(t.question_regex(methods, grant.headers))} }}",
             )
         self.request(
             f"set-var({g}) int({REFUSED})",
             *guard,
             preflight,
-            self.int_test("g", [f"0:{REFUSED - 1}"]),
+            self.not_accepted(),
         )
         refused = (REFUSED, DENIED) if plan.reject else (REFUSED,)
-        self.request(
-            f"return status {plan.preflight_status}",
-            *guard,
-            "METH_OPTIONS",
-            self.int_test("g", [f"{ACCEPTED}:"]),
-        )
+        # An accepted preflight's answer carries all its headers but private network access
+        # (and Vary), in the evaluator's order: every rule after the response is one more test
+        # on every response.
+        answers: dict[tuple[str, str, str], list[int]] = {}
+        for grant in plan.grants:
+            head = "".join(
+                f" hdr {name} {value}" for name, value in self.origin_headers(plan, grant)
+            )
+            allowed_methods = (
+                t.word(f"%[{t.ACRM}]") if grant.methods is None else t.fixed(grant.allow_methods)
+            )
+            head += f" hdr {http.ALLOW_METHODS} {allowed_methods}"
+            asked = ""
+            if grant.headers != ():
+                allowed = (
+                    t.word(f"%[{t.ACRH_LAST},{t.LIST_AS_REFLECTED}]")
+                    if grant.headers is None
+                    else t.fixed(grant.allow_headers)
+                )
+                asked = f" hdr {http.ALLOW_HEADERS} {allowed}"
+            tail = "" if grant.max_age is None else f" hdr {http.MAX_AGE} {t.fixed(grant.max_age)}"
+            answers.setdefault((head, asked, tail), []).append(accepted(grant))
+        status = f"return status {plan.preflight_status}"
+        for (head, asked, tail), states in answers.items():
+            chosen = (*guard, "METH_OPTIONS", self.int_test("g", states))
+            if asked:
+                self.request(status + head + asked + tail, *chosen, self.asked())
+            self.request(status + head + tail, *chosen)
         only_preflights = () if plan.reject else ("METH_OPTIONS",)
         self.request("return status 403", *guard, *only_preflights, self.int_test("g", refused))
+
+    def origin_headers(self, plan: PolicyPlan, grant: GrantPlan) -> list[tuple[str, str]]:
+        """Allow-Origin and Allow-Credentials (names and HAProxy words) for an origin that
+        ``grant`` allows: static mode's fixed ones, else the Origin echoed."""
+        if plan.static:
+            return [(name, t.fixed(value)) for name, value in plan.static_preflight]
+        found = [(http.ALLOW_ORIGIN, self.echoed())]
+        if grant.credentials:
+            found.append((http.ALLOW_CREDENTIALS, "'true'"))
+        return found
+
+    def echoed(self) -> str:
+        """The Origin, as a header value."""
+        return t.word(f"%[var({self.var('o')})]")
+
+    def not_accepted(self) -> str:
+        """The response does not answer an accepted preflight."""
+        return f"!{self.int_test('g', [f'{ACCEPTED}:'])}"
+
+    def asked(self) -> str:
+        """The preflight asked for headers."""
+        return f"{{ {t.ACRH_LAST} -m reg {t.word(t.ASKED)} }}"
 
     def headers(self, plan: PolicyPlan, guard: tuple[str, ...]) -> None:
         """The ``http-after-response`` rules: every header from ``g``, in the order the
@@ -276,8 +323,9 @@ class Writer:
             self.comment(f'Policy "{plan.name}": the CORS headers of every response.'),
         ]
         if self.hide:
+            # Not from the answer to an accepted preflight: corsc's own, without the server's.
             for name in http.RESPONSE_HEADERS:
-                self.response(f"del-header {name}", *guard)
+                self.response(f"del-header {name}", *guard, self.not_accepted())
         grants = plan.grants
 
         def by_value(
@@ -298,46 +346,22 @@ class Writer:
                     f"{action} {name} {value}", *guard, *first, self.int_test("g", chosen), *extra
                 )
 
-        actual = f"!{self.found('m')}"
+        actual = f"!{self.found('q')}"
+        # An accepted preflight's answer has its own (set above): set-header would move them.
         if plan.static:
-            for name, value in plan.static_preflight:
-                self.response(f"set-header {name} {t.fixed(value)}", *guard)
+            for name, value in self.origin_headers(plan, grants[0]):
+                self.response(f"set-header {name} {value}", *guard, self.not_accepted())
         else:
             self.response(
-                f"set-header {http.ALLOW_ORIGIN} {t.word('%[var(' + self.var('o') + ')]')}",
+                f"set-header {http.ALLOW_ORIGIN} {self.echoed()}",
                 *guard,
-                self.int_test("g", ALLOWED),
+                self.int_test("g", [f"1:{REFUSED - 1}"]),
             )
-            credentialed = [g for g in grants if g.credentials]
-            if credentialed:
-                chosen = [g.number for g in credentialed] + [accepted(g) for g in credentialed]
-                self.response(
-                    f"set-header {http.ALLOW_CREDENTIALS} 'true'",
-                    *guard,
-                    self.int_test("g", chosen),
-                )
-        reflect_method = t.word(f"%[var({self.var('m')})]")
-        reflect_headers = t.word(f"%[var({self.var('rh')}),{t.LIST_AS_REFLECTED}]")
-        by_value(
-            http.ALLOW_METHODS,
-            [
-                (accepted(g), reflect_method if g.methods is None else t.fixed(g.allow_methods))
-                for g in grants
-            ],
-        )
-        by_value(
-            http.ALLOW_HEADERS,
-            [
-                (accepted(g), reflect_headers if g.headers is None else t.fixed(g.allow_headers))
-                for g in grants
-                if g.headers != ()
-            ],
-            f"{{ var({self.var('h')}) -m bool }}",
-        )
-        by_value(
-            http.MAX_AGE,
-            [(accepted(g), None if g.max_age is None else t.fixed(g.max_age)) for g in grants],
-        )
+            by_value(
+                http.ALLOW_CREDENTIALS,
+                [(g.number, "'true'") for g in grants if g.credentials],
+                preflight=False,
+            )
         by_value(
             http.ALLOW_PRIVATE_NETWORK,
             [(accepted(g), "'true'") for g in grants if g.private_network],

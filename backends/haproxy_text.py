@@ -39,7 +39,8 @@ MAX_INLINE = 16
 #: of the last occurrence, not split at commas; trimmed of blanks by HAProxy's parser).
 ORIGIN = "req.fhdr(origin)"
 ACRM = "req.fhdr(access-control-request-method)"
-ACRH = "req.fhdr(access-control-request-headers)"
+#: The last Access-Control-Request-Headers line (in an ACL too).
+ACRH_LAST = "req.fhdr(access-control-request-headers,-1)"
 #: The last Access-Control-Request-Private-Network line only (in an ACL, ``req.fhdr`` without
 #: an occurrence would try every line).
 ACRPN_LAST = "req.fhdr(access-control-request-private-network,-1)"
@@ -84,8 +85,6 @@ _TOKEN_CHAR = r"[!\x23$%&\x27*+.^_\x60|~0-9A-Za-z-]"
 _WS = r"[ \x09]"
 #: A request header list that names something: an item with a character other than blanks.
 ASKED = r"[^ \x09,]"
-#: A method token, as `methods *` requires of the method it reflects.
-METHOD_TOKEN = rf"^{_TOKEN_CHAR}+\z"
 #: The shape of an origin whose host is labels joined by dots: what a subdomain wildcard
 #: admits before its base is compared with ``-m end`` (README: Origin patterns).
 LABELLED = rf"^[a-z]+://{origins.LABEL}(?:\.{origins.LABEL})*(?::[0-9]+)?\z"
@@ -141,24 +140,29 @@ def _token_regex(token: str) -> str:
     return "".join(c if c.isascii() and c.isalnum() else f"\\x{ord(c):02x}" for c in token)
 
 
-def headers_regex(granted: Sequence[str] | None) -> str:
-    """A caseless PCRE for an Access-Control-Request-Headers value whose every item is granted:
-    items split at commas, blanks around them and empty items ignored, as the evaluator reads
-    them; ``None`` (``headers *``) grants every token. Each item is blanks, then optionally a
-    name followed by blanks, so no text can be split two ways (linear matching)."""
-    if granted is None:
+#: What a preflight asks, as one variable: the Access-Control-Request-Method, a colon (never
+#: in a method token) and the last Access-Control-Request-Headers line ("" for none).
+PREFLIGHT_QUESTION = f'"%[{ACRM}]:%[{ACRH_LAST}]"'
+
+
+def question_regex(methods: Sequence[str] | None, headers: Sequence[str] | None) -> str:
+    """A PCRE for :data:`PREFLIGHT_QUESTION` that a grant answers: the method one of
+    ``methods`` (case-sensitive; ``None``, ``methods *``: any token), then every header item
+    granted (caseless; items split at commas, blanks around them and empty items ignored, as
+    the evaluator reads them; ``None``, ``headers *``: any token). Each item is blanks, then
+    optionally a name followed by blanks, so no text can be split two ways (linear matching)."""
+    if methods is None:
+        method = f"{_TOKEN_CHAR}+"
+    else:
+        method = "(?:" + "|".join(_token_regex(name) for name in methods) + ")"
+    if headers is None:
         name = f"{_TOKEN_CHAR}+"
-    elif granted:
-        name = "(?:" + "|".join(_token_regex(header.lower()) for header in granted) + ")"
+    elif headers:
+        name = "(?:" + "|".join(_token_regex(header.lower()) for header in headers) + ")"
     else:
         name = ""
     item = f"{_WS}*" + (f"(?:{name}{_WS}*)?" if name else "")
-    return f"(?i)^{item}(?:,{item})*\\z"
-
-
-def methods_patterns(methods: Sequence[str]) -> list[str]:
-    """The words of a ``-m str`` test admitting exactly these methods (case-sensitive)."""
-    return [word(method) for method in methods]
+    return f"^{method}:(?i:{item}(?:,{item})*)\\z"
 
 
 def comment(text: str) -> str:

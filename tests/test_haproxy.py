@@ -166,13 +166,30 @@ def test_no_pattern_line_is_read_otherwise(pattern: str) -> None:
         t.pattern_file([pattern])
 
 
-def test_the_headers_regex_reads_lists_as_the_evaluator_does() -> None:
-    granted = re.compile(t.headers_regex(("Content-Type", "X-A.b")).replace("\\z", "\\Z"))
-    for accepted in ("content-type", " Content-Type , x-a.b ", "x-a.b,,", ", ,"):
-        assert granted.match(accepted), accepted
-    for refused in ("x-other", "content-type x-a.b", "x-aXb", "content-typex"):
-        assert not granted.match(refused), refused
-    anything = re.compile(t.headers_regex(None).replace("\\z", "\\Z"))
-    assert anything.match("a, b,c") and not anything.match("a b") and not anything.match("a;b")
-    nothing = re.compile(t.headers_regex(()).replace("\\z", "\\Z"))
-    assert nothing.match(" , ") and not nothing.match("a")
+def _question(methods: tuple[str, ...] | None, headers: tuple[str, ...] | None) -> re.Pattern:
+    return re.compile(t.question_regex(methods, headers).replace("\\z", "\\Z"))
+
+
+def test_the_question_regex_reads_header_lists_as_the_evaluator_does() -> None:
+    granted = _question(("PUT",), ("Content-Type", "X-A.b"))
+    for accepted in ("content-type", " Content-Type , x-a.b ", "x-a.b,,", ", ,", ""):
+        assert granted.match("PUT:" + accepted), accepted
+    for refused in ("x-other", "content-type x-a.b", "x-aXb", "content-typex", "a:b"):
+        assert not granted.match("PUT:" + refused), refused
+    anything = _question(("PUT",), None)
+    assert anything.match("PUT:a, b,c") and not anything.match("PUT:a b")
+    assert not anything.match("PUT:a;b") and not anything.match("PUT:a:b")
+    nothing = _question(("PUT",), ())
+    assert nothing.match("PUT: , ") and not nothing.match("PUT:a")
+
+
+def test_the_question_regex_takes_only_the_methods_granted_as_written() -> None:
+    listed = _question(("GET", "PUT"), ())
+    assert listed.match("GET:") and listed.match("PUT:")
+    # Methods are case-sensitive; a colon in the asked method cannot shift the split.
+    for refused in ("put:", "PATCH:", "PUT :", "PUT:x:", "GET:PUT:", ":", "GETPUT:"):
+        assert not listed.match(refused), refused
+    token = _question(None, ())
+    assert token.match("PATCH:") and token.match("X-Y~1:")
+    for refused in (":", "A B:", "A(B):", "A:B:"):
+        assert not token.match(refused), refused
