@@ -12,6 +12,11 @@ HAProxy's CPU time per request (user + system, from /proc), which the other proc
 busy machine disturb less than the rate does; and the compile time of the policy (load, check
 and emit, median of 5).
 
+``--instructions`` measures instead what the targets stand for on a machine too busy to time
+(bench/instructions.py): the instructions HAProxy runs per request of the mix under valgrind's
+callgrind, each side alone, and their ratio (the kernel's share of a request, the same on both
+sides, is not in it).
+
 Prints one JSON line; exit status 1 when the CORS server's median rate is below 95 % of the
 plain one's or its CPU per request above 1.15 × the plain one's.
 """
@@ -19,6 +24,7 @@ plain one's or its CPU per request above 1.15 × the plain one's.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
 import sys
@@ -43,9 +49,11 @@ from bench.bench_nginx import (
     abba_rounds,
     check_answers,
     lua_request,
+    mix_headers,
     pinned,
     report,
 )
+from bench.instructions import per_request, request_bytes
 from tests.haproxy_launcher import HAPROXY, Haproxy, free_ports
 
 TARGET_CPU_RATIO = 1.15
@@ -84,9 +92,9 @@ def compile_policy(directory: Path) -> tuple[dict[str, str], float]:
     return files, statistics.median(times)
 
 
-def start(root: Path, files: dict[str, str]) -> tuple[Haproxy, int]:
-    """An HAProxy pinned to CPU 0 serving ``files`` (none: the plain side), checked first.
-    taskset execs HAProxy, so the process's pid is HAProxy's."""
+def configured(root: Path, files: dict[str, str]) -> tuple[Haproxy, int]:
+    """An HAProxy pinned to CPU 0 serving ``files`` (none: the plain side), checked, not yet
+    started. taskset execs HAProxy, so the process's pid is HAProxy's."""
     server = Haproxy(root, wrap=pinned(0))
     (port,) = free_ports(1)
     defaults = "corsc" if files else "base"
@@ -98,8 +106,32 @@ def start(root: Path, files: dict[str, str]) -> tuple[Haproxy, int]:
     checked = server.check()
     if checked.returncode:
         raise SystemExit(checked.stderr)
+    return server, port
+
+
+def start(root: Path, files: dict[str, str]) -> tuple[Haproxy, int]:
+    server, port = configured(root, files)
     server.start([port])
     return server, port
+
+
+def instructions(root: Path, files: dict[str, str]) -> int:
+    """The benchmark's line with the instructions per request of each side and their ratio."""
+    requests = [request_bytes(method, mix_headers(*request)) for method, *request in MIX]
+    counts = {}
+    for side, side_files in (("plain", {}), ("cors", files)):
+        server, port = configured(root / side, side_files)
+        counts[side] = per_request(lambda server=server: server.command("-db"), port, requests)
+    ratio = counts["cors"] / counts["plain"]
+    summary = {
+        "benchmark": "haproxy-instructions",
+        "origins": len(EXACT) + len(WILDCARDS),
+        "instructions_per_request_plain": round(counts["plain"]),
+        "instructions_per_request_cors": round(counts["cors"]),
+        "instructions_ratio": round(ratio, 3),
+    }
+    print(json.dumps(summary))
+    return 0
 
 
 def main() -> int:
@@ -107,7 +139,14 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--instructions", action="store_true", help="count, under callgrind")
     args = parser.parse_args()
+    if args.instructions:
+        if HAPROXY is None:
+            raise SystemExit("needs haproxy (Debian: apt-get install haproxy)")
+        with tempfile.TemporaryDirectory() as directory:
+            files, _ = compile_policy(Path(directory) / "cors")
+            return instructions(Path(directory), files)
     wrk = shutil.which("wrk")
     if HAPROXY is None or wrk is None:
         raise SystemExit("needs haproxy and wrk (Debian: apt-get install haproxy wrk)")
