@@ -642,7 +642,7 @@ DOCS: dict[str, tuple[str, str, str]] = {
         "import reads a web.config, an nginx configuration, a Caddyfile or Python settings, and "
         "could not tell which this file is.",
         "corsc import settings.conf",
-        "name the format with `--from iis|nginx|caddy|starlette|django|flask|python`.",
+        "name the format with `--from iis|nginx|caddy|starlette|django|flask|python|json`.",
     ),
     "CORS701": (
         "the file does not parse as the format it was read as, so nothing in it can be trusted.",

@@ -8,6 +8,9 @@ from pathlib import Path
 from attrs import evolve
 from browser import evaluator_server, fetch, script_request
 
+from corsc import __version__
+from corsc.backends import EmitOptions, check, get
+from corsc.diagnostics import fails
 from corsc.evaluate import Evaluator
 from corsc.frontend import Loaded, load
 from corsc.imports import Imported, import_source
@@ -16,6 +19,20 @@ from corsc.source import Source
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
 GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def compiled(text: str, target: str) -> tuple[PolicySet, str] | None:
+    """``text`` compiled for a target that writes one file: its policy set and that file's
+    content, or ``None`` when the policy or the target refuses it."""
+    loaded = load(Source("p.cors", text))
+    if loaded.policy_set is None or loaded.has_errors:
+        return None
+    options = EmitOptions(__version__, "p.cors", target, {})
+    backend = get(target)
+    if fails(check(backend, loaded.policy_set, options)):
+        return None
+    (output,) = backend.emit(loaded.policy_set, options)
+    return loaded.policy_set, output.content
 
 
 def imported(path: Path, family: str | None = None) -> Imported:

@@ -5,8 +5,10 @@ diagnostics (CORS700–CORS749) at spans of the imported file: :mod:`corsc.impor
 (web.config), :mod:`corsc.imports.nginx` (nginx configuration, parsed by crossplane),
 :mod:`corsc.imports.caddy` (a Caddyfile, read as text, never run) and
 :mod:`corsc.imports.python` (Starlette/FastAPI, django-cors-headers and flask-cors settings,
-read with :mod:`ast`, never executed). :func:`import_source` picks the family (given, or
-guessed from the content by :func:`guess`) and renders the policy text.
+read with :mod:`ast`, never executed); :mod:`corsc.imports.compiled` and
+:mod:`corsc.imports.irjson` read what corsc's ``python`` and ``json`` targets wrote.
+:func:`import_source` picks the family (given, or guessed from the content by :func:`guess`)
+and renders the policy text.
 
 What always holds: nothing the configuration says about CORS is dropped silently — a setting
 the policy cannot carry is a diagnostic — and the policy text parses.
@@ -25,7 +27,7 @@ from corsc.records import fields_repr
 from corsc.source import Source
 
 #: The formats ``--from`` accepts: the three Python libraries share one reader.
-FORMATS = ("iis", "nginx", "caddy", "starlette", "django", "flask", "python")
+FORMATS = ("iis", "nginx", "caddy", "starlette", "django", "flask", "python", "json")
 
 
 @frozen
@@ -44,6 +46,8 @@ def guess(text: str) -> str | None:
     head = text.lstrip("\ufeff \t\r\n")
     if head.startswith("<"):
         return "iis"
+    if head.startswith("{") and re.search(r'^  "generated_by": "corsc ', text, re.M):
+        return "json"
     if re.search(r"^format\s*=\s*\d+\s*$", text, re.M) and re.search(
         r"^\[\[policy\]\]", text, re.M
     ):
@@ -83,6 +87,10 @@ def _reader(family: str) -> Callable[[Source], tuple[list[Draft], list[d.Diagnos
         from corsc.imports import compiled
 
         return compiled.read
+    if family == "json":
+        from corsc.imports import irjson
+
+        return irjson.read
     from corsc.imports import python
 
     return lambda source: python.read(source, family)
@@ -97,7 +105,7 @@ def import_source(source: Source, family: str | None = None) -> Imported:
             "corsc cannot tell what this file configures: it is not XML (web.config), has no "
             "nginx or Caddyfile directive corsc knows, is no policy file corsc compiled, and "
             "names no CORS setting of Starlette, Django or flask-cors",
-            "name the format: --from iis|nginx|caddy|starlette|django|flask|python",
+            "name the format: --from " + "|".join(FORMATS),
         )
         return Imported(None, (problem,), None)
     drafts, diagnostics = _reader(chosen)(source)
