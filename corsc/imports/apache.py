@@ -140,7 +140,18 @@ class _Site:
             return
         seen: set[tuple[str, int, str]] = set()
         for paths in groups:
-            self.level(paths, tests, probes, seen)
+            if paths or self.sends_cors(OTHER_PATH, origins, probes):
+                self.level(paths, tests, probes, seen)
+
+    def sends_cors(self, path: str, origins: list[str], probes: Probes) -> bool:
+        """Whether any request at ``path`` gets an Access-Control-* header."""
+        run = self.run_at(path)
+        return any(
+            name.startswith("access-control-")
+            for origin in origins
+            for _, request in probes.requests(origin)
+            for name, _ in run(request).headers
+        )
 
     def run_at(self, path: str, repair: bool = True) -> Run:
         def run(request: Mapping[str, str]) -> Answer:

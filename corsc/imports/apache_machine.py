@@ -462,8 +462,12 @@ class Machine:
             name, kind = found.group(1), found.group(2)
             if kind == "e":
                 return self.env.get(name, "(null)")
-            if kind == "i" and name is not None:
-                return self.header_in(name, line)
+            if kind == "i":
+                raise Opaque(
+                    line,
+                    f"{found.group(0)} in a Header value is mod_headers' idle percentage "
+                    "(`i=…`), not a request header, and no origin a browser accepts",
+                )
             raise Opaque(line, f"the value {found.group(0)} is nothing corsc can know")
 
         return re.sub(r"%%|%(?:\{([^}]*)\})?([a-zA-Z])", fill, text)

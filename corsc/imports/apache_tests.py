@@ -20,7 +20,7 @@ from corsc.imports.answers import Candidate, origin_shaped, regex_candidates
 from corsc.imports.apache_syntax import Expr, ExprError, Node, parse_expr, walk
 from corsc.imports.draft import exact, quote
 
-_ORIGIN_WORDS = {("call", name, ("literal", "Origin")) for name in ("req", "http", "req_novary")}
+_ORIGIN_CALLS = ("req", "http", "req_novary")
 #: The labels before a subdomain wildcard's base, as corsc's apache output writes them.
 _LABELS = r"(?:[a-z0-9_-]+\.)+"
 _MOST = 64
@@ -81,9 +81,14 @@ def _origin_tests(tree: Expr, line: int) -> Iterator[Candidate]:
 
 
 def _is_origin(word: Expr) -> bool:
+    """Whether a word of an expression is the request's Origin (``req('Origin')``,
+    ``%{HTTP:Origin}``, …)."""
     if word[0] == "string" and len(word[1]) == 1:
         word = word[1][0]
-    return word in _ORIGIN_WORDS or word == ("var", "HTTP_ORIGIN")
+    if word == ("var", "HTTP_ORIGIN"):
+        return True
+    name = _literal(word[2]) if word[0] == "call" else None
+    return word[1] in _ORIGIN_CALLS and (name or "").lower() == "origin"
 
 
 def _literal(word: Expr) -> str | None:
