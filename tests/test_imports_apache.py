@@ -20,7 +20,7 @@ from browser import evaluator_server, fetch, script_request
 from generated_policies import ORIGINS as GENERATED_ORIGINS
 from generated_policies import policies as generated_policies
 from hypothesis import HealthCheck, assume, given, settings
-from importing import FIXTURES
+from importing import FIXTURES, policy_of
 from test_imports_caddy import HEADERS as CADDY_HEADERS
 from test_imports_caddy import METHODS
 from test_imports_caddy import ORIGINS as CADDY_ORIGINS
@@ -344,3 +344,247 @@ def test_apache_answers_as_the_machine_reads(live: list[tuple[Live, int, str]], 
                 ), (path, request)
                 asked += 1
     assert asked >= 30
+
+
+# ---- hand-written configurations --------------------------------------------------------------
+
+FIXTURE_POLICIES = {
+    "star.htaccess": (
+        "# from line 1\npolicy site {\n  origins     *\n}\n",
+        [("CORS712", 3)],
+    ),
+    "reflect-setenvif.conf": (
+        "# from line 1\npolicy api_example_com {\n"
+        '  origins     "http://example.com", "http://www.example.com", "https://example.com", '
+        '"https://www.example.com"\n'
+        "  methods     GET, POST, OPTIONS\n"
+        "  headers     Content-Type, Authorization\n"
+        "  credentials true\n}\n",
+        [],
+    ),
+    "unanchored.htaccess": (
+        '# from line 1\npolicy site {\n  origins     regex ".*\\.example\\.com"\n'
+        "  methods     GET, POST\n}\n",
+        [("CORS706", 2)],
+    ),
+    "several-origins.conf": (
+        "# from line 1\npolicy api_example_com {\n"
+        '  origins     "https://app.example.com", "https://admin.example.com"\n'
+        "  methods     GET, POST, PUT\n}\n",
+        [("CORS704", 3)],
+    ),
+    "wildcard-credentials.conf": (
+        "# from line 1\npolicy site {\n  origins     *\n  methods     GET, POST\n"
+        "  credentials true\n}\n",
+        [("CORS711", 2)],
+    ),
+    "options-200.htaccess": (
+        '# from line 1\npolicy site {\n  origins     "https://app.example.com"\n'
+        "  methods     GET, POST, PUT, DELETE, OPTIONS\n"
+        "  headers     Content-Type, Authorization, X-Requested-With\n"
+        "  max-age     86400\n  preflight-status 200\n}\n",
+        [("CORS708", 8)],
+    ),
+    "header-add.conf": (
+        "# from line 1\npolicy cdn_example_com {\n  origins     *\n}\n",
+        [("CORS712", 4), ("CORS710", 6), ("CORS712", 6)],
+    ),
+    "if-origin.conf": (
+        "# from line 1\npolicy api_example_com {\n"
+        '  origins     "https://app.example.com", "https://admin.example.com"\n'
+        "  methods     GET, POST, DELETE\n  expose      X-Request-Id\n  credentials true\n}\n",
+        [],
+    ),
+    "rewrite-env.conf": (
+        "# from line 1\npolicy api_example_com {\n"
+        '  origins     "https://example.com", "https://example.org", "https://www.example.com", '
+        '"https://www.example.org"\n'
+        "  methods     GET, POST, PUT, DELETE\n  headers     Content-Type, Authorization\n"
+        "  max-age     600\n}\n",
+        [],
+    ),
+    "location-api.conf": (
+        '# from line 3\npolicy api {\n  paths       "/api"\n'
+        '  origins     "https://app.example.com"\n  methods     GET, POST\n'
+        "  headers     Content-Type\n}\n\n"
+        '# from line 8\npolicy public {\n  paths       "/public"\n  origins     *\n}\n',
+        [],
+    ),
+    "setenvifexpr-list.conf": (
+        "# from line 1\npolicy site {\n"
+        '  origins     "https://app.example.com", "https://admin.example.com"\n'
+        "  headers     Authorization\n  credentials true\n}\n",
+        [],
+    ),
+    "reflect-any.conf": (
+        "# from line 1\npolicy site {\n  origins     *\n  credentials true\n}\n",
+        [("CORS705", 2), ("CORS711", 3)],
+    ),
+    "format-i.conf": (None, [("CORS703", 3)]),
+    "remote-addr.conf": (None, [("CORS703", 2)]),
+    "unclosed.conf": (None, [("CORS701", 4)]),
+}
+
+
+def test_every_fixture_has_its_expected_import() -> None:
+    assert sorted(FIXTURE_POLICIES) == sorted(p.name for p in (FIXTURES / "apache").iterdir())
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURE_POLICIES))
+def test_a_hand_written_configuration_imports_to_the_policy_it_means(name: str) -> None:
+    assert fixture(name) == FIXTURE_POLICIES[name]
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("star.htaccess", "without `always`"),
+        ("unanchored.htaccess", "`\\.example\\.com$` is not anchored"),
+        ("several-origins.conf", "names 2 origins in one value"),
+        ("header-add.conf", "access-control-allow-origin is sent twice"),
+        ("options-200.htaccess", "every OPTIONS request is answered"),
+        ("reflect-any.conf", "sends back every request's Origin, unchecked"),
+        ("format-i.conf", "%{Origin}i in a Header value is mod_headers' idle percentage"),
+        ("remote-addr.conf", "SetEnvIf Remote_Addr tests what corsc cannot know"),
+        ("unclosed.conf", "</VirtualHost> closes <IfModule> (opened on line 2)"),
+    ],
+)
+def test_each_finding_says_what_apache_does(name: str, words: str) -> None:
+    result = import_source(Source(name, (FIXTURES / "apache" / name).read_text()))
+    assert any(words in item.message for item in result.diagnostics), result.diagnostics
+
+
+def test_every_imported_fixture_policy_parses() -> None:
+    for name, (policy, _) in FIXTURE_POLICIES.items():
+        if policy is not None:
+            result = import_source(Source(name, (FIXTURES / "apache" / name).read_text()))
+            policy_of(result)
+
+
+# ---- the reading, piece by piece -------------------------------------------------------------
+
+
+def codes_at(text: str, name: str = "httpd.conf") -> list[tuple[str, int]]:
+    result = import_source(Source(name, text), "apache")
+    return [(item.code, item.span.start.line) for item in result.diagnostics]
+
+
+def policy_text(text: str, name: str = "httpd.conf") -> str:
+    result = import_source(Source(name, text), "apache")
+    assert result.policy is not None, result.diagnostics
+    return result.policy
+
+
+def test_words_and_lines_are_read_as_apache_reads_them() -> None:
+    text = (
+        "# a comment\n"
+        'Header always set Access-Control-Allow-Origin "https://a.example" \\\n'
+        "    env=!NOPE\n"
+        "Header always set Access-Control-Allow-Methods 'GET, \"PUT\"' # not a comment\n"
+    )
+    (node, other) = parse(text)
+    assert (node.name, node.args, node.line) == (
+        "Header",
+        ["always", "set", "Access-Control-Allow-Origin", "https://a.example", "env=!NOPE"],
+        2,
+    )
+    assert other.args[3:] == ['GET, "PUT"', "#", "not", "a", "comment"]
+    assert parse('Header set X "a \\"b\\" c"')[0].args == ["set", "X", 'a "b" c']
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("<IfModule mod_headers.c>\nHeader set A b\n", 1, "never closed"),
+        ("</Location>\n", 1, "closes no section"),
+        ('<If "true">\n</Location>\n', 2, "closes <If>"),
+        ("<Location /a\n</Location>\n", 1, "lacks its `>`"),
+    ],
+)
+def test_an_unreadable_configuration_is_cors701(text: str, line: int, words: str) -> None:
+    result = import_source(Source("httpd.conf", text), "apache")
+    assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS701", line)]
+    assert words in result.diagnostics[0].message
+
+
+def test_expressions_with_parentheses_negation_and_alternatives() -> None:
+    text = (
+        "<If \"!(%{REQUEST_METHOD} == 'OPTIONS') && (req('Origin') == 'https://a.example' "
+        "|| %{HTTP:Origin} == 'https://b.example') && -z req('Access-Control-Request-Method')\">\n"
+        '    Header always set Access-Control-Allow-Origin "expr=%{req:Origin}"\n'
+        "</If>\n"
+    )
+    assert '  origins     "https://a.example", "https://b.example"\n' in policy_text(text)
+
+
+def test_rewrite_conditions_chained_with_or() -> None:
+    text = (
+        "RewriteEngine On\n"
+        "RewriteCond %{HTTP:Origin} =https://a.example [OR]\n"
+        "RewriteCond %{HTTP:Origin} =https://b.example\n"
+        "RewriteRule ^ - [E=OK:1]\n"
+        'Header always set Access-Control-Allow-Origin "%{OK}e"\n'
+    )
+    result = import_source(Source("httpd.conf", text), "apache")
+    # %{OK}e is the text 1 (or "(null)"), never an origin: nothing is allowed.
+    assert [d.code for d in result.diagnostics] == ["CORS703"]
+    text = text.replace('"%{OK}e"', '"expr=%{req:Origin}" env=OK')
+    assert '  origins     "https://a.example", "https://b.example"\n' in policy_text(text)
+
+
+def test_an_include_is_cors715_and_what_selects_by_regex_is_cors703() -> None:
+    text = (
+        "Include conf.d/cors.conf\n"
+        '<LocationMatch "^/api/">\n'
+        '    Header always set Access-Control-Allow-Origin "*"\n'
+        "</LocationMatch>\n"
+        'Header always set Access-Control-Allow-Origin "https://a.example"\n'
+        "RewriteEngine On\n"
+        'RewriteRule "\\.json$" - [E=JSON:1]\n'
+    )
+    assert codes_at(text) == [("CORS715", 1), ("CORS703", 2), ("CORS703", 7)]
+
+
+def test_a_rule_that_rewrites_the_url_is_cors703() -> None:
+    text = (
+        "RewriteEngine On\n"
+        "RewriteRule ^/old/(.*)$ /new/$1 [L]\n"
+        'Header always set Access-Control-Allow-Origin "*"\n'
+    )
+    assert codes_at(text) == [("CORS703", 2)]
+
+
+def test_header_unset_edit_and_setifempty_are_followed() -> None:
+    text = (
+        'Header always set Access-Control-Allow-Origin "https://a.example"\n'
+        'Header always setifempty Access-Control-Allow-Origin "https://c.example"\n'
+        'Header always set Access-Control-Allow-Methods "GET, PUT, DELETE"\n'
+        'Header always edit* Access-Control-Allow-Methods ",\\s*DELETE" ""\n'
+        "Header always unset Access-Control-Max-Age \"expr=%{REQUEST_METHOD} == 'OPTIONS'\"\n"
+        'Header always set Access-Control-Max-Age "60"\n'
+    )
+    policy = policy_text(text)
+    assert '  origins     "https://a.example"\n' in policy
+    assert "  methods     GET, PUT\n" in policy
+    assert "  max-age     60\n" in policy
+
+
+def test_location_is_a_segment_prefix_and_nested_sections_merge_in_order() -> None:
+    text = (
+        "<VirtualHost *:80>\n"
+        '  Header always set Access-Control-Allow-Origin "https://a.example"\n'
+        "  <Location /api/>\n"
+        '    Header always set Access-Control-Allow-Origin "https://b.example"\n'
+        "  </Location>\n"
+        "</VirtualHost>\n"
+    )
+    policy = policy_text(text)
+    assert 'paths       "/api/"' in policy and 'origins     "https://b.example"' in policy
+    assert 'origins     "https://a.example"' in policy
+
+
+def test_the_format_is_guessed_from_apache_directives_only() -> None:
+    assert guess("<IfModule mod_headers.c>\n  Header set A b\n</IfModule>\n") == "apache"
+    assert guess("SetEnvIf Origin x y\n") == "apache"
+    assert guess('<?xml version="1.0"?>\n<configuration/>\n') == "iis"
+    assert guess("server {\n  add_header X y;\n}\n") == "nginx"

@@ -59,6 +59,16 @@ def read(source: Source) -> tuple[list[Draft], list[d.Diagnostic]]:
         unreadable(findings, problem.line, "Apache", problem.reason, "apachectl configtest")
         return [], findings.items
     relative = source.name.endswith(".htaccess")
+    for node in walk(top):
+        if node.key in ("include", "includeoptional"):
+            findings.at_line(
+                d.IMPORT_INCLUDE_NOT_READ,
+                node.line,
+                f"{node.name} {' '.join(node.args)} is not read: CORS headers in the files it "
+                "brings in are not imported",
+                "import the configuration Apache assembles (`apachectl -t -D DUMP_INCLUDES` "
+                "lists the files), or import the included file too",
+            )
     drafts: list[Draft] = []
     for label, line, nodes in sites(top):
         _Site(findings, nodes, line, label, relative, drafts).read()
@@ -184,8 +194,9 @@ class _Site:
                 prefix = prefix_of(pattern, self.relative)
                 if prefix is not None:
                     self.prefixes.setdefault(prefix, node.line)
-                elif pattern not in _UNIVERSAL and re.search(
-                    r"\[[^\]]*(?:E=|R|F|G)", " ".join(node.args[2:])
+                elif pattern not in _UNIVERSAL and (
+                    node.args[1:2] != ["-"]
+                    or re.search(r"\[[^\]]*(?:E=|R|F|G)", " ".join(node.args[2:]))
                 ):
                     self.flag(
                         d.IMPORT_NOT_EXPRESSED,
