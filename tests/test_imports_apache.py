@@ -420,6 +420,17 @@ FIXTURE_POLICIES = {
         "# from line 1\npolicy site {\n  origins     *\n  credentials true\n}\n",
         [("CORS705", 2), ("CORS711", 3)],
     ),
+    "location-preflight.conf": (
+        '# from line 5\npolicy api {\n  paths       "/api/"\n'
+        '  origins     "https://app.example.com"\n  methods     GET, PUT\n}\n',
+        [("CORS703", 5), ("CORS708", 5)],
+    ),
+    "directory-rewrite.conf": (
+        "# from line 1\npolicy static_example_com {\n"
+        '  origins     "https://docs.example.com", "https://www.example.com"\n'
+        "  methods     GET\n}\n",
+        [("CORS703", 11)],
+    ),
     "format-i.conf": (None, [("CORS703", 3)]),
     "remote-addr.conf": (None, [("CORS703", 2)]),
     "unclosed.conf": (None, [("CORS701", 4)]),
@@ -447,6 +458,8 @@ def test_a_hand_written_configuration_imports_to_the_policy_it_means(name: str) 
         ("format-i.conf", "%{Origin}i in a Header value is mod_headers' idle percentage"),
         ("remote-addr.conf", "SetEnvIf Remote_Addr tests what corsc cannot know"),
         ("unclosed.conf", "</VirtualHost> closes <IfModule> (opened on line 2)"),
+        ("location-preflight.conf", "while a policy's path /api/ also governs /api"),
+        ("directory-rewrite.conf", "RewriteRule ^app\\.json$ selects paths by a regex"),
     ],
 )
 def test_each_finding_says_what_apache_does(name: str, words: str) -> None:

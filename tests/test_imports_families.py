@@ -115,6 +115,8 @@ EXPECTED: dict[str, tuple[list[str], list[int], list[str]]] = {
     "caddy/snippet-unanchored.Caddyfile": (["CORS706"], [3], [r'regex ".*example\.com.*"']),
     "caddy/path-matcher.Caddyfile": (["CORS703"], [3], []),
     "apache/format-i.conf": (["CORS703"], [3], []),
+    "apache/location-preflight.conf": (["CORS703", "CORS708"], [5, 5], ["methods     GET, PUT"]),
+    "apache/directory-rewrite.conf": (["CORS703"], [11], ['"https://docs.example.com"']),
     "apache/header-add.conf": (["CORS712", "CORS710", "CORS712"], [4, 6, 6], ["origins     *"]),
     "apache/if-origin.conf": ([], [], ["expose      X-Request-Id"]),
     "apache/location-api.conf": ([], [], ['paths       "/public"']),

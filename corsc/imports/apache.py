@@ -37,7 +37,7 @@ from corsc.imports.answers import (
     read_level,
     report,
 )
-from corsc.imports.apache_machine import UNFOLLOWED, Machine, flatten
+from corsc.imports.apache_machine import FOLLOWED, Machine, flatten
 from corsc.imports.apache_syntax import ConfigError, Node, parse, walk
 from corsc.imports.apache_tests import candidates, header_parts, sets_cors
 from corsc.imports.common import no_cors, unreadable
@@ -47,7 +47,7 @@ from corsc.source import Source
 #: A path no configuration names: what it gets is what every other path gets.
 OTHER_PATH = "/corsc-other-path"
 _UNIVERSAL = {"^", ".*", "^.*", "^.*$", "^(.*)$", "(.*)", "^/?(.*)$", "^/", "^/?", "^/(.*)$"}
-_PREFIX = re.compile(r"\^(/?[A-Za-z0-9._~\-/]*?)(?:\(\?:/\|\\z\)|\(\?:/\|\$\)|\(/\|\$\)|/|\$)?")
+_PREFIX = re.compile(r"\^(/?[A-Za-z0-9._~\-/]*?)(?:\(\?:/\|\\z\)|\(\?:/\|\$\)|\(/\|\$\))?")
 
 
 def read(source: Source) -> tuple[list[Draft], list[d.Diagnostic]]:
@@ -177,7 +177,7 @@ class _Site:
             if node.key == "location" and node.block is not None and len(node.args) == 1:
                 if node.args[0].startswith("/") and node.args[0] != "/":
                     self.prefixes.setdefault(node.args[0], node.line)
-            elif node.key in UNFOLLOWED and node.block is not None:
+            elif node.key not in FOLLOWED and node.block is not None:
                 if any(
                     sets_cors(item) or item.key.startswith("setenv") for item in walk(node.block)
                 ):
@@ -222,6 +222,15 @@ class _Site:
                     f"{prefix} and the paths below it are answered differently; a policy's "
                     "paths are prefixes",
                     f"the imported policy answers the paths below it as it answers {prefix}",
+                )
+            if prefix.endswith("/") and answers(prefix.rstrip("/")) != own:
+                self.flag(
+                    d.IMPORT_NOT_EXPRESSED,
+                    line,
+                    f"Apache answers {prefix.rstrip('/')} otherwise than {prefix}, while a "
+                    f"policy's path {prefix} also governs {prefix.rstrip('/')} (a path's "
+                    "trailing slash is dropped)",
+                    f"the imported policy answers {prefix.rstrip('/')} as it answers {prefix}",
                 )
             if not prefix.endswith("/") and own != other and answers(prefix + "x") == own:
                 self.flag(

@@ -3,7 +3,9 @@ runs a request through:
 
 1. post-read: the ``SetEnvIf``/``SetEnvIfNoCase``/``SetEnvIfExpr`` of the server level;
 2. URL translation: the server level's ``RewriteCond``/``RewriteRule`` (``[E=…]``,
-   ``[R=…]``, ``[F]``, ``[L]``, ``[OR]``, ``[NC]``) when its ``RewriteEngine`` is on;
+   ``[R=…]``, ``[F]``, ``[L]``, ``[OR]``, ``[NC]``) when its ``RewriteEngine`` is on; a status
+   answered here goes out with the ``Header`` directives of the server level and of the
+   ``<Location>`` and ``<If>`` sections Apache merged just before (not ``<Directory>``);
 3. the sections merged for the request: ``<Directory>`` (every request), ``<Location>`` (a
    path prefix, segment by segment) and ``<If>``/``<ElseIf>``/``<Else>``, then their
    ``SetEnvIf*`` and the rewrite rules of the innermost section that has any (``.htaccess``
@@ -48,9 +50,10 @@ HEADERS = {
     "access-control-request-private-network": "$http_access_control_request_private_network",
 }
 #: Sections whose contents apply to every request this site serves.
-TRANSPARENT = {"ifmodule", "ifdefine", "ifversion", "directory"}
-#: Sections that select requests in ways corsc does not follow.
-UNFOLLOWED = {"locationmatch", "files", "filesmatch", "directorymatch", "limit", "limitexcept"}
+TRANSPARENT = {"ifmodule", "ifdefine", "ifversion"}
+#: The sections the machine follows; any other (``<LocationMatch>``, ``<Files>``, ``<Limit>``,
+#: ``<Proxy>``, …) selects requests in ways corsc does not.
+FOLLOWED = {*TRANSPARENT, "virtualhost", "directory", "location", "if", "elseif", "else"}
 _REDIRECTS = {"permanent": 301, "temp": 302, "seeother": 303, "gone": 410}
 
 
@@ -59,7 +62,7 @@ def flatten(nodes: list[Node]) -> Iterator[Node]:
     ``<IfDefine !…>`` left out: the modules are loaded, no name defined)."""
     for node in nodes:
         if node.block is not None and node.key in TRANSPARENT:
-            if node.key != "directory" and node.args and node.args[0].startswith("!"):
+            if node.args and node.args[0].startswith("!"):
                 continue
             yield from flatten(node.block)
         else:
@@ -91,6 +94,8 @@ class Machine:
     lines: dict[str, int] = field(factory=dict)
     #: The line of the rule that answered with a status (0: none did).
     rule: int = 0
+    #: The levels merged from ``<Directory>`` sections.
+    directories: list[list[Node]] = field(factory=list)
 
     @property
     def path(self) -> str:
@@ -154,8 +159,15 @@ class Machine:
         server = list(flatten(self.site))
         plain = [node for node in server if node.block is None]
         self.environment(plain)
-        status = None if self.relative else self.rewrite(plain, relative=False)
         levels = [plain]
+        status = None
+        if not self.relative:
+            # Apache merges <Location> and <If> once before URL translation: a status a
+            # server-level rule answers goes out with their headers (not <Directory>'s).
+            early = self.sections(server, directories=False)
+            status = self.rewrite(plain, relative=False)
+            if status is not None:
+                levels += early
         if status is None:
             sections = self.sections(server)
             levels += sections
@@ -166,7 +178,8 @@ class Machine:
             per_directory = levels if self.relative else sections
             ruled = [level for level in per_directory if any(n.key == "rewriterule" for n in level)]
             if ruled and any(_engine_on(level) for level in per_directory):
-                status = self.rewrite(ruled[-1], self.relative, engine_checked=True)
+                relative = self.relative or any(ruled[-1] is level for level in self.directories)
+                status = self.rewrite(ruled[-1], relative, engine_checked=True)
             if status is None:
                 status = self.redirect(per_directory)
         for level in levels:
@@ -187,23 +200,31 @@ class Machine:
             sent = _repaired(sent, self.request.get("$http_origin", ""))
         return Answer(status, tuple(sent))
 
-    def sections(self, nodes: list[Node]) -> list[list[Node]]:
-        """The levels merged for this request under ``nodes``: locations, then ``<If>``s."""
+    def sections(self, nodes: list[Node], directories: bool = True) -> list[list[Node]]:
+        """The levels merged for this request under ``nodes``, in Apache's order:
+        directories (every request; their rewrite rules see the path without ``/``),
+        locations whose path is a prefix of the request's, then ``<If>``s."""
+        merged: list[list[Node]] = []
         found: list[list[Node]] = []
         conditional: list[list[Node]] = []
         for node in nodes:
-            if node.block is None:
+            if node.block is None or node.key not in ("directory", "location"):
+                continue
+            if node.key == "directory" and not directories:
                 continue
             if node.key == "location":
-                if not node.args:
-                    continue
-                prefix = node.args[-1]
-                if len(node.args) > 1 or prefix.startswith("~"):
+                prefix = node.args[-1] if node.args else ""
+                if len(node.args) != 1 or prefix.startswith("~"):
                     raise Opaque(node.line, f"<Location {' '.join(node.args)}> is a regex")
-                if _under(self.path, prefix):
-                    inner = list(flatten(node.block))
-                    found.append([n for n in inner if n.block is None])
-                    found += self.sections(inner)
+                if not _under(self.path, prefix):
+                    continue
+            inner = list(flatten(node.block))
+            level = [n for n in inner if n.block is None]
+            if node.key == "directory":
+                self.directories.append(level)
+                merged += [level, *self.sections(inner, directories)]
+            else:
+                found += [level, *self.sections(inner, directories)]
         chosen = False
         for node in nodes:
             if node.block is None or node.key not in ("if", "elseif", "else"):
@@ -219,8 +240,8 @@ class Machine:
                 chosen = True
                 inner = list(flatten(node.block))
                 conditional.append([n for n in inner if n.block is None])
-                conditional += self.sections(inner)
-        return found + conditional
+                conditional += self.sections(inner, directories)
+        return merged + found + conditional
 
     def environment(self, nodes: list[Node]) -> None:
         for node in nodes:
