@@ -2,8 +2,8 @@
 runs a request through:
 
 1. post-read: the ``SetEnvIf``/``SetEnvIfNoCase``/``SetEnvIfExpr`` of the server level;
-2. URL translation: the server level's ``RewriteCond``/``RewriteRule`` (``[E=…]``,
-   ``[R=…]``, ``[F]``, ``[L]``, ``[OR]``, ``[NC]``) when its ``RewriteEngine`` is on; a status
+2. URL translation: the server level's ``RewriteCond``/``RewriteRule``
+   (:mod:`corsc.imports.apache_rewrite`) when its ``RewriteEngine`` is on; a status
    answered here goes out with the ``Header`` directives of the server level and of the
    ``<Location>`` and ``<If>`` sections Apache merged just before (not ``<Directory>``);
 3. the sections merged for the request: ``<Directory>`` (every request), ``<Location>`` (a
@@ -26,19 +26,17 @@ policy meant, and reports the mistakes separately.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator, Mapping
 
 from attrs import define, field
 
 from corsc.imports.answers import Answer, Opaque, pcre
+from corsc.imports.apache_rewrite import Rewriting, engine_on, expression
 from corsc.imports.apache_syntax import (
     Evaluation,
-    Expr,
     ExprError,
     Node,
-    parse_expr,
     parse_string,
 )
 
@@ -54,7 +52,6 @@ TRANSPARENT = {"ifmodule", "ifdefine", "ifversion"}
 #: The sections the machine follows; any other (``<LocationMatch>``, ``<Files>``, ``<Limit>``,
 #: ``<Proxy>``, …) selects requests in ways corsc does not.
 FOLLOWED = {*TRANSPARENT, "virtualhost", "directory", "location", "if", "elseif", "else"}
-_REDIRECTS = {"permanent": 301, "temp": 302, "seeother": 303, "gone": 410}
 
 
 def flatten(nodes: list[Node]) -> Iterator[Node]:
@@ -69,20 +66,8 @@ def flatten(nodes: list[Node]) -> Iterator[Node]:
             yield node
 
 
-@functools.lru_cache(maxsize=4096)
-def _parsed(text: str) -> Expr:
-    return parse_expr(text)
-
-
-def _expr(text: str, line: int) -> Expr:
-    try:
-        return _parsed(text)
-    except ExprError as problem:
-        raise Opaque(line, f"the expression `{text}` is not one corsc reads ({problem})") from None
-
-
 @define
-class Machine:
+class Machine(Rewriting):
     """One request through a site (``levels``: the server level, outermost first)."""
 
     site: list[Node]
@@ -96,10 +81,6 @@ class Machine:
     rule: int = 0
     #: The levels merged from ``<Directory>`` sections.
     directories: list[list[Node]] = field(factory=list)
-
-    @property
-    def path(self) -> str:
-        return self.request.get("$uri", "/")
 
     # ---- values ----------------------------------------------------------------------
 
@@ -134,25 +115,6 @@ class Machine:
     def evaluation(self, line: int) -> Evaluation:
         return Evaluation(self.lookup(line), line)  # type: ignore[arg-type]
 
-    def rewrite_text(self, text: str, line: int, refs: list[str], cond_refs: list[str]) -> str:
-        """A RewriteCond test string or rule value with ``%{…}``, ``$N`` and ``%N`` filled."""
-
-        def fill(found: re.Match[str]) -> str:
-            if found.group(1) is not None:
-                name = found.group(1)
-                if name.upper().startswith("ENV:"):
-                    return self.env.get(name[4:], "")
-                if name.upper().startswith("HTTP:"):
-                    return self.header_in(name[5:], line)
-                if name.upper() == "REQUEST_METHOD":
-                    return self.request.get("$request_method", "")
-                raise Opaque(line, f"%{{{name}}} is nothing corsc can know from the request")
-            groups = refs if found.group(2) == "$" else cond_refs
-            index = int(found.group(3))
-            return groups[index] if index < len(groups) else ""
-
-        return re.sub(r"%\{([^}]*)\}|([$%])([0-9])", fill, text)
-
     # ---- the phases ------------------------------------------------------------------
 
     def answer(self) -> Answer:
@@ -177,7 +139,7 @@ class Machine:
             # RewriteOptions Inherit, a level's rules replace its parent's).
             per_directory = levels if self.relative else sections
             ruled = [level for level in per_directory if any(n.key == "rewriterule" for n in level)]
-            if ruled and any(_engine_on(level) for level in per_directory):
+            if ruled and any(engine_on(level) for level in per_directory):
                 relative = self.relative or any(ruled[-1] is level for level in self.directories)
                 status = self.rewrite(ruled[-1], relative, engine_checked=True)
             if status is None:
@@ -235,7 +197,7 @@ class Machine:
             if chosen:
                 continue
             if node.key == "else" or self.evaluation(node.line).truth(
-                _expr(" ".join(node.args), node.line)
+                expression(" ".join(node.args), node.line)
             ):
                 chosen = True
                 inner = list(flatten(node.block))
@@ -254,7 +216,7 @@ class Machine:
                     self.assign(node.args[2:], refs)
             elif node.key == "setenvifexpr" and len(node.args) >= 2:
                 evaluation = self.evaluation(node.line)
-                if evaluation.truth(_expr(node.args[0], node.line)):
+                if evaluation.truth(expression(node.args[0], node.line)):
                     self.assign(node.args[1:], evaluation.refs)
             elif node.key in ("browsermatch", "browsermatchnocase"):
                 raise Opaque(node.line, f"{node.name} tests the User-Agent")
@@ -280,127 +242,6 @@ class Machine:
                     r"\$([0-9])", lambda m: refs[int(m[1])] if int(m[1]) < len(refs) else "", value
                 )
             self.env[name] = value if equals else "1"
-
-    # ---- mod_rewrite -----------------------------------------------------------------
-
-    def rewrite(
-        self, nodes: list[Node], relative: bool, engine_checked: bool = False
-    ) -> int | None:
-        if not (engine_checked or _engine_on(nodes)):
-            return None
-        subject = self.path.lstrip("/") if relative else self.path
-        conditions: list[Node] = []
-        for node in nodes:
-            if node.key == "rewritecond":
-                conditions.append(node)
-                continue
-            if node.key != "rewriterule":
-                continue
-            pending, conditions = conditions, []
-            if len(node.args) < 2:
-                continue
-            pattern, substitution = node.args[0], node.args[1]
-            flags = _flags(node.args[2] if len(node.args) > 2 else "")
-            negate = pattern.startswith("!")
-            found = pcre(pattern.removeprefix("!"), "NC" in flags, node.line).search(subject)
-            if (found is None) != negate:
-                continue
-            refs = [found.group(0), *(g or "" for g in found.groups())] if found else []
-            matched, cond_refs = self.conditions(pending, refs)
-            if not matched:
-                continue
-            for name in flags:
-                if name in ("C", "S", "N", "H") or name.startswith(("C=", "S=", "N=", "H=")):
-                    raise Opaque(node.line, f"the flag [{name}] is one corsc does not follow")
-            for name in flags:
-                if name.startswith("E="):
-                    assignment = self.rewrite_text(name[2:], node.line, refs, cond_refs)
-                    if assignment.startswith("!"):
-                        self.env.pop(assignment[1:], None)
-                    else:
-                        key, _, value = assignment.partition(":")
-                        self.env[key] = value
-            status = next((flags[name] for name in flags if name == "R"), None)
-            status = 403 if "F" in flags else 410 if "G" in flags else status
-            if status is not None:
-                self.rule = node.line
-                return status
-            if substitution != "-" and not _identity(pattern, substitution):
-                raise Opaque(
-                    node.line, "the rule rewrites the URL before corsc can tell its answer"
-                )
-            if "L" in flags or "END" in flags or "P" in flags:
-                return None
-        return None
-
-    def redirect(self, levels: list[list[Node]]) -> int | None:
-        """mod_alias in a section: ``Redirect status`` (or ``Redirect [status] URL``) answers."""
-        for level in levels:
-            for node in level:
-                if node.key != "redirect" or not node.args:
-                    continue
-                word = node.args[0].lower()
-                status = _REDIRECTS.get(word, int(word) if word.isdigit() else None)
-                if len(node.args) > (1 if status is None else 2) or (
-                    node.args[0].startswith("/") and len(node.args) > 1
-                ):
-                    raise Opaque(node.line, "Redirect of a path is nothing corsc follows")
-                self.rule = node.line
-                return status if status is not None else 302
-        return None
-
-    def conditions(self, nodes: list[Node], refs: list[str]) -> tuple[bool, list[str]]:
-        """The RewriteConds of a rule, ``[OR]`` as Apache chains them (a true one skips the
-        rest of its chain); the groups of the last regex that matched."""
-        cond_refs: list[str] = []
-        usable = [node for node in nodes if len(node.args) >= 2]
-        index = 0
-        while index < len(usable):
-            node = usable[index]
-            flags = _flags(node.args[2] if len(node.args) > 2 else "")
-            hit, groups = self.condition(node, refs, cond_refs, "NC" in flags)
-            if hit and groups is not None:
-                cond_refs = groups
-            if "OR" in flags:
-                if hit:
-                    while index < len(usable) and "OR" in _flags(
-                        usable[index].args[2] if len(usable[index].args) > 2 else ""
-                    ):
-                        index += 1
-                index += 1
-                continue
-            if not hit:
-                return False, cond_refs
-            index += 1
-        return True, cond_refs
-
-    def condition(
-        self, node: Node, refs: list[str], cond_refs: list[str], ignore_case: bool
-    ) -> tuple[bool, list[str] | None]:
-        test, pattern = node.args[0], node.args[1]
-        if test == "expr":
-            return self.evaluation(node.line).truth(_expr(pattern, node.line)), None
-        value = self.rewrite_text(test, node.line, refs, cond_refs)
-        negate = pattern.startswith("!")
-        pattern = pattern.removeprefix("!")
-        if pattern[:1] in "=<>" and not pattern.startswith(("=~",)):
-            operator = pattern[:2] if pattern[:2] in ("<=", ">=") else pattern[:1]
-            other = pattern[len(operator) :]
-            other = "" if other == '""' else other
-            left, right = (value.lower(), other.lower()) if ignore_case else (value, other)
-            hit = {
-                "=": left == right,
-                "<": left < right,
-                ">": left > right,
-                "<=": left <= right,
-                ">=": left >= right,
-            }[operator]
-            return hit != negate, None
-        if pattern.startswith("-"):
-            raise Opaque(node.line, f"RewriteCond {pattern} tests what corsc cannot know")
-        found = pcre(pattern, ignore_case, node.line).search(value)
-        groups = [found.group(0), *(g or "" for g in found.groups())] if found else None
-        return (found is not None) != negate, (None if negate else groups)
 
     # ---- mod_headers -----------------------------------------------------------------
 
@@ -464,7 +305,7 @@ class Machine:
             name = condition[4:]
             return (name[1:] not in self.env) if name.startswith("!") else name in self.env
         if condition.startswith("expr="):
-            return self.evaluation(line).truth(_expr(condition[5:], line))
+            return self.evaluation(line).truth(expression(condition[5:], line))
         raise Opaque(line, f"the Header condition `{condition}` is not one corsc follows")
 
     def value(self, text: str, line: int) -> str:
@@ -494,53 +335,10 @@ class Machine:
         return re.sub(r"%%|%(?:\{([^}]*)\})?([a-zA-Z])", fill, text)
 
 
-def _engine_on(nodes: list[Node]) -> bool:
-    return any(
-        n.key == "rewriteengine" and [a.lower() for a in n.args[:1]] == ["on"] for n in nodes
-    )
-
-
 def _under(path: str, prefix: str) -> bool:
     """Whether ``<Location prefix>`` governs ``path`` (whole segments, as Apache 2.4 does)."""
     trimmed = prefix.rstrip("/") if prefix != "/" else ""
     return path == prefix or path.startswith(trimmed + "/") or prefix == "/"
-
-
-def _identity(pattern: str, substitution: str) -> bool:
-    """Whether a rule's substitution gives back the path it matched (``^(.*)$ $1``)."""
-    return substitution in ("$0", "$1", "%{REQUEST_URI}") and pattern.lstrip("^").rstrip("$") in (
-        "(.*)",
-        "/?(.*)",
-        "(.*)/?",
-        ".*",
-    )
-
-
-def _flags(text: str) -> dict[str, int | None]:
-    """``[R=204,L,E=x:1]`` as flag → status (``R``) or ``None``; ``E=`` items keep their text
-    as the key."""
-    found: dict[str, int | None] = {}
-    for item in text.strip("[]").split(","):
-        item = item.strip()
-        upper = item.upper()
-        if upper.startswith(("R=", "REDIRECT=")) or upper in ("R", "REDIRECT"):
-            code = item.partition("=")[2]
-            found["R"] = int(code) if code.isdigit() else 302
-        elif upper.startswith(("E=", "ENV=")):
-            found["E=" + item.partition("=")[2]] = None
-        elif upper in ("NOCASE",):
-            found["NC"] = None
-        elif upper in ("LAST",):
-            found["L"] = None
-        elif upper in ("FORBIDDEN",):
-            found["F"] = None
-        elif upper in ("GONE",):
-            found["G"] = None
-        elif upper in ("ORNEXT",):
-            found["OR"] = None
-        elif item:
-            found[upper] = None
-    return found
 
 
 def _repaired(sent: list[tuple[str, str]], origin: str) -> list[tuple[str, str]]:
