@@ -152,12 +152,13 @@ def test_every_apache_golden_is_read_back() -> None:
     assert len(list((GOLDEN / "apache").glob("*.conf"))) >= 3
 
 
-#: Each policy in each placement that takes it (a .htaccess holds one policy without paths).
+#: Each policy in each placement that takes it (a .htaccess or a <Location> holds one policy
+#: without paths).
 COMPILED = [
     (name, placement)
     for name in sorted(POLICIES)
-    for placement in ("virtualhost", "htaccess")
-    if not (placement == "htaccess" and name == "paths")
+    for placement in ("virtualhost", "htaccess", "location")
+    if not (placement != "virtualhost" and name == "paths")
 ]
 
 
@@ -174,18 +175,21 @@ def test_the_paths_of_several_policies_read_back_as_prefixes() -> None:
     assert '  paths       "/admin"\n' in result.policy
 
 
+@pytest.mark.parametrize("placement", ["virtualhost", "htaccess"])
 @settings(
     max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(text=generated_policies())
-def test_generated_policies_round_trip_through_apache(text: str) -> None:
-    """Any policy the apache target compiles imports back with the same verdicts."""
+def test_generated_policies_round_trip_through_apache(placement: str, text: str) -> None:
+    """Any policy the apache target compiles imports back with the same verdicts, from a
+    virtual host or a .htaccess."""
     loaded = load(Source("t.cors", text))
     assert loaded.policy_set is not None
     options = EmitOptions(__version__, "t.cors", "apache", {})
     diagnostics = list(loaded.diagnostics) + check(get("apache"), loaded.policy_set, options)
     assume(not fails(diagnostics))
-    result = import_source(Source("cors.conf", compiled(text)), "apache")
+    name = ".htaccess" if placement == "htaccess" else "cors.conf"
+    result = import_source(Source(name, compiled(text, placement)), "apache")
     assert [item.code for item in result.diagnostics] == [], (text, result.diagnostics)
     back = load(Source("imported.cors", result.policy or ""))
     assert back.policy_set is not None, result.policy
@@ -601,3 +605,32 @@ def test_the_format_is_guessed_from_apache_directives_only() -> None:
     assert guess("SetEnvIf Origin x y\n") == "apache"
     assert guess('<?xml version="1.0"?>\n<configuration/>\n') == "iis"
     assert guess("server {\n  add_header X y;\n}\n") == "nginx"
+
+
+def test_setenvif_on_the_method_and_unsetting_a_variable() -> None:
+    text = (
+        'SetEnvIf Origin "^https://(a|b)\\.example$" CORS=$0\n'
+        'SetEnvIf Origin "^https://b\\.example$" !CORS\n'
+        "SetEnvIf Request_Method OPTIONS PREFLIGHT\n"
+        "RewriteEngine On\n"
+        "RewriteCond %{ENV:PREFLIGHT} =1\n"
+        "RewriteCond %{ENV:CORS} !^$\n"
+        "RewriteRule ^ - [R=204,L]\n"
+        'Header always set Access-Control-Allow-Origin "%{CORS}e" env=CORS\n'
+        'Header always set Access-Control-Allow-Methods "PUT" env=PREFLIGHT\n'
+    )
+    result = import_source(Source("httpd.conf", text), "apache")
+    assert result.diagnostics == ()
+    assert (result.policy or "").split("\n", 3)[3] == (
+        '# from line 1\npolicy site {\n  origins     "https://a.example"\n  methods     PUT\n}\n'
+    )
+
+
+def test_setenvif_on_another_request_header_is_cors703() -> None:
+    text = (
+        'SetEnvIf User-Agent "curl" CLI\n'
+        'Header always set Access-Control-Allow-Origin "*" env=!CLI\n'
+    )
+    result = import_source(Source("httpd.conf", text), "apache")
+    assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS703", 1)]
+    assert "SetEnvIf User-Agent tests what corsc cannot know" in result.diagnostics[0].message
