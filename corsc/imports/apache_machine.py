@@ -33,12 +33,7 @@ from attrs import define, field
 
 from corsc.imports.answers import Answer, Opaque, pcre
 from corsc.imports.apache_rewrite import Rewriting, engine_on, expression
-from corsc.imports.apache_syntax import (
-    Evaluation,
-    ExprError,
-    Node,
-    parse_string,
-)
+from corsc.imports.apache_syntax import Evaluation, ExprError, Lookup, Node, parse_string
 
 #: The request headers the machine knows, by lowercase name, as the request keys.
 HEADERS = {
@@ -90,7 +85,7 @@ class Machine(Rewriting):
             raise Opaque(line, f"the answer depends on the request header {name}")
         return self.request.get(key, "")
 
-    def lookup(self, line: int) -> object:
+    def lookup(self, line: int) -> Lookup:
         def call(name: str, argument: str) -> str:
             if name == "var":
                 if argument == "REQUEST_METHOD":
@@ -113,7 +108,7 @@ class Machine(Rewriting):
         return call
 
     def evaluation(self, line: int) -> Evaluation:
-        return Evaluation(self.lookup(line), line)  # type: ignore[arg-type]
+        return Evaluation(self.lookup(line), line)
 
     # ---- the phases ------------------------------------------------------------------
 
@@ -144,7 +139,8 @@ class Machine(Rewriting):
                 status = self.rewrite(ruled[-1], relative, engine_checked=True)
             if status is None:
                 status = self.redirect(per_directory)
-        for level in levels:
+        for level in levels if status is None else []:
+            # mod_env's fixup, after the rules: a status answered earlier never sees it.
             for node in level:
                 if node.key == "setenv" and len(node.args) >= 1:
                     self.env[node.args[0]] = " ".join(node.args[1:])
