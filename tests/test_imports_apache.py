@@ -634,3 +634,17 @@ def test_setenvif_on_another_request_header_is_cors703() -> None:
     result = import_source(Source("httpd.conf", text), "apache")
     assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS703", 1)]
     assert "SetEnvIf User-Agent tests what corsc cannot know" in result.diagnostics[0].message
+
+
+def test_a_rule_prefix_of_text_is_cors703_and_still_a_policy_for_its_path() -> None:
+    text = (
+        "RewriteEngine On\n"
+        'RewriteRule "^/api" - [E=API:1]\n'
+        'Header always set Access-Control-Allow-Origin "https://a.example" env=API\n'
+    )
+    result = import_source(Source("httpd.conf", text), "apache")
+    assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS703", 2)]
+    assert "/apix is answered as /api is" in result.diagnostics[0].message
+    assert (result.policy or "").split("\n", 3)[3] == (
+        '# from line 2\npolicy api {\n  paths       "/api"\n  origins     "https://a.example"\n}\n'
+    )
