@@ -409,7 +409,10 @@ IMPORT_STATIC_HEADERS = kind(
     "CORS714", "import-static-headers", I, "static headers: the same answer to every origin"
 )
 IMPORT_INCLUDE_NOT_READ = kind(
-    "CORS715", "import-include-not-read", W, "an nginx `include` whose files import does not read"
+    "CORS715",
+    "import-include-not-read",
+    W,
+    "an nginx `include` or Apache `Include` whose files import does not read",
 )
 IMPORT_EXACT_LOCATION = kind(
     "CORS716", "import-exact-location", W, "an exact nginx location imported as a path prefix"

@@ -639,10 +639,10 @@ DOCS: dict[str, tuple[str, str, str]] = {
     ),
     # ---- 7xx: corsc import (at lines of the imported file)
     "CORS700": (
-        "import reads a web.config, an nginx configuration, a Caddyfile or Python settings, and "
-        "could not tell which this file is.",
+        "import reads a web.config, an nginx configuration, a Caddyfile, an Apache "
+        "configuration or Python settings, and could not tell which this file is.",
         "corsc import settings.conf",
-        "name the format with `--from iis|nginx|caddy|starlette|django|flask|python|json`.",
+        "name the format with `--from iis|nginx|caddy|apache|starlette|django|flask|python|json`.",
     ),
     "CORS701": (
         "the file does not parse as the format it was read as, so nothing in it can be trusted.",

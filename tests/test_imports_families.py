@@ -114,6 +114,23 @@ EXPECTED: dict[str, tuple[list[str], list[int], list[str]]] = {
     ),
     "caddy/snippet-unanchored.Caddyfile": (["CORS706"], [3], [r'regex ".*example\.com.*"']),
     "caddy/path-matcher.Caddyfile": (["CORS703"], [3], []),
+    "apache/format-i.conf": (["CORS703"], [3], []),
+    "apache/location-preflight.conf": (["CORS703", "CORS708"], [5, 5], ["methods     GET, PUT"]),
+    "apache/directory-rewrite.conf": (["CORS703"], [11], ['"https://docs.example.com"']),
+    "apache/header-add.conf": (["CORS712", "CORS710", "CORS712"], [4, 6, 6], ["origins     *"]),
+    "apache/if-origin.conf": ([], [], ["expose      X-Request-Id"]),
+    "apache/location-api.conf": ([], [], ['paths       "/public"']),
+    "apache/options-200.htaccess": (["CORS708"], [8], ["preflight-status 200"]),
+    "apache/reflect-any.conf": (["CORS705", "CORS711"], [2, 3], ["credentials true"]),
+    "apache/reflect-setenvif.conf": ([], [], ['"https://www.example.com"']),
+    "apache/remote-addr.conf": (["CORS703"], [2], []),
+    "apache/rewrite-env.conf": ([], [], ['"https://www.example.org"', "max-age     600"]),
+    "apache/setenvifexpr-list.conf": ([], [], ["headers     Authorization"]),
+    "apache/several-origins.conf": (["CORS704"], [3], ["methods     GET, POST, PUT"]),
+    "apache/star.htaccess": (["CORS712"], [3], ["policy site {"]),
+    "apache/unanchored.htaccess": (["CORS706"], [2], [r'regex ".*\.example\.com"']),
+    "apache/unclosed.conf": (["CORS701"], [4], []),
+    "apache/wildcard-credentials.conf": (["CORS711"], [2], ["methods     GET, POST"]),
     "python/fastapi_app.py": ([], [], ["expose      X-Request-Id", "max-age     3600"]),
     "python/fastapi_env.py": (["CORS703"], [8], []),
     "python/starlette_wildcard.py": ([], [], ["methods     *", "headers     *"]),
@@ -142,7 +159,7 @@ def test_every_family_has_ten_fixtures_and_every_fixture_an_expectation() -> Non
         str(path.relative_to(FIXTURES)) for path in FIXTURES.rglob("*") if path.is_file()
     )
     assert present == sorted(EXPECTED)
-    for family in ("iis", "nginx", "python"):
+    for family in ("iis", "nginx", "python", "apache"):
         assert sum(name.startswith(family + "/") for name in present) >= 10
 
 

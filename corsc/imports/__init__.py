@@ -3,7 +3,8 @@
 One module per family reads its format into :class:`~corsc.imports.draft.Draft` policies and
 diagnostics (CORS700–CORS749) at spans of the imported file: :mod:`corsc.imports.iis`
 (web.config), :mod:`corsc.imports.nginx` (nginx configuration, parsed by crossplane),
-:mod:`corsc.imports.caddy` (a Caddyfile, read as text, never run) and
+:mod:`corsc.imports.caddy` (a Caddyfile, read as text, never run),
+:mod:`corsc.imports.apache` (an Apache httpd configuration or .htaccess, never run) and
 :mod:`corsc.imports.python` (Starlette/FastAPI, django-cors-headers and flask-cors settings,
 read with :mod:`ast`, never executed); :mod:`corsc.imports.compiled` and
 :mod:`corsc.imports.irjson` read what corsc's ``python`` and ``json`` targets wrote.
@@ -27,7 +28,7 @@ from corsc.records import fields_repr
 from corsc.source import Source
 
 #: The formats ``--from`` accepts: the three Python libraries share one reader.
-FORMATS = ("iis", "nginx", "caddy", "starlette", "django", "flask", "python", "json")
+FORMATS = ("iis", "nginx", "caddy", "apache", "starlette", "django", "flask", "python", "json")
 
 
 @frozen
@@ -44,6 +45,14 @@ class Imported:
 def guess(text: str) -> str | None:
     """The format of a configuration from its content, ``None`` when nothing tells."""
     head = text.lstrip("\ufeff \t\r\n")
+    if re.search(
+        r"^[ \t]*(?:Header[ \t]+(?:always[ \t]+|onsuccess[ \t]+)?(?:set|add|append|merge|unset"
+        r"|edit\*?|setifempty)[ \t]|SetEnvIf(?:NoCase|Expr)?[ \t]|Rewrite(?:Rule|Cond|Engine)[ \t]"
+        r"|<(?:IfModule|VirtualHost|Location|Directory|If|Files)[ \t>])",
+        text,
+        re.M,
+    ):
+        return "apache"
     if head.startswith("<"):
         return "iis"
     if head.startswith("{") and re.search(r'^  "generated_by": "corsc ', text, re.M):
@@ -83,6 +92,10 @@ def _reader(family: str) -> Callable[[Source], tuple[list[Draft], list[d.Diagnos
         from corsc.imports import caddy
 
         return caddy.read
+    if family == "apache":
+        from corsc.imports import apache
+
+        return apache.read
     if family == "python":
         from corsc.imports import compiled
 
@@ -103,8 +116,8 @@ def import_source(source: Source, family: str | None = None) -> Imported:
         problem = d.IMPORT_UNKNOWN_FORMAT.at(
             source.span(0),
             "corsc cannot tell what this file configures: it is not XML (web.config), has no "
-            "nginx or Caddyfile directive corsc knows, is no policy file corsc compiled, and "
-            "names no CORS setting of Starlette, Django or flask-cors",
+            "nginx, Caddyfile or Apache directive corsc knows, is no policy file corsc "
+            "compiled, and names no CORS setting of Starlette, Django or flask-cors",
             "name the format: --from " + "|".join(FORMATS),
         )
         return Imported(None, (problem,), None)

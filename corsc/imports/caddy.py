@@ -37,6 +37,7 @@ from corsc.imports.answers import (
     regex_candidates,
     report,
 )
+from corsc.imports.common import no_cors, unreadable
 from corsc.imports.draft import Draft, Findings, exact, policy_name
 from corsc.source import Source
 
@@ -498,22 +499,11 @@ def read(source: Source) -> tuple[list[Draft], list[d.Diagnostic]]:
     try:
         top = parse(source.text)
     except CaddyfileError as problem:
-        findings.at_line(
-            d.IMPORT_UNREADABLE,
-            problem.line,
-            f"Caddy would not read this Caddyfile: {problem.reason}",
-            "fix it (`caddy validate` shows the same), then import again",
-        )
+        unreadable(findings, problem.line, "Caddy", problem.reason, "caddy validate")
         return [], findings.items
     if top and all(node.block is None for node in top):
         top = [Node("site", [], 1, top)]  # directives alone: the inside of a site block
     drafts = _Reader(findings, top).read()
     if not drafts and not findings.items:
-        findings.add(
-            d.IMPORT_NO_CORS,
-            0,
-            0,
-            "this Caddyfile sends no Access-Control-* header",
-            "nothing to import; write the policy by hand",
-        )
+        no_cors(findings, "this Caddyfile")
     return drafts, findings.items

@@ -14,7 +14,8 @@ import re
 
 from attrs import frozen
 
-from corsc.imports.draft import Entry, exact, quote, regex
+from corsc import diagnostics as d
+from corsc.imports.draft import Entry, Findings, exact, quote, regex
 from corsc.records import fields_repr
 
 
@@ -168,4 +169,26 @@ def unanchored_help(searched: Searched, server: str) -> str:
             if len(searched.unanchored) == 2
             else ""
         )
+    )
+
+
+def unreadable(findings: Findings, line: int, server: str, reason: str, tool: str) -> None:
+    """CORS701: ``server`` would not read the configuration (``tool`` shows the same)."""
+    findings.at_line(
+        d.IMPORT_UNREADABLE,
+        line,
+        f"{server} would not read this {'Caddyfile' if server == 'Caddy' else 'configuration'}: "
+        f"{reason}",
+        f"fix it (`{tool}` shows the same), then import again",
+    )
+
+
+def no_cors(findings: Findings, what: str) -> None:
+    """CORS702 when nothing was imported and nothing found: ``what`` sends no CORS header."""
+    findings.add(
+        d.IMPORT_NO_CORS,
+        0,
+        0,
+        f"{what} sends no Access-Control-* header",
+        "nothing to import; write the policy by hand",
     )
