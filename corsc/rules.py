@@ -742,6 +742,14 @@ DOCS: dict[str, tuple[str, str, str]] = {
         "check that the paths below it may share the policy, or narrow them with another "
         "policy of their own.",
     ),
+    "CORS735": (
+        "a policy's paths are prefixes on segment boundaries, compared case-sensitively: "
+        "`path /api/*` does not select /api itself, `path /api` selects nothing below it, and "
+        "Caddy's `path` ignores case, so the imported path answers some paths otherwise.",
+        "corsc import Caddyfile   # header /api/* Access-Control-Allow-Origin *",
+        "check that those paths may be answered as the policy says, or write the matcher as "
+        "`path /api /api/*`.",
+    ),
     # ---- 9xx: suppression comments
     "CORS901": (
         "a `# corsc: allow` that suppresses nothing hides nothing today, but will silently hide "

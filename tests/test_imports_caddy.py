@@ -15,7 +15,7 @@ import pytest
 from generated_policies import ORIGINS as GENERATED_ORIGINS
 from generated_policies import policies as generated_policies
 from hypothesis import HealthCheck, assume, given, settings
-from importing import FIXTURES, every, verdicts
+from importing import FIXTURES, every, policy_of, verdicts
 
 from corsc import __version__
 from corsc.backends import EmitOptions, check, get
@@ -24,9 +24,12 @@ from corsc.frontend import load
 from corsc.imports import guess, import_source
 from corsc.imports.answers import UNLISTED
 from corsc.imports.caddy import parse, prepare, snippets_of
+from corsc.ir import PolicySet
 from corsc.source import Source
 from tests.caddy_launcher import caddy_or_skip, emit_snippet, running
 from tests.goldens import GOLDEN
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 POLICIES = {
     "deny": """policy p {
@@ -86,12 +89,8 @@ def outputs() -> list[tuple[str, str, str]]:
     """(name, policy text, its caddy snippet): the golden and the policies above."""
     found = []
     for path in sorted((GOLDEN / "caddy").glob("*.caddy")):
-        if "path_regexp" in path.read_text("utf-8"):
-            continue  # chooses the policy by path: not imported (CORS703, tested below)
         example = path.name.split(".")[0]
-        policy = (
-            Path(__file__).resolve().parent.parent / "examples" / f"{example}.cors"
-        ).read_text()
+        policy = (EXAMPLES / f"{example}.cors").read_text()
         found.append((path.name, policy, path.read_text()))
     for name, text in POLICIES.items():
         found.append((name, text, emit_snippet(text)))
@@ -121,7 +120,20 @@ def test_import_of_caddy_output_keeps_every_verdict(
     original = load(Source("p.cors", policy))
     assert back.policy_set is not None and original.policy_set is not None, result.policy
     requests = every(ORIGINS, METHODS, HEADERS)
-    assert verdicts(original.policy_set, back.policy_set, requests) == {True, False}
+    for path in paths_of(original.policy_set):
+        assert verdicts(original.policy_set, back.policy_set, requests, path=path) == {
+            True,
+            False,
+        }, path
+
+
+def paths_of(policy_set: PolicySet) -> list[str]:
+    """Each prefix of the policies, a path below it, and a path none of them selects."""
+    found = ["/x", "/unmatched/x"]
+    for policy in policy_set.policies:
+        for prefix in policy.paths:
+            found += [prefix.value, prefix.value + "/x"]
+    return found
 
 
 def _free_port() -> int:
@@ -131,9 +143,9 @@ def _free_port() -> int:
 
 
 def _ask(
-    port: int, method: str, fields: list[tuple[str, str]]
+    port: int, method: str, fields: list[tuple[str, str]], target: str = "/x"
 ) -> tuple[int, list[tuple[str, str]]]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/x", method=method)
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{target}", method=method)
     for name, value in fields:
         request.add_header(name, value)
     try:
@@ -147,11 +159,7 @@ def _ask(
 
 def live_configurations() -> list[tuple[str, str]]:
     found = [(name, site(snippet, 0)) for name, _, snippet in outputs()]
-    found += [
-        (path.name, path.read_text())
-        for path in sorted((FIXTURES / "caddy").glob("*"))
-        if path.name != "path-matcher.Caddyfile"  # nothing the machine answers: CORS703
-    ]
+    found += [(path.name, path.read_text()) for path in sorted((FIXTURES / "caddy").glob("*"))]
     return found
 
 
@@ -160,7 +168,9 @@ def live_configurations() -> list[tuple[str, str]]:
 )
 def test_caddy_answers_as_the_machine_reads(name: str, text: str, tmp_path: Path) -> None:
     """Caddy 2.6 serving the configuration (its sites on one local port) answers every origin
-    the configuration tests, and unlisted ones, as the machine import reads it with does."""
+    the configuration tests, and unlisted ones, at every path import asks (each prefix its
+    path matchers tell apart, a path below it, in other case, and a path none selects), as the
+    machine import reads it with does."""
     caddy = caddy_or_skip()
     port = _free_port()
     served = _local(text, port)
@@ -170,15 +180,15 @@ def test_caddy_answers_as_the_machine_reads(name: str, text: str, tmp_path: Path
     assert len(sites) == 1, served
     prepared = prepare(sites[0], snippets)
     assert prepared is not None
-    run, tests, probes = prepared
+    run, tests, probes = prepared.run, prepared.tests, prepared.probes
     config = tmp_path / "Caddyfile"
     config.write_text(served, "utf-8")
     with running(caddy, config, tmp_path, port):
         origins = dict.fromkeys([o for t in tests for o in t.witnesses] + [*UNLISTED, "null"])
         asked = 0
-        for origin in origins:
+        for sample, origin in ((s, o) for s in prepared.samples for o in origins):
             for _, request in probes.requests(origin):
-                expected = run(request)
+                expected = run(sample.request(request))
                 fields = [
                     (header, request[variable])
                     for header, variable in (
@@ -192,10 +202,10 @@ def test_caddy_answers_as_the_machine_reads(name: str, text: str, tmp_path: Path
                     )
                     if request.get(variable)
                 ]
-                assert _ask(port, request["$request_method"], fields) == (
+                assert _ask(port, request["$request_method"], fields, sample.target) == (
                     expected.status or 200,
                     sorted(h for h in expected.headers if h[0].startswith("access-control-")),
-                ), request
+                ), (sample.target, request)
                 asked += 1
         assert asked > 30
 
@@ -251,18 +261,57 @@ def test_an_unanchored_header_regexp_in_an_imported_snippet() -> None:
     )
 
 
-def test_a_path_matcher_is_not_imported() -> None:
+def test_a_path_matcher_is_a_policy_for_its_prefix() -> None:
+    """`header /api/* …` is a policy for the prefix /api; that Caddy's matcher leaves /api
+    itself out and ignores case, where the policy's prefix does not, is CORS735."""
     assert caddy_fixture("path-matcher.Caddyfile") == (
-        None,
+        '# from line 3\npolicy api {\n  paths       "/api"\n  origins     *\n}\n',
         [
             (
-                "CORS703",
+                "CORS735",
                 3,
-                "the matcher /api/* selects paths; a policy's paths are prefixes, so corsc "
-                "cannot tell which origins this block allows",
-            )
+                "the matcher `/api/*` does not select /api itself, but the imported policy's "
+                'path "/api" governs it and the paths below it alike',
+            ),
+            (
+                "CORS735",
+                3,
+                "the matcher `/api/*` ignores case and selects /API/x too; a policy's paths "
+                'match case-sensitively, so the imported path "/api" does not',
+            ),
         ],
     )
+
+
+def test_handles_by_path_are_one_policy_per_prefix() -> None:
+    """`handle @api` (`path /api /api/*`), `handle /v2/*` and a `handle` for the rest: a
+    policy per prefix and the fallback; `path /api /api/*` selects /api and below it as the
+    prefix does, so only case is reported there."""
+    policy, found = caddy_fixture("paths-handle.Caddyfile")
+    assert policy is not None
+    assert policy.split("\n\n") == [
+        "# from line 4\npolicy api {\n"
+        '  paths       "/api"\n'
+        '  origins     "https://app.example.com"\n'
+        "  methods     GET, POST, PUT\n"
+        "  credentials true\n}",
+        '# from line 18\npolicy v2 {\n  paths       "/v2"\n'
+        '  origins     "https://partner.example.org"\n}',
+        "# from line 3\npolicy site {\n  origins     *\n  preflight-status 200\n}\n",
+    ]
+    assert [(code, line) for code, line, _ in found] == [
+        ("CORS735", 4),
+        ("CORS735", 18),
+        ("CORS735", 18),
+    ]
+    assert "selects /API/x too" in found[0][2] and "not select /v2 itself" in found[1][2]
+
+
+def test_a_path_matcher_that_names_no_prefix_is_cors703() -> None:
+    text = 'example.com {\n\t@json path *.json\n\theader @json Access-Control-Allow-Origin "*"\n}\n'
+    result = import_source(Source("Caddyfile", text), "caddy")
+    assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS703", 2)]
+    assert "*.json selects paths no prefix names" in result.diagnostics[0].message
 
 
 @pytest.mark.parametrize(
@@ -345,10 +394,25 @@ def test_a_denied_origin_under_unlisted_reject_imports_as_the_policy_says() -> N
     assert verdicts(original.policy_set, back.policy_set, requests) == {True, False}
 
 
-def test_caddy_output_choosing_by_path_is_not_imported() -> None:
-    """A file with `paths` or several policies chooses the policy with `path_regexp`, which
-    import does not read: CORS703 at the matcher."""
+def test_caddy_output_choosing_by_path_reads_back_to_its_policies() -> None:
+    """A file with `paths` and several policies chooses the policy with `path_regexp` and
+    `vars_regexp` on the path: it reads back to one policy per distinct answer, the prefixes
+    with it as `paths`, with nothing to report and the same verdicts at every prefix, below
+    it and at a path no prefix selects."""
     golden = (GOLDEN / "caddy" / "api.corsc.caddy").read_text("utf-8")
     result = import_source(Source("Caddyfile", site(golden)), "caddy")
-    assert {item.code for item in result.diagnostics} == {"CORS703"}
-    assert any("path_regexp" in item.message for item in result.diagnostics)
+    assert [item.code for item in result.diagnostics] == [], result.diagnostics
+    back = policy_of(result)
+    assert back.policy_set is not None
+    assert [[p.value for p in policy.paths] for policy in back.policy_set.policies] == [
+        ["/v2", "/api"],
+        [],
+    ]
+    original = load(Source("api.cors", (EXAMPLES / "api.cors").read_text("utf-8")))
+    assert original.policy_set is not None
+    requests = every(ORIGINS, METHODS, HEADERS)
+    for path in ("/api", "/api/x", "/v2", "/v2/orders/1", "/x", "/apix", "/API/x"):
+        assert verdicts(original.policy_set, back.policy_set, requests, path=path) == {
+            True,
+            False,
+        }, path

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from attrs import define, field
+from attrs import define, field, frozen
 
 from corsc import diagnostics as d
 from corsc.imports.answers import (
@@ -35,9 +35,10 @@ from corsc.imports.answers import (
     pcre,
     read_level,
     regex_candidates,
-    report,
 )
-from corsc.imports.draft import Draft, Findings, exact, policy_name
+from corsc.imports.caddy_paths import Readings, Sample, path_selects, prefixes, samples
+from corsc.imports.draft import Draft, Findings, exact
+from corsc.records import fields_repr
 from corsc.source import Source
 
 #: Caddy's order of the directives of a site block outside ``route`` (the ones that matter
@@ -163,6 +164,8 @@ class Machine:
         self.headers: list[tuple[str, str]] = []
         self.vars: dict[str, str] = {}
         self.depth = 0
+        #: The path as Caddy's path matchers read it (decoded, cleaned).
+        self.path = request.get("$uri", "/")
 
     def field(self, name: str, line: int) -> str:
         variable = _REQUEST_HEADERS.get(name.lower())
@@ -178,6 +181,10 @@ class Machine:
                     return self.field(key[len(prefix) :], line)
             if key in ("http.request.method", "method"):
                 return self.request.get("$request_method", "")
+            if key in ("http.request.uri.path", "path"):
+                return self.path
+            if key in ("http.request.uri", "uri"):
+                return self.request.get("$request_uri", self.path)
             for prefix in ("http.vars.", "vars."):
                 if key.startswith(prefix):
                     return self.vars.get(key[len(prefix) :], "")
@@ -205,6 +212,10 @@ class Machine:
         if name == "header_regexp" and len(args) in (2, 3):
             header, pattern = args[-2], args[-1]
             return pcre(pattern, False, node.line).search(self.field(header, node.line)) is not None
+        if name == "path":
+            return path_selects(args, self.path)
+        if name == "path_regexp" and len(args) in (1, 2):
+            return pcre(args[-1], False, node.line).search(self.path) is not None
         if name == "vars" and len(args) >= 2:
             key = args[0]
             found = self.text(key, node.line) if "{" in key else self.vars.get(key)
@@ -222,7 +233,7 @@ class Machine:
         if token is None or token == "*":
             return True
         if not token.startswith("@"):
-            raise Opaque(line, f"the matcher {token} selects paths; a policy's paths are prefixes")
+            return path_selects([token], self.path)
         definition = self.matchers.get(token[1:])
         if definition is None:
             raise Opaque(line, f"the matcher {token} is not defined in this file")
@@ -395,18 +406,22 @@ class _Reader:
         return self.drafts
 
     def level(self, node: Node, label: str, snippets: dict[str, list[Node]]) -> None:
-        found = prepare(node, snippets)
-        if found is None:
-            return
-        run, tests, probes = found
-        start = self.findings.line_offset(node.line)
-        draft = Draft(
-            policy_name(label, [draft.name for draft in self.drafts]),
-            self.findings.source.span(start, start),
-        )
+        readings = Readings(self.findings, label, node.line)
         try:
-            run({"$request_method": "GET", "$http_origin": UNLISTED[0]})
-            reading = read_level(draft, run, tests, probes, evaluator_for(self.findings), "Caddy")
+            found = prepare(node, snippets)
+            if found is None:
+                return
+            found.run({"$request_method": "GET", "$http_origin": UNLISTED[0]})
+            for sample in found.samples:
+                start = self.findings.line_offset(node.line)
+                draft = Draft(label, self.findings.source.span(start, start))
+
+                def run(request: Mapping[str, str], sample: Sample = sample) -> Answer:
+                    return found.run(sample.request(request))
+
+                check = evaluator_for(self.findings)
+                reading = read_level(draft, run, found.tests, found.probes, check, "Caddy")
+                readings.read.append((sample, reading))
         except Opaque as problem:
             self.findings.at_line(
                 d.IMPORT_NOT_EXPRESSED,
@@ -415,9 +430,7 @@ class _Reader:
                 "write the policy's origins and settings by hand",
             )
             return
-        report(self.findings, reading, "Caddy")
-        if not draft.empty:
-            self.drafts.append(draft)
+        self.drafts += readings.policies(lambda: [draft.name for draft in self.drafts])
 
 
 def snippets_of(top: list[Node]) -> dict[str, list[Node]]:
@@ -429,11 +442,23 @@ def snippets_of(top: list[Node]) -> dict[str, list[Node]]:
     }
 
 
-def prepare(
-    node: Node, snippets: Mapping[str, list[Node]]
-) -> tuple[Run, list[Candidate], Probes] | None:
-    """For a site block or snippet that sets CORS headers: what it answers a request, its
-    origin tests and the requests to ask (``None`` when it sets none)."""
+@frozen
+class Prepared:
+    """A site block or snippet that sets CORS headers, ready to be asked: what it answers a
+    request (at ``$uri``, ``/`` when the request names no path), its origin tests, the requests
+    to ask and the paths to ask them at (the prefixes its matchers tell apart)."""
+
+    __repr__ = fields_repr
+
+    run: Run
+    tests: list[Candidate]
+    probes: Probes
+    samples: list[Sample]
+
+
+def prepare(node: Node, snippets: Mapping[str, list[Node]]) -> Prepared | None:
+    """``node`` prepared (``None`` when it sets no CORS header); a path matcher that names no
+    prefix is :class:`Opaque`."""
     block = node.block or []
     expanded = list(_walk(block))
     seen_imports = {n.args[0] for n in expanded if n.name == "import" and n.args}
@@ -447,6 +472,7 @@ def prepare(
         tests += _origin_tests(item)
     values = [arg for item in expanded if item.name != "header_regexp" for arg in item.args]
     probes = Probes.of(value for value in values if "{" not in value)
+    levels = [block, *(snippets[name] for name in sorted(seen_imports & set(snippets)))]
 
     def run(request: Mapping[str, str]) -> Answer:
         machine = Machine(matchers, snippets, request)
@@ -454,7 +480,7 @@ def prepare(
         status = outcome if not isinstance(outcome, bool) else None
         return Answer(status, tuple(machine.headers))
 
-    return run, tests, probes
+    return Prepared(run, tests, probes, samples(prefixes(levels)))
 
 
 def _sets_cors(node: Node) -> bool:
