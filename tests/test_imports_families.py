@@ -113,7 +113,12 @@ EXPECTED: dict[str, tuple[list[str], list[int], list[str]]] = {
         ['origins     "https://app.example.com", "https://admin.example.com"', "max-age     3600"],
     ),
     "caddy/snippet-unanchored.Caddyfile": (["CORS706"], [3], [r'regex ".*example\.com.*"']),
-    "caddy/path-matcher.Caddyfile": (["CORS703"], [3], []),
+    "caddy/path-matcher.Caddyfile": (["CORS735", "CORS735"], [3, 3], ['paths       "/api"']),
+    "caddy/paths-handle.Caddyfile": (
+        ["CORS735", "CORS735", "CORS735"],
+        [4, 18, 18],
+        ['paths       "/api"', 'paths       "/v2"', "policy site"],
+    ),
     "python/fastapi_app.py": ([], [], ["expose      X-Request-Id", "max-age     3600"]),
     "python/fastapi_env.py": (["CORS703"], [8], []),
     "python/starlette_wildcard.py": ([], [], ["methods     *", "headers     *"]),
