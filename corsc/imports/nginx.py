@@ -33,6 +33,7 @@ from corsc.imports.common import (
     unanchored_help,
 )
 from corsc.imports.draft import Draft, Entry, Findings, Grant, policy_name
+from corsc.imports.nginx_include import Tree
 from corsc.imports.nginx_machine import Machine, MapBlock, candidates, maps_of
 from corsc.records import fields_repr
 from corsc.source import Source
@@ -91,9 +92,21 @@ class _Level:
 
 
 def read(source: Source) -> tuple[list[Draft], list[d.Diagnostic]]:
-    """The policies an nginx configuration means, and what it got wrong or could not mean."""
-    findings = Findings(source)
-    parsed = _parse(source.text)
+    """The policies an nginx configuration means, and what it got wrong or could not mean
+    (an ``include`` is not followed: CORS715)."""
+    drafts, diagnostics, _ = read_tree(source, None)
+    return drafts, diagnostics
+
+
+def read_tree(
+    source: Source, path: str | None
+) -> tuple[list[Draft], list[d.Diagnostic], tuple[Source, ...]]:
+    """:func:`read` of the file ``path`` on disk (whose text is ``source``), its includes
+    followed (:mod:`corsc.imports.nginx_include`): the spans of drafts and diagnostics name
+    the file they are in, and the files read besides ``source`` come last."""
+    tree = Tree(source, path, _parse)
+    whole, parsed = tree.read()
+    findings = Findings(whole)
     config = parsed["config"][0] if parsed["config"] else {"parsed": [], "errors": []}
     for error in config.get("errors", []) or parsed.get("errors", []):
         # crossplane names the temporary file it read: the finding names the imported one.
@@ -105,7 +118,7 @@ def read(source: Source) -> tuple[list[Draft], list[d.Diagnostic]]:
             "fix it (`nginx -t` shows the same), then import again",
         )
     if findings.items:
-        return [], findings.items
+        return [], tree.placed(findings.items), tree.included
     reader = _Reader(findings, config["parsed"])
     drafts = reader.read()
     if not drafts and not findings.items:
@@ -116,7 +129,9 @@ def read(source: Source) -> tuple[list[Draft], list[d.Diagnostic]]:
             "this nginx configuration sends no Access-Control-* header",
             "nothing to import; write the policy by hand",
         )
-    return drafts, findings.items
+    for draft in drafts:
+        draft.span = tree.place(draft.span)
+    return drafts, tree.placed(findings.items), tree.included
 
 
 def _parse(text: str) -> dict[str, Any]:
@@ -333,11 +348,12 @@ class _Reader:
                     "write them as add_header, or add them to the imported policy by hand",
                 )
             elif name == "include":
+                reason = directive.get("reason", "nginx reads one file or glob per include")
                 self.flag(
                     d.IMPORT_INCLUDE_NOT_READ,
                     directive["line"],
-                    f"include {' '.join(args)} is not read: CORS headers in the files it brings "
-                    "in are not imported",
+                    f"include {' '.join(args)} is not read ({reason}): CORS headers in the files "
+                    "it brings in are not imported",
                     "import `nginx -T` output (the whole configuration in one file), or import "
                     "the included file too",
                 )
