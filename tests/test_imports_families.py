@@ -307,6 +307,7 @@ ALLOW = 'add_header Access-Control-Allow-Origin "https://app.example.com" always
         f"server {{ include snippets/cors.conf; {ALLOW} }}",
         f"server {{ {ALLOW} location /api {{ include cors/*.conf; }} }}",
         f"include /etc/nginx/cors.conf;\n{ALLOW}",  # a snippet's top level
+        f"http {{ include conf.d/*.conf; server {{ {ALLOW} }} }}",  # may bring in servers
     ],
 )
 def test_an_include_is_reported_as_not_read(text: str) -> None:

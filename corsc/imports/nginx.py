@@ -157,6 +157,14 @@ def _walk(directives: list[Directive]) -> Iterator[Directive]:
         stack.extend(reversed(directive.get("block") or []))
 
 
+def _outside_servers(directives: list[Directive]) -> Iterator[Directive]:
+    """The directives of the http and main levels (``server`` blocks not looked into)."""
+    for directive in directives:
+        yield directive
+        if directive["directive"] not in ("server", "map", "types"):
+            yield from _outside_servers(directive.get("block") or [])
+
+
 def _chosen(key: str, value: str) -> bool:
     """Whether a row of a ``map $http_origin`` is more than an origin sent back or named:
     a variable (another map, a grant's number) or, on a key other than the default, a value
@@ -210,12 +218,27 @@ class _Reader:
                 self.constants[variable] = literals.pop()
         servers = [item for item in _walk(self.top) if item["directive"] == "server"]
         if servers:
+            for directive in _outside_servers(self.top):
+                if directive["directive"] == "include":
+                    self._include(directive)  # it may bring in servers
             for server in servers:
                 block = server.get("block") or []
                 self._level(block, server["line"], None, _Level(), scopes=(block,))
         else:  # a snippet: its top level is a server's or a location's contents
             self._level(self.top, 1, None, _Level(), scopes=(self.top,))
         return self.drafts
+
+    def _include(self, directive: Directive) -> None:
+        """An ``include`` left in the tree: its files were not read (CORS715, why)."""
+        reason = directive.get("reason", "nginx reads one file or glob per include")
+        self.flag(
+            d.IMPORT_INCLUDE_NOT_READ,
+            directive["line"],
+            f"include {' '.join(directive['args'])} is not read ({reason}): CORS headers in the "
+            "files it brings in are not imported",
+            "import `nginx -T` output (the whole configuration in one file), or import "
+            "the included file too",
+        )
 
     # ---- variables -----------------------------------------------------------------------
 
@@ -348,15 +371,7 @@ class _Reader:
                     "write them as add_header, or add them to the imported policy by hand",
                 )
             elif name == "include":
-                reason = directive.get("reason", "nginx reads one file or glob per include")
-                self.flag(
-                    d.IMPORT_INCLUDE_NOT_READ,
-                    directive["line"],
-                    f"include {' '.join(args)} is not read ({reason}): CORS headers in the files "
-                    "it brings in are not imported",
-                    "import `nginx -T` output (the whole configuration in one file), or import "
-                    "the included file too",
-                )
+                self._include(directive)
             elif name == "set" and len(args) == 2 and args[1].lower() in _REFLECTIONS:
                 self.origin_variables[args[0]] = (condition, directive["line"])
             elif name == "if":
