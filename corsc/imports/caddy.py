@@ -1,24 +1,26 @@
 """Importing a Caddyfile (a site block, a snippet, corsc's own caddy output), read as text and
 never run: Caddy is not started and no adapter is called.
 
-The Caddyfile is split into tokens and blocks as Caddy does (quoted and backquoted tokens,
-comments, ``\\`` at a line's end, ``{``/``}``), then each site block — and each snippet no site
-of the file imports — that sets an ``Access-Control-*`` header is run request by request
-(:class:`Machine`): named matchers (``method``, ``header``, ``header_regexp``, ``not``,
-``vars``, ``vars_regexp`` as Caddy 2.6 tests it), ``route`` (its directives in the order
-written), ``handle`` (the first of a level that matches), ``header`` (set, ``+`` add, ``-``
-remove, ``?`` default, a regex ``find replace``, in one line or a block, with a matcher),
-``vars``, ``respond`` with a status and ``import`` of a snippet of the same file. Outside
-``route``, directives run in Caddy's directive order. The policy is read from the answers
-(:mod:`corsc.imports.answers`), and what the machine cannot know from the request — a ``path``
-or ``expression`` matcher, a placeholder other than the request's headers and method,
-``rewrite``, an ``import`` of another file — is CORS703 at its line.
+The Caddyfile is split into tokens and blocks as Caddy does (:mod:`corsc.imports.caddyfile`),
+then each site block — and each snippet no site of the file imports — that sets an
+``Access-Control-*`` header is run request by request (:class:`Machine`): named matchers
+(``method``, ``header``, ``header_regexp``, ``not``, ``vars``, ``vars_regexp`` as Caddy 2.6
+tests it, ``path`` and ``path_regexp``), ``route`` (its directives in the order written),
+``handle`` (the first of a level that matches), ``header`` (set, ``+`` add, ``-`` remove, ``?``
+default, a regex ``find replace``, in one line or a block, with a matcher), ``vars``,
+``respond`` with a status and ``import`` of a snippet of the same file. Outside ``route``,
+directives run in Caddy's directive order. The policy is read from the answers
+(:mod:`corsc.imports.answers`) at each path the block's path matchers tell apart
+(:mod:`corsc.imports.caddy_paths`: a policy per prefix), and what the machine cannot know from
+the request — a path matcher that names no prefix, an ``expression`` matcher, a placeholder
+other than the request's headers, method and path, ``rewrite``, an ``import`` of another file
+— is CORS703 at its line.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 from attrs import define, field, frozen
 
@@ -37,6 +39,7 @@ from corsc.imports.answers import (
     regex_candidates,
 )
 from corsc.imports.caddy_paths import Readings, Sample, path_selects, prefixes, samples
+from corsc.imports.caddyfile import CaddyfileError, Node, parse, walk
 from corsc.imports.draft import Draft, Findings, exact
 from corsc.records import fields_repr
 from corsc.source import Source
@@ -54,99 +57,6 @@ _REQUEST_HEADERS = {
     "access-control-request-private-network": "$http_access_control_request_private_network",
 }
 _PLACEHOLDER = re.compile(r"\{([^{}\s]+)\}")
-
-
-@define
-class Node:
-    """One line of a Caddyfile: its tokens and the block it opens."""
-
-    name: str
-    args: list[str]
-    line: int
-    block: list[Node] | None = None
-
-
-class CaddyfileError(Exception):
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(reason)
-        self.line = line
-        self.reason = reason
-
-
-def tokens(text: str) -> Iterator[tuple[str, int, bool]]:
-    """Each token, its line and whether it starts a new line (a directive)."""
-    index, line, fresh = 0, 1, True
-    while index < len(text):
-        char = text[index]
-        if char == "\n":
-            line, fresh, index = line + 1, True, index + 1
-        elif char in " \t\r":
-            index += 1
-        elif char == "\\" and text[index + 1 : index + 2] == "\n":
-            line, index = line + 1, index + 2
-        elif char == "#" and (index == 0 or text[index - 1] in " \t\n"):
-            while index < len(text) and text[index] != "\n":
-                index += 1
-        elif char in '"`':
-            start, out, index = line, [], index + 1
-            while True:
-                if index >= len(text):
-                    raise CaddyfileError(start, f"a token opened with {char} is never closed")
-                if char == '"' and text[index] == "\\" and text[index + 1 : index + 2] == '"':
-                    out.append('"')
-                    index += 2
-                    continue
-                if text[index] == char:
-                    index += 1
-                    break
-                line += text[index] == "\n"
-                out.append(text[index])
-                index += 1
-            yield "".join(out), start, fresh
-            fresh = False
-        else:
-            start_index = index
-            while index < len(text) and text[index] not in " \t\r\n":
-                index += 1
-            word = text[start_index:index]
-            yield ("\0" + word if word in ("{", "}") else word), line, fresh
-            fresh = False
-
-
-def parse(text: str) -> list[Node]:
-    """The Caddyfile as nodes (``{`` opens the block of its line's node, ``}`` closes it)."""
-    stack: list[list[Node]] = [[]]
-    opened: list[int] = []
-    current: Node | None = None
-    for token, line, fresh in tokens(text):
-        if token == "\0}":
-            if len(stack) == 1:
-                raise CaddyfileError(line, "a `}` closes no block")
-            stack.pop()
-            opened.pop()
-            current = None
-        elif token == "\0{":
-            if current is None or current.line != line:
-                current = Node("", [], line)
-                stack[-1].append(current)
-            current.block = []
-            stack.append(current.block)
-            opened.append(line)
-            current = None
-        elif fresh or current is None:
-            current = Node(token, [], line)
-            stack[-1].append(current)
-        else:
-            current.args.append(token)
-    if opened:
-        raise CaddyfileError(opened[-1], "a `{` opened here is never closed")
-    return stack[0]
-
-
-def _walk(nodes: list[Node]) -> Iterator[Node]:
-    for node in nodes:
-        yield node
-        yield from _walk(node.block or [])
 
 
 class Machine:
@@ -389,7 +299,7 @@ class _Reader:
 
     def read(self) -> list[Draft]:
         snippets = snippets_of(self.top)
-        imported = {node.args[0] for node in _walk(self.top) if node.name == "import" and node.args}
+        imported = {node.args[0] for node in walk(self.top) if node.name == "import" and node.args}
         for node in self.top:
             if node.block is None:
                 continue
@@ -460,10 +370,10 @@ def prepare(node: Node, snippets: Mapping[str, list[Node]]) -> Prepared | None:
     """``node`` prepared (``None`` when it sets no CORS header); a path matcher that names no
     prefix is :class:`Opaque`."""
     block = node.block or []
-    expanded = list(_walk(block))
+    expanded = list(walk(block))
     seen_imports = {n.args[0] for n in expanded if n.name == "import" and n.args}
     for name in seen_imports & set(snippets):
-        expanded += list(_walk(snippets[name]))
+        expanded += list(walk(snippets[name]))
     if not any(_sets_cors(item) for item in expanded):
         return None
     matchers = {item.name[1:]: item for item in expanded if item.name.startswith("@")}

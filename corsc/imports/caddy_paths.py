@@ -17,19 +17,16 @@ from __future__ import annotations
 import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING
 
 from attrs import define, field, frozen
 
 from corsc import diagnostics as d
 from corsc import paths
 from corsc.imports.answers import Opaque, Reading, report
+from corsc.imports.caddyfile import Node
 from corsc.imports.common import literal
 from corsc.imports.draft import Draft, Findings, policy_name
 from corsc.records import fields_repr
-
-if TYPE_CHECKING:
-    from corsc.imports.caddy import Node
 
 #: The placeholders of the path a ``vars_regexp`` may test: decoded, and as received.
 _PLACEHOLDERS = {
