@@ -729,9 +729,10 @@ DOCS: dict[str, tuple[str, str, str]] = {
         "nothing for one origin or `*`; for more, compile the policy with `--target iis`.",
     ),
     "CORS715": (
-        "`corsc import` reads the one file it is given; CORS headers in a file an `include` "
-        "brings in are not in the imported policy.",
-        "corsc import server.conf   # server { include snippets/cors.conf; }",
+        "`corsc import` follows an `include` of a file given on disk to the files it can read "
+        "inside the including file's directory; CORS headers in a file it could not read (or "
+        "in any, for a configuration from stdin) are not in the imported policy.",
+        "corsc import server.conf   # server { include /etc/nginx/snippets/cors.conf; }",
         "import `nginx -T` output (every file in one), or import the included file as well and "
         "merge the policies by hand.",
     ),
