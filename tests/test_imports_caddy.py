@@ -307,6 +307,29 @@ def test_handles_by_path_are_one_policy_per_prefix() -> None:
     assert "selects /API/x too" in found[0][2] and "not select /v2 itself" in found[1][2]
 
 
+def test_header_lines_with_paths_run_in_caddys_order() -> None:
+    """Caddy runs `header` lines longest path first and the one without a matcher last: /api/*
+    has the last word below /api/v2, so /api/v2 is no policy of its own, and `?` fills in the
+    rest. The origin an Allow-Origin line names is asked about, as a matcher's would be."""
+    policy, found = caddy_fixture("paths-sorted.Caddyfile")
+    assert policy is not None
+    assert [block.split("\n")[1:4] for block in policy.split("\n\n")] == [
+        [
+            "policy health {",
+            '  paths       "/health"',
+            '  origins     "https://status.example.com"',
+        ],
+        ["policy api {", '  paths       "/api"', '  origins     "https://app.example.com"'],
+        ["policy site {", "  origins     *", "  preflight-status 200"],
+    ]
+    assert [(code, line) for code, line, _ in found] == [
+        ("CORS735", 6),
+        ("CORS735", 8),
+        ("CORS735", 8),
+        ("CORS735", 9),
+    ]
+
+
 def test_a_path_matcher_that_names_no_prefix_is_cors703() -> None:
     text = 'example.com {\n\t@json path *.json\n\theader @json Access-Control-Allow-Origin "*"\n}\n'
     result = import_source(Source("Caddyfile", text), "caddy")

@@ -114,6 +114,11 @@ EXPECTED: dict[str, tuple[list[str], list[int], list[str]]] = {
     ),
     "caddy/snippet-unanchored.Caddyfile": (["CORS706"], [3], [r'regex ".*example\.com.*"']),
     "caddy/path-matcher.Caddyfile": (["CORS735", "CORS735"], [3, 3], ['paths       "/api"']),
+    "caddy/paths-sorted.Caddyfile": (
+        ["CORS735", "CORS735", "CORS735", "CORS735"],
+        [6, 8, 8, 9],
+        ['paths       "/health"', 'paths       "/api"', "policy site"],
+    ),
     "caddy/paths-handle.Caddyfile": (
         ["CORS735", "CORS735", "CORS735"],
         [4, 18, 18],

@@ -46,7 +46,7 @@ from corsc.source import Source
 
 #: Caddy's order of the directives of a site block outside ``route`` (the ones that matter
 #: here; an application handler ends the chain).
-_ORDER = ("header", "handle", "route", "respond")
+_ORDER = ("vars", "header", "handle", "route", "respond")
 _APPLICATION = {"reverse_proxy", "file_server", "php_fastcgi", "static_response", "templates"}
 _IGNORED = {"encode", "log", "root", "tls", "handle_errors", "skip_log", "request_body"}
 _OPAQUE = {"rewrite", "uri", "redir", "map", "try_files", "handle_path", "error", "abort"}
@@ -177,7 +177,7 @@ class Machine:
         try:
             expanded = self.expand(nodes)
             if ordered:
-                expanded = sorted(expanded, key=_rank)
+                expanded = sorted(expanded, key=self.order)
             handled = False
             for node in expanded:
                 outcome = self.one(node, handled)
@@ -188,6 +188,20 @@ class Machine:
             return False
         finally:
             self.depth -= 1
+
+    def order(self, node: Node) -> tuple[int, int, int]:
+        """Where Caddy runs ``node`` outside ``route``: by directive, then (among directives of
+        one name) the longer first path of a lone matcher set first, then one with a matcher
+        before one without (the Caddyfile adapter's sort, stable)."""
+        token, _ = _split_matcher(node.args)
+        lines: list[Node] = []
+        if token is not None and token.startswith("/"):
+            lines = [Node("path", [token], node.line)]
+        elif token is not None and token.startswith("@") and token[1:] in self.matchers:
+            definition = self.matchers[token[1:]]
+            lines = definition.block or [Node(definition.args[0], definition.args[1:], node.line)]
+        length = next((len(item.args[0]) for item in lines if item.name == "path" and item.args), 0)
+        return _rank(node), -length, 0 if token not in (None, "*") else 1
 
     def expand(self, nodes: list[Node]) -> list[Node]:
         out: list[Node] = []
@@ -402,8 +416,14 @@ def _sets_cors(node: Node) -> bool:
 
 
 def _origin_tests(node: Node) -> list[Candidate]:
-    """The origins a matcher line tests, as candidates (``not`` ones too: a deny)."""
+    """The origins a matcher line tests, as candidates (``not`` ones too: a deny), and the one
+    an Allow-Origin line sends when it names one."""
     args = node.args
+    _, rest = _split_matcher(args) if node.name == "header" else (None, [node.name, *args])
+    if len(rest) == 2 and rest[0].lstrip("+?").lower() == "access-control-allow-origin":
+        sent = rest[1]
+        if "{" not in sent and "*" not in sent and origin_shaped(sent):
+            return [Candidate(exact(sent), (sent,), node.line)]
     if node.name.startswith("@") and args:  # a matcher defined on one line
         return _origin_tests(Node(args[0], args[1:], node.line))
     if node.name == "not" and args:

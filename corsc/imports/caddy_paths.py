@@ -238,7 +238,8 @@ def samples(found: list[Prefix]) -> list[Sample]:
 
     def fresh(base: str, word: str) -> str:
         candidate, number = f"{base.rstrip('/')}/{word}", 2
-        while any(paths.prefix_matches(item, candidate) for item in taken if item != base):
+        below = [item for item in taken if item != base and paths.prefix_matches(base, item)]
+        while any(paths.prefix_matches(item, candidate) for item in below):
             candidate, number = f"{base.rstrip('/')}/{word}{number}", number + 1
         return candidate
 
