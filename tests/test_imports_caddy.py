@@ -1,8 +1,10 @@
 """``corsc import`` of Caddyfiles: corsc's own caddy output reads back to a policy with the same
 verdicts (the golden and policies compiled here: deny, credentials, unlisted reject, static
-``*``, expose, max-age, a regex, preflight-status 200), hand-written site blocks read to the
-policy they mean, and what no policy says is a finding at its line. The machine that reads a
-Caddyfile is checked against a real Caddy, request by request."""
+``*``, expose, max-age, a regex, preflight-status 200, several policies chosen by nested and
+escaped ``paths``) at every prefix and at paths none selects, hand-written site blocks (path
+matchers too) read to the policies they mean, and what no policy says is a finding at its
+line. The machine that reads a Caddyfile is checked against a real Caddy, request by request,
+at every path import asks."""
 
 from __future__ import annotations
 
@@ -60,9 +62,26 @@ POLICIES = {
   preflight-status 200
 }
 """,
+    "paths": """policy api {
+  paths       "/api", "/caf%C3%A9"
+  origins     "https://app.example.com"
+  credentials true
+}
+
+policy admin {
+  paths   "/api/admin"
+  origins "https://admin.example.com"
+  methods GET, DELETE
+}
+
+policy public {
+  origins *
+}
+""",
 }
 ORIGINS = (
     "https://app.example.com",
+    "https://admin.example.com",
     "https://staging.example.com",
     "https://a.partner.example.org",
     "https://legacy.partner.example.org",
