@@ -155,8 +155,9 @@ class Tree:
 
     @property
     def included(self) -> tuple[Source, ...]:
-        """The files read besides the main one."""
-        return tuple(part.source for part in self.parts[1:])
+        """The files read besides the main one, once each (a file included twice is read
+        twice, as nginx reads it, but is one file that spans name)."""
+        return tuple({part.source.name: part.source for part in self.parts[1:]}.values())
 
 
 def _read(path: str, name: str) -> Source | str:
