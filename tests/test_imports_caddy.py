@@ -323,7 +323,7 @@ def test_handles_by_path_are_one_policy_per_prefix() -> None:
         ("CORS735", 18),
         ("CORS735", 18),
     ]
-    assert "selects /API/x too" in found[0][2] and "not select /v2 itself" in found[1][2]
+    assert "selects /API too" in found[0][2] and "not select /v2 itself" in found[1][2]
 
 
 def test_header_lines_with_paths_run_in_caddys_order() -> None:
@@ -347,6 +347,32 @@ def test_header_lines_with_paths_run_in_caddys_order() -> None:
         ("CORS735", 8),
         ("CORS735", 9),
     ]
+
+
+@pytest.mark.parametrize(
+    ("matcher", "reported"),
+    [
+        ("path_regexp ^/api(/|$)", []),
+        ("path_regexp ^/api/", ["does not select /api itself"]),
+        ("path /api", ["selects /api only, not /api/x", "ignores case and selects /API too"]),
+        ("path /api /api/*", ["ignores case and selects /API too"]),
+    ],
+)
+def test_a_hand_written_path_matcher_is_a_prefix(matcher: str, reported: list[str]) -> None:
+    """Each reads to the policy for /api; what its matcher selects otherwise than the prefix
+    is CORS735 at its line, one per path answered otherwise."""
+    text = (
+        f"example.com {{\n\t@api {matcher}\n"
+        '\theader @api Access-Control-Allow-Origin "https://a.example"\n}\n'
+    )
+    result = import_source(Source("Caddyfile", text), "caddy")
+    assert result.policy is not None
+    assert 'paths       "/api"\n  origins     "https://a.example"\n' in result.policy
+    assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS735", 2)] * len(
+        reported
+    )
+    for item, words in zip(result.diagnostics, reported, strict=True):
+        assert words in item.message, item.message
 
 
 def test_a_path_matcher_that_names_no_prefix_is_cors703() -> None:

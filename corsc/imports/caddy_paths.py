@@ -6,8 +6,8 @@ caddy_paths`), or hand-written ``path /api/*``, ``path /api`` and ``handle /api/
 once per path it tells apart (:func:`samples`): each prefix itself, a path below it, the
 exact paths written, the prefix in other case when a ``path`` matcher (which ignores case)
 names it, and a path no matcher selects. The answers at each path are a reading
-(:func:`corsc.imports.answers.read_level`); :func:`policies` makes one policy per distinct
-reading, with the prefixes that have it, and checks every path asked: where the policy's
+(:func:`corsc.imports.answers.read_level`); :meth:`Readings.policies` makes one policy per
+distinct reading, with the prefixes that have it, and checks every path asked: where the policy's
 prefix semantics (segment boundaries, case matters) choose another reading than Caddy gives,
 that is CORS735 at the matcher, naming the path.
 """
@@ -49,7 +49,7 @@ _WITH_MATCHER = {
     "templates",
 }
 #: Hand-written ``path_regexp`` endings after a literal prefix, and what they select: the
-#: prefix itself (``True``), the paths below it, or both.
+#: prefix itself, the paths below it, or both.
 _ENDINGS = {
     "(?:/|\\z)": "both",
     "(?:/|$)": "both",
@@ -250,7 +250,7 @@ def samples(found: list[Prefix]) -> list[Sample]:
         written += [(path, "exact") for path in prefix.exact]
         if prefix.folds_case and own.upper() != own:
             below = fresh(own, "x")
-            written.append((own.upper() + below[len(own) :], "case"))
+            written += [(own.upper(), "case"), (own.upper() + below[len(own) :], "case")]
         for path, kind in written:
             if all(item.decoded != path for item in asked):
                 asked.append(_sample(path, prefix, kind))
@@ -364,6 +364,7 @@ class Readings:
         silent: set[str],
     ) -> None:
         shown: set[tuple[int, str]] = set()
+        mismatched: set[tuple[str, str]] = set()
         for sample, reading in self.read:
             policy = self._choice(kept, paths.request_path(sample.target), fallback)
             if content(reading.draft) == policy:
@@ -375,6 +376,10 @@ class Readings:
                 continue
             if sample.prefix is not None and sample.prefix.path in silent:
                 continue
+            told = (sample.prefix.path if sample.prefix else "", sample.kind)
+            if told in mismatched:
+                continue  # one finding per prefix and way of differing (its case: once)
+            mismatched.add(told)
             line = sample.prefix.line if sample.prefix is not None else self.line
             self.findings.at_line(d.IMPORT_PATH_MATCHER, line, _mismatch(sample), _MISMATCH_HELP)
 
