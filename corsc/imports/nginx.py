@@ -5,7 +5,9 @@ Read: ``add_header Access-Control-*`` at every level (each level without ``add_h
 own inherits its parent's, as nginx does), ``if ($http_origin ~ …)`` around them or around a
 ``set $var $http_origin``, ``map $http_origin $var`` (exact keys and ``~``/``~*`` regexes), and
 ``if ($request_method = OPTIONS) { … return 204; }``. Each ``location`` with a CORS header of
-its own is a policy for its prefix; the server level is the policy for every other path.
+its own is a policy for its prefix; the server level is the policy for every other path. The
+``include`` directives of a file on disk are followed (:mod:`corsc.imports.nginx_include`):
+findings in an included file are at its lines.
 
 nginx searches a ``~`` regex anywhere in the Origin; the policy gets the full-match regex with
 the same meaning (:func:`corsc.imports.common.full_match`) and CORS706 says so. crossplane
