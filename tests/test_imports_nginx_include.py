@@ -168,3 +168,20 @@ def test_the_golden_outputs_say_how_to_include_them() -> None:
     assert "include it inside http {}" in http
     second = (GOLDEN / "nginx" / "api.corsc-api.conf").read_text("utf-8")
     assert "include it in\n# server {} or in the location blocks the policy governs" in second
+
+
+def test_a_glob_reads_the_files_it_can_and_reports_the_others(tmp_path: Path) -> None:
+    """`include cors/*.conf` with one readable file and one that is not UTF-8: the first is
+    read (its policy imported), the include is CORS715 naming the second."""
+    (tmp_path / "cors").mkdir()
+    (tmp_path / "cors" / "a.conf").write_text(
+        'add_header Access-Control-Allow-Origin "https://app.example.com" always;\n'
+    )
+    (tmp_path / "cors" / "b.conf").write_bytes(b"# caf\xe9\n")
+    (tmp_path / "site.conf").write_text("server {\n    include cors/*.conf;\n}\n")
+    result = imported(tmp_path / "site.conf")
+    assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS715", 2)]
+    assert "b.conf is not UTF-8 text" in result.diagnostics[0].message
+    assert "a.conf" not in result.diagnostics[0].message
+    assert result.policy is not None
+    assert 'origins     "https://app.example.com"' in result.policy

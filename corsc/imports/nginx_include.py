@@ -9,7 +9,9 @@ symbolic links are resolved), is a regular file no larger than a policy file and
 otherwise, or when nothing matches, or when the configuration was not read from a file on
 disk, the ``include`` stays in the tree with the reason, and the reader reports it (CORS715).
 
-The files are parsed one by one with crossplane and numbered as one text (:class:`Tree`):
+crossplane's own include following is not used: it resolves against the main file's directory
+and reads whatever a pattern names. The files, bounded together as one policy file is, are
+parsed one by one with crossplane and numbered as one text (:class:`Tree`):
 the reader sees the main file's lines, then each included file's, and :meth:`Tree.place`
 puts every span back in the file it came from.
 """
@@ -91,11 +93,7 @@ class Tree:
             if directive["directive"] != "include" or len(directive["args"]) != 1:
                 out.append(directive)
                 continue
-            found = self._resolve(directive["args"][0], part, chain)
-            if isinstance(found, str):
-                directive["reason"] = found
-                out.append(directive)
-                continue
+            found, problems = self._resolve(directive["args"][0], part, chain)
             for source, real in found:
                 included = self._add(source, real)
                 payload = self.parse(source.text)
@@ -103,39 +101,70 @@ class Tree:
                 for error in config.get("errors") or []:
                     self.errors.append(((error.get("line") or 1) + included.line, error["error"]))
                 out += self._splice(config["parsed"], included, (*chain, real))
+            if problems:  # left in the tree: the reader reports it, with why
+                directive["reason"] = "; ".join(problems)
+                out.append(directive)
         return out
 
     def _resolve(
         self, pattern: str, part: Part, chain: tuple[str, ...]
-    ) -> list[tuple[Source, str]] | str:
-        """The files ``include pattern`` in ``part`` reads, or why none is read."""
+    ) -> tuple[list[tuple[Source, str]], list[str]]:
+        """The files ``include pattern`` in ``part`` reads, and why others it names are not."""
         if self.path is None:
-            return "the configuration was not read from a file, so there is no directory to look in"
+            return [], [
+                "the configuration was not read from a file, so there is no directory to look in"
+            ]
         if len(chain) > MAX_DEPTH:
-            return f"includes nest deeper than {MAX_DEPTH} files"
+            return [], [f"includes nest deeper than {MAX_DEPTH} files"]
         directory = os.path.dirname(part.real)
-        written = pattern if os.path.isabs(pattern) else os.path.join(directory, pattern)
-        matches = sorted(glob.glob(written)) if glob.has_magic(written) else [written]
+        if os.path.isabs(pattern):
+            written = pattern
+        else:
+            written = os.path.join(glob.escape(directory), pattern)
+        if glob.has_magic(written):
+            matches = sorted(glob.glob(written))
+        else:
+            matches = [os.path.join(directory, pattern)]
         if not matches:
-            return "no file matches it"
+            return [], ["no file matches it"]
         found: list[tuple[Source, str]] = []
+        problems: list[str] = []
         for match in matches:
             real = os.path.realpath(match)
-            if os.path.commonpath([real, directory]) != directory:
-                return (
-                    f"{visible(match)} is outside {visible(directory or '.')}, the directory of "
-                    "the file that includes it"
-                )
-            if real in chain:
-                return f"{visible(match)} includes itself"
-            if len(self.parts) + len(found) >= MAX_FILES:
-                return f"the configuration includes more than {MAX_FILES} files"
-            inside = os.path.relpath(real, directory)
-            source = _read(match, os.path.join(os.path.dirname(part.source.name), inside))
+            problem = self._problem(match, real, directory, chain, len(found))
+            source = problem or _read(match, self._name(part, real, directory))
             if isinstance(source, str):
-                return source
+                problems.append(source)
+                continue
+            read = sum(len(text) for text in self.text) + sum(len(s.text) for s, _ in found)
+            if read + len(source.text) > MAX_SOURCE_BYTES:
+                problems.append(
+                    f"the configuration and the files it includes are larger than "
+                    f"{MAX_SOURCE_BYTES:,} characters together"
+                )
+                break
             found.append((source, real))
-        return found
+        return found, problems
+
+    def _problem(
+        self, match: str, real: str, directory: str, chain: tuple[str, ...], found: int
+    ) -> str | None:
+        """Why the file ``match`` is not read before it is opened (``None``: nothing yet)."""
+        if os.path.commonpath([real, directory]) != directory:
+            return (
+                f"{visible(match)} is outside {visible(directory)}, the directory of the file "
+                "that includes it"
+            )
+        if real in chain:
+            return f"{visible(match)} includes itself, directly or through other files"
+        if len(self.parts) + found >= MAX_FILES:
+            return f"the configuration includes more than {MAX_FILES} files"
+        return None
+
+    @staticmethod
+    def _name(part: Part, real: str, directory: str) -> str:
+        """How spans name an included file: beside the name of the file that includes it."""
+        return os.path.join(os.path.dirname(part.source.name), os.path.relpath(real, directory))
 
     def place(self, span: Span) -> Span:
         """``span`` of the tree's text as a span of the file it lies in."""
