@@ -17,6 +17,7 @@ import pytest
 from generated_policies import ORIGINS as GENERATED_ORIGINS
 from generated_policies import policies as generated_policies
 from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from importing import FIXTURES, every, policy_of, verdicts
 
 from corsc import __version__
@@ -26,6 +27,7 @@ from corsc.frontend import load
 from corsc.imports import guess, import_source
 from corsc.imports.answers import UNLISTED
 from corsc.imports.caddy import parse, prepare, snippets_of
+from corsc.imports.draft import quote
 from corsc.ir import PolicySet
 from corsc.source import Source
 from tests.caddy_launcher import caddy_or_skip, emit_snippet, running
@@ -443,6 +445,41 @@ def test_generated_policies_round_trip_through_caddy(text: str) -> None:
     assert back.policy_set is not None, result.policy
     requests = every(GENERATED_ORIGINS, METHODS, HEADERS)
     verdicts(loaded.policy_set, back.policy_set, requests, reasons=False)
+
+
+PREFIXES = ("/api", "/api/v2", "/v2", "/caf%C3%A9", "/a-b.c", "/API")
+
+
+@settings(
+    max_examples=12, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    first=st.lists(st.sampled_from(PREFIXES), min_size=1, max_size=2, unique=True),
+    second=st.lists(st.sampled_from(PREFIXES), min_size=1, max_size=2, unique=True),
+    fallback=st.booleans(),
+)
+def test_policies_chosen_by_generated_paths_round_trip(
+    first: list[str], second: list[str], fallback: bool
+) -> None:
+    """Two policies on generated prefixes (nested, escaped, differing only in case), with a
+    fallback or without: the caddy output reads back with nothing to report and the same
+    verdicts at each prefix, below it and at a path none selects."""
+    assume(not set(first) & set(second))
+    text = (
+        f"policy a {{\n  paths {', '.join(map(quote, first))}\n"
+        '  origins "https://app.example.com"\n  credentials true\n}\n'
+        f"policy b {{\n  paths {', '.join(map(quote, second))}\n"
+        '  origins "https://admin.example.com"\n  methods GET, DELETE\n}\n'
+    ) + ("policy public {\n  origins *\n}\n" if fallback else "")
+    original = load(Source("t.cors", text))
+    assert original.policy_set is not None and not fails(original.diagnostics), text
+    result = import_source(Source("Caddyfile", site(emit_snippet(text))), "caddy")
+    assert [item.code for item in result.diagnostics] == [], (text, result.diagnostics)
+    back = policy_of(result)
+    assert back.policy_set is not None
+    requests = every(("https://app.example.com", "https://admin.example.com"), METHODS, HEADERS)
+    for path in paths_of(original.policy_set):
+        verdicts(original.policy_set, back.policy_set, requests, path=path)
 
 
 def test_a_denied_origin_under_unlisted_reject_imports_as_the_policy_says() -> None:
