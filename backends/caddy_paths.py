@@ -65,8 +65,9 @@ def _segments(prefix: str, slash: str, char: Callable[[str], str]) -> str:
     return slash.join("".join(char(c) for c in segment) for segment in prefix.split("/"))
 
 
-def _regex(form: str, prefix: str) -> str:
-    """The RE2 text matching the paths ``prefix`` governs, in ``form``."""
+def prefix_regex(form: str, prefix: str) -> str:
+    """The RE2 text matching the paths ``prefix`` governs, in ``form`` (``a`` to ``d``; import
+    reads corsc's own matchers back by it)."""
     if form in "ab":
         return f"^{_segments(_decoded(prefix), '/', _char)}(?:/|\\z)"
     if form == "c":
@@ -109,7 +110,7 @@ def choose(plan: Plan) -> tuple[list[str], list[str]]:
         )
         for index, (prefix, number) in enumerate(found, 1):
             name = f"corsc_path_{form}{index}"
-            regex = quoted(_regex(form, prefix))
+            regex = quoted(prefix_regex(form, prefix))
             if form == "a":
                 matchers.append(f"\t@{name} path_regexp {regex}")
             else:

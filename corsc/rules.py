@@ -729,9 +729,10 @@ DOCS: dict[str, tuple[str, str, str]] = {
         "nothing for one origin or `*`; for more, compile the policy with `--target iis`.",
     ),
     "CORS715": (
-        "`corsc import` reads the one file it is given; CORS headers in a file an `include` "
-        "brings in are not in the imported policy.",
-        "corsc import server.conf   # server { include snippets/cors.conf; }",
+        "`corsc import` follows an `include` of a file given on disk to the files it can read "
+        "inside the including file's directory; CORS headers in a file it could not read (or "
+        "in any, for a configuration from stdin) are not in the imported policy.",
+        "corsc import server.conf   # server { include /etc/nginx/snippets/cors.conf; }",
         "import `nginx -T` output (every file in one), or import the included file as well and "
         "merge the policies by hand.",
     ),
@@ -741,6 +742,14 @@ DOCS: dict[str, tuple[str, str, str]] = {
         "corsc import server.conf   # location = /api { add_header Access-Control-… }",
         "check that the paths below it may share the policy, or narrow them with another "
         "policy of their own.",
+    ),
+    "CORS735": (
+        "a policy's paths are prefixes on segment boundaries, compared case-sensitively: "
+        "`path /api/*` does not select /api itself, `path /api` selects nothing below it, and "
+        "Caddy's `path` ignores case, so the imported path answers some paths otherwise.",
+        "corsc import Caddyfile   # header /api/* Access-Control-Allow-Origin *",
+        "check that those paths may be answered as the policy says, or write the matcher as "
+        "`path /api /api/*`.",
     ),
     # ---- 9xx: suppression comments
     "CORS901": (

@@ -78,16 +78,17 @@ def verdicts(
     requests: Iterable[tuple[str, str, tuple[tuple[str, str], ...], str]],
     *,
     reasons: bool = True,
+    path: str = "/x",
 ) -> set[bool]:
     """Asserts that ``back`` gives every request (origin, method, headers, credentials mode)
-    at ``/x`` the browser verdict ``original`` gives (with the reason of a network error too
+    at ``path`` the browser verdict ``original`` gives (with the reason of a network error too
     when ``reasons``); returns the verdicts seen (whether the script could read the
     response)."""
     before, after = evaluator_server(Evaluator(original)), evaluator_server(Evaluator(back))
     seen = set()
     for origin, method, headers, credentials in requests:
         request = script_request(
-            method, "/x", origin=origin, headers=headers, credentials=credentials
+            method, path, origin=origin, headers=headers, credentials=credentials
         )
         expected, got = fetch(before, request), fetch(after, request)
         if not reasons:

@@ -1,8 +1,10 @@
 """``corsc import`` of Caddyfiles: corsc's own caddy output reads back to a policy with the same
 verdicts (the golden and policies compiled here: deny, credentials, unlisted reject, static
-``*``, expose, max-age, a regex, preflight-status 200), hand-written site blocks read to the
-policy they mean, and what no policy says is a finding at its line. The machine that reads a
-Caddyfile is checked against a real Caddy, request by request."""
+``*``, expose, max-age, a regex, preflight-status 200, several policies chosen by nested and
+escaped ``paths``) at every prefix and at paths none selects, hand-written site blocks (path
+matchers too) read to the policies they mean, and what no policy says is a finding at its
+line. The machine that reads a Caddyfile is checked against a real Caddy, request by request,
+at every path import asks."""
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ import pytest
 from generated_policies import ORIGINS as GENERATED_ORIGINS
 from generated_policies import policies as generated_policies
 from hypothesis import HealthCheck, assume, given, settings
-from importing import FIXTURES, every, verdicts
+from hypothesis import strategies as st
+from importing import FIXTURES, every, policy_of, verdicts
 
 from corsc import __version__
 from corsc.backends import EmitOptions, check, get
@@ -24,9 +27,13 @@ from corsc.frontend import load
 from corsc.imports import guess, import_source
 from corsc.imports.answers import UNLISTED
 from corsc.imports.caddy import parse, prepare, snippets_of
+from corsc.imports.draft import quote
+from corsc.ir import PolicySet
 from corsc.source import Source
 from tests.caddy_launcher import caddy_or_skip, emit_snippet, running
 from tests.goldens import GOLDEN
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 POLICIES = {
     "deny": """policy p {
@@ -57,9 +64,26 @@ POLICIES = {
   preflight-status 200
 }
 """,
+    "paths": """policy api {
+  paths       "/api", "/caf%C3%A9"
+  origins     "https://app.example.com"
+  credentials true
+}
+
+policy admin {
+  paths   "/api/admin"
+  origins "https://admin.example.com"
+  methods GET, DELETE
+}
+
+policy public {
+  origins *
+}
+""",
 }
 ORIGINS = (
     "https://app.example.com",
+    "https://admin.example.com",
     "https://staging.example.com",
     "https://a.partner.example.org",
     "https://legacy.partner.example.org",
@@ -86,12 +110,8 @@ def outputs() -> list[tuple[str, str, str]]:
     """(name, policy text, its caddy snippet): the golden and the policies above."""
     found = []
     for path in sorted((GOLDEN / "caddy").glob("*.caddy")):
-        if "path_regexp" in path.read_text("utf-8"):
-            continue  # chooses the policy by path: not imported (CORS703, tested below)
         example = path.name.split(".")[0]
-        policy = (
-            Path(__file__).resolve().parent.parent / "examples" / f"{example}.cors"
-        ).read_text()
+        policy = (EXAMPLES / f"{example}.cors").read_text()
         found.append((path.name, policy, path.read_text()))
     for name, text in POLICIES.items():
         found.append((name, text, emit_snippet(text)))
@@ -121,7 +141,20 @@ def test_import_of_caddy_output_keeps_every_verdict(
     original = load(Source("p.cors", policy))
     assert back.policy_set is not None and original.policy_set is not None, result.policy
     requests = every(ORIGINS, METHODS, HEADERS)
-    assert verdicts(original.policy_set, back.policy_set, requests) == {True, False}
+    for path in paths_of(original.policy_set):
+        assert verdicts(original.policy_set, back.policy_set, requests, path=path) == {
+            True,
+            False,
+        }, path
+
+
+def paths_of(policy_set: PolicySet) -> list[str]:
+    """Each prefix of the policies, a path below it, and a path none of them selects."""
+    found = ["/x", "/unmatched/x"]
+    for policy in policy_set.policies:
+        for prefix in policy.paths:
+            found += [prefix.value, prefix.value + "/x"]
+    return found
 
 
 def _free_port() -> int:
@@ -131,9 +164,9 @@ def _free_port() -> int:
 
 
 def _ask(
-    port: int, method: str, fields: list[tuple[str, str]]
+    port: int, method: str, fields: list[tuple[str, str]], target: str = "/x"
 ) -> tuple[int, list[tuple[str, str]]]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/x", method=method)
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{target}", method=method)
     for name, value in fields:
         request.add_header(name, value)
     try:
@@ -147,11 +180,7 @@ def _ask(
 
 def live_configurations() -> list[tuple[str, str]]:
     found = [(name, site(snippet, 0)) for name, _, snippet in outputs()]
-    found += [
-        (path.name, path.read_text())
-        for path in sorted((FIXTURES / "caddy").glob("*"))
-        if path.name != "path-matcher.Caddyfile"  # nothing the machine answers: CORS703
-    ]
+    found += [(path.name, path.read_text()) for path in sorted((FIXTURES / "caddy").glob("*"))]
     return found
 
 
@@ -160,7 +189,9 @@ def live_configurations() -> list[tuple[str, str]]:
 )
 def test_caddy_answers_as_the_machine_reads(name: str, text: str, tmp_path: Path) -> None:
     """Caddy 2.6 serving the configuration (its sites on one local port) answers every origin
-    the configuration tests, and unlisted ones, as the machine import reads it with does."""
+    the configuration tests, and unlisted ones, at every path import asks (each prefix its
+    path matchers tell apart, a path below it, in other case, and a path none selects), as the
+    machine import reads it with does."""
     caddy = caddy_or_skip()
     port = _free_port()
     served = _local(text, port)
@@ -170,15 +201,15 @@ def test_caddy_answers_as_the_machine_reads(name: str, text: str, tmp_path: Path
     assert len(sites) == 1, served
     prepared = prepare(sites[0], snippets)
     assert prepared is not None
-    run, tests, probes = prepared
+    run, tests, probes = prepared.run, prepared.tests, prepared.probes
     config = tmp_path / "Caddyfile"
     config.write_text(served, "utf-8")
     with running(caddy, config, tmp_path, port):
         origins = dict.fromkeys([o for t in tests for o in t.witnesses] + [*UNLISTED, "null"])
         asked = 0
-        for origin in origins:
+        for sample, origin in ((s, o) for s in prepared.samples for o in origins):
             for _, request in probes.requests(origin):
-                expected = run(request)
+                expected = run(sample.request(request))
                 fields = [
                     (header, request[variable])
                     for header, variable in (
@@ -192,10 +223,10 @@ def test_caddy_answers_as_the_machine_reads(name: str, text: str, tmp_path: Path
                     )
                     if request.get(variable)
                 ]
-                assert _ask(port, request["$request_method"], fields) == (
+                assert _ask(port, request["$request_method"], fields, sample.target) == (
                     expected.status or 200,
                     sorted(h for h in expected.headers if h[0].startswith("access-control-")),
-                ), request
+                ), (sample.target, request)
                 asked += 1
         assert asked > 30
 
@@ -251,18 +282,106 @@ def test_an_unanchored_header_regexp_in_an_imported_snippet() -> None:
     )
 
 
-def test_a_path_matcher_is_not_imported() -> None:
+def test_a_path_matcher_is_a_policy_for_its_prefix() -> None:
+    """`header /api/* …` is a policy for the prefix /api; that Caddy's matcher leaves /api
+    itself out and ignores case, where the policy's prefix does not, is CORS735."""
     assert caddy_fixture("path-matcher.Caddyfile") == (
-        None,
+        '# from line 3\npolicy api {\n  paths       "/api"\n  origins     *\n}\n',
         [
             (
-                "CORS703",
+                "CORS735",
                 3,
-                "the matcher /api/* selects paths; a policy's paths are prefixes, so corsc "
-                "cannot tell which origins this block allows",
-            )
+                "the matcher `/api/*` does not select /api itself, but the imported policy's "
+                'path "/api" governs it and the paths below it alike',
+            ),
+            (
+                "CORS735",
+                3,
+                "the matcher `/api/*` ignores case and selects /API/x too; a policy's paths "
+                'match case-sensitively, so the imported path "/api" does not',
+            ),
         ],
     )
+
+
+def test_handles_by_path_are_one_policy_per_prefix() -> None:
+    """`handle @api` (`path /api /api/*`), `handle /v2/*` and a `handle` for the rest: a
+    policy per prefix and the fallback; `path /api /api/*` selects /api and below it as the
+    prefix does, so only case is reported there."""
+    policy, found = caddy_fixture("paths-handle.Caddyfile")
+    assert policy is not None
+    assert policy.split("\n\n") == [
+        "# from line 4\npolicy api {\n"
+        '  paths       "/api"\n'
+        '  origins     "https://app.example.com"\n'
+        "  methods     GET, POST, PUT\n"
+        "  credentials true\n}",
+        '# from line 18\npolicy v2 {\n  paths       "/v2"\n'
+        '  origins     "https://partner.example.org"\n}',
+        "# from line 3\npolicy site {\n  origins     *\n  preflight-status 200\n}\n",
+    ]
+    assert [(code, line) for code, line, _ in found] == [
+        ("CORS735", 4),
+        ("CORS735", 18),
+        ("CORS735", 18),
+    ]
+    assert "selects /API too" in found[0][2] and "not select /v2 itself" in found[1][2]
+
+
+def test_header_lines_with_paths_run_in_caddys_order() -> None:
+    """Caddy runs `header` lines longest path first and the one without a matcher last: /api/*
+    has the last word below /api/v2, so /api/v2 is no policy of its own, and `?` fills in the
+    rest. The origin an Allow-Origin line names is asked about, as a matcher's would be."""
+    policy, found = caddy_fixture("paths-sorted.Caddyfile")
+    assert policy is not None
+    assert [block.split("\n")[1:4] for block in policy.split("\n\n")] == [
+        [
+            "policy health {",
+            '  paths       "/health"',
+            '  origins     "https://status.example.com"',
+        ],
+        ["policy api {", '  paths       "/api"', '  origins     "https://app.example.com"'],
+        ["policy site {", "  origins     *", "  preflight-status 200"],
+    ]
+    assert [(code, line) for code, line, _ in found] == [
+        ("CORS735", 6),
+        ("CORS735", 8),
+        ("CORS735", 8),
+        ("CORS735", 9),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("matcher", "reported"),
+    [
+        ("path_regexp ^/api(/|$)", []),
+        ("path_regexp ^/api/", ["does not select /api itself"]),
+        ("path /api", ["selects /api only, not /api/x", "ignores case and selects /API too"]),
+        ("path /api /api/*", ["ignores case and selects /API too"]),
+    ],
+)
+def test_a_hand_written_path_matcher_is_a_prefix(matcher: str, reported: list[str]) -> None:
+    """Each reads to the policy for /api; what its matcher selects otherwise than the prefix
+    is CORS735 at its line, one per path answered otherwise."""
+    text = (
+        f"example.com {{\n\t@api {matcher}\n"
+        '\theader @api Access-Control-Allow-Origin "https://a.example"\n}\n'
+    )
+    result = import_source(Source("Caddyfile", text), "caddy")
+    assert result.policy is not None
+    assert 'paths       "/api"\n  origins     "https://a.example"\n' in result.policy
+    assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS735", 2)] * len(
+        reported
+    )
+    for item, words in zip(result.diagnostics, reported, strict=True):
+        assert words in item.message, item.message
+
+
+def test_a_path_matcher_that_names_no_prefix_is_cors703() -> None:
+    text = 'example.com {\n\t@json path *.json\n\theader @json Access-Control-Allow-Origin "*"\n}\n'
+    result = import_source(Source("Caddyfile", text), "caddy")
+    assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS703", 2)]
+    assert "*.json selects paths no prefix names" in result.diagnostics[0].message
 
 
 @pytest.mark.parametrize(
@@ -328,6 +447,41 @@ def test_generated_policies_round_trip_through_caddy(text: str) -> None:
     verdicts(loaded.policy_set, back.policy_set, requests, reasons=False)
 
 
+PREFIXES = ("/api", "/api/v2", "/v2", "/caf%C3%A9", "/a-b.c", "/API")
+
+
+@settings(
+    max_examples=12, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    first=st.lists(st.sampled_from(PREFIXES), min_size=1, max_size=2, unique=True),
+    second=st.lists(st.sampled_from(PREFIXES), min_size=1, max_size=2, unique=True),
+    fallback=st.booleans(),
+)
+def test_policies_chosen_by_generated_paths_round_trip(
+    first: list[str], second: list[str], fallback: bool
+) -> None:
+    """Two policies on generated prefixes (nested, escaped, differing only in case), with a
+    fallback or without: the caddy output reads back with nothing to report and the same
+    verdicts at each prefix, below it and at a path none selects."""
+    assume(not set(first) & set(second))
+    text = (
+        f"policy a {{\n  paths {', '.join(map(quote, first))}\n"
+        '  origins "https://app.example.com"\n  credentials true\n}\n'
+        f"policy b {{\n  paths {', '.join(map(quote, second))}\n"
+        '  origins "https://admin.example.com"\n  methods GET, DELETE\n}\n'
+    ) + ("policy public {\n  origins *\n}\n" if fallback else "")
+    original = load(Source("t.cors", text))
+    assert original.policy_set is not None and not fails(original.diagnostics), text
+    result = import_source(Source("Caddyfile", site(emit_snippet(text))), "caddy")
+    assert [item.code for item in result.diagnostics] == [], (text, result.diagnostics)
+    back = policy_of(result)
+    assert back.policy_set is not None
+    requests = every(("https://app.example.com", "https://admin.example.com"), METHODS, HEADERS)
+    for path in paths_of(original.policy_set):
+        verdicts(original.policy_set, back.policy_set, requests, path=path)
+
+
 def test_a_denied_origin_under_unlisted_reject_imports_as_the_policy_says() -> None:
     """corsc's caddy output answers a denied origin under `unlisted reject` with 403, as the
     policy says: it reads back with nothing to report and the same verdicts."""
@@ -345,10 +499,25 @@ def test_a_denied_origin_under_unlisted_reject_imports_as_the_policy_says() -> N
     assert verdicts(original.policy_set, back.policy_set, requests) == {True, False}
 
 
-def test_caddy_output_choosing_by_path_is_not_imported() -> None:
-    """A file with `paths` or several policies chooses the policy with `path_regexp`, which
-    import does not read: CORS703 at the matcher."""
+def test_caddy_output_choosing_by_path_reads_back_to_its_policies() -> None:
+    """A file with `paths` and several policies chooses the policy with `path_regexp` and
+    `vars_regexp` on the path: it reads back to one policy per distinct answer, the prefixes
+    with it as `paths`, with nothing to report and the same verdicts at every prefix, below
+    it and at a path no prefix selects."""
     golden = (GOLDEN / "caddy" / "api.corsc.caddy").read_text("utf-8")
     result = import_source(Source("Caddyfile", site(golden)), "caddy")
-    assert {item.code for item in result.diagnostics} == {"CORS703"}
-    assert any("path_regexp" in item.message for item in result.diagnostics)
+    assert [item.code for item in result.diagnostics] == [], result.diagnostics
+    back = policy_of(result)
+    assert back.policy_set is not None
+    assert [[p.value for p in policy.paths] for policy in back.policy_set.policies] == [
+        ["/v2", "/api"],
+        [],
+    ]
+    original = load(Source("api.cors", (EXAMPLES / "api.cors").read_text("utf-8")))
+    assert original.policy_set is not None
+    requests = every(ORIGINS, METHODS, HEADERS)
+    for path in ("/api", "/api/x", "/v2", "/v2/orders/1", "/x", "/apix", "/API/x"):
+        assert verdicts(original.policy_set, back.policy_set, requests, path=path) == {
+            True,
+            False,
+        }, path

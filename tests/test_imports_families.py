@@ -113,7 +113,17 @@ EXPECTED: dict[str, tuple[list[str], list[int], list[str]]] = {
         ['origins     "https://app.example.com", "https://admin.example.com"', "max-age     3600"],
     ),
     "caddy/snippet-unanchored.Caddyfile": (["CORS706"], [3], [r'regex ".*example\.com.*"']),
-    "caddy/path-matcher.Caddyfile": (["CORS703"], [3], []),
+    "caddy/path-matcher.Caddyfile": (["CORS735", "CORS735"], [3, 3], ['paths       "/api"']),
+    "caddy/paths-sorted.Caddyfile": (
+        ["CORS735", "CORS735", "CORS735", "CORS735"],
+        [6, 8, 8, 9],
+        ['paths       "/health"', 'paths       "/api"', "policy site"],
+    ),
+    "caddy/paths-handle.Caddyfile": (
+        ["CORS735", "CORS735", "CORS735"],
+        [4, 18, 18],
+        ['paths       "/api"', 'paths       "/v2"', "policy site"],
+    ),
     "apache/format-i.conf": (["CORS703"], [3], []),
     "apache/location-preflight.conf": (["CORS703", "CORS708"], [5, 5], ["methods     GET, PUT"]),
     "apache/directory-rewrite.conf": (["CORS703"], [11], ['"https://docs.example.com"']),
@@ -319,6 +329,7 @@ ALLOW = 'add_header Access-Control-Allow-Origin "https://app.example.com" always
         f"server {{ include snippets/cors.conf; {ALLOW} }}",
         f"server {{ {ALLOW} location /api {{ include cors/*.conf; }} }}",
         f"include /etc/nginx/cors.conf;\n{ALLOW}",  # a snippet's top level
+        f"http {{ include conf.d/*.conf; server {{ {ALLOW} }} }}",  # may bring in servers
     ],
 )
 def test_an_include_is_reported_as_not_read(text: str) -> None:
@@ -326,7 +337,8 @@ def test_an_include_is_reported_as_not_read(text: str) -> None:
     found = [item for item in result.diagnostics if item.code == "CORS715"]
     assert len(found) == 1, result.diagnostics
     assert found[0].message.startswith("include ") and found[0].message.endswith(
-        "is not read: CORS headers in the files it brings in are not imported"
+        "is not read (the configuration was not read from a file, so there is no directory to "
+        "look in): CORS headers in the files it brings in are not imported"
     )
 
 

@@ -46,9 +46,9 @@ def run(args: argparse.Namespace) -> int:
         emit_diagnostics([problem], {}, args.format, sys.stderr)
         return EXIT_USAGE
     assert source is not None
-    imported = import_source(source, args.family)
+    imported = import_source(source, args.family, path=None if args.file == "-" else args.file)
     diagnostics = list(imported.diagnostics)
-    sources = {source.name: source}
+    sources = {source.name: source, **{item.name: item for item in imported.sources}}
     if imported.policy is None:
         emit_diagnostics(diagnostics, sources, args.format, sys.stderr)
         unreadable = {d.IMPORT_UNKNOWN_FORMAT.code, d.IMPORT_UNREADABLE.code}

@@ -40,6 +40,8 @@ class Imported:
     policy: str | None
     diagnostics: tuple[d.Diagnostic, ...]
     family: str | None
+    #: The files read besides the imported one (nginx includes), which diagnostics may name.
+    sources: tuple[Source, ...] = ()
 
 
 def guess(text: str) -> str | None:
@@ -76,6 +78,8 @@ def guess(text: str) -> str | None:
         return "caddy"
     if re.search(r"\badd_header\b|\bserver\s*\{|\blocation\b[^{;]*\{|\bmap\s+\$", text):
         return "nginx"
+    if re.search(r"^\s*(?:http\s*\{|include\s+[^\s;]+\s*;)", text, re.M):
+        return "nginx"  # a main nginx.conf whose servers are all included
     return None
 
 
@@ -109,8 +113,11 @@ def _reader(family: str) -> Callable[[Source], tuple[list[Draft], list[d.Diagnos
     return lambda source: python.read(source, family)
 
 
-def import_source(source: Source, family: str | None = None) -> Imported:
-    """``source`` read as ``family`` (guessed when ``None``) into a policy."""
+def import_source(
+    source: Source, family: str | None = None, *, path: str | None = None
+) -> Imported:
+    """``source`` read as ``family`` (guessed when ``None``) into a policy; ``path`` is the
+    file on disk it was read from, whose nginx includes are followed."""
     chosen = family or guess(source.text)
     if chosen is None:
         problem = d.IMPORT_UNKNOWN_FORMAT.at(
@@ -121,7 +128,14 @@ def import_source(source: Source, family: str | None = None) -> Imported:
             "name the format: --from " + "|".join(FORMATS),
         )
         return Imported(None, (problem,), None)
-    drafts, diagnostics = _reader(chosen)(source)
+    included: tuple[Source, ...] = ()
+    if chosen == "nginx" and path is not None:
+        from corsc.imports import nginx
+
+        drafts, diagnostics, included = nginx.read_tree(source, path)
+    else:
+        drafts, diagnostics = _reader(chosen)(source)
     diagnostics.sort(key=d.Diagnostic.sort_key)
     live = [draft for draft in drafts if not draft.empty]
-    return Imported(render(live, source, chosen) if live else None, tuple(diagnostics), chosen)
+    policy = render(live, source, chosen) if live else None
+    return Imported(policy, tuple(diagnostics), chosen, included)

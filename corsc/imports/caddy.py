@@ -1,26 +1,28 @@
 """Importing a Caddyfile (a site block, a snippet, corsc's own caddy output), read as text and
 never run: Caddy is not started and no adapter is called.
 
-The Caddyfile is split into tokens and blocks as Caddy does (quoted and backquoted tokens,
-comments, ``\\`` at a line's end, ``{``/``}``), then each site block — and each snippet no site
-of the file imports — that sets an ``Access-Control-*`` header is run request by request
-(:class:`Machine`): named matchers (``method``, ``header``, ``header_regexp``, ``not``,
-``vars``, ``vars_regexp`` as Caddy 2.6 tests it), ``route`` (its directives in the order
-written), ``handle`` (the first of a level that matches), ``header`` (set, ``+`` add, ``-``
-remove, ``?`` default, a regex ``find replace``, in one line or a block, with a matcher),
-``vars``, ``respond`` with a status and ``import`` of a snippet of the same file. Outside
-``route``, directives run in Caddy's directive order. The policy is read from the answers
-(:mod:`corsc.imports.answers`), and what the machine cannot know from the request — a ``path``
-or ``expression`` matcher, a placeholder other than the request's headers and method,
-``rewrite``, an ``import`` of another file — is CORS703 at its line.
+The Caddyfile is split into tokens and blocks as Caddy does (:mod:`corsc.imports.caddyfile`),
+then each site block — and each snippet no site of the file imports — that sets an
+``Access-Control-*`` header is run request by request (:class:`Machine`): named matchers
+(``method``, ``header``, ``header_regexp``, ``not``, ``vars``, ``vars_regexp`` as Caddy 2.6
+tests it, ``path`` and ``path_regexp``), ``route`` (its directives in the order written),
+``handle`` (the first of a level that matches), ``header`` (set, ``+`` add, ``-`` remove, ``?``
+default, a regex ``find replace``, in one line or a block, with a matcher), ``vars``,
+``respond`` with a status and ``import`` of a snippet of the same file. Outside ``route``,
+directives run in Caddy's directive order. The policy is read from the answers
+(:mod:`corsc.imports.answers`) at each path the block's path matchers tell apart
+(:mod:`corsc.imports.caddy_paths`: a policy per prefix), and what the machine cannot know from
+the request — a path matcher that names no prefix, an ``expression`` matcher, a placeholder
+other than the request's headers, method and path, ``rewrite``, an ``import`` of another file
+— is CORS703 at its line.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
-from attrs import define, field
+from attrs import define, field, frozen
 
 from corsc import diagnostics as d
 from corsc.imports.answers import (
@@ -35,15 +37,17 @@ from corsc.imports.answers import (
     pcre,
     read_level,
     regex_candidates,
-    report,
 )
+from corsc.imports.caddy_paths import Readings, Sample, path_selects, prefixes, samples
+from corsc.imports.caddyfile import CaddyfileError, Node, parse, walk
 from corsc.imports.common import no_cors, unreadable
-from corsc.imports.draft import Draft, Findings, exact, policy_name
+from corsc.imports.draft import Draft, Findings, exact
+from corsc.records import fields_repr
 from corsc.source import Source
 
 #: Caddy's order of the directives of a site block outside ``route`` (the ones that matter
 #: here; an application handler ends the chain).
-_ORDER = ("header", "handle", "route", "respond")
+_ORDER = ("vars", "header", "handle", "route", "respond")
 _APPLICATION = {"reverse_proxy", "file_server", "php_fastcgi", "static_response", "templates"}
 _IGNORED = {"encode", "log", "root", "tls", "handle_errors", "skip_log", "request_body"}
 _OPAQUE = {"rewrite", "uri", "redir", "map", "try_files", "handle_path", "error", "abort"}
@@ -54,99 +58,6 @@ _REQUEST_HEADERS = {
     "access-control-request-private-network": "$http_access_control_request_private_network",
 }
 _PLACEHOLDER = re.compile(r"\{([^{}\s]+)\}")
-
-
-@define
-class Node:
-    """One line of a Caddyfile: its tokens and the block it opens."""
-
-    name: str
-    args: list[str]
-    line: int
-    block: list[Node] | None = None
-
-
-class CaddyfileError(Exception):
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(reason)
-        self.line = line
-        self.reason = reason
-
-
-def tokens(text: str) -> Iterator[tuple[str, int, bool]]:
-    """Each token, its line and whether it starts a new line (a directive)."""
-    index, line, fresh = 0, 1, True
-    while index < len(text):
-        char = text[index]
-        if char == "\n":
-            line, fresh, index = line + 1, True, index + 1
-        elif char in " \t\r":
-            index += 1
-        elif char == "\\" and text[index + 1 : index + 2] == "\n":
-            line, index = line + 1, index + 2
-        elif char == "#" and (index == 0 or text[index - 1] in " \t\n"):
-            while index < len(text) and text[index] != "\n":
-                index += 1
-        elif char in '"`':
-            start, out, index = line, [], index + 1
-            while True:
-                if index >= len(text):
-                    raise CaddyfileError(start, f"a token opened with {char} is never closed")
-                if char == '"' and text[index] == "\\" and text[index + 1 : index + 2] == '"':
-                    out.append('"')
-                    index += 2
-                    continue
-                if text[index] == char:
-                    index += 1
-                    break
-                line += text[index] == "\n"
-                out.append(text[index])
-                index += 1
-            yield "".join(out), start, fresh
-            fresh = False
-        else:
-            start_index = index
-            while index < len(text) and text[index] not in " \t\r\n":
-                index += 1
-            word = text[start_index:index]
-            yield ("\0" + word if word in ("{", "}") else word), line, fresh
-            fresh = False
-
-
-def parse(text: str) -> list[Node]:
-    """The Caddyfile as nodes (``{`` opens the block of its line's node, ``}`` closes it)."""
-    stack: list[list[Node]] = [[]]
-    opened: list[int] = []
-    current: Node | None = None
-    for token, line, fresh in tokens(text):
-        if token == "\0}":
-            if len(stack) == 1:
-                raise CaddyfileError(line, "a `}` closes no block")
-            stack.pop()
-            opened.pop()
-            current = None
-        elif token == "\0{":
-            if current is None or current.line != line:
-                current = Node("", [], line)
-                stack[-1].append(current)
-            current.block = []
-            stack.append(current.block)
-            opened.append(line)
-            current = None
-        elif fresh or current is None:
-            current = Node(token, [], line)
-            stack[-1].append(current)
-        else:
-            current.args.append(token)
-    if opened:
-        raise CaddyfileError(opened[-1], "a `{` opened here is never closed")
-    return stack[0]
-
-
-def _walk(nodes: list[Node]) -> Iterator[Node]:
-    for node in nodes:
-        yield node
-        yield from _walk(node.block or [])
 
 
 class Machine:
@@ -164,6 +75,8 @@ class Machine:
         self.headers: list[tuple[str, str]] = []
         self.vars: dict[str, str] = {}
         self.depth = 0
+        #: The path as Caddy's path matchers read it (decoded, cleaned).
+        self.path = request.get("$uri", "/")
 
     def field(self, name: str, line: int) -> str:
         variable = _REQUEST_HEADERS.get(name.lower())
@@ -179,6 +92,10 @@ class Machine:
                     return self.field(key[len(prefix) :], line)
             if key in ("http.request.method", "method"):
                 return self.request.get("$request_method", "")
+            if key in ("http.request.uri.path", "path"):
+                return self.path
+            if key in ("http.request.uri", "uri"):
+                return self.request.get("$request_uri", self.path)
             for prefix in ("http.vars.", "vars."):
                 if key.startswith(prefix):
                     return self.vars.get(key[len(prefix) :], "")
@@ -206,6 +123,10 @@ class Machine:
         if name == "header_regexp" and len(args) in (2, 3):
             header, pattern = args[-2], args[-1]
             return pcre(pattern, False, node.line).search(self.field(header, node.line)) is not None
+        if name == "path":
+            return path_selects(args, self.path)
+        if name == "path_regexp" and len(args) in (1, 2):
+            return pcre(args[-1], False, node.line).search(self.path) is not None
         if name == "vars" and len(args) >= 2:
             key = args[0]
             found = self.text(key, node.line) if "{" in key else self.vars.get(key)
@@ -223,7 +144,7 @@ class Machine:
         if token is None or token == "*":
             return True
         if not token.startswith("@"):
-            raise Opaque(line, f"the matcher {token} selects paths; a policy's paths are prefixes")
+            return path_selects([token], self.path)
         definition = self.matchers.get(token[1:])
         if definition is None:
             raise Opaque(line, f"the matcher {token} is not defined in this file")
@@ -257,7 +178,7 @@ class Machine:
         try:
             expanded = self.expand(nodes)
             if ordered:
-                expanded = sorted(expanded, key=_rank)
+                expanded = sorted(expanded, key=self.order)
             handled = False
             for node in expanded:
                 outcome = self.one(node, handled)
@@ -268,6 +189,20 @@ class Machine:
             return False
         finally:
             self.depth -= 1
+
+    def order(self, node: Node) -> tuple[int, int, int]:
+        """Where Caddy runs ``node`` outside ``route``: by directive, then (among directives of
+        one name) the longer first path of a lone matcher set first, then one with a matcher
+        before one without (the Caddyfile adapter's sort, stable)."""
+        token, _ = _split_matcher(node.args)
+        lines: list[Node] = []
+        if token is not None and token.startswith("/"):
+            lines = [Node("path", [token], node.line)]
+        elif token is not None and token.startswith("@") and token[1:] in self.matchers:
+            definition = self.matchers[token[1:]]
+            lines = definition.block or [Node(definition.args[0], definition.args[1:], node.line)]
+        length = next((len(item.args[0]) for item in lines if item.name == "path" and item.args), 0)
+        return _rank(node), -length, 0 if token not in (None, "*") else 1
 
     def expand(self, nodes: list[Node]) -> list[Node]:
         out: list[Node] = []
@@ -379,7 +314,7 @@ class _Reader:
 
     def read(self) -> list[Draft]:
         snippets = snippets_of(self.top)
-        imported = {node.args[0] for node in _walk(self.top) if node.name == "import" and node.args}
+        imported = {node.args[0] for node in walk(self.top) if node.name == "import" and node.args}
         for node in self.top:
             if node.block is None:
                 continue
@@ -396,18 +331,22 @@ class _Reader:
         return self.drafts
 
     def level(self, node: Node, label: str, snippets: dict[str, list[Node]]) -> None:
-        found = prepare(node, snippets)
-        if found is None:
-            return
-        run, tests, probes = found
-        start = self.findings.line_offset(node.line)
-        draft = Draft(
-            policy_name(label, [draft.name for draft in self.drafts]),
-            self.findings.source.span(start, start),
-        )
+        readings = Readings(self.findings, label, node.line)
         try:
-            run({"$request_method": "GET", "$http_origin": UNLISTED[0]})
-            reading = read_level(draft, run, tests, probes, evaluator_for(self.findings), "Caddy")
+            found = prepare(node, snippets)
+            if found is None:
+                return
+            found.run({"$request_method": "GET", "$http_origin": UNLISTED[0]})
+            for sample in found.samples:
+                start = self.findings.line_offset(node.line)
+                draft = Draft(label, self.findings.source.span(start, start))
+
+                def run(request: Mapping[str, str], sample: Sample = sample) -> Answer:
+                    return found.run(sample.request(request))
+
+                check = evaluator_for(self.findings)
+                reading = read_level(draft, run, found.tests, found.probes, check, "Caddy")
+                readings.read.append((sample, reading))
         except Opaque as problem:
             self.findings.at_line(
                 d.IMPORT_NOT_EXPRESSED,
@@ -416,9 +355,7 @@ class _Reader:
                 "write the policy's origins and settings by hand",
             )
             return
-        report(self.findings, reading, "Caddy")
-        if not draft.empty:
-            self.drafts.append(draft)
+        self.drafts += readings.policies(lambda: [draft.name for draft in self.drafts])
 
 
 def snippets_of(top: list[Node]) -> dict[str, list[Node]]:
@@ -430,16 +367,28 @@ def snippets_of(top: list[Node]) -> dict[str, list[Node]]:
     }
 
 
-def prepare(
-    node: Node, snippets: Mapping[str, list[Node]]
-) -> tuple[Run, list[Candidate], Probes] | None:
-    """For a site block or snippet that sets CORS headers: what it answers a request, its
-    origin tests and the requests to ask (``None`` when it sets none)."""
+@frozen
+class Prepared:
+    """A site block or snippet that sets CORS headers, ready to be asked: what it answers a
+    request (at ``$uri``, ``/`` when the request names no path), its origin tests, the requests
+    to ask and the paths to ask them at (the prefixes its matchers tell apart)."""
+
+    __repr__ = fields_repr
+
+    run: Run
+    tests: list[Candidate]
+    probes: Probes
+    samples: list[Sample]
+
+
+def prepare(node: Node, snippets: Mapping[str, list[Node]]) -> Prepared | None:
+    """``node`` prepared (``None`` when it sets no CORS header); a path matcher that names no
+    prefix is :class:`Opaque`."""
     block = node.block or []
-    expanded = list(_walk(block))
+    expanded = list(walk(block))
     seen_imports = {n.args[0] for n in expanded if n.name == "import" and n.args}
     for name in seen_imports & set(snippets):
-        expanded += list(_walk(snippets[name]))
+        expanded += list(walk(snippets[name]))
     if not any(_sets_cors(item) for item in expanded):
         return None
     matchers = {item.name[1:]: item for item in expanded if item.name.startswith("@")}
@@ -448,6 +397,7 @@ def prepare(
         tests += _origin_tests(item)
     values = [arg for item in expanded if item.name != "header_regexp" for arg in item.args]
     probes = Probes.of(value for value in values if "{" not in value)
+    levels = [block, *(snippets[name] for name in sorted(seen_imports & set(snippets)))]
 
     def run(request: Mapping[str, str]) -> Answer:
         machine = Machine(matchers, snippets, request)
@@ -455,7 +405,7 @@ def prepare(
         status = outcome if not isinstance(outcome, bool) else None
         return Answer(status, tuple(machine.headers))
 
-    return run, tests, probes
+    return Prepared(run, tests, probes, samples(prefixes(levels)))
 
 
 def _sets_cors(node: Node) -> bool:
@@ -467,8 +417,14 @@ def _sets_cors(node: Node) -> bool:
 
 
 def _origin_tests(node: Node) -> list[Candidate]:
-    """The origins a matcher line tests, as candidates (``not`` ones too: a deny)."""
+    """The origins a matcher line tests, as candidates (``not`` ones too: a deny), and the one
+    an Allow-Origin line sends when it names one."""
     args = node.args
+    _, rest = _split_matcher(args) if node.name == "header" else (None, [node.name, *args])
+    if len(rest) == 2 and rest[0].lstrip("+?").lower() == "access-control-allow-origin":
+        sent = rest[1]
+        if "{" not in sent and "*" not in sent and origin_shaped(sent):
+            return [Candidate(exact(sent), (sent,), node.line)]
     if node.name.startswith("@") and args:  # a matcher defined on one line
         return _origin_tests(Node(args[0], args[1:], node.line))
     if node.name == "not" and args:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from attrs import define, field
 
 from corsc import diagnostics as d
-from corsc.source import Source, Span
+from corsc.source import Source, Span, visible
 
 #: What the policy language's ``origins``/``deny`` entries are spelled as: ``*``, a quoted
 #: pattern, or ``regex "…"``.
@@ -153,7 +153,8 @@ def render(drafts: Sequence[Draft], source: Source, family: str) -> str:
     for draft in drafts:
         if draft.empty:
             continue
-        lines += ["", f"# from line {draft.span.start.line}", f"policy {draft.name} {{"]
+        where = "" if draft.span.file == source.name else f"{visible(draft.span.file)} "
+        lines += ["", f"# from {where}line {draft.span.start.line}", f"policy {draft.name} {{"]
         if draft.paths:
             lines.append("  paths       " + ", ".join(quote(path) for path in draft.paths))
         if draft.origins:

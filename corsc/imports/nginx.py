@@ -5,7 +5,9 @@ Read: ``add_header Access-Control-*`` at every level (each level without ``add_h
 own inherits its parent's, as nginx does), ``if ($http_origin ~ …)`` around them or around a
 ``set $var $http_origin``, ``map $http_origin $var`` (exact keys and ``~``/``~*`` regexes), and
 ``if ($request_method = OPTIONS) { … return 204; }``. Each ``location`` with a CORS header of
-its own is a policy for its prefix; the server level is the policy for every other path.
+its own is a policy for its prefix; the server level is the policy for every other path. The
+``include`` directives of a file on disk are followed (:mod:`corsc.imports.nginx_include`):
+findings in an included file are at its lines.
 
 nginx searches a ``~`` regex anywhere in the Origin; the policy gets the full-match regex with
 the same meaning (:func:`corsc.imports.common.full_match`) and CORS706 says so. crossplane
@@ -33,6 +35,7 @@ from corsc.imports.common import (
     unanchored_help,
 )
 from corsc.imports.draft import Draft, Entry, Findings, Grant, policy_name
+from corsc.imports.nginx_include import Tree
 from corsc.imports.nginx_machine import Machine, MapBlock, candidates, maps_of
 from corsc.records import fields_repr
 from corsc.source import Source
@@ -91,9 +94,21 @@ class _Level:
 
 
 def read(source: Source) -> tuple[list[Draft], list[d.Diagnostic]]:
-    """The policies an nginx configuration means, and what it got wrong or could not mean."""
-    findings = Findings(source)
-    parsed = _parse(source.text)
+    """The policies an nginx configuration means, and what it got wrong or could not mean
+    (an ``include`` is not followed: CORS715)."""
+    drafts, diagnostics, _ = read_tree(source, None)
+    return drafts, diagnostics
+
+
+def read_tree(
+    source: Source, path: str | None
+) -> tuple[list[Draft], list[d.Diagnostic], tuple[Source, ...]]:
+    """:func:`read` of the file ``path`` on disk (whose text is ``source``), its includes
+    followed (:mod:`corsc.imports.nginx_include`): the spans of drafts and diagnostics name
+    the file they are in, and the files read besides ``source`` come last."""
+    tree = Tree(source, path, _parse)
+    whole, parsed = tree.read()
+    findings = Findings(whole)
     config = parsed["config"][0] if parsed["config"] else {"parsed": [], "errors": []}
     for error in config.get("errors", []) or parsed.get("errors", []):
         # crossplane names the temporary file it read: the finding names the imported one.
@@ -105,7 +120,7 @@ def read(source: Source) -> tuple[list[Draft], list[d.Diagnostic]]:
             "fix it (`nginx -t` shows the same), then import again",
         )
     if findings.items:
-        return [], findings.items
+        return [], tree.placed(findings.items), tree.included
     reader = _Reader(findings, config["parsed"])
     drafts = reader.read()
     if not drafts and not findings.items:
@@ -116,7 +131,9 @@ def read(source: Source) -> tuple[list[Draft], list[d.Diagnostic]]:
             "this nginx configuration sends no Access-Control-* header",
             "nothing to import; write the policy by hand",
         )
-    return drafts, findings.items
+    for draft in drafts:
+        draft.span = tree.place(draft.span)
+    return drafts, tree.placed(findings.items), tree.included
 
 
 def _parse(text: str) -> dict[str, Any]:
@@ -140,6 +157,14 @@ def _walk(directives: list[Directive]) -> Iterator[Directive]:
         directive = stack.pop()
         yield directive
         stack.extend(reversed(directive.get("block") or []))
+
+
+def _outside_servers(directives: list[Directive]) -> Iterator[Directive]:
+    """The directives of the http and main levels (``server`` blocks not looked into)."""
+    for directive in directives:
+        yield directive
+        if directive["directive"] not in ("server", "map", "types"):
+            yield from _outside_servers(directive.get("block") or [])
 
 
 def _chosen(key: str, value: str) -> bool:
@@ -195,12 +220,27 @@ class _Reader:
                 self.constants[variable] = literals.pop()
         servers = [item for item in _walk(self.top) if item["directive"] == "server"]
         if servers:
+            for directive in _outside_servers(self.top):
+                if directive["directive"] == "include":
+                    self._include(directive)  # it may bring in servers
             for server in servers:
                 block = server.get("block") or []
                 self._level(block, server["line"], None, _Level(), scopes=(block,))
         else:  # a snippet: its top level is a server's or a location's contents
             self._level(self.top, 1, None, _Level(), scopes=(self.top,))
         return self.drafts
+
+    def _include(self, directive: Directive) -> None:
+        """An ``include`` left in the tree: its files were not read (CORS715, why)."""
+        reason = directive.get("reason", "nginx reads one file or glob per include")
+        self.flag(
+            d.IMPORT_INCLUDE_NOT_READ,
+            directive["line"],
+            f"include {' '.join(directive['args'])} is not read ({reason}): CORS headers in the "
+            "files it brings in are not imported",
+            "import `nginx -T` output (the whole configuration in one file), or import "
+            "the included file too",
+        )
 
     # ---- variables -----------------------------------------------------------------------
 
@@ -333,14 +373,7 @@ class _Reader:
                     "write them as add_header, or add them to the imported policy by hand",
                 )
             elif name == "include":
-                self.flag(
-                    d.IMPORT_INCLUDE_NOT_READ,
-                    directive["line"],
-                    f"include {' '.join(args)} is not read: CORS headers in the files it brings "
-                    "in are not imported",
-                    "import `nginx -T` output (the whole configuration in one file), or import "
-                    "the included file too",
-                )
+                self._include(directive)
             elif name == "set" and len(args) == 2 and args[1].lower() in _REFLECTIONS:
                 self.origin_variables[args[0]] = (condition, directive["line"])
             elif name == "if":
