@@ -3,6 +3,7 @@
 One module per family reads its format into :class:`~corsc.imports.draft.Draft` policies and
 diagnostics (CORS700–CORS749) at spans of the imported file: :mod:`corsc.imports.iis`
 (web.config), :mod:`corsc.imports.nginx` (nginx configuration, parsed by crossplane),
+:mod:`corsc.imports.express` (an Express app's JavaScript, parsed by esprima, never run),
 :mod:`corsc.imports.caddy` (a Caddyfile, read as text, never run) and
 :mod:`corsc.imports.python` (Starlette/FastAPI, django-cors-headers and flask-cors settings,
 read with :mod:`ast`, never executed). :func:`import_source` picks the family (given, or
@@ -25,7 +26,7 @@ from corsc.records import fields_repr
 from corsc.source import Source
 
 #: The formats ``--from`` accepts: the three Python libraries share one reader.
-FORMATS = ("iis", "nginx", "caddy", "starlette", "django", "flask", "python")
+FORMATS = ("iis", "nginx", "caddy", "starlette", "django", "flask", "python", "express")
 
 
 @frozen
@@ -48,6 +49,10 @@ def guess(text: str) -> str | None:
         r"^\[\[policy\]\]", text, re.M
     ):
         return "python"
+    if re.search(
+        r"""\brequire\s*\(\s*["'](?:express|cors)["']|\bfrom\s+["'](?:express|cors)["']""", text
+    ):
+        return "express"
     if re.search(r"CORSMiddleware", text):
         return "starlette"
     if re.search(r"^\s*CORS_[A-Z_]+\s*=", text, re.M):
@@ -79,6 +84,10 @@ def _reader(family: str) -> Callable[[Source], tuple[list[Draft], list[d.Diagnos
         from corsc.imports import caddy
 
         return caddy.read
+    if family == "express":
+        from corsc.imports import express
+
+        return express.read
     if family == "python":
         from corsc.imports import compiled
 
@@ -97,7 +106,7 @@ def import_source(source: Source, family: str | None = None) -> Imported:
             "corsc cannot tell what this file configures: it is not XML (web.config), has no "
             "nginx or Caddyfile directive corsc knows, is no policy file corsc compiled, and "
             "names no CORS setting of Starlette, Django or flask-cors",
-            "name the format: --from iis|nginx|caddy|starlette|django|flask|python",
+            "name the format: --from iis|nginx|caddy|starlette|django|flask|python|express",
         )
         return Imported(None, (problem,), None)
     drafts, diagnostics = _reader(chosen)(source)

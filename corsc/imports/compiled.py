@@ -71,7 +71,8 @@ def _policy_grant(grant: IrGrant) -> Grant:
     )
 
 
-def _draft(policy: Policy, source: Source) -> Draft:
+def draft_of(policy: Policy, source: Source) -> Draft:
+    """A policy the middleware's reader built, as the policy text that says it."""
     draft = Draft(policy.name, source.span(0), paths=[prefix.text for prefix in policy.paths])
     draft.grant = _policy_grant(policy.grant)
     for entry in policy.entries:
@@ -104,4 +105,4 @@ def read(source: Source) -> tuple[list[Draft], list[d.Diagnostic]]:
             "import the policy it was compiled from instead, or compile it again",
         )
         return [], findings.items
-    return [_draft(policy, source) for policy in policy_set.policies], findings.items
+    return [draft_of(policy, source) for policy in policy_set.policies], findings.items
