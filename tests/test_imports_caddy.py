@@ -22,7 +22,7 @@ from corsc.backends import EmitOptions, check, get
 from corsc.diagnostics import fails
 from corsc.frontend import load
 from corsc.imports import guess, import_source
-from corsc.imports.answers import UNLISTED
+from corsc.imports.answers import UNLISTED, request_fields
 from corsc.imports.caddy import parse, prepare, snippets_of
 from corsc.source import Source
 from tests.caddy_launcher import caddy_or_skip, emit_snippet, running
@@ -179,19 +179,7 @@ def test_caddy_answers_as_the_machine_reads(name: str, text: str, tmp_path: Path
         for origin in origins:
             for _, request in probes.requests(origin):
                 expected = run(request)
-                fields = [
-                    (header, request[variable])
-                    for header, variable in (
-                        ("Origin", "$http_origin"),
-                        ("Access-Control-Request-Method", "$http_access_control_request_method"),
-                        ("Access-Control-Request-Headers", "$http_access_control_request_headers"),
-                        (
-                            "Access-Control-Request-Private-Network",
-                            "$http_access_control_request_private_network",
-                        ),
-                    )
-                    if request.get(variable)
-                ]
+                fields = request_fields(request)
                 assert _ask(port, request["$request_method"], fields) == (
                     expected.status or 200,
                     sorted(h for h in expected.headers if h[0].startswith("access-control-")),

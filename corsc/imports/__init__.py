@@ -104,8 +104,9 @@ def import_source(source: Source, family: str | None = None) -> Imported:
         problem = d.IMPORT_UNKNOWN_FORMAT.at(
             source.span(0),
             "corsc cannot tell what this file configures: it is not XML (web.config), has no "
-            "nginx or Caddyfile directive corsc knows, is no policy file corsc compiled, and "
-            "names no CORS setting of Starlette, Django or flask-cors",
+            "nginx or Caddyfile directive corsc knows, is no policy file corsc compiled, "
+            "names no CORS setting of Starlette, Django or flask-cors, and requires neither "
+            "express nor cors",
             "name the format: --from iis|nginx|caddy|starlette|django|flask|python|express",
         )
         return Imported(None, (problem,), None)

@@ -16,7 +16,6 @@ options computed at run time — is CORS703 at its exact span.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,42 +23,13 @@ from attrs import define, field
 
 from corsc import diagnostics as d
 from corsc.imports import express_output
-from corsc.imports.answers import (
-    UNLISTED,
-    Answer,
-    Candidate,
-    Opaque,
-    Probes,
-    evaluator_for,
-    origin_shaped,
-    read_level,
-    regex_candidates,
-    report,
-)
-from corsc.imports.draft import Draft, Findings, exact, policy_name
-from corsc.imports.express_machine import Handwritten, Headers, cors_answer
-from corsc.imports.javascript import UNKNOWN, Node, RegexLiteral, Values, flag, member, parse, walk
+from corsc.imports.draft import Draft, Findings
+from corsc.imports.express_level import Layer, read_chain
+from corsc.imports.javascript import UNKNOWN, Node, Values, flag, member, parse, walk
 from corsc.source import Source
 
 _VERBS = {"use", "all", "options", "get", "post", "put", "delete", "patch", "head"}
 _FUNCTIONS = ("FunctionExpression", "ArrowFunctionExpression", "FunctionDeclaration")
-_SERVER = "Express"
-
-
-@define
-class Layer:
-    """One CORS handler of the app: ``cors`` options (literal values) or a middleware."""
-
-    prefix: str | None  # ``None``: every path
-    verb: str
-    node: Node
-    options: dict[str, Any] | None = None
-    function: Node | None = None
-
-    def applies(self, method: str) -> bool:
-        if self.verb in ("use", "all"):
-            return True
-        return method == self.verb.upper() or (self.verb == "get" and method == "HEAD")
 
 
 def _under(prefix: str | None, path: str | None) -> bool:
@@ -88,7 +58,8 @@ class _App:
         prefixes = list(dict.fromkeys(layer.prefix for layer in self.layers))
         for prefix in sorted(prefixes, key=lambda p: (p is not None, p or "")):
             chain = [layer for layer in self.layers if _under(layer.prefix, prefix)]
-            draft = self._level(chain, prefix, [draft.name for draft in drafts])
+            taken = [draft.name for draft in drafts]
+            draft = read_chain(self.findings, self.values, chain, prefix, taken)
             if draft is not None:
                 drafts.append(draft)
         return drafts
@@ -246,172 +217,10 @@ class _App:
                 "give cors an array of origins",
             )
 
-    # ---- a path's layers as a policy ----------------------------------------------------
-
-    def _level(self, chain: list[Layer], prefix: str | None, taken: list[str]) -> Draft | None:
-        first = chain[0].node
-        start = first.range[0]
-        draft = Draft(
-            policy_name(prefix or "app", taken),
-            self.findings.source.span(start, start),
-            paths=[prefix] if prefix else [],
-        )
-        state: dict[str, Node] = {}
-
-        def run(request: Mapping[str, str]) -> Answer:
-            headers = Headers()
-            for layer in chain:
-                if not layer.applies(request["$request_method"]):
-                    continue
-                if layer.options is not None:
-                    status = cors_answer(layer.options, request, headers)
-                    node = layer.node
-                else:
-                    machine = Handwritten(self.values, layer.function, request)
-                    machine.headers = headers
-                    status = machine.run()
-                    node = machine.answer_node or layer.node
-                if status is not None:
-                    state["answer"] = node
-                    return Answer(status, tuple(headers.items))
-            return Answer(None, tuple(headers.items))
-
-        # One candidate per origin test, at the first layer that makes it.
-        tests = list(
-            {
-                (test.entry, test.witnesses): test
-                for layer in reversed(chain)
-                for test in reversed(self._origin_tests(layer))
-            }.values()
-        )[::-1]
-        probes = Probes.of(self._strings(chain))
-        try:
-            plain = run({"$request_method": "OPTIONS", "$http_origin": UNLISTED[0]})
-            reflected = run({"$request_method": "GET", "$http_origin": UNLISTED[0]})
-            reading = read_level(draft, run, tests, probes, evaluator_for(self.findings), _SERVER)
-        except Opaque as problem:
-            self.findings.at_line(
-                d.IMPORT_NOT_EXPRESSED,
-                problem.line,
-                f"{problem.reason}, so corsc cannot tell which origins this app allows",
-                "write the policy's origins and settings by hand",
-            )
-            return None
-        report(self.findings, reading, _SERVER)
-        self._answers_notes(chain, plain, reflected, state)
-        if "*" in draft.origins and draft.grant.credentials:
-            flag(
-                self.findings,
-                d.IMPORT_WILDCARD_CREDENTIALS,
-                first,
-                "credentials with an Allow-Origin that is `*` or every Origin: browsers refuse "
-                "`*` with credentials, and a reflected Origin lets every site read the user's "
-                "data",
-                "name the origins trusted with credentials in the imported policy",
-            )
-        return None if draft.empty else draft
-
-    def _answers_notes(
-        self, chain: list[Layer], plain: Answer, reflected: Answer, state: dict[str, Node]
-    ) -> None:
-        if plain.status is not None and "answer" in state:
-            node = state["answer"]
-            flag(
-                self.findings,
-                d.IMPORT_OPTIONS_ANSWERED,
-                node,
-                f"every OPTIONS request is answered {plain.status} here, a preflight or not "
-                "and whatever it asks; the app never sees a plain OPTIONS",
-                "the imported policy answers preflights itself, granting only what it lists",
-            )
-        if reflected.header("access-control-allow-origin") == UNLISTED[0]:
-            origin = next((layer for layer in chain), None)
-            node = origin.node if origin is not None else self.tree
-            for layer in chain:
-                if layer.options is not None and layer.options.get("origin") is True:
-                    node = layer.node
-            flag(
-                self.findings,
-                d.IMPORT_REFLECTED_ORIGIN,
-                node,
-                "this sends back every request's Origin, unchecked: any site may read these "
-                "responses (with the user's cookies, when credentials are allowed)",
-                "the imported policy says `origins *`; replace it with the origins you trust",
-            )
-        for layer in chain:
-            if layer.function is None:
-                continue
-            for call in walk(layer.function.body):
-                if call.type == "CallExpression" and len(call.arguments) == 2:
-                    name = self.values.value(call.arguments[0])
-                    value = self.values.value(call.arguments[1])
-                    if (
-                        isinstance(name, str)
-                        and name.lower() == "access-control-allow-origin"
-                        and isinstance(value, str)
-                    ):
-                        flag(
-                            self.findings,
-                            d.IMPORT_STATIC_HEADERS,
-                            call,
-                            f"Access-Control-Allow-Origin {value} is sent to every request, "
-                            "whatever its Origin",
-                            "the imported policy means the same for browsers; the targets "
-                            "corsc compiles it to answer only the origins it lists",
-                        )
-
-    def _origin_tests(self, layer: Layer) -> list[Candidate]:
-        """The origins a layer tests: its strings and regexes that look like origins."""
-        found: list[Candidate] = []
-        if layer.options is not None:
-            origin = layer.options.get("origin", "*")
-            items = list(origin) if isinstance(origin, list) else [origin]
-            line = layer.node.loc.start.line
-        else:
-            items = [self.values.value(n) for n in walk(layer.function) if _literal(n)]
-            items += [
-                self.values.value(n)
-                for n in walk(layer.function)
-                if n.type == "Identifier" and n.name in self.values.bindings
-            ]
-            line = layer.node.loc.start.line
-        flat: list[Any] = []
-        while items:
-            item = items.pop(0)
-            if isinstance(item, list):
-                items[:0] = item
-            else:
-                flat.append(item)
-        for item in flat:
-            if isinstance(item, str) and item != "*" and origin_shaped(item):
-                found.append(Candidate(exact(item), (item,), line))
-            elif isinstance(item, RegexLiteral):
-                # `\/` is ECMAScript's way to write `/` in a regex literal: the same `/`.
-                pattern = re.sub(r"(?<!\\)((?:\\\\)*)\\/", r"\1/", item.pattern)
-                found += regex_candidates(pattern, "i" in item.flags, item.node.loc.start.line)
-        return found
-
-    def _strings(self, chain: list[Layer]) -> list[str]:
-        found: list[str] = []
-        for layer in chain:
-            values = (
-                list(layer.options.values())
-                if layer.options is not None
-                else [self.values.value(n) for n in walk(layer.function) if _literal(n)]
-            )
-            for value in values:
-                items = value if isinstance(value, list) else [value]
-                found += [item for item in items if isinstance(item, str)]
-        return found
-
 
 def _calls(node: Node) -> bool:
     """Whether ``node`` is a function or a call (a handler, not a path)."""
     return node.type in (*_FUNCTIONS, "CallExpression")
-
-
-def _literal(node: Node) -> bool:
-    return node.type == "Literal" or (node.type == "TemplateLiteral" and not node.expressions)
 
 
 def _cors_names(tree: Node) -> set[str]:

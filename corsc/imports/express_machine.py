@@ -156,6 +156,8 @@ class Handwritten:
         self.status = 200
         #: Where the answer was given (``None``: it called ``next()``).
         self.answer_node: Node | None = None
+        #: Where Access-Control-Allow-Origin was last set.
+        self.origin_node: Node | None = None
         self.function = function
 
     def run(self) -> int | None:
@@ -280,6 +282,8 @@ class Handwritten:
         values = [self.expression(arg) for arg in args]
         if method in _SETTERS and len(values) == 2:
             self.headers.set(js_string(values[0]), values[1])
+            if js_string(values[0]).lower() == "access-control-allow-origin":
+                self.origin_node = node
         elif method in ("set", "header") and len(values) == 1 and isinstance(values[0], dict):
             for name, value in values[0].items():
                 self.headers.set(name, value)

@@ -1,0 +1,229 @@
+"""A path's CORS layers of an Express app as a policy: each layer (``cors`` options or a
+hand-written middleware) answers requests in the order the app runs them
+(:mod:`corsc.imports.express_machine`), and the policy is read from those answers and checked
+against them (:func:`corsc.imports.answers.read_level`). Beside what no policy says (CORS703),
+the answers show what the app does that a policy would not: every OPTIONS answered (CORS708),
+the Origin reflected (CORS705), a fixed Allow-Origin (CORS714), ``*`` with credentials
+(CORS711).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from attrs import define
+
+from corsc import diagnostics as d
+from corsc.imports.answers import (
+    UNLISTED,
+    Answer,
+    Candidate,
+    Opaque,
+    Probes,
+    evaluator_for,
+    origin_shaped,
+    read_level,
+    regex_candidates,
+    report,
+)
+from corsc.imports.draft import Draft, Findings, exact, policy_name
+from corsc.imports.express_machine import Handwritten, Headers, cors_answer
+from corsc.imports.javascript import Node, RegexLiteral, Values, flag, walk
+
+_SERVER = "Express"
+
+
+@define
+class Layer:
+    """One CORS handler of the app: ``cors`` options (literal values) or a middleware."""
+
+    prefix: str | None  # ``None``: every path
+    verb: str
+    node: Node
+    options: dict[str, Any] | None = None
+    function: Node | None = None
+
+    def applies(self, method: str) -> bool:
+        if self.verb in ("use", "all"):
+            return True
+        return method == self.verb.upper() or (self.verb == "get" and method == "HEAD")
+
+
+def read_chain(
+    findings: Findings, values: Values, chain: list[Layer], prefix: str | None, taken: list[str]
+) -> Draft | None:
+    """The policy ``chain`` (the layers governing ``prefix``, in order) answers as, read and
+    checked by :func:`corsc.imports.answers.read_level`; ``None`` when it allows no origin or
+    its answers cannot be known (CORS703)."""
+    first = chain[0].node
+    start = first.range[0]
+    draft = Draft(
+        policy_name(prefix or "app", taken),
+        findings.source.span(start, start),
+        paths=[prefix] if prefix else [],
+    )
+    state: dict[str, Node] = {}
+
+    def run(request: Mapping[str, str]) -> Answer:
+        headers = Headers()
+        for layer in chain:
+            if not layer.applies(request["$request_method"]):
+                continue
+            if layer.options is not None:
+                status = cors_answer(layer.options, request, headers)
+                node = layer.node
+            else:
+                machine = Handwritten(values, layer.function, request)
+                machine.headers = headers
+                status = machine.run()
+                node = machine.answer_node or layer.node
+                if machine.origin_node is not None:
+                    state["origin"] = machine.origin_node
+            if status is not None:
+                state["answer"] = node
+                return Answer(status, tuple(headers.items))
+        return Answer(None, tuple(headers.items))
+
+    # One candidate per origin test, at the first layer that makes it.
+    unique: dict[tuple[object, ...], Candidate] = {}
+    for layer in chain:
+        for test in _origin_tests(values, layer):
+            unique.setdefault((test.entry, test.witnesses), test)
+    tests = list(unique.values())
+    probes = Probes.of(_strings(values, chain))
+    try:
+        plain = run({"$request_method": "OPTIONS", "$http_origin": UNLISTED[0]})
+        answer = state.pop("answer", None)
+        reflected = run({"$request_method": "GET", "$http_origin": UNLISTED[0]})
+        origin_node = state.get("origin")
+        reading = read_level(draft, run, tests, probes, evaluator_for(findings), _SERVER)
+    except Opaque as problem:
+        findings.at_line(
+            d.IMPORT_NOT_EXPRESSED,
+            problem.line,
+            f"{problem.reason}, so corsc cannot tell which origins this app allows",
+            "write the policy's origins and settings by hand",
+        )
+        return None
+    report(findings, reading, _SERVER)
+    _answers_notes(findings, values, chain, plain, reflected, answer, origin_node)
+    if "*" in draft.origins and draft.grant.credentials:
+        flag(
+            findings,
+            d.IMPORT_WILDCARD_CREDENTIALS,
+            first,
+            "credentials with an Allow-Origin that is `*` or every Origin: browsers refuse "
+            "`*` with credentials, and a reflected Origin lets every site read the user's "
+            "data",
+            "name the origins trusted with credentials in the imported policy",
+        )
+    return None if draft.empty else draft
+
+
+def _answers_notes(
+    findings: Findings,
+    values: Values,
+    chain: list[Layer],
+    plain: Answer,
+    reflected: Answer,
+    answer: Node | None,
+    origin_node: Node | None,
+) -> None:
+    """CORS708 where a plain OPTIONS is answered, CORS705 where the Origin is reflected,
+    CORS714 where a middleware sends a fixed Allow-Origin."""
+    if plain.status is not None and answer is not None:
+        flag(
+            findings,
+            d.IMPORT_OPTIONS_ANSWERED,
+            answer,
+            f"every OPTIONS request is answered {plain.status} here, a preflight or not "
+            "and whatever it asks; the app never sees a plain OPTIONS",
+            "the imported policy answers preflights itself, granting only what it lists",
+        )
+    if reflected.header("access-control-allow-origin") == UNLISTED[0]:
+        node = origin_node or chain[0].node
+        for layer in chain:
+            if layer.options is not None and layer.options.get("origin") is True:
+                node = layer.node
+        flag(
+            findings,
+            d.IMPORT_REFLECTED_ORIGIN,
+            node,
+            "this sends back every request's Origin, unchecked: any site may read these "
+            "responses (with the user's cookies, when credentials are allowed)",
+            "the imported policy says `origins *`; replace it with the origins you trust",
+        )
+    for layer in chain:
+        if layer.function is None:
+            continue
+        for call in walk(layer.function.body):
+            if call.type == "CallExpression" and len(call.arguments) == 2:
+                name = values.value(call.arguments[0])
+                value = values.value(call.arguments[1])
+                if (
+                    isinstance(name, str)
+                    and name.lower() == "access-control-allow-origin"
+                    and isinstance(value, str)
+                ):
+                    flag(
+                        findings,
+                        d.IMPORT_STATIC_HEADERS,
+                        call,
+                        f"Access-Control-Allow-Origin {value} is sent to every request, "
+                        "whatever its Origin",
+                        "the imported policy means the same for browsers; the targets "
+                        "corsc compiles it to answer only the origins it lists",
+                    )
+
+
+def _origin_tests(values: Values, layer: Layer) -> list[Candidate]:
+    """The origins a layer tests: its strings and regexes that look like origins."""
+    found: list[Candidate] = []
+    if layer.options is not None:
+        origin = layer.options.get("origin", "*")
+        items = list(origin) if isinstance(origin, list) else [origin]
+        line = layer.node.loc.start.line
+    else:
+        items = [values.value(n) for n in walk(layer.function) if _literal(n)]
+        items += [
+            values.value(n)
+            for n in walk(layer.function)
+            if n.type == "Identifier" and n.name in values.bindings
+        ]
+        line = layer.node.loc.start.line
+    flat: list[Any] = []
+    while items:
+        item = items.pop(0)
+        if isinstance(item, list):
+            items[:0] = item
+        else:
+            flat.append(item)
+    for item in flat:
+        if isinstance(item, str) and item != "*" and origin_shaped(item):
+            found.append(Candidate(exact(item), (item,), line))
+        elif isinstance(item, RegexLiteral):
+            # `\/` is ECMAScript's way to write `/` in a regex literal: the same `/`.
+            pattern = re.sub(r"(?<!\\)((?:\\\\)*)\\/", r"\1/", item.pattern)
+            found += regex_candidates(pattern, "i" in item.flags, item.node.loc.start.line)
+    return found
+
+
+def _strings(values: Values, chain: list[Layer]) -> list[str]:
+    """The strings the layers write: the methods and headers to ask for."""
+    found: list[str] = []
+    for layer in chain:
+        written = (
+            list(layer.options.values())
+            if layer.options is not None
+            else [values.value(n) for n in walk(layer.function) if _literal(n)]
+        )
+        for value in written:
+            items = value if isinstance(value, list) else [value]
+            found += [item for item in items if isinstance(item, str)]
+    return found
+
+
+def _literal(node: Node) -> bool:
+    return node.type == "Literal" or (node.type == "TemplateLiteral" and not node.expressions)

@@ -1,0 +1,507 @@
+"""``corsc import`` of Express apps: corsc's own express output reads back from its ``POLICIES``
+data to a policy with the same verdicts (the goldens at every path prefix, policies compiled
+here, generated policies), hand-written apps (the ``cors`` package, hand-rolled middleware) read
+to the policy they mean with what no policy says at its line, and the imported policies answer
+as the real apps do under Node.js, request by request."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from browser import evaluator_server, fetch, script_request
+from generated_policies import HEADERS as GENERATED_HEADERS
+from generated_policies import METHODS as GENERATED_METHODS
+from generated_policies import ORIGINS as GENERATED_ORIGINS
+from generated_policies import policies as generated_policies
+from hypothesis import HealthCheck, assume, given, settings
+from importing import FIXTURES, every, verdicts
+from test_imports_caddy import HEADERS, METHODS
+from test_imports_roundtrip import ORIGINS as ROUNDTRIP_ORIGINS
+
+from corsc import __version__
+from corsc.backends import EmitOptions, check, get
+from corsc.diagnostics import fails
+from corsc.evaluate import Evaluator, Request
+from corsc.frontend import load
+from corsc.imports import guess, import_source
+from corsc.imports.answers import UNLISTED, Answer, Probes, normal, request_fields
+from corsc.ir import PatternKind, PolicySet
+from corsc.source import Source
+from tests.conformance_express import APP, MODULES, compile_or_refuse, require_express
+from tests.goldens import GOLDEN
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPRESS = FIXTURES / "express"
+ORIGINS = (
+    *ROUNDTRIP_ORIGINS,
+    "https://pr-12.preview.example.com",
+    "https://pr-x.preview.example.com",
+)
+POLICIES = {
+    "deny-credentials": """policy p {
+  origins "https://app.example.com", "https://*.partner.example.org"
+  deny    "https://legacy.partner.example.org"
+  methods GET, PUT
+  headers Content-Type
+  credentials true
+}
+""",
+    "reject-blocks": """policy api {
+  paths "/api"
+  origins  "https://app.example.com", "http://localhost:*"
+  methods  GET, POST, DELETE
+  expose   X-Request-Id
+  max-age  600
+  unlisted reject
+
+  origin "https://reports.example.com" {
+    methods GET
+    credentials true
+  }
+  origin "https://*.partner.example.org" {
+    headers *
+  }
+}
+
+policy rest {
+  origins *
+  methods GET
+  headers X-Api-Key
+}
+""",
+    "regex-private-network": """policy p {
+  origins regex "^https://pr-[0-9]+\\.preview\\.example\\.com$", "https://staging.example.com"
+  headers Authorization
+  preflight-status 200
+
+  origin "https://app.example.com" {
+    private-network true
+  }
+}
+""",
+    "star-methods": """policy p {
+  paths "/v2"
+  origins *
+  methods *
+  headers *
+  expose *
+}
+""",
+}
+
+
+def _express(text: str) -> str:
+    module = compile_or_refuse("p", text)
+    assert isinstance(module, str), module
+    return module
+
+
+def _same_verdicts(original: PolicySet, back: PolicySet, paths: list[str]) -> set[bool]:
+    """Asserts every request at each path gets the same browser verdict from both."""
+    before, after = evaluator_server(Evaluator(original)), evaluator_server(Evaluator(back))
+    seen = set()
+    for path in paths:
+        for origin, method, fields, credentials in every(ORIGINS, METHODS, HEADERS):
+            request = script_request(
+                method, path, origin=origin, headers=fields, credentials=credentials
+            )
+            expected = fetch(before, request)
+            assert fetch(after, request) == expected, (path, origin, method, fields, credentials)
+            seen.add(expected.shared)
+    return seen
+
+
+def _paths(policy_set: PolicySet) -> list[str]:
+    """A path under each prefix of every policy, and one no prefix governs."""
+    found = [p.value.rstrip("/") + "/x" for q in policy_set.policies for p in q.paths]
+    return [*found, "/other/x"]
+
+
+def _round_trip(name: str, policy: str, module: str) -> None:
+    assert guess(module) == "express"
+    result = import_source(Source(name, module))
+    assert result.family == "express"
+    assert [item.code for item in result.diagnostics] == [], result.diagnostics
+    assert result.policy is not None
+    back = load(Source("imported.cors", result.policy))
+    original = load(Source("p.cors", policy))
+    assert back.policy_set is not None and original.policy_set is not None, result.policy
+    assert not fails(back.diagnostics), result.policy
+    assert _same_verdicts(original.policy_set, back.policy_set, _paths(original.policy_set)) == {
+        True,
+        False,
+    }
+
+
+GOLDENS = sorted((GOLDEN / "express").glob("*.js"))
+
+
+@pytest.mark.parametrize("path", GOLDENS, ids=lambda path: path.name)
+def test_import_of_express_golden_keeps_every_verdict_at_every_path(path: Path) -> None:
+    example = (ROOT / "examples" / f"{path.name.split('.')[0]}.cors").read_text()
+    loaded = load(Source("p.cors", example))
+    assert loaded.policy_set is not None
+    named = {
+        e.pattern.text
+        for p in loaded.policy_set.policies
+        for e in p.entries
+        if e.pattern.kind is PatternKind.EXACT
+    }
+    assert named <= set(ORIGINS), named - set(ORIGINS)  # every grant and deny is asked about
+    _round_trip(path.name, example, path.read_text("utf-8"))
+
+
+def test_every_express_golden_is_covered() -> None:
+    assert len(GOLDENS) >= 3
+
+
+@pytest.mark.parametrize("name", sorted(POLICIES))
+def test_import_of_compiled_express_module_keeps_every_verdict(name: str) -> None:
+    _round_trip(f"{name}.js", POLICIES[name], _express(POLICIES[name]))
+
+
+def test_origin_blocks_and_deny_read_back_as_written() -> None:
+    result = import_source(Source("cors_express.js", _express(POLICIES["reject-blocks"])))
+    assert result.policy is not None
+    assert result.policy.split("# from line 1\n", 1)[1] == (
+        "policy api {\n"
+        '  paths       "/api"\n'
+        '  origins     "https://app.example.com", "http://localhost:*"\n'
+        "  methods     GET, POST, DELETE\n"
+        "  expose      X-Request-Id\n"
+        "  max-age     600\n"
+        "  unlisted    reject\n"
+        "\n"
+        '  origin "https://reports.example.com" {\n'
+        "    methods     GET\n"
+        "    expose      X-Request-Id\n"
+        "    credentials true\n"
+        "    max-age     600\n"
+        "    private-network false\n"
+        "  }\n"
+        "\n"
+        '  origin "https://*.partner.example.org" {\n'
+        "    methods     GET, POST, DELETE\n"
+        "    headers     *\n"
+        "    expose      X-Request-Id\n"
+        "    credentials false\n"
+        "    max-age     600\n"
+        "    private-network false\n"
+        "  }\n"
+        "}\n"
+        "\n"
+        "# from line 1\n"
+        "policy rest {\n"
+        "  origins     *\n"
+        "  methods     GET\n"
+        "  headers     X-Api-Key\n"
+        "}\n"
+    )
+
+
+@settings(
+    max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(text=generated_policies())
+def test_generated_policies_round_trip_through_express(text: str) -> None:
+    """Any policy the express target compiles imports back from its module with nothing to
+    report and the same verdicts."""
+    loaded = load(Source("t.cors", text))
+    assert loaded.policy_set is not None
+    options = EmitOptions(__version__, "t.cors", "express", {})
+    assume(not fails(list(loaded.diagnostics) + check(get("express"), loaded.policy_set, options)))
+    module = get("express").emit(loaded.policy_set, options)[0].content
+    result = import_source(Source("cors_express.js", module), "express")
+    assert [item.code for item in result.diagnostics] == [], (text, result.diagnostics)
+    back = load(Source("imported.cors", result.policy or ""))
+    assert back.policy_set is not None, result.policy
+    requests = every(GENERATED_ORIGINS, GENERATED_METHODS, GENERATED_HEADERS)
+    verdicts(loaded.policy_set, back.policy_set, requests, reasons=False)
+
+
+def test_an_edited_module_is_cors703_at_the_first_line_that_differs() -> None:
+    """Data no policy compiles to (here without the Vary its echoed Origin needs), or code
+    that is not corsc's middleware, would not mean what the policy read from it means."""
+    module = _express(POLICIES["deny-credentials"])
+    vary = '"vary": [\n      "Origin"\n    ]'
+    assert vary in module
+    edited = module.replace(vary, '"vary": []')
+    number = edited[: edited.index('"vary": []')].count("\n") + 1
+    result = import_source(Source("cors_express.js", edited), "express")
+    assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS703", number)]
+    edited = module.replace("if (grant === null) return refused();", "")
+    result = import_source(Source("cors_express.js", edited), "express")
+    assert [d.code for d in result.diagnostics] == ["CORS703"]
+    assert "edited middleware" in result.diagnostics[0].message
+
+
+def test_policy_data_that_is_no_literal_is_cors701() -> None:
+    text = 'const cors = require("cors");\nconst POLICIES = load();\nfunction corsMiddleware() {}\n'
+    result = import_source(Source("cors_express.js", text))
+    assert [(d.code, d.span.start.line, d.span.start.column) for d in result.diagnostics] == [
+        ("CORS701", 2, 18)
+    ]
+
+
+def test_javascript_that_does_not_parse_is_cors701_at_its_line() -> None:
+    text = 'const cors = require("cors");\napp.use(cors({ origin: [1,, }));\n'
+    result = import_source(Source("app.js", text))
+    assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS701", 2)]
+    assert result.policy is None
+
+
+def test_a_module_without_cors_is_cors702() -> None:
+    text = 'const express = require("express");\nconst app = express();\napp.listen(3000);\n'
+    result = import_source(Source("app.js", text))
+    assert [d.code for d in result.diagnostics] == ["CORS702"]
+
+
+# ---- hand-written apps -----------------------------------------------------------------------
+
+#: Each fixture: the imported policy (after its header) and its findings (code, line, column).
+EXPECTED: dict[str, tuple[str | None, list[tuple[str, int, int]]]] = {
+    "basic-cors.js": (
+        "# from line 6\npolicy app {\n  origins     *\n"
+        "  methods     GET, HEAD, PUT, PATCH, POST, DELETE\n  headers     *\n}\n",
+        [("CORS708", 6, 9)],
+    ),
+    "allowlist-options.js": (
+        "# from line 16\npolicy app {\n"
+        '  origins     "https://app.example.com", "https://admin.example.com", '
+        'regex "https://[a-z0-9-]+\\.preview\\.example\\.com"\n'
+        "  methods     GET, POST, PUT, DELETE\n  headers     Content-Type, Authorization\n"
+        "  expose      X-Request-Id\n  credentials true\n  max-age     600\n}\n",
+        [("CORS708", 16, 9)],
+    ),
+    "single-origin.js": (
+        '# from line 8\npolicy app {\n  origins     "https://www.example.com"\n'
+        "  methods     GET, HEAD, PUT, PATCH, POST, DELETE\n  headers     *\n"
+        "  preflight-status 200\n}\n",
+        [("CORS708", 8, 3)],
+    ),
+    "unanchored-regex.js": (
+        '# from line 6\npolicy app {\n  origins     regex ".*example\\.com"\n'
+        "  methods     GET, POST\n  headers     *\n}\n",
+        [("CORS706", 6, 1), ("CORS708", 6, 9)],
+    ),
+    "reflect-credentials.js": (
+        "# from line 7\npolicy app {\n  origins     *\n"
+        "  methods     GET, HEAD, PUT, PATCH, POST, DELETE\n  headers     *\n"
+        "  credentials true\n}\n",
+        [("CORS705", 7, 9), ("CORS708", 7, 9), ("CORS711", 7, 9)],
+    ),
+    "origin-function.js": (None, [("CORS703", 8, 11), ("CORS730", 17, 9)]),
+    "env-origin.js": (None, [("CORS703", 9, 13)]),
+    "per-route.js": (
+        '# from line 8\npolicy products {\n  paths       "/products"\n'
+        '  origins     "https://shop.example.com"\n  methods     GET, DELETE\n'
+        "  headers     *\n}\n",
+        [
+            ("CORS703", 8, 1),
+            ("CORS730", 8, 13),
+            ("CORS708", 8, 30),
+            ("CORS730", 9, 9),
+            ("CORS730", 10, 12),
+        ],
+    ),
+    "handwritten-star.js": (
+        "# from line 5\npolicy app {\n  origins     *\n"
+        "  headers     Origin, X-Requested-With, Content-Type, Accept\n}\n",
+        [("CORS714", 6, 3)],
+    ),
+    "handwritten-reflect.js": (
+        "# from line 5\npolicy app {\n  origins     *\n"
+        "  methods     GET, POST, PUT, DELETE, OPTIONS\n"
+        "  headers     Content-Type, Authorization\n  credentials true\n"
+        "  preflight-status 200\n}\n",
+        [("CORS711", 5, 9), ("CORS705", 6, 3), ("CORS708", 11, 12)],
+    ),
+    "handwritten-allowlist.js": (
+        "# from line 7\npolicy app {\n"
+        '  origins     "https://app.example.com", "https://staging.example.com"\n'
+        "  methods     GET, POST, PATCH\n  headers     Content-Type, X-Api-Key\n"
+        "  max-age     86400\n}\n",
+        [("CORS708", 17, 12)],
+    ),
+    "router-mount.js": (
+        '# from line 9\npolicy api {\n  paths       "/api"\n'
+        '  origins     "https://app.example.com", "http://localhost:3000"\n'
+        "  methods     GET, HEAD, PUT, PATCH, POST, DELETE\n  headers     *\n"
+        "  expose      X-Total-Count\n}\n",
+        [("CORS708", 9, 3)],
+    ),
+    "esm-private-network.mjs": (
+        '# from line 8\npolicy app {\n  origins     "https://console.example.com"\n'
+        "  methods     GET, HEAD, PUT, PATCH, POST, DELETE\n  headers     Content-Type\n"
+        "  private-network true\n}\n",
+        [("CORS708", 14, 9)],
+    ),
+}
+
+
+def test_every_fixture_has_its_expectation() -> None:
+    assert sorted(path.name for path in EXPRESS.iterdir()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_a_hand_written_app_imports_to_the_policy_it_means(name: str) -> None:
+    text = (EXPRESS / name).read_text("utf-8")
+    assert guess(text) == "express"
+    result = import_source(Source(name, text))
+    body = result.policy.split("\n", 3)[3] if result.policy else None
+    found = [(d.code, d.span.start.line, d.span.start.column) for d in result.diagnostics]
+    assert (body, found) == EXPECTED[name]
+    if result.policy is not None:
+        assert load(Source("imported.cors", result.policy)).policy_set is not None
+
+
+@pytest.mark.parametrize(
+    ("snippet", "code", "words"),
+    [
+        ("cors({ origin: /x\\.example\\.com/g })", "CORS703", "lastIndex"),
+        ("cors(makeOptions())", "CORS703", "computed"),
+        ('cors({ origin: "https://a.example, https://b.example" })', "CORS704", "no list"),
+        ('cors({ origin: "*", optionsSuccessStatus: 201 })', "CORS712", "201"),
+        ('cors({ origin: "*", preflightContinue: true })', "CORS713", "next handler"),
+    ],
+)
+def test_what_a_cors_call_cannot_say_is_a_finding(snippet: str, code: str, words: str) -> None:
+    text = (
+        f'const cors = require("cors");\nconst app = require("express")();\napp.use({snippet});\n'
+    )
+    result = import_source(Source("app.js", text), "express")
+    assert code in [d.code for d in result.diagnostics], result.diagnostics
+    assert any(words in d.message for d in result.diagnostics if d.code == code)
+
+
+def test_a_middleware_that_reads_another_header_is_cors703_at_its_line() -> None:
+    text = (
+        'const app = require("express")();\n'
+        "app.use((req, res, next) => {\n"
+        '  if (req.headers["x-tenant"] === "a") {\n'
+        '    res.header("Access-Control-Allow-Origin", "https://a.example.com");\n'
+        "  }\n"
+        "  next();\n"
+        "});\n"
+    )
+    result = import_source(Source("app.js", text), "express")
+    assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS703", 3)]
+    assert "x-tenant" in result.diagnostics[0].message
+
+
+# ---- the real apps under Node.js -------------------------------------------------------------
+
+#: The fixtures run for real, and a path each serves.
+LIVE = {
+    "basic-cors.js": "/api/items",
+    "allowlist-options.js": "/api/me",
+    "single-origin.js": "/products/7",
+    "unanchored-regex.js": "/data",
+    "handwritten-star.js": "/",
+    "handwritten-reflect.js": "/api/orders",
+    "handwritten-allowlist.js": "/v1/status",
+    "router-mount.js": "/api/users",
+}
+#: Loads an app as it is, its `listen` moved to an ephemeral port on 127.0.0.1, which it prints.
+_LAUNCHER = """
+const http = require("http");
+http.Server.prototype.listen = ((listen) =>
+  function () {
+    return listen.call(this, 0, "127.0.0.1", () =>
+      process.stdout.write(`CORSC_PORT ${this.address().port}\\n`),
+    );
+  })(http.Server.prototype.listen);
+require(process.argv[2]);
+"""
+LIVE_ORIGINS = (
+    *ORIGINS,
+    "https://www.example.com",
+    "https://admin.example.com",
+    "https://a.preview.example.com",
+    "http://localhost:3000",
+    "https://evilexample.com",
+    *UNLISTED,
+)
+
+
+@contextmanager
+def _running(app: Path, directory: Path) -> Iterator[int]:
+    require_express()
+    launcher = directory / "launch.js"
+    launcher.write_text(_LAUNCHER, "utf-8")
+    server = subprocess.Popen(
+        ["node", str(launcher), str(app)],
+        cwd=APP,
+        env={**os.environ, "NODE_PATH": str(MODULES)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        assert line.startswith("CORSC_PORT "), line
+        yield int(line.split()[1])
+    finally:
+        server.kill()
+        server.wait()
+
+
+def _ask(port: int, path: str, request: Mapping[str, str]) -> Answer:
+    asked = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", method=request["$request_method"]
+    )
+    for name, value in request_fields(request):
+        asked.add_header(name, value)
+    try:
+        with urllib.request.urlopen(asked, timeout=10) as response:
+            status, headers = response.status, response.headers.items()
+    except urllib.error.HTTPError as error:
+        status, headers = error.code, error.headers.items()
+    return Answer(status, tuple((k.lower(), v) for k, v in headers))
+
+
+@pytest.mark.parametrize("name", sorted(LIVE))
+def test_the_imported_policy_answers_as_the_real_app(name: str, tmp_path: Path) -> None:
+    """The fixture run by Node.js with real Express and cors answers every request (actual
+    ones and preflights, per origin, method and header) as the imported policy's evaluator
+    does, as a browser reads the answers."""
+    result = import_source(Source(name, (EXPRESS / name).read_text("utf-8")), "express")
+    assert result.policy is not None
+    loaded = load(Source("imported.cors", result.policy))
+    assert loaded.policy_set is not None
+    evaluator = Evaluator(loaded.policy_set)
+    path = LIVE[name]
+    probes = Probes(METHODS, ("Content-Type", "Authorization", "X-Api-Key", "x-corsc-probe"))
+    shared = set()
+    with _running(EXPRESS / name, tmp_path) as port:
+        for origin in LIVE_ORIGINS:
+            for key, request in probes.requests(origin):
+                response = evaluator.respond(
+                    Request(request["$request_method"], path, tuple(request_fields(request)))
+                )
+                ours = Answer(response.status, tuple((k.lower(), v) for k, v in response.headers))
+                theirs = _ask(port, path, request)
+                if request["$request_method"] != "OPTIONS":
+                    # An actual request's status is the app's routes' (a POST to a GET route
+                    # is a 404), not its CORS handling's.
+                    theirs = Answer(None, theirs.headers)
+                assert normal(theirs, request) == normal(ours, request), (origin, key)
+                shared.add(len(normal(ours, request)) > 1)
+    assert shared == {True, False} or name in ("basic-cors.js", "handwritten-star.js")
+
+
+def test_the_launcher_serves_what_the_app_serves(tmp_path: Path) -> None:
+    """Not vacuous: the app runs as written (its routes answer, CORS headers and all)."""
+    with _running(EXPRESS / "allowlist-options.js", tmp_path) as port:
+        answer = _ask(port, "/api/me", {"$request_method": "GET", "$http_origin": ORIGINS[0]})
+    assert answer.status == 200
+    assert answer.header("access-control-allow-origin") == ORIGINS[0]
+    assert json.loads("{}") == {}
