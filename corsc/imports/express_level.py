@@ -99,7 +99,12 @@ def read_chain(
         reflected = run({"$request_method": "GET", "$http_origin": UNLISTED[0]})
         origin_node = state.get("origin")
         reading = read_level(draft, run, tests, probes, evaluator_for(findings), _SERVER)
-    except Opaque as problem:
+    except (Opaque, RecursionError) as error:
+        problem = (
+            error
+            if isinstance(error, Opaque)
+            else Opaque(first.loc.start.line, "the middleware nests deeper than corsc follows")
+        )
         findings.at_line(
             d.IMPORT_NOT_EXPRESSED,
             problem.line,

@@ -126,9 +126,16 @@ def cors_answer(
             headers.set("Access-Control-Max-Age", js_string(max_age))
     if truthy(expose) and js_string(expose):
         headers.set("Access-Control-Expose-Headers", js_string(expose))
-    if not preflight or merged["preflightContinue"]:
+    if not preflight or truthy(merged["preflightContinue"]):
         return None
-    return int(merged["optionsSuccessStatus"])
+    return status_of(merged["optionsSuccessStatus"], 1)
+
+
+def status_of(value: Any, line: int) -> int:
+    """A status a response is sent with; one Node.js would refuse is beyond the policy."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 100 <= value <= 999:
+        return int(value)
+    raise Opaque(line, f"the status {js_string(value)} is not one Node.js sends")
 
 
 class _Answered(Exception):
@@ -236,7 +243,7 @@ class Handwritten:
             if parts == (self.res, "statusCode"):
                 return self.status
         if kind == "AssignmentExpression" and member(node.left) == (self.res, "statusCode"):
-            self.status = int(self.expression(node.right))
+            self.status = status_of(self.expression(node.right), line)
             return self.status
         if kind == "CallExpression":
             return self.call(node)
@@ -290,9 +297,9 @@ class Handwritten:
         elif method == "append" and len(values) == 2:
             self.headers.append(js_string(values[0]), values[1])
         elif method == "status" and len(values) == 1:
-            self.status = int(values[0])
+            self.status = status_of(values[0], node.loc.start.line)
         elif method == "sendStatus" and len(values) == 1:
-            raise _Answered(int(values[0]), node)
+            raise _Answered(status_of(values[0], node.loc.start.line), node)
         elif method in ("end", "send", "json"):
             raise _Answered(self.status, node)
         else:
