@@ -7,15 +7,13 @@ Caddyfile is checked against a real Caddy, request by request."""
 from __future__ import annotations
 
 import socket
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from generated_policies import ORIGINS as GENERATED_ORIGINS
 from generated_policies import policies as generated_policies
 from hypothesis import HealthCheck, assume, given, settings
-from importing import FIXTURES, every, verdicts
+from importing import FIXTURES, ask, every, verdicts
 
 from corsc import __version__
 from corsc.backends import EmitOptions, check, get
@@ -133,16 +131,8 @@ def _free_port() -> int:
 def _ask(
     port: int, method: str, fields: list[tuple[str, str]]
 ) -> tuple[int, list[tuple[str, str]]]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/x", method=method)
-    for name, value in fields:
-        request.add_header(name, value)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            status, headers = response.status, response.headers.items()
-    except urllib.error.HTTPError as error:
-        status, headers = error.code, error.headers.items()
-    cors = sorted((k.lower(), v) for k, v in headers if k.lower().startswith("access-control-"))
-    return status, cors
+    status, headers = ask(port, "/x", method, fields)
+    return status, sorted((k, v) for k, v in headers if k.startswith("access-control-"))
 
 
 def live_configurations() -> list[tuple[str, str]]:

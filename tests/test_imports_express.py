@@ -6,13 +6,6 @@ as the real apps do under Node.js, request by request."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import urllib.error
-import urllib.request
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,13 +22,12 @@ from test_imports_roundtrip import ORIGINS as ROUNDTRIP_ORIGINS
 from corsc import __version__
 from corsc.backends import EmitOptions, check, get
 from corsc.diagnostics import fails
-from corsc.evaluate import Evaluator, Request
+from corsc.evaluate import Evaluator
 from corsc.frontend import load
 from corsc.imports import guess, import_source
-from corsc.imports.answers import UNLISTED, Answer, Probes, normal, request_fields
 from corsc.ir import PatternKind, PolicySet
 from corsc.source import Source
-from tests.conformance_express import APP, MODULES, compile_or_refuse, require_express
+from tests.conformance_express import compile_or_refuse
 from tests.goldens import GOLDEN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -395,113 +387,3 @@ def test_a_middleware_that_reads_another_header_is_cors703_at_its_line() -> None
     result = import_source(Source("app.js", text), "express")
     assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS703", 3)]
     assert "x-tenant" in result.diagnostics[0].message
-
-
-# ---- the real apps under Node.js -------------------------------------------------------------
-
-#: The fixtures run for real, and a path each serves.
-LIVE = {
-    "basic-cors.js": "/api/items",
-    "allowlist-options.js": "/api/me",
-    "single-origin.js": "/products/7",
-    "unanchored-regex.js": "/data",
-    "handwritten-star.js": "/",
-    "handwritten-reflect.js": "/api/orders",
-    "handwritten-allowlist.js": "/v1/status",
-    "router-mount.js": "/api/users",
-}
-#: Loads an app as it is, its `listen` moved to an ephemeral port on 127.0.0.1, which it prints.
-_LAUNCHER = """
-const http = require("http");
-http.Server.prototype.listen = ((listen) =>
-  function () {
-    return listen.call(this, 0, "127.0.0.1", () =>
-      process.stdout.write(`CORSC_PORT ${this.address().port}\\n`),
-    );
-  })(http.Server.prototype.listen);
-require(process.argv[2]);
-"""
-LIVE_ORIGINS = (
-    *ORIGINS,
-    "https://www.example.com",
-    "https://admin.example.com",
-    "https://a.preview.example.com",
-    "http://localhost:3000",
-    "https://evilexample.com",
-    *UNLISTED,
-)
-
-
-@contextmanager
-def _running(app: Path, directory: Path) -> Iterator[int]:
-    require_express()
-    launcher = directory / "launch.js"
-    launcher.write_text(_LAUNCHER, "utf-8")
-    server = subprocess.Popen(
-        ["node", str(launcher), str(app)],
-        cwd=APP,
-        env={**os.environ, "NODE_PATH": str(MODULES)},
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        line = server.stdout.readline()
-        assert line.startswith("CORSC_PORT "), line
-        yield int(line.split()[1])
-    finally:
-        server.kill()
-        server.wait()
-
-
-def _ask(port: int, path: str, request: Mapping[str, str]) -> Answer:
-    asked = urllib.request.Request(
-        f"http://127.0.0.1:{port}{path}", method=request["$request_method"]
-    )
-    for name, value in request_fields(request):
-        asked.add_header(name, value)
-    try:
-        with urllib.request.urlopen(asked, timeout=10) as response:
-            status, headers = response.status, response.headers.items()
-    except urllib.error.HTTPError as error:
-        status, headers = error.code, error.headers.items()
-    return Answer(status, tuple((k.lower(), v) for k, v in headers))
-
-
-@pytest.mark.parametrize("name", sorted(LIVE))
-def test_the_imported_policy_answers_as_the_real_app(name: str, tmp_path: Path) -> None:
-    """The fixture run by Node.js with real Express and cors answers every request (actual
-    ones and preflights, per origin, method and header) as the imported policy's evaluator
-    does, as a browser reads the answers."""
-    result = import_source(Source(name, (EXPRESS / name).read_text("utf-8")), "express")
-    assert result.policy is not None
-    loaded = load(Source("imported.cors", result.policy))
-    assert loaded.policy_set is not None
-    evaluator = Evaluator(loaded.policy_set)
-    path = LIVE[name]
-    probes = Probes(METHODS, ("Content-Type", "Authorization", "X-Api-Key", "x-corsc-probe"))
-    shared = set()
-    with _running(EXPRESS / name, tmp_path) as port:
-        for origin in LIVE_ORIGINS:
-            for key, request in probes.requests(origin):
-                response = evaluator.respond(
-                    Request(request["$request_method"], path, tuple(request_fields(request)))
-                )
-                ours = Answer(response.status, tuple((k.lower(), v) for k, v in response.headers))
-                theirs = _ask(port, path, request)
-                if request["$request_method"] != "OPTIONS":
-                    # An actual request's status is the app's routes' (a POST to a GET route
-                    # is a 404), not its CORS handling's.
-                    theirs = Answer(None, theirs.headers)
-                assert normal(theirs, request) == normal(ours, request), (origin, key)
-                shared.add(len(normal(ours, request)) > 1)
-    assert shared == {True, False} or name in ("basic-cors.js", "handwritten-star.js")
-
-
-def test_the_launcher_serves_what_the_app_serves(tmp_path: Path) -> None:
-    """Not vacuous: the app runs as written (its routes answer, CORS headers and all)."""
-    with _running(EXPRESS / "allowlist-options.js", tmp_path) as port:
-        answer = _ask(port, "/api/me", {"$request_method": "GET", "$http_origin": ORIGINS[0]})
-    assert answer.status == 200
-    assert answer.header("access-control-allow-origin") == ORIGINS[0]
-    assert json.loads("{}") == {}

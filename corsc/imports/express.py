@@ -39,7 +39,9 @@ def _under(prefix: str | None, path: str | None) -> bool:
 
 
 @define
-class _App:
+class App:
+    """An Express app's CORS layers, found in its syntax tree, and the policies they mean."""
+
     findings: Findings
     tree: Node
     values: Values
@@ -47,6 +49,17 @@ class _App:
     layers: list[Layer] = field(factory=list)
 
     def read(self) -> list[Draft]:
+        drafts: list[Draft] = []
+        for prefix, chain in self.chains():
+            taken = [draft.name for draft in drafts]
+            draft = read_chain(self.findings, self.values, chain, prefix, taken)
+            if draft is not None:
+                drafts.append(draft)
+        return drafts
+
+    def chains(self) -> list[tuple[str | None, list[Layer]]]:
+        """Each path prefix the app's CORS layers name (``None``: every path), with the
+        layers that run for it, in source order."""
         self.cors_names = _cors_names(self.tree)
         mounts = self._mounts()
         for node in walk(self.tree):
@@ -54,15 +67,11 @@ class _App:
             if parts is None or len(parts) != 2 or parts[1] not in _VERBS:
                 continue
             self._layers(node, parts[1], mounts.get(parts[0]))
-        drafts: list[Draft] = []
         prefixes = list(dict.fromkeys(layer.prefix for layer in self.layers))
-        for prefix in sorted(prefixes, key=lambda p: (p is not None, p or "")):
-            chain = [layer for layer in self.layers if _under(layer.prefix, prefix)]
-            taken = [draft.name for draft in drafts]
-            draft = read_chain(self.findings, self.values, chain, prefix, taken)
-            if draft is not None:
-                drafts.append(draft)
-        return drafts
+        return [
+            (prefix, [layer for layer in self.layers if _under(layer.prefix, prefix)])
+            for prefix in sorted(prefixes, key=lambda p: (p is not None, p or ""))
+        ]
 
     def _mounts(self) -> dict[str, str]:
         """Routers mounted at a path: ``app.use("/api", router)``."""
@@ -268,7 +277,7 @@ def read(source: Source) -> tuple[list[Draft], list[d.Diagnostic]]:
     data = express_output.policies_node(tree)
     if data is not None:
         return express_output.read(findings, tree, data), findings.items
-    drafts = _App(findings, tree, Values(tree)).read()
+    drafts = App(findings, tree, Values(tree)).read()
     if not drafts and not findings.items:
         findings.add(
             d.IMPORT_NO_CORS,

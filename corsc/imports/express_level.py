@@ -22,6 +22,7 @@ from corsc.imports.answers import (
     Candidate,
     Opaque,
     Probes,
+    Run,
     evaluator_for,
     origin_shaped,
     read_level,
@@ -51,20 +52,12 @@ class Layer:
         return method == self.verb.upper() or (self.verb == "get" and method == "HEAD")
 
 
-def read_chain(
-    findings: Findings, values: Values, chain: list[Layer], prefix: str | None, taken: list[str]
-) -> Draft | None:
-    """The policy ``chain`` (the layers governing ``prefix``, in order) answers as, read and
-    checked by :func:`corsc.imports.answers.read_level`; ``None`` when it allows no origin or
-    its answers cannot be known (CORS703)."""
-    first = chain[0].node
-    start = first.range[0]
-    draft = Draft(
-        policy_name(prefix or "app", taken),
-        findings.source.span(start, start),
-        paths=[prefix] if prefix else [],
-    )
-    state: dict[str, Node] = {}
+def chain_run(values: Values, chain: list[Layer], state: dict[str, Node] | None = None) -> Run:
+    """What the layers of ``chain`` answer a request, in order, until one answers it (its
+    status) or all call ``next()`` (``None``: the app's routes answer). ``state`` gets where
+    the last answer was given (``answer``) and where a middleware last set Allow-Origin
+    (``origin``)."""
+    where: dict[str, Node] = {} if state is None else state
 
     def run(request: Mapping[str, str]) -> Answer:
         headers = Headers()
@@ -80,11 +73,30 @@ def read_chain(
                 status = machine.run()
                 node = machine.answer_node or layer.node
                 if machine.origin_node is not None:
-                    state["origin"] = machine.origin_node
+                    where["origin"] = machine.origin_node
             if status is not None:
-                state["answer"] = node
+                where["answer"] = node
                 return Answer(status, tuple(headers.items))
         return Answer(None, tuple(headers.items))
+
+    return run
+
+
+def read_chain(
+    findings: Findings, values: Values, chain: list[Layer], prefix: str | None, taken: list[str]
+) -> Draft | None:
+    """The policy ``chain`` (the layers governing ``prefix``, in order) answers as, read and
+    checked by :func:`corsc.imports.answers.read_level`; ``None`` when it allows no origin or
+    its answers cannot be known (CORS703)."""
+    first = chain[0].node
+    start = first.range[0]
+    draft = Draft(
+        policy_name(prefix or "app", taken),
+        findings.source.span(start, start),
+        paths=[prefix] if prefix else [],
+    )
+    state: dict[str, Node] = {}
+    run = chain_run(values, chain, state)
 
     # One candidate per origin test, at the first layer that makes it.
     unique: dict[tuple[object, ...], Candidate] = {}

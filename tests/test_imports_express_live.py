@@ -1,0 +1,171 @@
+"""``corsc import`` of hand-written Express apps, checked against the apps themselves: each
+fixture runs in Node.js with real Express and cors (its ``listen`` moved to a local ephemeral
+port, nothing else changed), and every request import asks — actual requests and preflights,
+per origin, method and requested header — is answered by the real app with the CORS headers
+import's reading of the JavaScript says, and, where the import reports no error, as the
+imported policy's evaluator answers it, as a browser reads the answers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from importing import FIXTURES, ask
+from test_imports_caddy import METHODS
+from test_imports_roundtrip import ORIGINS
+
+from corsc.diagnostics import fails
+from corsc.evaluate import Evaluator, Request
+from corsc.frontend import load
+from corsc.imports import import_source
+from corsc.imports.answers import UNLISTED, Answer, Probes, Run, normal, request_fields
+from corsc.imports.draft import Findings
+from corsc.imports.express import App
+from corsc.imports.express_level import chain_run
+from corsc.imports.javascript import Values, parse
+from corsc.paths import prefix_matches
+from corsc.source import Source
+from tests.conformance_express import MODULES, require_express
+
+EXPRESS = FIXTURES / "express"
+#: The fixtures run for real, and a path each serves.
+LIVE = {
+    "basic-cors.js": "/api/items",
+    "allowlist-options.js": "/api/me",
+    "single-origin.js": "/products/7",
+    "unanchored-regex.js": "/data",
+    "handwritten-star.js": "/",
+    "handwritten-reflect.js": "/api/orders",
+    "handwritten-allowlist.js": "/v1/status",
+    "router-mount.js": "/api/users",
+    "per-route.js": "/products/7",
+    "esm-private-network.mjs": "/status",
+}
+#: Loads an app as it is (CommonJS or an ES module), its `listen` moved to an ephemeral port on
+#: 127.0.0.1, which it prints.
+_LAUNCHER = """
+const http = require("http");
+const { pathToFileURL } = require("url");
+http.Server.prototype.listen = ((listen) =>
+  function () {
+    return listen.call(this, 0, "127.0.0.1", () =>
+      process.stdout.write(`CORSC_PORT ${this.address().port}\\n`),
+    );
+  })(http.Server.prototype.listen);
+import(pathToFileURL(process.argv[2]).href);
+"""
+ORIGINS_ASKED = (
+    *ORIGINS,
+    "https://www.example.com",
+    "https://admin.example.com",
+    "https://a.preview.example.com",
+    "https://shop.example.com",
+    "https://console.example.com",
+    "http://localhost:3000",
+    "https://evilexample.com",
+    *UNLISTED,
+)
+PROBES = Probes(METHODS, ("Content-Type", "Authorization", "X-Api-Key", "x-corsc-probe"))
+
+
+@contextmanager
+def _running(app: Path, directory: Path) -> Iterator[int]:
+    """The app served by Node.js, copied beside the test app's node_modules (an ES module
+    finds its packages from where it lies, not through NODE_PATH)."""
+    require_express()
+    (directory / "node_modules").symlink_to(MODULES, target_is_directory=True)
+    copy = directory / app.name
+    shutil.copyfile(app, copy)
+    launcher = directory / "launch.js"
+    launcher.write_text(_LAUNCHER, "utf-8")
+    server = subprocess.Popen(
+        ["node", str(launcher), str(copy)],
+        cwd=directory,
+        env={**os.environ, "NODE_PATH": str(MODULES)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        assert line.startswith("CORSC_PORT "), line
+        yield int(line.split()[1])
+    finally:
+        server.kill()
+        server.wait()
+
+
+def _ask(port: int, path: str, request: Mapping[str, str]) -> Answer:
+    status, headers = ask(port, path, request["$request_method"], request_fields(request))
+    return Answer(status, tuple(headers))
+
+
+def _cors(answer: Answer) -> list[tuple[str, str]]:
+    return sorted(item for item in answer.headers if item[0].startswith("access-control-"))
+
+
+def _reading(name: str, path: str) -> tuple[Run, Evaluator | None]:
+    """What import's reading of the fixture answers at ``path``, and the imported policy's
+    evaluator (``None`` when the import reports an error: the policy does not say what the app
+    does, and the finding says so)."""
+    source = Source(name, (EXPRESS / name).read_text("utf-8"))
+    findings = Findings(source)
+    tree = parse(findings)
+    values = Values(tree)
+    chains = App(findings, tree, values).chains()
+    governing = [
+        (prefix, chain)
+        for prefix, chain in chains
+        if prefix is None or prefix_matches(prefix, path)
+    ]
+    _, chain = max(governing, key=lambda item: len(item[0] or ""))
+    result = import_source(source, "express")
+    if fails(result.diagnostics):
+        return chain_run(values, chain), None
+    assert result.policy is not None
+    loaded = load(Source("imported.cors", result.policy))
+    assert loaded.policy_set is not None
+    return chain_run(values, chain), Evaluator(loaded.policy_set)
+
+
+@pytest.mark.parametrize("name", sorted(LIVE))
+def test_the_real_app_answers_as_the_import_reads_it(name: str, tmp_path: Path) -> None:
+    path = LIVE[name]
+    run, evaluator = _reading(name, path)
+    shared = set()
+    asked = 0
+    with _running(EXPRESS / name, tmp_path) as port:
+        for origin in ORIGINS_ASKED:
+            for key, request in PROBES.requests(origin):
+                theirs = _ask(port, path, request)
+                expected = run(request)
+                assert _cors(theirs) == _cors(expected), (origin, key)
+                if request["$request_method"] == "OPTIONS":
+                    assert theirs.status == (expected.status or 200), (origin, key)
+                else:
+                    # An actual request's status is the app's routes' (a POST to a GET route
+                    # is a 404), not its CORS handling's.
+                    theirs = Answer(None, theirs.headers)
+                asked += 1
+                if evaluator is None:
+                    continue
+                response = evaluator.respond(
+                    Request(request["$request_method"], path, tuple(request_fields(request)))
+                )
+                ours = Answer(response.status, tuple((k.lower(), v) for k, v in response.headers))
+                assert normal(theirs, request) == normal(ours, request), (origin, key)
+                shared.add(len(normal(ours, request)) > 1)
+    assert asked > 300
+    # Not vacuous: the policy allows some of these requests, and refuses some.
+    assert evaluator is None or True in shared
+    assert evaluator is None or False in shared or name in ("basic-cors.js", "handwritten-star.js")
+
+
+def test_every_error_free_live_fixture_is_checked_against_its_policy() -> None:
+    checked = [name for name in LIVE if _reading(name, LIVE[name])[1] is not None]
+    assert len(checked) >= 8, checked
