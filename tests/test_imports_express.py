@@ -330,6 +330,28 @@ EXPECTED: dict[str, tuple[str | None, list[tuple[str, int, int]]]] = {
         "  expose      X-Total-Count\n}\n",
         [("CORS708", 9, 3)],
     ),
+    "dev-only.js": (
+        '# from line 8\npolicy app {\n  origins     "http://localhost:5173"\n'
+        "  methods     GET, HEAD, PUT, PATCH, POST, DELETE\n  headers     *\n"
+        "  credentials true\n}\n",
+        [("CORS703", 7, 5), ("CORS708", 8, 11)],
+    ),
+    "handwritten-set.js": (
+        "# from line 8\npolicy app {\n"
+        '  origins     "https://app.example.com", "https://partner.example.net"\n'
+        "  methods     GET, PUT\n  headers     Content-Type, If-Match\n  expose      ETag\n"
+        "  credentials true\n}\n",
+        [],
+    ),
+    "spread-options.js": (
+        '# from line 13\npolicy account {\n  paths       "/account"\n'
+        '  origins     "https://app.example.com", regex "https://(www\\.)?example\\.org"\n'
+        "  methods     GET, POST\n  credentials true\n  max-age     300\n}\n\n"
+        '# from line 12\npolicy public {\n  paths       "/public"\n'
+        '  origins     "https://app.example.com", regex "https://(www\\.)?example\\.org"\n'
+        "  methods     GET, POST\n}\n",
+        [("CORS708", 12, 20), ("CORS730", 13, 9), ("CORS708", 13, 26)],
+    ),
     "esm-private-network.mjs": (
         '# from line 8\npolicy app {\n  origins     "https://console.example.com"\n'
         "  methods     GET, HEAD, PUT, PATCH, POST, DELETE\n  headers     Content-Type\n"
@@ -372,6 +394,26 @@ def test_what_a_cors_call_cannot_say_is_a_finding(snippet: str, code: str, words
     result = import_source(Source("app.js", text), "express")
     assert code in [d.code for d in result.diagnostics], result.diagnostics
     assert any(words in d.message for d in result.diagnostics if d.code == code)
+
+
+def test_cors_passed_uncalled_is_cors703() -> None:
+    text = 'const cors = require("cors");\nconst app = require("express")();\napp.use(cors);\n'
+    result = import_source(Source("app.js", text), "express")
+    assert [(d.code, d.span.start.line, d.span.start.column) for d in result.diagnostics] == [
+        ("CORS703", 3, 9)
+    ]
+    assert "never answered" in result.diagnostics[0].message
+
+
+def test_a_named_group_and_the_i_flag_are_read_as_ecmascript_means_them() -> None:
+    text = (
+        'const cors = require("cors");\nconst app = require("express")();\n'
+        "app.use(cors({ origin: /^https:\\/\\/(?<site>APP|admin)\\.example\\.com$/i }));\n"
+    )
+    result = import_source(Source("app.js", text), "express")
+    assert [d.code for d in result.diagnostics] == ["CORS708"], result.diagnostics
+    assert result.policy is not None
+    assert '  origins     regex "https://(?:app|admin)\\.example\\.com"\n' in result.policy
 
 
 def test_a_middleware_that_reads_another_header_is_cors703_at_its_line() -> None:

@@ -16,6 +16,7 @@ options computed at run time — is CORS703 at its exact span.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,11 +26,31 @@ from corsc import diagnostics as d
 from corsc.imports import express_output
 from corsc.imports.draft import Draft, Findings
 from corsc.imports.express_level import Layer, read_chain
-from corsc.imports.javascript import UNKNOWN, Node, Values, flag, member, parse, walk
+from corsc.imports.javascript import (
+    Node,
+    Values,
+    flag,
+    holds_unknown,
+    member,
+    parse,
+    walk,
+    walk_with_ancestors,
+)
 from corsc.source import Source
 
 _VERBS = {"use", "all", "options", "get", "post", "put", "delete", "patch", "head"}
 _FUNCTIONS = ("FunctionExpression", "ArrowFunctionExpression", "FunctionDeclaration")
+#: What makes a layer's setting-up depend on the program's state as it starts.
+_CONDITIONS = {
+    "IfStatement",
+    "ConditionalExpression",
+    "LogicalExpression",
+    "SwitchCase",
+    "WhileStatement",
+    "ForStatement",
+    "ForInStatement",
+    "ForOfStatement",
+}
 
 
 def _under(prefix: str | None, path: str | None) -> bool:
@@ -62,11 +83,12 @@ class App:
         layers that run for it, in source order."""
         self.cors_names = _cors_names(self.tree)
         mounts = self._mounts()
-        for node in walk(self.tree):
+        for node, ancestors in walk_with_ancestors(self.tree):
             parts = member(node.callee) if node.type == "CallExpression" else None
             if parts is None or len(parts) != 2 or parts[1] not in _VERBS:
                 continue
-            self._layers(node, parts[1], mounts.get(parts[0]))
+            if self._layers(node, parts[1], mounts.get(parts[0])):
+                self._conditional(node, ancestors)
         prefixes = list(dict.fromkeys(layer.prefix for layer in self.layers))
         return [
             (prefix, [layer for layer in self.layers if _under(layer.prefix, prefix)])
@@ -85,17 +107,50 @@ class App:
                         found[argument.name] = path.rstrip("/") or "/"
         return found
 
-    def _layers(self, call: Node, verb: str, mount: str | None) -> None:
+    def _conditional(self, call: Node, ancestors: list[Node]) -> None:
+        """CORS703 where a layer is added only when a condition holds as the app starts."""
+        for ancestor in reversed(ancestors):
+            test = getattr(ancestor, "test", None)
+            if ancestor.type == "LogicalExpression":
+                test = ancestor.left
+            if test is not None and ancestor.type in _CONDITIONS:
+                start, end = test.range
+                condition = self.findings.source.text[start:end]
+                flag(
+                    self.findings,
+                    d.IMPORT_NOT_EXPRESSED,
+                    test,
+                    f"this CORS handling is set up only when `{condition}` holds as the app "
+                    "starts; the imported policy has it always",
+                    "check that the environment you import for sets it up, or leave it out of "
+                    "the imported policy",
+                )
+                return
+
+    def _layers(self, call: Node, verb: str, mount: str | None) -> bool:
+        """The call's CORS layers, added; whether it has any."""
         args = list(call.arguments)
         path: Any = None
-        if args and self._handler(args[0]) is None:
-            path = self.values.value(args[0])
-            if isinstance(path, str | list) or (path is UNKNOWN and not _calls(args[0])):
-                args = args[1:]
-            else:
-                path = None
+        first = args[0] if len(args) >= 2 else None
+        if (
+            first is not None
+            and self._handler(first) is None
+            and not _calls(first)
+            and not (first.type == "Identifier" and first.name in self.cors_names)
+        ):
+            path, args = self.values.value(first), args[1:]
+        for argument in args:
+            if argument.type == "Identifier" and argument.name in self.cors_names:
+                flag(
+                    self.findings,
+                    d.IMPORT_NOT_EXPRESSED,
+                    argument,
+                    f"{argument.name} itself is no middleware: Express calls it with the request "
+                    "as its options, and the request is never answered",
+                    f"call it: {argument.name}() or {argument.name}({{ origin: … }})",
+                )
         if not any(self._handler(argument) for argument in args):
-            return
+            return False
         prefix = self._prefix(path, verb, call)
         if mount is not None and mount != "/":
             prefix = mount + (prefix or "") if prefix != "/" else mount
@@ -110,6 +165,7 @@ class App:
                     self.layers.append(Layer(prefix, verb, node, options=options))
             else:
                 self.layers.append(Layer(prefix, verb, node, function=node))
+        return True
 
     def _handler(self, node: Node) -> tuple[str, Node] | None:
         """A CORS handler among a call's arguments: a ``cors(…)`` call or a function that
@@ -138,22 +194,23 @@ class App:
                 "the imported policy governs every path; give its paths by hand",
             )
             return None
-        head = path.split("*", 1)[0].split("(", 1)[0]
-        segments = [s for s in head.split("/") if s]
+        # The path's static start: up to a parameter (`:id`), a wildcard (`*`, Express 5's
+        # `*splat`), an optional part (`{…}`, `?`) or a group.
+        head = re.split(r"[*({]", path, maxsplit=1)[0]
         kept = []
-        for segment in segments:
+        for segment in [s for s in head.split("/") if s]:
             if any(char in segment for char in ":?+"):
                 break
             kept.append(segment)
         prefix = "/" + "/".join(kept)
-        if verb != "use":
+        if verb != "use" or prefix != (path.rstrip("/") or "/"):
             flag(
                 self.findings,
                 d.IMPORT_ROUTE_PREFIX,
                 call.arguments[0],
-                f"the route {path} answers {verb.upper() if verb != 'all' else 'every method'} "
-                f"on that path only; a policy's paths are prefixes, so the imported policy "
-                f"governs {prefix} and every path below it, for every method",
+                f"{path} answers {_methods(verb)} on the paths it matches only; a policy's "
+                f"paths are prefixes, so the imported policy governs {prefix} and every path "
+                "below it, for every method",
                 "check that those paths may share this policy",
             )
         return None if prefix == "/" else prefix
@@ -181,7 +238,7 @@ class App:
                 )
                 return None
             value = self.values.value(node)
-            if value is UNKNOWN:
+            if holds_unknown(value):
                 self._opaque(node, f"the {key} option is computed when the program runs")
                 return None
             options[key] = value
@@ -225,6 +282,10 @@ class App:
                 f"the origin {origin!r} is sent as it is: browsers take no list in one header",
                 "give cors an array of origins",
             )
+
+
+def _methods(verb: str) -> str:
+    return "every method" if verb in ("use", "all") else verb.upper()
 
 
 def _calls(node: Node) -> bool:

@@ -9,7 +9,6 @@ the Origin reflected (CORS705), a fixed Allow-Origin (CORS714), ``*`` with crede
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,8 +29,8 @@ from corsc.imports.answers import (
     report,
 )
 from corsc.imports.draft import Draft, Findings, exact, policy_name
-from corsc.imports.express_machine import Handwritten, Headers, cors_answer
-from corsc.imports.javascript import Node, RegexLiteral, Values, flag, walk
+from corsc.imports.express_machine import Handwritten, Headers, cors_answer, python_pattern
+from corsc.imports.javascript import JsSet, Node, RegexLiteral, Values, flag, walk
 
 _SERVER = "Express"
 
@@ -176,9 +175,14 @@ def _answers_notes(
         if layer.function is None:
             continue
         for call in walk(layer.function.body):
-            if call.type == "CallExpression" and len(call.arguments) == 2:
-                name = values.value(call.arguments[0])
-                value = values.value(call.arguments[1])
+            if call.type != "CallExpression" or not 1 <= len(call.arguments) <= 2:
+                continue
+            written = [values.value(argument) for argument in call.arguments]
+            # `res.header(name, value)`, or `res.set({ name: value })`
+            pairs = [written] if len(written) == 2 else []
+            if isinstance(written[0], dict):
+                pairs = [list(pair) for pair in written[0].items()]
+            for name, value in pairs:
                 if (
                     isinstance(name, str)
                     and name.lower() == "access-control-allow-origin"
@@ -213,6 +217,8 @@ def _origin_tests(values: Values, layer: Layer) -> list[Candidate]:
     flat: list[Any] = []
     while items:
         item = items.pop(0)
+        if isinstance(item, JsSet):
+            item = list(item.items)
         if isinstance(item, list):
             items[:0] = item
         else:
@@ -221,8 +227,7 @@ def _origin_tests(values: Values, layer: Layer) -> list[Candidate]:
         if isinstance(item, str) and item != "*" and origin_shaped(item):
             found.append(Candidate(exact(item), (item,), line))
         elif isinstance(item, RegexLiteral):
-            # `\/` is ECMAScript's way to write `/` in a regex literal: the same `/`.
-            pattern = re.sub(r"(?<!\\)((?:\\\\)*)\\/", r"\1/", item.pattern)
+            pattern = python_pattern(item.pattern)
             found += regex_candidates(pattern, "i" in item.flags, item.node.loc.start.line)
     return found
 

@@ -18,11 +18,20 @@ function's statements: ``res.header``/``setHeader``/``set``/``append``, ``next()
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from corsc.imports.answers import Opaque, pcre
-from corsc.imports.javascript import UNKNOWN, Node, RegexLiteral, Values, member, name_of
+from corsc.imports.javascript import (
+    JsSet,
+    Node,
+    RegexLiteral,
+    Values,
+    holds_unknown,
+    member,
+    name_of,
+)
 
 #: The request's headers a middleware may read, by their nginx names (answers.py's requests).
 REQUEST_FIELDS = {
@@ -78,7 +87,14 @@ def regex_test(regex: RegexLiteral, text: str) -> bool:
     if set(regex.flags) & {"g", "y"}:
         raise Opaque(line, f"the regex /{regex.pattern}/{regex.flags} keeps its lastIndex "
                      "between tests, so its answers depend on the requests before")  # fmt: skip
-    return pcre(regex.pattern, "i" in regex.flags, line).search(text) is not None
+    return pcre(python_pattern(regex.pattern), "i" in regex.flags, line).search(text) is not None
+
+
+def python_pattern(pattern: str) -> str:
+    r"""An ECMAScript regex literal's pattern as the Python regex that matches the same: ``\/``
+    is ``/``, and a named group ``(?<name>…)`` matches as a group without a name."""
+    pattern = re.sub(r"(?<!\\)((?:\\\\)*)\\/", r"\1/", pattern)
+    return re.sub(r"(?<!\\)((?:\\\\)*)\(\?<(?![=!])[A-Za-z_$][\w$]*>", r"\1(?:", pattern)
 
 
 def _allowed(origin: str, allowed: Any) -> bool:
@@ -116,7 +132,8 @@ def cors_answer(
         methods = merged["methods"]
         if truthy(methods):
             headers.set("Access-Control-Allow-Methods", js_string(methods))
-        allowed = merged.get("allowedHeaders") or merged.get("headers")
+        allowed = merged.get("allowedHeaders")
+        allowed = allowed if truthy(allowed) else merged.get("headers")  # JavaScript's `||`
         if not truthy(allowed):
             allowed = request.get("$http_access_control_request_headers") or None
         if truthy(allowed) and js_string(allowed):
@@ -249,9 +266,19 @@ class Handwritten:
             return self.call(node)
         if kind == "NewExpression" and getattr(node.callee, "name", None) == "Set":
             items = self.expression(node.arguments[0]) if node.arguments else []
-            return set(items) if isinstance(items, list) else UNKNOWN
+            if not isinstance(items, list):
+                raise Opaque(line, "a Set of values computed when the program runs")
+            return JsSet(tuple(items))
+        if kind == "ObjectExpression":
+            properties = self.values.properties(node)
+            if properties is not None:
+                return {key: self.expression(item) for key, item in properties.items()}
+        if kind == "ArrayExpression" and all(
+            item is not None and item.type != "SpreadElement" for item in node.elements
+        ):
+            return [self.expression(item) for item in node.elements]
         value = self.values.value(node)
-        if value is UNKNOWN:
+        if holds_unknown(value):
             raise Opaque(line, "a value of the middleware is computed when the program runs")
         return value
 
@@ -279,8 +306,8 @@ class Handwritten:
             return argument in subject
         if method == "indexOf" and isinstance(subject, list):
             return subject.index(argument) if argument in subject else -1
-        if method == "has" and isinstance(subject, set):
-            return argument in subject
+        if method == "has" and isinstance(subject, JsSet):
+            return argument in subject.items
         if method == "test" and isinstance(subject, RegexLiteral):
             return regex_test(subject, js_string(argument))
         raise Opaque(line, f"the middleware calls .{method}(), which corsc does not follow")
@@ -294,6 +321,11 @@ class Handwritten:
         elif method in ("set", "header") and len(values) == 1 and isinstance(values[0], dict):
             for name, value in values[0].items():
                 self.headers.set(name, value)
+        elif method == "vary":
+            pass  # Vary tells caches, not browsers, what the answer depends on
+        elif method == "removeHeader" and len(values) == 1:
+            key = js_string(values[0]).lower()
+            self.headers.items = [(k, v) for k, v in self.headers.items if k != key]
         elif method == "append" and len(values) == 2:
             self.headers.append(js_string(values[0]), values[1])
         elif method == "status" and len(values) == 1:
@@ -315,8 +347,9 @@ def _compare(operator: str, left: Any, right: Any, line: int) -> Any:
         return left == right
     if operator in ("!==", "!="):
         return left != right
-    if isinstance(left, int | float) and isinstance(right, int | float):
-        return {">": left > right, ">=": left >= right, "<": left < right, "<=": left <= right}.get(
-            operator, UNKNOWN
-        )
+    numbers = all(isinstance(x, int | float) and not isinstance(x, bool) for x in (left, right))
+    if numbers and operator in (">", ">=", "<", "<="):
+        return {">": left > right, ">=": left >= right, "<": left < right, "<=": left <= right}[
+            operator
+        ]
     raise Opaque(line, f"the comparison {operator} is one corsc does not follow")

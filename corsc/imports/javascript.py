@@ -4,7 +4,8 @@ the few values ``corsc import --from express`` needs read out of its syntax tree
 :func:`parse` gives the tree with every node's offsets in the text as Python indexes them (so a
 diagnostic's span is exact), or a CORS701 finding. :class:`Values` reads literals — strings
 (template literals without substitutions too), numbers, booleans, ``null``, ``undefined``,
-arrays, objects with plain keys and regex literals (:class:`RegexLiteral`) — and identifiers a
+arrays, ``new Set([…])``, objects with plain keys (and spreads of such objects) and regex
+literals (:class:`RegexLiteral`) — and identifiers a
 ``const``/``let``/``var`` of the module binds to one; anything else (a call, ``process.env``,
 a function) is :data:`UNKNOWN`, which the caller reports, since its value exists only when the
 program runs.
@@ -34,6 +35,26 @@ class _Unknown:
 
 
 UNKNOWN: Any = _Unknown()
+
+
+def holds_unknown(value: Any) -> bool:
+    """Whether ``value`` is, or holds, what only running the program would tell."""
+    if isinstance(value, list):
+        return any(holds_unknown(item) for item in value)
+    if isinstance(value, dict):
+        return any(holds_unknown(item) for item in value.values())
+    if isinstance(value, JsSet):
+        return any(holds_unknown(item) for item in value.items)
+    return value is UNKNOWN
+
+
+@frozen
+class JsSet:
+    """A ``new Set([…])`` of literals."""
+
+    __repr__ = fields_repr
+
+    items: tuple[Any, ...]
 
 
 @frozen
@@ -72,21 +93,26 @@ def parse(findings: Findings) -> Node | None:
 
 def walk(node: Node) -> Iterator[Node]:
     """Every node of the tree under ``node`` (itself first), in source order."""
-    stack = [node]
+    for found, _ in walk_with_ancestors(node):
+        yield found
+
+
+def walk_with_ancestors(node: Node) -> Iterator[tuple[Node, list[Node]]]:
+    """Every node under ``node`` (itself first), in source order, with the nodes it is in
+    (outermost first)."""
+    stack: list[tuple[Node, list[Node]]] = [(node, [])]
     while stack:
-        current = stack.pop()
-        if isinstance(current, list):
-            stack.extend(reversed(current))
-            continue
+        current, ancestors = stack.pop()
         if not hasattr(current, "type"):
             continue
-        yield current
-        children = [
-            value
-            for key, value in vars(current).items()
-            if key not in ("range", "loc", "type") and not key.startswith("_")
-        ]
-        stack.extend(reversed([c for c in children if isinstance(c, list) or hasattr(c, "type")]))
+        yield current, ancestors
+        inner = [*ancestors, current]
+        children: list[Node] = []
+        for key, value in vars(current).items():
+            if key in ("range", "loc", "type") or key.startswith("_"):
+                continue
+            children += value if isinstance(value, list) else [value]
+        stack.extend((child, inner) for child in reversed(children) if hasattr(child, "type"))
 
 
 def flag(findings: Findings, kind: d.Kind, node: Node, message: str, help: str) -> None:
@@ -167,6 +193,9 @@ class Values:
             if isinstance(inner, int | float) and not isinstance(inner, bool):
                 return -inner if node.operator == "-" else inner
             return UNKNOWN
+        if kind == "NewExpression" and getattr(node.callee, "name", None) == "Set":
+            items = self.value(node.arguments[0], depth + 1) if node.arguments else []
+            return JsSet(tuple(items)) if isinstance(items, list) else UNKNOWN
         if kind == "ArrayExpression":
             items = []
             for element in node.elements:
@@ -175,16 +204,13 @@ class Values:
                 items.append(self.value(element, depth + 1))
             return items
         if kind == "ObjectExpression":
-            found: dict[str, Any] = {}
-            for prop in node.properties:
-                key = None if prop.type != "Property" or prop.computed else name_of(prop.key)
-                if key is None:
-                    return UNKNOWN
-                found[key] = self.value(prop.value, depth + 1)
-            return found
+            properties = self.properties(node)
+            if properties is None:
+                return UNKNOWN
+            return {key: self.value(item, depth + 1) for key, item in properties.items()}
         return UNKNOWN
 
-    def properties(self, node: Node) -> dict[str, Node] | None:
+    def properties(self, node: Node, depth: int = 0) -> dict[str, Node] | None:
         """An object literal's properties by key (the value nodes), ``None`` when ``node`` is
         no object literal or a key is computed (a spread, ``[name]``)."""
         node = self.resolve(node)
@@ -192,6 +218,12 @@ class Values:
             return None
         found: dict[str, Node] = {}
         for prop in node.properties:
+            if prop.type == "SpreadElement":  # `{ ...base, credentials: true }`
+                spread = self.properties(prop.argument, depth + 1) if depth < 16 else None
+                if spread is None:
+                    return None
+                found.update(spread)
+                continue
             key = None if prop.type != "Property" or prop.computed else name_of(prop.key)
             if key is None:
                 return None
