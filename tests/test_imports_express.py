@@ -352,6 +352,13 @@ EXPECTED: dict[str, tuple[str | None, list[tuple[str, int, int]]]] = {
         "  methods     GET, POST\n}\n",
         [("CORS708", 12, 20), ("CORS730", 13, 9), ("CORS708", 13, 26)],
     ),
+    "middleware-module.js": (
+        "# from line 4\npolicy app {\n"
+        '  origins     "https://app.example.com", "https://admin.example.com"\n'
+        "  methods     GET, POST, PUT, DELETE\n  headers     *\n  credentials true\n"
+        "  max-age     600\n}\n",
+        [("CORS708", 15, 12)],
+    ),
     "esm-private-network.mjs": (
         '# from line 8\npolicy app {\n  origins     "https://console.example.com"\n'
         "  methods     GET, HEAD, PUT, PATCH, POST, DELETE\n  headers     Content-Type\n"

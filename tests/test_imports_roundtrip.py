@@ -28,6 +28,7 @@ OUTPUTS = sorted(
         "django/*.py",
         "flask/*.py",
         "python/*.toml",
+        "express/*.js",
     )
     for path in GOLDEN.glob(pattern)
 )
@@ -64,6 +65,7 @@ def evaluators(output: Path) -> tuple[Evaluator, Evaluator]:
         "django": "django",
         "flask": "flask",
         "python": "python",
+        "express": "express",
     }.get(output.parent.name, "iis")
     result = import_source(Source(output.name, output.read_text("utf-8")), family)
     assert result.policy is not None, result.diagnostics
@@ -83,6 +85,7 @@ def test_every_golden_output_is_covered() -> None:
         "django",
         "flask",
         "python",
+        "express",
     }
 
 

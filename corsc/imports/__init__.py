@@ -50,7 +50,9 @@ def guess(text: str) -> str | None:
     ):
         return "python"
     if re.search(
-        r"""\brequire\s*\(\s*["'](?:express|cors)["']|\bfrom\s+["'](?:express|cors)["']""", text
+        r"""\brequire\s*\(\s*["'](?:express|cors)["']|\bfrom\s+["'](?:express|cors)["']"""
+        r"""|\bres\.(?:set|setHeader|header)\s*\(\s*["'`]Access-Control-""",
+        text,
     ):
         return "express"
     if re.search(r"CORSMiddleware", text):

@@ -89,11 +89,24 @@ class App:
                 continue
             if self._layers(node, parts[1], mounts.get(parts[0])):
                 self._conditional(node, ancestors)
+        if not self.layers:
+            self._exported()
         prefixes = list(dict.fromkeys(layer.prefix for layer in self.layers))
         return [
             (prefix, [layer for layer in self.layers if _under(layer.prefix, prefix)])
             for prefix in sorted(prefixes, key=lambda p: (p is not None, p or ""))
         ]
+
+    def _exported(self) -> None:
+        """A module of one CORS middleware and no app (``module.exports = (req, res, next) =>
+        …``, ``export default function …``): read as the app that uses it for every path."""
+        functions = [
+            node
+            for node in _exports(self.tree)
+            if node.type in _FUNCTIONS and len(node.params) >= 2 and _sets_cors(node)
+        ]
+        if len(functions) == 1:
+            self.layers.append(Layer(None, "use", functions[0], function=functions[0]))
 
     def _mounts(self) -> dict[str, str]:
         """Routers mounted at a path: ``app.use("/api", router)``."""
@@ -311,6 +324,26 @@ def _cors_names(tree: Node) -> set[str]:
         if node.type == "ImportDeclaration" and node.source.value == "cors":
             found |= {spec.local.name for spec in node.specifiers}
     return found or {"cors"}
+
+
+def _exports(tree: Node) -> list[Node]:
+    """What a module exports: ``module.exports = …``, ``exports.name = …``, ``export default
+    …`` and ``export function …`` (a name resolved to its function declaration)."""
+    found: list[Node] = []
+    for statement in tree.body:
+        value = None
+        if statement.type == "ExpressionStatement":
+            expression = statement.expression
+            target = member(expression.left) if expression.type == "AssignmentExpression" else None
+            if target is not None and target[0] in ("module", "exports"):
+                value = expression.right
+        elif statement.type in ("ExportDefaultDeclaration", "ExportNamedDeclaration"):
+            value = statement.declaration
+        if value is not None and value.type == "Identifier":
+            value = _declared_function(tree, value.name) or value
+        if value is not None:
+            found.append(value)
+    return found
 
 
 def _declared_function(tree: Node, name: str) -> Node | None:
