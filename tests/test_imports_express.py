@@ -392,6 +392,8 @@ def test_a_hand_written_app_imports_to_the_policy_it_means(name: str) -> None:
         ('cors({ origin: "https://a.example, https://b.example" })', "CORS704", "no list"),
         ('cors({ origin: "*", optionsSuccessStatus: 201 })', "CORS712", "201"),
         ('cors({ origin: "*", preflightContinue: true })', "CORS713", "next handler"),
+        ('process.env.OPEN ? cors() : cors({ origin: "https://a.example" })', "CORS703", "chosen"),
+        ("cors({ origin: ['https://a.example', process.env.B] })", "CORS703", "computed"),
     ],
 )
 def test_what_a_cors_call_cannot_say_is_a_finding(snippet: str, code: str, words: str) -> None:
@@ -401,6 +403,18 @@ def test_what_a_cors_call_cannot_say_is_a_finding(snippet: str, code: str, words
     result = import_source(Source("app.js", text), "express")
     assert code in [d.code for d in result.diagnostics], result.diagnostics
     assert any(words in d.message for d in result.diagnostics if d.code == code)
+
+
+def test_layers_set_up_under_one_condition_are_one_cors703_at_the_condition() -> None:
+    text = (
+        'const cors = require("cors");\nconst app = require("express")();\n'
+        "if (process.env.DEV) {\n  app.use(cors());\n  app.options('*', cors());\n}\n"
+    )
+    result = import_source(Source("app.js", text), "express")
+    found = [(d.code, d.span.start.line, d.span.start.column) for d in result.diagnostics]
+    assert found == [("CORS703", 3, 5), ("CORS708", 4, 11)]
+    assert "`process.env.DEV`" in result.diagnostics[0].message
+    assert result.policy is not None and "origins     *" in result.policy
 
 
 def test_cors_passed_uncalled_is_cors703() -> None:

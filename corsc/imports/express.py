@@ -68,6 +68,8 @@ class App:
     values: Values
     cors_names: set[str] = field(factory=set)
     layers: list[Layer] = field(factory=list)
+    #: The spans of the conditions already reported.
+    conditions: set[tuple[int, int]] = field(factory=set)
 
     def read(self) -> list[Draft]:
         drafts: list[Draft] = []
@@ -128,6 +130,9 @@ class App:
                 test = ancestor.left
             if test is not None and ancestor.type in _CONDITIONS:
                 start, end = test.range
+                if (start, end) in self.conditions:
+                    return  # said once for every layer it sets up
+                self.conditions.add((start, end))
                 condition = self.findings.source.text[start:end]
                 flag(
                     self.findings,
@@ -161,6 +166,17 @@ class App:
                     f"{argument.name} itself is no middleware: Express calls it with the request "
                     "as its options, and the request is never answered",
                     f"call it: {argument.name}() or {argument.name}({{ origin: … }})",
+                )
+            elif self._handler(argument) is None and any(
+                self._handler(inner) is not None for inner in walk(argument)
+            ):
+                flag(
+                    self.findings,
+                    d.IMPORT_NOT_EXPRESSED,
+                    argument,
+                    "the CORS handling here is chosen when the program runs; corsc reads the "
+                    "app without running it",
+                    "write the origins and settings into the imported policy by hand",
                 )
         if not any(self._handler(argument) for argument in args):
             return False
@@ -243,6 +259,8 @@ class App:
         options: dict[str, Any] = {}
         for key, node in properties.items():
             resolved = self.values.resolve(node)
+            if resolved.type == "Identifier":
+                resolved = _declared_function(self.tree, resolved.name) or resolved
             if key == "origin" and resolved.type in _FUNCTIONS:
                 self._opaque(
                     resolved,
