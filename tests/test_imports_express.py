@@ -352,6 +352,11 @@ EXPECTED: dict[str, tuple[str | None, list[tuple[str, int, int]]]] = {
         "  methods     GET, POST\n}\n",
         [("CORS708", 12, 20), ("CORS730", 13, 9), ("CORS708", 13, 26)],
     ),
+    "handwritten-suffix.js": (
+        "# from line 5\npolicy app {\n"
+        '  origins     regex ".*\\.example\\.com", "https://example.com"\n}\n',
+        [],
+    ),
     "middleware-module.js": (
         "# from line 4\npolicy app {\n"
         '  origins     "https://app.example.com", "https://admin.example.com"\n'

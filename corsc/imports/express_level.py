@@ -28,9 +28,9 @@ from corsc.imports.answers import (
     regex_candidates,
     report,
 )
-from corsc.imports.draft import Draft, Findings, exact, policy_name
+from corsc.imports.draft import Draft, Findings, exact, policy_name, regex
 from corsc.imports.express_machine import Handwritten, Headers, cors_answer, python_pattern
-from corsc.imports.javascript import JsSet, Node, RegexLiteral, Values, flag, walk
+from corsc.imports.javascript import JsSet, Node, RegexLiteral, Values, flag, name_of, walk
 
 _SERVER = "Express"
 
@@ -214,6 +214,7 @@ def _origin_tests(values: Values, layer: Layer) -> list[Candidate]:
             if n.type == "Identifier" and n.name in values.bindings
         ]
         line = layer.node.loc.start.line
+        found += _string_tests(values, layer.function)
     flat: list[Any] = []
     while items:
         item = items.pop(0)
@@ -230,6 +231,38 @@ def _origin_tests(values: Values, layer: Layer) -> list[Candidate]:
             pattern = python_pattern(item.pattern)
             found += regex_candidates(pattern, "i" in item.flags, item.node.loc.start.line)
     return found
+
+
+def _string_tests(values: Values, function: Node) -> list[Candidate]:
+    """The origins a middleware's string tests admit (``origin.endsWith(".example.com")``,
+    ``startsWith``, ``includes``): the regex each one is, with a few origins it admits."""
+    from corsc.regex import escape
+
+    found: list[Candidate] = []
+    for call in walk(function):
+        if call.type != "CallExpression" or call.callee.type != "MemberExpression":
+            continue
+        method = name_of(call.callee.property)
+        text = values.value(call.arguments[0]) if len(call.arguments) == 1 else None
+        receiver = values.value(call.callee.object)
+        if method not in _SHAPES or not isinstance(text, str) or not text:
+            continue
+        if isinstance(receiver, list | JsSet | str):
+            continue  # a test of the module's own values, not of the request
+        before, after = _SHAPES[method]
+        try:
+            body = before + escape(text) + after
+        except ValueError:
+            continue  # not ASCII: no Origin is
+        shown = (f"https://a{text}", f"http://a.b{text}") if before else (text, f"{text}.a.b")
+        if before and after:
+            shown = (text, f"https://a.{text}.b")
+        found.append(Candidate(regex(body), shown, call.loc.start.line))
+    return found
+
+
+#: A string test as the regex it is, around the escaped text.
+_SHAPES = {"endsWith": (".*", ""), "startsWith": ("", ".*"), "includes": (".*", ".*")}
 
 
 def _strings(values: Values, chain: list[Layer]) -> list[str]:

@@ -11,7 +11,8 @@ when ``allowedHeaders`` is unset, and ``credentials``, ``exposedHeaders``, ``max
 ``preflightContinue``, ``optionsSuccessStatus``. :class:`Handwritten` follows a middleware
 function's statements: ``res.header``/``setHeader``/``set``/``append``, ``next()``,
 ``res.sendStatus``/``status().end()``/``send``/``end``, ``if`` on the method and the Origin
-(``===``, ``includes``, ``indexOf``, ``Set.has``, ``RegExp.test``, ``&&``, ``||``, ``!``) and
+(``===``, ``includes``, ``indexOf``, ``Set.has``, ``RegExp.test``, ``startsWith``,
+``endsWith``, ``&&``, ``||``, ``!``) and
 ``const`` bindings of the request's headers. Anything else raises
 :class:`~corsc.imports.answers.Opaque` at its line: its answer needs the program run.
 """
@@ -19,7 +20,7 @@ function's statements: ``res.header``/``setHeader``/``set``/``append``, ``next()
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from corsc.imports.answers import Opaque, pcre
@@ -165,6 +166,17 @@ class _Answered(Exception):
 
 
 _SETTERS = ("header", "setHeader", "set")
+#: String methods a middleware tests the Origin with, as JavaScript has them (an absent
+#: argument is the text "undefined").
+_STRING_METHODS: dict[str, Callable[[str, str], Any]] = {
+    "includes": lambda text, part: part in text,
+    "startsWith": lambda text, part: text.startswith(part),
+    "endsWith": lambda text, part: text.endswith(part),
+    "indexOf": lambda text, part: text.find(part),
+    "toLowerCase": lambda text, _: text.lower(),
+    "toUpperCase": lambda text, _: text.upper(),
+    "trim": lambda text, _: text.strip(" \t\n\r\f\v"),
+}
 
 
 class Handwritten:
@@ -302,7 +314,9 @@ class Handwritten:
             return self.response(method, args, node)
         subject = self.expression(target)
         argument = self.expression(args[0]) if args else None
-        if method == "includes" and isinstance(subject, list | str):
+        if isinstance(subject, str) and method in _STRING_METHODS and len(args) <= 1:
+            return _STRING_METHODS[method](subject, js_string(argument) if args else "undefined")
+        if method == "includes" and isinstance(subject, list):
             return argument in subject
         if method == "indexOf" and isinstance(subject, list):
             return subject.index(argument) if argument in subject else -1
