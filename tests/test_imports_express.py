@@ -6,8 +6,10 @@ as the real apps do under Node.js, request by request."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
+import cors_options
 import pytest
 from browser import evaluator_server, fetch, script_request
 from generated_policies import HEADERS as GENERATED_HEADERS
@@ -15,6 +17,7 @@ from generated_policies import METHODS as GENERATED_METHODS
 from generated_policies import ORIGINS as GENERATED_ORIGINS
 from generated_policies import policies as generated_policies
 from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from importing import FIXTURES, every, verdicts
 from test_imports_caddy import HEADERS, METHODS
 from test_imports_roundtrip import ORIGINS as ROUNDTRIP_ORIGINS
@@ -22,9 +25,14 @@ from test_imports_roundtrip import ORIGINS as ROUNDTRIP_ORIGINS
 from corsc import __version__
 from corsc.backends import EmitOptions, check, get
 from corsc.diagnostics import fails
-from corsc.evaluate import Evaluator
+from corsc.evaluate import Evaluator, Request
 from corsc.frontend import load
 from corsc.imports import guess, import_source
+from corsc.imports.answers import Answer, Probes, normal, request_fields
+from corsc.imports.draft import Findings
+from corsc.imports.express import App
+from corsc.imports.express_level import chain_run
+from corsc.imports.javascript import Values, parse
 from corsc.ir import PatternKind, PolicySet
 from corsc.source import Source
 from tests.conformance_express import compile_or_refuse
@@ -455,3 +463,40 @@ def test_a_middleware_that_reads_another_header_is_cors703_at_its_line() -> None
     result = import_source(Source("app.js", text), "express")
     assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS703", 3)]
     assert "x-tenant" in result.diagnostics[0].message
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(rng=st.randoms(use_true_random=False))
+def test_generated_cors_options_import_to_a_policy_that_answers_as_cors_does(
+    rng: random.Random,
+) -> None:
+    """An app calling ``cors(options)``: the import reports nothing it cannot say unless the
+    options reflect every Origin or pair ``*`` with credentials, and the imported policy's
+    evaluator answers every request as the package does, as a browser reads the answers —
+    also when corsc's checks refuse the policy (``null`` or an unanchored regex with
+    credentials: the app does allow them)."""
+    written = cors_options.options(rng)
+    source = Source("app.js", cors_options.app(written))
+    result = import_source(source, "express")
+    found = {d.code for d in result.diagnostics}
+    star = "origin" not in written or 'origin: "*"' in written
+    if "origin: true" in written or (star and "credentials: true" in written):
+        assert found & {"CORS705", "CORS711"}, (written, result.diagnostics)
+        return
+    assert found <= {"CORS708", "CORS706"}, (written, result.diagnostics)
+    assert result.policy is not None, written
+    loaded = load(Source("imported.cors", result.policy))
+    assert loaded.policy_set is not None, result.policy
+    evaluator = Evaluator(loaded.policy_set)
+    findings = Findings(source)
+    tree = parse(findings)
+    values = Values(tree)
+    ((_, chain),) = App(findings, tree, values).chains()
+    run = chain_run(values, chain)
+    probes = Probes(METHODS, ("Content-Type", "Authorization", "x-corsc-probe"))
+    for origin in cors_options.ASKED:
+        for key, request in probes.requests(origin):
+            fields = tuple(request_fields(request))
+            response = evaluator.respond(Request(request["$request_method"], "/x", fields))
+            ours = Answer(response.status, tuple((k.lower(), v) for k, v in response.headers))
+            assert normal(run(request), request) == normal(ours, request), (written, origin, key)
