@@ -417,6 +417,9 @@ IMPORT_INCLUDE_NOT_READ = kind(
 IMPORT_EXACT_LOCATION = kind(
     "CORS716", "import-exact-location", W, "an exact nginx location imported as a path prefix"
 )
+IMPORT_ROUTE_PREFIX = kind(
+    "CORS730", "import-route-prefix", W, "an Express route's path imported as a path prefix"
+)
 IMPORT_PATH_MATCHER = kind(
     "CORS735", "import-path-matcher", W, "a Caddy path matcher that selects otherwise than a prefix"
 )

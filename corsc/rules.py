@@ -640,9 +640,11 @@ DOCS: dict[str, tuple[str, str, str]] = {
     # ---- 7xx: corsc import (at lines of the imported file)
     "CORS700": (
         "import reads a web.config, an nginx configuration, a Caddyfile, an Apache "
-        "configuration or Python settings, and could not tell which this file is.",
+        "configuration, Python settings or an Express app, and could not tell which this file "
+        "is.",
         "corsc import settings.conf",
-        "name the format with `--from iis|nginx|caddy|apache|starlette|django|flask|python|json`.",
+        "name the format with `--from "
+        "iis|nginx|caddy|apache|starlette|django|flask|python|json|express`.",
     ),
     "CORS701": (
         "the file does not parse as the format it was read as, so nothing in it can be trusted.",
@@ -742,6 +744,13 @@ DOCS: dict[str, tuple[str, str, str]] = {
         "corsc import server.conf   # location = /api { add_header Access-Control-… }",
         "check that the paths below it may share the policy, or narrow them with another "
         "policy of their own.",
+    ),
+    "CORS730": (
+        "an Express route (`app.get('/products/:id', cors(), …)`) answers one path and one "
+        "method, but a policy's paths are prefixes: the imported policy governs the route's "
+        "static start and everything below it, for every method.",
+        "corsc import app.js   # app.get('/products/:id', cors(), handler)",
+        "check that the paths below it may share the policy, or give them a policy of their own.",
     ),
     "CORS735": (
         "a policy's paths are prefixes on segment boundaries, compared case-sensitively: "

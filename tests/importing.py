@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -109,3 +111,19 @@ def every(
         for fields in headers
         for credentials in ("include", "omit")
     ]
+
+
+def ask(
+    port: int, path: str, method: str, fields: Iterable[tuple[str, str]]
+) -> tuple[int, list[tuple[str, str]]]:
+    """A request to a server on 127.0.0.1:``port``: its status and headers (names lowercase),
+    whatever the status."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method)
+    for name, value in fields:
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status, headers = response.status, response.headers.items()
+    except urllib.error.HTTPError as error:
+        status, headers = error.code, error.headers.items()
+    return status, [(name.lower(), value) for name, value in headers]

@@ -9,8 +9,6 @@ at every path import asks."""
 from __future__ import annotations
 
 import socket
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,14 +16,14 @@ from generated_policies import ORIGINS as GENERATED_ORIGINS
 from generated_policies import policies as generated_policies
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from importing import FIXTURES, every, policy_of, verdicts
+from importing import FIXTURES, ask, every, policy_of, verdicts
 
 from corsc import __version__
 from corsc.backends import EmitOptions, check, get
 from corsc.diagnostics import fails
 from corsc.frontend import load
 from corsc.imports import guess, import_source
-from corsc.imports.answers import UNLISTED
+from corsc.imports.answers import UNLISTED, request_fields
 from corsc.imports.caddy import parse, prepare, snippets_of
 from corsc.imports.draft import quote
 from corsc.ir import PolicySet
@@ -166,16 +164,8 @@ def _free_port() -> int:
 def _ask(
     port: int, method: str, fields: list[tuple[str, str]], target: str = "/x"
 ) -> tuple[int, list[tuple[str, str]]]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{target}", method=method)
-    for name, value in fields:
-        request.add_header(name, value)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            status, headers = response.status, response.headers.items()
-    except urllib.error.HTTPError as error:
-        status, headers = error.code, error.headers.items()
-    cors = sorted((k.lower(), v) for k, v in headers if k.lower().startswith("access-control-"))
-    return status, cors
+    status, headers = ask(port, target, method, fields)
+    return status, sorted((k, v) for k, v in headers if k.startswith("access-control-"))
 
 
 def live_configurations() -> list[tuple[str, str]]:
@@ -210,19 +200,7 @@ def test_caddy_answers_as_the_machine_reads(name: str, text: str, tmp_path: Path
         for sample, origin in ((s, o) for s in prepared.samples for o in origins):
             for _, request in probes.requests(origin):
                 expected = run(sample.request(request))
-                fields = [
-                    (header, request[variable])
-                    for header, variable in (
-                        ("Origin", "$http_origin"),
-                        ("Access-Control-Request-Method", "$http_access_control_request_method"),
-                        ("Access-Control-Request-Headers", "$http_access_control_request_headers"),
-                        (
-                            "Access-Control-Request-Private-Network",
-                            "$http_access_control_request_private_network",
-                        ),
-                    )
-                    if request.get(variable)
-                ]
+                fields = request_fields(request)
                 assert _ask(port, request["$request_method"], fields, sample.target) == (
                     expected.status or 200,
                     sorted(h for h in expected.headers if h[0].startswith("access-control-")),

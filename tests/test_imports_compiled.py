@@ -81,8 +81,9 @@ def test_an_unknown_format_names_every_format_import_reads() -> None:
     assert finding.message == (
         "corsc cannot tell what this file configures: it is not XML (web.config), has no "
         "nginx, Caddyfile or Apache directive corsc knows, is no policy file corsc "
-        "compiled, and names no CORS setting of Starlette, Django or flask-cors"
+        "compiled, names no CORS setting of Starlette, Django or flask-cors, and requires "
+        "neither express nor cors"
     )
     assert finding.help == (
-        "name the format: --from iis|nginx|caddy|apache|starlette|django|flask|python|json"
+        "name the format: --from iis|nginx|caddy|apache|starlette|django|flask|python|json|express"
     )

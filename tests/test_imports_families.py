@@ -166,7 +166,10 @@ EXPECTED: dict[str, tuple[list[str], list[int], list[str]]] = {
 
 def test_every_family_has_ten_fixtures_and_every_fixture_an_expectation() -> None:
     present = sorted(
-        str(path.relative_to(FIXTURES)) for path in FIXTURES.rglob("*") if path.is_file()
+        str(path.relative_to(FIXTURES))
+        for path in FIXTURES.rglob("*")
+        # express/: tests/test_imports_express.py asserts each one's findings and policy exactly.
+        if path.is_file() and path.parent.name != "express"
     )
     assert present == sorted(EXPECTED)
     for family in ("iis", "nginx", "python", "apache"):

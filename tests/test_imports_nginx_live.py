@@ -17,7 +17,7 @@ import pytest
 from importing import assembled, nginx_outputs
 
 from corsc.evaluate import Request
-from corsc.imports.answers import UNLISTED, Probes
+from corsc.imports.answers import UNLISTED, Probes, request_fields
 from corsc.imports.nginx import _parse, _walk
 from corsc.imports.nginx_machine import Machine, candidates, maps_of
 from tests.conformance_nginx import send
@@ -111,25 +111,7 @@ def test_nginx_answers_as_the_machine_reads(name: str, text: str, tmp_path: Path
             for origin in origins:
                 for _, request in probes.requests(origin):
                     expected = Machine(maps, request).answer(levels)
-                    fields = [
-                        (header, request[variable])
-                        for header, variable in (
-                            ("Origin", "$http_origin"),
-                            (
-                                "Access-Control-Request-Method",
-                                "$http_access_control_request_method",
-                            ),
-                            (
-                                "Access-Control-Request-Headers",
-                                "$http_access_control_request_headers",
-                            ),
-                            (
-                                "Access-Control-Request-Private-Network",
-                                "$http_access_control_request_private_network",
-                            ),
-                        )
-                        if request.get(variable)
-                    ]
+                    fields = request_fields(request)
                     reply = send(port, Request(request["$request_method"], path, tuple(fields)))
                     cors = sorted(
                         (key.lower(), value)

@@ -29,6 +29,7 @@ OUTPUTS = sorted(
         "flask/*.py",
         "python/*.toml",
         "json/*.json",
+        "express/*.js",
     )
     for path in GOLDEN.glob(pattern)
 )
@@ -66,6 +67,7 @@ def evaluators(output: Path) -> tuple[Evaluator, Evaluator]:
         "flask": "flask",
         "python": "python",
         "json": "json",
+        "express": "express",
     }.get(output.parent.name, "iis")
     result = import_source(Source(output.name, output.read_text("utf-8")), family)
     assert result.policy is not None, result.diagnostics
@@ -86,6 +88,7 @@ def test_every_golden_output_is_covered() -> None:
         "flask",
         "python",
         "json",
+        "express",
     }
 
 

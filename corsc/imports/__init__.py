@@ -3,6 +3,7 @@
 One module per family reads its format into :class:`~corsc.imports.draft.Draft` policies and
 diagnostics (CORS700–CORS749) at spans of the imported file: :mod:`corsc.imports.iis`
 (web.config), :mod:`corsc.imports.nginx` (nginx configuration, parsed by crossplane),
+:mod:`corsc.imports.express` (an Express app's JavaScript, parsed by esprima, never run),
 :mod:`corsc.imports.caddy` (a Caddyfile, read as text, never run),
 :mod:`corsc.imports.apache` (an Apache httpd configuration or .htaccess, never run) and
 :mod:`corsc.imports.python` (Starlette/FastAPI, django-cors-headers and flask-cors settings,
@@ -28,7 +29,18 @@ from corsc.records import fields_repr
 from corsc.source import Source
 
 #: The formats ``--from`` accepts: the three Python libraries share one reader.
-FORMATS = ("iis", "nginx", "caddy", "apache", "starlette", "django", "flask", "python", "json")
+FORMATS = (
+    "iis",
+    "nginx",
+    "caddy",
+    "apache",
+    "starlette",
+    "django",
+    "flask",
+    "python",
+    "json",
+    "express",
+)
 
 
 @frozen
@@ -63,6 +75,12 @@ def guess(text: str) -> str | None:
         r"^\[\[policy\]\]", text, re.M
     ):
         return "python"
+    if re.search(
+        r"""\brequire\s*\(\s*["'](?:express|cors)["']|\bfrom\s+["'](?:express|cors)["']"""
+        r"""|\bres\.(?:set|setHeader|header)\s*\(\s*["'`]Access-Control-""",
+        text,
+    ):
+        return "express"
     if re.search(r"CORSMiddleware", text):
         return "starlette"
     if re.search(r"^\s*CORS_[A-Z_]+\s*=", text, re.M):
@@ -100,6 +118,10 @@ def _reader(family: str) -> Callable[[Source], tuple[list[Draft], list[d.Diagnos
         from corsc.imports import apache
 
         return apache.read
+    if family == "express":
+        from corsc.imports import express
+
+        return express.read
     if family == "python":
         from corsc.imports import compiled
 
@@ -124,7 +146,8 @@ def import_source(
             source.span(0),
             "corsc cannot tell what this file configures: it is not XML (web.config), has no "
             "nginx, Caddyfile or Apache directive corsc knows, is no policy file corsc "
-            "compiled, and names no CORS setting of Starlette, Django or flask-cors",
+            "compiled, names no CORS setting of Starlette, Django or flask-cors, and requires "
+            "neither express nor cors",
             "name the format: --from " + "|".join(FORMATS),
         )
         return Imported(None, (problem,), None)

@@ -646,6 +646,20 @@ def _shown(normal: tuple[Any, ...]) -> str:
     )
 
 
+#: The request header fields a run names, by the nginx names :class:`Probes` gives them.
+FIELDS = (
+    ("Origin", "$http_origin"),
+    ("Access-Control-Request-Method", "$http_access_control_request_method"),
+    ("Access-Control-Request-Headers", "$http_access_control_request_headers"),
+    ("Access-Control-Request-Private-Network", "$http_access_control_request_private_network"),
+)
+
+
+def request_fields(request: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The header fields a request of a run is sent with (the empty ones left out)."""
+    return [(header, request[variable]) for header, variable in FIELDS if request.get(variable)]
+
+
 def evaluator_for(findings: Findings) -> Check:
     """Builds, for a draft, the corsc evaluator of the policy it renders as a ``Run``."""
     from corsc.diagnostics import fails
@@ -661,18 +675,8 @@ def evaluator_for(findings: Findings) -> Check:
         path = draft.paths[0] if draft.paths else "/"
 
         def run(request: Mapping[str, str]) -> Answer:
-            headers = [("Origin", request["$http_origin"])]
-            for name, field_name in (
-                ("$http_access_control_request_method", "Access-Control-Request-Method"),
-                ("$http_access_control_request_headers", "Access-Control-Request-Headers"),
-                (
-                    "$http_access_control_request_private_network",
-                    "Access-Control-Request-Private-Network",
-                ),
-            ):
-                if request.get(name):
-                    headers.append((field_name, request[name]))
-            response = evaluator.respond(Request(request["$request_method"], path, tuple(headers)))
+            headers = tuple(request_fields(request))
+            response = evaluator.respond(Request(request["$request_method"], path, headers))
             return Answer(
                 response.status,
                 tuple((name.lower(), value) for name, value in response.headers),

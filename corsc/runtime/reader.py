@@ -93,6 +93,12 @@ def loads(text: str, name: str = "<string>") -> PolicySet:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PolicyFileError(f"{name}: not valid TOML ({error}); {_RECOMPILE}") from None
+    return read_data(data, name)
+
+
+def read_data(data: Mapping[str, Any], name: str = "<string>") -> PolicySet:
+    """Like :func:`loads`, for the document already decoded (the TOML's tables as dicts):
+    ``corsc import`` reads other targets' policy data into this shape and validates it here."""
     return _Reader(name).policy_set(data)
 
 
