@@ -20,10 +20,11 @@ from collections.abc import Iterator
 from corsc import diagnostics as d
 from corsc.backends.iis_scan import MergeError, Node, check_well_formed, scan, walk
 from corsc.backends.iis_takeover import takeover
+from corsc.imports.common import HEADER_SETTINGS
 from corsc.imports.draft import Draft, Findings, policy_name
 from corsc.imports.iis_cors import read_module
 from corsc.imports.iis_headers import read_rewrite, read_static
-from corsc.imports.iis_scope import HEADER, Flag, Scope, rule_conditions
+from corsc.imports.iis_scope import Flag, Scope, rule_conditions
 from corsc.source import Source
 
 
@@ -164,7 +165,7 @@ class _Reader:
         elif node.tag == "remove":
             scope.headers.pop(name, None)
         elif node.tag == "add" and id(node) in detected:
-            if name not in HEADER:
+            if name not in HEADER_SETTINGS:
                 self.flag(
                     d.IMPORT_NOT_EXPRESSED,
                     node,

@@ -16,9 +16,16 @@ from collections.abc import Iterator
 
 from corsc import diagnostics as d
 from corsc.backends.iis_scan import Node, walk
-from corsc.imports.common import full_match, names, origin_entries, searched_entry, unanchored_help
+from corsc.imports.common import (
+    HEADER_SETTINGS,
+    full_match,
+    names,
+    origin_entries,
+    searched_entry,
+    unanchored_help,
+)
 from corsc.imports.draft import Draft, Grant
-from corsc.imports.iis_scope import HEADER, Flag, Scope, assign, is_true, rule_conditions, seconds
+from corsc.imports.iis_scope import Flag, Scope, assign, is_true, rule_conditions, seconds
 
 #: Origin conditions that every Origin passes: they select no origin.
 _EVERY_ORIGIN = frozenset({".+", ".*", "^(?:[\\s\\S]+)$", "^.+$", "^.*$", "[\\s\\S]+", "^(.*)$"})
@@ -29,8 +36,8 @@ _REFLECTIONS = ("{c:0}", "{http_origin}", "{c:1}")
 
 def read_static(flag: Flag, scope: Scope, draft: Draft) -> None:
     """Static custom headers: one answer to every request, whatever its origin."""
-    values = {HEADER[name]: value for name, (value, _) in scope.headers.items()}
-    nodes = {HEADER[name]: node for name, (_, node) in scope.headers.items()}
+    values = {HEADER_SETTINGS[name]: value for name, (value, _) in scope.headers.items()}
+    nodes = {HEADER_SETTINGS[name]: node for name, (_, node) in scope.headers.items()}
     grant = _static_grant(flag, values, nodes)
     origin = values.get("origin")
     if origin is None:
@@ -109,7 +116,7 @@ def read_rewrite(flag: Flag, scope: Scope, draft: Draft) -> None:
         header = variable.strip().lower().removeprefix("response_").replace("_", "-")
         action = rule.find("action")
         value = action.get("value") if action is not None else ""
-        if header not in HEADER:
+        if header not in HEADER_SETTINGS:
             flag(
                 d.IMPORT_NOT_EXPRESSED,
                 rule,
@@ -132,8 +139,8 @@ def read_rewrite(flag: Flag, scope: Scope, draft: Draft) -> None:
             # A static origin: the rules conditioned on that origin are its grant.
             allowed = origin_entries(value)
         values, nodes = groups.setdefault(tuple(allowed), ({}, {}))
-        values[HEADER[header]] = value
-        nodes[HEADER[header]] = rule
+        values[HEADER_SETTINGS[header]] = value
+        nodes[HEADER_SETTINGS[header]] = rule
     for pattern, rule in denies.items():
         draft.denies.append(_regex(flag, pattern, rule))
     # Rules without an origin condition write their header on every response: it is part

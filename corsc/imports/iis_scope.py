@@ -1,5 +1,6 @@
-"""What the readers of a web.config share: the scope settings apply to, a finding at a node,
-the table of CORS headers, and how entries with their grants become a policy's statements.
+"""What the readers of a web.config share: the scope settings apply to, a finding at a node, the
+max-age and the booleans IIS writes, and how entries with their grants become a policy's
+statements.
 
 A finding's offsets are the scanned text's plus the length of the byte-order mark the scan did
 not see (:class:`Flag`), so every finding points into the imported file as it was given.
@@ -13,17 +14,6 @@ from corsc import diagnostics as d
 from corsc.backends.iis_scan import Node
 from corsc.imports.draft import Draft, Findings, Grant
 from corsc.records import fields_repr
-
-#: The CORS response headers, by the grant setting each one says.
-HEADER = {
-    "access-control-allow-origin": "origin",
-    "access-control-allow-methods": "methods",
-    "access-control-allow-headers": "headers",
-    "access-control-expose-headers": "expose",
-    "access-control-allow-credentials": "credentials",
-    "access-control-max-age": "max_age",
-    "access-control-allow-private-network": "private_network",
-}
 
 
 @define

@@ -25,9 +25,9 @@ from collections.abc import Mapping
 
 from corsc import diagnostics as d
 from corsc.imports.answers import Answer, Opaque, Probes, evaluator_for, read_level, report
+from corsc.imports.common import HEADER_SETTINGS
 from corsc.imports.draft import Draft, Findings, policy_name
 from corsc.imports.nginx_config import (
-    HEADER,
     Directive,
     Header,
     Level,
@@ -164,7 +164,7 @@ class _Reader:
             args = directive["args"]
             if name == "add_header" and args:
                 own.any_add_header = True
-                if args[0].lower() in HEADER:
+                if args[0].lower() in HEADER_SETTINGS:
                     own.headers.append(
                         Header(
                             args[0].lower(),
@@ -218,7 +218,7 @@ class _Reader:
         sub = Level()
         for item in block:
             if item["directive"] == "add_header" and item["args"]:
-                if item["args"][0].lower() in HEADER:
+                if item["args"][0].lower() in HEADER_SETTINGS:
                     sub.headers.append(
                         Header(
                             item["args"][0].lower(),
@@ -272,7 +272,9 @@ class _Reader:
             path = None
         block = directive.get("block") or []
         has_cors = any(
-            item["directive"] == "add_header" and item["args"] and item["args"][0].lower() in HEADER
+            item["directive"] == "add_header"
+            and item["args"]
+            and item["args"][0].lower() in HEADER_SETTINGS
             for item in walk(block)
         )
         if has_cors and args[0] == "=" and path is not None:
@@ -316,7 +318,7 @@ class _Reader:
         lines: dict[str, int] = {}
         condition: Test | None = None
         for header in level.headers:
-            key = HEADER[header.name]
+            key = HEADER_SETTINGS[header.name]
             if key in values and values[key] != header.value and not header.methods:
                 self.flag(
                     d.IMPORT_DUPLICATE_HEADER,

@@ -21,17 +21,6 @@ from corsc.records import fields_repr
 
 Directive = dict[str, Any]
 
-#: The CORS response headers, by the grant setting each one says.
-HEADER = {
-    "access-control-allow-origin": "origin",
-    "access-control-allow-methods": "methods",
-    "access-control-allow-headers": "headers",
-    "access-control-expose-headers": "expose",
-    "access-control-allow-credentials": "credentials",
-    "access-control-max-age": "max_age",
-    "access-control-allow-private-network": "private_network",
-}
-
 
 @define
 class Header:
