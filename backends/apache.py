@@ -10,7 +10,9 @@ docs/2.4/expr.html; https://httpd.apache.org/docs/2.4/mod/mod_rewrite.html: a ``
 300–399 ends rewriting with that status, and rules in ``<Location>`` are unsupported) and were
 observed with Apache 2.4 (Debian's package): ``<If>`` in a ``<Location>`` or ``.htaccess`` is
 decided before the ``SetEnvIf`` lines there run; an ap_expr regex holds at most 8 KB. This
-module holds the target's data; the directives are :mod:`corsc.backends.apache_rules`'s.
+module holds the target's data; the directives are :mod:`corsc.backends.apache_rules`'s (one
+policy's), :mod:`corsc.backends.apache_vhost`'s (a virtual host's) and the values in them
+:mod:`corsc.backends.apache_values`'.
 """
 
 from __future__ import annotations
@@ -18,16 +20,9 @@ from __future__ import annotations
 from corsc import capabilities, origin_regex, paths
 from corsc import diagnostics as d
 from corsc.backends import EmitOptions, Option, OutputFile, alternatives
-from corsc.backends.apache_rules import (
-    HTACCESS,
-    LOCATION,
-    MAX_EXPR_REGEX,
-    PLACEMENTS,
-    VIRTUALHOST,
-    chunks,
-    directives,
-    virtual_host,
-)
+from corsc.backends.apache_rules import HTACCESS, LOCATION, PLACEMENTS, VIRTUALHOST, directives
+from corsc.backends.apache_values import MAX_EXPR_REGEX, chunks
+from corsc.backends.apache_vhost import virtual_host
 from corsc.capabilities import Capability, Feature, Support
 from corsc.diagnostics import Diagnostic
 from corsc.ir import PatternKind, PolicySet

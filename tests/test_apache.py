@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 
 from corsc import __version__, cli
-from corsc.backends import EmitOptions, check, get, validate_options
-from corsc.backends import apache_rules as rules
+from corsc.backends import EmitOptions, apache_values, check, get, validate_options
 from corsc.capabilities import Feature
 from corsc.diagnostics import Diagnostic
 from corsc.frontend import load
@@ -115,8 +114,8 @@ def test_long_unions_are_cut_to_fit_ap_expr_s_regex_buffer() -> None:
     """ap_expr reads a regex into 8 KB ("Regexp too long"): a union of 1,000 origins is cut at
     its top-level alternatives, and the pieces admit exactly what the whole does."""
     whole = "^(?:" + "|".join(f"https://a{n}\\.example\\.com" for n in range(1000)) + ")\\z"
-    pieces = rules.chunks(whole)
-    assert len(pieces) > 2 and all(len(p) <= rules.MAX_EXPR_REGEX for p in pieces)
+    pieces = apache_values.chunks(whole)
+    assert len(pieces) > 2 and all(len(p) <= apache_values.MAX_EXPR_REGEX for p in pieces)
     for origin in ("https://a0.example.com", "https://a999.example.com", "https://a1000.x"):
         expected = re.fullmatch(whole.replace("\\z", ""), origin) is not None
         assert any(re.fullmatch(p.replace("\\z", ""), origin) for p in pieces) is expected
@@ -124,15 +123,15 @@ def test_long_unions_are_cut_to_fit_ap_expr_s_regex_buffer() -> None:
     nested = (
         "^(?:" + "|".join(f"https://(?:x|y){n}[|a]\\.example\\.com" for n in range(900)) + ")\\z"
     )
-    for piece in rules.chunks(nested):
+    for piece in apache_values.chunks(nested):
         assert re.compile(piece.replace("\\z", "")) and piece.count("(") == piece.count(")")
 
 
 def test_values_apache_would_misread_cannot_be_written() -> None:
     for value in ('a"b', "a\\", "${HOME}", "a\nb", "caf\u00e9"):
-        with pytest.raises(rules.Unwritable):
-            rules.quoted(value)
-    assert rules.fixed("50%") == '"50%%"'
+        with pytest.raises(apache_values.Unwritable):
+            apache_values.quoted(value)
+    assert apache_values.fixed("50%") == '"50%%"'
 
 
 # ---- the docs page's table is `corsc targets`' ----------------------------------------------
@@ -208,13 +207,13 @@ def test_the_factored_union_admits_exactly_what_the_patterns_admit() -> None:
     loaded = load(Source("t.cors", UNION))
     assert loaded.policy_set is not None
     patterns = [entry.pattern for entry in loaded.policy_set.policies[0].entries]
-    factored = rules.union(patterns).replace("\\z", "\\Z")
+    factored = apache_values.union(patterns).replace("\\z", "\\Z")
     plain = origin_regex.render_union(patterns, "pcre").replace("\\z", "\\Z")
     for origin in SAMPLES:
         assert (re.fullmatch(factored, origin) is None) == (re.fullmatch(plain, origin) is None)
     assert factored.count("https://a") == 1
     words = sorted(f"https://app{n}.example.com" for n in range(300))
-    trie = rules._trie(words)
+    trie = apache_values._trie(words)
     assert all(re.fullmatch(trie, word) for word in words)
     assert not re.fullmatch(trie, "https://app3000.example.com")
 

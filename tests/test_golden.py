@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from corsc import __version__, cli, render
+from corsc import __version__, cli
 from corsc.backends import EmitOptions, backends, check, validate_options
 from corsc.diagnostics import Diagnostic, fails
 from corsc.frontend import load
+from corsc.render_text import render_text
 from corsc.source import Source
 from tests.goldens import DIGEST, GOLDEN, ROOT, check_golden, digests, golden_set, masked
 
@@ -35,7 +36,7 @@ def compile_example(example: Path, target: str) -> dict[str, str]:
         key=Diagnostic.sort_key,
     )
     if fails(diagnostics):
-        text = render.render_text(diagnostics, loaded.sources, color=False)
+        text = render_text(diagnostics, loaded.sources, color=False)
         return {f"{example.stem}.diagnostics.txt": text}
     return {
         f"{example.stem}.{item.name}": item.content

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corsc import capabilities, cli, render
+from corsc import capabilities, cli
 from corsc.backends import check as backend_check
 from corsc.backends import get
 from corsc.capabilities import Feature, Support
@@ -23,6 +23,7 @@ from corsc.diagnostics import Diagnostic, Severity
 from corsc.evaluate import Evaluator
 from corsc.frontend import load
 from corsc.ir import PolicySet
+from corsc.render_text import render_text
 from corsc.source import Source
 from tests import browser, irbuild
 from tests import iis_interpreter as interpreter
@@ -60,7 +61,7 @@ def test_golden(example: Path, target: str) -> None:
     content, diagnostics, sources = compile_source(example, target)
     if content is None:
         produced = {
-            f"{example.stem}.diagnostics.txt": render.render_text(diagnostics, sources, color=False)
+            f"{example.stem}.diagnostics.txt": render_text(diagnostics, sources, color=False)
         }
     else:
         produced = {f"{example.stem}.web.config": content}

@@ -201,7 +201,7 @@ def test_the_machine_runs_maps_as_nginx_does() -> None:
         "}\n"
         'map "$v:$request_method" $w { default none; "mask:GET" both; }\n'
     )
-    from corsc.imports.nginx import _parse
+    from corsc.imports.nginx_config import parse as _parse
 
     maps = maps_of(item for item in _parse(text)["config"][0]["parsed"])
     assert isinstance(maps["$v"], MapBlock)

@@ -1,4 +1,4 @@
-"""Tests for corsc.render: exact text excerpts, the JSON document, SARIF structure, colour."""
+"""Tests for corsc.render*: exact text excerpts, the JSON document, SARIF structure, colour."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from typing import Any
 import pytest
 
 from corsc import diagnostics as d
-from corsc.render import render_github, render_json, render_sarif, render_text, use_color
+from corsc.render_github import render_github
+from corsc.render_json import render_json
+from corsc.render_sarif import render_sarif
+from corsc.render_text import render_text, use_color
 from corsc.source import Source, Span
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

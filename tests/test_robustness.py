@@ -21,10 +21,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mutation import EXAMPLE_TEXTS, Edit, mutated
 
-from corsc import __version__, render
+from corsc import __version__
 from corsc.backends import EmitOptions, backends, check, target_names, validate_options
 from corsc.diagnostics import fails
 from corsc.frontend import load
+from corsc.render_json import render_json
+from corsc.render_sarif import render_sarif
+from corsc.render_text import render_text
 from corsc.source import MAX_SOURCE_BYTES, Source
 
 #: Characters the grammar cares about, plus a few it does not, so random text gets past the
@@ -79,9 +82,9 @@ def assert_well_formed(text: str) -> None:
         assert diagnostic.message and diagnostic.help
         if diagnostic.span.file == "fuzz.cors":
             assert 0 <= diagnostic.span.start.offset <= diagnostic.span.end.offset <= len(text)
-    render.render_text(loaded.diagnostics, loaded.sources, color=False)
-    render.render_json(loaded.diagnostics, tool_version=__version__)
-    render.render_sarif(loaded.diagnostics, tool_version=__version__)
+    render_text(loaded.diagnostics, loaded.sources, color=False)
+    render_json(loaded.diagnostics, tool_version=__version__)
+    render_sarif(loaded.diagnostics, tool_version=__version__)
     if loaded.policy_set is None or loaded.has_errors:
         return
     for backend in backends():

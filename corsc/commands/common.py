@@ -139,27 +139,33 @@ class Reporting:
         """Write the reported diagnostics to ``stream`` in the format asked for (the text
         format says nothing when there is nothing to say and ``quiet_when_empty`` or
         ``--quiet``)."""
-        from corsc import render
-
         shown = self.select(diagnostics)
         if self.format == "json":
+            from corsc.render_json import render_json
+
             stream.write(
-                render.render_json(
+                render_json(
                     shown, tool_version=__version__, sources=sources, encoding=self.encoding
                 )
             )
         elif self.format == "sarif":
+            from corsc.render_sarif import render_sarif
+
             stream.write(
-                render.render_sarif(
+                render_sarif(
                     shown, tool_version=__version__, sources=sources, encoding=self.encoding
                 )
             )
         elif self.format == "github":
-            stream.write(render.render_github(shown, sources, encoding=self.encoding))
+            from corsc.render_github import render_github
+
+            stream.write(render_github(shown, sources, encoding=self.encoding))
         elif shown or not (quiet_when_empty or self.quiet):
-            color = render.use_color(stream, self.color)
+            from corsc.render_text import render_text, use_color
+
+            color = use_color(stream, self.color)
             stream.write(
-                render.render_text(shown, sources, color=color, fold_target_notes=not self.verbose)
+                render_text(shown, sources, color=color, fold_target_notes=not self.verbose)
             )
 
 

@@ -55,23 +55,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _format_file(path: str, check: bool, diff: bool) -> int:
-    from corsc import render
     from corsc.fmt import format_text
     from corsc.frontend import read_source
+    from corsc.render_text import render_text, use_color
 
     source, problem = read_source(path)
     if problem is not None:
-        sys.stderr.write(render.render_text([problem], {}, color=render.use_color(sys.stderr)))
+        sys.stderr.write(render_text([problem], {}, color=use_color(sys.stderr)))
         return EXIT_USAGE
     assert source is not None
     # The reader drops a byte-order mark; a file that had one keeps it.
     before = (_BOM if path != "-" and _starts_with_bom(path) else "") + source.text
     formatted = format_text(before, source.name)
     if formatted.text is None:
-        color = render.use_color(sys.stderr)
-        sys.stderr.write(
-            render.render_text(formatted.diagnostics, {source.name: source}, color=color)
-        )
+        color = use_color(sys.stderr)
+        sys.stderr.write(render_text(formatted.diagnostics, {source.name: source}, color=color))
         return EXIT_USAGE
     after = formatted.text
     if path == "-" and not (check or diff):

@@ -18,6 +18,17 @@ from corsc import diagnostics as d
 from corsc.imports.draft import Entry, Findings, exact, quote, regex
 from corsc.records import fields_repr
 
+#: The CORS response headers (lower case), by the grant setting each one says.
+HEADER_SETTINGS = {
+    "access-control-allow-origin": "origin",
+    "access-control-allow-methods": "methods",
+    "access-control-allow-headers": "headers",
+    "access-control-expose-headers": "expose",
+    "access-control-allow-credentials": "credentials",
+    "access-control-max-age": "max_age",
+    "access-control-allow-private-network": "private_network",
+}
+
 
 def names(value: str) -> list[str]:
     """A comma-separated header value (``GET, POST``) as its members, empty ones left out."""
