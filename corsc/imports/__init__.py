@@ -34,6 +34,7 @@ FORMATS = (
     "nginx",
     "caddy",
     "apache",
+    "haproxy",
     "starlette",
     "django",
     "flask",
@@ -88,6 +89,13 @@ def guess(text: str) -> str | None:
     if re.search(r"flask_cors|\bCORS\s*\(|cross_origin", text):
         return "flask"
     if re.search(
+        r"^\s*(?:http-(?:request|response|after-response)\s|frontend\s+\S|backend\s+\S"
+        r"|defaults(?:\s|$)|acl\s+\S+\s)",
+        text,
+        re.M,
+    ):
+        return "haproxy"
+    if re.search(
         r"^\s*(?:header_regexp\b|header\s+(?:@\S+\s+)?[+?]?Access-Control-|\(\S+\)\s*\{"
         r"|respond\s|reverse_proxy\s|@\w+\s)",
         text,
@@ -122,6 +130,10 @@ def _reader(family: str) -> Callable[[Source], tuple[list[Draft], list[d.Diagnos
         from corsc.imports import express
 
         return express.read
+    if family == "haproxy":
+        from corsc.imports import haproxy
+
+        return haproxy.read
     if family == "python":
         from corsc.imports import compiled
 
@@ -145,9 +157,9 @@ def import_source(
         problem = d.IMPORT_UNKNOWN_FORMAT.at(
             source.span(0),
             "corsc cannot tell what this file configures: it is not XML (web.config), has no "
-            "nginx, Caddyfile or Apache directive corsc knows, is no policy file corsc "
-            "compiled, names no CORS setting of Starlette, Django or flask-cors, and requires "
-            "neither express nor cors",
+            "nginx, Caddyfile, Apache or HAProxy directive corsc knows, is no policy file "
+            "corsc compiled, names no CORS setting of Starlette, Django or flask-cors, and "
+            "requires neither express nor cors",
             "name the format: --from " + "|".join(FORMATS),
         )
         return Imported(None, (problem,), None)

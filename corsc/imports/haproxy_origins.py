@@ -1,0 +1,241 @@
+"""What a HAProxy frontend tests the Origin against, as the candidates
+:func:`~corsc.imports.answers.read_level` asks about: the patterns of every ACL on the Origin
+(``req.hdr(origin)``, ``hdr(origin)``, ``req.fhdr(origin)``, a variable set from one, a
+capture of it), inline or in a ``-f`` file, and the keys of every map the Origin is looked up
+in; and the words of the rules that name methods, headers and path prefixes.
+
+A test that admits more than its text says — ``-m sub``, ``-m beg`` of a whole origin, ``-m
+end`` without a leading dot, a searched regex without anchors — is a candidate with the
+look-alikes it admits among its witnesses, and a :class:`Hole` for the finding.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+
+from attrs import frozen
+
+from corsc.imports.answers import Candidate, origin_shaped, regex_candidates
+from corsc.imports.draft import exact, regex
+from corsc.imports.haproxy_config import Acl, Call, log_format
+from corsc.imports.haproxy_config import expression as parse_expression
+from corsc.imports.haproxy_machine import Proxy, Rule
+from corsc.imports.haproxy_samples import SUFFIXES
+from corsc.records import fields_repr
+
+_HEADER = {"hdr", "req.hdr", "fhdr", "req.fhdr"}
+_KEEPS = {"lower", "upper"}
+
+
+@frozen
+class Hole:
+    """A test of the Origin wider than its text: what it is and what else it admits."""
+
+    __repr__ = fields_repr
+
+    test: str
+    look_alike: str
+
+
+def rules_of(proxies: Sequence[Proxy]) -> Iterator[Rule]:
+    for proxy in proxies:
+        for lists in (proxy.request, proxy.response, proxy.after):
+            for rules in lists:
+                yield from rules
+        for condition, _ in proxy.routes:
+            if condition is not None:
+                yield condition
+
+
+def acls_in(rule: Rule) -> Iterator[Acl]:
+    if rule.condition is None:
+        return
+    for alternative in rule.condition.alternatives:
+        for term in alternative:
+            if term.anonymous is not None:
+                yield term.anonymous
+            elif term.name is not None and term.name in rule.acls:
+                yield from rule.acls[term.name]
+
+
+def expressions_in(rule: Rule) -> Iterator[tuple[Call, ...]]:
+    """The sample expressions of a rule's action (its value, its log-format strings)."""
+    action, args = rule.action, rule.args
+    words: list[str] = []
+    if action.startswith("set-var(") or action == "capture":
+        if args:
+            yield parse_expression(args[0], rule.line)
+        return
+    if action.startswith("set-var-fmt(") or action in ("set-header", "add-header"):
+        words = list(args[-1:]) if action.startswith("set-var-fmt(") else list(args[1:2])
+    elif action in ("return", "deny"):
+        words = [args[i + 2] for i, item in enumerate(args[:-2]) if item == "hdr"]
+    for word in words:
+        try:
+            parts = log_format(word, rule.line)
+        except ValueError:
+            continue
+        yield from (part for part in parts if not isinstance(part, str))
+
+
+def origin_variables(proxies: Sequence[Proxy]) -> set[str]:
+    """The variables that hold the Origin (set from it, or from another that does)."""
+    held: set[str] = set()
+    rules = list(rules_of(proxies))
+    while True:
+        before = len(held)
+        for rule in rules:
+            if rule.action.startswith(("set-var(", "set-var-fmt(")):
+                name = rule.action[rule.action.index("(") + 1 : rule.action.rindex(")")]
+                found = list(expressions_in(rule))
+                if len(found) == 1 and from_origin(found[0], held, []) == len(found[0]):
+                    held.add(name)
+        if len(held) == before:
+            return held
+
+
+def from_origin(calls: Sequence[Call], held: set[str], captures: Sequence[str]) -> int:
+    """How many calls of an expression still give the Origin (0: it is not the Origin)."""
+    first = calls[0]
+    base, _, suffix = first.name.rpartition("_")
+    name = base if suffix in SUFFIXES and base in _HEADER else first.name
+    origin = (
+        (name in _HEADER and first.args[:1] and first.args[0].lower() == "origin")
+        or (first.name == "var" and first.args[:1] and first.args[0] in held)
+        or (
+            first.name == "capture.req.hdr"
+            and first.args[:1]
+            and first.args[0].isdigit()
+            and int(first.args[0]) < len(captures)
+            and captures[int(first.args[0])] == "origin"
+        )
+    )
+    if not origin:
+        return 0
+    count = 1
+    while count < len(calls) and calls[count].name in _KEEPS:
+        count += 1
+    return count
+
+
+def candidates(
+    proxies: Sequence[Proxy],
+    captures: Sequence[str],
+    lines: Callable[[str, int], list[str]],
+) -> tuple[list[Candidate], dict[Candidate, Hole]]:
+    """Every Origin test of ``proxies`` as candidates, and the holes among them."""
+    held = origin_variables(proxies)
+    found: list[Candidate] = []
+    holes: dict[Candidate, Hole] = {}
+    for rule in rules_of(proxies):
+        for acl in acls_in(rule):
+            kept = from_origin(acl.criterion, held, captures)
+            if not kept:
+                continue
+            if kept < len(acl.criterion):
+                _maps(acl.criterion[kept:], acl.line, lines, found, holes)
+                continue
+            name = acl.criterion[0].name
+            method = acl.method or (name.rpartition("_")[2] if "_" in name else "str")
+            patterns = [*acl.patterns, *(p for f in acl.files for p in lines(f, acl.line))]
+            for pattern in patterns:
+                _add(method, pattern, acl.ignore_case, acl.line, found, holes)
+        for calls in expressions_in(rule):
+            kept = from_origin(calls, held, captures)
+            if kept and kept < len(calls):
+                _maps(calls[kept:], rule.line, lines, found, holes)
+    return found, holes
+
+
+def _maps(
+    calls: Sequence[Call],
+    line: int,
+    lines: Callable[[str, int], list[str]],
+    found: list[Candidate],
+    holes: dict[Candidate, Hole],
+) -> None:
+    call = calls[0]
+    if not (call.name == "map" or call.name.startswith("map_")) or not call.args:
+        return
+    parts = call.name.split("_")
+    method = parts[1] if len(parts) > 1 else "str"
+    for row in lines(call.args[0], line):
+        key = re.split(r"[ \t]", row, maxsplit=1)[0]
+        _add(method, key, False, line, found, holes)
+
+
+def _add(
+    method: str,
+    pattern: str,
+    ignore_case: bool,
+    line: int,
+    found: list[Candidate],
+    holes: dict[Candidate, Hole],
+) -> None:
+    """The candidates of one pattern of an Origin test by ``method``."""
+    if ignore_case and method != "reg":
+        pattern = pattern.lower()
+    if method == "str" and origin_shaped(pattern):
+        found.append(Candidate(exact(pattern), (pattern,), line))
+    elif method == "reg":
+        found += regex_candidates(pattern, ignore_case, line)
+    elif method == "end" and pattern.startswith(".") and "://" not in pattern:
+        found += [
+            Candidate(
+                exact(f"{scheme}://*{pattern}"),
+                (f"{scheme}://a{pattern}", f"{scheme}://a.b{pattern}"),
+                line,
+            )
+            for scheme in ("https", "http")
+        ]
+    elif method in ("end", "sub", "beg") and re.search(r"[a-z0-9]\.[a-z]", pattern):
+        escaped = re.escape(pattern)
+        body = {"end": f".*{escaped}", "sub": f".*{escaped}.*", "beg": f"{escaped}.*"}[method]
+        look_alike = {
+            "end": f"https://evil{pattern.lstrip('.')}",
+            "sub": f"https://{pattern.split('://')[-1]}.evil.example",
+            "beg": f"{pattern}.evil.example",
+        }[method]
+        shown = [look_alike]
+        if origin_shaped(pattern) and method != "end":
+            shown.insert(0, pattern)
+        elif method != "beg":
+            shown.insert(0, f"https://{pattern.split('://')[-1].lstrip('.')}")
+        candidate = Candidate(regex(body), tuple(shown), line)
+        found.append(candidate)
+        holes[candidate] = Hole(f"-m {method} {pattern}", look_alike)
+
+
+def probe_values(proxies: Sequence[Proxy], lines: Callable[[str, int], list[str]]) -> list[str]:
+    """The words that may name methods and headers: header values set, ``-m str`` patterns
+    (those of one ACL joined, so a method list reads as one), map values."""
+    values: list[str] = []
+    for rule in rules_of(proxies):
+        if rule.action in ("set-header", "add-header") and len(rule.args) > 1:
+            values.append(rule.args[1])
+        values += [rule.args[i + 2] for i, item in enumerate(rule.args[:-2]) if item == "hdr"]
+        for acl in acls_in(rule):
+            if acl.method in (None, "str"):
+                values.append(", ".join(acl.patterns))
+        for calls in expressions_in(rule):
+            for call in calls:
+                if (call.name == "map" or call.name.startswith("map_")) and call.args:
+                    values += [row.split(None, 1)[-1] for row in lines(call.args[0], rule.line)]
+    return [value for value in values if "%[" not in value]
+
+
+def path_prefixes(proxies: Sequence[Proxy], lines: Callable[[str, int], list[str]]) -> list[str]:
+    """The path prefixes the rules compare a path with (``-m str|beg|dir``, ``path_beg``)."""
+    found: set[str] = set()
+    for rule in rules_of(proxies):
+        for acl in acls_in(rule):
+            name = acl.criterion[0].name
+            method = acl.method or (name.rpartition("_")[2] if "_" in name else "str")
+            if method not in ("str", "beg", "dir"):
+                continue
+            patterns = [*acl.patterns, *(p for f in acl.files for p in lines(f, acl.line))]
+            for pattern in patterns:
+                if pattern.startswith("/") and pattern.rstrip("/"):
+                    found.add(pattern.rstrip("/"))
+    return sorted(found)
