@@ -19,7 +19,6 @@ every request alike (CORS714).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 
 from attrs import define, field
@@ -39,88 +38,74 @@ from corsc.imports.answers import (
 from corsc.imports.common import origin_entries
 from corsc.imports.draft import Draft, Findings, policy_name
 from corsc.imports.haproxy_config import ConfigError, Section, sections
-from corsc.imports.haproxy_machine import Machine, Proxy, acls_of, rule
-from corsc.imports.haproxy_origins import Hole, candidates, path_prefixes, probe_values
+from corsc.imports.haproxy_machine import Machine
+from corsc.imports.haproxy_origins import (
+    Hole,
+    candidates,
+    expressions_in,
+    path_prefixes,
+    probe_values,
+    rules_of,
+)
+from corsc.imports.haproxy_proxies import Files, Proxy, proxies_of
+from corsc.imports.haproxy_samples import Prepared
 from corsc.source import Source
 
-_PHASES = {"http-request": "request", "http-response": "response", "http-after-response": "after"}
 #: A path no prefix of a configuration starts with: the paths no policy with ``paths`` governs.
 OTHER_PATH = "/corsc-other-path"
 #: A request (as :mod:`corsc.imports.answers` asks it) to the machine that answered it.
 Trace = Callable[[Mapping[str, str]], Machine]
 
 
-class Files:
-    """The pattern and map files of one configuration, read once each."""
+@define
+class Level:
+    """A frontend ready to be asked: the machine at a path, its Origin tests (and the holes
+    among them), the requests to ask and the path prefixes its rules compare."""
 
-    def __init__(self, source: Source) -> None:
-        self.base = os.path.dirname(source.name) or "."
-        self.read: dict[str, list[str]] = {}
+    proxy: Proxy
+    chain: list[Proxy]
+    backends: dict[str, Proxy]
+    files: Files
+    application: bool
+    prepared: dict[tuple[int, str], Prepared]
+    tests: list[Candidate]
+    holes: dict[Candidate, Hole]
+    probes: Probes
+    prefixes: list[str]
 
-    def __call__(self, path: str, line: int) -> list[str]:
-        if path not in self.read:
-            tried = [path if os.path.isabs(path) else os.path.join(self.base, path)]
-            tried.append(os.path.join(self.base, os.path.basename(path)))
-            for candidate in tried:
-                try:
-                    with open(candidate, encoding="utf-8") as handle:
-                        rows = [row.strip(" \t\r\n") for row in handle]
-                    break
-                except OSError:
-                    continue
-            else:
-                raise Opaque(line, f"the file {path} is not next to the configuration")
-            self.read[path] = [row for row in rows if row and not row.startswith("#")]
-        return self.read[path]
+    def trace(self, path: str) -> Trace:
+        def machine(request: Mapping[str, str]) -> Machine:
+            asked = {**request, "$uri": path}
+            ran = Machine(asked, self.backends, self.files, self.prepared)
+            ran.run(self.proxy, self.application)
+            return ran
+
+        return machine
 
 
-def proxies_of(found: list[Section]) -> tuple[dict[str, Proxy], list[tuple[Section, Proxy]]]:
-    """Every backend by name, and each frontend or listen (or defaults section read as one)
-    with its section."""
-    defaults = {section.name: section for section in found if section.kind == "defaults"}
-    backends: dict[str, Proxy] = {}
-    fronts: list[tuple[Section, Proxy]] = []
-
-    def build(section: Section) -> Proxy:
-        proxy = Proxy(section.name or section.kind, section.line)
-        parts = [defaults[section.parent]] if section.parent in defaults else []
-        for part in [*parts, section]:
-            acls = acls_of(part.lines)
-            lists: dict[str, list] = {"request": [], "response": [], "after": []}
-            for line in part.lines:
-                keyword = line.words[0]
-                if keyword in _PHASES:
-                    lists[_PHASES[keyword]].append(rule(line, acls))
-                elif part is section and keyword in ("use_backend", "default_backend"):
-                    words = line.words
-                    if keyword == "default_backend" and len(words) > 1:
-                        proxy.routes.append((None, words[1]))
-                    elif len(words) > 1:
-                        condition = rule(line, acls) if len(words) > 2 else None
-                        proxy.routes.insert(
-                            sum(1 for c, _ in proxy.routes if c is not None), (condition, words[1])
-                        )
-                elif keyword in ("server", "server-template") and part is section:
-                    proxy.servers = True
-                elif keyword == "capture" and line.words[1:3] == ("request", "header"):
-                    size = int(line.words[5]) if len(line.words) > 5 else 64
-                    proxy.captures.append((line.words[3].lower(), size))
-            proxy.request.append(lists["request"])
-            proxy.response.append(lists["response"])
-            proxy.after.append(lists["after"])
-        return proxy
-
-    for section in found:
-        if section.kind == "backend":
-            backends[section.name] = build(section)
-        elif section.kind in ("frontend", "listen"):
-            fronts.append((section, build(section)))
-    if not fronts:
-        for section in defaults.values():
-            if any(line.words[0] in _PHASES for line in section.lines):
-                alone = Section("defaults", section.name, None, section.line, section.lines)
-                fronts.append((alone, build(alone)))
-    return backends, fronts
+def prepare(
+    section: Section,
+    proxy: Proxy,
+    backends: dict[str, Proxy],
+    files: Files,
+    prepared: dict[tuple[int, str], Prepared] | None = None,
+) -> Level:
+    """``proxy`` (the frontend of ``section``) ready to be asked."""
+    chain = [proxy, *(backends[n] for _, n in proxy.routes if n in backends)]
+    captures = [name for name, _ in proxy.captures]
+    tests, holes = candidates(chain, captures, files)
+    return Level(
+        proxy,
+        chain,
+        backends,
+        files,
+        section.kind == "defaults",
+        prepared if prepared is not None else {},
+        tests,
+        holes,
+        Probes.of(probe_values(chain, files)),
+        path_prefixes(chain, files),
+    )
 
 
 def _sets_cors(proxy: Proxy, backends: Mapping[str, Proxy]) -> bool:
@@ -141,27 +126,17 @@ class _Reader:
     files: Files
     backends: dict[str, Proxy]
     drafts: list[Draft] = field(factory=list)
+    prepared: dict[tuple[int, str], Prepared] = field(factory=dict)
 
     def flag(self, kind: d.Kind, line: int, message: str, help: str) -> None:
         self.findings.at_line(kind, line, message, help)
 
     def level(self, section: Section, proxy: Proxy) -> None:
-        application = section.kind == "defaults"
-        chain = [proxy, *(self.backends[n] for _, n in proxy.routes if n in self.backends)]
-        captures = [name for name, _ in proxy.captures]
         try:
-            tests, holes = candidates(chain, captures, self.files)
-            probes = Probes.of(probe_values(chain, self.files))
-            prefixes = path_prefixes(chain, self.files)
-            self.response_rules(chain)
-
-            def trace(path: str) -> Trace:
-                def machine(request: Mapping[str, str]) -> Machine:
-                    ran = Machine({**request, "$uri": path}, self.backends, self.files)
-                    ran.run(proxy, application)
-                    return ran
-
-                return machine
+            level = prepare(section, proxy, self.backends, self.files, self.prepared)
+            tests, holes, probes = level.tests, level.holes, level.probes
+            self.response_rules(level.chain)
+            trace, prefixes = level.trace, level.prefixes
 
             def at(path: str) -> Run:
                 traced = trace(path)
@@ -257,7 +232,14 @@ class _Reader:
         several: list[str] = []
         allow = unlisted.get("access-control-allow-origin")
         credentials = unlisted.get("access-control-allow-credentials")
-        if allow is not None and allow[0] == UNLISTED[0]:
+        witnesses = [o for t in tests for o in t.witnesses]
+        checked = any(
+            sent(origin).get("access-control-allow-origin", ("",))[0] != origin
+            for origin in witnesses
+        )
+        with_credentials = credentials is not None and credentials[0] == "true"
+        # Without credentials, an Origin sent back to every origin is what `*` means.
+        if allow is not None and allow[0] == UNLISTED[0] and not checked and with_credentials:
             self.flag(
                 d.IMPORT_REFLECTED_ORIGIN,
                 allow[1],
@@ -267,7 +249,7 @@ class _Reader:
                 "the imported policy says `origins *`; replace it with the origins you trust",
             )
         wide = allow is not None and allow[0] in ("*", UNLISTED[0])
-        if wide and credentials is not None and credentials[0] == "true":
+        if wide and credentials is not None and with_credentials:
             self.flag(
                 d.IMPORT_WILDCARD_CREDENTIALS,
                 credentials[1],
@@ -324,7 +306,7 @@ class _Reader:
                     return
                 seen.append((response.status, *sorted((name, value) for name, value, _ in headers)))
         unlisted = traced({"$request_method": "GET", "$http_origin": UNLISTED[0]}).response
-        allow = [h for h in unlisted.headers if h[0] == "access-control-allow-origin"]
+        allow = [h for h in unlisted.headers if h[0] == "access-control-allow-origin" and h[1]]
         if allow and all(item == seen[0] for item in seen):
             self.flag(
                 d.IMPORT_STATIC_HEADERS,
@@ -359,6 +341,9 @@ def read(source: Source) -> tuple[list[Draft], list[d.Diagnostic]]:
     try:
         found = sections(source.text)
         backends, fronts = proxies_of(found)
+        every = [*backends.values(), *(proxy for _, proxy in fronts)]
+        for item in rules_of(every):
+            list(expressions_in(item))  # each action's samples parse, or HAProxy refuses it
     except (ConfigError, ValueError) as problem:
         line = problem.line if isinstance(problem, ConfigError) else 1
         reason = problem.reason if isinstance(problem, ConfigError) else str(problem)

@@ -19,6 +19,7 @@ name or an anonymous ``{ … }`` ACL, ``!`` negating it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from attrs import define, field, frozen
 
@@ -200,6 +201,7 @@ def _arguments(text: str, start: int, line: int) -> tuple[tuple[str, ...], int]:
     raise ConfigError(line, f"the arguments in `{text}` are never closed")
 
 
+@lru_cache(maxsize=8192)
 def expression(text: str, line: int) -> tuple[Call, ...]:
     """A sample expression as its fetch and converters (at least one call)."""
     calls: list[Call] = []
@@ -339,7 +341,8 @@ def condition(items: list[str], line: int) -> Condition:
 # ---- log-format -------------------------------------------------------------------------------
 
 
-def log_format(text: str, line: int) -> list[str | tuple[Call, ...]]:
+@lru_cache(maxsize=8192)
+def log_format(text: str, line: int) -> tuple[str | tuple[Call, ...], ...]:
     """A log-format string as its literal parts and its ``%[…]`` sample expressions; ``%%``
     is ``%``; any other ``%`` variable (``%ci``, ``%T``) is refused."""
     parts: list[str | tuple[Call, ...]] = []
@@ -384,4 +387,4 @@ def log_format(text: str, line: int) -> list[str | tuple[Call, ...]]:
         index = end + 1
     if literal:
         parts.append("".join(literal))
-    return parts
+    return tuple(parts)

@@ -15,23 +15,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 
-from attrs import define, field, frozen
+from attrs import define, field
 
 from corsc.imports.answers import Answer, Opaque
 from corsc.imports.haproxy_config import (
     Acl,
     Call,
-    Condition,
     ConfigError,
-    Line,
     Term,
     expression,
     log_format,
 )
-from corsc.imports.haproxy_config import acl as parse_acl
-from corsc.imports.haproxy_config import condition as parse_condition
-from corsc.imports.haproxy_samples import SUFFIXES, Value, convert, matches, text
-from corsc.records import fields_repr
+from corsc.imports.haproxy_proxies import Proxy, Rule
+from corsc.imports.haproxy_samples import SUFFIXES, Prepared, Value, convert, matches, text
 
 #: The request headers the machine knows, by the request key that holds each.
 KNOWN = {
@@ -64,58 +60,6 @@ _CONSTANT = {"TRUE": True, "FALSE": False, "HTTP": True, "HTTP_1.1": True, "HTTP
              "HTTP_URL_ABS": False, "HTTP_URL_STAR": False, "WAIT_END": True}  # fmt: skip
 
 
-@frozen
-class Rule:
-    """One ``http-request``/``http-response``/``http-after-response`` rule: its action, the
-    action's words, its condition and the ACLs its section declares."""
-
-    __repr__ = fields_repr
-
-    action: str
-    args: tuple[str, ...]
-    condition: Condition | None
-    line: int
-    acls: Mapping[str, tuple[Acl, ...]]
-
-
-def rule(line: Line, acls: Mapping[str, tuple[Acl, ...]]) -> Rule:
-    """A rule from its line (the keyword first)."""
-    items = list(line.words[1:])
-    if not items:
-        raise ConfigError(line.number, f"`{line.words[0]}` without an action")
-    cut = next((i for i, item in enumerate(items) if item in ("if", "unless")), len(items))
-    found = parse_condition(items[cut:], line.number) if cut < len(items) else None
-    return Rule(items[0], tuple(items[1:cut]), found, line.number, acls)
-
-
-@define
-class Proxy:
-    """A frontend, backend or listen section ready to run (or a ``defaults`` section read as
-    the frontend that takes its rules): each phase's rule lists, defaults' first."""
-
-    name: str
-    line: int
-    request: list[list[Rule]] = field(factory=list)
-    response: list[list[Rule]] = field(factory=list)
-    after: list[list[Rule]] = field(factory=list)
-    #: ``use_backend`` rules (a condition, the backend) and ``default_backend``.
-    routes: list[tuple[Rule | None, str]] = field(factory=list)
-    servers: bool = False
-    captures: list[tuple[str, int]] = field(factory=list)
-
-
-def acls_of(lines: Sequence[Line]) -> dict[str, tuple[Acl, ...]]:
-    """The named ACLs of a section: the lines declaring one name are OR-ed."""
-    found: dict[str, tuple[Acl, ...]] = {}
-    for line in lines:
-        if line.words[0] == "acl" and len(line.words) >= 3:
-            found[line.words[1]] = (
-                *found.get(line.words[1], ()),
-                parse_acl(line.words[2:], line.number),
-            )
-    return found
-
-
 @define
 class Response:
     """What HAProxy sends so far: a status (``None``: the application's 200) and headers
@@ -135,6 +79,7 @@ class Machine:
         request: Mapping[str, str],
         backends: Mapping[str, Proxy],
         lines: Callable[[str, int], list[str]],
+        prepared: dict[tuple[int, str], Prepared] | None = None,
     ) -> None:
         self.request_headers: dict[str, list[str]] = {
             name: [request[key]] for name, key in KNOWN.items() if request.get(key)
@@ -144,6 +89,8 @@ class Machine:
         self.path = request.get("$uri", "/")
         self.backends = backends
         self.files = lines
+        #: Each ACL's patterns ready to match, shared by the requests of one import.
+        self.prepared = prepared if prepared is not None else {}
         self.variables: dict[str, Value] = {}
         self.captured: list[str | None] = []
         self.phase = "request"
@@ -273,9 +220,7 @@ class Machine:
                 current = convert(current, call, self, acl.line)
             if current is not None:
                 converted.append(current)
-        patterns = list(acl.patterns)
-        for path in acl.files:
-            patterns += self.lines(path, acl.line)
+        patterns = self.patterns(acl)
         if method is None:
             if not converted:
                 return False
@@ -286,7 +231,21 @@ class Machine:
                 method = "int" if patterns else "bool"
             else:
                 method = "str" if patterns else "found"
-        return matches(acl, converted, method, patterns, acl.line)
+        key = (id(acl), method)
+        prepared = self.prepared.get(key)
+        if prepared is None:
+            prepared = Prepared(method, patterns, acl.ignore_case, acl.line)
+            self.prepared[key] = prepared
+        return matches(acl, converted, method, prepared, acl.line)
+
+    def patterns(self, acl: Acl) -> tuple[str, ...]:
+        """An ACL's patterns: those written, then those of its files."""
+        if not acl.files:
+            return acl.patterns
+        found = list(acl.patterns)
+        for path in acl.files:
+            found += self.lines(path, acl.line)
+        return tuple(found)
 
     def term(self, term: Term, acls: Mapping[str, tuple[Acl, ...]], line: int) -> bool:
         if term.anonymous is not None:

@@ -20,7 +20,7 @@ from corsc.imports.answers import Candidate, origin_shaped, regex_candidates
 from corsc.imports.draft import exact, regex
 from corsc.imports.haproxy_config import Acl, Call, log_format
 from corsc.imports.haproxy_config import expression as parse_expression
-from corsc.imports.haproxy_machine import Proxy, Rule
+from corsc.imports.haproxy_proxies import Proxy, Rule
 from corsc.imports.haproxy_samples import SUFFIXES
 from corsc.records import fields_repr
 

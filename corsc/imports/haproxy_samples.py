@@ -275,10 +275,41 @@ def _one(method: str, value: str, pattern: str, ignore_case: bool, line: int) ->
     raise Opaque(line, f"the match method -m {method} is one corsc does not follow")
 
 
-def matches(
-    acl: Acl, values: Sequence[Value], method: str, patterns: Sequence[str], line: int
-) -> bool:
+class Prepared:
+    """An ACL's patterns made ready for one match method (a set for ``str``, tuples for
+    ``beg`` and ``end``, compiled regexes), as HAProxy indexes them."""
+
+    def __init__(self, method: str, patterns: Sequence[str], ignore_case: bool, line: int):
+        self.method = method
+        self.patterns = tuple(patterns)
+        folded = tuple(p.lower() for p in patterns) if ignore_case else self.patterns
+        self.folded = folded
+        self.exact = frozenset(folded)
+        self.ignore_case = ignore_case
+        self.regexes = (
+            tuple(regex(p, ignore_case, line) for p in patterns) if method == "reg" else ()
+        )
+
+    def string(self, value: str, line: int) -> bool:
+        method = self.method
+        if method == "reg":
+            return any(pattern.search(value) for pattern in self.regexes)
+        if self.ignore_case:
+            value = value.lower()
+        if method == "str":
+            return value in self.exact
+        if method == "beg":
+            return value.startswith(self.folded)
+        if method == "end":
+            return value.endswith(self.folded)
+        if method == "sub":
+            return any(pattern in value for pattern in self.folded)
+        return any(_one(method, value, p, False, line) for p in self.folded)
+
+
+def matches(acl: Acl, values: Sequence[Value], method: str, prepared: Prepared, line: int) -> bool:
     """Whether any of ``values`` (one per occurrence) matches any pattern by ``method``."""
+    patterns = prepared.patterns
     if method == "found":
         return bool(values)
     for value in values:
@@ -299,6 +330,6 @@ def matches(
             continue
         if method == "ip":
             raise Opaque(line, "an address match is nothing a request's CORS headers tell")
-        if any(_one(method, text(value), p, acl.ignore_case, line) for p in patterns):
+        if prepared.string(text(value), line):
             return True
     return False

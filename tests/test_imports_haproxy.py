@@ -1,0 +1,482 @@
+"""``corsc import`` of HAProxy configurations: corsc's own haproxy output reads back to policies
+with the same verdicts at every path (the goldens and policies compiled here: deny,
+credentials, unlisted reject, several grants, origin blocks, ``*``, 1,000 origins in pattern
+files), hand-written frontends read to the policy they mean with their mistakes reported at
+their lines, and the machine that reads a configuration is checked against a real HAProxy,
+request by request."""
+
+from __future__ import annotations
+
+import http.server
+import re
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from browser import evaluator_server, fetch, script_request
+from generated_policies import ORIGINS as GENERATED_ORIGINS
+from generated_policies import policies as generated_policies
+from hypothesis import HealthCheck, assume, given, settings
+from importing import FIXTURES, every, verdicts
+from test_imports_caddy import HEADERS, METHODS
+from test_imports_caddy import ORIGINS as CADDY_ORIGINS
+from test_imports_caddy import POLICIES as SHARED_POLICIES
+
+from corsc import __version__
+from corsc.backends import EmitOptions, check, get
+from corsc.diagnostics import Severity, fails
+from corsc.evaluate import Evaluator
+from corsc.frontend import load
+from corsc.imports import guess, import_source
+from corsc.imports.answers import UNLISTED
+from corsc.imports.haproxy import OTHER_PATH, prepare
+from corsc.imports.haproxy_config import sections, words
+from corsc.imports.haproxy_proxies import Files, proxies_of
+from corsc.ir import PolicySet
+from corsc.source import Source
+from tests.conformance_haproxy import require_haproxy
+from tests.goldens import GOLDEN
+from tests.haproxy_launcher import Haproxy, free_ports
+from tests.hostile_policies import BIG_ORIGINS, LARGE
+
+ROOT = Path(__file__).resolve().parent.parent
+HAPROXY_FIXTURES = FIXTURES / "haproxy"
+POLICIES = {
+    **SHARED_POLICIES,
+    "blocks": """policy p {
+  origins "https://app.example.com", "https://staging.example.com"
+  methods GET, POST
+  headers *
+  credentials true
+
+  origin "https://reports.example.com" {
+    methods GET
+    credentials false
+    max-age 30
+  }
+}
+""",
+    "paths": """policy api {
+  paths "/api", "/v2"
+  origins "https://app.example.com"
+  methods GET, PUT
+  credentials true
+}
+
+policy rest {
+  origins "https://staging.example.com"
+}
+""",
+}
+#: The caddy round trip's origins, and the origins of api.cors's grants.
+ORIGINS = (*CADDY_ORIGINS, "https://reports.example.com", "https://partner.example.net")
+
+
+def compiled(text: str, directory: Path) -> Path:
+    """``text`` compiled for HAProxy into ``directory`` (its pattern files read from there)."""
+    loaded = load(Source("p.cors", text))
+    assert loaded.policy_set is not None, loaded.diagnostics
+    options = EmitOptions(__version__, "p.cors", "haproxy", {"pattern-dir": str(directory)})
+    for item in get("haproxy").emit(loaded.policy_set, options):
+        (directory / item.name).write_text(item.content, "utf-8")
+    return directory / "corsc.cfg"
+
+
+def same_everywhere(original: PolicySet, back: PolicySet, origins: tuple[str, ...]) -> set[bool]:
+    """Asserts that ``back`` gives every request at every path ``original``'s policies name
+    (each prefix, below it, and a path none names) the verdict ``original`` gives."""
+    paths = {"/x", OTHER_PATH}
+    for policy in original.policies:
+        for prefix in policy.paths:
+            paths |= {prefix.value, prefix.value + "/x"}
+    before = evaluator_server(Evaluator(original))
+    after = evaluator_server(Evaluator(back))
+    seen = set()
+    for path in sorted(paths):
+        for origin in origins:
+            for method in METHODS:
+                for fields in HEADERS:
+                    for credentials in ("include", "omit"):
+                        request = script_request(
+                            method, path, origin=origin, headers=fields, credentials=credentials
+                        )
+                        expected = fetch(before, request)
+                        assert fetch(after, request) == expected, (path, origin, method, fields)
+                        seen.add(expected.shared)
+    return seen
+
+
+def round_trip(path: Path, original_text: str, origins: tuple[str, ...] = ORIGINS) -> str:
+    text = path.read_text("utf-8")
+    assert guess(text) == "haproxy"
+    result = import_source(Source(str(path), text))
+    assert [item.code for item in result.diagnostics] == [], result.diagnostics
+    assert result.policy is not None
+    back = load(Source("imported.cors", result.policy))
+    original = load(Source("p.cors", original_text))
+    assert back.policy_set is not None and original.policy_set is not None, result.policy
+    assert not fails(back.diagnostics), (back.diagnostics, result.policy)
+    assert same_everywhere(original.policy_set, back.policy_set, origins) == {True, False}
+    return result.policy
+
+
+GOLDENS = sorted((GOLDEN / "haproxy").glob("*.cfg"))
+
+
+@pytest.mark.parametrize("path", GOLDENS, ids=[p.name for p in GOLDENS])
+def test_import_of_the_haproxy_goldens_keeps_every_verdict(path: Path) -> None:
+    example = (ROOT / "examples" / (path.name.split(".")[0] + ".cors")).read_text()
+    round_trip(path, example)
+
+
+def test_the_goldens_are_all_read() -> None:
+    assert len(GOLDENS) >= 3
+
+
+@pytest.mark.parametrize("name", sorted(POLICIES))
+def test_import_of_compiled_policies_keeps_every_verdict(name: str, tmp_path: Path) -> None:
+    round_trip(compiled(POLICIES[name], tmp_path), POLICIES[name])
+
+
+def test_the_paths_read_back_as_prefixes_of_their_policy(tmp_path: Path) -> None:
+    policy = round_trip(compiled(POLICIES["paths"], tmp_path), POLICIES["paths"])
+    assert '  paths       "/api", "/v2"\n' in policy
+    assert policy.count("\n  paths ") == 1
+
+
+def test_a_thousand_origins_in_pattern_files_read_back(tmp_path: Path) -> None:
+    """LARGE compiles to pattern files next to the configuration; import reads them."""
+    config = compiled(LARGE, tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("*.lst")) == [
+        "corsc-big-t1-exact.lst",
+        "corsc-big-t1-https.lst",
+    ]
+    origins = tuple(origin for origin in BIG_ORIGINS if origin is not None)
+    policy = round_trip(config, LARGE, origins)
+    assert policy.count('"https://app') == 500
+    assert policy.count('"https://*.tenant') == 500
+
+
+def test_a_pattern_file_that_is_not_there_is_cors703(tmp_path: Path) -> None:
+    config = compiled(LARGE, tmp_path)
+    (tmp_path / "corsc-big-t1-exact.lst").unlink()
+    result = import_source(Source(str(config), config.read_text()))
+    assert [item.code for item in result.diagnostics] == ["CORS703"]
+    assert "corsc-big-t1-exact.lst is not next to the configuration" in (
+        result.diagnostics[0].message
+    )
+    assert result.policy is None
+
+
+@settings(
+    max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(text=generated_policies())
+def test_generated_policies_round_trip_through_haproxy(text: str) -> None:
+    """Any policy the haproxy target compiles (those of the nginx round trip) imports back
+    with the same verdicts."""
+    loaded = load(Source("t.cors", text))
+    assert loaded.policy_set is not None
+    options = EmitOptions(__version__, "t.cors", "haproxy", {})
+    diagnostics = list(loaded.diagnostics) + check(get("haproxy"), loaded.policy_set, options)
+    assume(not fails(diagnostics))
+    output = get("haproxy").emit(loaded.policy_set, options)
+    assert len(output) == 1  # few origins: no pattern file
+    result = import_source(Source("corsc.cfg", output[0].content), "haproxy")
+    assert [item.code for item in result.diagnostics] == [], (text, result.diagnostics)
+    back = load(Source("imported.cors", result.policy or ""))
+    assert back.policy_set is not None, result.policy
+    requests = every(GENERATED_ORIGINS, METHODS, HEADERS)
+    verdicts(loaded.policy_set, back.policy_set, requests, reasons=False)
+
+
+# ---- hand-written configurations ----------------------------------------------------------
+
+
+def fixture(name: str) -> tuple[str | None, list[tuple[str, int]]]:
+    path = HAPROXY_FIXTURES / name
+    result = import_source(Source(str(path), path.read_text()))
+    assert result.family == "haproxy"
+    if result.policy is not None:
+        back = load(Source("imported.cors", result.policy))
+        assert back.policy_set is not None, result.policy
+    body = result.policy.split("\n", 3)[3] if result.policy else None
+    return body, [(item.code, item.span.start.line) for item in result.diagnostics]
+
+
+FIXTURE_POLICIES: dict[str, tuple[str | None, list[tuple[str, int]]]] = {
+    "static-star.cfg": (
+        "# from line 10\npolicy www {\n  origins     *\n  methods     GET, POST, OPTIONS\n"
+        "  headers     Content-Type\n}\n",
+        [("CORS712", 13), ("CORS714", 13)],
+    ),
+    "reflect-unchecked.cfg": (
+        "# from line 10\npolicy www {\n  origins     *\n  credentials true\n}\n",
+        [("CORS705", 13), ("CORS711", 14)],
+    ),
+    "reg-unanchored.cfg": (
+        '# from line 10\npolicy www {\n  origins     regex ".*example\\.com.*"\n'
+        "  methods     GET, POST\n}\n",
+        [("CORS706", 12)],
+    ),
+    "sub-look-alike.cfg": (
+        '# from line 10\npolicy www {\n  origins     regex ".*example\\.com.*"\n}\n',
+        [("CORS706", 12)],
+    ),
+    "end-look-alike.cfg": (
+        '# from line 10\npolicy www {\n  origins     regex ".*example\\.com", '
+        '"https://app.example.net"\n  expose      X-Request-Id\n}\n',
+        [("CORS706", 12)],
+    ),
+    "options-answered.cfg": (
+        "# from line 10\npolicy www {\n  origins     *\n  methods     GET, PUT, DELETE\n"
+        "  headers     *\n  max-age     86400\n  preflight-status 200\n}\n",
+        [("CORS708", 13)],
+    ),
+    "star-credentials.cfg": (
+        "# from line 10\npolicy www {\n  origins     *\n  credentials true\n}\n",
+        [("CORS714", 12), ("CORS711", 13)],
+    ),
+    "several-origins.cfg": (
+        '# from line 10\npolicy www {\n  origins     "https://app.example.com", '
+        '"https://admin.example.com"\n}\n',
+        [("CORS704", 12), ("CORS714", 12)],
+    ),
+    "map-origins.cfg": (
+        "# from line 10\npolicy www {\n"
+        '  origins     "https://app.example.com", "https://admin.example.com"\n'
+        "  methods     GET, POST, PUT\n  headers     Content-Type, Authorization\n"
+        "  credentials true\n  max-age     600\n\n"
+        '  origin "https://reports.example.com" {\n    methods     GET\n'
+        "    credentials false\n  }\n}\n",
+        [],
+    ),
+    "pattern-file.cfg": (
+        "# from line 10\npolicy www {\n"
+        '  origins     "https://app.example.com", "https://partner.example.org"\n'
+        "  methods     GET, POST\n  headers     Content-Type\n}\n",
+        [],
+    ),
+    "path-api.cfg": (
+        '# from line 10\npolicy api {\n  paths       "/api"\n'
+        '  origins     "https://app.example.com"\n  credentials true\n}\n',
+        [],
+    ),
+    "backend-rules.cfg": (
+        '# from line 10\npolicy v1 {\n  paths       "/v1"\n'
+        '  origins     "https://app.example.com", "https://m.example.com"\n'
+        "  methods     GET, PATCH\n  max-age     300\n}\n",
+        [("CORS703", 10)],
+    ),
+    "broken.cfg": (None, [("CORS701", 3)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURE_POLICIES))
+def test_a_hand_written_configuration_imports_as_reviewed(name: str) -> None:
+    assert fixture(name) == FIXTURE_POLICIES[name]
+
+
+def test_every_fixture_is_reviewed() -> None:
+    assert {p.name for p in HAPROXY_FIXTURES.glob("*.cfg")} == set(FIXTURE_POLICIES)
+    assert len(FIXTURE_POLICIES) >= 10
+
+
+def test_the_findings_say_what_haproxy_does() -> None:
+    path = HAPROXY_FIXTURES / "end-look-alike.cfg"
+    result = import_source(Source(str(path), path.read_text()))
+    assert result.diagnostics[0].message == (
+        "the Origin test `-m end example.com` also admits look-alikes such as "
+        "https://evilexample.com"
+    )
+    path = HAPROXY_FIXTURES / "static-star.cfg"
+    result = import_source(Source(str(path), path.read_text()))
+    assert "its own (a `return`, a `deny`, a 503" in result.diagnostics[0].message
+    assert result.diagnostics[1].severity is Severity.INFO
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("acl a hdr(o) -m reg example\\.com", ["acl", "a", "hdr(o)", "-m", "reg", "example\\.com"]),
+        ("x 'a b' \"c d\" e\\ f", ["x", "a b", "c d", "e f"]),
+        ("x 'it'\\''s' # a comment", ["x", "it's"]),
+        ('x "a\\"b" \'\\n\' "\\x41"', ["x", 'a"b', "\\n", "A"]),
+        ("x a#b", ["x", "a"]),
+    ],
+)
+def test_words_are_split_as_haproxy_splits_them(raw: str, expected: list[str]) -> None:
+    assert list(words(raw, 1).words) == expected
+
+
+#: Configurations HAProxy would not read (CORS701), or whose answers hang on what the machine
+#: cannot know (CORS703): the findings (code, line) and a part of one's message.
+REFUSED = [
+    ("frontend www\n    http-request set-var(txn.x) 'a\n", [("CORS701", 2)], "never closed"),
+    (
+        "frontend www\n    http-request deny if { hdr(origin) -m str x\n",
+        [("CORS701", 2)],
+        "never closed",
+    ),
+    ("frontend www\n    acl a req.hdr(origin) -z x\n", [("CORS701", 2)], "flag -z"),
+    (
+        "frontend www\n    bind :80\n    acl ours hdr(host) -m str api.example.com\n"
+        "    http-request set-var(txn.ours) bool(1) if ours\n"
+        "    http-after-response set-header Access-Control-Allow-Origin *"
+        " if { var(txn.ours) -m bool }\n",
+        [("CORS703", 3)],
+        "request header host",
+    ),
+    (
+        "frontend www\n    bind :80\n    http-request lua.cors\n"
+        '    http-after-response set-header Access-Control-Allow-Origin "*"\n',
+        [("CORS703", 3)],
+        "http-request lua.cors is an action corsc does not follow",
+    ),
+    (
+        "frontend www\n    http-request set-var(txn.a) ''\n",
+        [("CORS701", 2)],
+        "an empty sample expression",
+    ),
+    (
+        "frontend www\n    bind :80\n    default_backend app\nbackend app\n"
+        "    server a 1.2.3.4:80\n"
+        '    http-request set-var-fmt(txn.a) "$ALLOWED"\n'
+        '    http-after-response set-header Access-Control-Allow-Origin "%[var(txn.a)]"\n',
+        [("CORS703", 1), ("CORS703", 6)],
+        "$ALLOWED is an environment variable",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "found", "message"), REFUSED)
+def test_what_haproxy_refuses_or_the_machine_cannot_know_is_reported_at_its_line(
+    text: str, found: list[tuple[str, int]], message: str
+) -> None:
+    result = import_source(Source("haproxy.cfg", text), "haproxy")
+    assert [(d.code, d.span.start.line) for d in result.diagnostics] == found
+    assert any(message in item.message for item in result.diagnostics)
+    assert result.policy is None
+
+
+def test_a_configuration_without_cors_is_cors702() -> None:
+    text = (
+        "frontend www\n    bind :80\n    default_backend app\n"
+        "backend app\n    server a 1.2.3.4:80\n"
+    )
+    assert guess(text) == "haproxy"
+    result = import_source(Source("haproxy.cfg", text))
+    assert [d.code for d in result.diagnostics] == ["CORS702"]
+
+
+# ---- the machine against a real HAProxy -----------------------------------------------------
+
+
+class _Application(http.server.BaseHTTPRequestHandler):
+    """The server behind every backend: 200 ``{}`` to any method, no CORS header."""
+
+    def answer(self) -> None:
+        body = b"{}"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_HEAD = do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = answer
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def application() -> Iterator[int]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Application)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _served(text: str, port: int, upstream: int) -> str:
+    """``text`` listening on 127.0.0.1:``port`` with its servers at the application; a file of
+    defaults sections alone gets a frontend that takes their rules."""
+    text = re.sub(r"(?m)^(\s*)bind\s.*$", rf"\g<1>bind 127.0.0.1:{port}", text)
+    text = re.sub(r"(?m)^(\s*)server\s+(\S+)\s.*$", rf"\g<1>server \2 127.0.0.1:{upstream}", text)
+    if not re.search(r"(?m)^(?:frontend|listen)\s", text):
+        name = re.search(r"(?m)^defaults\s+(\S+)", text)
+        assert name is not None
+        text += (
+            f"\nfrontend fe from {name.group(1)}\n    bind 127.0.0.1:{port}\n"
+            "    timeout client 10s\n    default_backend app\n"
+            "defaults base\n    mode http\n    timeout connect 5s\n    timeout server 10s\n"
+            f"backend app from base\n    server app 127.0.0.1:{upstream}\n"
+        )
+    return text
+
+
+def _ask(port: int, path: str, request: dict[str, str]) -> tuple[int, list[tuple[str, str]]]:
+    asked = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", method=request["$request_method"]
+    )
+    for name, key in (
+        ("Origin", "$http_origin"),
+        ("Access-Control-Request-Method", "$http_access_control_request_method"),
+        ("Access-Control-Request-Headers", "$http_access_control_request_headers"),
+        ("Access-Control-Request-Private-Network", "$http_access_control_request_private_network"),
+    ):
+        if request.get(key):
+            asked.add_header(name, request[key])
+    try:
+        with urllib.request.urlopen(asked, timeout=10) as response:
+            status, headers = response.status, response.headers.items()
+    except urllib.error.HTTPError as error:
+        status, headers = error.code, error.headers.items()
+    return status, sorted((k.lower(), v) for k, v in headers if k.lower().startswith("access-"))
+
+
+LIVE = [
+    *(path for path in GOLDENS if "spa" in path.name or "api" in path.name),
+    *(HAPROXY_FIXTURES / name for name in sorted(FIXTURE_POLICIES) if name != "broken.cfg"),
+]
+
+
+@pytest.mark.parametrize("path", LIVE, ids=[p.name for p in LIVE])
+def test_haproxy_answers_as_the_machine_reads(path: Path, tmp_path: Path, application: int) -> None:
+    """HAProxy 2.6 serving the configuration answers every origin it tests, and unlisted
+    ones, at each path prefix it compares and elsewhere, as the machine import reads it with
+    does: the same status and the same Access-Control-* headers."""
+    require_haproxy()
+    files = {p.name: p.read_text() for p in path.parent.glob("*") if p.suffix in (".map", ".lst")}
+    server = Haproxy(tmp_path)
+    port = free_ports(1)[0]
+    served = _served(path.read_text(), port, application)
+    server.configure([("haproxy.cfg", served)], files)
+    found = sections(served)
+    backends, fronts = proxies_of(found)
+    section, proxy = fronts[0]
+    level = prepare(section, proxy, backends, Files(Source(str(tmp_path / "haproxy.cfg"), "")))
+    origins = dict.fromkeys([o for t in level.tests for o in t.witnesses] + [*UNLISTED, "null"])
+    paths = [OTHER_PATH, *(p + suffix for p in level.prefixes for suffix in ("", "/x"))]
+    server.start([port])
+    try:
+        asked = 0
+        for where in paths:
+            machine = level.trace(where)
+            for origin in origins:
+                for _, request in level.probes.requests(origin):
+                    expected = machine(request).answer()
+                    want = sorted(h for h in expected.headers if h[0].startswith("access-"))
+                    got = _ask(port, where, request)
+                    assert got == (expected.status or 200, want), (where, request)
+                    asked += 1
+        assert asked > 30
+    finally:
+        server.stop()
