@@ -272,6 +272,7 @@ FIXTURE_POLICIES: dict[str, tuple[str | None, list[tuple[str, int]]]] = {
         [("CORS703", 10)],
     ),
     "broken.cfg": (None, [("CORS701", 3)]),
+    "response-acl.cfg": (None, [("CORS712", 14), ("CORS712", 14)]),
 }
 
 
@@ -322,6 +323,12 @@ REFUSED = [
         "never closed",
     ),
     ("frontend www\n    acl a req.hdr(origin) -z x\n", [("CORS701", 2)], "flag -z"),
+    (
+        "frontend www\n"
+        '    http-after-response set-header Access-Control-Allow-Origin "%[req.hdr(origin)]"\n',
+        [("CORS701", 2)],
+        "req.hdr may not be reliably used here",
+    ),
     (
         "frontend www\n    bind :80\n    acl ours hdr(host) -m str api.example.com\n"
         "    http-request set-var(txn.ours) bool(1) if ours\n"

@@ -38,9 +38,10 @@ from corsc.imports.answers import (
 from corsc.imports.common import origin_entries
 from corsc.imports.draft import Draft, Findings, policy_name
 from corsc.imports.haproxy_config import ConfigError, Section, sections
-from corsc.imports.haproxy_machine import Machine
+from corsc.imports.haproxy_machine import REQUEST_ONLY, Machine
 from corsc.imports.haproxy_origins import (
     Hole,
+    acls_in,
     candidates,
     expressions_in,
     path_prefixes,
@@ -335,6 +336,26 @@ class _Reader:
                         return
 
 
+def _response_phase(proxies: list[Proxy]) -> list[tuple[int, str]]:
+    """The response rules' ACLs that read the request (HAProxy warns that they never match);
+    a log-format that does is a configuration HAProxy refuses (:class:`ConfigError`)."""
+    found: dict[tuple[int, str], None] = {}
+    for proxy in proxies:
+        for rules in [*proxy.response, *proxy.after]:
+            for item in rules:
+                for calls in expressions_in(item):
+                    if REQUEST_ONLY.match(calls[0].name):
+                        raise ConfigError(
+                            item.line,
+                            f"{calls[0].name} may not be reliably used here: HAProxy cannot "
+                            "read the request in response rules",
+                        )
+                for acl in acls_in(item):
+                    if REQUEST_ONLY.match(acl.criterion[0].name):
+                        found[(item.line, acl.criterion[0].name)] = None
+    return list(found)
+
+
 def read(source: Source) -> tuple[list[Draft], list[d.Diagnostic]]:
     """The policies a HAProxy configuration means, and what it got wrong or could not mean."""
     findings = Findings(source)
@@ -344,6 +365,7 @@ def read(source: Source) -> tuple[list[Draft], list[d.Diagnostic]]:
         every = [*backends.values(), *(proxy for _, proxy in fronts)]
         for item in rules_of(every):
             list(expressions_in(item))  # each action's samples parse, or HAProxy refuses it
+        never = _response_phase(every)
     except (ConfigError, ValueError) as problem:
         line = problem.line if isinstance(problem, ConfigError) else 1
         reason = problem.reason if isinstance(problem, ConfigError) else str(problem)
@@ -355,6 +377,15 @@ def read(source: Source) -> tuple[list[Draft], list[d.Diagnostic]]:
         )
         return [], findings.items
     reader = _Reader(findings, Files(source), backends)
+    for line, fetch in never:
+        reader.flag(
+            d.IMPORT_INVALID_VALUE,
+            line,
+            f"this ACL reads {fetch}, which HAProxy cannot read in response rules: it never "
+            "matches (`haproxy -c` warns so)",
+            "test the request in an http-request rule that sets a variable, and test the "
+            "variable here",
+        )
     for section in found:
         for read_line in section.lines:
             for name in read_line.env:

@@ -17,7 +17,7 @@ from corsc.imports.haproxy_config import Acl, Condition, ConfigError, Line, Sect
 from corsc.imports.haproxy_config import acl as parse_acl
 from corsc.imports.haproxy_config import condition as parse_condition
 from corsc.records import fields_repr
-from corsc.source import Source
+from corsc.source import MAX_SOURCE_BYTES, Source, read_bounded
 
 _PHASES = {"http-request": "request", "http-response": "response", "http-after-response": "after"}
 
@@ -87,11 +87,11 @@ class Files:
             tried.append(os.path.join(self.base, os.path.basename(path)))
             for candidate in tried:
                 try:
-                    with open(candidate, encoding="utf-8") as handle:
-                        rows = [row.strip(" \t\r\n") for row in handle]
-                    break
+                    data = read_bounded(candidate, MAX_SOURCE_BYTES)
                 except OSError:
                     continue
+                rows = [row.strip(" \t\r") for row in data.decode("utf-8", "replace").split("\n")]
+                break
             else:
                 raise Opaque(line, f"the file {path} is not next to the configuration")
             self.read[path] = [row for row in rows if row and not row.startswith("#")]
