@@ -271,6 +271,24 @@ FIXTURE_POLICIES: dict[str, tuple[str | None, list[tuple[str, int]]]] = {
         "  methods     GET, PATCH\n  max-age     300\n}\n",
         [("CORS703", 10)],
     ),
+    "path-beg.cfg": (
+        '# from line 10\npolicy api {\n  paths       "/api"\n'
+        '  origins     "https://app.example.com"\n}\n',
+        [("CORS703", 10)],
+    ),
+    "converters.cfg": (
+        "# from line 10\npolicy www {\n"
+        '  origins     "https://*.example.com", "http://*.example.com"\n'
+        '  deny        "https://legacy.example.com", "http://legacy.example.com"\n'
+        "  methods     GET, POST, PUT\n  expose      X-Kind-INTERNAL\n  max-age     60\n\n"
+        '  origin "https://*.partner.example.org" {\n    methods     GET, PATCH\n'
+        "    expose      X-Kind-PARTNER\n  }\n\n"
+        '  origin "http://*.partner.example.org" {\n    methods     GET, PATCH\n'
+        "    expose      X-Kind-PARTNER\n  }\n\n"
+        '  origin regex "https://pr-[0-9]+\\.preview\\.example\\.com" {\n'
+        "    methods     GET\n    expose      X-Kind-PREVIEW\n  }\n}\n",
+        [],
+    ),
     "broken.cfg": (None, [("CORS701", 3)]),
     "response-acl.cfg": (None, [("CORS712", 14), ("CORS712", 14)]),
 }
@@ -306,6 +324,7 @@ def test_the_findings_say_what_haproxy_does() -> None:
         ("x 'a b' \"c d\" e\\ f", ["x", "a b", "c d", "e f"]),
         ("x 'it'\\''s' # a comment", ["x", "it's"]),
         ('x "a\\"b" \'\\n\' "\\x41"', ["x", 'a"b', "\\n", "A"]),
+        ("x a$b 'a$' \"a\\$\" a\\$", ["x", "a$b", "a$", "a$", "a\\$"]),
         ("x a#b", ["x", "a"]),
     ],
 )
@@ -323,6 +342,7 @@ REFUSED = [
         "never closed",
     ),
     ("frontend www\n    acl a req.hdr(origin) -z x\n", [("CORS701", 2)], "flag -z"),
+    ('frontend www\n    acl a req.hdr(origin) -m reg "x$"\n', [("CORS701", 2)], "forbidden"),
     (
         "frontend www\n"
         '    http-after-response set-header Access-Control-Allow-Origin "%[req.hdr(origin)]"\n',
@@ -449,18 +469,26 @@ def _ask(port: int, path: str, request: dict[str, str]) -> tuple[int, list[tuple
     return status, sorted((k.lower(), v) for k, v in headers if k.lower().startswith("access-"))
 
 
-LIVE = [
-    *(path for path in GOLDENS if "spa" in path.name or "api" in path.name),
+LIVE: list[Path | str] = [
+    *GOLDENS,
     *(HAPROXY_FIXTURES / name for name in sorted(FIXTURE_POLICIES) if name != "broken.cfg"),
+    "paths",
+    "blocks",
+    "deny",
 ]
 
 
-@pytest.mark.parametrize("path", LIVE, ids=[p.name for p in LIVE])
-def test_haproxy_answers_as_the_machine_reads(path: Path, tmp_path: Path, application: int) -> None:
-    """HAProxy 2.6 serving the configuration answers every origin it tests, and unlisted
-    ones, at each path prefix it compares and elsewhere, as the machine import reads it with
-    does: the same status and the same Access-Control-* headers."""
+@pytest.mark.parametrize("path", LIVE, ids=[p if isinstance(p, str) else p.name for p in LIVE])
+def test_haproxy_answers_as_the_machine_reads(
+    path: Path | str, tmp_path: Path, application: int
+) -> None:
+    """HAProxy 2.6 serving the configuration (a golden, a fixture, or a policy compiled here)
+    answers every origin it tests, and unlisted ones, at each path prefix it compares and
+    elsewhere, as the machine import reads it with does: the same status and the same
+    Access-Control-* headers."""
     require_haproxy()
+    if isinstance(path, str):
+        path = compiled(POLICIES[path], tmp_path)
     files = {p.name: p.read_text() for p in path.parent.glob("*") if p.suffix in (".map", ".lst")}
     server = Haproxy(tmp_path)
     port = free_ports(1)[0]

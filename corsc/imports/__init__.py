@@ -89,7 +89,7 @@ def guess(text: str) -> str | None:
     if re.search(r"flask_cors|\bCORS\s*\(|cross_origin", text):
         return "flask"
     if re.search(
-        r"^\s*(?:http-(?:request|response|after-response)\s|frontend\s+\S|backend\s+\S"
+        r"^\s*(?:http-(?:request|response|after-response)\s|(?:frontend|backend|listen)\s+\S"
         r"|defaults(?:\s|$)|acl\s+\S+\s)",
         text,
         re.M,

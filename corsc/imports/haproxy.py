@@ -161,6 +161,17 @@ class _Reader:
                         f"{prefix} as it answers {prefix}/x",
                         f"check that {prefix} itself may share the policy of the paths below it",
                     )
+                sibling = prefix + "-corsc"
+                if signature(sibling) != other:
+                    self.flag(
+                        d.IMPORT_NOT_EXPRESSED,
+                        section.line,
+                        f"{sibling}, a path that merely begins with {prefix}, is answered "
+                        "otherwise than the paths no prefix selects; a policy's path prefix "
+                        f"is whole segments, so the imported policy answers it as {OTHER_PATH}",
+                        f"compare the path with {prefix} and {prefix}/ (`path {prefix}` and "
+                        f"`path_beg {prefix}/`), not with `path_beg {prefix}`",
+                    )
                 if found != other:
                     groups.setdefault(found, []).append(prefix)
             levels = [(paths, paths[0] + "/x") for paths in groups.values()]
@@ -399,6 +410,7 @@ def read(source: Source) -> tuple[list[Draft], list[d.Diagnostic]]:
     for section, proxy in fronts:
         if _sets_cors(proxy, backends):
             reader.level(section, proxy)
+    findings.items = list({(i.code, i.span, i.message): i for i in findings.items}.values())
     if not reader.drafts and not findings.items:
         findings.add(
             d.IMPORT_NO_CORS,

@@ -3,11 +3,12 @@ parts of a rule (sample expressions, ACLs, conditions, log-format strings).
 
 Words (the configuration manual, 2.2 "Quoting and escaping"): blanks separate words; inside
 ``'…'`` nothing is special; inside ``"…"`` and outside quotes a backslash escapes a blank,
-``\\``, ``#``, a quote or ``$`` (``\\t``, ``\\n``, ``\\r``, ``\\xHH`` stand for their byte) and is
-kept before any other character, and ``$NAME``/``${NAME}``
-is an environment variable; an unquoted ``#`` starts a comment. A section starts with
-``global``, ``defaults [name] [from parent]``, ``frontend``, ``backend`` or ``listen`` (``name
-[from parent]``); every other line belongs to the section above it.
+``\\``, ``#`` or a quote (``\\t``, ``\\n``, ``\\r``, ``\\xHH`` stand for their byte) and is
+kept before any other character; inside ``"…"``, ``$NAME``/``${NAME}`` is an environment
+variable (``\\$`` a dollar, and a ``$`` before anything else an error); an unquoted ``#``
+starts a comment. A section starts with ``global``, ``defaults [name] [from parent]``,
+``frontend``, ``backend`` or ``listen`` (``name [from parent]``); every other line belongs to
+the section above it.
 
 Sample expressions (``req.hdr(origin),lower,map_str(/etc/x.map,0)``) are a fetch and its
 converters, with arguments split at commas outside quotes; an ACL is a criterion, flags
@@ -111,7 +112,7 @@ def words(text: str, number: int) -> Line:
                 current.append(chr(int(text[index + 2 : index + 4], 16)))
                 index += 4
                 continue
-            if following in _ESCAPED:
+            if following in _ESCAPED and (following != "$" or quote == '"'):
                 current.append(_ESCAPES.get(following, following))
                 index += 2
                 continue
@@ -119,12 +120,13 @@ def words(text: str, number: int) -> Line:
             quote = "" if quote == char else char
             index += 1
             continue
-        if char == "$":
+        if char == "$" and quote == '"':
             found = _ENV.match(text, index)
-            if found:
-                env.append(found.group(1) or found.group(2))
-                index = found.end()
-                continue
+            if found is None:
+                raise ConfigError(number, "forbidden first char in environment variable name")
+            env.append(found.group(1) or found.group(2))
+            index = found.end()
+            continue
         current.append(char)
         index += 1
     if quote:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 
-from attrs import frozen
+from attrs import define, field, frozen
 
 from corsc.imports.answers import Candidate, origin_shaped, regex_candidates
 from corsc.imports.draft import exact, regex
@@ -36,6 +36,14 @@ class Hole:
 
     test: str
     look_alike: str
+
+
+@define
+class _Tested:
+    """The candidates found so far, and the holes among them."""
+
+    found: list[Candidate] = field(factory=list)
+    holes: dict[Candidate, Hole] = field(factory=dict)
 
 
 def rules_of(proxies: Sequence[Proxy]) -> Iterator[Rule]:
@@ -95,6 +103,35 @@ def origin_variables(proxies: Sequence[Proxy]) -> set[str]:
             return held
 
 
+def derived_variables(proxies: Sequence[Proxy], held: set[str]) -> set[str]:
+    """The variables computed from the Origin by converters corsc does not see through
+    (``regsub``, ``field``, …): a test of one is asked about with the origins its patterns
+    name as hosts."""
+    derived: set[str] = set()
+    rules = list(rules_of(proxies))
+    while True:
+        before = len(derived)
+        for rule in rules:
+            if rule.action.startswith("set-var("):
+                name = rule.action[rule.action.index("(") + 1 : rule.action.rindex(")")]
+                calls = next(iter(expressions_in(rule)), None)
+                if name not in held and calls is not None and _derived(calls, held | derived):
+                    derived.add(name)
+        if len(derived) == before:
+            return derived
+
+
+def _derived(calls: Sequence[Call], held: set[str]) -> bool:
+    first = calls[0]
+    origin = first.name in _HEADER and first.args[:1] and first.args[0].lower() == "origin"
+    from_variable = first.name == "var" and first.args[:1] and first.args[0] in held
+    return bool(origin or from_variable) and not any(_is_map(call) for call in calls)
+
+
+def _is_map(call: Call) -> bool:
+    return (call.name == "map" or call.name.startswith("map_")) and bool(call.args)
+
+
 def from_origin(calls: Sequence[Call], held: set[str], captures: Sequence[str]) -> int:
     """How many calls of an expression still give the Origin (0: it is not the Origin)."""
     first = calls[0]
@@ -126,62 +163,78 @@ def candidates(
 ) -> tuple[list[Candidate], dict[Candidate, Hole]]:
     """Every Origin test of ``proxies`` as candidates, and the holes among them."""
     held = origin_variables(proxies)
-    found: list[Candidate] = []
-    holes: dict[Candidate, Hole] = {}
+    derived = held | derived_variables(proxies, held)
+    tested = _Tested()
     for rule in rules_of(proxies):
         for acl in acls_in(rule):
             kept = from_origin(acl.criterion, held, captures)
-            if not kept:
-                continue
-            if kept < len(acl.criterion):
-                _maps(acl.criterion[kept:], acl.line, lines, found, holes)
+            if kept < len(acl.criterion) and (kept or _derived(acl.criterion[:1], derived)):
+                maps = [i for i, call in enumerate(acl.criterion) if _is_map(call)]
+                if maps:
+                    _maps(tested, acl.criterion[maps[0] :], acl.line, lines, kept < maps[0])
+                    continue
+            elif not kept:
                 continue
             name = acl.criterion[0].name
             method = acl.method or (name.rpartition("_")[2] if "_" in name else "str")
             patterns = [*acl.patterns, *(p for f in acl.files for p in lines(f, acl.line))]
             for pattern in patterns:
-                _add(method, pattern, acl.ignore_case, acl.line, found, holes)
+                if kept == len(acl.criterion):
+                    _add(tested, method, pattern, acl.ignore_case, acl.line)
+                else:
+                    _host(tested, method, pattern, acl.ignore_case, acl.line)
         for calls in expressions_in(rule):
             kept = from_origin(calls, held, captures)
-            if kept and kept < len(calls):
-                _maps(calls[kept:], rule.line, lines, found, holes)
-    return found, holes
+            maps = [i for i, call in enumerate(calls) if _is_map(call)]
+            if maps and (kept or _derived(calls[:1], derived)):
+                _maps(tested, calls[maps[0] :], rule.line, lines, kept < maps[0])
+    return tested.found, tested.holes
+
+
+def _host(tested: _Tested, method: str, pattern: str, ignore_case: bool, line: int) -> None:
+    """The candidates of a pattern tested on a value computed from the Origin: an origin or a
+    regex as they are, a host (``api.example.com``, ``.example.com``) as the origins of each
+    scheme with that host or under it."""
+    pattern = pattern.lower() if ignore_case else pattern
+    if origin_shaped(pattern) or method == "reg":
+        _add(tested, method, pattern, ignore_case, line)
+    elif re.fullmatch(r"\.?[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::[0-9]+)?", pattern):
+        if pattern.startswith("."):
+            _add(tested, "end", pattern, False, line)
+        else:
+            tested.found += [
+                Candidate(exact(f"{scheme}://{pattern}"), (f"{scheme}://{pattern}",), line)
+                for scheme in ("https", "http")
+            ]
 
 
 def _maps(
+    tested: _Tested,
     calls: Sequence[Call],
     line: int,
     lines: Callable[[str, int], list[str]],
-    found: list[Candidate],
-    holes: dict[Candidate, Hole],
+    computed: bool = False,
 ) -> None:
+    """The keys of the map ``calls[0]`` looks the Origin up in (``computed``: a value
+    computed from it) as candidates."""
     call = calls[0]
-    if not (call.name == "map" or call.name.startswith("map_")) or not call.args:
-        return
     parts = call.name.split("_")
     method = parts[1] if len(parts) > 1 else "str"
     for row in lines(call.args[0], line):
         key = re.split(r"[ \t]", row, maxsplit=1)[0]
-        _add(method, key, False, line, found, holes)
+        (_host if computed else _add)(tested, method, key, False, line)
 
 
-def _add(
-    method: str,
-    pattern: str,
-    ignore_case: bool,
-    line: int,
-    found: list[Candidate],
-    holes: dict[Candidate, Hole],
-) -> None:
+def _add(tested: _Tested, method: str, pattern: str, ignore_case: bool, line: int) -> None:
     """The candidates of one pattern of an Origin test by ``method``."""
     if ignore_case and method != "reg":
         pattern = pattern.lower()
     if method == "str" and origin_shaped(pattern):
-        found.append(Candidate(exact(pattern), (pattern,), line))
+        tested.found.append(Candidate(exact(pattern), (pattern,), line))
     elif method == "reg":
-        found += regex_candidates(pattern, ignore_case, line)
+        tested.found += regex_candidates(pattern, ignore_case, line)
     elif method == "end" and pattern.startswith(".") and "://" not in pattern:
-        found += [
+        tested.found += [
             Candidate(
                 exact(f"{scheme}://*{pattern}"),
                 (f"{scheme}://a{pattern}", f"{scheme}://a.b{pattern}"),
@@ -203,8 +256,8 @@ def _add(
         elif method != "beg":
             shown.insert(0, f"https://{pattern.split('://')[-1].lstrip('.')}")
         candidate = Candidate(regex(body), tuple(shown), line)
-        found.append(candidate)
-        holes[candidate] = Hole(f"-m {method} {pattern}", look_alike)
+        tested.found.append(candidate)
+        tested.holes[candidate] = Hole(f"-m {method} {pattern}", look_alike)
 
 
 def probe_values(proxies: Sequence[Proxy], lines: Callable[[str, int], list[str]]) -> list[str]:
