@@ -180,7 +180,7 @@ def _arguments(text: str, start: int, line: int) -> tuple[tuple[str, ...], int]:
     index = start
     while index < len(text):
         char = text[index]
-        if char == "\\" and index + 1 < len(text) and quote != "'":
+        if char == "\\" and text[index + 1 : index + 2] in ("\\", "'", '"') and quote != "'":
             current.append(text[index + 1])
             index += 2
             continue
@@ -272,6 +272,8 @@ def acl(items: list[str] | tuple[str, ...], line: int) -> Acl:
         elif flag != "-n":
             raise ConfigError(line, f"the ACL flag {flag} is not one HAProxy 2.6 has")
         index += 1
+    if method is None and len(criterion) == 1 and criterion[0].name == "var":
+        raise ConfigError(line, "an ACL on var() needs its match method first (`-m`)")
     rest = list(items[index:])
     operator = None
     if rest and rest[0] in _OPERATORS:
@@ -369,6 +371,9 @@ def log_format(text: str, line: int) -> tuple[str | tuple[Call, ...], ...]:
         end, depth, quote = start + 1, 0, ""
         while end < len(text):
             here = text[end]
+            if here == "\\":
+                end += 2
+                continue
             if quote:
                 quote = "" if here == quote else quote
             elif here in "'\"":

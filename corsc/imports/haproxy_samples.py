@@ -2,7 +2,7 @@
 (configuration manual, 7.1 "ACL basics", 7.3.1 "Converters"): ``-m str|beg|end|sub|reg|dom|
 dir|len|int|bool|found`` with ``-i`` and pattern files, and the converters a CORS decision is
 made of — ``lower``/``upper``, ``regsub``, ``url_dec``, the ``map`` family, integer arithmetic
-(``add``, ``sub``, … with a number or a variable), ``len``, ``field``, ``word``, ``concat``,
+(``add``, ``sub``, … with a number or a variable), ``length``, ``field``, ``word``, ``concat``,
 ``strcmp``, ``set-var``. What HAProxy does that no request tells (``ipmask``, a stick table,
 Lua) is :class:`~corsc.imports.answers.Opaque`.
 
@@ -176,17 +176,17 @@ def convert(value: Value, call: Call, env: Env, line: int) -> Value | None:
                 "odd": bool(number & 1),
                 "even": not number & 1,
             }[name]
-        if name == "len":
+        if name == "length":
             return len(text(value))
         if name in ("field", "word"):
             return _field(name, text(value), args)
         if name == "concat":
-            pieces = [args[0] if args else ""]
+            pieces = [text(value), args[0] if args else ""]
             if len(args) > 1 and args[1]:
                 held = env.variable(args[1])
                 pieces.append(text(held) if held is not None else "")
             pieces.append(args[2] if len(args) > 2 else "")
-            return pieces[0] + text(value) + "".join(pieces[1:])
+            return "".join(pieces)
         if name == "strcmp":
             other = env.variable(args[0])
             if other is None:
