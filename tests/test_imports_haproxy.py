@@ -279,6 +279,13 @@ FIXTURE_POLICIES: dict[str, tuple[str | None, list[tuple[str, int]]]] = {
         "    methods     GET\n    expose      X-Kind-PREVIEW\n  }\n}\n",
         [],
     ),
+    "capture-tls.cfg": (
+        "# from line 10\npolicy www {\n"
+        '  origins     "https://app.example.com", "https://admin.example.com"\n'
+        "  methods     GET, POST, DELETE\n  headers     Authorization\n"
+        "  credentials true\n}\n",
+        [],
+    ),
     "broken.cfg": (None, [("CORS701", 3)]),
     "response-acl.cfg": (None, [("CORS712", 14), ("CORS712", 14)]),
 }
@@ -347,6 +354,13 @@ REFUSED = [
         " if { var(txn.ours) -m bool }\n",
         [("CORS703", 3)],
         "request header host",
+    ),
+    (
+        "frontend www\n    bind :80\n    bind :443 ssl crt /etc/site.pem\n"
+        "    http-request redirect scheme https unless { ssl_fc }\n"
+        '    http-after-response set-header Access-Control-Allow-Origin "*"\n',
+        [("CORS703", 4)],
+        "ssl_fc depends on the bind line the request came in by",
     ),
     (
         "frontend www\n    bind :80\n    http-request lua.cors\n"

@@ -74,6 +74,16 @@ def _served(text: str, port: int, upstream: int) -> str:
     return text
 
 
+class _Unfollowed(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer to compare, not one to follow."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_Unfollowed)
+
+
 def _ask(
     port: int, path: str, request: dict[str, str], prefix: str = "access-"
 ) -> tuple[int, list[tuple[str, str]]]:
@@ -89,7 +99,7 @@ def _ask(
         if request.get(key):
             asked.add_header(name, request[key])
     try:
-        with urllib.request.urlopen(asked, timeout=10) as response:
+        with _OPENER.open(asked, timeout=10) as response:
             status, headers = response.status, response.headers.items()
     except urllib.error.HTTPError as error:
         status, headers = error.code, error.headers.items()

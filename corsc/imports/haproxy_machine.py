@@ -95,6 +95,7 @@ class Machine:
         self.captured: list[str | None] = []
         self.phase = "request"
         self.response = Response(None)
+        self.tls: bool | None = None
 
     # ---- the Env of converters ------------------------------------------------------------
 
@@ -170,6 +171,10 @@ class Machine:
             index = int(args[0]) if args else 0
             held = self.captured[index] if index < len(self.captured) else None
             return [held] if held is not None else []
+        if name == "ssl_fc":
+            if self.tls is None:
+                raise Opaque(line, "ssl_fc depends on the bind line the request came in by")
+            return [self.tls]
         if name in ("req.ver", "req.proto_http"):
             return ["1.1" if name == "req.ver" else True]
         raise Opaque(line, f"the sample fetch {name} is nothing a request's CORS headers tell")
@@ -367,6 +372,7 @@ class Machine:
             if values is None:
                 raise Opaque(frontend.line, f"capture request header {name} is nothing corsc knows")
             self.captured.append(values[-1][:size] if values else None)
+        self.tls = frontend.tls
         chain = [frontend]
         answered = any(self.rules(rules, "request") for rules in frontend.request)
         if not answered:

@@ -60,6 +60,9 @@ class Proxy:
     routes: list[tuple[Rule | None, str]] = field(factory=list)
     servers: bool = False
     captures: list[tuple[str, int]] = field(factory=list)
+    #: Whether its ``bind`` lines take TLS: all (``True``), none (``False``), some or no
+    #: ``bind`` line (``None``: ``ssl_fc`` is unknown).
+    tls: bool | None = None
 
 
 def acls_of(lines: Sequence[Line]) -> dict[str, tuple[Acl, ...]]:
@@ -108,6 +111,7 @@ def proxies_of(found: list[Section]) -> tuple[dict[str, Proxy], list[tuple[Secti
     def build(section: Section) -> Proxy:
         proxy = Proxy(section.name or section.kind, section.line)
         parts = [defaults[section.parent]] if section.parent in defaults else []
+        binds: list[bool] = []
         for part in [*parts, section]:
             acls = acls_of(part.lines)
             lists: dict[str, list] = {"request": [], "response": [], "after": []}
@@ -126,12 +130,16 @@ def proxies_of(found: list[Section]) -> tuple[dict[str, Proxy], list[tuple[Secti
                         )
                 elif keyword in ("server", "server-template") and part is section:
                     proxy.servers = True
+                elif keyword == "bind" and part is section:
+                    binds.append("ssl" in line.words[2:])
                 elif keyword == "capture" and line.words[1:3] == ("request", "header"):
                     size = int(line.words[5]) if len(line.words) > 5 else 64
                     proxy.captures.append((line.words[3].lower(), size))
             proxy.request.append(lists["request"])
             proxy.response.append(lists["response"])
             proxy.after.append(lists["after"])
+        if binds and (all(binds) or not any(binds)):
+            proxy.tls = all(binds)
         return proxy
 
     for section in found:
