@@ -402,3 +402,32 @@ def test_a_configuration_without_cors_is_cors702() -> None:
     assert guess(text) == "haproxy"
     result = import_source(Source("haproxy.cfg", text))
     assert [d.code for d in result.diagnostics] == ["CORS702"]
+
+
+def test_a_thousand_origins_in_map_files_read_back(tmp_path: Path) -> None:
+    """A frontend choosing the grant by two maps of 500 origins and 500 host ends (the shape a
+    map-based output has) reads back to LARGE's policy, with its verdicts."""
+    (tmp_path / "exact.map").write_text(
+        "".join(f"https://app{n}.example.com 1\n" for n in range(500))
+    )
+    (tmp_path / "ends.map").write_text("".join(f".tenant{n}.example.net 1\n" for n in range(500)))
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(
+        "frontend www\n    bind :80\n"
+        "    http-request set-var(txn.o) req.fhdr(origin) if { req.fhdr_cnt(origin) eq 1 }\n"
+        "    http-request set-var(txn.g) var(txn.o),map_str(exact.map)\n"
+        "    http-request set-var(txn.g) var(txn.o),map_end(ends.map) if !{ var(txn.g) -m found }"
+        " { var(txn.o) -m reg '^https://[a-z0-9-]+(\\.[a-z0-9-]+)*$' }\n"
+        "    http-request return status 204 hdr Access-Control-Allow-Origin '%[var(txn.o)]'"
+        " hdr Access-Control-Allow-Methods 'GET, PUT' if METH_OPTIONS { var(txn.g) -m found }"
+        " { req.fhdr(access-control-request-method) -m str GET HEAD POST PUT }"
+        " !{ req.fhdr(access-control-request-headers) -m found }\n"
+        "    http-after-response set-header Access-Control-Allow-Origin '%[var(txn.o)]'"
+        " if { var(txn.g) -m found } !{ status 204 }\n"
+        "    http-after-response add-header Vary Origin\n"
+        "    default_backend app\nbackend app\n    server a 10.0.0.1:80\n"
+    )
+    origins = tuple(origin for origin in BIG_ORIGINS if origin is not None)
+    policy = round_trip(config, LARGE, origins)
+    assert policy.count('"https://app') == 500
+    assert policy.count('"https://*.tenant') == 500

@@ -13,7 +13,7 @@ client's address, TLS, the host).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from attrs import define, field
 
@@ -26,8 +26,16 @@ from corsc.imports.haproxy_config import (
     expression,
     log_format,
 )
-from corsc.imports.haproxy_proxies import Proxy, Rule
-from corsc.imports.haproxy_samples import SUFFIXES, Prepared, Value, convert, matches, text
+from corsc.imports.haproxy_proxies import Files, Proxy, Rule
+from corsc.imports.haproxy_samples import (
+    SUFFIXES,
+    MapTable,
+    Prepared,
+    Value,
+    convert,
+    matches,
+    text,
+)
 
 #: The request headers the machine knows, by the request key that holds each.
 KNOWN = {
@@ -78,7 +86,7 @@ class Machine:
         self,
         request: Mapping[str, str],
         backends: Mapping[str, Proxy],
-        lines: Callable[[str, int], list[str]],
+        lines: Files,
         prepared: dict[tuple[int, str], Prepared] | None = None,
     ) -> None:
         self.request_headers: dict[str, list[str]] = {
@@ -107,6 +115,9 @@ class Machine:
 
     def lines(self, path: str, line: int) -> list[str]:
         return self.files(path, line)
+
+    def table(self, path: str, line: int) -> MapTable:
+        return self.files.table(path, line)
 
     # ---- samples ----------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from corsc.imports.answers import Opaque
 from corsc.imports.haproxy_config import Acl, Condition, ConfigError, Line, Section
 from corsc.imports.haproxy_config import acl as parse_acl
 from corsc.imports.haproxy_config import condition as parse_condition
+from corsc.imports.haproxy_samples import MapTable
 from corsc.records import fields_repr
 from corsc.source import MAX_SOURCE_BYTES, Source, read_bounded
 
@@ -83,6 +84,13 @@ class Files:
     def __init__(self, source: Source) -> None:
         self.base = os.path.dirname(source.name) or "."
         self.read: dict[str, list[str]] = {}
+        self.tables: dict[str, MapTable] = {}
+
+    def table(self, path: str, line: int) -> MapTable:
+        """A map file, read once, ready to look keys up in."""
+        if path not in self.tables:
+            self.tables[path] = MapTable(self(path, line))
+        return self.tables[path]
 
     def __call__(self, path: str, line: int) -> list[str]:
         if path not in self.read:

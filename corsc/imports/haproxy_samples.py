@@ -48,6 +48,8 @@ class Env(Protocol):
 
     def lines(self, path: str, line: int) -> list[str]: ...
 
+    def table(self, path: str, line: int) -> MapTable: ...
+
 
 @lru_cache(maxsize=4096)
 def regex(pattern: str, ignore_case: bool, line: int) -> re.Pattern[str]:
@@ -101,6 +103,22 @@ def _substitution(template: str) -> Callable[[re.Match[str]], str]:
     return fill
 
 
+class MapTable:
+    """A map file's rows (key, value) in file order, and its exact keys (the first row of a
+    key wins, as in HAProxy's tree)."""
+
+    def __init__(self, rows: Sequence[str]) -> None:
+        self.rows = [_row(row) for row in rows]
+        self.exact: dict[str, str] = {}
+        for key, value in self.rows:
+            self.exact.setdefault(key, value)
+
+
+def _row(row: str) -> tuple[str, str]:
+    parts = re.split(r"[ \t]+", row, maxsplit=1)
+    return parts[0], parts[1].strip() if len(parts) > 1 else ""
+
+
 def _map(call: Call, value: Value, env: Env, line: int) -> Value | None:
     name = call.name
     parts = name.split("_")
@@ -109,10 +127,15 @@ def _map(call: Call, value: Value, env: Env, line: int) -> Value | None:
     if not call.args:
         raise Opaque(line, f"{name} names no map file")
     key = text(value)
-    for row in env.lines(call.args[0], line):
-        pattern, _, rest = row.partition(" ") if " " in row else row.partition("\t")
-        if _one(method, key, pattern.strip(), False, line):
-            return _typed(rest.strip(), output, line)
+    table = env.table(call.args[0], line)
+    if method == "str":
+        found = table.exact.get(key)
+        if found is not None:
+            return _typed(found, output, line)
+    else:
+        for pattern, result in table.rows:
+            if _one(method, key, pattern, False, line):
+                return _typed(result, output, line)
     if len(call.args) > 1:
         return _typed(call.args[1], output, line)
     return None
