@@ -14,26 +14,24 @@ from browser import evaluator_server, fetch, script_request
 from generated_policies import ORIGINS as GENERATED_ORIGINS
 from generated_policies import policies as generated_policies
 from hypothesis import HealthCheck, assume, given, settings
-from importing import FIXTURES, every, verdicts
+from importing import every, verdicts
 from test_imports_caddy import HEADERS, METHODS
 from test_imports_caddy import ORIGINS as CADDY_ORIGINS
 from test_imports_caddy import POLICIES as SHARED_POLICIES
 
 from corsc import __version__
 from corsc.backends import EmitOptions, check, get
-from corsc.diagnostics import Severity, fails
+from corsc.diagnostics import fails
 from corsc.evaluate import Evaluator
 from corsc.frontend import load
 from corsc.imports import guess, import_source
 from corsc.imports.haproxy import OTHER_PATH
-from corsc.imports.haproxy_config import words
 from corsc.ir import PolicySet
 from corsc.source import Source
 from tests.goldens import GOLDEN
 from tests.hostile_policies import BIG_ORIGINS, LARGE
 
 ROOT = Path(__file__).resolve().parent.parent
-HAPROXY_FIXTURES = FIXTURES / "haproxy"
 POLICIES = {
     **SHARED_POLICIES,
     "blocks": """policy p {
@@ -181,227 +179,6 @@ def test_generated_policies_round_trip_through_haproxy(text: str) -> None:
     assert back.policy_set is not None, result.policy
     requests = every(GENERATED_ORIGINS, METHODS, HEADERS)
     verdicts(loaded.policy_set, back.policy_set, requests, reasons=False)
-
-
-# ---- hand-written configurations ----------------------------------------------------------
-
-
-def fixture(name: str) -> tuple[str | None, list[tuple[str, int]]]:
-    path = HAPROXY_FIXTURES / name
-    result = import_source(Source(str(path), path.read_text()))
-    assert result.family == "haproxy"
-    if result.policy is not None:
-        back = load(Source("imported.cors", result.policy))
-        assert back.policy_set is not None, result.policy
-    body = result.policy.split("\n", 3)[3] if result.policy else None
-    return body, [(item.code, item.span.start.line) for item in result.diagnostics]
-
-
-FIXTURE_POLICIES: dict[str, tuple[str | None, list[tuple[str, int]]]] = {
-    "static-star.cfg": (
-        "# from line 10\npolicy www {\n  origins     *\n  methods     GET, POST, OPTIONS\n"
-        "  headers     Content-Type\n}\n",
-        [("CORS712", 13), ("CORS714", 13)],
-    ),
-    "reflect-unchecked.cfg": (
-        "# from line 10\npolicy www {\n  origins     *\n  credentials true\n}\n",
-        [("CORS705", 13), ("CORS711", 14)],
-    ),
-    "reg-unanchored.cfg": (
-        '# from line 10\npolicy www {\n  origins     regex ".*example\\.com.*"\n'
-        "  methods     GET, POST\n}\n",
-        [("CORS706", 12)],
-    ),
-    "sub-look-alike.cfg": (
-        '# from line 10\npolicy www {\n  origins     regex ".*example\\.com.*"\n}\n',
-        [("CORS706", 12)],
-    ),
-    "end-look-alike.cfg": (
-        '# from line 10\npolicy www {\n  origins     regex ".*example\\.com", '
-        '"https://app.example.net"\n  expose      X-Request-Id\n}\n',
-        [("CORS706", 12)],
-    ),
-    "options-answered.cfg": (
-        "# from line 10\npolicy www {\n  origins     *\n  methods     GET, PUT, DELETE\n"
-        "  headers     *\n  max-age     86400\n  preflight-status 200\n}\n",
-        [("CORS708", 13)],
-    ),
-    "star-credentials.cfg": (
-        "# from line 10\npolicy www {\n  origins     *\n  credentials true\n}\n",
-        [("CORS714", 12), ("CORS711", 13)],
-    ),
-    "several-origins.cfg": (
-        '# from line 10\npolicy www {\n  origins     "https://app.example.com", '
-        '"https://admin.example.com"\n}\n',
-        [("CORS704", 12), ("CORS714", 12)],
-    ),
-    "map-origins.cfg": (
-        "# from line 10\npolicy www {\n"
-        '  origins     "https://app.example.com", "https://admin.example.com"\n'
-        "  methods     GET, POST, PUT\n  headers     Content-Type, Authorization\n"
-        "  credentials true\n  max-age     600\n\n"
-        '  origin "https://reports.example.com" {\n    methods     GET\n'
-        "    credentials false\n  }\n}\n",
-        [],
-    ),
-    "pattern-file.cfg": (
-        "# from line 10\npolicy www {\n"
-        '  origins     "https://app.example.com", "https://partner.example.org"\n'
-        "  methods     GET, POST\n  headers     Content-Type\n}\n",
-        [],
-    ),
-    "path-api.cfg": (
-        '# from line 10\npolicy api {\n  paths       "/api"\n'
-        '  origins     "https://app.example.com"\n  credentials true\n}\n',
-        [],
-    ),
-    "backend-rules.cfg": (
-        '# from line 10\npolicy v1 {\n  paths       "/v1"\n'
-        '  origins     "https://app.example.com", "https://m.example.com"\n'
-        "  methods     GET, PATCH\n  max-age     300\n}\n",
-        [("CORS703", 10)],
-    ),
-    "path-beg.cfg": (
-        '# from line 10\npolicy api {\n  paths       "/api"\n'
-        '  origins     "https://app.example.com"\n}\n',
-        [("CORS703", 10)],
-    ),
-    "converters.cfg": (
-        "# from line 10\npolicy www {\n"
-        '  origins     "https://*.example.com", "http://*.example.com"\n'
-        '  deny        "https://legacy.example.com", "http://legacy.example.com"\n'
-        "  methods     GET, POST, PUT\n  expose      X-Kind-INTERNAL\n  max-age     60\n\n"
-        '  origin "https://*.partner.example.org" {\n    methods     GET, PATCH\n'
-        "    expose      X-Kind-PARTNER\n  }\n\n"
-        '  origin "http://*.partner.example.org" {\n    methods     GET, PATCH\n'
-        "    expose      X-Kind-PARTNER\n  }\n\n"
-        '  origin regex "https://pr-[0-9]+\\.preview\\.example\\.com" {\n'
-        "    methods     GET\n    expose      X-Kind-PREVIEW\n  }\n}\n",
-        [],
-    ),
-    "capture-tls.cfg": (
-        "# from line 10\npolicy www {\n"
-        '  origins     "https://app.example.com", "https://admin.example.com"\n'
-        "  methods     GET, POST, DELETE\n  headers     Authorization\n"
-        "  credentials true\n}\n",
-        [],
-    ),
-    "broken.cfg": (None, [("CORS701", 3)]),
-    "response-acl.cfg": (None, [("CORS712", 14), ("CORS712", 14)]),
-}
-
-
-@pytest.mark.parametrize("name", sorted(FIXTURE_POLICIES))
-def test_a_hand_written_configuration_imports_as_reviewed(name: str) -> None:
-    assert fixture(name) == FIXTURE_POLICIES[name]
-
-
-def test_every_fixture_is_reviewed() -> None:
-    assert {p.name for p in HAPROXY_FIXTURES.glob("*.cfg")} == set(FIXTURE_POLICIES)
-    assert len(FIXTURE_POLICIES) >= 10
-
-
-def test_the_findings_say_what_haproxy_does() -> None:
-    path = HAPROXY_FIXTURES / "end-look-alike.cfg"
-    result = import_source(Source(str(path), path.read_text()))
-    assert result.diagnostics[0].message == (
-        "the Origin test `-m end example.com` also admits look-alikes such as "
-        "https://evilexample.com"
-    )
-    path = HAPROXY_FIXTURES / "static-star.cfg"
-    result = import_source(Source(str(path), path.read_text()))
-    assert "its own (a `return`, a `deny`, a 503" in result.diagnostics[0].message
-    assert result.diagnostics[1].severity is Severity.INFO
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("acl a hdr(o) -m reg example\\.com", ["acl", "a", "hdr(o)", "-m", "reg", "example\\.com"]),
-        ("x 'a b' \"c d\" e\\ f", ["x", "a b", "c d", "e f"]),
-        ("x 'it'\\''s' # a comment", ["x", "it's"]),
-        ('x "a\\"b" \'\\n\' "\\x41"', ["x", 'a"b', "\\n", "A"]),
-        ("x a$b 'a$' \"a\\$\" a\\$", ["x", "a$b", "a$", "a$", "a\\$"]),
-        ("x a#b", ["x", "a"]),
-    ],
-)
-def test_words_are_split_as_haproxy_splits_them(raw: str, expected: list[str]) -> None:
-    assert list(words(raw, 1).words) == expected
-
-
-#: Configurations HAProxy would not read (CORS701), or whose answers hang on what the machine
-#: cannot know (CORS703): the findings (code, line) and a part of one's message.
-REFUSED = [
-    ("frontend www\n    http-request set-var(txn.x) 'a\n", [("CORS701", 2)], "never closed"),
-    (
-        "frontend www\n    http-request deny if { hdr(origin) -m str x\n",
-        [("CORS701", 2)],
-        "never closed",
-    ),
-    ("frontend www\n    acl a req.hdr(origin) -z x\n", [("CORS701", 2)], "flag -z"),
-    ('frontend www\n    acl a req.hdr(origin) -m reg "x$"\n', [("CORS701", 2)], "forbidden"),
-    ("frontend www\n    acl a var(txn.a) eq 1\n", [("CORS701", 2)], "needs its match method"),
-    (
-        "frontend www\n"
-        '    http-after-response set-header Access-Control-Allow-Origin "%[req.hdr(origin)]"\n',
-        [("CORS701", 2)],
-        "req.hdr may not be reliably used here",
-    ),
-    (
-        "frontend www\n    bind :80\n    acl ours hdr(host) -m str api.example.com\n"
-        "    http-request set-var(txn.ours) bool(1) if ours\n"
-        "    http-after-response set-header Access-Control-Allow-Origin *"
-        " if { var(txn.ours) -m bool }\n",
-        [("CORS703", 3)],
-        "request header host",
-    ),
-    (
-        "frontend www\n    bind :80\n    bind :443 ssl crt /etc/site.pem\n"
-        "    http-request redirect scheme https unless { ssl_fc }\n"
-        '    http-after-response set-header Access-Control-Allow-Origin "*"\n',
-        [("CORS703", 4)],
-        "ssl_fc depends on the bind line the request came in by",
-    ),
-    (
-        "frontend www\n    bind :80\n    http-request lua.cors\n"
-        '    http-after-response set-header Access-Control-Allow-Origin "*"\n',
-        [("CORS703", 3)],
-        "http-request lua.cors is an action corsc does not follow",
-    ),
-    (
-        "frontend www\n    http-request set-var(txn.a) ''\n",
-        [("CORS701", 2)],
-        "an empty sample expression",
-    ),
-    (
-        "frontend www\n    bind :80\n    default_backend app\nbackend app\n"
-        "    server a 1.2.3.4:80\n"
-        '    http-request set-var-fmt(txn.a) "$ALLOWED"\n'
-        '    http-after-response set-header Access-Control-Allow-Origin "%[var(txn.a)]"\n',
-        [("CORS703", 1), ("CORS703", 6)],
-        "$ALLOWED is an environment variable",
-    ),
-]
-
-
-@pytest.mark.parametrize(("text", "found", "message"), REFUSED)
-def test_what_haproxy_refuses_or_the_machine_cannot_know_is_reported_at_its_line(
-    text: str, found: list[tuple[str, int]], message: str
-) -> None:
-    result = import_source(Source("haproxy.cfg", text), "haproxy")
-    assert [(d.code, d.span.start.line) for d in result.diagnostics] == found
-    assert any(message in item.message for item in result.diagnostics)
-    assert result.policy is None
-
-
-def test_a_configuration_without_cors_is_cors702() -> None:
-    text = (
-        "frontend www\n    bind :80\n    default_backend app\n"
-        "backend app\n    server a 1.2.3.4:80\n"
-    )
-    assert guess(text) == "haproxy"
-    result = import_source(Source("haproxy.cfg", text))
-    assert [d.code for d in result.diagnostics] == ["CORS702"]
 
 
 def test_a_thousand_origins_in_map_files_read_back(tmp_path: Path) -> None:

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_imports_haproxy import FIXTURE_POLICIES, GOLDENS, HAPROXY_FIXTURES, POLICIES, compiled
+from test_imports_haproxy import GOLDENS, POLICIES, compiled
+from test_imports_haproxy_fixtures import FIXTURE_POLICIES, HAPROXY_FIXTURES
 
 from corsc.imports.answers import UNLISTED
 from corsc.imports.haproxy import OTHER_PATH, prepare

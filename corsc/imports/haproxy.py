@@ -26,15 +26,18 @@ from attrs import define, field
 from corsc import diagnostics as d
 from corsc.imports.answers import (
     UNLISTED,
+    Answer,
     Candidate,
     Opaque,
     Probes,
     Run,
     evaluator_for,
+    grant_of,
     profile,
     read_level,
     report,
 )
+from corsc.imports.common import origin_entries
 from corsc.imports.draft import Draft, Findings, policy_name
 from corsc.imports.haproxy_config import ConfigError, Section, sections
 from corsc.imports.haproxy_findings import (
@@ -58,6 +61,7 @@ from corsc.source import Source
 
 #: A path no prefix of a configuration starts with: the paths no policy with ``paths`` governs.
 OTHER_PATH = "/corsc-other-path"
+ALLOW_ORIGIN = "access-control-allow-origin"
 
 
 @define
@@ -215,7 +219,24 @@ class _Reader:
         several = answers_checked(self.flag, traced, tests)
         reading = read_level(draft, run, tests, probes, evaluator_for(self.findings), "HAProxy")
         if several and draft.empty:
+            # The origins meant, with what the other headers grant them (read as if the
+            # value named the origin asking).
             draft.origins = several
+
+            def meant(request: Mapping[str, str]) -> Answer:
+                answer = run(request)
+                asking = request.get("$http_origin", "")
+                return Answer(
+                    answer.status,
+                    tuple(
+                        (name, asking if name == ALLOW_ORIGIN and len(origin_entries(v)) > 1 else v)
+                        for name, v in answer.headers
+                    ),
+                )
+
+            draft.grant = grant_of(meant, probes, UNLISTED[0])[0]
+            draft.grant.credentials = draft.grant.credentials or None
+            draft.grant.private_network = draft.grant.private_network or None
             reading.findings = [f for f in reading.findings if f[0] != section.line]
         report(self.findings, reading, "HAProxy")
         for candidate in reading.used:

@@ -13,7 +13,8 @@ from corsc import diagnostics as d
 from corsc.imports.answers import UNLISTED, Candidate
 from corsc.imports.common import origin_entries
 from corsc.imports.haproxy_config import ConfigError
-from corsc.imports.haproxy_machine import REQUEST_ONLY, Machine
+from corsc.imports.haproxy_fetches import REQUEST_ONLY
+from corsc.imports.haproxy_machine import Machine
 from corsc.imports.haproxy_origins import acls_in, expressions_in
 from corsc.imports.haproxy_proxies import Proxy
 

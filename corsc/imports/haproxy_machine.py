@@ -12,7 +12,6 @@ client's address, TLS, the host).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 from attrs import define, field
@@ -26,6 +25,7 @@ from corsc.imports.haproxy_config import (
     expression,
     log_format,
 )
+from corsc.imports.haproxy_fetches import fetch
 from corsc.imports.haproxy_proxies import Files, Proxy, Rule
 from corsc.imports.haproxy_samples import (
     SUFFIXES,
@@ -44,10 +44,6 @@ KNOWN = {
     "access-control-request-headers": "$http_access_control_request_headers",
     "access-control-request-private-network": "$http_access_control_request_private_network",
 }
-#: Fetches of the request that HAProxy cannot read in response rules.
-REQUEST_ONLY = re.compile(r"^(?:req\.f?hdr|req\.f?hdr_cnt|req\.hdr_val|path|url|base|query)")
-_HEADER_FETCHES = {"hdr", "req.hdr", "fhdr", "req.fhdr", "res.hdr", "res.fhdr", "shdr"}
-_COUNTS = {"hdr_cnt", "req.hdr_cnt", "fhdr_cnt", "req.fhdr_cnt", "res.hdr_cnt", "res.fhdr_cnt"}
 _IGNORED = {
     "set-log-level", "set-nice", "set-tos", "set-mark", "track-sc0", "track-sc1", "track-sc2",
     "sc-inc-gpc0", "sc-inc-gpc1", "sc-inc-gpc", "sc-set-gpt0", "set-priority-class",
@@ -121,74 +117,8 @@ class Machine:
 
     # ---- samples ----------------------------------------------------------------------------
 
-    def header_values(self, name: str, full: bool, line: int) -> list[str]:
-        """The request's (or, in response rules, the response's) values of a header: every
-        line, split at commas unless ``full``."""
-        key = name.lower()
-        if self.phase == "response":
-            found = [value for header, value, _ in self.response.headers if header == key]
-        else:
-            if key not in self.known:
-                raise Opaque(line, f"the answer depends on the request header {name}")
-            found = self.request_headers.get(key, [])
-        if full:
-            return [value.strip(" \t") for value in found]
-        return [item.strip(" \t") for value in found for item in value.split(",")]
-
     def fetch(self, call: Call, every: bool, line: int) -> list[Value]:
-        """A fetch's values: every occurrence when ``every`` (an ACL), else the one a sample
-        takes (the last)."""
-        name, args = call.name, call.args
-        if self.phase == "response" and REQUEST_ONLY.match(name):
-            return []  # HAProxy cannot read the request here: the ACL never matches
-        if name in _HEADER_FETCHES or name in _COUNTS:
-            if name.startswith("res.") and self.phase != "response":
-                return []
-            full = "fhdr" in name
-            values: list[Value] = []
-            if args:
-                values += self.header_values(args[0], full, line)
-            if name in _COUNTS:
-                return [len(values)]
-            if len(args) > 1 and args[1]:
-                position = int(args[1])
-                index = position - 1 if position > 0 else len(values) + position
-                return [values[index]] if 0 <= index < len(values) else []
-            if not every:
-                return list(values[-1:])
-            return list(values)
-        if name == "method":
-            return [self.method]
-        if name in ("path", "url", "pathq"):
-            return [self.path]
-        if name == "query":
-            return []
-        if name == "var":
-            held = self.variables.get(args[0]) if args else None
-            if held is None and len(args) > 1:
-                return [args[1]]
-            return [held] if held is not None else []
-        if name == "int":
-            return [int(args[0])]
-        if name == "bool":
-            return [args[0] not in ("0", "")]
-        if name == "str":
-            return [args[0] if args else ""]
-        if name in ("always_true", "always_false"):
-            return [name == "always_true"]
-        if name == "status" and self.phase == "response":
-            return [self.response.status or 200]
-        if name in ("capture.req.hdr",):
-            index = int(args[0]) if args else 0
-            held = self.captured[index] if index < len(self.captured) else None
-            return [held] if held is not None else []
-        if name == "ssl_fc":
-            if self.tls is None:
-                raise Opaque(line, "ssl_fc depends on the bind line the request came in by")
-            return [self.tls]
-        if name in ("req.ver", "req.proto_http"):
-            return ["1.1" if name == "req.ver" else True]
-        raise Opaque(line, f"the sample fetch {name} is nothing a request's CORS headers tell")
+        return fetch(self, call, every, line)
 
     def sample(self, calls: Sequence[Call], line: int) -> Value | None:
         """A sample expression's value (``None``: no sample)."""
