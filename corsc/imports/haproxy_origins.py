@@ -166,6 +166,10 @@ def candidates(
     derived = held | derived_variables(proxies, held)
     tested = _Tested()
     for rule in rules_of(proxies):
+        for value in _allow_origin_values(rule):
+            for origin in re.split(r"[\s,]+", value):
+                if origin_shaped(origin):
+                    tested.found.append(Candidate(exact(origin), (origin,), rule.line))
         for acl in acls_in(rule):
             kept = from_origin(acl.criterion, held, captures)
             if kept < len(acl.criterion) and (kept or _derived(acl.criterion[:1], derived)):
@@ -189,6 +193,15 @@ def candidates(
             if maps and (kept or _derived(calls[:1], derived)):
                 _maps(tested, calls[maps[0] :], rule.line, lines, kept < maps[0])
     return tested.found, tested.holes
+
+
+def _allow_origin_values(rule: Rule) -> list[str]:
+    """The fixed values a rule sends Access-Control-Allow-Origin with: the origins they name
+    are asked about, whatever tests guard the rule."""
+    args = rule.args
+    pairs = [(args[0], args[1])] if rule.action in ("set-header", "add-header") and args[1:] else []
+    pairs += [(args[i + 1], args[i + 2]) for i, item in enumerate(args[:-2]) if item == "hdr"]
+    return [v for k, v in pairs if k.lower() == "access-control-allow-origin" and "%" not in v]
 
 
 def _host(tested: _Tested, method: str, pattern: str, ignore_case: bool, line: int) -> None:
