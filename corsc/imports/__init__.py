@@ -5,7 +5,8 @@ diagnostics (CORS700–CORS749) at spans of the imported file: :mod:`corsc.impor
 (web.config), :mod:`corsc.imports.nginx` (nginx configuration, parsed by crossplane),
 :mod:`corsc.imports.express` (an Express app's JavaScript, parsed by esprima, never run),
 :mod:`corsc.imports.caddy` (a Caddyfile, read as text, never run),
-:mod:`corsc.imports.apache` (an Apache httpd configuration or .htaccess, never run) and
+:mod:`corsc.imports.apache` (an Apache httpd configuration or .htaccess, never run),
+:mod:`corsc.imports.haproxy` (a HAProxy 2.6 configuration, read as text, never run) and
 :mod:`corsc.imports.python` (Starlette/FastAPI, django-cors-headers and flask-cors settings,
 read with :mod:`ast`, never executed); :mod:`corsc.imports.compiled` and
 :mod:`corsc.imports.irjson` read what corsc's ``python`` and ``json`` targets wrote.
