@@ -8,6 +8,8 @@ HAProxy refuses is CORS701 and what the machine cannot know CORS703."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from importing import FIXTURES
 
 from corsc.diagnostics import Severity
@@ -235,3 +237,101 @@ def test_a_configuration_without_cors_is_cors702() -> None:
     assert guess(text) == "haproxy"
     result = import_source(Source("haproxy.cfg", text))
     assert [d.code for d in result.diagnostics] == ["CORS702"]
+
+
+#: Rules HAProxy would refuse or that read what no request tells: each is a finding, never a
+#: traceback.
+MALFORMED = [
+    "http-request set-var(txn.x)",
+    "http-request set-var(txn.x) int(abc)",
+    "http-request set-var-fmt(txn.x)",
+    "http-request return status abc",
+    "http-request return status",
+    "http-request deny deny_status x",
+    "http-request capture req.hdr(origin) len x",
+    "http-request capture",
+    "capture request header Origin len x",
+    "capture request header",
+    "acl a",
+    "acl",
+    "acl a req.hdr(origin) -m int abc\n    http-request deny if a",
+    "acl a req.hdr(origin) -m len x:y\n    http-request deny if a",
+    "acl a req.hdr(origin) -m\n    http-request deny if a",
+    "http-request deny if { }",
+    "http-request deny if",
+    "http-request deny if !",
+    "http-request deny if { req.hdr(origin) }",
+    "http-request set-header",
+    "http-request del-header",
+    "http-response set-status abc",
+    "http-after-response set-status",
+    "http-request set-var(txn.x) req.hdr(origin),field(a,:)",
+    "http-request set-var(txn.x) req.hdr(origin),field()",
+    "http-request set-var(txn.x) req.hdr(origin),regsub((,x)",
+    "http-request set-var(txn.x) req.hdr(origin),regsub()",
+    "http-request set-var(txn.x) req.hdr(origin),map_str()",
+    "http-request set-var(txn.x) req.hdr(origin),add(x)",
+    "http-request set-var(txn.x) req.hdr(origin),word(1)",
+    "http-request set-var(txn.x) int(1),div(0)",
+    "http-request set-var(txn.x) req.hdr(origin,abc)",
+    "http-request set-var(txn.x) capture.req.hdr(x)",
+    "http-request set-var(txn.x) capture.req.hdr(5)",
+    "http-request set-var(txn.x) bool()",
+    "http-request set-var(txn.x) int()",
+    "use_backend",
+    "use_backend x if",
+    "default_backend",
+    "http-request redirect",
+    "http-request redirect location /x code abc",
+    "http-request set-var(txn.x req.hdr(origin)",
+    "http-request set-var() req.hdr(origin)",
+    "http-request set-var-fmt(txn.x) %[",
+    "http-request set-var-fmt(txn.x) %{+Q}[req.hdr(origin)]",
+    "http-request set-var-fmt(txn.x) %ci",
+    "http-after-response set-header X %[var(txn.x)",
+    "http-request set-var(txn.x) str(a),concat()",
+    "http-request set-var(txn.x) str(a),strcmp()",
+    "http-request set-var(txn.x) str(a),set-var()",
+    "http-request set-var(txn.x) ,lower",
+    "http-request set-var(txn.x) lower,",
+    "acl a req.hdr(origin) -f\n    http-request deny if a",
+    "acl a req.hdr(origin) -m reg (\n    http-request deny if a",
+    "acl a req.hdr(origin) -m reg [[:foo:]]\n    http-request deny if a",
+    "acl a req.hdr(origin) eq\n    http-request deny if a",
+    "acl a req.hdr(origin) -m int eq x\n    http-request deny if a",
+    "acl a path_beg\n    http-request deny if a",
+    "http-request deny if { req.hdr(origin) -m found } or",
+    "http-request deny if || a",
+]
+
+
+@pytest.mark.parametrize("line", MALFORMED)
+def test_a_malformed_rule_is_a_finding(line: str) -> None:
+    text = (
+        "frontend www\n    bind :80\n"
+        "    http-after-response set-header Access-Control-Allow-Origin '*'\n"
+        f"    {line}\n    default_backend app\nbackend app\n    server a 1.2.3.4:80\n"
+    )
+    result = import_source(Source("haproxy.cfg", text), "haproxy")
+    assert {d.code for d in result.diagnostics} & {"CORS701", "CORS703", "CORS714"}
+
+
+WORDS = st.sampled_from(
+    [
+        "http-request", "http-response", "http-after-response", "acl", "a", "if", "unless",
+        "!", "{", "}", "||", "set-var(txn.a)", "set-header", "del-header", "return", "deny",
+        "status", "204", "hdr", "Access-Control-Allow-Origin", "%[var(txn.a)]", "%[",
+        "req.hdr(origin)", "var(txn.a)", "-m", "str", "reg", "int", "found", "len", "-i", "-f",
+        "x.map", "https://a.example", "'", '"', "#", "\\", "METH_OPTIONS", "eq", "1:", "capture",
+        "use_backend", "b", "req.hdr(origin),map_str(x.map,0)", "regsub(a,b)", "str(x)",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(st.lists(st.lists(WORDS, min_size=1, max_size=9), min_size=1, max_size=6))
+def test_any_words_give_findings_not_tracebacks(rules: list[list[str]]) -> None:
+    body = "".join("    " + " ".join(words) + "\n" for words in rules)
+    text = f"frontend www\n    bind :80\n{body}backend b\n    server s 1.2.3.4:80\n"
+    result = import_source(Source("haproxy.cfg", text), "haproxy")
+    assert result.policy is not None or result.diagnostics

@@ -191,6 +191,13 @@ class _Reader:
                 f"{problem.reason}, so corsc cannot tell which origins this {section.kind} allows",
                 "write the policy's origins and settings by hand",
             )
+        except ConfigError as problem:
+            self.flag(
+                d.IMPORT_UNREADABLE,
+                problem.line,
+                f"HAProxy would not read this configuration: {problem.reason}",
+                "fix it (`haproxy -c -f FILE` shows the same), then import again",
+            )
 
     def policy(
         self,

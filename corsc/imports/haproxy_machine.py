@@ -194,6 +194,12 @@ class Machine:
         return tuple(found)
 
     def term(self, term: Term, acls: Mapping[str, tuple[Acl, ...]], line: int) -> bool:
+        try:
+            return self.decided(term, acls, line)
+        except (ValueError, IndexError) as error:
+            raise ConfigError(line, f"an ACL HAProxy would not read ({error})") from None
+
+    def decided(self, term: Term, acls: Mapping[str, tuple[Acl, ...]], line: int) -> bool:
         if term.anonymous is not None:
             found = self.acl(term.anonymous)
         elif term.name is not None and term.name in acls:
@@ -261,49 +267,62 @@ class Machine:
         self.response = Response(status, headers, rule.line)
 
     def rules(self, rules: Sequence[Rule], phase: str) -> bool:
-        """Run one list; ``True`` when a rule answered (``return``, ``deny``, …)."""
+        """Run one list; ``True`` when a rule answered (``return``, ``deny``, …). A rule whose
+        words HAProxy would not read (a status that is no number, a missing argument) is a
+        :class:`ConfigError` at its line."""
         for item in rules:
-            if not self.holds(item):
-                continue
-            action = item.action
-            if action.startswith(("set-var(", "set-var-fmt(", "unset-var(")):
-                name = action[action.index("(") + 1 : action.rindex(")")]
-                if "," in name:
-                    raise Opaque(item.line, f"{action} sets the variable under a condition")
-                if action.startswith("unset-var("):
-                    self.variables.pop(name, None)
-                elif action.startswith("set-var-fmt("):
-                    self.variables[name] = self.format(item.args[0], item.line)
-                else:
-                    value = self.sample(expression(item.args[0], item.line), item.line)
-                    if value is not None:
-                        self.variables[name] = value
-            elif self.headers_action(item, None if phase == "request" else self.response.headers):
-                continue
-            elif action == "allow":
-                return False
-            elif action == "return":
-                self.answer_with(item, 200)
-                return True
-            elif action in ("deny", "tarpit"):
-                default = {"request": 403, "response": 502, "after": 403}[phase]
-                self.answer_with(item, 500 if action == "tarpit" else default)
-                return True
-            elif action == "redirect" and phase != "after":
-                self.answer_with(item, 302)
-                return True
-            elif action == "set-status" and phase != "request" and item.args:
-                self.response.status = int(item.args[0])
-            elif action == "capture" and phase == "request":
-                value = self.sample(expression(item.args[0], item.line), item.line)
-                size = int(item.args[2]) if len(item.args) > 2 else 64
-                self.captured.append(text(value)[:size] if value is not None else None)
-            elif action in _IGNORED or (action == "capture" and phase != "request"):
-                continue
-            else:
-                raise Opaque(item.line, f"{phase_name(phase)} {action} is an action corsc "
-                                        "does not follow")  # fmt: skip
+            try:
+                outcome = self.rule(item, phase)
+            except (ValueError, IndexError) as error:
+                raise ConfigError(item.line, f"a rule HAProxy would not read ({error})") from None
+            if outcome is not None:
+                return outcome
         return False
+
+    def rule(self, item: Rule, phase: str) -> bool | None:
+        """One rule: ``True`` when it answered, ``False`` when it ends the list (``allow``),
+        ``None`` when the list goes on."""
+        if not self.holds(item):
+            return None
+        action = item.action
+        if action.startswith(("set-var(", "set-var-fmt(", "unset-var(")):
+            name = action[action.index("(") + 1 : action.rindex(")")]
+            if "," in name:
+                raise Opaque(item.line, f"{action} sets the variable under a condition")
+            if action.startswith("unset-var("):
+                self.variables.pop(name, None)
+            elif action.startswith("set-var-fmt("):
+                self.variables[name] = self.format(item.args[0], item.line)
+            else:
+                value = self.sample(expression(item.args[0], item.line), item.line)
+                if value is not None:
+                    self.variables[name] = value
+        elif self.headers_action(item, None if phase == "request" else self.response.headers):
+            return None
+        elif action == "allow":
+            return False
+        elif action == "return":
+            self.answer_with(item, 200)
+            return True
+        elif action in ("deny", "tarpit"):
+            default = {"request": 403, "response": 502, "after": 403}[phase]
+            self.answer_with(item, 500 if action == "tarpit" else default)
+            return True
+        elif action == "redirect" and phase != "after":
+            self.answer_with(item, 302)
+            return True
+        elif action == "set-status" and phase != "request" and item.args:
+            self.response.status = int(item.args[0])
+        elif action == "capture" and phase == "request":
+            value = self.sample(expression(item.args[0], item.line), item.line)
+            size = int(item.args[2]) if len(item.args) > 2 else 64
+            self.captured.append(text(value)[:size] if value is not None else None)
+        elif action in _IGNORED or (action == "capture" and phase != "request"):
+            return None
+        else:
+            raise Opaque(item.line, f"{phase_name(phase)} {action} is an action corsc "
+                                    "does not follow")  # fmt: skip
+        return None
 
     def run(self, frontend: Proxy, application: bool) -> Answer:
         """The answer of ``frontend`` (``application``: with no backend, the request reaches

@@ -21,7 +21,7 @@ from corsc.imports.draft import exact, regex
 from corsc.imports.haproxy_config import Acl, Call, log_format
 from corsc.imports.haproxy_config import expression as parse_expression
 from corsc.imports.haproxy_proxies import Proxy, Rule
-from corsc.imports.haproxy_samples import SUFFIXES
+from corsc.imports.haproxy_samples import SUFFIXES, spelled_out
 from corsc.records import fields_repr
 
 _HEADER = {"hdr", "req.hdr", "fhdr", "req.fhdr"}
@@ -245,7 +245,7 @@ def _add(tested: _Tested, method: str, pattern: str, ignore_case: bool, line: in
     if method == "str" and origin_shaped(pattern):
         tested.found.append(Candidate(exact(pattern), (pattern,), line))
     elif method == "reg":
-        tested.found += regex_candidates(pattern, ignore_case, line)
+        tested.found += regex_candidates(spelled_out(pattern, line), ignore_case, line)
     elif method == "end" and pattern.startswith(".") and "://" not in pattern:
         tested.found += [
             Candidate(

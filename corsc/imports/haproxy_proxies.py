@@ -8,6 +8,7 @@ map files a configuration names, read next to it (or where an absolute path says
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 
 from attrs import define, field, frozen
@@ -44,7 +45,14 @@ def rule(line: Line, acls: Mapping[str, tuple[Acl, ...]]) -> Rule:
         raise ConfigError(line.number, f"`{line.words[0]}` without an action")
     cut = next((i for i, item in enumerate(items) if item in ("if", "unless")), len(items))
     found = parse_condition(items[cut:], line.number) if cut < len(items) else None
-    return Rule(items[0], tuple(items[1:cut]), found, line.number, acls)
+    action, args = items[0], tuple(items[1:cut])
+    if action.startswith(("set-var", "unset-var")) and not re.fullmatch(
+        r"(?:set-var|set-var-fmt|unset-var)\([^()]+\)", action
+    ):
+        raise ConfigError(line.number, f"`{action}` names no variable as `set-var(NAME)` does")
+    if action.startswith(("set-var(", "set-var-fmt(")) and not args:
+        raise ConfigError(line.number, f"{action} sets the variable to nothing")
+    return Rule(action, args, found, line.number, acls)
 
 
 @define
@@ -141,8 +149,13 @@ def proxies_of(found: list[Section]) -> tuple[dict[str, Proxy], list[tuple[Secti
                 elif keyword == "bind" and part is section:
                     binds.append("ssl" in line.words[2:])
                 elif keyword == "capture" and line.words[1:3] == ("request", "header"):
-                    size = int(line.words[5]) if len(line.words) > 5 else 64
-                    proxy.captures.append((line.words[3].lower(), size))
+                    if (
+                        len(line.words) != 6
+                        or line.words[4] != "len"
+                        or not line.words[5].isdigit()
+                    ):
+                        raise ConfigError(line.number, "capture request header NAME len LENGTH")
+                    proxy.captures.append((line.words[3].lower(), int(line.words[5])))
             proxy.request.append(lists["request"])
             proxy.response.append(lists["response"])
             proxy.after.append(lists["after"])

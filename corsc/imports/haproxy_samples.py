@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from corsc.imports.answers import Opaque, pcre
-from corsc.imports.haproxy_config import Acl, Call
+from corsc.imports.haproxy_config import Acl, Call, ConfigError
 
 Value = str | int | bool
 
@@ -33,6 +33,11 @@ _POSIX = {
     "blank": " \\t",
     "xdigit": "0-9A-Fa-f",
     "punct": "!-/:-@\\[-`{-~",
+    "ascii": "\\x00-\\x7f",
+    "cntrl": "\\x00-\\x1f\\x7f",
+    "graph": "!-~",
+    "print": " -~",
+    "word": "A-Za-z0-9_",
 }
 #: The ACL fetches whose name says the match method (``hdr_beg``, ``path_reg``, …).
 SUFFIXES = ("beg", "end", "sub", "reg", "dom", "dir", "len")
@@ -54,10 +59,16 @@ class Env(Protocol):
 @lru_cache(maxsize=4096)
 def regex(pattern: str, ignore_case: bool, line: int) -> re.Pattern[str]:
     """A PCRE of HAProxy's configuration as Python's (POSIX classes spelled out)."""
-    translated = re.sub(
-        r"\[:(\w+):\]", lambda found: _POSIX.get(found.group(1), found.group(0)), pattern
-    )
-    return pcre(translated, ignore_case, line)
+    return pcre(spelled_out(pattern, line), ignore_case, line)
+
+
+def spelled_out(pattern: str, line: int) -> str:
+    """A PCRE with its POSIX classes (``[[:alpha:]]``) spelled out as ranges Python reads; an
+    unknown class is a regex HAProxy refuses."""
+    for name in re.findall(r"\[:(\w+):\]", pattern):
+        if name not in _POSIX:
+            raise ConfigError(line, f"the regex `{pattern}` names no POSIX class [:{name}:]")
+    return re.sub(r"\[:(\w+):\]", lambda found: _POSIX[found.group(1)], pattern)
 
 
 def text(value: Value) -> str:
