@@ -198,6 +198,13 @@ EXPRESSIONS = (
     "var(txn.nothing)",
     "var(txn.nothing,fallback)",
 )
+#: Expressions read after rules changed the request's headers.
+CHANGED = (
+    "req.fhdr(access-control-request-method)",
+    "req.hdr_cnt(access-control-request-headers)",
+    "req.fhdr(access-control-request-headers)",
+    "req.hdr_cnt(origin)",
+)
 #: ACLs, each given as whether it matches.
 ACLS = (
     "req.hdr(origin) -m beg https://App",
@@ -257,8 +264,18 @@ def samples_config() -> str:
         lines.append(f"    http-request set-var-fmt(txn.e{number}) '%[{text}]'")
     for number, text in enumerate(ACLS):
         lines.append(f"    http-request set-var(txn.m{number}) bool(1) if {{ {text} }}")
+    # The request's headers changed by rules, then read again.
+    lines += [
+        "    http-request set-header Access-Control-Request-Method"
+        " 'X-%[req.hdr(access-control-request-method)]'",
+        "    http-request add-header Access-Control-Request-Headers extra",
+        "    http-request del-header Origin",
+    ]
+    after = len(EXPRESSIONS)
+    for number, text in enumerate(CHANGED, after):
+        lines.append(f"    http-request set-var-fmt(txn.e{number}) '%[{text}]'")
     lines.append("    http-request return status 200")
-    for number in range(len(EXPRESSIONS)):
+    for number in range(len(EXPRESSIONS) + len(CHANGED)):
         lines.append(f"    http-after-response set-header X-E{number} '<%[var(txn.e{number})]>'")
     for number in range(len(ACLS)):
         lines.append(
@@ -295,7 +312,7 @@ def test_each_converter_fetch_and_match_gives_what_haproxy_gives(
         server.stop()
     want = sorted((name, value) for name, value in expected.headers if name.startswith("x-"))
     named = dict(want)
-    assert len([n for n in named if n.startswith("x-e")]) == len(EXPRESSIONS)
+    assert len([n for n in named if n.startswith("x-e")]) == len(EXPRESSIONS) + len(CHANGED)
     assert {n for n in named if n.startswith("x-m")} not in (
         set(),
         {f"x-m{i}" for i in range(len(ACLS))},
@@ -312,4 +329,4 @@ def test_each_converter_fetch_and_match_gives_what_haproxy_gives(
 def _named(header: str) -> str:
     """What an X-E or X-M header of :func:`samples_config` stands for."""
     number = int(header[3:])
-    return EXPRESSIONS[number] if header.startswith("x-e") else ACLS[number]
+    return (*EXPRESSIONS, *CHANGED)[number] if header.startswith("x-e") else ACLS[number]
