@@ -9,12 +9,13 @@ read as the frontend that takes its rules ``from`` it — is run request by requ
 the policies are read from the answers (:mod:`corsc.imports.answers`): prefixes answered alike
 share a policy, and the prefixes answered as every other path are left to the policy without
 ``paths``. Pattern and map files are read next to the configuration (or where an absolute path
-says). What the machine cannot know is CORS703 at its line; the usual mistakes are findings of
-their own: an Origin sent back unchecked (CORS705), ``*`` or a reflected Origin with
+says). What HAProxy would refuse to read is CORS701 and what the machine cannot know CORS703,
+at its line; the usual mistakes are findings of their own (:mod:`corsc.imports.haproxy_findings`):
+the Origin sent back to every origin with credentials (CORS705), ``*`` or every Origin with
 credentials (CORS711), several origins in one value (CORS704), an Origin test wider than its
 text (CORS706), every OPTIONS answered (CORS708), a header sent twice (CORS710), headers set
-by ``http-response``, which HAProxy's own errors do not get (CORS712), and headers that answer
-every request alike (CORS714).
+by ``http-response``, which HAProxy's own answers do not get, and response ACLs on the request,
+which never match (CORS712), and headers that answer every request alike (CORS714).
 """
 
 from __future__ import annotations
@@ -67,7 +68,9 @@ ALLOW_ORIGIN = "access-control-allow-origin"
 @define
 class Level:
     """A frontend ready to be asked: the machine at a path, its Origin tests (and the holes
-    among them), the requests to ask and the path prefixes its rules compare."""
+    among them), the requests to ask and the path prefixes its rules compare. ``application``:
+    with no backend the request reaches the application (a ``defaults`` section read alone),
+    where a frontend without one gets HAProxy's 503."""
 
     proxy: Proxy
     chain: list[Proxy]
@@ -116,6 +119,8 @@ def prepare(
 
 
 def _sets_cors(proxy: Proxy, backends: Mapping[str, Proxy]) -> bool:
+    """Whether a rule of the frontend or a backend it routes to names an Access-Control-*
+    header: only such a frontend is a policy."""
     chain = [proxy, *(backends[name] for _, name in proxy.routes if name in backends)]
     for item in chain:
         for lists in (item.request, item.response, item.after):
