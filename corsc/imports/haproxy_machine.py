@@ -7,7 +7,9 @@ the frontend (those of the ``defaults`` section it takes rules ``from`` first), 
 The request is what :mod:`corsc.imports.answers` asks (nginx's names of its parts, and
 ``$uri`` for the path); its other headers are unknown, so a rule that reads one is
 :class:`~corsc.imports.answers.Opaque`, as is anything else the request does not tell (the
-client's address, TLS, the host).
+client's address, the host, TLS when the bind lines do not all say the same). A backend with
+servers is the application, which answers 200 with no CORS header of its own; ``allow`` ends
+the rule list it is in.
 """
 
 from __future__ import annotations
