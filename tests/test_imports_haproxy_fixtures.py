@@ -7,11 +7,14 @@ HAProxy refuses is CORS701 and what the machine cannot know CORS703."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from importing import FIXTURES
 
+from corsc.cli import main
 from corsc.diagnostics import Severity
 from corsc.frontend import load
 from corsc.imports import guess, import_source
@@ -335,3 +338,18 @@ def test_any_words_give_findings_not_tracebacks(rules: list[list[str]]) -> None:
     text = f"frontend www\n    bind :80\n{body}backend b\n    server s 1.2.3.4:80\n"
     result = import_source(Source("haproxy.cfg", text), "haproxy")
     assert result.policy is not None or result.diagnostics
+
+
+def test_the_command_reads_the_maps_next_to_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`corsc import haproxy.cfg`, run from another directory, reads the map the file names
+    beside it, and another file with the same configuration and no map is CORS703."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["import", str(HAPROXY_FIXTURES / "map-origins.cfg")]) == 0
+    out = capsys.readouterr().out
+    assert 'origin "https://reports.example.com" {' in out
+    alone = tmp_path / "haproxy.cfg"
+    alone.write_text((HAPROXY_FIXTURES / "map-origins.cfg").read_text())
+    assert main(["import", str(alone)]) == 1
+    assert "the file origins.map is not next to the configuration" in capsys.readouterr().err

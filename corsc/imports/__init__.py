@@ -90,8 +90,8 @@ def guess(text: str) -> str | None:
     if re.search(r"flask_cors|\bCORS\s*\(|cross_origin", text):
         return "flask"
     if re.search(
-        r"^\s*(?:http-(?:request|response|after-response)\s|(?:frontend|backend|listen)\s+\S"
-        r"|defaults(?:\s|$)|acl\s+\S+\s)",
+        r"^\s*(?:http-(?:request|response|after-response)\s|(?:frontend|backend)\s+\S"
+        r"|listen\s+[^\s;]+[^;\n]*$|defaults(?:\s|$)|acl\s+\S+\s)",
         text,
         re.M,
     ):
@@ -152,7 +152,8 @@ def import_source(
     source: Source, family: str | None = None, *, path: str | None = None
 ) -> Imported:
     """``source`` read as ``family`` (guessed when ``None``) into a policy; ``path`` is the
-    file on disk it was read from, whose nginx includes are followed."""
+    file on disk it was read from, whose nginx includes are followed and next to which HAProxy's
+    map and pattern files are read."""
     chosen = family or guess(source.text)
     if chosen is None:
         problem = d.IMPORT_UNKNOWN_FORMAT.at(
@@ -169,6 +170,10 @@ def import_source(
         from corsc.imports import nginx
 
         drafts, diagnostics, included = nginx.read_tree(source, path)
+    elif chosen == "haproxy":
+        from corsc.imports import haproxy
+
+        drafts, diagnostics = haproxy.read(source, path)
     else:
         drafts, diagnostics = _reader(chosen)(source)
     diagnostics.sort(key=d.Diagnostic.sort_key)

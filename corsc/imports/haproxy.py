@@ -266,8 +266,9 @@ class _Reader:
             self.drafts.append(draft)
 
 
-def read(source: Source) -> tuple[list[Draft], list[d.Diagnostic]]:
-    """The policies a HAProxy configuration means, and what it got wrong or could not mean."""
+def read(source: Source, path: str | None = None) -> tuple[list[Draft], list[d.Diagnostic]]:
+    """The policies a HAProxy configuration means, and what it got wrong or could not mean;
+    its map and pattern files are read next to ``path`` (else next to the source's name)."""
     findings = Findings(source)
     try:
         found = sections(source.text)
@@ -286,7 +287,7 @@ def read(source: Source) -> tuple[list[Draft], list[d.Diagnostic]]:
             "fix it (`haproxy -c -f FILE` shows the same), then import again",
         )
         return [], findings.items
-    reader = _Reader(findings, Files(source), backends)
+    reader = _Reader(findings, Files(source, path), backends)
     for line, fetch in never:
         reader.flag(
             d.IMPORT_INVALID_VALUE,

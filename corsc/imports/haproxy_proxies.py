@@ -89,8 +89,8 @@ def acls_of(lines: Sequence[Line]) -> dict[str, tuple[Acl, ...]]:
 class Files:
     """The pattern and map files of one configuration, read once each."""
 
-    def __init__(self, source: Source) -> None:
-        self.base = os.path.dirname(source.name) or "."
+    def __init__(self, source: Source, path: str | None = None) -> None:
+        self.base = os.path.dirname(path if path is not None else source.name) or "."
         self.read: dict[str, list[str]] = {}
         self.tables: dict[str, MapTable] = {}
 
