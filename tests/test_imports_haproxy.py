@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser import evaluator_server, fetch, script_request
 from generated_policies import ORIGINS as GENERATED_ORIGINS
 from generated_policies import policies as generated_policies
 from hypothesis import HealthCheck, assume, given, settings
 from importing import every, verdicts
+from test_imports_apache import same_verdicts
 from test_imports_caddy import HEADERS, METHODS
 from test_imports_caddy import ORIGINS as CADDY_ORIGINS
 from test_imports_caddy import POLICIES as SHARED_POLICIES
@@ -22,11 +22,8 @@ from test_imports_caddy import POLICIES as SHARED_POLICIES
 from corsc import __version__
 from corsc.backends import EmitOptions, check, get
 from corsc.diagnostics import fails
-from corsc.evaluate import Evaluator
 from corsc.frontend import load
 from corsc.imports import guess, import_source
-from corsc.imports.haproxy import OTHER_PATH
-from corsc.ir import PolicySet
 from corsc.source import Source
 from tests.goldens import GOLDEN
 from tests.hostile_policies import BIG_ORIGINS, LARGE
@@ -73,30 +70,6 @@ def compiled(text: str, directory: Path) -> Path:
     return directory / "corsc.cfg"
 
 
-def same_everywhere(original: PolicySet, back: PolicySet, origins: tuple[str, ...]) -> set[bool]:
-    """Asserts that ``back`` gives every request at every path ``original``'s policies name
-    (each prefix, below it, and a path none names) the verdict ``original`` gives."""
-    paths = {"/x", OTHER_PATH}
-    for policy in original.policies:
-        for prefix in policy.paths:
-            paths |= {prefix.value, prefix.value + "/x"}
-    before = evaluator_server(Evaluator(original))
-    after = evaluator_server(Evaluator(back))
-    seen = set()
-    for path in sorted(paths):
-        for origin in origins:
-            for method in METHODS:
-                for fields in HEADERS:
-                    for credentials in ("include", "omit"):
-                        request = script_request(
-                            method, path, origin=origin, headers=fields, credentials=credentials
-                        )
-                        expected = fetch(before, request)
-                        assert fetch(after, request) == expected, (path, origin, method, fields)
-                        seen.add(expected.shared)
-    return seen
-
-
 def round_trip(path: Path, original_text: str, origins: tuple[str, ...] = ORIGINS) -> str:
     text = path.read_text("utf-8")
     assert guess(text) == "haproxy"
@@ -107,7 +80,7 @@ def round_trip(path: Path, original_text: str, origins: tuple[str, ...] = ORIGIN
     original = load(Source("p.cors", original_text))
     assert back.policy_set is not None and original.policy_set is not None, result.policy
     assert not fails(back.diagnostics), (back.diagnostics, result.policy)
-    assert same_everywhere(original.policy_set, back.policy_set, origins) == {True, False}
+    assert same_verdicts(original.policy_set, back.policy_set, origins) == {True, False}
     return result.policy
 
 
