@@ -640,11 +640,11 @@ DOCS: dict[str, tuple[str, str, str]] = {
     # ---- 7xx: corsc import (at lines of the imported file)
     "CORS700": (
         "import reads a web.config, an nginx configuration, a Caddyfile, an Apache "
-        "configuration, Python settings or an Express app, and could not tell which this file "
-        "is.",
+        "configuration, a HAProxy configuration, Python settings or an Express app, and could "
+        "not tell which this file is.",
         "corsc import settings.conf",
         "name the format with `--from "
-        "iis|nginx|caddy|apache|starlette|django|flask|python|json|express`.",
+        "iis|nginx|caddy|apache|haproxy|starlette|django|flask|python|json|express`.",
     ),
     "CORS701": (
         "the file does not parse as the format it was read as, so nothing in it can be trusted.",

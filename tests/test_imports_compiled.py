@@ -80,10 +80,11 @@ def test_an_unknown_format_names_every_format_import_reads() -> None:
     assert finding.code == "CORS700"
     assert finding.message == (
         "corsc cannot tell what this file configures: it is not XML (web.config), has no "
-        "nginx, Caddyfile or Apache directive corsc knows, is no policy file corsc "
-        "compiled, names no CORS setting of Starlette, Django or flask-cors, and requires "
-        "neither express nor cors"
+        "nginx, Caddyfile, Apache or HAProxy directive corsc knows, is no policy file "
+        "corsc compiled, names no CORS setting of Starlette, Django or flask-cors, and "
+        "requires neither express nor cors"
     )
     assert finding.help == (
-        "name the format: --from iis|nginx|caddy|apache|starlette|django|flask|python|json|express"
+        "name the format: --from "
+        "iis|nginx|caddy|apache|haproxy|starlette|django|flask|python|json|express"
     )

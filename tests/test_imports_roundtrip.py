@@ -30,6 +30,7 @@ OUTPUTS = sorted(
         "python/*.toml",
         "json/*.json",
         "express/*.js",
+        "haproxy/*.cfg",
     )
     for path in GOLDEN.glob(pattern)
 )
@@ -68,6 +69,7 @@ def evaluators(output: Path) -> tuple[Evaluator, Evaluator]:
         "python": "python",
         "json": "json",
         "express": "express",
+        "haproxy": "haproxy",
     }.get(output.parent.name, "iis")
     result = import_source(Source(output.name, output.read_text("utf-8")), family)
     assert result.policy is not None, result.diagnostics

@@ -20,8 +20,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     sub = commands.add_parser(
         "import",
-        help="write the policy an existing web.config, nginx.conf, Caddyfile, Apache file or "
-        "settings mean",
+        help="write the policy an existing web.config, nginx.conf, Caddyfile, Apache file, "
+        "haproxy.cfg or settings mean",
     )
     sub.add_argument("file", metavar="FILE")
     sub.add_argument("-o", "--output", metavar="OUT", help="write the policy here (default stdout)")

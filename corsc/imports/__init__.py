@@ -5,7 +5,8 @@ diagnostics (CORS700–CORS749) at spans of the imported file: :mod:`corsc.impor
 (web.config), :mod:`corsc.imports.nginx` (nginx configuration, parsed by crossplane),
 :mod:`corsc.imports.express` (an Express app's JavaScript, parsed by esprima, never run),
 :mod:`corsc.imports.caddy` (a Caddyfile, read as text, never run),
-:mod:`corsc.imports.apache` (an Apache httpd configuration or .htaccess, never run) and
+:mod:`corsc.imports.apache` (an Apache httpd configuration or .htaccess, never run),
+:mod:`corsc.imports.haproxy` (a HAProxy 2.6 configuration, read as text, never run) and
 :mod:`corsc.imports.python` (Starlette/FastAPI, django-cors-headers and flask-cors settings,
 read with :mod:`ast`, never executed); :mod:`corsc.imports.compiled` and
 :mod:`corsc.imports.irjson` read what corsc's ``python`` and ``json`` targets wrote.
@@ -34,6 +35,7 @@ FORMATS = (
     "nginx",
     "caddy",
     "apache",
+    "haproxy",
     "starlette",
     "django",
     "flask",
@@ -88,6 +90,13 @@ def guess(text: str) -> str | None:
     if re.search(r"flask_cors|\bCORS\s*\(|cross_origin", text):
         return "flask"
     if re.search(
+        r"^\s*(?:http-(?:request|response|after-response)\s|(?:frontend|backend)\s+\S"
+        r"|listen\s+[^\s;]+[^;\n]*$|defaults(?:\s|$)|acl\s+\S+\s)",
+        text,
+        re.M,
+    ):
+        return "haproxy"
+    if re.search(
         r"^\s*(?:header_regexp\b|header\s+(?:@\S+\s+)?[+?]?Access-Control-|\(\S+\)\s*\{"
         r"|respond\s|reverse_proxy\s|@\w+\s)",
         text,
@@ -122,6 +131,10 @@ def _reader(family: str) -> Callable[[Source], tuple[list[Draft], list[d.Diagnos
         from corsc.imports import express
 
         return express.read
+    if family == "haproxy":
+        from corsc.imports import haproxy
+
+        return haproxy.read
     if family == "python":
         from corsc.imports import compiled
 
@@ -139,15 +152,16 @@ def import_source(
     source: Source, family: str | None = None, *, path: str | None = None
 ) -> Imported:
     """``source`` read as ``family`` (guessed when ``None``) into a policy; ``path`` is the
-    file on disk it was read from, whose nginx includes are followed."""
+    file on disk it was read from, whose nginx includes are followed and next to which HAProxy's
+    map and pattern files are read."""
     chosen = family or guess(source.text)
     if chosen is None:
         problem = d.IMPORT_UNKNOWN_FORMAT.at(
             source.span(0),
             "corsc cannot tell what this file configures: it is not XML (web.config), has no "
-            "nginx, Caddyfile or Apache directive corsc knows, is no policy file corsc "
-            "compiled, names no CORS setting of Starlette, Django or flask-cors, and requires "
-            "neither express nor cors",
+            "nginx, Caddyfile, Apache or HAProxy directive corsc knows, is no policy file "
+            "corsc compiled, names no CORS setting of Starlette, Django or flask-cors, and "
+            "requires neither express nor cors",
             "name the format: --from " + "|".join(FORMATS),
         )
         return Imported(None, (problem,), None)
@@ -156,6 +170,10 @@ def import_source(
         from corsc.imports import nginx
 
         drafts, diagnostics, included = nginx.read_tree(source, path)
+    elif chosen == "haproxy":
+        from corsc.imports import haproxy
+
+        drafts, diagnostics = haproxy.read(source, path)
     else:
         drafts, diagnostics = _reader(chosen)(source)
     diagnostics.sort(key=d.Diagnostic.sort_key)
