@@ -5,10 +5,11 @@ The Caddyfile is split into tokens and blocks as Caddy does (:mod:`corsc.imports
 then each site block — and each snippet no site of the file imports — that sets an
 ``Access-Control-*`` header is run request by request (:mod:`corsc.imports.caddy_machine`).
 The policy is read from the answers (:mod:`corsc.imports.answers`) at each path the block's
-path matchers tell apart (:mod:`corsc.imports.caddy_paths`: a policy per prefix), and what
-the machine cannot know from the request — a path matcher that names no prefix, an
-``expression`` matcher, a placeholder other than the request's headers, method and path,
-``rewrite``, an ``import`` of another file — is CORS703 at its line.
+path matchers tell apart (:mod:`corsc.imports.caddy_paths`), a policy per prefix
+(:mod:`corsc.imports.caddy_path_policies`), and what the machine cannot know from the
+request — a path matcher that names no prefix, an ``expression`` matcher, a placeholder other
+than the request's headers, method and path, ``rewrite``, an ``import`` of another file — is
+CORS703 at its line.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from corsc.imports.answers import (
     regex_candidates,
 )
 from corsc.imports.caddy_machine import Machine, split_matcher
-from corsc.imports.caddy_paths import Readings, Sample, prefixes, samples
+from corsc.imports.caddy_path_policies import Readings
+from corsc.imports.caddy_paths import Sample, prefixes, samples
 from corsc.imports.caddyfile import CaddyfileError, Node, parse, walk
 from corsc.imports.common import no_cors, unreadable
 from corsc.imports.draft import Draft, Findings, exact
