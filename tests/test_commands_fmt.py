@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from corsc import cli, fmt
+from corsc import cli
+from corsc.fmt_layout import Lines
 
 UGLY = "policy p { origins *; methods GET }\n"
 PRETTY = "policy p {\n  origins *\n  methods GET\n}\n"
@@ -145,7 +146,7 @@ def test_a_file_that_cannot_be_replaced_is_exit_2_and_kept(
 
 
 def test_a_formatter_bug_is_exit_70_and_writes_nothing(tmp_path: Path, capsys, monkeypatch) -> None:
-    monkeypatch.setattr(fmt._Lines, "trailing", lambda self, piece: None)
+    monkeypatch.setattr(Lines, "trailing", lambda self, piece: None)
     path = tmp_path / "a.cors"
     path.write_text("policy p { origins * }  # kept\n", "utf-8")
     code, out, err = run(capsys, str(path))

@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mutation import EXAMPLE_TEXTS, EXAMPLES, Edit, mutated
 
-from corsc import fmt
 from corsc.fmt import Formatted, format_text
+from corsc.fmt_layout import Lines
+from corsc.fmt_reader import FormattingBug, Piece, Reader
 from corsc.frontend import load
 from corsc.ir import to_data
 from corsc.language import STATEMENTS
@@ -335,8 +336,8 @@ def test_mutated_examples_are_formatted_faithfully_or_refused(text: str, edits: 
 
 
 def test_a_formatter_bug_that_would_drop_a_comment_is_caught(monkeypatch) -> None:
-    monkeypatch.setattr(fmt._Lines, "trailing", lambda self, piece: None)
-    with pytest.raises(fmt.FormattingBug, match=r"formatting t\.cors would lose comments"):
+    monkeypatch.setattr(Lines, "trailing", lambda self, piece: None)
+    with pytest.raises(FormattingBug, match=r"formatting t\.cors would lose comments"):
         format_text("policy p { origins * }  # kept\n", "t.cors")
 
 
@@ -351,11 +352,11 @@ def test_a_formatter_bug_that_would_change_the_tree_is_caught(
     monkeypatch: pytest.MonkeyPatch, wrong: str, message: str
 ) -> None:
     # A formatter that rewrites a value it should copy.
-    piece = fmt._Reader._piece
+    piece = Reader._piece
 
-    def miswritten(self: fmt._Reader, text: str) -> fmt._Piece:
+    def miswritten(self: Reader, text: str) -> Piece:
         return piece(self, wrong if text == '"https://a.example"' else text)
 
-    monkeypatch.setattr(fmt._Reader, "_piece", miswritten)
-    with pytest.raises(fmt.FormattingBug, match=message):
+    monkeypatch.setattr(Reader, "_piece", miswritten)
+    with pytest.raises(FormattingBug, match=message):
         format_text('policy p { origins "https://a.example", "https://c.example" }', "t.cors")

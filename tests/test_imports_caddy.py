@@ -24,7 +24,8 @@ from corsc.diagnostics import fails
 from corsc.frontend import load
 from corsc.imports import guess, import_source
 from corsc.imports.answers import UNLISTED, request_fields
-from corsc.imports.caddy import parse, prepare, snippets_of
+from corsc.imports.caddy import prepare, snippets_of
+from corsc.imports.caddyfile import parse
 from corsc.imports.draft import quote
 from corsc.ir import PolicySet
 from corsc.source import Source

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from corsc import http, output
+from corsc import http
 from corsc.backends import nginx_text as r
+from corsc.output_text import render_stdout
 from corsc.plan import GrantPlan
 from tests.nginx_config import (
     EXAMPLES,
@@ -82,7 +83,7 @@ def test_output_is_deterministic_and_printed_with_banners() -> None:
     text = example_text(ROOT / "examples" / "api.cors")
     first = compile_text(text)[2]
     assert first == compile_text(text)[2]
-    printed = output.render_stdout(first)
+    printed = render_stdout(first)
     assert "# ===== corsc-api.http.conf — inside http {}, once" in printed
     assert "# ===== corsc-public.conf — inside server {} or location {}" in printed
 

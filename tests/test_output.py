@@ -15,10 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corsc import output, provenance
+from corsc import provenance
 from corsc.backends import OutputFile
 from corsc.frontend import load
 from corsc.ir import PolicySet
+from corsc.output_plan import OutputError, plan
+from corsc.output_text import render_stdout
+from corsc.output_write import write_all
 from corsc.source import Source
 
 
@@ -63,24 +66,24 @@ def test_several_files_on_stdout_are_introduced() -> None:
         OutputFile("a.conf", "A\n", "inside http {}"),
         OutputFile("b.conf", "B\n", "inside server {}"),
     ]
-    assert output.render_stdout(files) == (
+    assert render_stdout(files) == (
         "# ===== a.conf — inside http {}\nA\n\n# ===== b.conf — inside server {}\nB\n"
     )
-    assert output.render_stdout(files[:1]) == "A\n"
+    assert render_stdout(files[:1]) == "A\n"
 
 
 def test_plan_single_file_and_directory(tmp_path: Path) -> None:
     one = [OutputFile("web.config", "x", "site root")]
-    assert output.plan(one, str(tmp_path / "out.config")).items[0].path == tmp_path / "out.config"
-    assert output.plan(one, str(tmp_path)).items[0].path == tmp_path / "web.config"
+    assert plan(one, str(tmp_path / "out.config")).items[0].path == tmp_path / "out.config"
+    assert plan(one, str(tmp_path)).items[0].path == tmp_path / "web.config"
     two = [OutputFile("a", "1", ""), OutputFile("b", "2", "")]
-    assert [p.path for p in output.plan(two, f"{tmp_path / 'new'}/").items] == [
+    assert [p.path for p in plan(two, f"{tmp_path / 'new'}/").items] == [
         tmp_path / "new" / "a",
         tmp_path / "new" / "b",
     ]
     # Several files never turn a name that does not exist yet into a directory.
-    with pytest.raises(output.OutputError) as raised:
-        output.plan(two, str(tmp_path / "cors.conf"), "nginx")
+    with pytest.raises(OutputError) as raised:
+        plan(two, str(tmp_path / "cors.conf"), "nginx")
     assert str(raised.value) == (
         f"cannot write {tmp_path / 'cors.conf'}: target nginx writes 2 files (a, b), so the "
         f"path names a directory: an existing one, or `{tmp_path / 'cors.conf'}/` to create it"
@@ -88,7 +91,7 @@ def test_plan_single_file_and_directory(tmp_path: Path) -> None:
 
 
 def write(path: Path, content: str) -> None:
-    output.write_all(output.plan([OutputFile(path.name, content, "")], str(path)))
+    write_all(plan([OutputFile(path.name, content, "")], str(path)))
 
 
 def test_write_replaces_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -109,7 +112,7 @@ def test_write_keeps_the_old_file_when_writing_fails(
         raise OSError(28, "disk full")
 
     monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(output.OutputError, match="disk full"):
+    with pytest.raises(OutputError, match="disk full"):
         write(target, "new")
     assert target.read_text() == "old"
     assert os.listdir(tmp_path) == ["file"]
@@ -119,9 +122,9 @@ def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
     target = tmp_path / "out"
     target.write_text("same")
     before = target.stat().st_mtime_ns
-    planned = output.plan([OutputFile("out", "same", "")], str(target))
+    planned = plan([OutputFile("out", "same", "")], str(target))
     assert not planned.items[0].changed
-    output.write_all(planned)
+    write_all(planned)
     assert target.stat().st_mtime_ns == before
 
 

@@ -1,7 +1,7 @@
 """``corsc build``: every output of the project (``corsc.toml``), written as one set.
 
 Every output is compiled first; only when none has an error (or, under ``--strict``, a
-warning) is anything written, and then all of them at once (:func:`corsc.output.write_all`:
+warning) is anything written, and then all of them at once (:func:`corsc.output_write.write_all`:
 staged, then renamed, put back on failure). ``--check`` writes nothing and exits 3 when a file
 is out of date or stale; ``--diff`` also shows what would change.
 """
@@ -31,7 +31,7 @@ from corsc.source import visible
 
 if TYPE_CHECKING:
     from corsc.frontend import Loaded
-    from corsc.output import Destination
+    from corsc.output_plan import Destination
     from corsc.project import Output, Project
     from corsc.source import Source
 
@@ -71,7 +71,7 @@ def find(where: str | None) -> Project:
 
 
 def run(args: argparse.Namespace) -> int:
-    from corsc import output
+    from corsc import output_plan, output_report, output_write
 
     project = find(args.project)
     if project.problems:
@@ -104,25 +104,25 @@ def run(args: argparse.Namespace) -> int:
     if failed or d.fails(diagnostics, strict=args.strict):
         return EXIT_POLICY
     try:
-        plan = output.plan_set(destinations)
+        plan = output_plan.plan_set(destinations)
         if args.check or args.diff:
             if args.diff:
-                sys.stdout.write(output.unified_diff(plan))
-            for line in output.drift_report(plan):
+                sys.stdout.write(output_report.unified_diff(plan))
+            for line in output_report.drift_report(plan):
                 print(f"corsc: {line}", file=sys.stderr)
             return EXIT_DRIFT if plan.drift else EXIT_OK
-        for path in output.write_all(plan):
+        for path in output_write.write_all(plan):
             print(
                 f"corsc: removed {visible(str(path))}: an earlier output that no output of "
                 "the project produces any more",
                 file=sys.stderr,
             )
-    except output.OutputError as error:
+    except output_plan.OutputError as error:
         print(f"corsc: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     count = len(project.outputs)
     print(
-        f"corsc: {output.summary(plan, f'{count} output' + ('s' if count > 1 else ''))}",
+        f"corsc: {output_report.summary(plan, f'{count} output' + ('s' if count > 1 else ''))}",
         file=sys.stderr,
     )
     return EXIT_OK
@@ -140,7 +140,8 @@ def _build(
     diagnostics are added to ``diagnostics`` either way, as the project selects them). A
     policy file with the same ``--set`` values is loaded once for every output (``cache``)."""
     from corsc.backends import check
-    from corsc.output import Destination, with_newlines
+    from corsc.output_plan import Destination
+    from corsc.output_text import with_newlines
 
     backend = backend_for(item.target)
     policy = shown(item.policy)

@@ -69,7 +69,6 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from corsc import output
     from corsc.backends import Merged, MergingBackend, check
 
     if len(args.targets) > 1:
@@ -145,22 +144,26 @@ def run(args: argparse.Namespace) -> int:
         files = [evolve(files[0], name=Path(args.merge).name, content=merged.text)]
         destination = args.merge
     if destination is None:
-        sys.stdout.write(output.render_stdout(files))
+        from corsc.output_text import render_stdout
+
+        sys.stdout.write(render_stdout(files))
         return EXIT_OK
+    from corsc import output_plan, output_report, output_write
+
     try:
-        plan = output.plan(files, destination, args.target)
+        plan = output_plan.plan(files, destination, args.target)
         if args.check:
-            for line in output.drift_report(plan):
+            for line in output_report.drift_report(plan):
                 print(f"corsc: {line}", file=sys.stderr)
             return EXIT_DRIFT if plan.drift else EXIT_OK
-        for path in output.write_all(plan):
+        for path in output_write.write_all(plan):
             print(
                 f"corsc: removed {visible(str(path))}: an earlier output of "
                 f"{visible(args.file)} for {args.target} that this compile no longer produces",
                 file=sys.stderr,
             )
-        print(f"corsc: {output.summary(plan, args.target)}", file=sys.stderr)
-    except output.OutputError as error:
+        print(f"corsc: {output_report.summary(plan, args.target)}", file=sys.stderr)
+    except output_plan.OutputError as error:
         print(f"corsc: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_OK

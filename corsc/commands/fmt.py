@@ -83,12 +83,13 @@ def _format_file(path: str, check: bool, diff: bool) -> int:
         print(f"corsc: {source.name} would be reformatted", file=sys.stderr)
     if check or diff:
         return EXIT_DRIFT
-    from corsc import output
     from corsc.backends import OutputFile
+    from corsc.output_plan import OutputError, plan
+    from corsc.output_write import write_all
 
     try:
-        output.write_all(output.plan([OutputFile(os.path.basename(path), after, "")], path))
-    except output.OutputError as error:
+        write_all(plan([OutputFile(os.path.basename(path), after, "")], path))
+    except OutputError as error:
         print(f"corsc: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     print(f"corsc: reformatted {source.name}", file=sys.stderr)

@@ -38,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     from corsc.backends import OutputFile
     from corsc.frontend import load, read_source
     from corsc.imports import import_source
-    from corsc.output import OutputError, plan, write_all
+    from corsc.output_plan import OutputError, plan
+    from corsc.output_write import write_all
     from corsc.source import Source
 
     source, problem = read_source(args.file)

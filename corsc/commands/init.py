@@ -109,7 +109,8 @@ set = {{ trusted = ["https://staging.example.com"] }}
 
 def run(args: argparse.Namespace) -> int:
     from corsc.backends import OutputFile
-    from corsc.output import Destination, OutputError, plan_set, write_all
+    from corsc.output_plan import Destination, OutputError, plan_set
+    from corsc.output_write import write_all
     from corsc.project import PROJECT_FILE
 
     directory = Path(args.directory)
