@@ -33,6 +33,7 @@ from tests.haproxy_adversarial import (
     request,
     serve,
 )
+from tests.python_harness import CorsPart, same_part
 
 
 @pytest.fixture(scope="module")
@@ -190,6 +191,20 @@ def _origin_of(length: int, shape: str) -> str:
     if shape == "denied":
         return "https://" + "x" * (length - 8 - len(".example.net")) + ".example.net"
     return "https://" + "o" * (length - 8 - len(".test")) + ".test"
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://a\x7fb.example.org", "https://app.example.com\x7f", "https://\x7f"]
+)
+def test_an_origin_holding_del_is_echoed_with_it_escaped(served: Served, origin: str) -> None:
+    """The declared deviation: HAProxy writes DEL as ``%7F`` in the headers it writes, and
+    that is all that differs."""
+    for fields in ((), ((METHOD, "PUT"), (HEADERS, "x-a"))):
+        asked = request("OPTIONS" if fields else "GET", "/", ("Origin", origin), *fields)
+        got, want = served.answers("reflect", asked)
+        escaped = tuple((name, value.replace("\x7f", "%7F")) for name, value in want.headers)
+        assert any("%7F" in value for _, value in escaped), want
+        assert same_part(got, CorsPart(want.status, escaped, want.vary)), (got, want)
 
 
 @pytest.mark.parametrize("length", [265, 266, 267, 268, 269, 300, 1000])
