@@ -9,7 +9,10 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from hypothesis import strategies as st
+
 from corsc.evaluate import Evaluator, Request
+from tests import generated_policies
 from tests.conformance_haproxy import Compiled, compile_or_refuse, require_haproxy, serving
 from tests.conformance_nginx import send
 from tests.python_harness import CorsPart, cors_part, expected_part, same_part
@@ -246,3 +249,91 @@ ORIGINS = [
 
 def request(method: str, path: str, *fields: tuple[str, str]) -> Request:
     return Request(method, path, tuple(fields))
+
+
+#: Entries of a generated policy, in the shapes the rules test differently.
+ENTRIES = (
+    '"https://app.example.com"',
+    '"https://staging.example.com"',
+    '"https://*.partner.example.org"',
+    '"https://*.partner.example.org:8443"',
+    '"http://localhost:*"',
+    'regex "^https://pr-[0-9]+\\\\.preview\\\\.example\\\\.com$"',
+    '"null"',
+    "*",
+)
+DENIES = ('"https://legacy.partner.example.org"', '"http://localhost:9999"')
+NAMES = ("Content-Type", "X-A", "X-AB", "*")
+VERBS = ("GET", "PUT", "DELETE", "PATCH", "*")
+
+
+def _listed(draw: st.DrawFn, values: Sequence[str]) -> str:
+    chosen = draw(st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True))
+    return "*" if "*" in chosen else ", ".join(chosen)
+
+
+@st.composite
+def policies(draw: st.DrawFn) -> str:
+    """A policy of one to three entries, perhaps denies, blocks (one with private network
+    access), ``*`` lists, ``unlisted reject``, ``preflight-status 200``; it may not compile
+    (``null`` or ``*`` with credentials)."""
+    credentials = draw(st.booleans())
+    entries = draw(st.lists(st.sampled_from(ENTRIES), min_size=1, max_size=3, unique=True))
+    lines = ["policy p {", f"  origins {', '.join(entries)}"]
+    denies = draw(st.lists(st.sampled_from(DENIES), max_size=2, unique=True))
+    if denies:
+        lines.append(f"  deny {', '.join(denies)}")
+    lines.append(f"  methods {_listed(draw, VERBS)}")
+    if draw(st.booleans()):
+        lines.append(f"  headers {_listed(draw, NAMES)}")
+    if draw(st.booleans()):
+        lines.append(f"  expose {draw(st.sampled_from(['X-Id', '*', 'X-Id, X-B']))}")
+    lines.append(f"  credentials {str(credentials).lower()}")
+    if draw(st.booleans()):
+        lines.append(f"  max-age {draw(st.sampled_from([0, 60, 7200]))}")
+    if draw(st.booleans()):
+        lines.append("  unlisted reject")
+    if draw(st.booleans()):
+        lines.append("  preflight-status 200")
+    for origin in draw(st.lists(st.sampled_from(BLOCKS), max_size=2, unique=True)):
+        lines += [
+            f'  origin "{origin}" {{',
+            f"    methods {_listed(draw, VERBS)}",
+            f"    headers {_listed(draw, NAMES)}",
+            f"    credentials {str(draw(st.booleans())).lower()}",
+            f"    max-age {draw(st.sampled_from([5, 30]))}",
+            *(["    private-network true"] if draw(st.booleans()) else []),
+            "  }",
+        ]
+    return "\n".join([*lines, "}", ""])
+
+
+BLOCKS = ("https://reports.example.com", "https://app.example.com")
+#: The Origins a generated policy is asked from: the import round trips' and an Origin of the
+#: fixed-port wildcard, a deny's trailing-dot twin, an empty one, one too long, none.
+ASKED_FROM = (
+    *generated_policies.ORIGINS,
+    "https://a.partner.example.org:8443",
+    "https://legacy.partner.example.org.",
+    "",
+    NOT_ALLOWED,
+    None,
+)
+
+
+def asked_of_a_policy() -> list[Request]:
+    """Every request a generated policy is judged on: from each Origin, an actual request and
+    preflights asking for what it may grant and what it may not."""
+    found = []
+    for origin in ASKED_FROM:
+        start = () if origin is None else (("Origin", origin),)
+        for method, fields in (
+            ("GET", ()),
+            ("OPTIONS", ()),
+            ("OPTIONS", ((METHOD, "PUT"),)),
+            ("OPTIONS", ((METHOD, "PATCH"), (HEADERS, "x-a, content-type"))),
+            ("OPTIONS", ((METHOD, "GET"), (HEADERS, "x-ab"), (PRIVATE, "true"))),
+            ("OPTIONS", ((METHOD, "DELETE"), (HEADERS, "X-Other"))),
+        ):
+            found.append(Request(method, "/", (*start, *fields)))
+    return found

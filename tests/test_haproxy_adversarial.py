@@ -17,10 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from corsc.diagnostics import fails
 from corsc.evaluate import Request
+from corsc.frontend import load
+from corsc.source import Source
 from tests.haproxy_adversarial import (
     APP_CORS,
     HEADERS,
@@ -30,6 +33,8 @@ from tests.haproxy_adversarial import (
     POLICIES,
     PRIVATE,
     Served,
+    asked_of_a_policy,
+    policies,
     request,
     serve,
 )
@@ -300,3 +305,17 @@ def test_many_grants_sharing_an_answer_are_served(count: int, credentials: bool)
             served.check(request("OPTIONS", "/", origin, (METHOD, "PUT"), (HEADERS, "x-a")))
             served.check(request("OPTIONS", "/", origin, (METHOD, "PATCH")))
         served.check(request("GET", "/", ("Origin", "https://z.example.com")))
+
+
+# ---- generated policies ----------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=policies(), hide=st.booleans())
+def test_generated_policies_answer_as_the_evaluator(text: str, hide: bool) -> None:
+    loaded = load(Source("p.cors", text))
+    assume(loaded.policy_set is not None and not fails(loaded.diagnostics))
+    options = ("upstream=hide",) if hide else ()
+    with serve({"p": text}, *options, app_headers=APP_CORS if hide else ()) as served:
+        for asked in asked_of_a_policy():
+            served.check(asked)
