@@ -258,7 +258,9 @@ class Writer:
                 f"set-var({self.var('n')}) bool(1)",
                 *guard,
                 preflight,
+                # `-m str` reads the value up to a NUL: its length says it is all `true`.
                 f"{{ {t.ACRPN_LAST} -m str true }}",
+                f"{{ {t.ACRPN_LAST} -m len 4 }}",
             )
         for grant in plan.grants:
             methods = None if grant.methods is None else grant.preflight_methods or ()

@@ -1,10 +1,12 @@
 """What tests/test_haproxy_adversarial.py serves: policies of every shape the haproxy
-target writes differently, the request as HAProxy reads it (its declared deviations), and one
+target writes differently, the request and the answer as HAProxy reads and writes them (its
+declared deviations), and one
 HAProxy serving a set of compiled policies whose answers are compared with the evaluator's."""
 
 from __future__ import annotations
 
 import contextlib
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -170,6 +172,16 @@ def as_read(request: Request) -> Request:
     return Request(request.method, request.path, tuple(fields))
 
 
+def escaped(part: CorsPart) -> CorsPart:
+    """``part`` as HAProxy writes it (a declared deviation): every control character but HTAB
+    of a header value it echoes written ``%XX``."""
+    headers = tuple(
+        (name, re.sub(r"[\x00-\x08\x0a-\x1f\x7f]", lambda m: f"%{ord(m[0]):02X}", value))
+        for name, value in part.headers
+    )
+    return CorsPart(part.status, headers, part.vary)
+
+
 #: Paths under ``/down`` go to a backend whose one server is down: HAProxy answers 503 itself.
 DOWN_ROUTE = "    use_backend down if { path_beg /down }\n"
 DOWN = "backend down from base\n    retries 0\n    server none 127.0.0.1:1\n"
@@ -186,7 +198,7 @@ class Served:
         """HAProxy's CORS part and the evaluator's (under ``/down``, HAProxy's own 503 where
         the application would answer)."""
         got = cors_part(send(self.ports[name], request))
-        want = expected_part(self.evaluators[name].respond(as_read(request)))
+        want = escaped(expected_part(self.evaluators[name].respond(as_read(request))))
         if request.path.startswith("/down") and want.status is None:
             want = CorsPart(503, want.headers, want.vary)
         return got, want

@@ -198,18 +198,73 @@ def _origin_of(length: int, shape: str) -> str:
     return "https://" + "o" * (length - 8 - len(".test")) + ".test"
 
 
-@pytest.mark.parametrize(
-    "origin", ["https://a\x7fb.example.org", "https://app.example.com\x7f", "https://\x7f"]
-)
-def test_an_origin_holding_del_is_echoed_with_it_escaped(served: Served, origin: str) -> None:
-    """The declared deviation: HAProxy writes DEL as ``%7F`` in the headers it writes, and
-    that is all that differs."""
+@pytest.mark.parametrize("control", ["\x01", "\x1f", "\x7f"])
+def test_a_control_character_in_the_question_refuses_it(served: Served, control: str) -> None:
+    origin = ("Origin", "https://app.example.com")
+    for method, listed in (
+        (f"PUT{control}", "x-a"),
+        (f"P{control}T", "x-a"),
+        ("PUT", f"x-a{control}"),
+        ("PUT", f"x-a{control}, evil"),
+        ("PUT", control),
+    ):
+        served.check(request("OPTIONS", "/", origin, (METHOD, method), (HEADERS, listed)))
+        served.check(request("OPTIONS", "/", origin, (METHOD, "GET"), (METHOD, method)))
+
+
+@pytest.mark.parametrize("tail", ["\x00", "\x00x", "\x00https://app.example.com"])
+def test_a_nul_never_ends_a_path_or_a_private_network_request(served: Served, tail: str) -> None:
+    """HAProxy's ``-m str`` looks a value up as a C string: a policy's path followed by
+    ``%00`` (which a browser sends) chose that policy, and ``true`` followed by a NUL asked
+    for private network access."""
+    allowed = ("Origin", "https://pn.example.com")
+    served.check(request("OPTIONS", "/", allowed, (METHOD, "PUT"), (PRIVATE, "true" + tail)))
+    encoded = tail.replace("\x00", "%00")
+    for path in ("/api", "/pub", "/api/x", "/pub/x"):
+        for origin in (allowed, ("Origin", "https://app.example.com")):
+            served.check(request("GET", path + encoded, origin))
+            served.check(request("GET", path.replace("/x", encoded + "/x"), origin))
+            served.check(request("OPTIONS", path + encoded, origin, (METHOD, "PUT")))
+
+
+@pytest.mark.parametrize("tail", ["\x00", "\x00x", "\x00https://evil.example"])
+def test_a_nul_ends_the_origin_and_the_question(served: Served, tail: str) -> None:
+    """The declared deviation: HAProxy compares the Origin, the method and the header list
+    asked up to a NUL (no browser sends one there), and echoes the Origin whole, escaped."""
+    allowed = "https://app.example.com"
+    for fields in ((), ((METHOD, "PUT"),)):
+        sent = request("OPTIONS" if fields else "GET", "/", ("Origin", allowed + tail), *fields)
+        read = request(sent.method, "/", ("Origin", allowed), *fields)
+        got, _ = served.answers("listed", sent)
+        _, want = served.answers("listed", read)
+        echoed = tuple(
+            (name, allowed + tail.replace("\x00", "%00") if value == allowed else value)
+            for name, value in want.headers
+        )
+        assert same_part(got, CorsPart(want.status, echoed, want.vary)), (got, want)
+    origin = ("Origin", allowed)
+    for method, listed in (("PUT" + tail, "x-a"), ("PUT", "x-a" + tail)):
+        sent = request("OPTIONS", "/", origin, (METHOD, method), (HEADERS, listed))
+        read = request("OPTIONS", "/", origin, (METHOD, "PUT"), (HEADERS, "x-a"))
+        got, _ = served.answers("listed", sent)
+        _, want = served.answers("listed", read)
+        assert same_part(got, want), (got, want)
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x01", "\x1f", "\x7f"])
+def test_an_origin_holding_a_control_character_is_echoed_with_it_escaped(
+    served: Served, control: str
+) -> None:
+    """The declared deviation: HAProxy writes a control character as ``%XX`` in the headers it
+    writes, and that is all that differs (``Served`` compares with it escaped)."""
+    origin = f"https://a{control}b.example.org"
     for fields in ((), ((METHOD, "PUT"), (HEADERS, "x-a"))):
         asked = request("OPTIONS" if fields else "GET", "/", ("Origin", origin), *fields)
-        got, want = served.answers("reflect", asked)
-        escaped = tuple((name, value.replace("\x7f", "%7F")) for name, value in want.headers)
-        assert any("%7F" in value for _, value in escaped), want
-        assert same_part(got, CorsPart(want.status, escaped, want.vary)), (got, want)
+        got, _ = served.answers("reflect", asked)
+        assert ("access-control-allow-origin", origin.replace(control, f"%{ord(control):02X}")) in [
+            (name.lower(), value) for name, value in got.headers
+        ], got
+        served.check(asked)
 
 
 @pytest.mark.parametrize("length", [265, 266, 267, 268, 269, 300, 1000])
