@@ -142,6 +142,12 @@ DEVIATIONS = (
     "its forms all choose one policy (browsers remove dot segments before sending)",
     "an error HAProxy answers while parsing a request, before any rule (a malformed request "
     "line), has no CORS headers: HAProxy runs no http-after-response rule on it",
+    "an Origin holding a control character (NUL, DEL…, which HTTP allows in no field value "
+    "and no browser sends) is echoed with it written `%XX`: HAProxy escapes control "
+    "characters in every header it writes from a request field",
+    "a NUL in the Origin, or in a preflight's Access-Control-Request-Method or -Headers, ends "
+    "the value where HAProxy compares it (`https://app.example.com` and a NUL is that "
+    "origin): no browser sends one there, and testing for it would cost every request",
 )
 
 OPTIONS = (

@@ -88,11 +88,15 @@ def choose(
     for prefix, number in sorted(prefixes, key=lambda item: -len(item[0].encode())):
         if prefix == "/":
             continue
-        for method, value in (("str", prefix), ("beg", prefix + "/")):
+        path = f"var({writer.var(form)})"
+        # `-m str` reads the path up to a NUL (`%00` decodes to one): its length says the
+        # whole path is the prefix.
+        exact = (
+            f"{{ {path} -m str {t.path_word(prefix)} }}",
+            f"{{ {path} -m len {len(prefix.encode())} }}",
+        )
+        for test in (exact, (f"{{ {path} -m beg {t.path_word(prefix + '/')} }}",)):
             writer.request(
-                f"set-var({chosen}) int({number})",
-                *first,
-                f"!{writer.found(target)}",
-                f"{{ var({writer.var(form)}) -m {method} {t.path_word(value)} }}",
+                f"set-var({chosen}) int({number})", *first, f"!{writer.found(target)}", *test
             )
     writer.request(f"set-var({chosen}) int({fallback})", *first, f"!{writer.found(target)}")

@@ -116,6 +116,8 @@ class Writer:
         self.pattern_dir = pattern_dir.rstrip("/") or "/"
         self.hide = hide
         self.files: dict[str, str] = {}
+        #: The pattern files of integer lists, by their text.
+        self.int_files: dict[str, str] = {}
         self.lines: list[str] = []
         self.after: list[str] = []
 
@@ -216,7 +218,19 @@ class Writer:
         return tests
 
     def int_test(self, name: str, values: Sequence[int | str]) -> str:
-        return f"{{ var({self.var(name)}) -m int {' '.join(str(v) for v in values)} }}"
+        """A test of an integer variable. More values than :data:`~.haproxy_text.MAX_INLINE`
+        (many grants sharing a header value) go into a pattern file, one file per distinct
+        list: HAProxy splits a line into at most 64 words and refuses the configuration
+        beyond."""
+        words = [str(value) for value in values]
+        if len(words) <= t.MAX_INLINE:
+            return f"{{ var({self.var(name)}) -m int {' '.join(words)} }}"
+        text = t.pattern_file(words)
+        number = len(self.int_files) + 1
+        file_name = self.int_files.setdefault(text, f"{self.prefix}-{name}{number}.lst")
+        self.files[file_name] = text
+        path = t.word(f"{self.pattern_dir}/{file_name}")
+        return f"{{ var({self.var(name)}) -m int -f {path} }}"
 
     def states(self, plan: PolicyPlan, guard: tuple[str, ...]) -> None:
         """Preflights: ``g`` becomes :data:`REFUSED`, or :func:`accepted` of its grant."""
@@ -244,7 +258,9 @@ class Writer:
                 f"set-var({self.var('n')}) bool(1)",
                 *guard,
                 preflight,
+                # `-m str` reads the value up to a NUL: its length says it is all `true`.
                 f"{{ {t.ACRPN_LAST} -m str true }}",
+                f"{{ {t.ACRPN_LAST} -m len 4 }}",
             )
         for grant in plan.grants:
             methods = None if grant.methods is None else grant.preflight_methods or ()

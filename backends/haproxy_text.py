@@ -149,20 +149,26 @@ def question_regex(methods: Sequence[str] | None, headers: Sequence[str] | None)
     """A PCRE for :data:`PREFLIGHT_QUESTION` that a grant answers: the method one of
     ``methods`` (case-sensitive; ``None``, ``methods *``: any token), then every header item
     granted (caseless; items split at commas, blanks around them and empty items ignored, as
-    the evaluator reads them; ``None``, ``headers *``: any token). Each item is blanks, then
-    optionally a name followed by blanks, so no text can be split two ways (linear matching)."""
+    the evaluator reads them; ``None``, ``headers *``: any token).
+
+    Each item is blanks, then optionally a whole name (no token character after it) followed
+    by blanks, then a comma or the end, so no text can be split two ways and every quantifier
+    is possessive: PCRE keeps no backtracking state per item, which HAProxy's JIT stack (32 kB)
+    would run out of on a list of a few hundred items, refusing what the evaluator accepts.
+    The item is written once, so a long list of granted names is one alternation."""
     if methods is None:
-        method = f"{_TOKEN_CHAR}+"
+        method = f"{_TOKEN_CHAR}++"
     else:
         method = "(?:" + "|".join(_token_regex(name) for name in methods) + ")"
     if headers is None:
-        name = f"{_TOKEN_CHAR}+"
+        name = f"{_TOKEN_CHAR}++"
     elif headers:
-        name = "(?:" + "|".join(_token_regex(header.lower()) for header in headers) + ")"
+        names = "|".join(_token_regex(header.lower()) for header in headers)
+        name = f"(?:{names})(?!{_TOKEN_CHAR})"
     else:
         name = ""
-    item = f"{_WS}*" + (f"(?:{name}{_WS}*)?" if name else "")
-    return f"^{method}:(?i:{item}(?:,{item})*)\\z"
+    item = f"{_WS}*+" + (f"(?:{name}{_WS}*+)?+" if name else "")
+    return f"^{method}:(?i:(?:{item}(?:,|\\z))*+)\\z"
 
 
 def comment(text: str) -> str:

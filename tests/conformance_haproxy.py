@@ -88,16 +88,19 @@ def serving(
     compiled: Sequence[Compiled],
     directory: Path,
     app_headers: Sequence[tuple[str, str]] = (),
+    routes: str = "",
+    backends: str = "",
 ) -> Iterator[list[int]]:
     """One HAProxy serving each compiled file behind its own frontend (the application also
-    sending ``app_headers``); yields their ports."""
+    sending ``app_headers``; ``routes``, frontend lines, choosing among ``backends`` first);
+    yields their ports."""
     require_haproxy()
     server = Haproxy(directory)
     for _ in range(5):
         ports = free_ports(len(compiled))
-        configs = [("base.cfg", base(app_headers))] + [c.config for c in compiled]
+        configs = [("base.cfg", base(app_headers) + backends)] + [c.config for c in compiled]
         fronts = [
-            frontend(f"fe{number}", port, c.defaults)
+            frontend(f"fe{number}", port, c.defaults, routes)
             for number, (port, c) in enumerate(zip(ports, compiled, strict=True))
         ]
         configs.append(("frontends.cfg", "\n".join(fronts)))

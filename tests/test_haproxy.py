@@ -183,6 +183,16 @@ def test_the_question_regex_reads_header_lists_as_the_evaluator_does() -> None:
     assert nothing.match("PUT: , ") and not nothing.match("PUT:a")
 
 
+def test_the_question_regex_takes_each_granted_name_whole() -> None:
+    # Its quantifiers are possessive: a name that is a prefix of another must not hide it.
+    for granted in (("X-A", "X-AB"), ("X-AB", "X-A")):
+        regex = _question(("PUT",), granted)
+        for accepted in ("x-a", "x-ab", "x-ab, x-a", "x-a,x-ab,,"):
+            assert regex.match("PUT:" + accepted), (granted, accepted)
+        for refused in ("x-abc", "x-", "x-a x-ab", "x-ax-ab"):
+            assert not regex.match("PUT:" + refused), (granted, refused)
+
+
 def test_the_question_regex_takes_only_the_methods_granted_as_written() -> None:
     listed = _question(("GET", "PUT"), ())
     assert listed.match("GET:") and listed.match("PUT:")
