@@ -268,6 +268,11 @@ def test_a_path_matcher_is_a_policy_for_its_prefix() -> None:
         '# from line 3\npolicy api {\n  paths       "/api"\n  origins     *\n}\n',
         [
             (
+                "CORS714",
+                3,
+                "these headers answer every request the same, whatever its Origin and method",
+            ),
+            (
                 "CORS735",
                 3,
                 "the matcher `/api/*` does not select /api itself, but the imported policy's "
@@ -299,12 +304,16 @@ def test_handles_by_path_are_one_policy_per_prefix() -> None:
         '  origins     "https://partner.example.org"\n}',
         "# from line 3\npolicy site {\n  origins     *\n  preflight-status 200\n}\n",
     ]
+    # `respond @preflight 204` in the /api handle answers every OPTIONS there (CORS708); the
+    # rest of the site's `*` is the same for every request (CORS714).
     assert [(code, line) for code, line, _ in found] == [
         ("CORS735", 4),
+        ("CORS708", 15),
         ("CORS735", 18),
         ("CORS735", 18),
+        ("CORS714", 23),
     ]
-    assert "selects /API too" in found[0][2] and "not select /v2 itself" in found[1][2]
+    assert "selects /API too" in found[0][2] and "not select /v2 itself" in found[2][2]
 
 
 def test_header_lines_with_paths_run_in_caddys_order() -> None:
@@ -322,8 +331,12 @@ def test_header_lines_with_paths_run_in_caddys_order() -> None:
         ["policy api {", '  paths       "/api"', '  origins     "https://app.example.com"'],
         ["policy site {", "  origins     *", "  preflight-status 200"],
     ]
+    # Each path's Allow-Origin is one fixed value, the same for every request (CORS714).
     assert [(code, line) for code, line, _ in found] == [
+        ("CORS714", 5),
         ("CORS735", 6),
+        ("CORS714", 7),
+        ("CORS714", 8),
         ("CORS735", 8),
         ("CORS735", 8),
         ("CORS735", 9),
@@ -349,10 +362,11 @@ def test_a_hand_written_path_matcher_is_a_prefix(matcher: str, reported: list[st
     result = import_source(Source("Caddyfile", text), "caddy")
     assert result.policy is not None
     assert 'paths       "/api"\n  origins     "https://a.example"\n' in result.policy
+    # The fixed Allow-Origin is the same for every request under the prefix (CORS714).
     assert [(d.code, d.span.start.line) for d in result.diagnostics] == [("CORS735", 2)] * len(
         reported
-    )
-    for item, words in zip(result.diagnostics, reported, strict=True):
+    ) + [("CORS714", 3)]
+    for item, words in zip(result.diagnostics[:-1], reported, strict=True):
         assert words in item.message, item.message
 
 

@@ -113,15 +113,37 @@ EXPECTED: dict[str, tuple[list[str], list[int], list[str]]] = {
         ['origins     "https://app.example.com", "https://admin.example.com"', "max-age     3600"],
     ),
     "caddy/snippet-unanchored.Caddyfile": (["CORS706"], [3], [r'regex ".*example\.com.*"']),
-    "caddy/path-matcher.Caddyfile": (["CORS735", "CORS735"], [3, 3], ['paths       "/api"']),
+    "caddy/default-header.Caddyfile": (["CORS714"], [3], ['origins     "https://www.example.com"']),
+    "caddy/origin-regexp.Caddyfile": (
+        [],
+        [],
+        [r'origins     regex "https://(app|admin)\.example\.com"', "credentials true"],
+    ),
+    "caddy/reflect-any.Caddyfile": (["CORS705", "CORS711"], [3, 4], ["origins     *"]),
+    "caddy/several-origins.Caddyfile": (
+        ["CORS704", "CORS714"],
+        [3, 3],
+        ['origins     "https://app.example.com", "https://admin.example.com"'],
+    ),
+    "caddy/snippet-star.Caddyfile": (["CORS708"], [10], ["max-age     86400"]),
+    "caddy/wildcard-credentials.Caddyfile": (
+        ["CORS711", "CORS714"],
+        [3, 3],
+        ["origins     *\n  credentials true"],
+    ),
+    "caddy/path-matcher.Caddyfile": (
+        ["CORS714", "CORS735", "CORS735"],
+        [3, 3, 3],
+        ['paths       "/api"'],
+    ),
     "caddy/paths-sorted.Caddyfile": (
-        ["CORS735", "CORS735", "CORS735", "CORS735"],
-        [6, 8, 8, 9],
+        ["CORS714", "CORS735", "CORS714", "CORS714", "CORS735", "CORS735", "CORS735"],
+        [5, 6, 7, 8, 8, 8, 9],
         ['paths       "/health"', 'paths       "/api"', "policy site"],
     ),
     "caddy/paths-handle.Caddyfile": (
-        ["CORS735", "CORS735", "CORS735"],
-        [4, 18, 18],
+        ["CORS735", "CORS708", "CORS735", "CORS735", "CORS714"],
+        [4, 15, 18, 18, 23],
         ['paths       "/api"', 'paths       "/v2"', "policy site"],
     ),
     "apache/format-i.conf": (["CORS703"], [3], []),
@@ -174,7 +196,7 @@ def test_every_family_has_ten_fixtures_and_every_fixture_an_expectation() -> Non
         if path.is_file() and path.parent.name not in ("express", "haproxy")
     )
     assert present == sorted(EXPECTED)
-    for family in ("iis", "nginx", "python", "apache"):
+    for family in ("iis", "nginx", "python", "apache", "caddy"):
         assert sum(name.startswith(family + "/") for name in present) >= 10
 
 

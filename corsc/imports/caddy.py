@@ -35,8 +35,9 @@ from corsc.imports.caddy_machine import Machine, split_matcher
 from corsc.imports.caddy_path_policies import Readings
 from corsc.imports.caddy_paths import Sample, prefixes, samples
 from corsc.imports.caddyfile import CaddyfileError, Node, parse, walk
-from corsc.imports.common import no_cors, unreadable
+from corsc.imports.common import no_cors, origin_entries, unreadable
 from corsc.imports.draft import Draft, Findings, exact
+from corsc.imports.pitfalls import Sent, Trace, Traced, answers_checked, several_meant
 from corsc.records import fields_repr
 from corsc.source import Source
 
@@ -67,6 +68,14 @@ class _Reader:
 
     def level(self, node: Node, label: str, snippets: dict[str, list[Node]]) -> None:
         readings = Readings(self.findings, label, node.line)
+        reported: set[tuple[str, int]] = set()
+
+        def flag(kind: d.Kind, line: int, message: str, help: str) -> None:
+            # Asked at each path the block tells apart: a finding is reported once.
+            if (kind.code, line) not in reported:
+                reported.add((kind.code, line))
+                self.findings.at_line(kind, line or node.line, message, help)
+
         try:
             found = prepare(node, snippets)
             if found is None:
@@ -79,8 +88,20 @@ class _Reader:
                 def run(request: Mapping[str, str], sample: Sample = sample) -> Answer:
                     return found.run(sample.request(request))
 
+                def trace(request: Mapping[str, str], sample: Sample = sample) -> Sent:
+                    return found.trace(sample.request(request))
+
+                several = answers_checked(
+                    flag,
+                    trace,
+                    found.tests,
+                    "set it once (`header Name value`, not `+Name` beside another)",
+                )
                 check = evaluator_for(self.findings)
                 reading = read_level(draft, run, found.tests, found.probes, check, "Caddy")
+                if several and draft.empty:
+                    several_meant(draft, several, run, found.probes)
+                    reading.findings = []
                 readings.read.append((sample, reading))
         except Opaque as problem:
             self.findings.at_line(
@@ -111,6 +132,8 @@ class Prepared:
     __repr__ = fields_repr
 
     run: Run
+    #: The same, with the line of each header's directive and of the answering `respond`.
+    trace: Trace
     tests: list[Candidate]
     probes: Probes
     samples: list[Sample]
@@ -134,13 +157,18 @@ def prepare(node: Node, snippets: Mapping[str, list[Node]]) -> Prepared | None:
     probes = Probes.of(value for value in values if "{" not in value)
     levels = [block, *(snippets[name] for name in sorted(seen_imports & set(snippets)))]
 
-    def run(request: Mapping[str, str]) -> Answer:
+    def trace(request: Mapping[str, str]) -> Traced:
         machine = Machine(matchers, snippets, request)
         outcome = machine.run(block, ordered=True)
         status = outcome if not isinstance(outcome, bool) else None
-        return Answer(status, tuple(machine.headers))
+        headers = tuple((k, v, machine.lines.get(k, 0)) for k, v in machine.headers)
+        return Traced(status, headers, machine.answered)
 
-    return Prepared(run, tests, probes, samples(prefixes(levels)))
+    def run(request: Mapping[str, str]) -> Answer:
+        traced = trace(request)
+        return Answer(traced.status, tuple((k, v) for k, v, _ in traced.headers))
+
+    return Prepared(run, trace, tests, probes, samples(prefixes(levels)))
 
 
 def _sets_cors(node: Node) -> bool:
@@ -158,7 +186,12 @@ def _origin_tests(node: Node) -> list[Candidate]:
     _, rest = split_matcher(args) if node.name == "header" else (None, [node.name, *args])
     if len(rest) == 2 and rest[0].lstrip("+?").lower() == "access-control-allow-origin":
         sent = rest[1]
-        if "{" not in sent and "*" not in sent and origin_shaped(sent):
+        if (
+            "{" not in sent
+            and "*" not in sent
+            and len(origin_entries(sent)) == 1
+            and origin_shaped(sent)
+        ):
             return [Candidate(exact(sent), (sent,), node.line)]
     if node.name.startswith("@") and args:  # a matcher defined on one line
         return _origin_tests(Node(args[0], args[1:], node.line))

@@ -49,6 +49,10 @@ class Machine:
         self.snippets = snippets
         self.request = request
         self.headers: list[tuple[str, str]] = []
+        #: The line of the directive that set each header last, and of the `respond` that
+        #: answered (0: none).
+        self.lines: dict[str, int] = {}
+        self.answered = 0
         self.vars: dict[str, str] = {}
         self.depth = 0
         #: The path as Caddy's path matchers read it (decoded, cleaned).
@@ -221,6 +225,7 @@ class Machine:
             if not self.matches(matcher, node.line):
                 return False
             statuses = [item for item in rest if item.isdigit() and len(item) == 3]
+            self.answered = node.line
             return int(statuses[-1]) if statuses else 200
         if name == "route":
             if not self.matches(matcher, node.line):
@@ -258,6 +263,7 @@ class Machine:
         if operation != "+":
             self.headers = [(k, v) for k, v in self.headers if k != field_name]
         self.headers.append((field_name, value))
+        self.lines[field_name] = line
 
 
 def _header_matches(value: str, present: bool, wanted: str) -> bool:

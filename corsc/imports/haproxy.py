@@ -27,26 +27,18 @@ from attrs import define, field
 from corsc import diagnostics as d
 from corsc.imports.answers import (
     UNLISTED,
-    Answer,
     Candidate,
     Opaque,
     Probes,
     Run,
     evaluator_for,
-    grant_of,
     profile,
     read_level,
     report,
 )
-from corsc.imports.common import origin_entries
 from corsc.imports.draft import Draft, Findings, policy_name
 from corsc.imports.haproxy_config import ConfigError, Section, sections
-from corsc.imports.haproxy_findings import (
-    Trace,
-    answers_checked,
-    response_phase,
-    response_rules,
-)
+from corsc.imports.haproxy_findings import Trace, response_phase, response_rules
 from corsc.imports.haproxy_machine import Machine
 from corsc.imports.haproxy_origins import (
     Hole,
@@ -58,6 +50,7 @@ from corsc.imports.haproxy_origins import (
 )
 from corsc.imports.haproxy_proxies import Files, Proxy, proxies_of
 from corsc.imports.haproxy_samples import Prepared
+from corsc.imports.pitfalls import answers_checked, several_meant
 from corsc.source import Source
 
 #: A path no prefix of a configuration starts with: the paths no policy with ``paths`` governs.
@@ -228,27 +221,15 @@ class _Reader:
             self.findings.source.span(start, start),
             paths=list(paths),
         )
-        several = answers_checked(self.flag, traced, tests)
+        several = answers_checked(
+            self.flag,
+            lambda request: traced(request).response,
+            tests,
+            "set it once (set-header, not add-header)",
+        )
         reading = read_level(draft, run, tests, probes, evaluator_for(self.findings), "HAProxy")
         if several and draft.empty:
-            # The origins meant, with what the other headers grant them (read as if the
-            # value named the origin asking).
-            draft.origins = several
-
-            def meant(request: Mapping[str, str]) -> Answer:
-                answer = run(request)
-                asking = request.get("$http_origin", "")
-                return Answer(
-                    answer.status,
-                    tuple(
-                        (name, asking if name == ALLOW_ORIGIN and len(origin_entries(v)) > 1 else v)
-                        for name, v in answer.headers
-                    ),
-                )
-
-            draft.grant = grant_of(meant, probes, UNLISTED[0])[0]
-            draft.grant.credentials = draft.grant.credentials or None
-            draft.grant.private_network = draft.grant.private_network or None
+            several_meant(draft, several, run, probes)
             reading.findings = [f for f in reading.findings if f[0] != section.line]
         report(self.findings, reading, "HAProxy")
         for candidate in reading.used:
