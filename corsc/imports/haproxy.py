@@ -25,19 +25,8 @@ from collections.abc import Mapping
 from attrs import define, field
 
 from corsc import diagnostics as d
-from corsc.imports.answers import (
-    UNLISTED,
-    Answer,
-    Candidate,
-    Opaque,
-    Probes,
-    Run,
-    evaluator_for,
-    grant_of,
-    profile,
-    read_level,
-    report,
-)
+from corsc.imports.answers import read_level, report
+from corsc.imports.answers_check import evaluator_for
 from corsc.imports.common import origin_entries
 from corsc.imports.draft import Draft, Findings, policy_name
 from corsc.imports.haproxy_config import ConfigError, Section, sections
@@ -58,6 +47,9 @@ from corsc.imports.haproxy_origins import (
 )
 from corsc.imports.haproxy_proxies import Files, Proxy, proxies_of
 from corsc.imports.haproxy_samples import Prepared
+from corsc.imports.machine import Answer, Opaque, Run
+from corsc.imports.probes import UNLISTED, Probes, grant_of, profile
+from corsc.imports.witnesses import Candidate
 from corsc.source import Source
 
 #: A path no prefix of a configuration starts with: the paths no policy with ``paths`` governs.

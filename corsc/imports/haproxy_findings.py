@@ -10,15 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from corsc import diagnostics as d
-from corsc.imports.answers import UNLISTED, Candidate
 from corsc.imports.common import origin_entries
 from corsc.imports.haproxy_config import ConfigError
 from corsc.imports.haproxy_fetches import REQUEST_ONLY
 from corsc.imports.haproxy_machine import Machine
 from corsc.imports.haproxy_origins import acls_in, expressions_in
 from corsc.imports.haproxy_proxies import Proxy
+from corsc.imports.probes import UNLISTED
+from corsc.imports.witnesses import Candidate
 
-#: A request (as :mod:`corsc.imports.answers` asks it) to the machine that answered it.
+#: A request (as :mod:`corsc.imports.probes` asks it) to the machine that answered it.
 Trace = Callable[[Mapping[str, str]], Machine]
 #: Reports a finding: its kind, line, message and help.
 Flag = Callable[[d.Kind, int, str, str], None]

@@ -24,9 +24,11 @@ import re
 from collections.abc import Mapping
 
 from corsc import diagnostics as d
-from corsc.imports.answers import Answer, Opaque, Probes, evaluator_for, read_level, report
+from corsc.imports.answers import read_level, report
+from corsc.imports.answers_check import evaluator_for
 from corsc.imports.common import HEADER_SETTINGS
 from corsc.imports.draft import Draft, Findings, policy_name
+from corsc.imports.machine import Answer, Opaque
 from corsc.imports.nginx_config import (
     Directive,
     Header,
@@ -39,6 +41,7 @@ from corsc.imports.nginx_config import (
 from corsc.imports.nginx_include import Tree
 from corsc.imports.nginx_machine import Machine, MapBlock, candidates, maps_of
 from corsc.imports.nginx_values import REFLECTIONS, Values
+from corsc.imports.probes import Probes
 from corsc.source import Source
 
 
