@@ -34,7 +34,7 @@ from corsc.imports.javascript import (
 )
 from corsc.imports.machine import Opaque, pcre
 
-#: The request's headers a middleware may read, by their nginx names (answers.py's requests).
+#: The request's headers a middleware may read, by their nginx names (as probes.py asks them).
 REQUEST_FIELDS = {
     "origin": "$http_origin",
     "access-control-request-method": "$http_access_control_request_method",
