@@ -32,11 +32,11 @@ from corsc.diagnostics import fails
 from corsc.evaluate import Evaluator
 from corsc.frontend import load
 from corsc.imports import guess, import_source
-from corsc.imports.answers import UNLISTED, Probes
 from corsc.imports.apache import prefix_of, sites
 from corsc.imports.apache_machine import Machine
 from corsc.imports.apache_syntax import parse, walk
 from corsc.imports.apache_tests import candidates
+from corsc.imports.probes import UNLISTED, Probes
 from corsc.ir import PolicySet
 from corsc.source import Source
 from tests.apache_launcher import Apache, Upstream, free_ports

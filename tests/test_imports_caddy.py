@@ -23,10 +23,10 @@ from corsc.backends import EmitOptions, check, get
 from corsc.diagnostics import fails
 from corsc.frontend import load
 from corsc.imports import guess, import_source
-from corsc.imports.answers import UNLISTED, request_fields
 from corsc.imports.caddy import prepare, snippets_of
 from corsc.imports.caddyfile import parse
 from corsc.imports.draft import quote
+from corsc.imports.probes import UNLISTED, request_fields
 from corsc.ir import PolicySet
 from corsc.source import Source
 from tests.caddy_launcher import caddy_or_skip, emit_snippet, running

@@ -28,11 +28,12 @@ from corsc.diagnostics import fails
 from corsc.evaluate import Evaluator, Request
 from corsc.frontend import load
 from corsc.imports import guess, import_source
-from corsc.imports.answers import Answer, Probes, normal, request_fields
 from corsc.imports.draft import Findings
 from corsc.imports.express import App
 from corsc.imports.express_level import chain_run
 from corsc.imports.javascript import Values, parse
+from corsc.imports.machine import Answer
+from corsc.imports.probes import Probes, normal, request_fields
 from corsc.ir import PatternKind, PolicySet
 from corsc.source import Source
 from tests.conformance_express import compile_or_refuse

@@ -25,11 +25,12 @@ from corsc.diagnostics import fails
 from corsc.evaluate import Evaluator, Request
 from corsc.frontend import load
 from corsc.imports import import_source
-from corsc.imports.answers import UNLISTED, Answer, Probes, Run, normal, request_fields
 from corsc.imports.draft import Findings
 from corsc.imports.express import App
 from corsc.imports.express_level import chain_run
 from corsc.imports.javascript import Values, parse
+from corsc.imports.machine import Answer, Run
+from corsc.imports.probes import UNLISTED, Probes, normal, request_fields
 from corsc.paths import prefix_matches
 from corsc.source import Source
 from tests.conformance_express import MODULES, require_express

@@ -17,10 +17,10 @@ import pytest
 from test_imports_haproxy import GOLDENS, POLICIES, compiled
 from test_imports_haproxy_fixtures import FIXTURE_POLICIES, HAPROXY_FIXTURES
 
-from corsc.imports.answers import UNLISTED
 from corsc.imports.haproxy import OTHER_PATH, prepare
 from corsc.imports.haproxy_config import sections
 from corsc.imports.haproxy_proxies import Files, proxies_of
+from corsc.imports.probes import UNLISTED
 from corsc.source import Source
 from tests.conformance_haproxy import require_haproxy
 from tests.haproxy_launcher import Haproxy, free_ports

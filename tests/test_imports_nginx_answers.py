@@ -10,8 +10,9 @@ import pytest
 from importing import FIXTURES, imported
 
 from corsc.imports import import_source
-from corsc.imports.answers import Opaque, corsc_pattern, regex_candidates, witnesses
+from corsc.imports.machine import Opaque
 from corsc.imports.nginx_machine import Machine, MapBlock, maps_of
+from corsc.imports.witnesses import corsc_pattern, regex_candidates, witnesses
 from corsc.source import Source
 
 

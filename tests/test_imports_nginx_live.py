@@ -17,10 +17,10 @@ import pytest
 from importing import assembled, nginx_outputs
 
 from corsc.evaluate import Request
-from corsc.imports.answers import UNLISTED, Probes, request_fields
 from corsc.imports.nginx_config import parse as _parse
 from corsc.imports.nginx_config import walk as _walk
 from corsc.imports.nginx_machine import Machine, candidates, maps_of
+from corsc.imports.probes import UNLISTED, Probes, request_fields
 from tests.conformance_nginx import send
 from tests.nginx_launcher import NGINX, Nginx, free_port
 

@@ -25,23 +25,16 @@ from collections.abc import Mapping
 from attrs import define, field
 
 from corsc import diagnostics as d
-from corsc.imports.answers import (
-    UNLISTED,
-    Answer,
-    Candidate,
-    Opaque,
-    Probes,
-    Run,
-    evaluator_for,
-    profile,
-    read_level,
-    report,
-)
+from corsc.imports.answers import read_level, report
+from corsc.imports.answers_check import evaluator_for
 from corsc.imports.apache_machine import FOLLOWED, Machine, flatten
 from corsc.imports.apache_syntax import ConfigError, Node, parse, walk
 from corsc.imports.apache_tests import candidates, header_parts, sets_cors
 from corsc.imports.common import no_cors, unreadable
 from corsc.imports.draft import Draft, Findings, policy_name
+from corsc.imports.machine import Answer, Opaque, Run
+from corsc.imports.probes import UNLISTED, Probes, profile
+from corsc.imports.witnesses import Candidate
 from corsc.source import Source
 
 #: A path no configuration names: what it gets is what every other path gets.

@@ -18,7 +18,7 @@ runs a request through:
 
 What the machine cannot know from the request — another request header, the client's
 address, a file test, a rule that rewrites the URL, a variable of the server — is
-:class:`~corsc.imports.answers.Opaque` at its line. ``repair`` sends what a configuration
+:class:`~corsc.imports.machine.Opaque` at its line. ``repair`` sends what a configuration
 meant where browsers refuse what it says (several origins in one Allow-Origin: the one
 matching; one Access-Control-* header added twice alike: once): the importer reads the
 policy meant, and reports the mistakes separately.
@@ -31,9 +31,9 @@ from collections.abc import Iterator, Mapping
 
 from attrs import define, field
 
-from corsc.imports.answers import Answer, Opaque, pcre
 from corsc.imports.apache_rewrite import Rewriting, engine_on, expression
 from corsc.imports.apache_syntax import Evaluation, ExprError, Lookup, Node, parse_string
+from corsc.imports.machine import Answer, Opaque, pcre
 
 #: The request headers the machine knows, by lowercase name, as the request keys.
 HEADERS = {

@@ -5,7 +5,7 @@ as Apache chains them) and ``RewriteRule`` (``[E=…]``, ``[R=…]``, ``[F]``, `
 ``[END]``, ``[P]``), and ``Redirect status`` in a section.
 
 What always holds: a rule that would rewrite the URL, a flag that jumps between rules, a file
-test or a variable of the server is :class:`~corsc.imports.answers.Opaque` at its line, never
+test or a variable of the server is :class:`~corsc.imports.machine.Opaque` at its line, never
 guessed.
 """
 
@@ -15,8 +15,8 @@ import functools
 import re
 from collections.abc import Mapping
 
-from corsc.imports.answers import Opaque, pcre
 from corsc.imports.apache_syntax import Evaluation, Expr, ExprError, Node, parse_expr
+from corsc.imports.machine import Opaque, pcre
 
 _REDIRECTS = {"permanent": 301, "temp": 302, "seeother": 303, "gone": 410}
 

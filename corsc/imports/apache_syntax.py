@@ -16,7 +16,7 @@ from typing import Any
 
 from attrs import define
 
-from corsc.imports.answers import Opaque, pcre
+from corsc.imports.machine import Opaque, pcre
 
 
 @define

@@ -16,9 +16,9 @@ import re._parser as sre  # type: ignore[import-not-found]
 from collections.abc import Iterator
 from typing import Any
 
-from corsc.imports.answers import Candidate, origin_shaped, regex_candidates
 from corsc.imports.apache_syntax import Expr, ExprError, Node, parse_expr, walk
 from corsc.imports.draft import exact, quote
+from corsc.imports.witnesses import Candidate, origin_shaped, regex_candidates
 
 _ORIGIN_CALLS = ("req", "http", "req_novary")
 #: The labels before a subdomain wildcard's base, as corsc's apache output writes them.

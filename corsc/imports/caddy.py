@@ -19,25 +19,18 @@ from collections.abc import Mapping
 from attrs import define, field, frozen
 
 from corsc import diagnostics as d
-from corsc.imports.answers import (
-    UNLISTED,
-    Answer,
-    Candidate,
-    Opaque,
-    Probes,
-    Run,
-    evaluator_for,
-    origin_shaped,
-    read_level,
-    regex_candidates,
-)
+from corsc.imports.answers import read_level
+from corsc.imports.answers_check import evaluator_for
 from corsc.imports.caddy_machine import Machine, split_matcher
 from corsc.imports.caddy_path_policies import Readings
 from corsc.imports.caddy_paths import Sample, prefixes, samples
 from corsc.imports.caddyfile import CaddyfileError, Node, parse, walk
 from corsc.imports.common import no_cors, origin_entries, unreadable
 from corsc.imports.draft import Draft, Findings, exact
+from corsc.imports.machine import Answer, Opaque, Run
 from corsc.imports.pitfalls import Sent, Trace, Traced, answers_checked, several_meant
+from corsc.imports.probes import UNLISTED, Probes
+from corsc.imports.witnesses import Candidate, origin_shaped, regex_candidates
 from corsc.records import fields_repr
 from corsc.source import Source
 

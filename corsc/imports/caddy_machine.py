@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from corsc.imports.answers import Opaque, pcre
 from corsc.imports.caddy_paths import path_selects
 from corsc.imports.caddyfile import Node
+from corsc.imports.machine import Opaque, pcre
 
 #: Caddy's order of the directives of a site block outside ``route`` (the ones that matter
 #: here; an application handler ends the chain).

@@ -7,7 +7,7 @@ caddy_paths`), or hand-written ``path /api/*``, ``path /api`` and ``handle /api/
 once per path it tells apart (:func:`samples`): each prefix itself, a path below it, the
 exact paths written, the prefix in other case when a ``path`` matcher (which ignores case)
 names it, and a path no matcher selects. A path matcher that names no prefix is
-:class:`~corsc.imports.answers.Opaque` at its line before any request is asked. The answers at
+:class:`~corsc.imports.machine.Opaque` at its line before any request is asked. The answers at
 each path are a reading (:func:`corsc.imports.answers.read_level`), which
 :mod:`corsc.imports.caddy_path_policies` makes policies of.
 """
@@ -21,9 +21,9 @@ from collections.abc import Iterable, Mapping
 from attrs import frozen
 
 from corsc import paths
-from corsc.imports.answers import Opaque
 from corsc.imports.caddyfile import Node
 from corsc.imports.common import literal
+from corsc.imports.machine import Opaque
 from corsc.records import fields_repr
 
 #: The placeholders of the path a ``vars_regexp`` may test: decoded, and as received.

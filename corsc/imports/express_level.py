@@ -15,22 +15,14 @@ from typing import Any
 from attrs import define
 
 from corsc import diagnostics as d
-from corsc.imports.answers import (
-    UNLISTED,
-    Answer,
-    Candidate,
-    Opaque,
-    Probes,
-    Run,
-    evaluator_for,
-    origin_shaped,
-    read_level,
-    regex_candidates,
-    report,
-)
+from corsc.imports.answers import read_level, report
+from corsc.imports.answers_check import evaluator_for
 from corsc.imports.draft import Draft, Findings, exact, policy_name, regex
 from corsc.imports.express_machine import Handwritten, Headers, cors_answer, python_pattern
 from corsc.imports.javascript import JsSet, Node, RegexLiteral, Values, flag, name_of, walk
+from corsc.imports.machine import Answer, Opaque, Run
+from corsc.imports.probes import UNLISTED, Probes
+from corsc.imports.witnesses import Candidate, origin_shaped, regex_candidates
 
 _SERVER = "Express"
 

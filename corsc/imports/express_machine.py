@@ -14,7 +14,7 @@ function's statements: ``res.header``/``setHeader``/``set``/``append``, ``next()
 (``===``, ``includes``, ``indexOf``, ``Set.has``, ``RegExp.test``, ``startsWith``,
 ``endsWith``, ``&&``, ``||``, ``!``) and
 ``const`` bindings of the request's headers. Anything else raises
-:class:`~corsc.imports.answers.Opaque` at its line: its answer needs the program run.
+:class:`~corsc.imports.machine.Opaque` at its line: its answer needs the program run.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from corsc.imports.answers import Opaque, pcre
 from corsc.imports.javascript import (
     JsSet,
     Node,
@@ -33,8 +32,9 @@ from corsc.imports.javascript import (
     member,
     name_of,
 )
+from corsc.imports.machine import Opaque, pcre
 
-#: The request's headers a middleware may read, by their nginx names (answers.py's requests).
+#: The request's headers a middleware may read, by their nginx names (as probes.py asks them).
 REQUEST_FIELDS = {
     "origin": "$http_origin",
     "access-control-request-method": "$http_access_control_request_method",

@@ -5,7 +5,7 @@ The data is the Plan as the express target renders it: per policy its path prefi
 allow *runs* (tables of exact origins, anchored ECMAScript unions of the other patterns, each
 with a grant number, most specific first), a deny union, the grants as sent, ``reject`` and
 the preflight status. Each union is split back into the patterns corsc renders
-(:func:`corsc.imports.answers.corsc_pattern` for wildcards, ``regex`` for the rest), the entries
+(:func:`corsc.imports.witnesses.corsc_pattern` for wildcards, ``regex`` for the rest), the entries
 keep the order of specificity (the grant of the last entries is the policy's, the others origin
 blocks), and the result is written in the shape of the ``python`` target's policy file, so the
 runtime's own reader validates it and :func:`corsc.imports.compiled.draft_of` writes the
@@ -20,11 +20,11 @@ from typing import Any
 
 from corsc import __version__
 from corsc import diagnostics as d
-from corsc.imports.answers import corsc_pattern
 from corsc.imports.common import literal, names, split_alternatives
 from corsc.imports.compiled import draft_of
 from corsc.imports.draft import Draft, Findings
 from corsc.imports.javascript import UNKNOWN, Node, Values, flag
+from corsc.imports.witnesses import corsc_pattern
 from corsc.ir import PolicySet
 
 #: What the express target writes for ``*``: any non-empty value.

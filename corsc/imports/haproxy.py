@@ -25,17 +25,8 @@ from collections.abc import Mapping
 from attrs import define, field
 
 from corsc import diagnostics as d
-from corsc.imports.answers import (
-    UNLISTED,
-    Candidate,
-    Opaque,
-    Probes,
-    Run,
-    evaluator_for,
-    profile,
-    read_level,
-    report,
-)
+from corsc.imports.answers import read_level, report
+from corsc.imports.answers_check import evaluator_for
 from corsc.imports.draft import Draft, Findings, policy_name
 from corsc.imports.haproxy_config import ConfigError, Section, sections
 from corsc.imports.haproxy_findings import Trace, response_phase, response_rules
@@ -50,7 +41,10 @@ from corsc.imports.haproxy_origins import (
 )
 from corsc.imports.haproxy_proxies import Files, Proxy, proxies_of
 from corsc.imports.haproxy_samples import Prepared
+from corsc.imports.machine import Opaque, Run
 from corsc.imports.pitfalls import answers_checked, several_meant
+from corsc.imports.probes import UNLISTED, Probes, profile
+from corsc.imports.witnesses import Candidate
 from corsc.source import Source
 
 #: A path no prefix of a configuration starts with: the paths no policy with ``paths`` governs.

@@ -3,7 +3,7 @@ headers (``req.hdr`` split at commas, ``req.fhdr`` whole, their counts, an occur
 response rules ``hdr`` is the response's and the request's fetches give nothing, as HAProxy's
 ACLs there never match), ``method``, ``path``, ``var()``, ``capture.req.hdr``, constants,
 ``status`` and ``ssl_fc`` (from the bind lines). Any other fetch is
-:class:`~corsc.imports.answers.Opaque`.
+:class:`~corsc.imports.machine.Opaque`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from corsc.imports.answers import Opaque
 from corsc.imports.haproxy_config import Call
 from corsc.imports.haproxy_samples import Value
+from corsc.imports.machine import Opaque
 
 if TYPE_CHECKING:
     from corsc.imports.haproxy_machine import Machine

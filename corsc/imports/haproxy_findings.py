@@ -14,7 +14,7 @@ from corsc.imports.haproxy_machine import Machine
 from corsc.imports.haproxy_origins import acls_in, expressions_in
 from corsc.imports.haproxy_proxies import Proxy
 
-#: A request (as :mod:`corsc.imports.answers` asks it) to the machine that answered it.
+#: A request (as :mod:`corsc.imports.probes` asks it) to the machine that answered it.
 Trace = Callable[[Mapping[str, str]], Machine]
 #: Reports a finding: its kind, line, message and help.
 Flag = Callable[[d.Kind, int, str, str], None]

@@ -4,9 +4,9 @@ the frontend (those of the ``defaults`` section it takes rules ``from`` first), 
 ``http-response`` (server responses only: not HAProxy's own ``return``, ``deny`` or 503) and
 ``http-after-response`` (every response), the backend's before the frontend's.
 
-The request is what :mod:`corsc.imports.answers` asks (nginx's names of its parts, and
+The request is what :mod:`corsc.imports.probes` asks (nginx's names of its parts, and
 ``$uri`` for the path); its other headers are unknown, so a rule that reads one is
-:class:`~corsc.imports.answers.Opaque`, as is anything else the request does not tell (the
+:class:`~corsc.imports.machine.Opaque`, as is anything else the request does not tell (the
 client's address, the host, TLS when the bind lines do not all say the same). A backend with
 servers is the application, which answers 200 with no CORS header of its own; ``allow`` ends
 the rule list it is in.
@@ -18,7 +18,6 @@ from collections.abc import Mapping, Sequence
 
 from attrs import define, field
 
-from corsc.imports.answers import Answer, Opaque
 from corsc.imports.haproxy_config import (
     Acl,
     Call,
@@ -38,6 +37,7 @@ from corsc.imports.haproxy_samples import (
     matches,
     text,
 )
+from corsc.imports.machine import Answer, Opaque
 
 #: The request headers the machine knows, by the request key that holds each.
 KNOWN = {

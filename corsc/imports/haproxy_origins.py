@@ -16,12 +16,12 @@ from collections.abc import Callable, Iterator, Sequence
 
 from attrs import define, field, frozen
 
-from corsc.imports.answers import Candidate, origin_shaped, regex_candidates
 from corsc.imports.draft import exact, regex
 from corsc.imports.haproxy_config import Acl, Call, log_format
 from corsc.imports.haproxy_config import expression as parse_expression
 from corsc.imports.haproxy_proxies import Proxy, Rule
 from corsc.imports.haproxy_samples import SUFFIXES, spelled_out
+from corsc.imports.witnesses import Candidate, origin_shaped, regex_candidates
 from corsc.records import fields_repr
 
 _HEADER = {"hdr", "req.hdr", "fhdr", "req.fhdr"}

@@ -13,11 +13,11 @@ from collections.abc import Mapping, Sequence
 
 from attrs import define, field, frozen
 
-from corsc.imports.answers import Opaque
 from corsc.imports.haproxy_config import Acl, Condition, ConfigError, Line, Section
 from corsc.imports.haproxy_config import acl as parse_acl
 from corsc.imports.haproxy_config import condition as parse_condition
 from corsc.imports.haproxy_samples import MapTable
+from corsc.imports.machine import Opaque
 from corsc.records import fields_repr
 from corsc.source import MAX_SOURCE_BYTES, Source, read_bounded
 

@@ -4,7 +4,7 @@ dir|len|int|bool|found`` with ``-i`` and pattern files, and the converters a COR
 made of — ``lower``/``upper``, ``regsub``, ``url_dec``, the ``map`` family, integer arithmetic
 (``add``, ``sub``, … with a number or a variable), ``length``, ``field``, ``word``, ``concat``,
 ``strcmp``, ``set-var``. What HAProxy does that no request tells (``ipmask``, a stick table,
-Lua) is :class:`~corsc.imports.answers.Opaque`.
+Lua) is :class:`~corsc.imports.machine.Opaque`.
 
 A value is a ``str``, an ``int`` or a ``bool``; ``None`` is no sample (a fetch that found
 nothing, a converter that failed), which no ACL but ``! … -m found`` admits.
@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Protocol
 
-from corsc.imports.answers import Opaque, pcre
 from corsc.imports.haproxy_config import Acl, Call, ConfigError
+from corsc.imports.machine import Opaque, pcre
 
 Value = str | int | bool
 

@@ -24,14 +24,17 @@ import re
 from collections.abc import Mapping
 
 from corsc import diagnostics as d
-from corsc.imports.answers import Answer, Opaque, Probes, evaluator_for, read_level, report
+from corsc.imports.answers import read_level, report
+from corsc.imports.answers_check import evaluator_for
 from corsc.imports.common import HEADER_SETTINGS
 from corsc.imports.draft import Draft, Findings, policy_name
+from corsc.imports.machine import Answer, Opaque
 from corsc.imports.nginx_config import (
     Directive,
     Header,
     Level,
     Test,
+    location_path,
     outside_servers,
     parse,
     walk,
@@ -39,6 +42,7 @@ from corsc.imports.nginx_config import (
 from corsc.imports.nginx_include import Tree
 from corsc.imports.nginx_machine import Machine, MapBlock, candidates, maps_of
 from corsc.imports.nginx_values import REFLECTIONS, Values
+from corsc.imports.probes import Probes
 from corsc.source import Source
 
 
@@ -142,8 +146,6 @@ class _Reader:
             "the included file too",
         )
 
-    # ---- variables -----------------------------------------------------------------------
-
     # ---- levels --------------------------------------------------------------------------
 
     def _level(
@@ -165,16 +167,7 @@ class _Reader:
             if name == "add_header" and args:
                 own.any_add_header = True
                 if args[0].lower() in HEADER_SETTINGS:
-                    own.headers.append(
-                        Header(
-                            args[0].lower(),
-                            args[1] if len(args) > 1 else "",
-                            directive["line"],
-                            condition,
-                            len(args) > 2 and args[2] == "always",
-                            methods,
-                        )
-                    )
+                    own.headers.append(Header.of(directive, condition, methods))
             elif name == "more_set_headers" and "access-control-" in " ".join(args).lower():
                 self.flag(
                     d.IMPORT_NOT_EXPRESSED,
@@ -219,16 +212,7 @@ class _Reader:
         for item in block:
             if item["directive"] == "add_header" and item["args"]:
                 if item["args"][0].lower() in HEADER_SETTINGS:
-                    sub.headers.append(
-                        Header(
-                            item["args"][0].lower(),
-                            item["args"][1] if len(item["args"]) > 1 else "",
-                            item["line"],
-                            inner_condition,
-                            len(item["args"]) > 2 and item["args"][2] == "always",
-                            inner_methods,
-                        )
-                    )
+                    sub.headers.append(Header.of(item, inner_condition, inner_methods))
             elif item["directive"] == "set" and len(item["args"]) == 2:
                 if item["args"][1].lower() in REFLECTIONS:
                     self.values.origin_variables[item["args"][0]] = (inner_condition, item["line"])
@@ -264,12 +248,7 @@ class _Reader:
         self, directive: Directive, parent: Level, scopes: tuple[list[Directive], ...]
     ) -> None:
         args = directive["args"]
-        if len(args) == 1:
-            path: str | None = args[0]
-        elif len(args) == 2 and args[0] in ("=", "^~"):
-            path = args[1]
-        else:
-            path = None
+        path = location_path(args)
         block = directive.get("block") or []
         has_cors = any(
             item["directive"] == "add_header"
@@ -362,7 +341,7 @@ class _Reader:
         self, draft: Draft, level: Level, scopes: tuple[list[Directive], ...]
     ) -> None:
         """The policy of a level whose headers depend on what maps, ``set`` and ``if`` compute
-        (:mod:`corsc.imports.nginx_policy`)."""
+        (:mod:`corsc.imports.nginx_machine`)."""
         every = list(walk(self.top))
         try:
             if self.maps is None:

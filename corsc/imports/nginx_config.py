@@ -1,5 +1,5 @@
 """An nginx configuration as the importer reads it: crossplane's directives, the walks over them,
-and the records of the CORS headers a level adds.
+the path a ``location`` names, and the records of the CORS headers a level adds.
 
 :func:`parse` reads one file (includes not followed: :mod:`corsc.imports.nginx_include`
 follows them) in any context, so a snippet without ``http`` around it reads too, and catches
@@ -34,6 +34,20 @@ class Header:
     condition: Test | None
     always: bool
     methods: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, directive: Directive, condition: Test | None, methods: tuple[str, ...]) -> Header:
+        """The record of the ``add_header`` ``directive``, read under ``condition`` and
+        ``methods``."""
+        args = directive["args"]
+        return cls(
+            args[0].lower(),
+            args[1] if len(args) > 1 else "",
+            directive["line"],
+            condition,
+            len(args) > 2 and args[2] == "always",
+            methods,
+        )
 
 
 @define
@@ -82,6 +96,17 @@ def walk(directives: list[Directive]) -> Iterator[Directive]:
         directive = stack.pop()
         yield directive
         stack.extend(reversed(directive.get("block") or []))
+
+
+def location_path(args: list[str]) -> str | None:
+    """What a ``location`` matches when it is a prefix or an exact match (``location /p``,
+    ``= /p``, ``^~ /p``), ``None`` for a regex (``~``, ``~*``); what does not start with ``/``
+    (a named location, ``~regex`` unspaced) is not a path either, for the caller to say."""
+    if len(args) == 1:
+        return args[0]
+    if len(args) == 2 and args[0] in ("=", "^~"):
+        return args[1]
+    return None
 
 
 def outside_servers(directives: list[Directive]) -> Iterator[Directive]:

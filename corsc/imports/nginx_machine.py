@@ -18,8 +18,9 @@ from typing import Any
 
 from attrs import frozen
 
-from corsc.imports.answers import Answer, Candidate, Opaque, origin_shaped, pcre, regex_candidates
 from corsc.imports.draft import exact
+from corsc.imports.machine import Answer, Opaque, pcre
+from corsc.imports.witnesses import Candidate, origin_shaped, regex_candidates
 from corsc.records import fields_repr
 
 Directive = dict[str, Any]

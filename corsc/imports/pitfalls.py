@@ -14,9 +14,11 @@ from typing import Protocol
 from attrs import frozen
 
 from corsc import diagnostics as d
-from corsc.imports.answers import UNLISTED, Answer, Candidate, Probes, Run, grant_of
 from corsc.imports.common import origin_entries
 from corsc.imports.draft import Draft
+from corsc.imports.machine import Answer, Run
+from corsc.imports.probes import UNLISTED, Probes, grant_of
+from corsc.imports.witnesses import Candidate
 from corsc.records import fields_repr
 
 
