@@ -20,6 +20,7 @@ the policy cannot carry is a diagnostic — and the policy text parses.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable
 
 from attrs import frozen
@@ -166,16 +167,20 @@ def import_source(
         )
         return Imported(None, (problem,), None)
     included: tuple[Source, ...] = ()
-    if chosen == "nginx" and path is not None:
-        from corsc.imports import nginx
+    with warnings.catch_warnings():
+        # Python's own warnings about the text read (a SyntaxWarning from ast, a FutureWarning
+        # from re) concern the user's file, not corsc: what matters is in the diagnostics.
+        warnings.simplefilter("ignore")
+        if chosen == "nginx" and path is not None:
+            from corsc.imports import nginx
 
-        drafts, diagnostics, included = nginx.read_tree(source, path)
-    elif chosen == "haproxy":
-        from corsc.imports import haproxy
+            drafts, diagnostics, included = nginx.read_tree(source, path)
+        elif chosen == "haproxy":
+            from corsc.imports import haproxy
 
-        drafts, diagnostics = haproxy.read(source, path)
-    else:
-        drafts, diagnostics = _reader(chosen)(source)
+            drafts, diagnostics = haproxy.read(source, path)
+        else:
+            drafts, diagnostics = _reader(chosen)(source)
     diagnostics.sort(key=d.Diagnostic.sort_key)
     live = [draft for draft in drafts if not draft.empty]
     policy = render(live, source, chosen) if live else None

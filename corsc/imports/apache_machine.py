@@ -33,7 +33,7 @@ from attrs import define, field
 
 from corsc.imports.apache_rewrite import Rewriting, engine_on, expression
 from corsc.imports.apache_syntax import Evaluation, ExprError, Lookup, Node, parse_string
-from corsc.imports.machine import Answer, Opaque, pcre
+from corsc.imports.machine import APACHE_GROUPS, Answer, Opaque, pcre, substitute
 
 #: The request headers the machine knows, by lowercase name, as the request keys.
 HEADERS = {
@@ -270,9 +270,11 @@ class Machine(Rewriting):
             return
         if action in ("edit", "edit*"):
             regex = pcre(args[1], False, node.line)
-            replacement = re.sub(r"\$([0-9])", r"\\g<\1>", args[2])
             count = 0 if action == "edit*" else 1
-            table[:] = [(k, regex.sub(replacement, v, count) if k == name else v) for k, v in table]
+            table[:] = [
+                (k, substitute(regex, APACHE_GROUPS, args[2], v, count) if k == name else v)
+                for k, v in table
+            ]
             return
         value = self.value(args[1], node.line)
         present = [index for index, (k, _) in enumerate(table) if k == name]

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 from corsc.imports.caddy_paths import path_selects
 from corsc.imports.caddyfile import Node
-from corsc.imports.machine import Opaque, pcre
+from corsc.imports.machine import GO_GROUPS, Opaque, pcre, substitute
 
 #: Caddy's order of the directives of a site block outside ``route`` (the ones that matter
 #: here; an application handler ends the chain).
@@ -249,9 +249,10 @@ class Machine:
         if len(values) == 2 and not operation:
             # `Field find replace`: Go's regex replacement in the field's values.
             regex = pcre(values[0], False, line)
-            replacement = re.sub(r"\$\{?(\d+)\}?", r"\\g<\1>", self.text(values[1], line))
+            template = self.text(values[1], line)
             self.headers = [
-                (k, regex.sub(replacement, v) if k == field_name else v) for k, v in self.headers
+                (k, substitute(regex, GO_GROUPS, template, v) if k == field_name else v)
+                for k, v in self.headers
             ]
             return
         if len(values) > 1:

@@ -57,3 +57,29 @@ def pcre(pattern: str, ignore_case: bool, line: int) -> re.Pattern[str]:
 
 #: A request (nginx's names of its parts) to what the server answers.
 Run = Callable[[Mapping[str, str]], Answer]
+
+
+#: Group references of a replacement: Apache's ``$0``–``$9``; Go's ``$name`` and ``${name}``
+#: (the longest run of letters, digits and ``_``, a number naming a group by its place).
+APACHE_GROUPS = re.compile(r"\$([0-9])")
+GO_GROUPS = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+
+
+def substitute(
+    regex: re.Pattern[str], references: re.Pattern[str], template: str, value: str, count: int = 0
+) -> str:
+    """``value`` with ``regex``'s matches replaced by ``template``, in which ``references``
+    find the group references (a group the regex does not have is empty, as Apache and Go
+    expand it); every other character, a backslash included, stands for itself."""
+
+    def expand(found: re.Match[str]) -> str:
+        def group(reference: re.Match[str]) -> str:
+            name = next(part for part in reference.groups() if part is not None)
+            if name.isdigit():
+                number = int(name)
+                return (found.group(number) or "") if number <= regex.groups else ""
+            return (found.group(name) or "") if name in regex.groupindex else ""
+
+        return references.sub(group, template)
+
+    return regex.sub(expand, value, count)

@@ -248,6 +248,15 @@ class _Reader:
         self, directive: Directive, parent: Level, scopes: tuple[list[Directive], ...]
     ) -> None:
         args = directive["args"]
+        if not args or args in (["="], ["^~"], ["~"], ["~*"]):
+            self.flag(
+                d.IMPORT_UNREADABLE,
+                directive["line"],
+                "a location without a path: nginx refuses this configuration "
+                "(invalid number of arguments)",
+                "give the location the path it serves, and check with `nginx -t`",
+            )
+            return
         path = location_path(args)
         block = directive.get("block") or []
         has_cors = any(
