@@ -95,7 +95,7 @@ def verdicts(
         expected, got = fetch(before, request), fetch(after, request)
         if not reasons:
             expected, got = evolve(expected, reason=""), evolve(got, reason="")
-        assert got == expected, (origin, method, headers, credentials)
+        assert got == expected, (path, origin, method, headers, credentials)
         seen.add(expected.shared)
     return seen
 

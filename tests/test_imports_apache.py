@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import re
 import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from attrs import evolve, frozen
-from browser import evaluator_server, fetch, script_request
+from attrs import frozen
 from generated_policies import ORIGINS as GENERATED_ORIGINS
 from generated_policies import policies as generated_policies
 from hypothesis import HealthCheck, assume, given, settings
-from importing import FIXTURES, policy_of
+from importing import FIXTURES, ask, every, policy_of, verdicts
 from test_imports_caddy import HEADERS as CADDY_HEADERS
 from test_imports_caddy import METHODS
 from test_imports_caddy import ORIGINS as CADDY_ORIGINS
@@ -29,7 +26,6 @@ from test_imports_caddy import POLICIES as CADDY_POLICIES
 from corsc import __version__
 from corsc.backends import EmitOptions, check, get
 from corsc.diagnostics import fails
-from corsc.evaluate import Evaluator
 from corsc.frontend import load
 from corsc.imports import guess, import_source
 from corsc.imports.apache import prefix_of, sites
@@ -111,22 +107,12 @@ def same_verdicts(
     """Asserts that ``back`` gives every request at every path the browser verdict
     ``original`` gives (with the reason of a network error too when ``reasons``); returns the
     verdicts seen."""
-    before, after = evaluator_server(Evaluator(original)), evaluator_server(Evaluator(back))
-    seen = set()
-    for path in prefixes(original):
-        for origin in origins:
-            for method in METHODS:
-                for headers in HEADERS:
-                    for credentials in ("include", "omit"):
-                        request = script_request(
-                            method, path, origin=origin, headers=headers, credentials=credentials
-                        )
-                        expected, got = fetch(before, request), fetch(after, request)
-                        if not reasons:
-                            expected, got = evolve(expected, reason=""), evolve(got, reason="")
-                        assert got == expected, (path, origin, method, headers)
-                        seen.add(expected.shared)
-    return seen
+    requests = every(origins, METHODS, HEADERS)
+    return {
+        shared
+        for path in prefixes(original)
+        for shared in verdicts(original, back, requests, reasons=reasons, path=path)
+    }
 
 
 def round_trip(policy: str, text: str, name: str = "cors.conf") -> None:
@@ -299,16 +285,8 @@ def live() -> Iterator[list[tuple[Live, int, str]]]:
 
 
 def _ask(port: int, path: str, method: str, fields: list[tuple[str, str]]) -> tuple[int, list]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method)
-    for name, value in fields:
-        request.add_header(name, value)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            status, headers = response.status, response.headers.items()
-    except urllib.error.HTTPError as error:
-        status, headers = error.code, error.headers.items()
-    cors = sorted((k.lower(), v) for k, v in headers if k.lower().startswith("access-control-"))
-    return status, cors
+    status, headers = ask(port, path, method, fields)
+    return status, sorted((k, v) for k, v in headers if k.startswith("access-control-"))
 
 
 _FIELDS = (

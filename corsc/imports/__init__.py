@@ -19,6 +19,7 @@ the policy cannot carry is a diagnostic — and the policy text parses.
 
 from __future__ import annotations
 
+import importlib
 import re
 import warnings
 from collections.abc import Callable
@@ -31,19 +32,22 @@ from corsc.records import fields_repr
 from corsc.source import Source
 
 #: The formats ``--from`` accepts: the three Python libraries share one reader.
-FORMATS = (
-    "iis",
-    "nginx",
-    "caddy",
-    "apache",
-    "haproxy",
-    "starlette",
-    "django",
-    "flask",
-    "python",
-    "json",
-    "express",
-)
+#: The module that reads each format ``--from`` accepts, imported only when that format is
+#: read: the three Python libraries share one reader, told which library it reads.
+_READERS = {
+    "iis": "iis",
+    "nginx": "nginx",
+    "caddy": "caddy",
+    "apache": "apache",
+    "haproxy": "haproxy",
+    "starlette": "python",
+    "django": "python",
+    "flask": "python",
+    "python": "compiled",
+    "json": "irjson",
+    "express": "express",
+}
+FORMATS = tuple(_READERS)
 
 
 @frozen
@@ -112,41 +116,10 @@ def guess(text: str) -> str | None:
 
 
 def _reader(family: str) -> Callable[[Source], tuple[list[Draft], list[d.Diagnostic]]]:
-    if family == "iis":
-        from corsc.imports import iis
-
-        return iis.read
-    if family == "nginx":
-        from corsc.imports import nginx
-
-        return nginx.read
-    if family == "caddy":
-        from corsc.imports import caddy
-
-        return caddy.read
-    if family == "apache":
-        from corsc.imports import apache
-
-        return apache.read
-    if family == "express":
-        from corsc.imports import express
-
-        return express.read
-    if family == "haproxy":
-        from corsc.imports import haproxy
-
-        return haproxy.read
-    if family == "python":
-        from corsc.imports import compiled
-
-        return compiled.read
-    if family == "json":
-        from corsc.imports import irjson
-
-        return irjson.read
-    from corsc.imports import python
-
-    return lambda source: python.read(source, family)
+    module = importlib.import_module(f"corsc.imports.{_READERS[family]}")
+    if _READERS[family] == "python":
+        return lambda source: module.read(source, family)
+    return module.read  # type: ignore[no-any-return]
 
 
 def import_source(

@@ -9,6 +9,7 @@ out of the policy.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from corsc import diagnostics as d
 from corsc.backends.iis_scan import Node
@@ -22,15 +23,12 @@ _RULE_CHILDREN = frozenset({"allowHeaders", "allowMethods", "exposeHeaders"})
 
 def read_module(flag: Flag, cors: Node, draft: Draft) -> None:
     """The CORS Module section: ``failUnlistedOrigins``, one rule per ``<add origin>``."""
-    known = {"enabled", "failUnlistedOrigins"}
-    for name in cors.attributes:
-        if name not in known:
-            flag(
-                d.IMPORT_INVALID_VALUE,
-                cors,
-                f"the CORS Module documents no attribute `{name}` on <cors>",
-                "remove it; the module ignores or refuses what it does not document",
-            )
+    _undocumented_attributes(
+        flag,
+        cors,
+        {"enabled", "failUnlistedOrigins"},
+        "remove it; the module ignores or refuses what it does not document",
+    )
     if is_true(cors.get("failUnlistedOrigins")):
         draft.unlisted = "reject"
     rules: dict[str, tuple[Node, bool]] = {}
@@ -57,14 +55,9 @@ def read_module(flag: Flag, cors: Node, draft: Draft) -> None:
 
 def _module_grant(flag: Flag, node: Node) -> Grant:
     """One ``<add origin>`` rule's grant, from what the module documents for it."""
-    for name in node.attributes:
-        if name not in _RULE_ATTRIBUTES:
-            flag(
-                d.IMPORT_INVALID_VALUE,
-                node,
-                f"the CORS Module documents no attribute `{name}` on <add origin>",
-                "remove it; the imported policy leaves it out",
-            )
+    _undocumented_attributes(
+        flag, node, _RULE_ATTRIBUTES, "remove it; the imported policy leaves it out"
+    )
     for child in node.children:
         if child.tag is not None and child.tag not in _RULE_CHILDREN:
             flag(
@@ -90,3 +83,16 @@ def _module_grant(flag: Flag, node: Node) -> Grant:
     if expose is not None:
         grant.expose = [h.get("header").strip() for h in expose.elements("add")]
     return grant
+
+
+def _undocumented_attributes(flag: Flag, node: Node, known: Collection[str], help: str) -> None:
+    """CORS712 for each attribute of ``node`` the CORS Module does not document."""
+    tag = "add origin" if node.tag == "add" else node.tag
+    for name in node.attributes:
+        if name not in known:
+            flag(
+                d.IMPORT_INVALID_VALUE,
+                node,
+                f"the CORS Module documents no attribute `{name}` on <{tag}>",
+                help,
+            )
